@@ -1,0 +1,152 @@
+/**
+ * The one registry of Liquid Nano error codes.
+ *
+ * Every error the host reports carries a stable `LN_ERR_<AREA>_<PROBLEM>` code from this table.
+ * Code branches on `code`, never on message text or `instanceof` (errors cross `postMessage`).
+ * `docs/errors.md` lists exactly these codes; `test/unit/errors/codes.test.ts` checks that.
+ *
+ * Fields:
+ * - `message`: a template; `{name}` is replaced by `details.name`.
+ * - `fix`: one line telling the user what to do about it.
+ * - `status`: the HTTP status the admin API and ingress answer with.
+ * - `expose`: whether the message is shown to HTTP clients (otherwise they see only the code).
+ * - `exit`: the `lnano` exit code (1 run-time failure, 2 usage/config/manifest/input error).
+ */
+export interface ErrorSpec {
+  readonly message: string;
+  readonly fix: string;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly exit: 1 | 2;
+}
+
+export const ERROR_CODES = {
+  LN_ERR_CONFIG_USAGE: {
+    message: '{reason}',
+    fix: 'Run `lnano help {command}` for the accepted arguments.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_INVALID: {
+    message: 'Invalid configuration value for "{key}" (from {source}): {reason}',
+    fix: 'Correct the value; units are written like 64MiB or 500ms.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_INVOKE: {
+    message: 'Cannot call "{expr}": {reason}',
+    fix: "Write the call as --invoke 'name(arg, ...)' with WAVE-encoded arguments that match the export's WIT types (see `lnano inspect`).",
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_MANIFEST_INVALID: {
+    message: 'Invalid manifest {file}: {reason}',
+    fix: 'Fix the manifest; the JSON Schema in docs/manifest.schema.json lists every key.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_NOT_FOUND: {
+    message: 'Cannot read component "{path}": {reason}',
+    fix: 'Check the path; build the component first if it does not exist yet.',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_EMPTY: {
+    message: 'The component "{subject}" is empty (0 bytes)',
+    fix: 'Pass a WebAssembly component file (.wasm), e.g. one built by `lnano build`.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_TOO_LARGE: {
+    message: 'The component "{subject}" is {size} bytes, over the limit of {limit} bytes',
+    fix: 'Shrink the component, or raise limits.componentBytes in the host config.',
+    status: 413, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_NOT_WASM: {
+    message: '"{subject}" is not WebAssembly: {reason}',
+    fix: 'Pass a WebAssembly component file (.wasm); WAT text must be compiled first (e.g. `jco parse`).',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_NOT_COMPONENT: {
+    message: '"{subject}" is a core WebAssembly module, not a component',
+    fix: 'Wrap it into a component: `jco new module.wasm --wasi-reactor -o component.wasm` (or --wasi-command).',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_UNSUPPORTED_VERSION: {
+    message: '"{subject}" uses component binary version {version} (layer {layer}); this host reads version 0x0d layer 1',
+    fix: 'Rebuild the component with a toolchain that targets the Component Model of WASI 0.2.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_INVALID: {
+    message: '"{subject}" is not a valid component: {reason}',
+    fix: 'Rebuild the component; `wasm-tools validate` shows where the binary is broken.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_LINK_IMPORT_MISSING: {
+    message: 'The component imports {imports}, which this host does not provide',
+    fix: 'Build the component against the interfaces in wit/ and WASI 0.2, or drop the import.',
+    status: 422, expose: true, exit: 1,
+  },
+  LN_ERR_LINK_EXPORT_MISSING: {
+    message: 'The component has no export "{name}"; it exports: {available}',
+    fix: 'Call one of the listed exports (see `lnano inspect`).',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_CAP_DENIED: {
+    message: 'The component needs {capability}, which was not granted',
+    fix: 'Grant it with {grant}, if the component should have it.',
+    status: 403, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_TIME: {
+    message: 'The call to "{call}" ran past its deadline of {timeoutMs} ms and was stopped',
+    fix: 'Raise limits.timeout (--timeout) if the work is legitimate, or fix the loop in the guest.',
+    status: 504, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_MEMORY: {
+    message: 'The guest ran out of its memory budget of {limitBytes} bytes',
+    fix: 'Raise limits.memory (--memory) or make the guest allocate less.',
+    status: 507, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_FUEL: {
+    message: 'The call to "{call}" used up its fuel budget of {fuel} instructions',
+    fix: 'Raise limits.fuel (--fuel) or make the guest do less work per call.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_PAYLOAD: {
+    message: 'The {direction} of "{call}" is {size} bytes, over the limit of {limit} bytes',
+    fix: 'Send less data per call, or raise limits.maxPayload.',
+    status: 413, expose: true, exit: 1,
+  },
+  LN_ERR_GUEST_TRAP: {
+    message: 'The guest trapped in "{call}": {reason}',
+    fix: 'This is a bug in the component; the instance was discarded and a fresh one serves the next call.',
+    status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_GUEST_EXIT: {
+    message: 'The guest called exit with status {exitCode} during "{call}"',
+    fix: 'A plugin must return instead of exiting; the instance was discarded and a fresh one serves the next call.',
+    status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_GUEST_ERROR: {
+    message: '"{call}" returned an error: {value}',
+    fix: 'The guest reported a failure through its WIT result type; see the value for why.',
+    status: 422, expose: true, exit: 1,
+  },
+  LN_ERR_GUEST_CRASH: {
+    message: 'The instance running "{call}" died: {reason}',
+    fix: 'The instance was discarded and a fresh one serves the next call; the log has the cause.',
+    status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_GUEST_INIT: {
+    message: 'The component could not be instantiated: {reason}',
+    fix: 'Check the component start-up code and its imports; the log has the cause.',
+    status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_INTERNAL_UNEXPECTED: {
+    message: 'Internal error: {reason}',
+    fix: 'This is a bug in Liquid Nano; please report it with the log lines around it.',
+    status: 500, expose: false, exit: 1,
+  },
+} as const satisfies Record<string, ErrorSpec>;
+
+/** Every stable error code. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Whether a string is one of the registered codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.hasOwn(ERROR_CODES, code);
+}
