@@ -1,0 +1,44 @@
+/**
+ * The Liquid Nano host interfaces of `wit/plugin.wit` for one instance. Runs inside the
+ * instance's worker; what leaves the worker goes through the host bridge as notifications.
+ */
+import type { HostBridge } from '../sandbox/protocol.js';
+import type { PluginGrants } from './grants.js';
+
+type Pair = [string, string];
+
+/** The kv error a plugin sees when no store is granted to it. */
+const KV_DENIED = { tag: 'denied' } as const;
+
+/** Builds the `liquid-nano:plugin/*` part of the import object (keys unversioned). */
+export function pluginImports(grants: PluginGrants, bridge: HostBridge): Record<string, unknown> {
+  const config = new Map(grants.config.map(([k, v]) => [k, v]));
+  const metric = (kind: string) => (name: string, value: number, labels: Pair[]) =>
+    bridge.notify('metric', { kind, name, value, labels });
+  const denied = (): never => {
+    throw KV_DENIED;
+  };
+  return {
+    'liquid-nano:plugin/types': {},
+    'liquid-nano:plugin/log': {
+      log(level: string, message: string, fields: Pair[]): void {
+        bridge.notify('log', { level, message, fields });
+      },
+    },
+    'liquid-nano:plugin/config': {
+      get: (key: string): string | undefined => config.get(key),
+      getAll: (): Pair[] => [...config].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    },
+    'liquid-nano:plugin/kv': { get: denied, set: denied, delete: denied, listKeys: denied },
+    'liquid-nano:plugin/metrics': {
+      counterAdd: metric('counter'),
+      gaugeSet: metric('gauge'),
+      histogramObserve: metric('histogram'),
+    },
+    'liquid-nano:plugin/events': {
+      emit(event: unknown): void {
+        bridge.notify('emit', event);
+      },
+    },
+  };
+}

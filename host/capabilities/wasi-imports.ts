@@ -1,0 +1,96 @@
+/**
+ * WASI 0.2 imports for one instance, built from its grants. Runs inside the instance's worker,
+ * where the shim's module-global state belongs to this one instance alone.
+ *
+ * Closed by default: only granted environment variables, the given argv, no initial cwd, no
+ * preopens, no network (sockets and outgoing HTTP refused with WASI error values), stdin at end
+ * of stream, stdout/stderr to the worker's captured streams, and `exit` unwinds as a result
+ * instead of `process.exit`.
+ */
+import * as shim from '@bytecodealliance/preview2-shim';
+import { guestExit } from '../sandbox/guest-exit.js';
+import type { WasiGrants } from './grants.js';
+
+/**
+ * The parts of the Node.js build of preview2-shim we use. Its package's `types` condition points
+ * at the browser declarations, so the Node-only factories are declared here.
+ */
+interface NodeShim {
+  readonly cli: Record<string, unknown> & {
+    _setEnv(env: Record<string, string>): void;
+    _setArgs(args: string[]): void;
+    stdin: unknown; stdout: unknown; stderr: unknown; terminalInput: unknown; terminalOutput: unknown;
+  };
+  readonly clocks: { monotonicClock: unknown; wallClock: unknown };
+  readonly random: { random: unknown; insecure: unknown; insecureSeed: unknown };
+  readonly io: { error: unknown; poll: unknown; streams: unknown };
+  readonly http: { types: unknown };
+  readonly filesystem: { createFilesystem(config: { preopens: Record<string, string> }): { types: unknown; preopens: unknown } };
+  readonly sockets: {
+    createSockets(config: { enableNetwork: boolean }): {
+      instanceNetwork: unknown; network: unknown; ipNameLookup: unknown;
+      tcp: unknown; tcpCreateSocket: unknown; udp: unknown; udpCreateSocket: unknown;
+    };
+  };
+}
+
+const { cli, clocks, filesystem, http, io, random, sockets } = shim as unknown as NodeShim;
+
+/** Builds the `wasi:*` part of the import object (keys unversioned, as jco expects). */
+export function wasiImports(grants: WasiGrants): Record<string, unknown> {
+  const env = grants.env.map(([k, v]) => [k, v] as [string, string]);
+  const args = [...grants.args];
+  // Also reset the shim's own module-global defaults, which hold the host's env, argv and cwd.
+  cli._setEnv({});
+  cli._setArgs([]);
+  const fs = filesystem.createFilesystem({ preopens: {} });
+  const net = sockets.createSockets({ enableNetwork: false });
+
+  return {
+    'wasi:cli/environment': {
+      getEnvironment: () => env.map(([k, v]) => [k, v]),
+      getArguments: () => [...args],
+      initialCwd: () => undefined,
+    },
+    'wasi:cli/exit': {
+      exit(status: { tag: 'ok' | 'err' }): never {
+        throw guestExit(status.tag === 'err' ? 1 : 0);
+      },
+      exitWithCode(code: number): never {
+        throw guestExit(code);
+      },
+    },
+    'wasi:cli/stdin': cli.stdin,
+    'wasi:cli/stdout': cli.stdout,
+    'wasi:cli/stderr': cli.stderr,
+    'wasi:cli/terminal-input': cli.terminalInput,
+    'wasi:cli/terminal-output': cli.terminalOutput,
+    'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
+    'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
+    'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
+    'wasi:io/error': io.error,
+    'wasi:io/poll': io.poll,
+    'wasi:io/streams': io.streams,
+    'wasi:clocks/monotonic-clock': clocks.monotonicClock,
+    'wasi:clocks/wall-clock': clocks.wallClock,
+    'wasi:random/random': random.random,
+    'wasi:random/insecure': random.insecure,
+    'wasi:random/insecure-seed': random.insecureSeed,
+    'wasi:filesystem/types': fs.types,
+    'wasi:filesystem/preopens': fs.preopens,
+    'wasi:sockets/instance-network': net.instanceNetwork,
+    'wasi:sockets/network': net.network,
+    'wasi:sockets/ip-name-lookup': net.ipNameLookup,
+    'wasi:sockets/tcp': net.tcp,
+    'wasi:sockets/tcp-create-socket': net.tcpCreateSocket,
+    'wasi:sockets/udp': net.udp,
+    'wasi:sockets/udp-create-socket': net.udpCreateSocket,
+    'wasi:http/types': http.types,
+    'wasi:http/outgoing-handler': {
+      handle(): never {
+        // A WASI error value, not an exception of the host: the guest sees HTTP-request-denied.
+        throw { tag: 'HTTP-request-denied' };
+      },
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { LnError, isLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import { toClassicScript } from './bindings-source.js';
+import { componentKind, type Component } from './component.js';
+import { readComponentShape } from './component-type-reader.js';
+import { checkPreamble } from './preamble.js';
+import { TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
+
+/** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
+export interface EngineOptions {
+  /** Folder of the on-disk transpile cache; none means no disk cache. */
+  readonly cacheDir?: string;
+  /** Largest component accepted, in bytes. */
+  readonly maxComponentBytes?: number;
+  /** How many loaded components the engine keeps in memory, by digest (0 turns it off). */
+  readonly memoryCacheEntries?: number;
+  readonly logger?: Logger;
+}
+
+/** Defaults: no disk cache, components up to 64 MiB, the last 64 loads kept in memory. */
+export const ENGINE_DEFAULTS = Object.freeze({
+  maxComponentBytes: 64 * 1024 * 1024,
+  memoryCacheEntries: 64,
+});
+
+/** The transpile options; part of the cache key, so changing them invalidates the cache. */
+const TRANSPILE_OPTIONS = Object.freeze({
+  name: 'component',
+  instantiation: 'async' as const,
+  emitTypescriptDeclarations: false,
+  noComponentErrorWrapping: false,
+});
+
+function jcoVersion(): string {
+  const require = createRequire(import.meta.url);
+  const entry = require.resolve('@bytecodealliance/jco-transpile');
+  const pkg = JSON.parse(readFileSync(join(dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The process-wide engine (wasmtime's `Engine`): turns component bytes into a `Component` —
+ * preamble check → type decoding (validation of the component structure) → jco transpile in
+ * instantiation mode (cached on disk by sha256 + jco version + options) → core modules compiled
+ * once (cached in memory by digest).
+ *
+ * @example
+ * const engine = new Engine({ cacheDir: '.lnano/cache' });
+ * const component = await engine.load(bytes, 'hello.wasm');
+ */
+export class Engine {
+  readonly jcoVersion: string;
+  readonly #cache: TranspileCache | undefined;
+  readonly #maxBytes: number;
+  readonly #memoryEntries: number;
+  readonly #loaded = new Map<string, Promise<Component>>();
+  readonly #log: Logger;
+
+  constructor(options: EngineOptions = {}) {
+    this.jcoVersion = jcoVersion();
+    this.#cache = options.cacheDir ? new TranspileCache(options.cacheDir) : undefined;
+    this.#maxBytes = options.maxComponentBytes ?? ENGINE_DEFAULTS.maxComponentBytes;
+    this.#memoryEntries = options.memoryCacheEntries ?? ENGINE_DEFAULTS.memoryCacheEntries;
+    this.#log = options.logger ?? silentLogger();
+  }
+
+  /** The cache key of a component digest under this jco version and these options. */
+  cacheKey(digest: string): string {
+    return createHash('sha256')
+      .update(`${digest}\n${this.jcoVersion}\n${JSON.stringify(TRANSPILE_OPTIONS)}`)
+      .digest('hex');
+  }
+
+  /**
+   * Loads a component.
+   *
+   * @param bytes - the component binary
+   * @param subject - how to name it in errors and logs (file name, `name@version`)
+   * @throws LnError `LN_ERR_LOAD_*` for bytes that are not a loadable component
+   */
+  async load(bytes: Uint8Array, subject = 'component'): Promise<Component> {
+    checkPreamble(bytes, subject, this.#maxBytes);
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const pending = this.#loaded.get(digest);
+    if (pending) {
+      const component = await pending;
+      return { ...component, source: 'memory-cache' };
+    }
+    const loading = this.#loadUncached(bytes, digest, subject);
+    if (this.#memoryEntries > 0) {
+      this.#loaded.set(digest, loading);
+      loading.catch(() => this.#loaded.delete(digest));
+      while (this.#loaded.size > this.#memoryEntries) {
+        this.#loaded.delete(this.#loaded.keys().next().value!);
+      }
+    }
+    return loading;
+  }
+
+  /** Forgets a component's compiled modules (its transpile output stays in the disk cache). */
+  unload(digest: string): void {
+    this.#loaded.delete(digest);
+  }
+
+  async #loadUncached(bytes: Uint8Array, digest: string, subject: string): Promise<Component> {
+    const started = performance.now();
+    const shape = readComponentShape(bytes);
+    const key = this.cacheKey(digest);
+    let artifact = await this.#cache?.get(key);
+    const source = artifact ? 'disk-cache' : 'transpiled';
+    if (!artifact) {
+      artifact = await this.#transpile(bytes, subject);
+      await this.#cache?.put(key, artifact);
+    }
+    const modules = new Map<string, WebAssembly.Module>();
+    for (const [name, moduleBytes] of artifact.modules) {
+      try {
+        modules.set(name, await WebAssembly.compile(moduleBytes as Uint8Array<ArrayBuffer>));
+      } catch (err) {
+        throw new LnError('LN_ERR_LOAD_INVALID', {
+          subject, reason: `core module ${name} does not compile: ${(err as Error).message}`,
+        }, { cause: err });
+      }
+    }
+    this.#log.debug({ digest, subject, source, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    return {
+      digest, sizeBytes: bytes.length, shape, kind: componentKind(shape),
+      bindings: artifact.bindings, modules, source,
+    };
+  }
+
+  async #transpile(bytes: Uint8Array, subject: string): Promise<TranspiledArtifact> {
+    let files: Record<string, Uint8Array>;
+    try {
+      ({ files } = await transpileBytes(bytes, { ...TRANSPILE_OPTIONS }));
+    } catch (err) {
+      if (isLnError(err)) throw err;
+      const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);
+      throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: `transpile failed: ${reason}` }, { cause: err });
+    }
+    const js = files[`${TRANSPILE_OPTIONS.name}.js`];
+    if (!js) throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: 'transpile produced no bindings' });
+    const modules = new Map<string, Uint8Array>();
+    for (const [name, content] of Object.entries(files)) {
+      if (name.endsWith('.core.wasm')) modules.set(name, content);
+    }
+    return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
+  }
+}

@@ -1,0 +1,267 @@
+import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import { LnError } from '../errors/ln-error.js';
+import { compiledModuleUrl } from '../support/compiled-url.js';
+import type { Component } from '../engine/component.js';
+import type { CallableExport } from '../engine/component.js';
+import type { CallMessage, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
+
+/** Where a guest's stdout/stderr bytes go. */
+export interface GuestOutput {
+  stdout(chunk: Buffer): void;
+  stderr(chunk: Buffer): void;
+}
+
+/** Settings of one instance. Every default is in `INSTANCE_DEFAULTS`. */
+export interface InstanceOptions {
+  /** Builds the instance's imports inside the worker (see `capabilities/`). */
+  readonly linker: LinkerSpec;
+  /** Receives the guest's stdout and stderr; default: dropped. */
+  readonly output?: GuestOutput;
+  /** Receives host-interface notifications (guest log lines, metrics, emitted events). */
+  readonly onNotify?: (message: NotifyMessage) => void;
+  /** Wall-clock limit for instantiation, ms. */
+  readonly startTimeoutMs?: number;
+}
+
+/** Options of one call. */
+export interface CallOptions {
+  /** Wall-clock deadline of the call, ms; the worker is terminated when it passes. Default: none. */
+  readonly timeoutMs?: number;
+}
+
+/** A call that returned. `errResult` marks a WIT `result` export that returned `err(value)`. */
+export interface CallOutcome {
+  readonly value: unknown;
+  readonly errResult: boolean;
+  readonly durationMs: number;
+}
+
+/** Defaults: instantiation must finish within 30 s. */
+export const INSTANCE_DEFAULTS = Object.freeze({ startTimeoutMs: 30_000 });
+
+const WORKER_ENTRY = compiledModuleUrl('./worker-main.js', import.meta.url);
+
+function unversioned(name: string): string {
+  return name.replace(/@[^/#]*$/, '');
+}
+
+interface Pending {
+  resolve(outcome: CallOutcome): void;
+  reject(err: LnError): void;
+  started: number;
+  timer: NodeJS.Timeout | undefined;
+  readonly timeoutMs: number | undefined;
+  readonly message: CallMessage;
+}
+
+/**
+ * One guest instance, alone in its own worker thread (a wasmtime `Store` + `Instance`).
+ *
+ * Calls run one at a time in the order they are made. A trap, a guest `exit`, an uncaught error,
+ * a passed deadline or a dead worker fails the call with a coded error and kills the instance
+ * (`alive` turns false); the owner creates a new one. The host process is never affected.
+ */
+export class Instance {
+  readonly component: Component;
+  readonly #worker: Worker;
+  readonly #queue: Array<Pending> = [];
+  #current: Pending | undefined;
+  #nextId = 1;
+  #dead: LnError | undefined;
+  readonly #onDeath: Array<(reason: LnError) => void> = [];
+  #outputDrained: Promise<void> = Promise.resolve();
+
+  private constructor(component: Component, worker: Worker) {
+    this.component = component;
+    this.#worker = worker;
+  }
+
+  /**
+   * Starts a worker and instantiates the component in it.
+   *
+   * @throws LnError `LN_ERR_LINK_IMPORT_MISSING`, `LN_ERR_GUEST_INIT`, `LN_ERR_BUDGET_TIME` (start timeout)
+   */
+  static async start(component: Component, options: InstanceOptions): Promise<Instance> {
+    const worker = new Worker(WORKER_ENTRY, {
+      stdout: true,
+      stderr: true,
+      env: {},
+      argv: [],
+      execArgv: [],
+      name: `lnano-guest-${component.digest.slice(0, 12)}`,
+    });
+    const output = options.output;
+    const instance = new Instance(component, worker);
+    instance.#outputDrained = Promise.all([
+      pipeOutput(worker.stdout, (c) => output?.stdout(c)),
+      pipeOutput(worker.stderr, (c) => output?.stderr(c)),
+    ]).then(() => undefined);
+    const init: InitMessage = {
+      type: 'init',
+      subject: component.digest.slice(0, 12),
+      bindings: component.bindings,
+      modules: [...component.modules],
+      requiredImports: [...new Set(component.shape.imports.map((i) => unversioned(i.name)))],
+      linker: options.linker,
+    };
+    await instance.#initialize(init, options);
+    return instance;
+  }
+
+  /** Whether the instance can take calls. */
+  get alive(): boolean {
+    return this.#dead === undefined;
+  }
+
+  /** Registers a callback for when the instance dies (poisoned, crashed or disposed). */
+  onDeath(callback: (reason: LnError) => void): void {
+    if (this.#dead) callback(this.#dead);
+    else this.#onDeath.push(callback);
+  }
+
+  /**
+   * Calls an export.
+   *
+   * @throws LnError the guest's failure (`LN_ERR_GUEST_*`), `LN_ERR_BUDGET_TIME`, or
+   *   `LN_ERR_GUEST_CRASH` when the instance is already dead
+   */
+  call(target: Pick<CallableExport, 'name' | 'path'>, args: readonly unknown[], options: CallOptions = {}): Promise<CallOutcome> {
+    if (this.#dead) return Promise.reject(this.#deadError(target.name));
+    return new Promise<CallOutcome>((resolve, reject) => {
+      const message: CallMessage = { type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args] };
+      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, message };
+      this.#queue.push(pending);
+      this.#pump();
+    });
+  }
+
+  /**
+   * Stops the worker and waits until everything the guest wrote to stdout/stderr was delivered.
+   * Calls still queued fail with `LN_ERR_GUEST_CRASH`.
+   */
+  async dispose(): Promise<void> {
+    this.#kill(new LnError('LN_ERR_GUEST_CRASH', { call: '(none)', reason: 'the instance was disposed' }));
+    await this.#worker.terminate();
+    await this.#outputDrained;
+  }
+
+  #pump(): void {
+    if (this.#current || this.#dead) return;
+    const next = this.#queue.shift();
+    if (!next) return;
+    this.#current = next;
+    next.started = performance.now();
+    const timeoutMs = next.timeoutMs;
+    if (timeoutMs !== undefined) {
+      next.timer = setTimeout(() => {
+        this.#kill(new LnError('LN_ERR_BUDGET_TIME', { call: next.message.name, timeoutMs }), next);
+      }, timeoutMs);
+    }
+    try {
+      this.#worker.postMessage(next.message);
+    } catch (err) {
+      this.#current = undefined;
+      clearTimeout(next.timer);
+      next.reject(new LnError('LN_ERR_CONFIG_INVOKE', { expr: next.message.name, reason: `arguments cannot be sent: ${(err as Error).message}` }));
+      this.#pump();
+    }
+  }
+
+  #initialize(init: InitMessage, options: InstanceOptions): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timeoutMs = options.startTimeoutMs ?? INSTANCE_DEFAULTS.startTimeoutMs;
+      const timer = setTimeout(() => {
+        const err = new LnError('LN_ERR_BUDGET_TIME', { call: 'instantiate', timeoutMs });
+        this.#kill(err);
+        reject(err);
+      }, timeoutMs);
+      this.#worker.on('message', (message: WorkerToHost) => {
+        switch (message.type) {
+          case 'ready':
+            clearTimeout(timer);
+            resolve();
+            break;
+          case 'init-failed': {
+            clearTimeout(timer);
+            const err = LnError.fromJSON(message.error);
+            this.#kill(err);
+            reject(err);
+            break;
+          }
+          case 'result':
+            this.#settle(message);
+            break;
+          case 'notify':
+            options.onNotify?.(message);
+            break;
+        }
+      });
+      this.#worker.on('error', (err) => {
+        const reason = err instanceof Error ? err.message : String(err);
+        const dead = new LnError('LN_ERR_GUEST_CRASH', { call: this.#current?.message.name ?? 'instantiate', reason });
+        clearTimeout(timer);
+        this.#kill(dead);
+        reject(dead);
+      });
+      this.#worker.on('exit', (code) => {
+        clearTimeout(timer);
+        const dead = new LnError('LN_ERR_GUEST_CRASH', { call: this.#current?.message.name ?? 'instantiate', reason: `the worker exited with code ${code}` });
+        this.#kill(dead);
+        reject(dead);
+      });
+      this.#worker.postMessage(init);
+    });
+  }
+
+  #settle(message: Extract<WorkerToHost, { type: 'result' }>): void {
+    const current = this.#current;
+    if (!current || current.message.id !== message.id) return;
+    clearTimeout(current.timer);
+    this.#current = undefined;
+    if (message.ok) {
+      current.resolve({ value: message.value, errResult: message.errResult, durationMs: performance.now() - current.started });
+    } else {
+      const err = LnError.fromJSON(message.error);
+      if (message.poisoned) {
+        this.#kill(err, current);
+        return;
+      }
+      current.reject(err);
+    }
+    this.#pump();
+  }
+
+  /** Marks the instance dead: the failing call gets `reason`, everything queued a crash error. */
+  #kill(reason: LnError, failing?: Pending): void {
+    if (this.#dead) return;
+    this.#dead = reason;
+    if (failing) {
+      clearTimeout(failing.timer);
+      failing.reject(reason);
+      if (this.#current === failing) this.#current = undefined;
+    }
+    const rest = [...(this.#current ? [this.#current] : []), ...this.#queue.splice(0)];
+    this.#current = undefined;
+    for (const p of rest) {
+      clearTimeout(p.timer);
+      p.reject(this.#deadError(p.message.name));
+    }
+    void this.#worker.terminate();
+    for (const cb of this.#onDeath.splice(0)) cb(reason);
+  }
+
+  #deadError(call: string): LnError {
+    return new LnError('LN_ERR_GUEST_CRASH', { call, reason: `the instance is gone (${this.#dead?.code ?? 'disposed'})` });
+  }
+}
+
+/** Forwards a worker's output stream; resolves when the stream has ended. */
+function pipeOutput(stream: Readable, sink: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve) => {
+    stream.on('data', (chunk: Buffer) => sink(chunk));
+    stream.on('error', () => resolve());
+    stream.on('close', () => resolve());
+    stream.on('end', () => resolve());
+  });
+}

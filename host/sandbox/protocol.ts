@@ -1,0 +1,69 @@
+/**
+ * The typed protocol between the host (main thread) and one guest instance's worker.
+ *
+ * Host → worker: one `init`, then `call`s (one at a time). Worker → host: `ready` or
+ * `init-failed`, one `result` per call, and `notify` messages from host interfaces (guest log
+ * lines, metrics, emitted events) at any time.
+ */
+import type { SerializedError } from '../errors/ln-error.js';
+
+/** Which module builds the instance's imports inside the worker, and its (cloneable) config. */
+export interface LinkerSpec {
+  /** A file URL of an ES module exporting `link(config, bridge): Record<string, unknown>`. */
+  readonly module: string;
+  readonly config: unknown;
+}
+
+export interface InitMessage {
+  readonly type: 'init';
+  /** For error messages and the bindings' script file name. */
+  readonly subject: string;
+  readonly bindings: string;
+  readonly modules: ReadonlyArray<readonly [string, WebAssembly.Module]>;
+  /** The interfaces the component imports, unversioned (`wasi:cli/environment`). */
+  readonly requiredImports: readonly string[];
+  readonly linker: LinkerSpec;
+}
+
+export interface CallMessage {
+  readonly type: 'call';
+  readonly id: number;
+  /** For error messages: the WIT name of the export. */
+  readonly name: string;
+  /** Property path in the exports object. */
+  readonly path: readonly string[];
+  readonly args: readonly unknown[];
+}
+
+export type HostToWorker = InitMessage | CallMessage;
+
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
+export interface InitFailedMessage {
+  readonly type: 'init-failed';
+  readonly error: SerializedError;
+}
+
+/** A call's outcome. `errResult` marks a WIT `result` export that returned `err(value)`. */
+export type ResultMessage =
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean };
+
+/** Something a host interface reports from inside the worker (a log line, a metric, an event). */
+export interface NotifyMessage {
+  readonly type: 'notify';
+  readonly topic: string;
+  readonly payload: unknown;
+}
+
+export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | NotifyMessage;
+
+/** What a linker module gets to talk back to the host without a reply. */
+export interface HostBridge {
+  notify(topic: string, payload: unknown): void;
+}
+
+/** The contract of a linker module named in `LinkerSpec.module`. */
+export type LinkFunction = (config: unknown, bridge: HostBridge) => Record<string, unknown>;
