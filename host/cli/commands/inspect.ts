@@ -1,0 +1,147 @@
+import { basename } from 'node:path';
+import { Engine } from '../../engine/engine.js';
+import { readComponentFile } from '../../engine/component-file.js';
+import type { Component } from '../../engine/component.js';
+import { formatWitFunction, formatWitType } from '../../engine/wit-format.js';
+import type { WitTypeExport, WorldItem } from '../../engine/wit-types.js';
+import { capabilityOf } from '../../capabilities/catalog.js';
+import { parseCommandArgs, usageError } from '../args.js';
+import type { CliIo } from '../cli-io.js';
+import { resolveDataDir, transpileCacheDir } from '../data-dir.js';
+
+export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
+
+Prints what a component is: its kind, the world it implements (every import and export with
+WIT types) and the capabilities it would need, with how to grant each.
+
+Options:
+  --json              machine-readable output
+  --data-dir <dir>    data directory holding the transpile cache (default: ./.lnano)
+  -h, --help          show this help
+`;
+
+interface InspectFlags {
+  json?: boolean;
+  'data-dir'?: string;
+  help?: boolean;
+}
+
+const KIND_NOTES: Record<Component['kind'], string> = {
+  command: 'a wasi:cli/command: `lnano run` runs it',
+  plugin: 'a Liquid Nano plugin: it handles events',
+  'http-proxy': 'a wasi:http/proxy: served on an HTTP route',
+  library: 'call its exports with `lnano run --invoke`',
+};
+
+/** A needed capability of the component, for output. */
+interface Need {
+  readonly capability: string;
+  readonly imports: string[];
+  readonly withoutGrant: string;
+  readonly grant: string | null;
+}
+
+function needs(component: Component): Need[] {
+  const byCap = new Map<string, Need>();
+  for (const item of component.shape.imports) {
+    const entry = capabilityOf(item.name);
+    const key = entry?.capability ?? `unknown: ${item.name}`;
+    const need = byCap.get(key) ?? {
+      capability: entry?.capability ?? 'not provided by this host',
+      imports: [],
+      withoutGrant: entry?.withoutGrant ?? 'the component cannot be instantiated (LN_ERR_LINK_IMPORT_MISSING)',
+      grant: entry?.flag ?? null,
+    };
+    need.imports.push(item.name);
+    byCap.set(key, need);
+  }
+  return [...byCap.values()];
+}
+
+/** `lnano inspect`: returns the process exit code. */
+export async function inspectCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs<InspectFlags>('inspect', argv, {
+    json: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(INSPECT_HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) throw usageError('inspect', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}"`);
+  const file = positionals[0]!;
+  const engine = new Engine({ cacheDir: transpileCacheDir(resolveDataDir(values['data-dir'], io.env, io.cwd)) });
+  const component = await engine.load(await readComponentFile(file), basename(file));
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify({
+      file, digest: `sha256:${component.digest}`, sizeBytes: component.sizeBytes, kind: component.kind,
+      imports: component.shape.imports, exports: component.shape.exports, capabilities: needs(component),
+    }, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(renderText(file, component));
+  return 0;
+}
+
+function renderText(file: string, component: Component): string {
+  const lines = [
+    `component  ${basename(file)}`,
+    `digest     sha256:${component.digest}`,
+    `size       ${component.sizeBytes} bytes`,
+    `kind       ${component.kind} (${KIND_NOTES[component.kind]})`,
+    '',
+    'world {',
+    ...component.shape.imports.flatMap((item) => renderItem('import', item)),
+    ...component.shape.exports.flatMap((item) => renderItem('export', item)),
+    '}',
+    '',
+    'capabilities',
+  ];
+  const list = needs(component);
+  if (list.length === 0) lines.push('  none: the component imports nothing');
+  for (const need of list) {
+    lines.push(`  ${need.capability}: ${need.imports.join(', ')}`);
+    lines.push(`    without a grant: ${need.withoutGrant}`);
+    if (need.grant) lines.push(`    grant with: ${need.grant}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function renderItem(direction: 'import' | 'export', item: WorldItem): string[] {
+  switch (item.kind) {
+    case 'function':
+      return [`  ${direction} ${item.name}: ${formatWitFunction(item.func)};`];
+    case 'type':
+      return [`  ${direction} ${renderTypeDefinition({ name: item.name, type: item.type })}`];
+    case 'other':
+      return [`  ${direction} ${item.name}: ${item.description};`];
+    case 'interface': {
+      if (item.functions.length === 0 && item.types.length === 0) return [`  ${direction} ${item.name};`];
+      return [
+        `  ${direction} ${item.name} {`,
+        ...item.types.map((t) => `    ${renderTypeDefinition(t)}`),
+        ...item.functions.map((f) => `    ${f.name}: ${formatWitFunction(f)};`),
+        '  }',
+      ];
+    }
+  }
+}
+
+/** A type definition in WIT syntax, e.g. `record point { x: s32, y: s32 }`. */
+export function renderTypeDefinition({ name, type }: WitTypeExport): string {
+  switch (type.kind) {
+    case 'resource':
+      return `resource ${name};`;
+    case 'record':
+      return `record ${name} { ${type.fields.map((f) => `${f.name}: ${formatWitType(f.type)}`).join(', ')} }`;
+    case 'variant':
+      return `variant ${name} { ${type.cases.map((c) => (c.type ? `${c.name}(${formatWitType(c.type)})` : c.name)).join(', ')} }`;
+    case 'enum':
+      return `enum ${name} { ${type.cases.join(', ')} }`;
+    case 'flags':
+      return `flags ${name} { ${type.flags.join(', ')} }`;
+    default:
+      return `type ${name} = ${formatWitType(type)};`;
+  }
+}

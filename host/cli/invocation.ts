@@ -1,0 +1,59 @@
+import { LnError } from '../errors/ln-error.js';
+import { callableExports, findExport, type CallableExport } from '../engine/component.js';
+import { jsToJson, jsToWave, parseInvocation, waveToJs } from '../engine/wave.js';
+import type { CallOutcome } from '../sandbox/instance.js';
+import type { ComponentShape, WitType } from '../engine/wit-types.js';
+
+/** A parsed `--invoke` expression, ready to call. */
+export interface PreparedInvocation {
+  readonly target: CallableExport;
+  readonly args: unknown[];
+}
+
+/**
+ * Parses `--invoke 'name(arg, ...)'` against the component's exports: finds the export and
+ * converts each WAVE argument through its parameter's WIT type.
+ *
+ * @throws LnError `LN_ERR_CONFIG_INVOKE` (syntax, arity, types), `LN_ERR_LINK_EXPORT_MISSING`
+ */
+export function prepareInvocation(shape: ComponentShape, expr: string): PreparedInvocation {
+  const { name, args } = parseInvocation(expr);
+  const target = findExport(shape, name);
+  if (!target) {
+    const available = callableExports(shape).map((e) => e.name).join(', ') || '(none)';
+    throw new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available });
+  }
+  const params = target.func.params;
+  if (args.length !== params.length) {
+    throw new LnError('LN_ERR_CONFIG_INVOKE', {
+      expr, reason: `${target.name} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${params.map((p) => p.name).join(', ')}), got ${args.length}`,
+    });
+  }
+  const values = params.map((param, i) => {
+    try {
+      return waveToJs(args[i]!, param.type);
+    } catch (err) {
+      if (err instanceof LnError) {
+        throw new LnError('LN_ERR_CONFIG_INVOKE', { expr, reason: `argument ${i + 1} (${param.name}): ${String(err.details.reason ?? err.message)}` });
+      }
+      throw err;
+    }
+  });
+  return { target, args: values };
+}
+
+/** The call's value in the form the WAVE/JSON formatters take for the export's result type. */
+function resultValue(outcome: CallOutcome, type: WitType): unknown {
+  if (type.kind === 'result') {
+    return outcome.errResult ? { tag: 'err', val: outcome.value } : { tag: 'ok', val: outcome.value };
+  }
+  return outcome.value;
+}
+
+/** Formats a call's result as WAVE text (or JSON text); undefined for a function without result. */
+export function formatOutcome(outcome: CallOutcome, target: CallableExport, json: boolean): string | undefined {
+  const type = target.func.result;
+  if (!type) return json ? 'null' : undefined;
+  const value = resultValue(outcome, type);
+  return json ? JSON.stringify(jsToJson(value, type)) : jsToWave(value, type);
+}

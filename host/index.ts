@@ -1,0 +1,29 @@
+/**
+ * Liquid Nano's public API for embedders. Each export is named; nothing is re-exported wholesale.
+ *
+ * @example
+ * import { Engine, Instance, closedGrants, linkerSpec } from 'liquid-nano';
+ * const engine = new Engine({ cacheDir: '.lnano/cache/transpile' });
+ * const component = await engine.load(bytes, 'hello.wasm');
+ * const instance = await Instance.start(component, { linker: linkerSpec(closedGrants('hello')) });
+ */
+export { ERROR_CODES, isErrorCode } from './errors/codes.js';
+export type { ErrorCode, ErrorSpec } from './errors/codes.js';
+export { LnError, isLnError, toLnError } from './errors/ln-error.js';
+export type { ErrorDetails, SerializedError } from './errors/ln-error.js';
+export { createLogger, silentLogger } from './log/logger.js';
+export type { Logger, LoggerConfig } from './log/logger.js';
+export { Engine, ENGINE_DEFAULTS } from './engine/engine.js';
+export type { EngineOptions } from './engine/engine.js';
+export { readComponentFile } from './engine/component-file.js';
+export { callableExports, findExport } from './engine/component.js';
+export type { CallableExport, Component, ComponentKind } from './engine/component.js';
+export type { ComponentShape, WitFunction, WitType, WorldItem } from './engine/wit-types.js';
+export { Instance, INSTANCE_DEFAULTS } from './sandbox/instance.js';
+export type { CallOptions, CallOutcome, GuestOutput, InstanceOptions } from './sandbox/instance.js';
+export { Supervisor } from './sandbox/supervisor.js';
+export { closedGrants } from './capabilities/grants.js';
+export type { InstanceGrants, PluginGrants, WasiGrants } from './capabilities/grants.js';
+export { linkerSpec } from './capabilities/linker-spec.js';
+export { CAPABILITIES, capabilityOf } from './capabilities/catalog.js';
+export { main } from './cli/main.js';
