@@ -7,6 +7,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    poolOptions: { forks: { singleFork: false, maxForks: 2 } },
+    poolOptions: { forks: { singleFork: false, maxForks: 2, execArgv: ['--expose-gc'] } },
   },
 });

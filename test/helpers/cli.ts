@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BIN = join(ROOT, 'bin', 'lnano.js');
+
+/** A data directory shared by one test file's CLI runs (so the transpile cache is exercised). */
+export function tempDataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'lnano-test-'));
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the real `lnano` command in a child process. */
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<CliResult> {
+  const env = { ...process.env, ...options.env, ...(options.dataDir ? { LNANO_DATA_DIR: options.dataDir } : {}) };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The path of a built fixture component. */
+export function fixture(name: string, file = 'component.wasm'): string {
+  return join(ROOT, 'test', 'fixtures', 'components', name, file);
+}
+
+/** The path of a built example component. */
+export function example(name: string): string {
+  return join(ROOT, 'components', name, 'component.wasm');
+}
