@@ -37,6 +37,18 @@ const TRANSPILE_OPTIONS = Object.freeze({
   noComponentErrorWrapping: false,
 });
 
+/** Decodes the component's types, naming the component in any error. */
+function readShape(bytes: Uint8Array, subject: string): ReturnType<typeof readComponentShape> {
+  try {
+    return readComponentShape(bytes);
+  } catch (err) {
+    if (isLnError(err) && err.code === 'LN_ERR_LOAD_INVALID') {
+      throw new LnError('LN_ERR_LOAD_INVALID', { ...err.details, subject }, { cause: err });
+    }
+    throw err;
+  }
+}
+
 function jcoVersion(): string {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@bytecodealliance/jco-transpile');
@@ -110,7 +122,7 @@ export class Engine {
 
   async #loadUncached(bytes: Uint8Array, digest: string, subject: string): Promise<Component> {
     const started = performance.now();
-    const shape = readComponentShape(bytes);
+    const shape = readShape(bytes, subject);
     const key = this.cacheKey(digest);
     let artifact = await this.#cache?.get(key);
     const source = artifact ? 'disk-cache' : 'transpiled';

@@ -102,7 +102,7 @@ export class Instance {
       subject: component.digest.slice(0, 12),
       bindings: component.bindings,
       modules: [...component.modules],
-      requiredImports: [...new Set(component.shape.imports.map((i) => unversioned(i.name)))],
+      requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversioned(i.name)))],
       linker: options.linker,
     };
     await instance.#initialize(init, options);

@@ -21,7 +21,7 @@ describe('lnano run --invoke', () => {
     ['strings', 'count-bytes([1, 2, 3])', '3'],
     ['types', 'flip({x: 1, y: -2})', '{x: -2, y: 1}'],
     ['types', 'describe(square(2.5))', '1'],
-    ['types', 'describe(none)', '2'],
+    ['types', 'describe(%none)', '2'],
     ['types', 'or-zero(some(5))', '5'],
     ['types', 'or-zero(none)', '0'],
     ['types', 'safe-div(7, 2)', 'ok(3)'],

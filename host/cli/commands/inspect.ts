@@ -44,6 +44,7 @@ interface Need {
 function needs(component: Component): Need[] {
   const byCap = new Map<string, Need>();
   for (const item of component.shape.imports) {
+    if (item.kind === 'type') continue; // a type the exports use, not something to provide
     const entry = capabilityOf(item.name);
     const key = entry?.capability ?? `unknown: ${item.name}`;
     const need = byCap.get(key) ?? {
@@ -113,7 +114,7 @@ function renderItem(direction: 'import' | 'export', item: WorldItem): string[] {
     case 'function':
       return [`  ${direction} ${item.name}: ${formatWitFunction(item.func)};`];
     case 'type':
-      return [`  ${direction} ${renderTypeDefinition({ name: item.name, type: item.type })}`];
+      return [`  ${renderTypeDefinition({ name: item.name, type: item.type })}`];
     case 'other':
       return [`  ${direction} ${item.name}: ${item.description};`];
     case 'interface': {
