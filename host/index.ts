@@ -22,6 +22,7 @@ export type { ComponentShape, WitFunction, WitType, WorldItem } from './engine/w
 export { Instance, INSTANCE_DEFAULTS } from './sandbox/instance.js';
 export type { CallOptions, CallOutcome, GuestOutput, InstanceOptions } from './sandbox/instance.js';
 export { Supervisor } from './sandbox/supervisor.js';
+export { loggerOutput } from './sandbox/guest-output.js';
 export { closedGrants } from './capabilities/grants.js';
 export type { InstanceGrants, PluginGrants, WasiGrants } from './capabilities/grants.js';
 export { linkerSpec } from './capabilities/linker-spec.js';
