@@ -1,6 +1,6 @@
 import { LnError } from '../errors/ln-error.js';
 import { callableExports, findExport, type CallableExport } from '../engine/component.js';
-import { jsToJson, jsToWave, parseInvocation, waveToJs } from '../engine/wave.js';
+import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave.js';
 import type { CallOutcome } from '../sandbox/instance.js';
 import type { ComponentShape, WitType } from '../engine/wit-types.js';
 
@@ -23,22 +23,7 @@ export function prepareInvocation(shape: ComponentShape, expr: string): Prepared
     const available = callableExports(shape).map((e) => e.name).join(', ') || '(none)';
     throw new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available });
   }
-  const params = target.func.params;
-  if (args.length !== params.length) {
-    throw new LnError('LN_ERR_CONFIG_INVOKE', {
-      expr, reason: `${target.name} takes ${params.length} argument${params.length === 1 ? '' : 's'} (${params.map((p) => p.name).join(', ')}), got ${args.length}`,
-    });
-  }
-  const values = params.map((param, i) => {
-    try {
-      return waveToJs(args[i]!, param.type);
-    } catch (err) {
-      if (err instanceof LnError) {
-        throw new LnError('LN_ERR_CONFIG_INVOKE', { expr, reason: `argument ${i + 1} (${param.name}): ${String(err.details.reason ?? err.message)}` });
-      }
-      throw err;
-    }
-  });
+  const values = invocationArgsToJs(expr, target.func.params);
   return { target, args: values };
 }
 
