@@ -10,7 +10,7 @@ import { toClassicScript } from './bindings-source.js';
 import { componentKind, type Component } from './component.js';
 import { readComponentShape } from './component-type-reader.js';
 import { checkPreamble } from './preamble.js';
-import { TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
+import { CORE_MODULE_FILE, TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
 
 /** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -28,6 +28,9 @@ export const ENGINE_DEFAULTS = Object.freeze({
   maxComponentBytes: 64 * 1024 * 1024,
   memoryCacheEntries: 64,
 });
+
+/** Bumped whenever what the cache stores changes shape; part of the cache key. */
+const CACHE_FORMAT = 2;
 
 /** The transpile options; part of the cache key, so changing them invalidates the cache. */
 const TRANSPILE_OPTIONS = Object.freeze({
@@ -85,7 +88,7 @@ export class Engine {
   /** The cache key of a component digest under this jco version and these options. */
   cacheKey(digest: string): string {
     return createHash('sha256')
-      .update(`${digest}\n${this.jcoVersion}\n${JSON.stringify(TRANSPILE_OPTIONS)}`)
+      .update(`${digest}\n${this.jcoVersion}\n${JSON.stringify(TRANSPILE_OPTIONS)}\n${CACHE_FORMAT}`)
       .digest('hex');
   }
 
@@ -160,7 +163,7 @@ export class Engine {
     if (!js) throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: 'transpile produced no bindings' });
     const modules = new Map<string, Uint8Array>();
     for (const [name, content] of Object.entries(files)) {
-      if (name.endsWith('.core.wasm')) modules.set(name, content);
+      if (CORE_MODULE_FILE.test(name)) modules.set(name, content);
     }
     return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
   }

@@ -9,7 +9,8 @@ export interface TranspiledArtifact {
 }
 
 const BINDINGS_FILE = 'bindings.js';
-const CORE_SUFFIX = '.core.wasm';
+/** The file names jco gives core modules: `component.core.wasm`, `component.core2.wasm`, … */
+export const CORE_MODULE_FILE = /^[\w.-]+\.core\d*\.wasm$/;
 
 /**
  * The on-disk cache of transpile output, content-addressed by a key the engine derives from the
@@ -33,7 +34,7 @@ export class TranspileCache {
       const names = await readdir(dir);
       const bindings = await readFile(join(dir, BINDINGS_FILE), 'utf8');
       const modules = new Map<string, Uint8Array>();
-      for (const name of names.filter((n) => n.endsWith(CORE_SUFFIX)).sort()) {
+      for (const name of names.filter((n) => CORE_MODULE_FILE.test(n)).sort()) {
         modules.set(name, new Uint8Array(await readFile(join(dir, name))));
       }
       return { bindings, modules };
@@ -50,7 +51,7 @@ export class TranspileCache {
     try {
       await writeFile(join(tmp, BINDINGS_FILE), artifact.bindings);
       for (const [name, bytes] of artifact.modules) {
-        if (!name.endsWith(CORE_SUFFIX) || name.includes('/')) throw new Error(`bad module name ${name}`);
+        if (!CORE_MODULE_FILE.test(name)) throw new Error(`bad module name ${name}`);
         await writeFile(join(tmp, name), bytes);
       }
       await rename(tmp, join(this.#dir, key));
