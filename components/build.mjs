@@ -1,0 +1,175 @@
+#!/usr/bin/env node
+// Builds every example plugin under components/: each folder with a `build.mjs` exporting
+// `async function build({ quiet }): Promise<Uint8Array>`.
+//
+//   node components/build.mjs [name ...] [--force] [--verbose]
+//
+// Writes `<folder>/component.wasm` only when its bytes change. componentize-js output is not
+// reproducible (its wizer snapshot sees real randomness and clocks, and temp-dir paths), so
+// byte comparison alone would rewrite the 12 MB echo-ts component on every run. Each folder
+// therefore also records `component.inputs.sha256`, a digest of its sources plus the shared
+// build inputs (build-tools.mjs, wit/plugin.wit): an example whose digest matches is skipped
+// as up to date, without needing its toolchain. `--force` rebuilds anyway (do that after a
+// toolchain upgrade, or in CI to prove the sources still build).
+//
+// Exit codes: 0 all built; 1 a build failed or a toolchain is missing (the message names the
+// Debian package; .ci/install-toolchains.sh installs all of them); 2 usage error.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { installHint, repoRoot, witPath } from './build-tools.mjs';
+
+const componentsDir = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * @typedef {object} BuildResult
+ * @property {string} name the example's folder name
+ * @property {string} path the component.wasm path
+ * @property {'written' | 'unchanged' | 'up-to-date' | 'failed'} status
+ *   written: new bytes; unchanged: rebuilt, same bytes; up-to-date: inputs unchanged, not rebuilt
+ * @property {number} [sizeBytes] the component's size
+ * @property {number} durationMs build time
+ * @property {Error} [error] why it failed (a ToolchainMissingError has `debianPackages`)
+ */
+
+/** The example folders that have a build.mjs, sorted. */
+export async function listComponents() {
+  const entries = await readdir(componentsDir, { withFileTypes: true });
+  return entries
+    .filter((e) => e.isDirectory() && existsSync(join(componentsDir, e.name, 'build.mjs')))
+    .map((e) => e.name)
+    .sort();
+}
+
+/** @param {Uint8Array} a @param {Uint8Array} b */
+function sameBytes(a, b) {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+const OUTPUT = 'component.wasm';
+const DIGEST = 'component.inputs.sha256';
+
+/**
+ * Files under `dir` (recursive, sorted), without build outputs, dotfiles and node_modules.
+ * @param {string} dir
+ */
+async function sourceFiles(dir) {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? e.path, e.name))
+    .filter((p) => {
+      const parts = relative(dir, p).split('/');
+      if (parts.some((x) => x.startsWith('.') || x === 'node_modules')) return false;
+      return ![OUTPUT, DIGEST].includes(parts.join('/'));
+    })
+    .sort();
+}
+
+/**
+ * sha256 over an example's sources and the shared build inputs, one line per file.
+ * @param {string} name the example's folder name
+ */
+async function inputsDigest(name) {
+  const shared = [join(componentsDir, 'build-tools.mjs'), witPath];
+  const files = [...(await sourceFiles(join(componentsDir, name))), ...shared];
+  const hash = createHash('sha256');
+  for (const file of files) {
+    const content = createHash('sha256').update(await readFile(file)).digest('hex');
+    hash.update(`${relative(repoRoot, file)}\0${content}\n`);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Builds the examples one after another. Never throws for a failed build: each result says
+ * how it went, so one missing toolchain does not stop the others.
+ * @param {{ only?: string[], force?: boolean, quiet?: boolean, log?: (line: string) => void }} [opts]
+ *   `only`: folder names to build (default: all); `force`: rebuild even when the inputs
+ *   digest matches (default false); `quiet`: no per-step output from the builders (default
+ *   true); `log`: progress lines (default: none)
+ * @returns {Promise<BuildResult[]>}
+ */
+export async function buildComponents({ only, force = false, quiet = true, log = () => {} } = {}) {
+  const all = await listComponents();
+  const unknown = (only ?? []).filter((n) => !all.includes(n));
+  if (unknown.length) throw new Error(`no such example: ${unknown.join(', ')} (have: ${all.join(', ')})`);
+  const names = only?.length ? only : all;
+  /** @type {BuildResult[]} */
+  const results = [];
+  for (const name of names) {
+    const path = join(componentsDir, name, OUTPUT);
+    const digestPath = join(componentsDir, name, DIGEST);
+    const started = performance.now();
+    try {
+      const digest = await inputsDigest(name);
+      const old = existsSync(path) ? await readFile(path) : undefined;
+      const oldDigest = existsSync(digestPath) ? (await readFile(digestPath, 'utf8')).trim() : '';
+      if (!force && old && oldDigest === digest) {
+        results.push({ name, path, status: 'up-to-date', sizeBytes: old.length, durationMs: 0 });
+        log(`${name}: ${formatBytes(old.length)}, up to date`);
+        continue;
+      }
+      log(`building ${name} …`);
+      const mod = await import(pathToFileURL(join(componentsDir, name, 'build.mjs')).href);
+      const bytes = await mod.build({ quiet });
+      const changed = !old || !sameBytes(old, bytes);
+      if (changed) await writeFile(path, bytes);
+      if (oldDigest !== digest) await writeFile(digestPath, `${digest}\n`);
+      const durationMs = performance.now() - started;
+      const status = changed ? 'written' : 'unchanged';
+      results.push({ name, path, status, sizeBytes: bytes.length, durationMs });
+      log(`  ${name}: ${formatBytes(bytes.length)} in ${(durationMs / 1000).toFixed(1)} s (${status})`);
+    } catch (err) {
+      const error = /** @type {Error} */ (err);
+      results.push({ name, path, status: 'failed', durationMs: performance.now() - started, error });
+      log(`  ${name}: FAILED: ${error.message}`);
+    }
+  }
+  return results;
+}
+
+/** @param {number} n */
+function formatBytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1 << 20) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1 << 20)).toFixed(1)} MiB`;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const flags = args.filter((a) => a.startsWith('--'));
+  const only = args.filter((a) => !a.startsWith('--'));
+  const all = await listComponents();
+  const bad = [...flags.filter((f) => !['--force', '--verbose'].includes(f)), ...only.filter((n) => !all.includes(n))];
+  if (bad.length) {
+    console.error(`unknown option or example: ${bad.join(' ')} (examples: ${all.join(', ')})`);
+    console.error('usage: node components/build.mjs [name ...] [--force] [--verbose]');
+    process.exitCode = 2;
+    return;
+  }
+  const results = await buildComponents({
+    only,
+    force: flags.includes('--force'),
+    quiet: !flags.includes('--verbose'),
+    log: (line) => console.log(line),
+  });
+  const failed = results.filter((r) => r.status === 'failed');
+  if (!failed.length) return;
+  const packages = [...new Set(failed.flatMap((r) => /** @type {any} */ (r.error).debianPackages ?? []))];
+  if (packages.length) {
+    console.error(
+      `\nmissing toolchain: apt-get install -y ${packages.join(' ')}   (or: ${installHint})`,
+    );
+  }
+  process.exitCode = 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,46 @@
+/*
+ * echo-c: the Liquid Nano example plugin in C.
+ *
+ * handle(event) replies with one event: the same source, data and datacontenttype,
+ * type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
+ * An event of type "fail" is answered with err(failed("asked to fail")).
+ */
+#define PLUGIN_ABI_IMPLEMENTATION
+#include "plugin-abi.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static bool string_equals(plugin_string_t s, const char *c) {
+  size_t n = strlen(c);
+  return s.len == n && (n == 0 || memcmp(s.ptr, c, n) == 0);
+}
+
+bool plugin_handle(plugin_event_t *event, plugin_list_event_t *ret, plugin_error_t *err) {
+  plugin_log(PLUGIN_LOG_INFO, "echo", NULL, 0);
+
+  if (string_equals(event->type, "fail")) {
+    plugin_event_free(event);
+    plugin_error_set(err, PLUGIN_ERROR_FAILED, "asked to fail");
+    return false;
+  }
+
+  plugin_event_t *out = calloc(1, sizeof *out);
+  if (!out) abort();
+  out->id = plugin_string_concat(event->id, "-echo");
+  out->type = plugin_string_concat(event->type, ".echoed");
+  /* Moved, not copied: the reply owns these buffers now. */
+  out->source = event->source;
+  out->datacontenttype = event->datacontenttype;
+  out->data = event->data;
+  out->time.is_some = false;
+  out->extensions = (plugin_list_pair_t){(plugin_pair_t *)4, 0};
+  event->source = (plugin_string_t){NULL, 0};
+  event->datacontenttype.is_some = false;
+  event->data = (plugin_list_u8_t){NULL, 0};
+  plugin_event_free(event);
+
+  ret->ptr = out;
+  ret->len = 1;
+  return true;
+}
