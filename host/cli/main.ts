@@ -3,6 +3,7 @@ import { processIo, reportError, type CliIo } from './cli-io.js';
 import { usageError } from './args.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.js';
+import { SERVE_HELP, serveCommand } from './commands/serve.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -13,6 +14,7 @@ interface CommandEntry {
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'run one component once, no server (a command, or --invoke an export)', help: RUN_HELP, run: runCommand },
   inspect: { summary: "print a component's world, types and the capabilities it needs", help: INSPECT_HELP, run: inspectCommand },
+  serve: { summary: 'run the host: serve the plugin components of a folder over HTTP', help: SERVE_HELP, run: serveCommand },
 };
 
 function version(): string {

@@ -136,6 +136,21 @@ export const ERROR_CODES = {
     fix: 'Check the component start-up code and its imports; the log has the cause.',
     status: 500, expose: true, exit: 1,
   },
+  LN_ERR_EVENT_INVALID: {
+    message: 'Invalid event: {reason}',
+    fix: 'Send a CloudEvents-style JSON object with string "id", "type" and "source" (and optional "time", "datacontenttype", "data" or "data_base64").',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_TOO_LARGE: {
+    message: 'The request body is over the limit of {limit} bytes',
+    fix: 'Send smaller events, or raise the ingress body limit.',
+    status: 413, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_NOT_FOUND: {
+    message: 'No route for {method} {path}',
+    fix: 'Send events with POST /events; GET /health tells whether the host is up.',
+    status: 404, expose: true, exit: 2,
+  },
   LN_ERR_INTERNAL_UNEXPECTED: {
     message: 'Internal error: {reason}',
     fix: 'This is a bug in Liquid Nano; please report it with the log lines around it.',

@@ -1,0 +1,107 @@
+import { readdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Engine } from '../../engine/engine.js';
+import { readComponentFile } from '../../engine/component-file.js';
+import { createLogger } from '../../log/logger.js';
+import { PluginSet } from '../../runtime/plugin-set.js';
+import { IngressServer } from '../../server/ingress-server.js';
+import { parseCommandArgs, parseDurationMs, usageError } from '../args.js';
+import type { CliIo } from '../cli-io.js';
+import { resolveDataDir, transpileCacheDir } from '../data-dir.js';
+
+export const SERVE_HELP = `Usage: lnano serve [--components <dir>] [--listen host:port] [options]
+
+Runs the host: every plugin component found as <dir>/<name>/component.wasm is loaded and
+served; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
+plugin in name order and answers with each plugin's result; GET /health answers when up.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+Options:
+  --components <dir>  folder of plugin folders to serve (default: ./components)
+  --listen <addr>     host:port of the event ingress (default: 127.0.0.1:8080; port 0 picks one)
+  --timeout <dur>     deadline of one plugin call (default: 5s)
+  --data-dir <dir>    data directory (default: ./.lnano)
+  --log-level <lvl>   trace, debug, info, warn, error (default: info)
+  -h, --help          show this help
+`;
+
+interface ServeFlags {
+  components?: string;
+  listen?: string;
+  timeout?: string;
+  'data-dir'?: string;
+  'log-level'?: string;
+  help?: boolean;
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text);
+  const port = match ? Number(match[2]) : NaN;
+  if (!match || port > 65535) throw usageError('serve', `--listen takes host:port (e.g. 127.0.0.1:8080), got "${text}"`);
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+}
+
+/** `lnano serve`: runs until SIGINT/SIGTERM, then returns the exit code. */
+export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs<ServeFlags>('serve', argv, {
+    components: { type: 'string' },
+    listen: { type: 'string' },
+    timeout: { type: 'string' },
+    'data-dir': { type: 'string' },
+    'log-level': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    io.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  if (positionals.length > 0) throw usageError('serve', `unexpected argument "${positionals[0]}"`);
+  const { host, port } = parseListen(values.listen ?? '127.0.0.1:8080');
+  const timeoutMs = parseDurationMs(values.timeout ?? '5s', '--timeout', 'command line');
+  const level = values['log-level'] ?? 'info';
+  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
+  const logger = createLogger({ level });
+  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
+  const engine = new Engine({ cacheDir: transpileCacheDir(dataDir), logger });
+  const plugins = new PluginSet({ logger, timeoutMs });
+
+  const dir = resolve(io.cwd, values.components ?? 'components');
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+    throw usageError('serve', `cannot read the components folder ${dir}`);
+  });
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const file = join(dir, entry.name, 'component.wasm');
+    const bytes = await readComponentFile(file).catch(() => undefined);
+    if (!bytes) continue;
+    const started = performance.now();
+    io.stdout.write(`loading ${entry.name} (${(bytes.length / 1024).toFixed(0)} KiB) ... `);
+    const component = await engine.load(bytes, entry.name);
+    if (component.kind !== 'plugin') {
+      io.stdout.write(`skipped: a ${component.kind}, not a plugin\n`);
+      continue;
+    }
+    plugins.add(entry.name, component);
+    io.stdout.write(`${component.source === 'transpiled' ? 'transpiled' : 'cached'}, ready in ${Math.round(performance.now() - started)} ms\n`);
+  }
+
+  const server = new IngressServer({ plugins, logger });
+  const address = await server.listen(port, host);
+  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  io.stdout.write(`lnano serving ${plugins.names.length} plugin(s) [${plugins.names.join(', ')}] on ${url}\n`);
+  io.stdout.write(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
+
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  io.stdout.write('stopping: draining requests ...\n');
+  await server.close();
+  await plugins.close();
+  logger.flush();
+  return 0;
+}

@@ -1,0 +1,124 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import { envelopeToEvent } from '../runtime/event-envelope.js';
+import type { PluginSet } from '../runtime/plugin-set.js';
+
+/** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
+export interface IngressOptions {
+  readonly plugins: PluginSet;
+  readonly logger: Logger;
+  /** Largest request body, bytes. */
+  readonly maxBodyBytes?: number;
+  /** Most events in one batch. */
+  readonly maxBatch?: number;
+}
+
+/** Defaults: 1 MiB bodies, batches of up to 100 events. */
+export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBatch: 100 });
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * The event ingress: `POST /events` takes one CloudEvents-style JSON envelope or an array of
+ * them and answers with every plugin's result; `GET /health` says whether the host is up.
+ * Errors answer `{ code, message, requestId }`; internals go only to the log.
+ */
+export class IngressServer {
+  readonly #server: Server;
+  readonly #options: IngressOptions;
+
+  constructor(options: IngressOptions) {
+    this.#options = options;
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => resolve(this.#server.address() as AddressInfo));
+    });
+  }
+
+  /** Stops accepting connections and waits for open requests to finish. */
+  close(): Promise<void> {
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    const path = (req.url ?? '/').split('?')[0];
+    try {
+      if (req.method === 'GET' && path === '/health') {
+        send(res, 200, { status: 'ok', plugins: this.#options.plugins.names });
+      } else if (req.method === 'POST' && path === '/events') {
+        await this.#events(req, res, requestId);
+      } else {
+        throw new LnError('LN_ERR_EVENT_NOT_FOUND', { method: String(req.method), path: String(path).slice(0, 200) });
+      }
+    } catch (err) {
+      const error = toLnError(err);
+      if (!error.spec.expose || error.spec.status >= 500) this.#options.logger.error({ err, requestId }, 'request failed');
+      const message = error.spec.expose ? error.message : 'Internal error';
+      if (!res.headersSent) send(res, error.spec.status, { code: error.code, message, requestId });
+    }
+  }
+
+  async #events(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const limit = this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes;
+    const body = await readBody(req, limit);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' });
+    }
+    const batch = Array.isArray(parsed);
+    const envelopes = batch ? (parsed as unknown[]) : [parsed];
+    const maxBatch = this.#options.maxBatch ?? INGRESS_DEFAULTS.maxBatch;
+    if (envelopes.length === 0 || envelopes.length > maxBatch) {
+      throw new LnError('LN_ERR_EVENT_INVALID', { reason: `a batch holds 1 to ${maxBatch} events, got ${envelopes.length}` });
+    }
+    const events = envelopes.map((e, i) => {
+      try {
+        return envelopeToEvent(e);
+      } catch (err) {
+        if (batch && err instanceof LnError) throw new LnError('LN_ERR_EVENT_INVALID', { reason: `event ${i}: ${String(err.details.reason)}` });
+        throw err;
+      }
+    });
+    const results = [];
+    for (const event of events) results.push({ id: event.id, results: await this.#options.plugins.dispatch(event) });
+    send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
+  }
+}
