@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { envelopeToEvent, eventToEnvelope } from '../../../host/runtime/event-envelope.js';
+
+const base = { id: '1', type: 'sensor.reading', source: '/s/1' };
+const codeOf = (v: unknown): string => {
+  try {
+    envelopeToEvent(v);
+    return 'ok';
+  } catch (e) {
+    return (e as { code: string }).code;
+  }
+};
+
+describe('event envelope', () => {
+  it('converts JSON data to bytes with a JSON content type, and back', () => {
+    const event = envelopeToEvent({ ...base, data: { a: [1, 2] }, time: '2026-11-21T10:00:00Z', site: 'north' });
+    expect(Buffer.from(event.data).toString()).toBe('{"a":[1,2]}');
+    expect(event.datacontenttype).toBe('application/json');
+    expect(event.extensions).toEqual([['site', 'north']]);
+    expect(eventToEnvelope(event)).toEqual({ specversion: '1.0', ...base, time: '2026-11-21T10:00:00Z', datacontenttype: 'application/json', data: { a: [1, 2] }, site: 'north' });
+  });
+
+  it('keeps binary data binary', () => {
+    const event = envelopeToEvent({ ...base, data_base64: Buffer.from([0xff, 0xfe]).toString('base64') });
+    expect([...event.data]).toEqual([0xff, 0xfe]);
+    expect(eventToEnvelope(event).data_base64).toBe('//4=');
+  });
+
+  it.each([
+    ['null', null], ['an array', [base]], ['a string', 'x'],
+    ['a missing source', { id: '1', type: 't' }], ['an empty id', { ...base, id: '' }],
+    ['an object type', { ...base, type: {} }], ['a bad time', { ...base, time: 'soon' }],
+    ['data and data_base64', { ...base, data: 'a', data_base64: 'YQ==' }], ['bad base64', { ...base, data_base64: '!!' }],
+    ['an upper-case extension', { ...base, Site: 'x' }], ['a non-string extension', { ...base, site: 1 }],
+    ['a huge attribute', { ...base, source: 'x'.repeat(5000) }], ['a __proto__ key', JSON.parse('{"id":"1","type":"t","source":"/s","__proto__":"x"}')],
+  ])('refuses %s', (_label, value) => {
+    expect(codeOf(value)).toBe('LN_ERR_EVENT_INVALID');
+  });
+});
