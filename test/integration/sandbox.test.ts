@@ -8,6 +8,7 @@ import { Instance } from '../../host/sandbox/instance.js';
 import { Supervisor } from '../../host/sandbox/supervisor.js';
 import { LnError } from '../../host/errors/ln-error.js';
 import { fixture } from '../helpers/cli.js';
+import { codeOfAsync as codeOf } from '../helpers/errors.js';
 
 const engine = new Engine();
 const load = async (name: string): Promise<Component> => engine.load(readFileSync(fixture(name)), name);
@@ -16,7 +17,6 @@ const target = (c: Component, name: string) => {
   if (!t) throw new Error(`no export ${name}`);
   return t;
 };
-const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: LnError) => e.code);
 
 const supervisors: Supervisor[] = [];
 function supervise(c: Component, grants = closedGrants(c.digest.slice(0, 8))): Supervisor {

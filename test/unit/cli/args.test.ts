@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandArgs, parseDurationMs, parseEnvFlags } from '../../../host/cli/args.js';
+import { codeOf } from '../../helpers/errors.js';
 
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-};
 
 describe('cli arguments', () => {
   it('splits guest arguments at --', () => {

@@ -6,15 +6,8 @@ import { Engine } from '../../../host/engine/engine.js';
 import { toClassicScript } from '../../../host/engine/bindings-source.js';
 import { checkPreamble } from '../../../host/engine/preamble.js';
 import { fixture } from '../../helpers/cli.js';
+import { codeOf } from '../../helpers/errors.js';
 
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn();
-    return 'ok';
-  } catch (e) {
-    return (e as { code: string }).code;
-  }
-};
 
 describe('engine cache', () => {
   it('a second load of the same bytes never transpiles again, even in a new process-wide engine', async () => {

@@ -1,0 +1,14 @@
+/** The `code` of what `fn` throws, or 'ok' when it returns. */
+export function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+    return 'ok';
+  } catch (e) {
+    return (e as { code?: string }).code ?? String(e);
+  }
+}
+
+/** The `code` a promise rejects with, or 'ok' when it resolves. */
+export function codeOfAsync(p: Promise<unknown>): Promise<string> {
+  return p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+}
