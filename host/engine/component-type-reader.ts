@@ -673,7 +673,7 @@ function worldItem(name: string, ext: Extern, interfaces: InterfaceCache): World
  *   truncated; the reason names the section and the offset. Nothing else is thrown.
  * @example
  * const shape = readComponentShape(readFileSync('plugin.wasm'));
- * for (const item of shape.exports) console.log(item.kind, item.name);
+ * for (const item of shape.exports) print(item.kind, item.name);
  */
 export function readComponentShape(bytes: Uint8Array): ComponentShape {
   try {
