@@ -1,3 +1,5 @@
+import { unversionedName } from '../engine/component.js';
+
 /**
  * What each importable interface means as a capability: always available (closed or harmless by
  * default), or gated behind a grant — and how to grant it. `lnano inspect` and the link check
@@ -40,6 +42,6 @@ function matches(pattern: string, name: string): boolean {
 
 /** The catalog entry of an import (`wasi:cli/environment@0.2.3` → environment), if the host knows it. */
 export function capabilityOf(importName: string): CapabilityEntry | undefined {
-  const bare = importName.replace(/@[^/#]*$/, '');
+  const bare = unversionedName(importName);
   return CAPABILITIES.find((c) => c.interfaces.some((p) => matches(p, bare)));
 }

@@ -7,6 +7,13 @@ import type { PluginGrants } from './grants.js';
 
 type Pair = [string, string];
 
+/** The payload of a `log` notification: one line a guest wrote through `liquid-nano:plugin/log`. */
+export interface GuestLogLine {
+  readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields: ReadonlyArray<readonly [string, string]>;
+}
+
 /** The kv error a plugin sees when no store is granted to it. */
 const KV_DENIED = { tag: 'denied' } as const;
 
@@ -21,8 +28,9 @@ export function pluginImports(grants: PluginGrants, bridge: HostBridge): Record<
   return {
     'liquid-nano:plugin/types': {},
     'liquid-nano:plugin/log': {
-      log(level: string, message: string, fields: Pair[]): void {
-        bridge.notify('log', { level, message, fields });
+      log(level: GuestLogLine['level'], message: string, fields: Pair[]): void {
+        const line: GuestLogLine = { level, message, fields };
+        bridge.notify('log', line);
       },
     },
     'liquid-nano:plugin/config': {

@@ -1,4 +1,6 @@
 import { resolve } from 'node:path';
+import { Engine } from '../engine/engine.js';
+import type { Logger } from '../log/logger.js';
 
 /** The data directory: `--data-dir`, else `LNANO_DATA_DIR`, else `./.lnano` (the embedded default). */
 export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv, cwd: string): string {
@@ -8,4 +10,17 @@ export function resolveDataDir(flag: string | undefined, env: NodeJS.ProcessEnv,
 /** Where the transpile cache lives inside a data directory. */
 export function transpileCacheDir(dataDir: string): string {
   return resolve(dataDir, 'cache', 'transpile');
+}
+
+/**
+ * The engine a CLI command uses: its transpile cache in the data directory (`--data-dir`, else
+ * `LNANO_DATA_DIR`, else `./.lnano`), or no disk cache with `noCache`.
+ */
+export function openEngine(
+  dataDirFlag: string | undefined,
+  io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string },
+  options: { readonly noCache?: boolean; readonly logger?: Logger } = {},
+): Engine {
+  const cacheDir = options.noCache ? undefined : transpileCacheDir(resolveDataDir(dataDirFlag, io.env, io.cwd));
+  return new Engine({ ...(cacheDir ? { cacheDir } : {}), ...(options.logger ? { logger: options.logger } : {}) });
 }

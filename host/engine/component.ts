@@ -49,6 +49,17 @@ const COMMAND_EXPORT = /^wasi:cli\/run@0\.2\./;
 const PLUGIN_EXPORT = /^liquid-nano:plugin\/handler@0\./;
 const PROXY_EXPORT = /^wasi:http\/incoming-handler@0\.2\./;
 
+/** An interface name without its version: `wasi:cli/environment@0.2.3` → `wasi:cli/environment`. */
+export function unversionedName(name: string): string {
+  return name.replace(/@[^/#]*$/, '');
+}
+
+/** The `wasi:cli/run` export of a command component, called as `lnano run` does. */
+export function commandRunExport(shape: ComponentShape): Pick<CallableExport, 'name' | 'path'> | undefined {
+  const run = shape.exports.find((e) => e.kind === 'interface' && COMMAND_EXPORT.test(e.name));
+  return run && { name: `${run.name}#run`, path: [run.name, 'run'] };
+}
+
 /** Classifies a component by its exports. */
 export function componentKind(shape: ComponentShape): ComponentKind {
   const names = shape.exports.map((e) => e.name);

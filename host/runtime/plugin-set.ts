@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { findExport, type CallableExport, type Component } from '../engine/component.js';
 import { closedGrants } from '../capabilities/grants.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
+import type { GuestLogLine } from '../capabilities/plugin-imports.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import { Supervisor } from '../sandbox/supervisor.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
@@ -88,7 +89,7 @@ export class PluginSet {
 
 function logNotification(log: Logger, message: NotifyMessage): void {
   if (message.topic === 'log') {
-    const { level, message: text, fields } = message.payload as { level: string; message: string; fields: Array<[string, string]> };
+    const { level, message: text, fields } = message.payload as GuestLogLine;
     const entry = { guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)) } };
     if (level === 'error') log.error(entry, 'guest log');
     else if (level === 'warn') log.warn(entry, 'guest log');

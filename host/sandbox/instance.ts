@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { LnError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { Component } from '../engine/component.js';
-import type { CallableExport } from '../engine/component.js';
+import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { CallMessage, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 
 /** Where a guest's stdout/stderr bytes go. */
@@ -41,10 +41,6 @@ export interface CallOutcome {
 export const INSTANCE_DEFAULTS = Object.freeze({ startTimeoutMs: 30_000 });
 
 const WORKER_ENTRY = compiledModuleUrl('./worker-main.js', import.meta.url);
-
-function unversioned(name: string): string {
-  return name.replace(/@[^/#]*$/, '');
-}
 
 interface Pending {
   resolve(outcome: CallOutcome): void;
@@ -102,7 +98,7 @@ export class Instance {
       subject: component.digest.slice(0, 12),
       bindings: component.bindings,
       modules: [...component.modules],
-      requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversioned(i.name)))],
+      requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversionedName(i.name)))],
       linker: options.linker,
     };
     await instance.#initialize(init, options);
@@ -197,19 +193,14 @@ export class Instance {
             break;
         }
       });
-      this.#worker.on('error', (err) => {
-        const reason = err instanceof Error ? err.message : String(err);
+      const crashed = (reason: string): void => {
         const dead = new LnError('LN_ERR_GUEST_CRASH', { call: this.#current?.message.name ?? 'instantiate', reason });
         clearTimeout(timer);
         this.#kill(dead);
         reject(dead);
-      });
-      this.#worker.on('exit', (code) => {
-        clearTimeout(timer);
-        const dead = new LnError('LN_ERR_GUEST_CRASH', { call: this.#current?.message.name ?? 'instantiate', reason: `the worker exited with code ${code}` });
-        this.#kill(dead);
-        reject(dead);
-      });
+      };
+      this.#worker.on('error', (err) => crashed(err instanceof Error ? err.message : String(err)));
+      this.#worker.on('exit', (code) => crashed(`the worker exited with code ${code}`));
       this.#worker.postMessage(init);
     });
   }

@@ -1,5 +1,4 @@
 import { basename } from 'node:path';
-import { Engine } from '../../engine/engine.js';
 import { readComponentFile } from '../../engine/component-file.js';
 import type { Component } from '../../engine/component.js';
 import { formatWitFunction, formatWitType } from '../../engine/wit-format.js';
@@ -7,7 +6,7 @@ import type { WitTypeExport, WorldItem } from '../../engine/wit-types.js';
 import { capabilityOf } from '../../capabilities/catalog.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir, transpileCacheDir } from '../data-dir.js';
+import { openEngine } from '../data-dir.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
@@ -72,7 +71,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (positionals.length !== 1) throw usageError('inspect', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}"`);
   const file = positionals[0]!;
-  const engine = new Engine({ cacheDir: transpileCacheDir(resolveDataDir(values['data-dir'], io.env, io.cwd)) });
+  const engine = openEngine(values['data-dir'], io);
   const component = await engine.load(await readComponentFile(file), basename(file));
   if (values.json) {
     io.stdout.write(`${JSON.stringify({

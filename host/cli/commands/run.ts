@@ -1,15 +1,15 @@
 import { basename } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
-import { Engine } from '../../engine/engine.js';
 import { readComponentFile } from '../../engine/component-file.js';
-import type { Component } from '../../engine/component.js';
+import { commandRunExport, type Component } from '../../engine/component.js';
 import { closedGrants } from '../../capabilities/grants.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
+import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
 import { parseCommandArgs, parseDurationMs, parseEnvFlags, usageError } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
-import { resolveDataDir, transpileCacheDir } from '../data-dir.js';
+import { openEngine } from '../data-dir.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]
@@ -43,8 +43,6 @@ interface RunFlags {
   help?: boolean;
 }
 
-const RUN_EXPORT = /^wasi:cli\/run@0\.2\./;
-
 /** `lnano run`: returns the process exit code. */
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals, rest } = parseCommandArgs<RunFlags>('run', argv, {
@@ -65,8 +63,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const timeoutMs = values.timeout === undefined ? undefined : parseDurationMs(values.timeout, '--timeout', 'command line');
   const env = parseEnvFlags(values.env ?? [], io.env);
 
-  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
-  const engine = new Engine(values['no-cache'] ? {} : { cacheDir: transpileCacheDir(dataDir) });
+  const engine = openEngine(values['data-dir'], io, { noCache: values['no-cache'] ?? false });
   const bytes = await readComponentFile(file);
   const component = await engine.load(bytes, basename(file));
 
@@ -85,12 +82,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
 }
 
 async function runMain(component: Component, instance: Instance, timeoutMs: number | undefined, io: CliIo): Promise<number> {
-  const run = component.shape.exports.find((e) => e.kind === 'interface' && RUN_EXPORT.test(e.name));
+  const run = commandRunExport(component.shape);
   if (!run) {
     throw usageError('run', `this component is not a wasi:cli/command (it has no wasi:cli/run export); call one of its exports with --invoke (see \`lnano inspect\`)`);
   }
   try {
-    const outcome = await instance.call({ name: `${run.name}#run`, path: [run.name, 'run'] }, [], { timeoutMs });
+    const outcome = await instance.call(run, [], { timeoutMs });
     return outcome.errResult ? 1 : 0;
   } catch (err) {
     if (err instanceof LnError && err.code === 'LN_ERR_GUEST_EXIT') return Number(err.details.exitCode);
@@ -108,7 +105,7 @@ async function invoke(component: Component, instance: Instance, expr: string, js
 
 function printNotification(io: CliIo, message: NotifyMessage): void {
   if (message.topic !== 'log') return;
-  const { level, message: text, fields } = message.payload as { level: string; message: string; fields: Array<[string, string]> };
+  const { level, message: text, fields } = message.payload as GuestLogLine;
   const rendered = fields.map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('');
   io.stderr.write(`[guest ${level}] ${text}${rendered}\n`);
 }

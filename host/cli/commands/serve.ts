@@ -1,13 +1,12 @@
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Engine } from '../../engine/engine.js';
 import { readComponentFile } from '../../engine/component-file.js';
 import { createLogger } from '../../log/logger.js';
 import { PluginSet } from '../../runtime/plugin-set.js';
 import { IngressServer } from '../../server/ingress-server.js';
 import { parseCommandArgs, parseDurationMs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir, transpileCacheDir } from '../data-dir.js';
+import { openEngine } from '../data-dir.js';
 
 export const SERVE_HELP = `Usage: lnano serve [--components <dir>] [--listen host:port] [options]
 
@@ -61,8 +60,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const level = values['log-level'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
   const logger = createLogger({ level });
-  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
-  const engine = new Engine({ cacheDir: transpileCacheDir(dataDir), logger });
+  const engine = openEngine(values['data-dir'], io, { logger });
   const plugins = new PluginSet({ logger, timeoutMs });
 
   const dir = resolve(io.cwd, values.components ?? 'components');
