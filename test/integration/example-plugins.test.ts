@@ -7,19 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import type { PluginEvent } from '../../host/runtime/event-envelope.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = ['echo-c', 'echo-ts'] as const;
 
-interface PluginEvent {
-  id: string;
-  type: string;
-  source: string;
-  time?: string;
-  datacontenttype?: string;
-  data: Uint8Array;
-  extensions: [string, string][];
-}
 interface Plugin {
   handler: { handle(event: PluginEvent): PluginEvent[] };
 }
