@@ -34,11 +34,14 @@ const componentsDir = fileURLToPath(new URL('.', import.meta.url));
  * @property {Error} [error] why it failed (a ToolchainMissingError has `debianPackages`)
  */
 
-/** The example folders that have a build.mjs, sorted. */
-export async function listComponents() {
-  const entries = await readdir(componentsDir, { withFileTypes: true });
+/**
+ * The folders under `dir` that have a build.mjs, sorted.
+ * @param {string} [dir] default: components/
+ */
+export async function listComponents(dir = componentsDir) {
+  const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isDirectory() && existsSync(join(componentsDir, e.name, 'build.mjs')))
+    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'build.mjs')))
     .map((e) => e.name)
     .sort();
 }
@@ -69,12 +72,12 @@ async function sourceFiles(dir) {
 }
 
 /**
- * sha256 over an example's sources and the shared build inputs, one line per file.
- * @param {string} name the example's folder name
+ * sha256 over a folder's sources and the shared build inputs, one line per file.
+ * @param {string} folder the example's folder
  */
-async function inputsDigest(name) {
+async function inputsDigest(folder) {
   const shared = [join(componentsDir, 'build-tools.mjs'), witPath];
-  const files = [...(await sourceFiles(join(componentsDir, name))), ...shared];
+  const files = [...(await sourceFiles(folder)), ...shared];
   const hash = createHash('sha256');
   for (const file of files) {
     const content = createHash('sha256').update(await readFile(file)).digest('hex');
@@ -86,25 +89,26 @@ async function inputsDigest(name) {
 /**
  * Builds the examples one after another. Never throws for a failed build: each result says
  * how it went, so one missing toolchain does not stop the others.
- * @param {{ only?: string[], force?: boolean, quiet?: boolean, log?: (line: string) => void }} [opts]
- *   `only`: folder names to build (default: all); `force`: rebuild even when the inputs
+ * @param {{ dir?: string, only?: string[], force?: boolean, quiet?: boolean, log?: (line: string) => void }} [opts]
+ *   `dir`: the folder holding the component folders (default: components/; the test fixtures
+ *   use their own); `only`: folder names to build (default: all); `force`: rebuild even when the inputs
  *   digest matches (default false); `quiet`: no per-step output from the builders (default
  *   true); `log`: progress lines (default: none)
  * @returns {Promise<BuildResult[]>}
  */
-export async function buildComponents({ only, force = false, quiet = true, log = () => {} } = {}) {
-  const all = await listComponents();
+export async function buildComponents({ dir = componentsDir, only, force = false, quiet = true, log = () => {} } = {}) {
+  const all = await listComponents(dir);
   const unknown = (only ?? []).filter((n) => !all.includes(n));
   if (unknown.length) throw new Error(`no such example: ${unknown.join(', ')} (have: ${all.join(', ')})`);
   const names = only?.length ? only : all;
   /** @type {BuildResult[]} */
   const results = [];
   for (const name of names) {
-    const path = join(componentsDir, name, OUTPUT);
-    const digestPath = join(componentsDir, name, DIGEST);
+    const path = join(dir, name, OUTPUT);
+    const digestPath = join(dir, name, DIGEST);
     const started = performance.now();
     try {
-      const digest = await inputsDigest(name);
+      const digest = await inputsDigest(join(dir, name));
       const old = existsSync(path) ? await readFile(path) : undefined;
       const oldDigest = existsSync(digestPath) ? (await readFile(digestPath, 'utf8')).trim() : '';
       if (!force && old && oldDigest === digest) {
@@ -113,7 +117,7 @@ export async function buildComponents({ only, force = false, quiet = true, log =
         continue;
       }
       log(`building ${name} …`);
-      const mod = await import(pathToFileURL(join(componentsDir, name, 'build.mjs')).href);
+      const mod = await import(pathToFileURL(join(dir, name, 'build.mjs')).href);
       const bytes = await mod.build({ quiet });
       const changed = !old || !sameBytes(old, bytes);
       if (changed) await writeFile(path, bytes);

@@ -10,5 +10,5 @@ import { wasiImports } from './wasi-imports.js';
 /** Builds an instance's imports from its grants. */
 export function link(config: unknown, bridge: HostBridge): Record<string, unknown> {
   const grants = config as InstanceGrants;
-  return { ...wasiImports(grants.wasi), ...pluginImports(grants.plugin, bridge) };
+  return { ...wasiImports(grants.wasi, bridge), ...pluginImports(grants.plugin, bridge) };
 }

@@ -4,6 +4,7 @@
  */
 import type { HostBridge } from '../sandbox/protocol.js';
 import type { PluginGrants } from './grants.js';
+import { kvImports } from './kv-store.js';
 
 type Pair = [string, string];
 
@@ -14,17 +15,11 @@ export interface GuestLogLine {
   readonly fields: ReadonlyArray<readonly [string, string]>;
 }
 
-/** The kv error a plugin sees when no store is granted to it. */
-const KV_DENIED = { tag: 'denied' } as const;
-
 /** Builds the `liquid-nano:plugin/*` part of the import object (keys unversioned). */
 export function pluginImports(grants: PluginGrants, bridge: HostBridge): Record<string, unknown> {
   const config = new Map(grants.config.map(([k, v]) => [k, v]));
   const metric = (kind: string) => (name: string, value: number, labels: Pair[]) =>
     bridge.notify('metric', { kind, name, value, labels });
-  const denied = (): never => {
-    throw KV_DENIED;
-  };
   return {
     'liquid-nano:plugin/types': {},
     'liquid-nano:plugin/log': {
@@ -37,7 +32,7 @@ export function pluginImports(grants: PluginGrants, bridge: HostBridge): Record<
       get: (key: string): string | undefined => config.get(key),
       getAll: (): Pair[] => [...config].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     },
-    'liquid-nano:plugin/kv': { get: denied, set: denied, delete: denied, listKeys: denied },
+    'liquid-nano:plugin/kv': kvImports(grants.kv, bridge),
     'liquid-nano:plugin/metrics': {
       counterAdd: metric('counter'),
       gaugeSet: metric('gauge'),

@@ -9,7 +9,10 @@
  */
 import * as shim from '@bytecodealliance/preview2-shim';
 import { guestExit } from '../sandbox/guest-exit.js';
+import type { HostBridge } from '../sandbox/protocol.js';
+import { createFilesystem } from './filesystem/wasi-filesystem.js';
 import type { WasiGrants } from './grants.js';
+import { outgoingHandler } from './http-outgoing.js';
 
 /**
  * The parts of the Node.js build of preview2-shim we use. Its package's `types` condition points
@@ -25,7 +28,6 @@ interface NodeShim {
   readonly random: { random: unknown; insecure: unknown; insecureSeed: unknown };
   readonly io: { error: unknown; poll: unknown; streams: unknown };
   readonly http: { types: unknown };
-  readonly filesystem: { createFilesystem(config: { preopens: Record<string, string> }): { types: unknown; preopens: unknown } };
   readonly sockets: {
     createSockets(config: { enableNetwork: boolean }): {
       instanceNetwork: unknown; network: unknown; ipNameLookup: unknown;
@@ -34,23 +36,23 @@ interface NodeShim {
   };
 }
 
-const { cli, clocks, filesystem, http, io, random, sockets } = shim as unknown as NodeShim;
+const { cli, clocks, http, io, random, sockets } = shim as unknown as NodeShim;
 
 /** Builds the `wasi:*` part of the import object (keys unversioned, as jco expects). */
-export function wasiImports(grants: WasiGrants): Record<string, unknown> {
+export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<string, unknown> {
   const env = grants.env.map(([k, v]) => [k, v] as [string, string]);
   const args = [...grants.args];
   // Also reset the shim's own module-global defaults, which hold the host's env, argv and cwd.
   cli._setEnv({});
   cli._setArgs([]);
-  const fs = filesystem.createFilesystem({ preopens: {} });
+  const fs = createFilesystem(grants.preopens);
   const net = sockets.createSockets({ enableNetwork: false });
 
   return {
     'wasi:cli/environment': {
       getEnvironment: () => env.map(([k, v]) => [k, v]),
       getArguments: () => [...args],
-      initialCwd: () => undefined,
+      initialCwd: () => grants.cwd,
     },
     'wasi:cli/exit': {
       exit(status: { tag: 'ok' | 'err' }): never {
@@ -86,11 +88,6 @@ export function wasiImports(grants: WasiGrants): Record<string, unknown> {
     'wasi:sockets/udp': net.udp,
     'wasi:sockets/udp-create-socket': net.udpCreateSocket,
     'wasi:http/types': http.types,
-    'wasi:http/outgoing-handler': {
-      handle(): never {
-        // A WASI error value, not an exception of the host: the guest sees HTTP-request-denied.
-        throw { tag: 'HTTP-request-denied' };
-      },
-    },
+    'wasi:http/outgoing-handler': outgoingHandler(grants.http, bridge),
   };
 }

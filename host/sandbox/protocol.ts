@@ -63,6 +63,12 @@ export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | No
 /** What a linker module gets to talk back to the host without a reply. */
 export interface HostBridge {
   notify(topic: string, payload: unknown): void;
+  /**
+   * Counts one host call of `kind` (`http`, `kv`, `log`, ...) for the running guest call's usage
+   * receipt, and returns how many calls of that kind the running guest call has made so far,
+   * this one included; host interfaces compare it with their per-call budgets.
+   */
+  hostCall(kind: string): number;
 }
 
 /** The contract of a linker module named in `LinkerSpec.module`. */

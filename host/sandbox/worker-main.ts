@@ -22,11 +22,18 @@ if (!port) throw new Error('worker-main.js must run in a worker thread');
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
 let exportsObject: Record<string, unknown> | undefined;
+/** Host calls made by the running guest call, by kind; reset when a call starts. */
+let hostCalls = new Map<string, number>();
 
 async function init(message: InitMessage): Promise<void> {
   const linker = (await import(message.linker.module)) as { link: LinkFunction };
   const imports = linker.link(message.linker.config, {
     notify: (topic, payload) => post({ type: 'notify', topic, payload }),
+    hostCall: (kind) => {
+      const n = (hostCalls.get(kind) ?? 0) + 1;
+      hostCalls.set(kind, n);
+      return n;
+    },
   });
   const missing = message.requiredImports.filter((name) => !(name in imports));
   if (missing.length > 0) {
@@ -64,6 +71,7 @@ async function call(message: CallMessage): Promise<void> {
     post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false });
     return;
   }
+  hostCalls = new Map();
   try {
     const value: unknown = await fn(...message.args);
     post({ type: 'result', id: message.id, ok: true, value, errResult: false });

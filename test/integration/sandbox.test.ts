@@ -82,7 +82,7 @@ describe('sandbox: WASI starts closed', () => {
     const c = await load('env-reader');
     const s = supervise(c);
     expect((await s.call(target(c, 'count-env'), [])).value).toBe(0);
-    const granted = supervise(c, { ...closedGrants('env'), wasi: { env: [['A', '1'], ['B', '2']], args: ['env'] } });
+    const granted = supervise(c, { ...closedGrants('env'), wasi: { ...closedGrants('env').wasi, env: [['A', '1'], ['B', '2']] } });
     expect((await granted.call(target(c, 'count-env'), [])).value).toBe(2);
   });
 

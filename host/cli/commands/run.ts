@@ -69,7 +69,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
 
   const grants = closedGrants(basename(file));
   const instance = await Instance.start(component, {
-    linker: linkerSpec({ ...grants, wasi: { env, args: [basename(file), ...rest] } }),
+    linker: linkerSpec({ ...grants, wasi: { ...grants.wasi, env, args: [basename(file), ...rest] } }),
     output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
     onNotify: (message) => printNotification(io, message),
   });
