@@ -87,9 +87,14 @@ export const ERROR_CODES = {
     status: 404, expose: true, exit: 2,
   },
   LN_ERR_CAP_DENIED: {
-    message: 'The component needs {capability}, which was not granted',
-    fix: 'Grant it with {grant}, if the component should have it.',
+    message: 'The component imports {imports} ({capability}), which this host denies: {reason}',
+    fix: 'Build the component without these imports, or ask the operator to allow {capability} ({policy}).',
     status: 403, expose: true, exit: 1,
+  },
+  LN_ERR_CAP_POLICY: {
+    message: 'The grant of {capability} "{request}" is beyond the operator policy {policy}',
+    fix: 'Grant less, or ask the operator to widen {policy}.',
+    status: 403, expose: true, exit: 2,
   },
   LN_ERR_BUDGET_TIME: {
     message: 'The call to "{call}" ran past its deadline of {timeoutMs} ms and was stopped',
@@ -104,6 +109,11 @@ export const ERROR_CODES = {
   LN_ERR_BUDGET_FUEL: {
     message: 'The call to "{call}" used up its fuel budget of {fuel} instructions',
     fix: 'Raise limits.fuel (--fuel) or make the guest do less work per call.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_CONCURRENCY: {
+    message: 'The component "{component}" is at its limit of {concurrency} calls in flight and {queue} queued',
+    fix: 'Retry later (HTTP 429), or raise limits.concurrency / limits.queue.',
     status: 429, expose: true, exit: 1,
   },
   LN_ERR_BUDGET_PAYLOAD: {
