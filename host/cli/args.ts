@@ -33,26 +33,7 @@ export function usageError(command: string, reason: string): LnError {
   return new LnError('LN_ERR_CONFIG_USAGE', { reason: `lnano ${command}: ${reason}`, command });
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
-
-/**
- * Parses a duration such as `500ms`, `2s`, `1.5m` or a bare number of milliseconds.
- *
- * @throws LnError `LN_ERR_CONFIG_INVALID` naming the flag
- */
-export function parseDurationMs(text: string, key: string, source: string): number {
-  const match = DURATION.exec(text.trim());
-  if (!match) {
-    throw new LnError('LN_ERR_CONFIG_INVALID', { key, source, reason: `"${text}" is not a duration (e.g. 500ms, 2s)` });
-  }
-  const n = Number(match[1]);
-  const unit = match[2] ?? 'ms';
-  const ms = unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n;
-  if (ms <= 0 || !Number.isFinite(ms) || ms > 2 ** 31 - 1) {
-    throw new LnError('LN_ERR_CONFIG_INVALID', { key, source, reason: `"${text}" must be more than 0 and at most 24 days` });
-  }
-  return Math.round(ms);
-}
+export { parseDurationMs } from '../support/units.js';
 
 /**
  * Parses repeated `--env K=V` / `--env K` flags. A bare `K` passes the host's value of K through;

@@ -6,11 +6,13 @@ export interface CliIo {
   readonly stderr: NodeJS.WritableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** What `--stdin -` hands to a guest; none: an empty stdin. */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** The process's own streams, environment and working directory. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), stdin: process.stdin };
 }
 
 /**

@@ -1,15 +1,21 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { readComponentFile } from '../../engine/component-file.js';
 import { commandRunExport, type Component } from '../../engine/component.js';
-import { closedGrants } from '../../capabilities/grants.js';
+import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
+import { resolveGrants } from '../../capabilities/grant-resolver.js';
+import { checkLink } from '../../capabilities/link-check.js';
+import { resolveLimits } from '../../resources/limits.js';
+import { readManifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
-import { parseCommandArgs, parseDurationMs, parseEnvFlags, usageError } from '../args.js';
+import { parseCommandArgs, usageError } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
-import { openEngine } from '../data-dir.js';
+import { openEngine, resolveDataDir } from '../data-dir.js';
+import { GRANT_HELP, GRANT_OPTIONS, capabilitiesFromFlags, configFromFlags, limitsFromFlags, stdinFromFlags, type GrantFlagValues } from '../grant-flags.js';
+import { loadHostConfig } from '../host-config.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]
@@ -23,21 +29,23 @@ Options:
   --invoke <expr>     call an export, e.g. --invoke 'add(1, 2)' or
                       --invoke 'greet("world")' (see \`lnano inspect\` for the exports)
   --json              print the result as JSON instead of WAVE
-  --env K[=V]         grant an environment variable (repeatable); a bare K passes the host's value
-  --timeout <dur>     wall-clock deadline of the call, e.g. 500ms, 10s (default: none)
-  --data-dir <dir>    data directory holding the transpile cache (default: ./.lnano)
+  --manifest <file>   take grants, limits and config from a plugin manifest (flags add to it);
+                      the component may then be left out if the manifest names it
+  --config <file>     host config whose operator policy bounds every grant (default: LNANO_CONFIG)
+  --data-dir <dir>    data directory: transpile cache, kv database (default: ./.lnano)
   --no-cache          do not read or write the transpile cache
   -h, --help          show this help
 
+${GRANT_HELP}
 By default the guest gets nothing: no environment, argv0 only, no files, no network, stdin
 closed; its stdout and stderr are the command's, and \`exit\` ends only the guest.
 `;
 
-interface RunFlags {
+interface RunFlags extends GrantFlagValues {
   invoke?: string;
   json?: boolean;
-  env?: string[];
-  timeout?: string;
+  manifest?: string;
+  config?: string;
   'data-dir'?: string;
   'no-cache'?: boolean;
   help?: boolean;
@@ -46,10 +54,11 @@ interface RunFlags {
 /** `lnano run`: returns the process exit code. */
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals, rest } = parseCommandArgs<RunFlags>('run', argv, {
+    ...GRANT_OPTIONS,
     invoke: { type: 'string' },
     json: { type: 'boolean' },
-    env: { type: 'string', multiple: true },
-    timeout: { type: 'string' },
+    manifest: { type: 'string' },
+    config: { type: 'string' },
     'data-dir': { type: 'string' },
     'no-cache': { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
@@ -58,18 +67,42 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     io.stdout.write(RUN_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw usageError('run', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
-  const file = positionals[0]!;
-  const timeoutMs = values.timeout === undefined ? undefined : parseDurationMs(values.timeout, '--timeout', 'command line');
-  const env = parseEnvFlags(values.env ?? [], io.env);
+  if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
+  const hostConfig = loadHostConfig(values.config, io);
+  const manifest = values.manifest === undefined ? undefined : await readManifest(resolve(io.cwd, values.manifest));
+  const file = positionals[0] ?? manifest?.component;
+  if (file === undefined) throw usageError('run', 'missing <component.wasm> (or a --manifest naming its component)');
+  const name = manifest?.name ?? basename(file).replace(/\.wasm$/, '');
 
+  const flagCaps = capabilitiesFromFlags(values, io.env);
+  const capabilities = mergeCapabilities(manifest?.capabilities ?? {}, {
+    ...flagCaps, ...(flagCaps.fs ? { fs: flagCaps.fs.map((m) => ({ ...m, host: resolve(io.cwd, m.host) })) } : {}),
+  });
+  const flagLimits = limitsFromFlags(values);
+  const limitSections = [
+    ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : []),
+    { section: flagLimits, source: 'command line' },
+  ];
+  const limits = resolveLimits(limitSections, hostConfig.limitsPolicy);
+  // A one-shot run has no deadline unless one is asked for.
+  const timeoutMs = limitSections.some((l) => l.section.timeout !== undefined) ? limits.timeoutMs : undefined;
+
+  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
   const engine = openEngine(values['data-dir'], io, { noCache: values['no-cache'] ?? false });
-  const bytes = await readComponentFile(file);
+  const bytes = await readComponentFile(resolve(io.cwd, file));
   const component = await engine.load(bytes, basename(file));
+  checkLink(component.shape, hostConfig.policy, name);
+  const grants = resolveGrants(capabilities, {
+    name, dataDir, policy: hostConfig.policy,
+    baseDir: manifest?.baseDir ?? io.cwd,
+    source: manifest?.source ?? 'command line',
+    args: rest,
+    config: { ...manifest?.config, ...configFromFlags(values) },
+    stdin: await stdinFromFlags(values, io.stdin, limits.maxPayloadBytes),
+  });
 
-  const grants = closedGrants(basename(file));
   const instance = await Instance.start(component, {
-    linker: linkerSpec({ ...grants, wasi: { ...grants.wasi, env, args: [basename(file), ...rest] } }),
+    linker: linkerSpec(grants),
     output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
     onNotify: (message) => printNotification(io, message),
   });

@@ -1,0 +1,105 @@
+/**
+ * The plugin manifest (`manifest.json` next to a component): who the plugin is, what it handles,
+ * what it is granted and its limits. Strict: unknown keys are errors, at every level.
+ *
+ * @example
+ * { "name": "telemetry", "version": "1.2.0", "component": "./telemetry.wasm",
+ *   "events": ["sensor.*"], "priority": 10, "config": { "threshold": "40" },
+ *   "capabilities": { "env": { "LEVEL": "info" }, "kv": { "namespace": "telemetry" } },
+ *   "limits": { "memory": "64MiB", "timeout": "500ms", "fuel": 1000000000 } }
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { LnError } from '../errors/ln-error.js';
+import { capabilitiesSchema, describeIssues, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
+
+/** Plugin names: what the CLI, the admin API and metrics call it. */
+export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Semantic versions: `1.2.0`, `2.0.0-rc.1`. */
+export const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,64})?$/;
+
+/** The zod schema of a manifest; `capabilities` and `limits` come from their own modules. */
+export const manifestSchema = z.strictObject({
+  $schema: z.string().optional(),
+  name: z.string().regex(PLUGIN_NAME, 'must be 1-63 of a-z 0-9 - starting with a letter'),
+  version: z.string().regex(VERSION, 'must be a semantic version such as 1.2.0'),
+  description: z.string().max(1024).optional(),
+  component: z.string().min(1).max(4096).optional(),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
+  events: z.array(z.string().min(1).max(256).regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* ')).max(256).default(['*']),
+  priority: z.number().int().min(-1000).max(1000).default(0),
+  config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
+  capabilities: capabilitiesSchema.default({}),
+  limits: limitsSchema.default({}),
+});
+
+/** A validated manifest. */
+export interface Manifest {
+  readonly name: string;
+  readonly version: string;
+  readonly description?: string;
+  /** The component file, resolved against the manifest's folder. */
+  readonly component?: string;
+  readonly digest?: string;
+  readonly events: readonly string[];
+  readonly priority: number;
+  readonly config: Readonly<Record<string, string>>;
+  readonly capabilities: CapabilitySection;
+  readonly limits: LimitsSection;
+  /** The manifest's folder: relative paths in it start here. */
+  readonly baseDir: string;
+  /** The manifest's path (or a name for one that came from elsewhere), for errors. */
+  readonly source: string;
+}
+
+/**
+ * Validates a manifest value.
+ *
+ * @param source - the manifest's file name, for errors; `baseDir` resolves its relative paths
+ * @throws LnError `LN_ERR_MANIFEST_INVALID` naming each bad key
+ */
+export function parseManifest(value: unknown, source: string, baseDir: string): Manifest {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: 'a manifest is a JSON object' });
+  }
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: describeIssues(parsed.error) });
+  const m = parsed.data;
+  return {
+    name: m.name, version: m.version, description: m.description,
+    component: m.component === undefined ? undefined : resolve(baseDir, m.component),
+    digest: m.digest, events: m.events, priority: m.priority, config: m.config,
+    capabilities: parseCapabilities(m.capabilities, source),
+    limits: parseLimits(m.limits, source),
+    baseDir, source,
+  };
+}
+
+/** The largest manifest file read. */
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * Reads and validates a manifest file.
+ *
+ * @throws LnError `LN_ERR_MANIFEST_INVALID` for a missing, oversized, non-JSON or invalid file
+ */
+export async function readManifest(path: string): Promise<Manifest> {
+  let text: string;
+  try {
+    const bytes = await readFile(path);
+    if (bytes.length > MAX_MANIFEST_BYTES) throw new Error(`it is ${bytes.length} bytes, over ${MAX_MANIFEST_BYTES}`);
+    text = bytes.toString('utf8');
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
+    throw new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason }, { cause: err });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason: `not JSON: ${(err as Error).message}` }, { cause: err });
+  }
+  return parseManifest(value, path, dirname(resolve(path)));
+}
