@@ -66,7 +66,8 @@ async function sourceFiles(dir) {
     .filter((p) => {
       const parts = relative(dir, p).split('/');
       if (parts.some((x) => x.startsWith('.') || x === 'node_modules')) return false;
-      return ![OUTPUT, DIGEST].includes(parts.join('/'));
+      // The manifest describes how the host runs the component, not how it is built.
+      return ![OUTPUT, DIGEST, 'manifest.json'].includes(parts.join('/'));
     })
     .sort();
 }

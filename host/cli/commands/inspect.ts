@@ -4,23 +4,29 @@ import type { Component } from '../../engine/component.js';
 import { formatWitFunction, formatWitType } from '../../engine/wit-format.js';
 import type { WitTypeExport, WorldItem } from '../../engine/wit-types.js';
 import { capabilityOf } from '../../capabilities/catalog.js';
+import { linkProblems } from '../../capabilities/link-check.js';
+import type { OperatorPolicy } from '../../capabilities/policy.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
+import { loadHostConfig } from '../host-config.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
 Prints what a component is: its kind, the world it implements (every import and export with
-WIT types) and the capabilities it would need, with how to grant each.
+WIT types) and the capabilities it would need, with what it sees without a grant and the exact
+flag and manifest line that grant each. Imports this host will not link are flagged.
 
 Options:
   --json              machine-readable output
+  --config <file>     host config whose operator policy applies (default: LNANO_CONFIG)
   --data-dir <dir>    data directory holding the transpile cache (default: ./.lnano)
   -h, --help          show this help
 `;
 
 interface InspectFlags {
   json?: boolean;
+  config?: string;
   'data-dir'?: string;
   help?: boolean;
 }
@@ -37,11 +43,17 @@ interface Need {
   readonly capability: string;
   readonly imports: string[];
   readonly withoutGrant: string;
+  /** The `lnano run` flag that grants it, or null when there is nothing to grant. */
   readonly grant: string | null;
+  /** The manifest line that grants it, or null. */
+  readonly manifest: string | null;
+  /** Why the host will not link some of these imports, or null when it will. */
+  readonly problem: string | null;
 }
 
-function needs(component: Component): Need[] {
-  const byCap = new Map<string, Need>();
+function needs(component: Component, policy: OperatorPolicy): Need[] {
+  const problems = new Map(linkProblems(component.shape, policy).map((p) => [p.import, p.reason]));
+  const byCap = new Map<string, Need & { imports: string[] }>();
   for (const item of component.shape.imports) {
     if (item.kind === 'type') continue; // a type the exports use, not something to provide
     const entry = capabilityOf(item.name);
@@ -51,9 +63,12 @@ function needs(component: Component): Need[] {
       imports: [],
       withoutGrant: entry?.withoutGrant ?? 'the component cannot be instantiated (LN_ERR_LINK_IMPORT_MISSING)',
       grant: entry?.flag ?? null,
+      manifest: entry?.manifest ?? null,
+      problem: null,
     };
     need.imports.push(item.name);
-    byCap.set(key, need);
+    const problem = problems.get(item.name);
+    byCap.set(key, problem ? { ...need, problem: `${item.name}: ${problem}` } : need);
   }
   return [...byCap.values()];
 }
@@ -62,6 +77,7 @@ function needs(component: Component): Need[] {
 export async function inspectCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs<InspectFlags>('inspect', argv, {
     json: { type: 'boolean' },
+    config: { type: 'string' },
     'data-dir': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -71,20 +87,21 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (positionals.length !== 1) throw usageError('inspect', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}"`);
   const file = positionals[0]!;
+  const { policy } = loadHostConfig(values.config, io);
   const engine = openEngine(values['data-dir'], io);
   const component = await engine.load(await readComponentFile(file), basename(file));
   if (values.json) {
     io.stdout.write(`${JSON.stringify({
       file, digest: `sha256:${component.digest}`, sizeBytes: component.sizeBytes, kind: component.kind,
-      imports: component.shape.imports, exports: component.shape.exports, capabilities: needs(component),
+      imports: component.shape.imports, exports: component.shape.exports, capabilities: needs(component, policy),
     }, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(renderText(file, component));
+  io.stdout.write(renderText(file, component, policy));
   return 0;
 }
 
-function renderText(file: string, component: Component): string {
+function renderText(file: string, component: Component, policy: OperatorPolicy): string {
   const lines = [
     `component  ${basename(file)}`,
     `digest     sha256:${component.digest}`,
@@ -98,12 +115,14 @@ function renderText(file: string, component: Component): string {
     '',
     'capabilities',
   ];
-  const list = needs(component);
+  const list = needs(component, policy);
   if (list.length === 0) lines.push('  none: the component imports nothing');
   for (const need of list) {
     lines.push(`  ${need.capability}: ${need.imports.join(', ')}`);
+    if (need.problem) lines.push(`    NOT LINKABLE: ${need.problem}`);
     lines.push(`    without a grant: ${need.withoutGrant}`);
     if (need.grant) lines.push(`    grant with: ${need.grant}`);
+    if (need.manifest) lines.push(`    in a manifest: ${need.manifest}`);
   }
   return `${lines.join('\n')}\n`;
 }

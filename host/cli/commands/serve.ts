@@ -1,24 +1,32 @@
+import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { readComponentFile } from '../../engine/component-file.js';
 import { createLogger } from '../../log/logger.js';
 import { PluginSet } from '../../runtime/plugin-set.js';
 import { IngressServer } from '../../server/ingress-server.js';
-import { parseCommandArgs, parseDurationMs, usageError } from '../args.js';
-import type { CliIo } from '../cli-io.js';
-import { openEngine } from '../data-dir.js';
+import { resolveGrants } from '../../capabilities/grant-resolver.js';
+import { checkLink } from '../../capabilities/link-check.js';
+import { parseLimits, resolveLimits } from '../../resources/limits.js';
+import { formatByteSize } from '../../support/units.js';
+import { readManifest } from '../../versions/manifest.js';
+import { parseCommandArgs, usageError } from '../args.js';
+import { reportError, type CliIo } from '../cli-io.js';
+import { openEngine, resolveDataDir } from '../data-dir.js';
+import { loadHostConfig } from '../host-config.js';
 
 export const SERVE_HELP = `Usage: lnano serve [--components <dir>] [--listen host:port] [options]
 
-Runs the host: every plugin component found as <dir>/<name>/component.wasm is loaded and
-served; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
+Runs the host: every plugin in <dir>/<name>/ is loaded and served — its manifest.json (name,
+grants, limits, config; see docs/manifest.md) if there is one, and its component.wasm; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
 plugin in name order and answers with each plugin's result; GET /health answers when up.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
 Options:
   --components <dir>  folder of plugin folders to serve (default: ./components)
   --listen <addr>     host:port of the event ingress (default: 127.0.0.1:8080; port 0 picks one)
-  --timeout <dur>     deadline of one plugin call (default: 5s)
+  --timeout <dur>     default deadline of one plugin call (default: 5s; a manifest's limits win)
+  --config <file>     host config: the operator policy bounding every grant (default: LNANO_CONFIG)
   --data-dir <dir>    data directory (default: ./.lnano)
   --log-level <lvl>   trace, debug, info, warn, error (default: info)
   -h, --help          show this help
@@ -28,6 +36,7 @@ interface ServeFlags {
   components?: string;
   listen?: string;
   timeout?: string;
+  config?: string;
   'data-dir'?: string;
   'log-level'?: string;
   help?: boolean;
@@ -46,6 +55,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     components: { type: 'string' },
     listen: { type: 'string' },
     timeout: { type: 'string' },
+    config: { type: 'string' },
     'data-dir': { type: 'string' },
     'log-level': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -56,30 +66,48 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   }
   if (positionals.length > 0) throw usageError('serve', `unexpected argument "${positionals[0]}"`);
   const { host, port } = parseListen(values.listen ?? '127.0.0.1:8080');
-  const timeoutMs = parseDurationMs(values.timeout ?? '5s', '--timeout', 'command line');
   const level = values['log-level'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
   const logger = createLogger({ level });
+  const hostConfig = loadHostConfig(values.config, io);
+  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
   const engine = openEngine(values['data-dir'], io, { logger });
-  const plugins = new PluginSet({ logger, timeoutMs });
+  const plugins = new PluginSet({ logger });
+  const hostLimits = values.timeout === undefined ? [] : [{ section: parseLimits({ timeout: values.timeout }, 'command line'), source: 'command line' }];
 
   const dir = resolve(io.cwd, values.components ?? 'components');
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw usageError('serve', `cannot read the components folder ${dir}`);
   });
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const file = join(dir, entry.name, 'component.wasm');
-    const bytes = await readComponentFile(file).catch(() => undefined);
-    if (!bytes) continue;
+    const folder = join(dir, entry.name);
+    const manifestPath = join(folder, 'manifest.json');
+    const file = join(folder, 'component.wasm');
+    if (!existsSync(manifestPath) && !existsSync(file)) continue;
     const started = performance.now();
-    io.stdout.write(`loading ${entry.name} (${(bytes.length / 1024).toFixed(0)} KiB) ... `);
-    const component = await engine.load(bytes, entry.name);
-    if (component.kind !== 'plugin') {
-      io.stdout.write(`skipped: a ${component.kind}, not a plugin\n`);
-      continue;
+    io.stdout.write(`loading ${entry.name} ... `);
+    try {
+      const manifest = existsSync(manifestPath) ? await readManifest(manifestPath) : undefined;
+      const name = manifest?.name ?? entry.name;
+      const bytes = await readComponentFile(manifest?.component ?? file);
+      const component = await engine.load(bytes, name);
+      if (component.kind !== 'plugin') {
+        io.stdout.write(`skipped: a ${component.kind}, not a plugin\n`);
+        continue;
+      }
+      checkLink(component.shape, hostConfig.policy, name);
+      const grants = resolveGrants(manifest?.capabilities ?? {}, {
+        name, dataDir, policy: hostConfig.policy,
+        baseDir: manifest?.baseDir ?? folder, source: manifest?.source ?? folder, config: manifest?.config,
+      });
+      const limits = resolveLimits([...hostLimits, ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : [])], hostConfig.limitsPolicy);
+      await plugins.add(name, component, { grants, limits });
+      const how = component.source === 'transpiled' ? 'transpiled' : 'cached';
+      io.stdout.write(`${formatByteSize(bytes.length)}, ${how}, ready in ${Math.round(performance.now() - started)} ms\n`);
+    } catch (err) {
+      io.stdout.write('failed\n');
+      reportError(io, err);
     }
-    plugins.add(entry.name, component);
-    io.stdout.write(`${component.source === 'transpiled' ? 'transpiled' : 'cached'}, ready in ${Math.round(performance.now() - started)} ms\n`);
   }
 
   const server = new IngressServer({ plugins, logger });

@@ -38,4 +38,16 @@ describe('guest output into the log', () => {
     expect(lines[0]!.level).toBe(30);
     expect(lines.slice(1).every((l) => String((l.guest as { line: string }).line).length <= MAX_LOG_LINE_BYTES + 1)).toBe(true);
   });
+
+  it('drops lines past the rate limit, counts them, and says so when output resumes', async () => {
+    const { logger, lines } = capture();
+    const out = loggerOutput(logger, { linesPerSecond: 10, bytesPerSecond: 1024 * 1024 });
+    // 100 MB in one newline-free chunk plus 10 000 short lines: neither may reach the log whole.
+    out.stdout(Buffer.alloc(100 * 1024 * 1024, 0x61));
+    out.stdout(Buffer.from('x\n'.repeat(10_000)));
+    await new Promise((r) => setImmediate(r));
+    expect(lines.length).toBeLessThanOrEqual(10);
+    expect(out.dropped).toBeGreaterThan(10_000 - 10);
+    expect(lines.every((l) => String((l.guest as { line?: string }).line ?? '').length <= MAX_LOG_LINE_BYTES + 1)).toBe(true);
+  });
 });
