@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { diffCapabilities, formatDiff } from '../../../host/capabilities/grant-diff.js';
+import { checkLink, linkProblems } from '../../../host/capabilities/link-check.js';
+import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
+import type { ComponentShape, WorldItem } from '../../../host/engine/wit-types.js';
+import { LnError } from '../../../host/errors/ln-error.js';
+
+function shape(...names: string[]): ComponentShape {
+  const imports = names.map((name): WorldItem => ({ kind: 'interface', name, functions: [], types: [] }));
+  return { imports, exports: [] } as unknown as ComponentShape;
+}
+
+function errorOf(fn: () => unknown): LnError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof LnError) return err;
+    throw err;
+  }
+  throw new Error('did not throw');
+}
+
+describe('static link check', () => {
+  it('links every WASI 0.2 and plugin 0.1 interface the host provides, granted or closed', () => {
+    const s = shape('wasi:cli/environment@0.2.0', 'wasi:filesystem/types@0.2.3', 'wasi:sockets/tcp@0.2.0',
+      'wasi:http/outgoing-handler@0.2.0', 'liquid-nano:plugin/kv@0.1.0', 'wasi:io/streams@0.2.9');
+    expect(linkProblems(s, OPEN_POLICY)).toEqual([]);
+    expect(() => checkLink(s, OPEN_POLICY, 'c')).not.toThrow();
+  });
+
+  it('refuses unknown interfaces and unprovided versions with LN_ERR_LINK_IMPORT_MISSING listing each', () => {
+    const err = errorOf(() => checkLink(shape('wasi:nn/graph@0.2.0', 'wasi:cli/environment@0.3.0', 'liquid-nano:plugin/kv@0.2.0', 'wasi:clocks/wall-clock@0.2.0'), OPEN_POLICY, 'c'));
+    expect(err.code).toBe('LN_ERR_LINK_IMPORT_MISSING');
+    expect(err.message).toContain('wasi:nn/graph@0.2.0 (not provided by this host)');
+    expect(err.message).toContain('wasi:cli/environment@0.3.0 (version 0.3.0 (this host provides 0.2.x))');
+    expect(err.message).toContain('liquid-nano:plugin/kv@0.2.0');
+    expect(err.message).not.toContain('wall-clock');
+  });
+
+  it('refuses capabilities the policy denies with LN_ERR_CAP_DENIED naming the policy line', () => {
+    const policy = parsePolicy({ deny: ['sockets', 'outgoing HTTP'] }, '/etc/lnano.json', '/');
+    const err = errorOf(() => checkLink(shape('wasi:sockets/tcp@0.2.0', 'wasi:http/types@0.2.0', 'wasi:random/random@0.2.0'), policy, 'c'));
+    expect(err.code).toBe('LN_ERR_CAP_DENIED');
+    expect(err.message).toContain('wasi:sockets/tcp@0.2.0, wasi:http/types@0.2.0');
+    expect(err.fix).toContain('policy.deny in /etc/lnano.json');
+  });
+});
+
+describe('capability diff', () => {
+  const active = {
+    env: { LEVEL: 'info' },
+    fs: [{ host: './data', guest: '/data', mode: 'ro' as const }],
+    http: { allow: ['api.example.com'], maxResponse: '1MiB' },
+    kv: { namespace: 'telemetry', maxTotal: '16MiB' },
+  };
+
+  it('an identical candidate adds and removes nothing', () => {
+    expect(diffCapabilities(active, structuredClone(active))).toEqual({ added: [], removed: [], changed: [] });
+  });
+
+  it('a first deploy adds everything it asks for', () => {
+    const diff = diffCapabilities(undefined, active);
+    expect(diff.added.map((c) => c.capability).sort()).toEqual(['environment', 'filesystem', 'key-value', 'outgoing HTTP']);
+    expect(diff.removed).toEqual([]);
+  });
+
+  it('names additions (incl. ro → rw and raised quotas), removals and value changes', () => {
+    const diff = diffCapabilities(active, {
+      env: { LEVEL: 'debug', TOKEN: 'x' },
+      fs: [{ host: './data', guest: '/data', mode: 'rw' }],
+      http: { allow: ['api.example.com', 'evil.example.net'], maxResponse: '512KiB' },
+      kv: { namespace: 'telemetry', maxTotal: '64MiB' },
+    });
+    expect(formatDiff(diff).sort()).toEqual([
+      '+ environment: TOKEN',
+      '+ filesystem: /data ← ./data (rw)',
+      '+ key-value: maxTotal 16MiB → 64MiB',
+      '+ outgoing HTTP: evil.example.net',
+      '- filesystem: /data ← ./data (ro)',
+      '- outgoing HTTP: maxResponse 1MiB → 512KiB',
+      '~ environment: LEVEL (new value)',
+    ].sort());
+  });
+});
