@@ -35,6 +35,15 @@ export const manifestSchema = z.strictObject({
   limits: limitsSchema.default({}),
 });
 
+/** The JSON Schema of manifests, for editors (published as docs/manifest.schema.json). */
+export function manifestJsonSchema(): Record<string, unknown> {
+  return {
+    ...z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' }),
+    $id: 'https://liquid-nano.dev/schemas/manifest.schema.json',
+    title: 'Liquid Nano plugin manifest',
+  };
+}
+
 /** A validated manifest. */
 export interface Manifest {
   readonly name: string;
