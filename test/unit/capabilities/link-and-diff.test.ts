@@ -82,3 +82,18 @@ describe('capability diff', () => {
     ].sort());
   });
 });
+
+describe('docs/capabilities.md', () => {
+  it('has a row for every capability with its flag and what a guest sees without it', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CAPABILITIES } = await import('../../../host/capabilities/catalog.js');
+    const doc = readFileSync(new URL('../../../docs/capabilities.md', import.meta.url), 'utf8');
+    const rows = new Map(doc.split('\n').filter((l) => l.startsWith('| ')).map((l) => [l.split('|')[1]!.trim(), l.replace(/\\\|/g, '|')]));
+    for (const entry of CAPABILITIES) {
+      const row = rows.get(entry.capability);
+      expect(row, entry.capability).toBeDefined();
+      expect(row, entry.capability).toContain(entry.withoutGrant);
+      if (entry.flag) expect(row, entry.capability).toContain(entry.flag);
+    }
+  });
+});
