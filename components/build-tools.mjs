@@ -94,3 +94,18 @@ export async function componentFromCore(core, { world = 'plugin' } = {}) {
   const embedded = await componentEmbed({ binary: core, witSource: await readWit(), world });
   return componentNew(embedded, [['wasi_snapshot_preview1', await readFile(adapterPath)]]);
 }
+
+/**
+ * Turns a core module built as a WASI preview1 command (wasi-libc's `_start`, e.g. clang
+ * `--target=wasm32-wasi` without `-mexec-model=reactor`) into a `wasi:cli/command` component
+ * (`wasm-tools component new`) with jco's WASI preview1 command adapter. No WIT is embedded: the
+ * component's imports are the WASI 0.2 interfaces the adapter uses, its export `wasi:cli/run`.
+ * @param {Uint8Array} core the core module
+ * @returns {Promise<Uint8Array>}
+ */
+export async function commandComponentFromCore(core) {
+  const { componentNew } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+  const jcoMain = require.resolve('@bytecodealliance/jco');
+  const adapterPath = join(dirname(jcoMain), '..', 'lib', 'wasi_snapshot_preview1.command.wasm');
+  return componentNew(core, [['wasi_snapshot_preview1', await readFile(adapterPath)]]);
+}
