@@ -4,7 +4,7 @@
  *
  * Closed by default: only granted environment variables, the given argv, no initial cwd, no
  * preopens, no network (sockets and outgoing HTTP refused with WASI error values), stdin at end
- * of stream, stdout/stderr to the worker's captured streams, and `exit` unwinds as a result
+ * of stream unless bytes are given, stdout/stderr to the worker's captured streams, and `exit` unwinds as a result
  * instead of `process.exit`.
  */
 import * as shim from '@bytecodealliance/preview2-shim';
@@ -13,6 +13,7 @@ import type { HostBridge } from '../sandbox/protocol.js';
 import { createFilesystem } from './filesystem/wasi-filesystem.js';
 import type { WasiGrants } from './grants.js';
 import { outgoingHandler } from './http-outgoing.js';
+import { stdinImport } from './stdio.js';
 
 /**
  * The parts of the Node.js build of preview2-shim we use. Its package's `types` condition points
@@ -62,7 +63,7 @@ export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<stri
         throw guestExit(code);
       },
     },
-    'wasi:cli/stdin': cli.stdin,
+    'wasi:cli/stdin': stdinImport(grants.stdin),
     'wasi:cli/stdout': cli.stdout,
     'wasi:cli/stderr': cli.stderr,
     'wasi:cli/terminal-input': cli.terminalInput,

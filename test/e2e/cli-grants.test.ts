@@ -55,6 +55,31 @@ describe('lnano run: grants', () => {
     expect(ok.stdout.trim()).toBe('1');
   });
 
+  it('--dir mounts read-only by default and read-write with :rw; nothing outside is reachable', async () => {
+    const probe = fixture('fs-probe');
+    const mount = mkdtempSync(join(work, 'mount-'));
+    writeFileSync(join(mount, 'in.txt'), 'inside');
+    const read = await runCli(['run', probe, '--dir', `${mount}::/data`, '--', 'read', '/data/in.txt'], { dataDir });
+    expect(read.stdout).toContain('inside');
+    const roWrite = await runCli(['run', probe, '--dir', `${mount}::/data`, '--', 'write', '/data/new.txt', 'x'], { dataDir });
+    expect(roWrite.code).toBe(1);
+    const rwWrite = await runCli(['run', probe, '--dir', `${mount}::/data:rw`, '--', 'write', '/data/new.txt', 'x'], { dataDir });
+    expect(rwWrite.code).toBe(0);
+    const escape = await runCli(['run', probe, '--dir', `${mount}::/data`, '--', 'read', '/data/../../../etc/passwd'], { dataDir });
+    expect(escape.code).toBe(1);
+    expect(escape.stdout).not.toContain('root:');
+  });
+
+  it('--stdin hands the guest a file; without it stdin is closed', async () => {
+    const probe = fixture('fs-probe');
+    const input = join(work, 'stdin.txt');
+    writeFileSync(input, 'piped-in');
+    expect((await runCli(['run', probe, '--stdin', input, '--', 'cat-stdin'], { dataDir })).stdout).toContain('piped-in');
+    const closed = await runCli(['run', probe, '--', 'cat-stdin'], { dataDir });
+    expect(closed.code).toBe(0);
+    expect(closed.stdout).not.toContain('piped-in');
+  });
+
   it.each([
     [['--dir', 'no-separator'], '--dir'],
     [['--dir', `${work}::relative`], 'guest'],
