@@ -2,12 +2,15 @@
 // in the same run (the machine is noisy: compare ratios, not absolute times).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchCallOverhead } from './call-overhead.mjs';
+import { benchRecovery } from './recovery.mjs';
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
 
 const rows = [];
 process.stderr.write('bench: call overhead ...\n');
 rows.push(...(await benchCallOverhead()));
+process.stderr.write('bench: recovery after a deadline ...\n');
+rows.push(...(await benchRecovery()));
 
 const byName = new Map(rows.map((r) => [r.name, r]));
 const lines = [['benchmark', 'time/op', 'baseline', 'ratio', 'goal']];
