@@ -76,6 +76,11 @@ export const ERROR_CODES = {
     fix: 'Rebuild the component; `wasm-tools validate` shows where the binary is broken.',
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_LOAD_UNSUPPORTED_FEATURE: {
+    message: '"{subject}" uses {feature}, which fuel and memory metering do not support',
+    fix: 'Run the component without limits.fuel, or rebuild it without that WebAssembly feature.',
+    status: 422, expose: true, exit: 2,
+  },
   LN_ERR_LINK_IMPORT_MISSING: {
     message: 'The component imports {imports}, which this host does not provide',
     fix: 'Build the component against the interfaces in wit/ and WASI 0.2, or drop the import.',
@@ -145,6 +150,61 @@ export const ERROR_CODES = {
     message: 'The component could not be instantiated: {reason}',
     fix: 'Check the component start-up code and its imports; the log has the cause.',
     status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_VERSION_CONFLICT: {
+    message: '{name}@{version} is already bound to {existing}; versions are immutable',
+    fix: 'Publish the new bytes under a new version number.',
+    status: 409, expose: true, exit: 2,
+  },
+  LN_ERR_VERSION_NOT_FOUND: {
+    message: 'No version {version} of "{name}" is known here',
+    fix: 'See `lnano history {name}` for the retained versions.',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_VERSION_DEPLOY_FAILED: {
+    message: 'Deploying {name}@{version} failed at step "{step}": {reason}',
+    fix: 'The active version is untouched; fix the cause and deploy again.',
+    status: 422, expose: true, exit: 1,
+  },
+  LN_ERR_VERSION_APPROVAL_REQUIRED: {
+    message: '{name}@{version} asks for capabilities the active version does not have: {added}',
+    fix: 'Review them and deploy again with --approve-capabilities (API: "approveCapabilities": true).',
+    status: 403, expose: true, exit: 2,
+  },
+  LN_ERR_VERSION_STATE: {
+    message: 'Cannot {action} {name}: {reason}',
+    fix: 'See `lnano status {name}` for what is active and what is in progress.',
+    status: 409, expose: true, exit: 2,
+  },
+  LN_ERR_VERSION_AUDIT_TAMPERED: {
+    message: 'The audit trail does not verify at entry {seq}: {reason}',
+    fix: 'Restore the data dir from a backup; the trail after entry {seq} cannot be trusted.',
+    status: 500, expose: true, exit: 1,
+  },
+  LN_ERR_ADMIN_UNAUTHORIZED: {
+    message: 'Missing or wrong admin token',
+    fix: 'Send Authorization: Bearer <token> (the token is in the data dir, file admin-token, or LNANO_ADMIN_TOKEN).',
+    status: 401, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_BAD_REQUEST: {
+    message: 'Bad admin request: {reason}',
+    fix: 'See docs/admin-api.md for the request format.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_TOO_LARGE: {
+    message: 'The request body is over the limit of {limit} bytes',
+    fix: 'Send a smaller body, or raise the admin upload limit in the host config.',
+    status: 413, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_NOT_FOUND: {
+    message: 'No admin route {method} {path}',
+    fix: 'See docs/admin-api.md for the routes.',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_UNREACHABLE: {
+    message: 'Cannot reach the host at {server}: {reason}',
+    fix: 'Start it with `lnano serve`, or point --server / LNANO_SERVER at it.',
+    status: 503, expose: true, exit: 1,
   },
   LN_ERR_EVENT_INVALID: {
     message: 'Invalid event: {reason}',
