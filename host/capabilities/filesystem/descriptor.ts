@@ -219,10 +219,20 @@ export class Descriptor {
       this.#mutating();
       this.#at(path, Boolean(pathFlags.symlinkFollow), (at) => {
         const s = statOf(at);
-        const times = [timeFor(atime, s.atimeNs), timeFor(mtime, s.mtimeNs)] as const;
-        // lutimes even when following: the walk resolved the symlinks; never follow a late swap.
-        if (at.name === null) futimesSync(at.dirFd, ...times);
-        else lutimesSync(procPath(at.dirFd, at.name), ...times);
+        if (s.isSymbolicLink() && at.name !== null) {
+          // Not followed: the link's own times (lutimes never follows, even after a late swap).
+          lutimesSync(procPath(at.dirFd, at.name), timeFor(atime, s.atimeNs), timeFor(mtime, s.mtimeNs));
+          return;
+        }
+        // Through an fd opened with open-at's checks: a hard-linked file's inode may be a host
+        // file's, and its times are not the guest's to change.
+        const { fd } = openResolved(at, {}, { read: true }, this.#mount.rootFd);
+        try {
+          const now = fstatSync(fd, { bigint: true });
+          futimesSync(fd, timeFor(atime, now.atimeNs), timeFor(mtime, now.mtimeNs));
+        } finally {
+          closeSync(fd);
+        }
       });
     });
   }

@@ -2,7 +2,7 @@
  * `open-at`'s policy: which flags are allowed, how the final name is opened, and what an opened
  * file must look like before the guest gets it.
  */
-import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs';
+import { closeSync, constants, fstatSync, ftruncateSync, openSync, readlinkSync } from 'node:fs';
 import { errnoOf } from './fs-errors.js';
 import { procPath, type Resolved } from './path-walker.js';
 import type { DescriptorFlags, OpenFlags } from './wasi-types.js';
@@ -41,7 +41,8 @@ export function openResolved(at: Resolved, openFlags: OpenFlags, flags: Descript
     let osFlags = accessMode(flags) | constants.O_NOFOLLOW | constants.O_NOCTTY | constants.O_NONBLOCK;
     if (openFlags.create) osFlags |= constants.O_CREAT;
     if (openFlags.create && openFlags.exclusive) osFlags |= constants.O_EXCL;
-    if (openFlags.truncate) osFlags |= constants.O_TRUNC;
+    // No O_TRUNC: the kernel would truncate before the checks below could refuse the file (a
+    // hard link to a host file would be emptied). It is truncated after them instead.
     if (openFlags.directory || at.mustBeDir) osFlags |= constants.O_DIRECTORY;
     try {
       fd = openSync(procPath(at.dirFd, at.name), osFlags, 0o666);
@@ -54,6 +55,7 @@ export function openResolved(at: Resolved, openFlags: OpenFlags, flags: Descript
   }
   try {
     const directory = checkOpened(fd, flags, rootFd);
+    if (openFlags.truncate && !directory) ftruncateSync(fd, 0);
     return { fd, directory };
   } catch (err) {
     closeSync(fd);
