@@ -1,18 +1,143 @@
 /**
- * `wasi:http/outgoing-handler` for one instance, built from its HTTP grant. PLACEHOLDER: every
- * request is refused (the allow-list implementation replaces this file).
+ * `wasi:http/outgoing-handler` for one instance, built from its HTTP grant. Runs inside the
+ * instance's worker, in front of preview2-shim's handler.
+ *
+ * Every refusal is the WASI error value `HTTP-request-denied`, never a host exception, and is
+ * reported to the host as an `http-denied` notification (`HttpDenial`):
+ * - no grant;
+ * - more than `maxRequestsPerCall` requests in the running guest call (refused ones count);
+ * - a scheme or authority the allow-list does not match (see `request-authority.ts` for what a
+ *   request may look like and `authority.ts` for the patterns).
+ *
+ * Redirects need no special case: the shim (Node's `http.request`) never follows them, so each
+ * hop is a new request the guest makes through `handle`, checked like the first.
+ *
+ * An allowed request goes to the shim with its connect, first-byte and between-bytes timeouts
+ * clamped to `timeoutMs` (a guest that sets none, or 0 — "no timeout" to the shim — gets
+ * `timeoutMs`); a silent server fails the request with `connection-timeout`. The response body
+ * is capped at `maxResponseBytes` (`http-response-cap.ts`).
+ *
+ * Not covered: DNS. A granted name is resolved by the shim's I/O thread at connect time, so a
+ * granted name that resolves to a loopback or private address is reached (DNS rebinding).
  */
+import * as shim from '@bytecodealliance/preview2-shim';
 import type { HostBridge } from '../sandbox/protocol.js';
 import type { HttpGrant } from './grants.js';
+import { capFutureResponse, type FutureIncomingResponseLike, type HttpErrorCode, type IoErrorClass } from './http-response-cap.js';
+import { AllowList, type WasiScheme } from './request-authority.js';
 
-/** The `wasi:http/outgoing-handler` import. */
+/** What `handle` reads of preview2-shim's `outgoing-request`. */
+interface OutgoingRequestLike {
+  scheme(): WasiScheme;
+  authority(): string | undefined;
+}
+
+/** preview2-shim's `request-options` as the shim's handler reads it (durations in ns). */
+interface RequestOptionsLike {
+  connectTimeout(): bigint | undefined;
+  firstByteTimeout(): bigint | undefined;
+  betweenBytesTimeout(): bigint | undefined;
+}
+
+/** The parts of the Node.js build of preview2-shim used here (its `types` point at the browser build). */
+interface HttpShim {
+  readonly http: {
+    readonly outgoingHandler: {
+      handle(request: OutgoingRequestLike, options: RequestOptionsLike): FutureIncomingResponseLike;
+    };
+  };
+  readonly io: { readonly error: { readonly Error: IoErrorClass } };
+}
+
+const { http, io } = shim as unknown as HttpShim;
+
+const DENIED: HttpErrorCode = Object.freeze({ tag: 'HTTP-request-denied' });
+const NS_PER_MS = 1_000_000n;
+
+/** A duration the guest asked for, clamped to `1 ms ..= max` (absent or 0 becomes `max`). */
+function clampNs(asked: bigint | undefined, max: bigint): bigint {
+  if (asked === undefined || asked === 0n || asked > max) return max;
+  return asked < NS_PER_MS ? NS_PER_MS : asked;
+}
+
+function clampedOptions(options: RequestOptionsLike | undefined, timeoutMs: number): RequestOptionsLike {
+  const max = BigInt(Math.max(1, Math.floor(timeoutMs))) * NS_PER_MS;
+  const connect = clampNs(options?.connectTimeout(), max);
+  const firstByte = clampNs(options?.firstByteTimeout(), max);
+  const betweenBytes = clampNs(options?.betweenBytesTimeout(), max);
+  return { connectTimeout: () => connect, firstByteTimeout: () => firstByte, betweenBytesTimeout: () => betweenBytes };
+}
+
+/** The `notify` topic of a refused request; the payload is an `HttpDenial`. */
+export const HTTP_DENIED_TOPIC = 'http-denied';
+
+/** What the host is told about a refused request (guest-chosen text, bounded). */
+export interface HttpDenial {
+  /** `no-grant`: no HTTP grant; `budget`: over `maxRequestsPerCall`; `not-allowed`: scheme or authority not allowed. */
+  readonly reason: 'no-grant' | 'budget' | 'not-allowed';
+  /** The request's scheme (`http`, `https`, or the guest's own), at most 64 characters. */
+  readonly scheme: string;
+  /** The request's authority as the guest set it, at most 300 characters; '' when none. */
+  readonly authority: string;
+}
+
+function denial(request: OutgoingRequestLike, reason: HttpDenial['reason']): HttpDenial {
+  let scheme = 'https';
+  let authority = '';
+  try {
+    const s = request.scheme();
+    scheme = s === undefined ? 'https' : s.tag === 'other' ? String(s.val).slice(0, 64) : s.tag.toLowerCase();
+    authority = String(request.authority() ?? '').slice(0, 300);
+  } catch {
+    // Keep the defaults: the refusal itself is what matters.
+  }
+  return { reason, scheme, authority };
+}
+
+/** A WASI `error-code` thrown by the shim passes through; anything else becomes `internal-error`. */
+function asErrorCode(err: unknown): HttpErrorCode {
+  if (err !== null && typeof err === 'object' && !(err instanceof Error) && typeof (err as HttpErrorCode).tag === 'string') {
+    return err as HttpErrorCode;
+  }
+  return { tag: 'internal-error', val: err instanceof Error ? err.message : String(err) };
+}
+
+/**
+ * The `wasi:http/outgoing-handler` import.
+ *
+ * @param grant - the instance's HTTP grant; null refuses every request
+ * @param bridge - counts each request as an `http` host call of the running guest call
+ * @returns `{ handle(request, options) }`, which returns the shim's future-incoming-response or
+ *   throws a WASI `error-code` value (`HTTP-request-denied` for refusals)
+ */
 export function outgoingHandler(grant: HttpGrant | null, bridge: HostBridge): { handle: (...args: unknown[]) => unknown } {
-  void grant;
+  const allowList = new AllowList(grant?.allow ?? []);
+  const budget = grant?.maxRequestsPerCall ?? 0;
   return {
-    handle(): never {
-      bridge.hostCall('http');
-      // A WASI error value, not an exception of the host: the guest sees HTTP-request-denied.
-      throw { tag: 'HTTP-request-denied' };
+    handle(...args: unknown[]): FutureIncomingResponseLike {
+      const [request, options] = args as [OutgoingRequestLike, RequestOptionsLike | undefined];
+      const count = bridge.hostCall('http');
+      const deny = (reason: HttpDenial['reason']): never => {
+        // At most budget + 1 notifications per guest call, however often the guest retries.
+        if (count <= budget + 1) bridge.notify(HTTP_DENIED_TOPIC, denial(request, reason));
+        throw DENIED;
+      };
+      if (grant === null) return deny('no-grant');
+      if (count > grant.maxRequestsPerCall) return deny('budget');
+      let allowed: boolean;
+      try {
+        allowed = allowList.allows(request.scheme(), request.authority());
+      } catch {
+        allowed = false;
+      }
+      if (!allowed) return deny('not-allowed');
+      let future: FutureIncomingResponseLike;
+      try {
+        future = http.outgoingHandler.handle(request, clampedOptions(options, grant.timeoutMs));
+      } catch (err) {
+        throw asErrorCode(err);
+      }
+      return capFutureResponse(future, grant.maxResponseBytes, io.error.Error);
     },
   };
 }
