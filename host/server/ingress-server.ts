@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { LnError, toLnError } from '../errors/ln-error.js';
+import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../runtime/event-envelope.js';
 import type { PluginSet } from '../runtime/plugin-set.js';
+import { readBody, sendError, sendJson as send } from './http-io.js';
 
 /** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
 export interface IngressOptions {
@@ -18,35 +19,6 @@ export interface IngressOptions {
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events. */
 export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBatch: 100 });
-
-function send(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > limit) {
-      reject(new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        reject(new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /**
  * The event ingress: `POST /events` takes one CloudEvents-style JSON envelope or an array of
@@ -87,16 +59,13 @@ export class IngressServer {
         throw new LnError('LN_ERR_EVENT_NOT_FOUND', { method: String(req.method), path: String(path).slice(0, 200) });
       }
     } catch (err) {
-      const error = toLnError(err);
-      if (!error.spec.expose || error.spec.status >= 500) this.#options.logger.error({ err, requestId }, 'request failed');
-      const message = error.spec.expose ? error.message : 'Internal error';
-      if (!res.headersSent) send(res, error.spec.status, { code: error.code, message, requestId });
+      sendError(res, err, this.#options.logger, requestId);
     }
   }
 
   async #events(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
     const limit = this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes;
-    const body = await readBody(req, limit);
+    const body = await readBody(req, limit, () => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
     let parsed: unknown;
     try {
       parsed = JSON.parse(body.toString('utf8'));

@@ -1,0 +1,170 @@
+/**
+ * The admin API's HTTP server: bearer-token auth on every route, a small router over
+ * `/v1/...` paths with `:param` segments, bounded JSON and upload bodies, and coded errors.
+ * What the routes do is given by the caller (the version manager wires them).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { z } from 'zod';
+import { LnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import { authorized } from './admin-token.js';
+import { readBody, sendError, sendJson } from './http-io.js';
+
+/** One admin request, as a route handler sees it. */
+export interface AdminRequest {
+  readonly method: string;
+  readonly path: string;
+  /** Values of the route's `:name` segments, URL-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+  readonly query: URLSearchParams;
+  readonly requestId: string;
+  /** Who made it, for the audit trail (`X-Lnano-Actor`, else `admin`). */
+  readonly actor: string;
+  /** The body as JSON validated by `schema` (`LN_ERR_ADMIN_BAD_REQUEST` naming the field otherwise). */
+  json<T>(schema: z.ZodType<T>): Promise<T>;
+  /** The raw body, up to the upload limit. */
+  bytes(): Promise<Buffer>;
+  readonly raw: IncomingMessage;
+}
+
+/** A handler's answer: JSON with a status, or nothing when it wrote the response itself. */
+export type AdminAnswer = { readonly status?: number; readonly body: unknown } | { readonly status?: number; readonly text: string; readonly contentType: string } | void;
+
+export type AdminHandler = (req: AdminRequest, res: ServerResponse) => Promise<AdminAnswer> | AdminAnswer;
+
+/** A route: `GET /v1/components/:name`. */
+export interface AdminRoute {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  readonly handler: AdminHandler;
+}
+
+/** Admin server settings. Every default is in `ADMIN_DEFAULTS`. */
+export interface AdminServerOptions {
+  readonly token: string;
+  readonly routes: readonly AdminRoute[];
+  readonly logger: Logger;
+  /** Largest JSON body, bytes. */
+  readonly maxJsonBytes?: number;
+  /** Largest upload (component bytes), bytes. */
+  readonly maxUploadBytes?: number;
+}
+
+/** Defaults: JSON bodies up to 1 MiB, uploads up to 64 MiB. */
+export const ADMIN_DEFAULTS = Object.freeze({ maxJsonBytes: 1024 * 1024, maxUploadBytes: 64 * 1024 * 1024 });
+
+interface CompiledRoute {
+  readonly route: AdminRoute;
+  readonly pattern: RegExp;
+  readonly names: string[];
+}
+
+function compile(route: AdminRoute): CompiledRoute {
+  const names: string[] = [];
+  const source = route.path.split('/').map((part) => {
+    if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    names.push(part.slice(1));
+    return '([^/]+)';
+  }).join('/');
+  return { route, pattern: new RegExp(`^${source}$`), names };
+}
+
+function describeZod(error: z.ZodError): string {
+  return error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
+}
+
+export class AdminServer {
+  readonly #server: Server;
+  readonly #options: AdminServerOptions;
+  readonly #routes: CompiledRoute[];
+
+  constructor(options: AdminServerOptions) {
+    this.#options = options;
+    this.#routes = options.routes.map(compile);
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => resolve(this.#server.address() as AddressInfo));
+    });
+  }
+
+  /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeIdleConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const requestId = randomUUID();
+    try {
+      if (!authorized(req.headers.authorization, this.#options.token)) {
+        throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
+      }
+      const url = new URL(req.url ?? '/', 'http://admin');
+      const method = req.method ?? 'GET';
+      let params: Record<string, string> | undefined;
+      let found: CompiledRoute | undefined;
+      let pathMatched = false;
+      for (const compiled of this.#routes) {
+        const match = compiled.pattern.exec(url.pathname);
+        if (!match) continue;
+        pathMatched = true;
+        if (compiled.route.method !== method) continue;
+        found = compiled;
+        params = Object.fromEntries(compiled.names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+        break;
+      }
+      if (!found || !params) {
+        const reason = pathMatched ? `${method} is not allowed on ${url.pathname}` : undefined;
+        throw reason
+          ? new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason })
+          : new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path: url.pathname.slice(0, 200) });
+      }
+      const answer = await found.route.handler(this.#request(req, url, params, requestId), res);
+      if (!answer) return;
+      if ('text' in answer) {
+        res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType, 'content-length': String(Buffer.byteLength(answer.text)) });
+        res.end(answer.text);
+      } else {
+        sendJson(res, answer.status ?? 200, answer.body);
+      }
+    } catch (err) {
+      sendError(res, err, this.#options.logger, requestId);
+    }
+  }
+
+  #request(req: IncomingMessage, url: URL, params: Record<string, string>, requestId: string): AdminRequest {
+    const maxJson = this.#options.maxJsonBytes ?? ADMIN_DEFAULTS.maxJsonBytes;
+    const maxUpload = this.#options.maxUploadBytes ?? ADMIN_DEFAULTS.maxUploadBytes;
+    const actorHeader = req.headers['x-lnano-actor'];
+    const actor = typeof actorHeader === 'string' && /^[\w.@:-]{1,64}$/.test(actorHeader) ? actorHeader : 'admin';
+    return {
+      method: req.method ?? 'GET', path: url.pathname, params, query: url.searchParams, requestId, actor, raw: req,
+      async json<T>(schema: z.ZodType<T>): Promise<T> {
+        const type = String(req.headers['content-type'] ?? '');
+        if (!/^application\/json\b/i.test(type)) {
+          throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `send the body as application/json (got ${type.slice(0, 60) || 'no content-type'})` });
+        }
+        const body = await readBody(req, maxJson, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxJson }));
+        let value: unknown;
+        try {
+          value = JSON.parse(body.toString('utf8'));
+        } catch {
+          throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' });
+        }
+        const parsed = schema.safeParse(value);
+        if (!parsed.success) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: describeZod(parsed.error) });
+        return parsed.data;
+      },
+      bytes: () => readBody(req, maxUpload, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxUpload })),
+    };
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Reading requests and writing JSON answers, shared by the ingress and the admin API: bodies are
+ * read up to a limit (a larger one is refused without buffering it), errors answer
+ * `{ code, message, requestId }` with the code's HTTP status, and internals go only to the log.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { toLnError, type LnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+
+/** Writes a JSON answer. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
+  res.end(text);
+}
+
+/**
+ * Reads a request body of at most `limit` bytes.
+ *
+ * @param tooLarge - the error for a body over the limit (declared or streamed)
+ */
+export function readBody(req: IncomingMessage, limit: number, tooLarge: () => LnError): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(tooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Answers with a coded error. Errors not shown to clients (and any 5xx) are logged whole; the
+ * client sees the code, the message when it may, and the request id to quote.
+ */
+export function sendError(res: ServerResponse, err: unknown, logger: Logger, requestId: string): void {
+  const error = toLnError(err);
+  if (!error.spec.expose || error.spec.status >= 500) logger.error({ err, requestId }, 'request failed');
+  const message = error.spec.expose ? error.message : 'Internal error';
+  if (!res.headersSent) sendJson(res, error.spec.status, { code: error.code, message, requestId });
+  else res.destroy();
+}
