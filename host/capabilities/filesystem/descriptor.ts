@@ -1,11 +1,11 @@
 /**
- * `wasi:filesystem/types.descriptor`: an open file or directory of one preopen.
+ * `wasi:filesystem/types.descriptor`: an open file or directory of one preopen. Its methods are
+ * the WIT methods of `descriptor`, named as jco calls them (`open-at` → `openAt`).
  *
  * Every path-taking method resolves its path with the race-free walker (`path-walker.ts`) from
- * this descriptor's own directory and never above it, then operates on the final name through
- * `/proc/self/fd/<parent>/<name>` with calls that do not follow a final symlink (`lstat`,
- * `mkdir`, `rmdir`, `unlink`, `rename`, `symlink`, `readlink`, `lutimes`, `open` with
- * `O_NOFOLLOW`). Errors are thrown as WASI `error-code` strings only (`fs-errors.ts`).
+ * this descriptor's own directory and never above it, then acts on the final name without
+ * following it (`path-ops.ts`, and `open-at.ts` for opening). Errors are thrown as WASI
+ * `error-code` strings only (`fs-errors.ts`); a thrown exception would trap the guest.
  *
  * Policy, beyond what the kernel enforces:
  * - on a read-only preopen every mutating call fails with `read-only`, and so does opening
@@ -18,18 +18,18 @@
  *   host tools to trip over (the walker would not follow one anyway);
  * - only directories and regular files can be opened (`unsupported` otherwise).
  */
-import { createHash } from 'node:crypto';
-import {
-  closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, lstatSync, lutimesSync,
-  mkdirSync, readlinkSync, readSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync, type BigIntStats,
-} from 'node:fs';
-import { readDirectoryOf, typeOf, type DirectoryEntryStream } from './directory-entry-stream.js';
+import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
+import { readDirectoryOf, type DirectoryEntryStream } from './directory-entry-stream.js';
 import { fileInputStream, fileOutputStream } from './file-streams.js';
 import { guard } from './fs-errors.js';
+import { hashOf, position, timeFor, toStat } from './metadata.js';
 import { openResolved, wantsWrite } from './open-at.js';
-import { components, procPath, withResolved, type Resolved } from './path-walker.js';
+import {
+  makeDirectory, makeSymlink, readLink, removeDirectory, renameBetween, setTimesOf, statOf, unlinkFile,
+} from './path-ops.js';
+import { withResolved, type Resolved } from './path-walker.js';
 import type {
-  Advice, Datetime, DescriptorFlags, DescriptorStat, DescriptorType, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
+  Advice, DescriptorFlags, DescriptorStat, DescriptorType, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
 } from './wasi-types.js';
 
 /** One preopened directory, shared by every descriptor opened beneath it. */
@@ -46,38 +46,6 @@ const CREATE = Symbol('create');
 const closer = new FinalizationRegistry<number>((fd) => {
   try { closeSync(fd); } catch { /* already closed */ }
 });
-
-function toDatetime(ns: bigint): Datetime {
-  return { seconds: ns / 1_000_000_000n, nanoseconds: Number(ns % 1_000_000_000n) };
-}
-
-function toStat(s: BigIntStats): DescriptorStat {
-  return {
-    type: typeOf(s), linkCount: s.nlink, size: s.size,
-    dataAccessTimestamp: toDatetime(s.atimeNs),
-    dataModificationTimestamp: toDatetime(s.mtimeNs),
-    statusChangeTimestamp: toDatetime(s.ctimeNs),
-  };
-}
-
-/** A stable hash of an inode's identity that does not show the host's inode numbers. */
-function hashOf(s: BigIntStats): MetadataHashValue {
-  const digest = createHash('sha256').update(`${s.dev}:${s.ino}`).digest();
-  return { upper: digest.readBigUInt64LE(0), lower: digest.readBigUInt64LE(8) };
-}
-
-/** A file offset as Node takes it (`writeSync` treats a non-number position as "current position"). */
-function position(offset: bigint): number {
-  if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw 'invalid';
-  return Number(offset);
-}
-
-/** Seconds (fractional) for `futimes`/`lutimes`; `no-change` keeps `currentNs`. */
-function timeFor(t: NewTimestamp, currentNs: bigint): number {
-  if (t.tag === 'now') return Date.now() / 1000;
-  if (t.tag === 'timestamp') return Number(t.val.seconds) + t.val.nanoseconds / 1e9;
-  return Number(currentNs) / 1e9;
-}
 
 /** An open file or directory beneath a preopen. */
 export class Descriptor {
@@ -117,14 +85,19 @@ export class Descriptor {
     return this.#fd;
   }
 
-  #mutating(): number {
-    const fd = this.#dir();
+  #mutating(): void {
+    this.#dir();
     if (this.#mount.readOnly) throw 'read-only';
-    return fd;
   }
 
   #at<T>(path: string, follow: boolean, use: (at: Resolved) => T): T {
     return withResolved(this.#dir(), path, follow, use);
+  }
+
+  /** A mutation of the name at `path` (never following a final symlink); `read-only` on a read-only preopen. */
+  #mutatingAt<T>(path: string, use: (at: Resolved) => T): T {
+    this.#mutating();
+    return this.#at(path, false, use);
   }
 
   readViaStream(offset: bigint): unknown {
@@ -217,23 +190,7 @@ export class Descriptor {
   setTimesAt(pathFlags: PathFlags, path: string, atime: NewTimestamp, mtime: NewTimestamp): void {
     guard(() => {
       this.#mutating();
-      this.#at(path, Boolean(pathFlags.symlinkFollow), (at) => {
-        const s = statOf(at);
-        if (s.isSymbolicLink() && at.name !== null) {
-          // Not followed: the link's own times (lutimes never follows, even after a late swap).
-          lutimesSync(procPath(at.dirFd, at.name), timeFor(atime, s.atimeNs), timeFor(mtime, s.mtimeNs));
-          return;
-        }
-        // Through an fd opened with open-at's checks: a hard-linked file's inode may be a host
-        // file's, and its times are not the guest's to change.
-        const { fd } = openResolved(at, {}, { read: true }, this.#mount.rootFd);
-        try {
-          const now = fstatSync(fd, { bigint: true });
-          futimesSync(fd, timeFor(atime, now.atimeNs), timeFor(mtime, now.mtimeNs));
-        } finally {
-          closeSync(fd);
-        }
-      });
+      this.#at(path, Boolean(pathFlags.symlinkFollow), (at) => setTimesOf(at, atime, mtime, this.#mount.rootFd));
     });
   }
 
@@ -248,57 +205,27 @@ export class Descriptor {
   }
 
   createDirectoryAt(path: string): void {
-    guard(() => {
-      this.#mutating();
-      this.#at(path, false, (at) => {
-        if (at.name === null) throw 'exist';
-        mkdirSync(procPath(at.dirFd, at.name), 0o777);
-      });
-    });
+    guard(() => this.#mutatingAt(path, makeDirectory));
   }
 
   removeDirectoryAt(path: string): void {
-    guard(() => {
-      this.#mutating();
-      this.#at(path, false, (at) => {
-        if (at.name === null) throw 'invalid';
-        rmdirSync(procPath(at.dirFd, at.name));
-      });
-    });
+    guard(() => this.#mutatingAt(path, removeDirectory));
   }
 
   unlinkFileAt(path: string): void {
-    guard(() => {
-      this.#mutating();
-      this.#at(path, false, (at) => {
-        if (at.name === null) throw 'is-directory';
-        if (at.mustBeDir) throw lstatSync(procPath(at.dirFd, at.name)).isDirectory() ? 'is-directory' : 'not-directory';
-        unlinkSync(procPath(at.dirFd, at.name));
-      });
-    });
+    guard(() => this.#mutatingAt(path, unlinkFile));
   }
 
   renameAt(oldPath: string, newDescriptor: Descriptor, newPath: string): void {
     guard(() => {
-      this.#mutating();
       if (!(newDescriptor instanceof Descriptor)) throw 'bad-descriptor';
       newDescriptor.#mutating();
-      this.#at(oldPath, false, (from) => newDescriptor.#at(newPath, false, (to) => {
-        if (from.name === null || to.name === null) throw 'busy';
-        renameSync(procPath(from.dirFd, from.name), procPath(to.dirFd, to.name));
-      }));
+      this.#mutatingAt(oldPath, (from) => newDescriptor.#at(newPath, false, (to) => renameBetween(from, to)));
     });
   }
 
   symlinkAt(target: string, path: string): void {
-    guard(() => {
-      this.#mutating();
-      this.#at(path, false, (at) => {
-        if (at.name === null) throw 'exist';
-        if (climbsOut(target, at.depth)) throw 'not-permitted';
-        symlinkSync(target, procPath(at.dirFd, at.name));
-      });
-    });
+    guard(() => this.#mutatingAt(path, (at) => makeSymlink(at, target)));
   }
 
   linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
@@ -310,32 +237,8 @@ export class Descriptor {
   }
 
   readlinkAt(path: string): string {
-    return guard(() => this.#at(path, false, (at) => {
-      if (at.name === null) throw 'invalid';
-      return readlinkSync(procPath(at.dirFd, at.name));
-    }));
+    return guard(() => this.#at(path, false, readLink));
   }
-}
-
-/**
- * `lstat` of the resolved name (never following it), or `fstat` of the directory itself (an
- * `lstat` of `/proc/self/fd/<fd>` would describe the magic link); checks a trailing `/`.
- */
-function statOf(at: Resolved): BigIntStats {
-  const s = at.name === null ? fstatSync(at.dirFd, { bigint: true }) : lstatSync(procPath(at.dirFd, at.name), { bigint: true });
-  if (at.mustBeDir && !s.isDirectory()) throw 'not-directory';
-  return s;
-}
-
-/** Whether a symlink target, read from a link `depth` directories below the base, is absolute or climbs above the base. */
-function climbsOut(target: string, depth: number): boolean {
-  if (target.startsWith('/')) return true;
-  let d = depth;
-  for (const c of components(target)) {
-    d += c === '..' ? -1 : 1;
-    if (d < 0) return true;
-  }
-  return false;
 }
 
 /** A descriptor for a preopen's root directory; it shares the preopen's fd and never closes it. */
