@@ -1,50 +1,33 @@
 // Per-instance stdin: a real component (fs-probe's `cat-stdin`, wasi-libc `read(0)` through the
-// preview1 adapter) reads exactly the bytes its instance was given, then end of stream.
+// preview1 adapter), linked by the host's own linker from its grants, reads exactly the bytes its
+// instance was given (`wasi.stdin`), then end of stream.
 import { describe, expect, it } from 'vitest';
 import { stdinImport } from '../../host/capabilities/stdio.js';
-import type { InstanceGrants } from '../../host/capabilities/grants.js';
-import type { LinkerSpec } from '../../host/sandbox/protocol.js';
 import { probe } from '../fixtures/components/fs-probe/probe.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
-/**
- * The host's linker with `wasi:cli/stdin` from `stdinImport(grants.wasi.stdin)` — what
- * wasi-imports.ts is to do once it is wired there (then `linkerSpec` alone gives the same).
- */
-function withStdin(grants: InstanceGrants): LinkerSpec {
-  // Workers run the compiled host (test/global-setup.ts builds dist/).
-  const linker = new URL('../../dist/host/capabilities/linker.js', import.meta.url).href;
-  const stdio = new URL('../../dist/host/capabilities/stdio.js', import.meta.url).href;
-  const source = `import { link as hostLink } from ${JSON.stringify(linker)};
-import { stdinImport } from ${JSON.stringify(stdio)};
-export function link(config, bridge) {
-  return { ...hostLink(config, bridge), 'wasi:cli/stdin': stdinImport(config.wasi.stdin) };
-}`;
-  return { module: `data:text/javascript,${encodeURIComponent(source)}`, config: grants };
-}
-
 describe('stdin given per instance', () => {
   it('the guest reads exactly the given bytes, then end of stream', async () => {
-    const run = await probe([['cat-stdin'], ['cat-stdin']], { stdin: text('hello, stdin\nsecond line'), linker: withStdin });
+    const run = await probe([['cat-stdin'], ['cat-stdin']], { stdin: text('hello, stdin\nsecond line')});
     expect(run.lines).toEqual(['ok 24:hello, stdin', 'second line', 'ok 0:']);
   });
 
   it('no stdin (the default) is end of stream at once', async () => {
-    const run = await probe([['cat-stdin']], { stdin: null, linker: withStdin });
+    const run = await probe([['cat-stdin']], { stdin: null});
     expect(run.lines).toEqual(['ok 0:']);
   });
 
   it('a large stdin arrives whole, over many reads', async () => {
     const big = 'x'.repeat(50_000);
-    const run = await probe([['cat-stdin']], { stdin: text(big), linker: withStdin });
+    const run = await probe([['cat-stdin']], { stdin: text(big)});
     expect(run.lines).toEqual([`ok 50000:${big}`]);
   });
 
   it('two instances at once each read their own stdin', async () => {
     const [a, b] = await Promise.all([
-      probe([['cat-stdin']], { stdin: text('for A'), linker: withStdin }),
-      probe([['cat-stdin']], { stdin: text('for B'), linker: withStdin }),
+      probe([['cat-stdin']], { stdin: text('for A')}),
+      probe([['cat-stdin']], { stdin: text('for B')}),
     ]);
     expect(a.lines).toEqual(['ok 5:for A']);
     expect(b.lines).toEqual(['ok 5:for B']);
