@@ -7,6 +7,7 @@ import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_DEPTH, MAX_PATH_LENGTH } from '../../host/capabilities/filesystem/path-walker.js';
 import { createFilesystem } from '../../host/capabilities/filesystem/wasi-filesystem.js';
 import type { PreopenGrant } from '../../host/capabilities/grants.js';
 import { Probe, probe } from '../fixtures/components/fs-probe/probe.js';
@@ -217,6 +218,20 @@ describe('the filesystem import refuses escapes with error values, never excepti
     expect(thrown(() => sub.openAt({}, '../ok.txt', {}, { read: true }))).toBe('not-permitted');
     expect(thrown(() => sub.openAt({ symlinkFollow: true }, 'out-dir/secret', {}, { read: true }))).toBe('not-permitted');
     sub[Symbol.dispose]();
+  });
+
+  it('one call cannot hold unbounded fds: walks deeper than MAX_DEPTH or longer than PATH_MAX are name-too-long', () => {
+    const deep = Array(MAX_DEPTH + 8).fill('d').join('/');
+    mkdirSync(join(root, 'deep', deep), { recursive: true });
+    const fs = createFilesystem(rw());
+    const [[dir]] = fs.preopens.getDirectories() as [[InstanceType<typeof fs.types.Descriptor>, string]];
+    const shallow = Array(MAX_DEPTH - 8).fill('d').join('/');
+    expect(dir.statAt({}, `deep/${shallow}`).type).toBe('directory');
+    expect(thrown(() => dir.statAt({}, `deep/${deep}`))).toBe('name-too-long');
+    expect(thrown(() => dir.statAt({}, 'x/'.repeat(MAX_PATH_LENGTH)))).toBe('name-too-long');
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 20; i++) thrown(() => dir.statAt({}, `deep/${deep}`));
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
   });
 
   it('reading or writing the preopen directory itself is is-directory, not a crash', () => {

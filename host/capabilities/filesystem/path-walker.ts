@@ -24,6 +24,17 @@ import { errnoOf, toFsErrorCode } from './fs-errors.js';
 /** Symlinks one walk may follow before it fails with `loop` (Linux's own limit). */
 export const MAX_SYMLINKS = 40;
 
+/**
+ * Directories one walk may hold open at once (its depth below the base) before it fails with
+ * `name-too-long`. The walk keeps every ancestor open to handle `..` itself, and the fd table is
+ * the whole host's: without a bound, symlinks to deep paths could make one call hold tens of
+ * thousands of fds.
+ */
+export const MAX_DEPTH = 512;
+
+/** Longest guest path accepted, bytes of UTF-16 (Linux's PATH_MAX); longer is `name-too-long`. */
+export const MAX_PATH_LENGTH = 4096;
+
 /** Flags of one intermediate step: a directory, opened only to look names up in it. */
 const DIR_STEP = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
@@ -57,10 +68,12 @@ export function components(path: string): string[] {
  *   not a symlink at the time it was looked at; operate on it without following anyway)
  * @throws an `error-code`: `not-permitted` for an absolute path or one that climbs above
  *   `baseFd` (directly or through a symlink), `loop` after {@link MAX_SYMLINKS} symlinks,
- *   `no-entry` / `not-directory` for a missing or non-directory intermediate component
+ *   `name-too-long` past {@link MAX_PATH_LENGTH} or {@link MAX_DEPTH}, `no-entry` /
+ *   `not-directory` for a missing or non-directory intermediate component
  */
 export function withResolved<T>(baseFd: number, path: string, followFinal: boolean, use: (at: Resolved) => T): T {
   if (path === '') throw 'no-entry';
+  if (path.length > MAX_PATH_LENGTH) throw 'name-too-long';
   if (path.startsWith('/')) throw 'not-permitted';
   if (path.includes('\0')) throw 'invalid';
   const mustBeDir = path.endsWith('/');
@@ -121,6 +134,7 @@ function walk(baseFd: number, pending: string[], followFinal: boolean, mustBeDir
       throw toFsErrorCode(err);
     }
     stack.push(fd);
+    if (stack.length > MAX_DEPTH) throw 'name-too-long';
   }
   return at(null);
 }
