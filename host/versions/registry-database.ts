@@ -1,0 +1,201 @@
+/**
+ * The registry database: `<data-dir>/registry.sqlite3`, one SQLite file holding the version
+ * registry and the audit trail, so a deploy's registry change and its audit entry commit in one
+ * transaction (see docs/registry.md for why SQLite and not lmdb).
+ *
+ * Durability: WAL journal with `synchronous=FULL`, so a transaction that returned is on disk and a
+ * process killed at any moment leaves the last committed state. The schema is versioned: each
+ * migration below runs once, in order, inside a transaction; a file written by a newer host is
+ * refused rather than misread.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { LnError } from '../errors/ln-error.js';
+
+/**
+ * The schema, one migration per version (index 0 brings the file to version 1). Released
+ * migrations are never edited: a change is a new migration appended here. The value lists in
+ * the CHECK constraints are spelled out on purpose, frozen with their migration; `registry.ts`
+ * has the same lists as types and a test checks the two agree.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE versions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    digest TEXT NOT NULL CHECK (length(digest) = 71 AND digest GLOB 'sha256:*'),
+    manifest TEXT NOT NULL CHECK (json_valid(manifest)),
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    UNIQUE (name, version)
+  );
+  CREATE INDEX versions_by_digest ON versions (digest);
+  CREATE TRIGGER versions_are_immutable BEFORE UPDATE ON versions
+    BEGIN SELECT RAISE(ABORT, 'versions are immutable'); END;
+
+  CREATE TABLE deployments (
+    name TEXT PRIMARY KEY,
+    active_version TEXT,
+    previous_version TEXT,
+    deploy_version TEXT NOT NULL,
+    strategy TEXT NOT NULL CHECK (strategy IN ('immediate', 'canary', 'blue-green')),
+    weight INTEGER NOT NULL CHECK (weight BETWEEN 0 AND 100),
+    step TEXT NOT NULL CHECK (step IN ('validate', 'capability-check', 'prepare', 'warm', 'probe', 'swap', 'drain', 'retire')),
+    status TEXT NOT NULL CHECK (status IN ('deploying', 'canary', 'activated', 'deployed', 'failed', 'aborted', 'rolled-back')),
+    reason TEXT,
+    actor TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    FOREIGN KEY (name, active_version) REFERENCES versions (name, version),
+    FOREIGN KEY (name, previous_version) REFERENCES versions (name, version),
+    FOREIGN KEY (name, deploy_version) REFERENCES versions (name, version)
+  );
+
+  CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    time TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    name TEXT,
+    version TEXT,
+    digest TEXT,
+    from_version TEXT,
+    reason TEXT,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE INDEX audit_by_name ON audit (name, seq);
+  CREATE TABLE audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+  );
+  CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+  CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+  `,
+];
+
+/** The schema version this host writes and reads. */
+export const REGISTRY_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** The registry file's name in the data directory. */
+export const REGISTRY_FILE = 'registry.sqlite3';
+
+/** How the registry database is opened. */
+export interface RegistryDatabaseOptions {
+  /** How long a write waits for another process's write lock before failing, in ms. Default 5000. */
+  readonly busyTimeoutMs?: number;
+}
+
+/** Every default of `RegistryDatabaseOptions`, in one place. */
+export const REGISTRY_DATABASE_DEFAULTS = Object.freeze({ busyTimeoutMs: 5000 });
+
+/**
+ * The one connection to the registry database.
+ *
+ * Opening creates the data directory and the file if needed, sets WAL + `synchronous=FULL` +
+ * foreign keys + the busy timeout, and brings the schema up to `REGISTRY_SCHEMA_VERSION`.
+ *
+ * @throws LnError `LN_ERR_CONFIG_INVALID` when the file is not a SQLite database, or was written
+ *   by a newer Liquid Nano (its schema version is higher than this host's)
+ *
+ * @example
+ * const db = new RegistryDatabase('.lnano');
+ * const audit = new AuditTrail(db);
+ * const registry = new Registry(db, audit);
+ * db.transaction(() => { registry.bindVersion(...); registry.beginDeploy(...); });
+ */
+export class RegistryDatabase {
+  /** The database file. */
+  readonly path: string;
+  readonly #db: Database.Database;
+  readonly #statements = new Map<string, Database.Statement>();
+
+  /** @param dataDir - the data directory (created if missing) */
+  constructor(dataDir: string, options: RegistryDatabaseOptions = {}) {
+    mkdirSync(dataDir, { recursive: true });
+    this.path = join(dataDir, REGISTRY_FILE);
+    const busyTimeoutMs = options.busyTimeoutMs ?? REGISTRY_DATABASE_DEFAULTS.busyTimeoutMs;
+    this.#db = new Database(this.path, { timeout: busyTimeoutMs });
+    try {
+      this.#db.pragma('journal_mode = WAL');
+      this.#db.pragma('synchronous = FULL');
+      this.#db.pragma('foreign_keys = ON');
+      this.#migrate();
+    } catch (err) {
+      this.#db.close();
+      if (err instanceof LnError) throw err;
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'data-dir', source: this.path, reason: `the registry database cannot be opened: ${(err as Error).message}`,
+      }, { cause: err });
+    }
+  }
+
+  /** The file's schema version (equal to `REGISTRY_SCHEMA_VERSION` once open). */
+  get schemaVersion(): number {
+    return this.#readVersion();
+  }
+
+  /** Whether a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  /**
+   * Runs `fn` in one transaction: everything it writes commits together, or nothing does when it
+   * throws (the error is rethrown). Nested calls become savepoints of the outer transaction. A
+   * top-level transaction takes the write lock at its start (`BEGIN IMMEDIATE`), so two processes
+   * never deadlock upgrading a read. `fn` must be synchronous.
+   */
+  transaction<T>(fn: () => T): T {
+    const tx = this.#db.transaction(fn);
+    return this.#db.inTransaction ? tx() : tx.immediate();
+  }
+
+  /** A prepared statement, compiled once per connection and reused. For the registry's own modules. */
+  statement<Row = unknown>(sql: string): Database.Statement<unknown[], Row> {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s as Database.Statement<unknown[], Row>;
+  }
+
+  /** SQLite's own check of the file: `['ok']` when it is sound, otherwise the problems found. */
+  integrityCheck(): string[] {
+    return (this.#db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
+  }
+
+  /** Closes the connection (checkpointing the WAL into the main file). */
+  close(): void {
+    this.#statements.clear();
+    if (this.#db.open) this.#db.close();
+  }
+
+  #readVersion(): number {
+    const row = this.#db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+    return row?.version ?? 0;
+  }
+
+  #migrate(): void {
+    this.#db.transaction(() => {
+      this.#db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+      const current = this.#readVersion();
+      if (current > REGISTRY_SCHEMA_VERSION) {
+        throw new LnError('LN_ERR_CONFIG_INVALID', {
+          key: 'data-dir', source: this.path,
+          reason: `the registry was written by a newer Liquid Nano (schema version ${current}; this host reads up to ${REGISTRY_SCHEMA_VERSION}); upgrade Liquid Nano or use another data dir`,
+        });
+      }
+      for (let v = current; v < REGISTRY_SCHEMA_VERSION; v++) this.#db.exec(MIGRATIONS[v]!);
+      if (current === 0) this.#db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(REGISTRY_SCHEMA_VERSION);
+      else if (current < REGISTRY_SCHEMA_VERSION) this.#db.prepare('UPDATE schema_version SET version = ?').run(REGISTRY_SCHEMA_VERSION);
+    }).immediate();
+  }
+}
