@@ -1,0 +1,180 @@
+/**
+ * The section-level layout of a core module: where each section is, and the parts of the index
+ * spaces the instrumentation passes need (each type's parameter count, each defined function's
+ * type, how many functions and globals are imported).
+ */
+import { CodeCursor } from './code-cursor.js';
+
+/** Section ids (the binary format's numbering). */
+export const SectionId = {
+  Custom: 0, Type: 1, Import: 2, Function: 3, Table: 4, Memory: 5, Global: 6, Export: 7,
+  Start: 8, Element: 9, Code: 10, Data: 11, DataCount: 12, Tag: 13,
+} as const;
+
+/** Where non-custom sections must appear, in order (the tag section sits between memory and global). */
+const SECTION_ORDER: readonly number[] = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
+
+/** The rank of a non-custom section in the required order. */
+export function sectionRank(id: number): number {
+  return SECTION_ORDER.indexOf(id);
+}
+
+/** One section: its id and where its content is (after the id and size). */
+export interface Section {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
+  /** For custom sections: the name. */
+  readonly name?: string;
+}
+
+/** What the passes need to know about the module, read once. */
+export interface ModuleLayout {
+  readonly sections: readonly Section[];
+  /** Per type index: the parameter count of a function type, -1 for struct and array types. */
+  readonly typeParams: readonly number[];
+  /** Per defined function (in order): its type index. */
+  readonly funcTypes: readonly number[];
+  readonly importedFuncs: number;
+  readonly importedGlobals: number;
+  /** The module names of the imports, distinct. */
+  readonly importModules: ReadonlySet<string>;
+}
+
+const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/**
+ * Reads the header and the section list, then the type, import and function sections.
+ *
+ * @throws LnError `LN_ERR_LOAD_INVALID` for anything that is not a well-formed core module at the
+ *   section level, `LN_ERR_LOAD_UNSUPPORTED_FEATURE` for encodings the passes do not know
+ */
+export function readLayout(bytes: Uint8Array, subject: string): ModuleLayout {
+  const c = new CodeCursor(bytes, subject);
+  if (bytes.length < 8 || HEADER.some((b, i) => bytes[i] !== b)) {
+    c.fail('not a core WebAssembly module (bad magic or version)', 0);
+  }
+  c.pos = 8;
+  const sections: Section[] = [];
+  const seen = new Set<number>();
+  while (c.pos < c.end) {
+    const at = c.pos;
+    const id = c.byte();
+    const size = c.u32();
+    const start = c.pos;
+    c.skip(size);
+    if (id === SectionId.Custom) {
+      const inner = new CodeCursor(bytes, subject, start, start + size);
+      sections.push({ id, start, end: start + size, name: inner.name() });
+      continue;
+    }
+    if (sectionRank(id) < 0) c.unsupported(`section id ${id}`, at);
+    if (seen.has(id)) c.fail(`duplicate section ${id}`, at);
+    seen.add(id);
+    sections.push({ id, start, end: start + size });
+  }
+  const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
+  const typeParams = readTypes(bytes, subject, find(SectionId.Type));
+  const imports = readImportCounts(bytes, subject, find(SectionId.Import));
+  const funcTypes = readFunctions(bytes, subject, find(SectionId.Function));
+  return { sections, typeParams, funcTypes, ...imports };
+}
+
+function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {
+  const params: number[] = [];
+  if (!section) return params;
+  const c = new CodeCursor(bytes, subject, section.start, section.end);
+  const n = c.count('types');
+  for (let i = 0; i < n; i++) {
+    const form = c.byte();
+    if (form === 0x4e) { // rec group
+      const m = c.count('recursive types');
+      for (let j = 0; j < m; j++) params.push(subType(c, c.byte()));
+    } else {
+      params.push(subType(c, form));
+    }
+  }
+  if (c.pos !== c.end) c.fail('type section has trailing bytes');
+  return params;
+}
+
+/** Reads a (sub)type whose first byte is `form`; returns its parameter count, -1 if not a function. */
+function subType(c: CodeCursor, first: number): number {
+  let form = first;
+  if (form === 0x50 || form === 0x4f) {
+    const supers = c.count('supertypes');
+    for (let i = 0; i < supers; i++) c.u32();
+    form = c.byte();
+  }
+  switch (form) {
+    case 0x60: {
+      const p = c.count('parameters');
+      for (let i = 0; i < p; i++) c.valType();
+      const r = c.count('results');
+      for (let i = 0; i < r; i++) c.valType();
+      return p;
+    }
+    case 0x5f: {
+      const fields = c.count('fields');
+      for (let i = 0; i < fields; i++) fieldType(c);
+      return -1;
+    }
+    case 0x5e:
+      fieldType(c);
+      return -1;
+    default:
+      return c.unsupported(`type form 0x${form.toString(16)}`, c.pos - 1);
+  }
+}
+
+function fieldType(c: CodeCursor): void {
+  const t = c.bytes[c.pos];
+  if (t === 0x78 || t === 0x77) c.pos++; // packed i8 / i16
+  else c.valType();
+  const mut = c.byte();
+  if (mut > 1) c.fail('invalid mutability', c.pos - 1);
+}
+
+function readImportCounts(bytes: Uint8Array, subject: string, section: Section | undefined): Pick<ModuleLayout, 'importedFuncs' | 'importedGlobals' | 'importModules'> {
+  let importedFuncs = 0;
+  let importedGlobals = 0;
+  const importModules = new Set<string>();
+  if (section) {
+    const c = new CodeCursor(bytes, subject, section.start, section.end);
+    const n = c.count('imports', 3);
+    for (let i = 0; i < n; i++) {
+      importModules.add(c.name());
+      c.nameBytes();
+      const kind = c.byte();
+      switch (kind) {
+        case 0x00: c.u32(); importedFuncs++; break;
+        case 0x01: c.valType(); skipLimits(c); break;
+        case 0x02: skipLimits(c); break;
+        case 0x03: c.valType(); c.byte(); importedGlobals++; break;
+        case 0x04: c.byte(); c.u32(); break;
+        default: c.unsupported(`import kind 0x${kind.toString(16)}`, c.pos - 1);
+      }
+    }
+    if (c.pos !== c.end) c.fail('import section has trailing bytes');
+  }
+  return { importedFuncs, importedGlobals, importModules };
+}
+
+function readFunctions(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {
+  const types: number[] = [];
+  if (!section) return types;
+  const c = new CodeCursor(bytes, subject, section.start, section.end);
+  const n = c.count('functions');
+  for (let i = 0; i < n; i++) types.push(c.u32());
+  if (c.pos !== c.end) c.fail('function section has trailing bytes');
+  return types;
+}
+
+/** Skips memory or table limits (flags, minimum, optional maximum, optional page size). */
+export function skipLimits(c: CodeCursor): void {
+  const flags = c.u32();
+  if (flags & ~0x0f) c.unsupported(`limits flags 0x${flags.toString(16)}`, c.pos - 1);
+  c.u64();
+  if (flags & 0x01) c.u64();
+  if (flags & 0x08) c.u32();
+}
