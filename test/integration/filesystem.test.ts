@@ -123,6 +123,16 @@ describe('a read-write preopen works like a file system', () => {
     expect(second.lines).toEqual(['ok v2', 'ok hi', 'err EROFS']);
   });
 
+  it('leaves no file descriptor open in the host once its instances are gone', async () => {
+    await probe([['read', '/data/hello.txt']], { preopens }); // warm up: the engine, the shim's own
+    const before = readdirSync('/proc/self/fd').length;
+    for (let i = 0; i < 5; i++) {
+      const run = await probe([['ls', '/data/docs'], ['read', '/data/docs/a.txt'], ['write', '/data/w', 'x'], ['read', '/data/../x']], { preopens });
+      expect(run.lines).toEqual(['ok a.txt', 'ok alpha', 'ok', 'err EPERM']);
+    }
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
+  });
+
   it('with no preopen there is no file system at all', async () => {
     const run = await probe([['read', '/data/hello.txt'], ['ls', '/'], ['write', '/tmp/x', 'x']]);
     expect(run.lines).toEqual(['err ENOTCAPABLE', 'err ENOTCAPABLE', 'err ENOTCAPABLE']);

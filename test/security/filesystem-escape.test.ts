@@ -7,6 +7,7 @@ import { linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_OPEN_FILES } from '../../host/capabilities/filesystem/fd-budget.js';
 import { MAX_DEPTH, MAX_PATH_LENGTH } from '../../host/capabilities/filesystem/path-walker.js';
 import { createFilesystem } from '../../host/capabilities/filesystem/wasi-filesystem.js';
 import type { PreopenGrant } from '../../host/capabilities/grants.js';
@@ -232,6 +233,22 @@ describe('the filesystem import refuses escapes with error values, never excepti
     const before = readdirSync('/proc/self/fd').length;
     for (let i = 0; i < 20; i++) thrown(() => dir.statAt({}, `deep/${deep}`));
     expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(before);
+  });
+
+  it('one instance cannot exhaust the host fd table: open files and streams stop at MAX_OPEN_FILES', () => {
+    const fs = createFilesystem(rw());
+    const [[dir]] = fs.preopens.getDirectories() as [[InstanceType<typeof fs.types.Descriptor>, string]];
+    const fdsBefore = readdirSync('/proc/self/fd').length;
+    const open = Array.from({ length: MAX_OPEN_FILES - 1 }, () => dir.openAt({}, 'ok.txt', {}, { read: true }));
+    const stream = open[0]!.readViaStream(0n) as Disposable;
+    expect(thrown(() => dir.openAt({}, 'ok.txt', {}, { read: true }))).toBe('insufficient-memory');
+    expect(thrown(() => open[1]!.readViaStream(0n))).toBe('insufficient-memory');
+    stream[Symbol.dispose]();
+    const last = dir.openAt({}, 'sub', {}, { read: true });
+    expect(last.getType()).toBe('directory');
+    for (const d of [...open, last]) d[Symbol.dispose]();
+    expect(readdirSync('/proc/self/fd').length).toBeLessThanOrEqual(fdsBefore);
+    expect(dir.openAt({}, 'ok.txt', {}, { read: true }).read(6n, 0n)[0]).toEqual(new TextEncoder().encode('inside'));
   });
 
   it('reading or writing the preopen directory itself is is-directory, not a crash', () => {

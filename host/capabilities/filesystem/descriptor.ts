@@ -16,10 +16,13 @@
  * - `symlink-at` refuses absolute targets and targets that climb above this descriptor's
  *   directory from where the link would be (`not-permitted`), so no outward link is planted for
  *   host tools to trip over (the walker would not follow one anyway);
- * - only directories and regular files can be opened (`unsupported` otherwise).
+ * - only directories and regular files can be opened (`unsupported` otherwise);
+ * - an instance holds at most `MAX_OPEN_FILES` descriptors and file streams at once
+ *   (`insufficient-memory` past it; `fd-budget.ts`).
  */
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
 import { readDirectoryOf, type DirectoryEntryStream } from './directory-entry-stream.js';
+import type { FdBudget } from './fd-budget.js';
 import { fileInputStream, fileOutputStream } from './file-streams.js';
 import { guard } from './fs-errors.js';
 import { hashOf, position, timeFor, toStat } from './metadata.js';
@@ -37,13 +40,17 @@ export interface Mount {
   /** The preopen's host directory, open for the instance's lifetime. */
   readonly rootFd: number;
   readonly readOnly: boolean;
+  /** The instance's open-file count (shared by all its preopens). */
+  readonly budget: FdBudget;
 }
 
 /** Largest read one `read` call does, bytes (the guest asks for any length; it gets at most this). */
 const MAX_READ_BYTES = 1024 * 1024;
 
 const CREATE = Symbol('create');
-const closer = new FinalizationRegistry<number>((fd) => {
+/** Closes what a guest never dropped, once its descriptor is garbage. */
+const closer = new FinalizationRegistry<{ fd: number; budget: FdBudget }>(({ fd, budget }) => {
+  budget.release();
   try { closeSync(fd); } catch { /* already closed */ }
 });
 
@@ -63,13 +70,15 @@ export class Descriptor {
     this.#directory = directory;
     this.#flags = flags;
     this.#owned = owned;
-    if (owned) closer.register(this, fd, this);
+    if (owned) closer.register(this, { fd, budget: mount.budget }, this);
   }
 
+  /** Closes the file (jco calls this when the guest drops the handle); a preopen's stays open. */
   [Symbol.dispose](): void {
     if (!this.#owned) return;
     this.#owned = false;
     closer.unregister(this);
+    this.#mount.budget.release();
     try { closeSync(this.#fd); } catch { /* already closed */ }
   }
 
@@ -101,15 +110,15 @@ export class Descriptor {
   }
 
   readViaStream(offset: bigint): unknown {
-    return guard(() => fileInputStream(this.#file('read'), offset));
+    return guard(() => fileInputStream(this.#file('read'), offset, this.#mount.budget));
   }
 
   writeViaStream(offset: bigint): unknown {
-    return guard(() => fileOutputStream(this.#file('write'), offset));
+    return guard(() => fileOutputStream(this.#file('write'), offset, this.#mount.budget));
   }
 
   appendViaStream(): unknown {
-    return guard(() => fileOutputStream(this.#file('write'), fstatSync(this.#fd, { bigint: true }).size));
+    return guard(() => fileOutputStream(this.#file('write'), fstatSync(this.#fd, { bigint: true }).size, this.#mount.budget));
   }
 
   advise(offset: bigint, length: bigint, advice: Advice): void {
@@ -198,8 +207,14 @@ export class Descriptor {
     return guard(() => {
       this.#dir();
       if (this.#mount.readOnly && wantsWrite(openFlags, flags)) throw 'read-only';
-      const opened = this.#at(path, Boolean(pathFlags.symlinkFollow), (at) =>
-        openResolved(at, openFlags, flags, this.#mount.rootFd));
+      this.#mount.budget.take();
+      let opened;
+      try {
+        opened = this.#at(path, Boolean(pathFlags.symlinkFollow), (at) => openResolved(at, openFlags, flags, this.#mount.rootFd));
+      } catch (err) {
+        this.#mount.budget.release();
+        throw err;
+      }
       return new Descriptor(CREATE, this.#mount, opened.fd, opened.directory, { ...flags }, true);
     });
   }

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { constants } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as shim from '@bytecodealliance/preview2-shim';
+import type { FdBudget } from './fd-budget.js';
 import { procPath } from './path-walker.js';
 
 interface ShimWorkerIo {
@@ -42,6 +43,22 @@ if (workerIo.streams.InputStream !== publicStreams.InputStream || typeof calls.F
   throw new Error('preview2-shim internals moved: dist/io/worker-io.js is not the module behind its wasi:io/streams');
 }
 
+/** Gives a stream's open-file count back when the guest drops it, or when it is garbage. */
+const uncounted = new FinalizationRegistry<FdBudget>((budget) => budget.release());
+
+/** Counts `stream` in `budget` until it is disposed (jco disposes it when the guest drops it). */
+function counted(stream: object, budget: FdBudget): object {
+  const dispose = (stream as { [Symbol.dispose]: () => void })[Symbol.dispose];
+  uncounted.register(stream, budget, stream);
+  Object.defineProperty(stream, Symbol.dispose, {
+    value: () => {
+      if (uncounted.unregister(stream)) budget.release();
+      dispose.call(stream);
+    },
+  });
+  return stream;
+}
+
 /** Opens our file `fd` again in the shim's I/O worker; returns its file resource id. */
 function reopen(fd: number, flags: number): number {
   const { id } = workerIo.ioCall(calls.FILESYSTEM_DESCRIPTOR_OPEN, null, { path: procPath(fd), flags }) as { id: number };
@@ -49,28 +66,43 @@ function reopen(fd: number, flags: number): number {
 }
 
 /**
- * A shim `InputStream` reading the file `fd` from `offset`.
- * @throws the Node error of the reopen (the caller maps it to an `error-code`)
+ * A shim `InputStream` reading the file `fd` from `offset`, counted in `budget` while open.
+ * @throws `insufficient-memory` past the budget, or the Node error of the reopen (the caller
+ *   maps it to an `error-code`)
  */
-export function fileInputStream(fd: number, offset: bigint): unknown {
-  const id = reopen(fd, constants.O_RDONLY);
-  try {
-    return workerIo.inputStreamCreate(calls.FILE, workerIo.ioCall(calls.INPUT_STREAM_CREATE | calls.FILE, null, { descriptorId: id, offset }));
-  } finally {
-    // The stream holds its own reference to the file resource and closes it when dropped.
-    workerIo.ioCall(calls.FILESYSTEM_DESCRIPTOR_CLOSE, id, null);
-  }
+export function fileInputStream(fd: number, offset: bigint, budget: FdBudget): unknown {
+  return withBudget(budget, () => {
+    const id = reopen(fd, constants.O_RDONLY);
+    try {
+      return workerIo.inputStreamCreate(calls.FILE, workerIo.ioCall(calls.INPUT_STREAM_CREATE | calls.FILE, null, { descriptorId: id, offset }));
+    } finally {
+      // The stream holds its own reference to the file resource and closes it when dropped.
+      workerIo.ioCall(calls.FILESYSTEM_DESCRIPTOR_CLOSE, id, null);
+    }
+  });
 }
 
 /**
- * A shim `OutputStream` writing the file `fd` from `offset`.
- * @throws the Node error of the reopen (the caller maps it to an `error-code`)
+ * A shim `OutputStream` writing the file `fd` from `offset`, counted in `budget` while open.
+ * @throws like {@link fileInputStream}
  */
-export function fileOutputStream(fd: number, offset: bigint): unknown {
-  const id = reopen(fd, constants.O_WRONLY);
+export function fileOutputStream(fd: number, offset: bigint, budget: FdBudget): unknown {
+  return withBudget(budget, () => {
+    const id = reopen(fd, constants.O_WRONLY);
+    try {
+      return workerIo.outputStreamCreate(calls.FILE, workerIo.ioCall(calls.OUTPUT_STREAM_CREATE | calls.FILE, null, { descriptorId: id, offset }));
+    } finally {
+      workerIo.ioCall(calls.FILESYSTEM_DESCRIPTOR_CLOSE, id, null);
+    }
+  });
+}
+
+function withBudget(budget: FdBudget, create: () => object): object {
+  budget.take();
   try {
-    return workerIo.outputStreamCreate(calls.FILE, workerIo.ioCall(calls.OUTPUT_STREAM_CREATE | calls.FILE, null, { descriptorId: id, offset }));
-  } finally {
-    workerIo.ioCall(calls.FILESYSTEM_DESCRIPTOR_CLOSE, id, null);
+    return counted(create(), budget);
+  } catch (err) {
+    budget.release();
+    throw err;
   }
 }

@@ -8,12 +8,18 @@
  * resolved beneath an open directory without ever giving the kernel a path to follow — see
  * `path-walker.ts` for how, and `descriptor.ts` for the policy (read-only preopens, hard links,
  * symlink targets). Linux only: it needs `/proc/self/fd`.
+ *
+ * Bounds, so one guest cannot hurt the host: `MAX_OPEN_FILES` (1024) descriptors and file streams
+ * per instance (`fd-budget.ts`); one walk holds at most `MAX_DEPTH` (512) directories, follows
+ * `MAX_SYMLINKS` (40) links and takes paths up to `MAX_PATH_LENGTH` (4096) (`path-walker.ts`);
+ * one `read` returns at most 1 MiB.
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { LnError } from '../../errors/ln-error.js';
 import type { PreopenGrant } from '../grants.js';
 import { Descriptor, preopenDescriptor, type Mount } from './descriptor.js';
 import { DirectoryEntryStream } from './directory-entry-stream.js';
+import { FdBudget } from './fd-budget.js';
 import { codeForErrno, errnoOf } from './fs-errors.js';
 import type { FsErrorCode } from './wasi-types.js';
 
@@ -37,10 +43,10 @@ function filesystemErrorCode(err: unknown): FsErrorCode | undefined {
   return codeForErrno(errnoOf((err as { payload?: unknown } | null)?.payload));
 }
 
-function openMount(grant: PreopenGrant): Mount {
+function openMount(grant: PreopenGrant, budget: FdBudget): Mount {
   try {
     const rootFd = openSync(grant.host, constants.O_RDONLY | constants.O_DIRECTORY);
-    return { rootFd, readOnly: grant.readOnly };
+    return { rootFd, readOnly: grant.readOnly, budget };
   } catch (err) {
     throw new LnError('LN_ERR_CONFIG_INVALID', {
       key: `preopen ${grant.guest}`, source: 'grants',
@@ -57,9 +63,10 @@ function openMount(grant: PreopenGrant): Mount {
  * @throws LnError `LN_ERR_CONFIG_INVALID` when a host directory cannot be opened
  */
 export function createFilesystem(preopens: readonly PreopenGrant[]): FilesystemImports {
+  const budget = new FdBudget();
   const mounts: Array<[Mount, string]> = [];
   try {
-    for (const grant of preopens) mounts.push([openMount(grant), grant.guest]);
+    for (const grant of preopens) mounts.push([openMount(grant, budget), grant.guest]);
   } catch (err) {
     for (const [mount] of mounts) closeSync(mount.rootFd);
     throw err;
