@@ -55,7 +55,10 @@ export function openResolved(at: Resolved, openFlags: OpenFlags, flags: Descript
   }
   try {
     const directory = checkOpened(fd, flags, rootFd);
-    if (openFlags.truncate && !directory) ftruncateSync(fd, 0);
+    if (openFlags.truncate) {
+      if (directory) throw 'is-directory';
+      ftruncateSync(fd, 0);
+    }
     return { fd, directory };
   } catch (err) {
     closeSync(fd);
