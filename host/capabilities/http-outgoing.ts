@@ -28,6 +28,7 @@ import { AllowList, type WasiScheme } from './request-authority.js';
 
 /** What `handle` reads of preview2-shim's `outgoing-request`. */
 interface OutgoingRequestLike {
+  method(): { readonly tag: string };
   scheme(): WasiScheme;
   authority(): string | undefined;
 }
@@ -94,6 +95,14 @@ function denial(request: OutgoingRequestLike, reason: HttpDenial['reason']): Htt
   return { reason, scheme, authority };
 }
 
+function isHead(request: OutgoingRequestLike): boolean {
+  try {
+    return request.method().tag === 'head';
+  } catch {
+    return false;
+  }
+}
+
 /** A WASI `error-code` thrown by the shim passes through; anything else becomes `internal-error`. */
 function asErrorCode(err: unknown): HttpErrorCode {
   if (err !== null && typeof err === 'object' && !(err instanceof Error) && typeof (err as HttpErrorCode).tag === 'string') {
@@ -137,7 +146,7 @@ export function outgoingHandler(grant: HttpGrant | null, bridge: HostBridge): { 
       } catch (err) {
         throw asErrorCode(err);
       }
-      return capFutureResponse(future, grant.maxResponseBytes, io.error.Error);
+      return capFutureResponse(future, grant.maxResponseBytes, io.error.Error, { head: isHead(request) });
     },
   };
 }

@@ -8,7 +8,8 @@
  * method shadowing the class's); jco's bindings call those methods on the object.
  *
  * A response that announces a `content-length` over the cap fails at `get` with the error code
- * `HTTP-response-body-size(length)`. Otherwise the stream passes bytes through until the cap;
+ * `HTTP-response-body-size(length)` (not for HEAD requests and 204/304 responses, which carry no
+ * body whatever their `content-length` says). Otherwise the stream passes bytes through until the cap;
  * a read that would go past it fails with `last-operation-failed`, whose error maps (through
  * `http-error-code`) to `HTTP-response-body-size(cap)`, and so does every later read. A body of
  * exactly the cap reads in full. The guest never sees a silently truncated body.
@@ -40,6 +41,7 @@ interface FieldsLike {
 }
 
 interface IncomingResponseLike {
+  status(): number;
   headers(): FieldsLike;
   consume(): IncomingBodyLike;
 }
@@ -105,15 +107,16 @@ function capResponse(response: IncomingResponseLike, maxBytes: number, IoError: 
 
 /**
  * Patches `future` so the response it yields cannot be read past `maxBytes` (see the file
- * header). Returns the same object.
+ * header). `head`: the request was a HEAD request. Returns the same object.
  */
-export function capFutureResponse<F extends FutureIncomingResponseLike>(future: F, maxBytes: number, IoError: IoErrorClass): F {
+export function capFutureResponse<F extends FutureIncomingResponseLike>(future: F, maxBytes: number, IoError: IoErrorClass, options: { head: boolean }): F {
   const get = future.get.bind(future);
   future.get = () => {
     const outer = get();
     if (outer?.tag !== 'ok' || outer.val.tag !== 'ok') return outer;
     const response = outer.val.val as IncomingResponseLike;
-    const length = contentLength(response);
+    const bodiless = options.head || response.status() === 204 || response.status() === 304;
+    const length = bodiless ? undefined : contentLength(response);
     if (length !== undefined && length > maxBytes) {
       try {
         response.consume().stream()[Symbol.dispose]?.();

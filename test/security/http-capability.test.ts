@@ -60,6 +60,10 @@ beforeAll(async () => {
         res.write('z'.repeat(CAP));
         res.end('z');
         break;
+      case '/huge-head':
+        // A HEAD answer announcing a body far over the cap, but carrying none.
+        res.writeHead(200, { 'content-length': String(CAP * 100) }).end();
+        break;
       case '/hang':
         break; // never answers
       case '/stall':
@@ -220,6 +224,13 @@ describe('outgoing HTTP: response size, timeouts and the per-call budget', () =>
     const roomier = await probe(grant({ maxResponseBytes: CAP + 1 }));
     expect(await roomier.fetch(`http://127.0.0.1:${main.port}/over-with-length`)).toMatchObject({ ok: true, bytes: CAP + 1 });
     expect(await roomier.fetch(`http://127.0.0.1:${main.port}/over-chunked`)).toMatchObject({ ok: true, bytes: CAP + 1 });
+  });
+
+  it('a HEAD answer is not refused for the content-length it announces', async () => {
+    const p = await probe(grant());
+    const r = await p.call('fetch-head', `http://127.0.0.1:${main.port}/huge-head`);
+    expect(r.ok).toBe(true);
+    expect(JSON.parse(r.value as string)).toEqual({ status: 200, contentLength: String(CAP * 100) });
   });
 
   it('a server that never answers fails the request with a timeout for the guest; the instance lives on', async () => {
