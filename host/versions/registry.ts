@@ -16,6 +16,7 @@
  * After a crash, `recover()` marks a deploy caught before its swap as failed and one caught after
  * its swap as deployed: the host then serves exactly the active version, old or new.
  */
+import type { ErrorCode } from '../errors/codes.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import { type AuditAction, type AuditTrail, canonicalJson, type JsonObject } from './audit-trail.js';
 import { DIGEST } from './artifact-store.js';
@@ -26,7 +27,7 @@ import {
 import { PLUGIN_NAME, VERSION } from './manifest.js';
 import type { RegistryDatabase } from './registry-database.js';
 
-const REFUSALS = new Set(['LN_ERR_VERSION_CONFLICT', 'LN_ERR_VERSION_NOT_FOUND', 'LN_ERR_VERSION_STATE']);
+const REFUSALS: ReadonlySet<ErrorCode> = new Set(['LN_ERR_VERSION_CONFLICT', 'LN_ERR_VERSION_NOT_FOUND', 'LN_ERR_VERSION_STATE']);
 
 function refuse(action: string, name: string, reason: string): LnError {
   return new LnError('LN_ERR_VERSION_STATE', { action, name, reason });
@@ -36,9 +37,11 @@ function refuse(action: string, name: string, reason: string): LnError {
  * The registry on a `RegistryDatabase`, auditing through an `AuditTrail` on the same database.
  *
  * @example
- * const registry = new Registry(db, new AuditTrail(db));
- * db.transaction(() => {
- *   registry.bindVersion('telemetry', '1.3.0', digest, manifestJson, 'ops');
+ * const audit = new AuditTrail(db);
+ * const registry = new Registry(db, audit);
+ * registry.bindVersion('telemetry', '1.3.0', digest, manifestJson, 'ops');
+ * db.transaction(() => {   // the approval and the deploy it allows commit together
+ *   audit.append({ action: 'grants-approved', actor: 'ops', name: 'telemetry', version: '1.3.0', details: { added: ['http'] } });
  *   registry.beginDeploy('telemetry', '1.3.0', { strategy: 'immediate', actor: 'ops' });
  * });
  * registry.advance('telemetry', 'probe');
@@ -208,8 +211,14 @@ export class Registry {
     });
   }
 
-  /** Audits a refused attempt (the registry does this for its own refusals; callers for theirs, e.g. a capability approval missing). */
-  refuse(attempt: { attempted: string; name: string | null; version?: string | null; digest?: string | null; actor: string; reason: string; code: string }): void {
+  /**
+   * Audits a refused attempt as `refused`. The registry does this itself for its own refusals
+   * (conflict, not found, state) when called outside a transaction; callers do it for theirs (a
+   * capability approval missing, a policy denial) and for registry refusals thrown inside their
+   * own transaction, after that transaction: `registry.refuse({ attempted: 'deploy', name,
+   * version, actor, reason: err.message, code: err.code })`.
+   */
+  refuse(attempt: { attempted: string; name: string | null; version?: string | null; digest?: string | null; actor: string; reason: string; code: ErrorCode }): void {
     this.#audit.append({
       action: 'refused', actor: attempt.actor, name: attempt.name, version: attempt.version ?? null, digest: attempt.digest ?? null,
       reason: attempt.reason, details: { attempted: attempt.attempted, code: attempt.code },
@@ -299,12 +308,17 @@ export class Registry {
     return this.#now().toISOString();
   }
 
-  /** Runs a user-facing transition; a refusal is audited (outside the failed transaction) and rethrown. */
+  /**
+   * Runs a user-facing transition; a refusal is audited after its transaction rolled back, and
+   * rethrown. Inside a caller's transaction the refusal is not audited here (the entry would roll
+   * back with the caller's transaction): the caller audits it with `refuse()` after its own.
+   */
   #attempt<T>(attempted: string, name: string, actor: string, version: string | null, fn: () => T): T {
+    const outermost = !this.#db.inTransaction;
     try {
       return this.#db.transaction(fn);
     } catch (err) {
-      if (isLnError(err) && REFUSALS.has(err.code)) {
+      if (outermost && isLnError(err) && REFUSALS.has(err.code)) {
         this.refuse({ attempted, name: PLUGIN_NAME.test(name) ? name : null, version, actor, reason: err.message, code: err.code });
       }
       throw err;

@@ -201,6 +201,29 @@ describe('deploy transitions', () => {
     expect(audit.verify().ok).toBe(true);
   });
 
+  it('inside a caller transaction, a refusal rolls back with it and the caller audits it with refuse()', async () => {
+    const ctx = openAll();
+    const { registry, audit, db } = ctx;
+    await bind(ctx, 'telemetry', ['1.0.0']);
+    const before = audit.count();
+    let caught: { code: 'LN_ERR_VERSION_NOT_FOUND'; message: string } | undefined;
+    try {
+      db.transaction(() => {
+        audit.append({ action: 'grants-approved', actor: 'ops', name: 'telemetry', version: '2.0.0', details: { added: ['http'] } });
+        registry.beginDeploy('telemetry', '2.0.0', { strategy: 'immediate', actor: 'ops' });
+      });
+    } catch (err) {
+      caught = err as typeof caught;
+    }
+    expect(caught?.code).toBe('LN_ERR_VERSION_NOT_FOUND');
+    expect(audit.count()).toBe(before);
+    registry.refuse({ attempted: 'deploy', name: 'telemetry', version: '2.0.0', actor: 'ops', reason: caught!.message, code: caught!.code });
+    expect(audit.list({ newestFirst: true, limit: 1 })[0]).toMatchObject({
+      action: 'refused', name: 'telemetry', version: '2.0.0', reason: 'No version 2.0.0 of "telemetry" is known here', details: { attempted: 'deploy', code: 'LN_ERR_VERSION_NOT_FOUND' },
+    });
+    expect(audit.count()).toBe(before + 1);
+  });
+
   it('canary: weights, then promote; or abort with the active version untouched', async () => {
     const ctx = openAll();
     const { registry, audit } = ctx;
