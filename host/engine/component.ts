@@ -1,3 +1,4 @@
+import type { InstrumentOptions } from './instrument/instrument.js';
 import type { ComponentShape, WitFunction, WorldItem } from './wit-types.js';
 
 /**
@@ -36,6 +37,12 @@ export interface Component {
   readonly bindings: string;
   /** The core modules, compiled, by the names the bindings ask for. */
   readonly modules: ReadonlyMap<string, WebAssembly.Module>;
+  /**
+   * How the core modules were instrumented (fuel metering, memory and table caps), or null when
+   * they run as the toolchain built them. Instances of a metered component get the `lnano`
+   * globals the instrumentation imports.
+   */
+  readonly meter: InstrumentOptions | null;
   /** Whether this load transpiled or found the output in the cache (memory or disk). */
   readonly source: 'transpiled' | 'disk-cache' | 'memory-cache';
 }

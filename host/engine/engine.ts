@@ -9,6 +9,7 @@ import { silentLogger } from '../log/logger.js';
 import { toClassicScript } from './bindings-source.js';
 import { componentKind, type Component } from './component.js';
 import { readComponentShape } from './component-type-reader.js';
+import { INSTRUMENT_VERSION, instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
 import { checkPreamble } from './preamble.js';
 import { CORE_MODULE_FILE, TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
 
@@ -28,6 +29,43 @@ export const ENGINE_DEFAULTS = Object.freeze({
   maxComponentBytes: 64 * 1024 * 1024,
   memoryCacheEntries: 64,
 });
+
+/**
+ * Default cap of each linear memory of a metered component: 256 MiB. A componentize-js guest
+ * (echo-ts) starts at 9.1 MiB and levels off around 65 MiB under 256 KiB payloads, before its
+ * garbage collector catches up; C guests need far less. Matches the resources layer's default.
+ */
+export const DEFAULT_MEMORY_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Default cap of each table of a metered component: 100 000 elements (800 KB of function
+ * references). echo-ts's StarlingMonkey table has 7 565; large C/Rust programs have tens of thousands.
+ */
+export const DEFAULT_TABLE_ELEMENTS = 100_000;
+
+/** How `Engine.load` treats a component. */
+export interface LoadOptions {
+  /**
+   * Instrument the core modules (see `instrument/instrument.ts`): memory and table caps always,
+   * fuel metering when `fuel` is true. Omitted: the modules run as the toolchain built them.
+   * `meterOptions()` fills in the default caps.
+   */
+  readonly meter?: InstrumentOptions;
+}
+
+/**
+ * Instrumentation options with the default caps filled in.
+ *
+ * @example
+ * await engine.load(bytes, 'plugin.wasm', { meter: meterOptions({ fuel: true }) });
+ */
+export function meterOptions(options: { fuel?: boolean; memoryBytes?: number; tableElements?: number } = {}): InstrumentOptions {
+  return Object.freeze({
+    fuel: options.fuel ?? false,
+    maxMemoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
+    maxTableElements: options.tableElements ?? DEFAULT_TABLE_ELEMENTS,
+  });
+}
 
 /** Bumped whenever what the cache stores changes shape; part of the cache key. */
 const CACHE_FORMAT = 2;
@@ -52,6 +90,11 @@ function readShape(bytes: Uint8Array, subject: string): ReturnType<typeof readCo
   }
 }
 
+/** The meter options as a stable string (part of cache keys). */
+function meterKey(meter: InstrumentOptions): string {
+  return `fuel=${meter.fuel} memory=${meter.maxMemoryBytes} tables=${meter.maxTableElements}`;
+}
+
 function jcoVersion(): string {
   const require = createRequire(import.meta.url);
   const entry = require.resolve('@bytecodealliance/jco-transpile');
@@ -62,8 +105,9 @@ function jcoVersion(): string {
 /**
  * The process-wide engine (wasmtime's `Engine`): turns component bytes into a `Component` —
  * preamble check → type decoding (validation of the component structure) → jco transpile in
- * instantiation mode (cached on disk by sha256 + jco version + options) → core modules compiled
- * once (cached in memory by digest).
+ * instantiation mode (cached on disk by sha256 + jco version + options) → with `meter`, core
+ * modules instrumented (cached on disk by the transpile key + meter options + instrument
+ * version) → core modules compiled once (cached in memory by digest and meter options).
  *
  * @example
  * const engine = new Engine({ cacheDir: '.lnano/cache' });
@@ -85,11 +129,16 @@ export class Engine {
     this.#log = options.logger ?? silentLogger();
   }
 
-  /** The cache key of a component digest under this jco version and these options. */
-  cacheKey(digest: string): string {
-    return createHash('sha256')
+  /**
+   * The disk cache key of a component digest under this jco version and these options; with
+   * `meter`, the key of its instrumented modules.
+   */
+  cacheKey(digest: string, meter?: InstrumentOptions): string {
+    const transpiled = createHash('sha256')
       .update(`${digest}\n${this.jcoVersion}\n${JSON.stringify(TRANSPILE_OPTIONS)}\n${CACHE_FORMAT}`)
       .digest('hex');
+    if (!meter) return transpiled;
+    return createHash('sha256').update(`${transpiled}\n${meterKey(meter)}\ninstrument ${INSTRUMENT_VERSION}`).digest('hex');
   }
 
   /**
@@ -97,20 +146,26 @@ export class Engine {
    *
    * @param bytes - the component binary
    * @param subject - how to name it in errors and logs (file name, `name@version`)
-   * @throws LnError `LN_ERR_LOAD_*` for bytes that are not a loadable component
+   * @param options - `meter`: instrument the core modules (fuel, memory and table caps)
+   * @throws LnError `LN_ERR_LOAD_*` for bytes that are not a loadable component,
+   *   `LN_ERR_LOAD_UNSUPPORTED_FEATURE` when `meter` is set and a core module uses something the
+   *   instrumentation does not know, `LN_ERR_BUDGET_MEMORY` when a memory or table needs more
+   *   than the caps from the start
    */
-  async load(bytes: Uint8Array, subject = 'component'): Promise<Component> {
+  async load(bytes: Uint8Array, subject = 'component', options: LoadOptions = {}): Promise<Component> {
     checkPreamble(bytes, subject, this.#maxBytes);
     const digest = createHash('sha256').update(bytes).digest('hex');
-    const pending = this.#loaded.get(digest);
+    const meter = options.meter ?? null;
+    const memoryKey = meter ? `${digest} ${meterKey(meter)}` : digest;
+    const pending = this.#loaded.get(memoryKey);
     if (pending) {
       const component = await pending;
       return { ...component, source: 'memory-cache' };
     }
-    const loading = this.#loadUncached(bytes, digest, subject);
+    const loading = this.#loadUncached(bytes, digest, subject, meter);
     if (this.#memoryEntries > 0) {
-      this.#loaded.set(digest, loading);
-      loading.catch(() => this.#loaded.delete(digest));
+      this.#loaded.set(memoryKey, loading);
+      loading.catch(() => this.#loaded.delete(memoryKey));
       while (this.#loaded.size > this.#memoryEntries) {
         this.#loaded.delete(this.#loaded.keys().next().value!);
       }
@@ -118,21 +173,20 @@ export class Engine {
     return loading;
   }
 
-  /** Forgets a component's compiled modules (its transpile output stays in the disk cache). */
+  /**
+   * Forgets a component's compiled modules, metered or not (its transpile and instrumentation
+   * output stay in the disk cache).
+   */
   unload(digest: string): void {
-    this.#loaded.delete(digest);
+    for (const key of [...this.#loaded.keys()]) {
+      if (key === digest || key.startsWith(`${digest} `)) this.#loaded.delete(key);
+    }
   }
 
-  async #loadUncached(bytes: Uint8Array, digest: string, subject: string): Promise<Component> {
+  async #loadUncached(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<Component> {
     const started = performance.now();
     const shape = readShape(bytes, subject);
-    const key = this.cacheKey(digest);
-    let artifact = await this.#cache?.get(key);
-    const source = artifact ? 'disk-cache' : 'transpiled';
-    if (!artifact) {
-      artifact = await this.#transpile(bytes, subject);
-      await this.#cache?.put(key, artifact);
-    }
+    const { artifact, source } = await this.#artifact(bytes, digest, subject, meter);
     const modules = new Map<string, WebAssembly.Module>();
     for (const [name, moduleBytes] of artifact.modules) {
       try {
@@ -143,11 +197,37 @@ export class Engine {
         }, { cause: err });
       }
     }
-    this.#log.debug({ digest, subject, source, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    this.#log.debug({ digest, subject, source, metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
     return {
       digest, sizeBytes: bytes.length, shape, kind: componentKind(shape),
-      bindings: artifact.bindings, modules, source,
+      bindings: artifact.bindings, modules, source, meter,
     };
+  }
+
+  /** The transpile output, instrumented when `meter` is set, from the disk cache or made now. */
+  async #artifact(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<{ artifact: TranspiledArtifact; source: Component['source'] }> {
+    if (meter) {
+      const meteredKey = this.cacheKey(digest, meter);
+      const cached = await this.#cache?.get(meteredKey);
+      if (cached) return { artifact: cached, source: 'disk-cache' };
+    }
+    const key = this.cacheKey(digest);
+    let artifact = await this.#cache?.get(key);
+    const source = artifact ? 'disk-cache' : 'transpiled';
+    if (!artifact) {
+      artifact = await this.#transpile(bytes, subject);
+      await this.#cache?.put(key, artifact);
+    }
+    if (!meter) return { artifact, source };
+    const started = performance.now();
+    const modules = new Map<string, Uint8Array>();
+    for (const [name, moduleBytes] of artifact.modules) {
+      modules.set(name, instrumentModule(moduleBytes, meter, `${subject} (${name})`));
+    }
+    const metered = { bindings: artifact.bindings, modules };
+    await this.#cache?.put(this.cacheKey(digest, meter), metered);
+    this.#log.debug({ digest, subject, meter, durationMs: Math.round(performance.now() - started) }, 'core modules instrumented');
+    return { artifact: metered, source };
   }
 
   async #transpile(bytes: Uint8Array, subject: string): Promise<TranspiledArtifact> {

@@ -5,6 +5,7 @@ import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { CallMessage, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
+import { payloadBytes, usageDetails, type Usage } from './usage.js';
 
 /** Where a guest's stdout/stderr bytes go. */
 export interface GuestOutput {
@@ -22,19 +23,46 @@ export interface InstanceOptions {
   readonly onNotify?: (message: NotifyMessage) => void;
   /** Wall-clock limit for instantiation, ms. */
   readonly startTimeoutMs?: number;
+  /** Default fuel budget of each call (see `CallOptions.fuel`). */
+  readonly fuel?: number;
+  /** Default input limit of each call (see `CallOptions.maxInputBytes`). */
+  readonly maxInputBytes?: number;
+  /** Default output limit of each call (see `CallOptions.maxOutputBytes`). */
+  readonly maxOutputBytes?: number;
 }
 
-/** Options of one call. */
+/** Options of one call; each overrides the instance's default of the same name. */
 export interface CallOptions {
   /** Wall-clock deadline of the call, ms; the worker is terminated when it passes. Default: none. */
   readonly timeoutMs?: number;
+  /**
+   * Instructions the call may run. Needs a component loaded with fuel metering
+   * (`engine.load(bytes, subject, { meter: meterOptions({ fuel: true }) })`); running out is
+   * `LN_ERR_BUDGET_FUEL` and kills the instance. Default: unlimited; a fuel-metered component
+   * still reports `usage.fuelUsed`.
+   */
+  readonly fuel?: number;
+  /**
+   * Largest argument payload (estimated bytes, see `payloadBytes`): a larger one is refused with
+   * `LN_ERR_BUDGET_PAYLOAD` before it is sent to the worker, and the instance stays alive.
+   * Default: no limit.
+   */
+  readonly maxInputBytes?: number;
+  /**
+   * Largest result (estimated bytes): a larger one is replaced by `LN_ERR_BUDGET_PAYLOAD` in the
+   * worker, before it is sent back; the instance stays alive. Default: no limit.
+   */
+  readonly maxOutputBytes?: number;
 }
 
 /** A call that returned. `errResult` marks a WIT `result` export that returned `err(value)`. */
 export interface CallOutcome {
   readonly value: unknown;
   readonly errResult: boolean;
+  /** Same as `usage.durationMs`. */
   readonly durationMs: number;
+  /** What the call cost: time, fuel, memory, host calls, payload sizes. */
+  readonly usage: Usage;
 }
 
 /** Defaults: instantiation must finish within 30 s. */
@@ -48,6 +76,7 @@ interface Pending {
   started: number;
   timer: NodeJS.Timeout | undefined;
   readonly timeoutMs: number | undefined;
+  readonly bytesIn: number;
   readonly message: CallMessage;
 }
 
@@ -61,6 +90,7 @@ interface Pending {
 export class Instance {
   readonly component: Component;
   readonly #worker: Worker;
+  #defaults: Pick<InstanceOptions, 'fuel' | 'maxInputBytes' | 'maxOutputBytes'> = {};
   readonly #queue: Array<Pending> = [];
   #current: Pending | undefined;
   #nextId = 1;
@@ -100,7 +130,9 @@ export class Instance {
       modules: [...component.modules],
       requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversionedName(i.name)))],
       linker: options.linker,
+      meter: component.meter,
     };
+    instance.#defaults = { fuel: options.fuel, maxInputBytes: options.maxInputBytes, maxOutputBytes: options.maxOutputBytes };
     await instance.#initialize(init, options);
     return instance;
   }
@@ -119,14 +151,37 @@ export class Instance {
   /**
    * Calls an export.
    *
-   * @throws LnError the guest's failure (`LN_ERR_GUEST_*`), `LN_ERR_BUDGET_TIME`, or
-   *   `LN_ERR_GUEST_CRASH` when the instance is already dead
+   * A failure from the worker carries the call's usage in its details (`durationMs`, `fuelUsed`,
+   * `memoryBytes`, `hostCalls`, `bytesIn`, `bytesOut`).
+   *
+   * @throws LnError the guest's failure (`LN_ERR_GUEST_*`), `LN_ERR_BUDGET_TIME`,
+   *   `LN_ERR_BUDGET_FUEL` (the instance dies), `LN_ERR_BUDGET_MEMORY` (a grow the memory cap
+   *   refused, then a failure: the instance dies), `LN_ERR_BUDGET_PAYLOAD` (the instance lives),
+   *   `LN_ERR_CONFIG_INVALID` for a `fuel` the component cannot meter, or `LN_ERR_GUEST_CRASH`
+   *   when the instance is already dead
    */
   call(target: Pick<CallableExport, 'name' | 'path'>, args: readonly unknown[], options: CallOptions = {}): Promise<CallOutcome> {
     if (this.#dead) return Promise.reject(this.#deadError(target.name));
+    const fuel = options.fuel ?? this.#defaults.fuel ?? null;
+    if (fuel !== null && (!Number.isSafeInteger(fuel) || fuel <= 0 || !this.component.meter?.fuel)) {
+      return Promise.reject(new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'fuel', source: `call to ${target.name}`,
+        reason: this.component.meter?.fuel
+          ? `${fuel} is not a positive whole number of instructions`
+          : 'the component was loaded without fuel metering (engine.load with meter: { fuel: true })',
+      }));
+    }
+    const maxInput = options.maxInputBytes ?? this.#defaults.maxInputBytes;
+    const bytesIn = payloadBytes(args, maxInput);
+    if (maxInput !== undefined && bytesIn > maxInput) {
+      return Promise.reject(new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'input', call: target.name, size: bytesIn, limit: maxInput }));
+    }
     return new Promise<CallOutcome>((resolve, reject) => {
-      const message: CallMessage = { type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args] };
-      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, message };
+      const message: CallMessage = {
+        type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
+        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
+      };
+      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message };
       this.#queue.push(pending);
       this.#pump();
     });
@@ -210,10 +265,13 @@ export class Instance {
     if (!current || current.message.id !== message.id) return;
     clearTimeout(current.timer);
     this.#current = undefined;
+    const durationMs = performance.now() - current.started;
+    const usage: Usage = { ...message.usage, durationMs, bytesIn: current.bytesIn };
     if (message.ok) {
-      current.resolve({ value: message.value, errResult: message.errResult, durationMs: performance.now() - current.started });
+      current.resolve({ value: message.value, errResult: message.errResult, durationMs, usage });
     } else {
-      const err = LnError.fromJSON(message.error);
+      const sent = LnError.fromJSON(message.error);
+      const err = new LnError(sent.code, { ...sent.details, ...usageDetails(usage) });
       if (message.poisoned) {
         this.#kill(err, current);
         return;

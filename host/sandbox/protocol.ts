@@ -6,6 +6,8 @@
  * lines, metrics, emitted events) at any time.
  */
 import type { SerializedError } from '../errors/ln-error.js';
+import type { InstrumentOptions } from '../engine/instrument/instrument.js';
+import type { WorkerUsage } from './usage.js';
 
 /** Which module builds the instance's imports inside the worker, and its (cloneable) config. */
 export interface LinkerSpec {
@@ -23,6 +25,8 @@ export interface InitMessage {
   /** The interfaces the component imports, unversioned (`wasi:cli/environment`). */
   readonly requiredImports: readonly string[];
   readonly linker: LinkerSpec;
+  /** How the core modules were instrumented (`lnano` globals to supply), or null: not metered. */
+  readonly meter: InstrumentOptions | null;
 }
 
 export interface CallMessage {
@@ -33,6 +37,10 @@ export interface CallMessage {
   /** Property path in the exports object. */
   readonly path: readonly string[];
   readonly args: readonly unknown[];
+  /** The call's fuel budget; null: unlimited (still counted when the component is fuel-metered). */
+  readonly fuel: number | null;
+  /** Largest result, estimated bytes; null: no limit. */
+  readonly maxOutputBytes: number | null;
 }
 
 export type HostToWorker = InitMessage | CallMessage;
@@ -46,10 +54,13 @@ export interface InitFailedMessage {
   readonly error: SerializedError;
 }
 
-/** A call's outcome. `errResult` marks a WIT `result` export that returned `err(value)`. */
+/**
+ * A call's outcome, with what the worker measured of its usage. `errResult` marks a WIT `result`
+ * export that returned `err(value)`; `poisoned` says the instance can take no more calls.
+ */
 export type ResultMessage =
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean }
-  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean };
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean; readonly usage: WorkerUsage }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean; readonly usage: WorkerUsage };
 
 /** Something a host interface reports from inside the worker (a log line, a metric, an event). */
 export interface NotifyMessage {

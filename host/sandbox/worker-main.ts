@@ -3,19 +3,29 @@
  *
  * It waits for one `init` (bindings, compiled core modules, the linker that builds the imports),
  * instantiates the component, then answers `call`s one at a time. It never lets a guest failure
- * escape: every call gets a `result`. The host terminates the worker after a poisoning failure.
+ * escape: every call gets a `result` with its usage. The host terminates the worker after a
+ * poisoning failure.
  */
 import { parentPort } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { LnError, toLnError } from '../errors/ln-error.js';
-import { classifyGuestFailure, isComponentError } from './guest-failure.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/instrument.js';
+import { classifyGuestFailure, isComponentError, type BudgetSignals } from './guest-failure.js';
 import type { CallMessage, HostToWorker, InitMessage, LinkFunction, WorkerToHost } from './protocol.js';
+import { payloadBytes, type WorkerUsage } from './usage.js';
 
+type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 type Instantiate = (
   getCoreModule: (name: string) => WebAssembly.Module,
   imports: Record<string, unknown>,
-  instantiateCore: typeof WebAssembly.instantiate,
+  instantiateCore: InstantiateCore,
 ) => Promise<Record<string, unknown>>;
+
+/**
+ * Fuel outside calls (instantiation, and guest code the bindings run between calls such as
+ * resource destructors): 2^62, never reached; instantiation is bounded by the start timeout.
+ */
+const IDLE_FUEL = 1n << 62n;
 
 const port = parentPort;
 if (!port) throw new Error('worker-main.js must run in a worker thread');
@@ -24,6 +34,36 @@ const post = (message: WorkerToHost): void => port.postMessage(message);
 let exportsObject: Record<string, unknown> | undefined;
 /** Host calls made by the running guest call, by kind; reset when a call starts. */
 let hostCalls = new Map<string, number>();
+/** Every linear memory a core instance exports (the component instance's memories). */
+const memories = new Set<WebAssembly.Memory>();
+
+/** The globals an instrumented component's core modules import, shared by all its core instances. */
+interface Meter {
+  readonly options: InstrumentOptions;
+  readonly fuel: WebAssembly.Global;
+  readonly growFailed: WebAssembly.Global;
+}
+let meter: Meter | null = null;
+
+function memoryBytes(): number {
+  let total = 0;
+  for (const memory of memories) total += memory.buffer.byteLength;
+  return total;
+}
+
+/** jco's `instantiateCore`: supplies the meter globals and records the exported memories. */
+const instantiateCore: InstantiateCore = async (module, imports = {}) => {
+  let full = imports;
+  if (meter && WebAssembly.Module.imports(module).some((i) => i.module === METER_MODULE)) {
+    const own = (imports[METER_MODULE] ?? {}) as WebAssembly.ModuleImports;
+    full = { ...imports, [METER_MODULE]: { ...own, [FUEL_GLOBAL]: meter.fuel, [GROW_FAILED_GLOBAL]: meter.growFailed } };
+  }
+  const instance = await WebAssembly.instantiate(module, full);
+  for (const value of Object.values(instance.exports)) {
+    if (value instanceof WebAssembly.Memory) memories.add(value);
+  }
+  return instance;
+};
 
 async function init(message: InitMessage): Promise<void> {
   const linker = (await import(message.linker.module)) as { link: LinkFunction };
@@ -39,6 +79,13 @@ async function init(message: InitMessage): Promise<void> {
   if (missing.length > 0) {
     throw new LnError('LN_ERR_LINK_IMPORT_MISSING', { imports: missing.join(', ') });
   }
+  if (message.meter) {
+    meter = {
+      options: message.meter,
+      fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
+      growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
+    };
+  }
   const instantiate = new Script(message.bindings, { filename: `lnano-bindings/${message.subject}.js` })
     .runInThisContext() as Instantiate;
   const modules = new Map(message.modules);
@@ -48,8 +95,11 @@ async function init(message: InitMessage): Promise<void> {
     return mod;
   };
   try {
-    exportsObject = await instantiate(getCoreModule, imports, WebAssembly.instantiate);
+    exportsObject = await instantiate(getCoreModule, imports, instantiateCore);
   } catch (err) {
+    if (meter?.growFailed.value) {
+      throw new LnError('LN_ERR_BUDGET_MEMORY', { call: 'instantiate', limitBytes: meter.options.maxMemoryBytes }, { cause: err });
+    }
     const failure = classifyGuestFailure(err, 'instantiate');
     throw new LnError('LN_ERR_GUEST_INIT', { reason: failure.error.message }, { cause: err });
   }
@@ -64,24 +114,70 @@ function resolve(path: readonly string[]): unknown {
   return target;
 }
 
+/** Fuel the running call started with (null: not fuel-metered). */
+function startMetering(message: CallMessage): bigint | null {
+  hostCalls = new Map();
+  if (!meter) return null;
+  meter.growFailed.value = 0;
+  if (!meter.options.fuel) return null;
+  const start = message.fuel === null ? IDLE_FUEL : BigInt(message.fuel);
+  meter.fuel.value = start;
+  return start;
+}
+
+/** Reads the call's usage and what the meter globals say, and resets fuel for between calls. */
+function stopMetering(start: bigint | null, message: CallMessage, bytesOut: number): { usage: WorkerUsage; signals: BudgetSignals } {
+  const left = start === null ? null : (meter!.fuel.value as bigint);
+  if (start !== null) meter!.fuel.value = IDLE_FUEL;
+  const usage: WorkerUsage = {
+    fuelUsed: left === null ? null : Number(start! - left),
+    memoryBytes: memoryBytes(),
+    hostCalls: Object.fromEntries(hostCalls),
+    bytesOut,
+  };
+  const signals: BudgetSignals = {
+    fuelExhausted: left !== null && left < 0n,
+    growFailed: meter !== null && meter.growFailed.value !== 0,
+    fuel: message.fuel,
+    limitBytes: meter?.options.maxMemoryBytes ?? null,
+  };
+  return { usage, signals };
+}
+
 async function call(message: CallMessage): Promise<void> {
   const fn = resolve(message.path);
   if (typeof fn !== 'function') {
     const error = new LnError('LN_ERR_LINK_EXPORT_MISSING', { name: message.name, available: 'see `lnano inspect`' });
-    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false });
+    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage: stopMetering(null, message, 0).usage });
     return;
   }
-  hostCalls = new Map();
+  const start = startMetering(message);
+  let value: unknown;
+  let errResult = false;
   try {
-    const value: unknown = await fn(...message.args);
-    post({ type: 'result', id: message.id, ok: true, value, errResult: false });
+    value = await fn(...message.args);
   } catch (err) {
-    if (isComponentError(err)) {
-      post({ type: 'result', id: message.id, ok: true, value: err.payload, errResult: true });
+    if (!isComponentError(err)) {
+      const { usage, signals } = stopMetering(start, message, 0);
+      const { error, poisoned } = classifyGuestFailure(err, message.name, signals);
+      post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned, usage });
       return;
     }
-    const { error, poisoned } = classifyGuestFailure(err, message.name);
-    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned });
+    value = err.payload;
+    errResult = true;
+  }
+  const limit = message.maxOutputBytes ?? Number.POSITIVE_INFINITY;
+  const bytesOut = payloadBytes(value, limit);
+  const { usage, signals } = stopMetering(start, message, bytesOut);
+  if (signals.fuelExhausted) {
+    // The call finished, but its last straight-line stretch ran past the budget (see fuel-pass.ts).
+    const error = new LnError('LN_ERR_BUDGET_FUEL', { call: message.name, fuel: message.fuel });
+    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage });
+  } else if (bytesOut > limit) {
+    const error = new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'result', call: message.name, size: bytesOut, limit });
+    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage });
+  } else {
+    post({ type: 'result', id: message.id, ok: true, value, errResult, usage });
   }
 }
 
