@@ -36,7 +36,7 @@ export interface VersionRecord {
 export interface DeployRecord {
   readonly version: string;
   readonly strategy: Strategy;
-  /** The canary's share of traffic, 0–100 (0 for other strategies until activation). */
+  /** The candidate's share of traffic during a canary, 0–100 (100 once promoted; 0 for other strategies). */
   readonly weight: number;
   readonly step: DeployStep;
   readonly status: DeployStatus;

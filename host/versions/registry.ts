@@ -73,6 +73,7 @@ export class Registry {
     if (typeof version !== 'string' || !VERSION.test(version)) throw bad('the version must be a semantic version such as 1.2.0');
     if (typeof digest !== 'string' || !DIGEST.test(digest)) throw bad('the digest must be sha256:<64 lowercase hex digits>');
     if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw bad('the manifest must be a JSON object');
+    if (typeof actor !== 'string' || actor.length === 0 || actor.length > 256) throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: 'a version needs an actor of 1-256 characters' });
     const manifestText = canonicalJson(manifest);
     return this.#attempt('deploy', name, actor, version, () => {
       const existing = this.#versionRow(name, version);

@@ -44,14 +44,16 @@ async function deployOnce(name, version) {
   const roll = randomInt(100);
   if (roll < 15) return registry.fail(name, { ...ACTOR, reason: 'probe failed' });
   if (roll < 25) return registry.abort(name, { ...ACTOR, reason: 'operator abort' });
+  let swapped;
   if (strategy === 'canary') {
     for (const weight of [10, 50]) registry.setCanaryWeight(name, weight, ACTOR);
     if (roll < 30) return registry.abort(name, { ...ACTOR, reason: 'canary error rate' });
-    registry.promote(name, ACTOR);
+    swapped = registry.promote(name, ACTOR);
   } else {
-    registry.activate(name, ACTOR);
+    swapped = registry.activate(name, ACTOR);
   }
-  if (roll < 35) return registry.rollback(name, { ...ACTOR, reason: 'error rate', automatic: true });
+  // Auto-rollback while draining (a first deploy has nothing to roll back to).
+  if (roll < 35 && swapped.previous) return registry.rollback(name, { ...ACTOR, reason: 'error rate', automatic: true });
   registry.advance(name, 'drain');
   registry.advance(name, 'retire');
   return registry.complete(name);
