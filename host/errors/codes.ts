@@ -176,6 +176,11 @@ export const ERROR_CODES = {
     fix: 'See `lnano status {name}` for what is active and what is in progress.',
     status: 409, expose: true, exit: 2,
   },
+  LN_ERR_VERSION_REGISTRY: {
+    message: 'The registry at {path} cannot be used: {reason}',
+    fix: 'Check the data dir (a newer Liquid Nano may have written it); restore it from a backup if it is damaged.',
+    status: 500, expose: false, exit: 1,
+  },
   LN_ERR_VERSION_AUDIT_TAMPERED: {
     message: 'The audit trail does not verify at entry {seq}: {reason}',
     fix: 'Restore the data dir from a backup; the trail after entry {seq} cannot be trusted.',

@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { findExport, type CallableExport, type Component } from '../engine/component.js';
 import { closedGrants, type InstanceGrants } from '../capabilities/grants.js';
 import { GuestMetrics, type GuestMetricSample } from '../capabilities/guest-metrics.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from '../capabilities/http-outgoing.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../capabilities/plugin-imports.js';
 import { InstancePool } from '../resources/instance-pool.js';
@@ -117,6 +118,8 @@ function logNotification(log: Logger, message: NotifyMessage): void {
     else if (level === 'warn') log.warn(entry, 'guest log');
     else if (level === 'info') log.info(entry, 'guest log');
     else log.debug(entry, 'guest log');
+  } else if (message.topic === HTTP_DENIED_TOPIC) {
+    log.warn({ denied: message.payload as HttpDenial }, 'outgoing HTTP request refused');
   } else {
     log.debug({ guest: { topic: message.topic } }, 'guest notification');
   }

@@ -101,7 +101,7 @@ export const REGISTRY_DATABASE_DEFAULTS = Object.freeze({ busyTimeoutMs: 5000 })
  * Opening creates the data directory and the file if needed, sets WAL + `synchronous=FULL` +
  * foreign keys + the busy timeout, and brings the schema up to `REGISTRY_SCHEMA_VERSION`.
  *
- * @throws LnError `LN_ERR_CONFIG_INVALID` when the file is not a SQLite database, or was written
+ * @throws LnError `LN_ERR_VERSION_REGISTRY` when the file is not a SQLite database, or was written
  *   by a newer Liquid Nano (its schema version is higher than this host's)
  *
  * @example
@@ -130,8 +130,8 @@ export class RegistryDatabase {
     } catch (err) {
       this.#db.close();
       if (err instanceof LnError) throw err;
-      throw new LnError('LN_ERR_CONFIG_INVALID', {
-        key: 'data-dir', source: this.path, reason: `the registry database cannot be opened: ${(err as Error).message}`,
+      throw new LnError('LN_ERR_VERSION_REGISTRY', {
+        path: this.path, reason: `the database cannot be opened: ${(err as Error).message}`,
       }, { cause: err });
     }
   }
@@ -188,9 +188,9 @@ export class RegistryDatabase {
       this.#db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
       const current = this.#readVersion();
       if (current > REGISTRY_SCHEMA_VERSION) {
-        throw new LnError('LN_ERR_CONFIG_INVALID', {
-          key: 'data-dir', source: this.path,
-          reason: `the registry was written by a newer Liquid Nano (schema version ${current}; this host reads up to ${REGISTRY_SCHEMA_VERSION}); upgrade Liquid Nano or use another data dir`,
+        throw new LnError('LN_ERR_VERSION_REGISTRY', {
+          path: this.path,
+          reason: `it was written by a newer Liquid Nano (schema version ${current}; this host reads up to ${REGISTRY_SCHEMA_VERSION}); upgrade Liquid Nano or use another data dir`,
         });
       }
       for (let v = current; v < REGISTRY_SCHEMA_VERSION; v++) this.#db.exec(MIGRATIONS[v]!);

@@ -69,11 +69,11 @@ describe('registry database', () => {
     const r = raw(dataDir);
     r.prepare('UPDATE schema_version SET version = ?').run(REGISTRY_SCHEMA_VERSION + 1);
     r.close();
-    expect(codeOf(() => new RegistryDatabase(dataDir))).toBe('LN_ERR_CONFIG_INVALID');
+    expect(codeOf(() => new RegistryDatabase(dataDir))).toBe('LN_ERR_VERSION_REGISTRY');
     expect(() => new RegistryDatabase(dataDir)).toThrow(/newer Liquid Nano/);
     const junk = mkdtempSync(join(tmpdir(), 'lnano-registry-junk-'));
     writeFileSync(join(junk, 'registry.sqlite3'), 'this is not a database, just some text '.repeat(200));
-    expect(codeOf(() => new RegistryDatabase(junk))).toBe('LN_ERR_CONFIG_INVALID');
+    expect(codeOf(() => new RegistryDatabase(junk))).toBe('LN_ERR_VERSION_REGISTRY');
   });
 
   it('commits a registry change and its audit entry together, or neither', async () => {
