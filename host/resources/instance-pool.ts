@@ -13,6 +13,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { Instance, type CallOptions, type CallOutcome, type InstanceOptions } from '../sandbox/instance.js';
 import type { Limits } from './limits.js';
+import { callBudgets } from './metering.js';
 
 /** Settings of a pool. */
 export interface PoolOptions {
@@ -158,7 +159,7 @@ export class InstancePool {
     this.#starting++;
     this.#started++;
     try {
-      const instance = await Instance.start(this.component, this.#options.instance);
+      const instance = await Instance.start(this.component, { ...callBudgets(this.#options.limits), ...this.#options.instance });
       instance.onDeath((reason) => this.#onDeath(instance, reason));
       return instance;
     } catch (err) {

@@ -6,6 +6,7 @@ import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
+import { callBudgets, meterFor } from '../../resources/metering.js';
 import { readManifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
@@ -90,7 +91,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
   const engine = openEngine(values['data-dir'], io, { noCache: values['no-cache'] ?? false });
   const bytes = await readComponentFile(resolve(io.cwd, file));
-  const component = await engine.load(bytes, basename(file));
+  const component = await engine.load(bytes, basename(file), { meter: meterFor(limits) });
   checkLink(component.shape, hostConfig.policy, name);
   const grants = resolveGrants(capabilities, {
     name, dataDir, policy: hostConfig.policy,
@@ -102,6 +103,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   });
 
   const instance = await Instance.start(component, {
+    ...callBudgets(limits),
     linker: linkerSpec(grants),
     output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
     onNotify: (message) => printNotification(io, message),

@@ -8,6 +8,7 @@ import { IngressServer } from '../../server/ingress-server.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { parseLimits, resolveLimits } from '../../resources/limits.js';
+import { meterFor } from '../../resources/metering.js';
 import { formatByteSize } from '../../support/units.js';
 import { readManifest } from '../../versions/manifest.js';
 import { parseCommandArgs, usageError } from '../args.js';
@@ -18,7 +19,7 @@ import { loadHostConfig } from '../host-config.js';
 export const SERVE_HELP = `Usage: lnano serve [--components <dir>] [--listen host:port] [options]
 
 Runs the host: every plugin in <dir>/<name>/ is loaded and served — its manifest.json (name,
-grants, limits, config; see docs/manifest.md) if there is one, and its component.wasm; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
+grants, limits, config; see docs/capabilities.md and docs/limits.md) if there is one, and its component.wasm; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
 plugin in name order and answers with each plugin's result; GET /health answers when up.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
@@ -90,7 +91,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       const manifest = existsSync(manifestPath) ? await readManifest(manifestPath) : undefined;
       const name = manifest?.name ?? entry.name;
       const bytes = await readComponentFile(manifest?.component ?? file);
-      const component = await engine.load(bytes, name);
+      const limits = resolveLimits([...hostLimits, ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : [])], hostConfig.limitsPolicy);
+      const component = await engine.load(bytes, name, { meter: meterFor(limits) });
       if (component.kind !== 'plugin') {
         io.stdout.write(`skipped: a ${component.kind}, not a plugin\n`);
         continue;
@@ -100,7 +102,6 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         name, dataDir, policy: hostConfig.policy,
         baseDir: manifest?.baseDir ?? folder, source: manifest?.source ?? folder, config: manifest?.config,
       });
-      const limits = resolveLimits([...hostLimits, ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : [])], hostConfig.limitsPolicy);
       await plugins.add(name, component, { grants, limits });
       const how = component.source === 'transpiled' ? 'transpiled' : 'cached';
       io.stdout.write(`${formatByteSize(bytes.length)}, ${how}, ready in ${Math.round(performance.now() - started)} ms\n`);
