@@ -44,12 +44,15 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: () => Ln
 
 /**
  * Answers with a coded error. Errors not shown to clients (and any 5xx) are logged whole; the
- * client sees the code, the message when it may, and the request id to quote.
+ * client sees the code, the message and details when it may, and the request id to quote.
  */
 export function sendError(res: ServerResponse, err: unknown, logger: Logger, requestId: string): void {
   const error = toLnError(err);
   if (!error.spec.expose || error.spec.status >= 500) logger.error({ err, requestId }, 'request failed');
-  const message = error.spec.expose ? error.message : 'Internal error';
-  if (!res.headersSent) sendJson(res, error.spec.status, { code: error.code, message, requestId });
+  // Shown errors carry their details, so a client (the CLI) can rebuild the same coded error.
+  const body = error.spec.expose
+    ? { code: error.code, message: error.message, details: error.details, requestId }
+    : { code: error.code, message: 'Internal error', requestId };
+  if (!res.headersSent) sendJson(res, error.spec.status, body);
   else res.destroy();
 }

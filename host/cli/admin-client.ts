@@ -1,0 +1,142 @@
+/**
+ * The CLI's client of a running host's admin API: where the host is (`--server`, else
+ * `LNANO_SERVER`, else the local default), its token (`--token`, else `LNANO_ADMIN_TOKEN`, else
+ * the token file in the local data dir), and requests whose coded errors come back as the same
+ * `LnError` the host raised.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LnError } from '../errors/ln-error.js';
+import { ADMIN_TOKEN_FILE } from '../server/admin-token.js';
+
+/** Where `lnano serve` puts its admin API unless told otherwise. */
+export const DEFAULT_ADMIN_SERVER = 'http://127.0.0.1:8081';
+
+/** The flags every admin command takes. */
+export const ADMIN_CLIENT_OPTIONS = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export interface AdminClientFlags {
+  server?: string;
+  token?: string;
+  'data-dir'?: string;
+  json?: boolean;
+}
+
+/** Help lines for those flags. */
+export const ADMIN_CLIENT_HELP = `  --server <url>      the host's admin API (default: LNANO_SERVER, else ${DEFAULT_ADMIN_SERVER})
+  --token <token>     admin token (default: LNANO_ADMIN_TOKEN, else <data-dir>/admin-token)
+  --data-dir <dir>    where to find the token of a local host (default: ./.lnano)
+  --json              machine-readable output`;
+
+export class AdminClient {
+  readonly server: string;
+  readonly #token: string;
+
+  constructor(server: string, token: string) {
+    this.server = server.replace(/\/+$/, '');
+    this.#token = token;
+  }
+
+  /**
+   * Resolves the server and token from flags, environment and the local data dir.
+   *
+   * @throws LnError `LN_ERR_CONFIG_INVALID` for a malformed server URL, `LN_ERR_ADMIN_UNAUTHORIZED`
+   *   when no token can be found
+   */
+  static fromFlags(flags: AdminClientFlags, io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }, dataDir: string): AdminClient {
+    const server = flags.server ?? io.env.LNANO_SERVER ?? DEFAULT_ADMIN_SERVER;
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--server', source: flags.server ? 'command line' : 'LNANO_SERVER', reason: `"${server}" is not a URL such as ${DEFAULT_ADMIN_SERVER}` });
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--server', source: 'command line', reason: `"${server}" must be an http(s) URL` });
+    }
+    let token = flags.token ?? io.env.LNANO_ADMIN_TOKEN;
+    if (token === undefined) {
+      try {
+        token = readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim();
+      } catch {
+        throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
+      }
+    }
+    return new AdminClient(url.href, token);
+  }
+
+  /**
+   * One request. JSON bodies are sent as JSON, bytes as `application/wasm`.
+   *
+   * @throws LnError the host's coded error, or `LN_ERR_ADMIN_UNREACHABLE`
+   */
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.#fetch(method, path, body);
+    const text = await res.text();
+    let value: unknown;
+    try {
+      value = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new LnError('LN_ERR_ADMIN_UNREACHABLE', { server: this.server, reason: `answered ${res.status} with something that is not JSON` });
+    }
+    if (!res.ok) throw errorFrom(value, res.status, this.server);
+    return value as T;
+  }
+
+  /**
+   * A request answered with NDJSON progress lines; `onLine` gets each one, the last is returned.
+   *
+   * @throws LnError the host's coded error (also one sent as the last line), or `LN_ERR_ADMIN_UNREACHABLE`
+   */
+  async stream<T>(method: string, path: string, body: unknown, onLine: (line: Record<string, unknown>) => void): Promise<T> {
+    const res = await this.#fetch(method, path, body, 'application/x-ndjson');
+    if (!res.ok || !res.body) throw errorFrom(await res.json().catch(() => undefined), res.status, this.server);
+    let last: Record<string, unknown> | undefined;
+    let pending = '';
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter(Boolean)) {
+        last = JSON.parse(line) as Record<string, unknown>;
+        if (last.code === undefined) onLine(last);
+      }
+    }
+    if (pending.trim()) last = JSON.parse(pending) as Record<string, unknown>;
+    if (!last) throw new LnError('LN_ERR_ADMIN_UNREACHABLE', { server: this.server, reason: 'the answer ended without a result' });
+    if (typeof last.code === 'string') throw errorFrom(last, 500, this.server);
+    return last as T;
+  }
+
+  async #fetch(method: string, path: string, body: unknown, accept = 'application/json'): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
+    let payload: BodyInit | undefined;
+    if (body instanceof Uint8Array) {
+      headers['content-type'] = 'application/wasm';
+      payload = body as Uint8Array<ArrayBuffer>;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    try {
+      return await fetch(`${this.server}${path}`, { method, headers, body: payload });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw new LnError('LN_ERR_ADMIN_UNREACHABLE', { server: this.server, reason: cause?.code ?? cause?.message ?? (err as Error).message }, { cause: err });
+    }
+  }
+}
+
+function errorFrom(value: unknown, status: number, server: string): LnError {
+  if (value && typeof value === 'object' && typeof (value as { code?: unknown }).code === 'string') {
+    const error = LnError.fromJSON(value);
+    if (error.code !== 'LN_ERR_INTERNAL_UNEXPECTED' || (value as { code: string }).code === 'LN_ERR_INTERNAL_UNEXPECTED') return error;
+  }
+  return new LnError('LN_ERR_ADMIN_UNREACHABLE', { server, reason: `answered HTTP ${status} without a coded error` });
+}
