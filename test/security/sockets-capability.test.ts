@@ -159,13 +159,15 @@ function hostLinker(): LinkerSpec {
   return linkerSpec(closedGrants('socket-probe'));
 }
 
-// What the probe reports when every socket operation is refused.
+// What the probe reports when every socket operation is refused. Exact strings where the
+// outcome is fixed; steps on a socket whose bind was refused may say `invalid-state` (the
+// shim's I/O thread: the socket is not bound) or `access-denied` (should the host also deny
+// preview2-shim's module-global default network, which those steps consult): either way refused.
+const REFUSED_AFTER_BIND = '(invalid-state|access-denied)';
 const DENIED = {
   tcpConnect: 'create: ok; connect: err(access-denied); bind: err(access-denied); connect: err(access-denied)',
-  // The bind is refused; an unbound socket is then not in a state to listen or accept.
-  tcpListen: 'create: ok; bind: err(access-denied); listen: err(invalid-state); accept: err(invalid-state)',
-  // The bind is refused; stream needs a bound socket, so both tries are invalid-state.
-  udpSend: 'create: ok; bind: err(access-denied); stream: err(invalid-state); stream-unconnected: err(invalid-state)',
+  tcpListen: new RegExp(`^create: ok; bind: err\\(access-denied\\); listen: err\\(${REFUSED_AFTER_BIND}\\); accept: err\\(${REFUSED_AFTER_BIND}\\)$`),
+  udpSend: new RegExp(`^create: ok; bind: err\\(access-denied\\); stream: err\\(${REFUSED_AFTER_BIND}\\); stream-unconnected: err\\(${REFUSED_AFTER_BIND}\\)$`),
   // A refused lookup is permanent-resolver-failure, as in wasmtime without ip-name-lookup
   // (its test program cli_no_ip_name_lookup asserts exactly this code).
   resolve: 'resolve: err(permanent-resolver-failure)',
@@ -188,12 +190,12 @@ describe('wasi:sockets without a grant: every attempt is refused and nothing rea
   });
 
   it('TCP bind + listen: the bind is access-denied, and the unbound socket cannot listen or accept', async () => {
-    expect(await probe.call('tcp-listen', 0)).toBe(DENIED.tcpListen);
-    expect(await probe.call('tcp-listen', tcp.port)).toBe(DENIED.tcpListen);
+    expect(await probe.call('tcp-listen', 0)).toMatch(DENIED.tcpListen);
+    expect(await probe.call('tcp-listen', tcp.port)).toMatch(DENIED.tcpListen);
   });
 
   it('UDP bind + send to a live loopback socket: the bind is access-denied, no stream opens', async () => {
-    expect(await probe.call('udp-send', udp.port)).toBe(DENIED.udpSend);
+    expect(await probe.call('udp-send', udp.port)).toMatch(DENIED.udpSend);
   });
 
   it('name lookup: refused for a name and for an address literal', async () => {
@@ -226,7 +228,7 @@ describe('wasi:sockets without a grant: every attempt is refused and nothing rea
   it('the same instance keeps answering, and the host saw no exception', async () => {
     for (let round = 0; round < 3; round++) {
       expect(await probe.call('tcp-connect', tcp.port)).toBe(DENIED.tcpConnect);
-      expect(await probe.call('udp-send', udp.port)).toBe(DENIED.udpSend);
+      expect(await probe.call('udp-send', udp.port)).toMatch(DENIED.udpSend);
       expect(await probe.call('resolve', 'localhost')).toBe(DENIED.resolve);
     }
     expect(probe.instance.alive).toBe(true);
