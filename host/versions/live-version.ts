@@ -1,0 +1,246 @@
+/**
+ * A version that runs: one `name@version` with its manifest, resolved grants and limits, its pool
+ * of warm instances and its health window. The version manager routes calls to it; it knows
+ * nothing of other versions or of the registry.
+ */
+import { LnError, toLnError, type SerializedError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import { findExport, type CallableExport, type Component } from '../engine/component.js';
+import type { InstanceGrants } from '../capabilities/grants.js';
+import type { GuestMetrics, GuestMetricSample } from '../capabilities/guest-metrics.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from '../capabilities/http-outgoing.js';
+import { linkerSpec } from '../capabilities/linker-spec.js';
+import type { GuestLogLine } from '../capabilities/plugin-imports.js';
+import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
+import type { Limits } from '../resources/limits.js';
+import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../runtime/event-envelope.js';
+import { loggerOutput } from '../sandbox/guest-output.js';
+import type { CallOptions } from '../sandbox/instance.js';
+import type { NotifyMessage } from '../sandbox/protocol.js';
+import type { VersionRecord } from './deployment.js';
+import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
+import type { Manifest } from './manifest.js';
+
+/** One plugin version's answer to one event (the shape of the event runtime's per-plugin outcome). */
+export type PluginCallOutcome =
+  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number }
+  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number };
+
+/** Everything a running version is made of. */
+export interface LiveVersionSpec {
+  readonly record: VersionRecord;
+  readonly manifest: Manifest;
+  /** Loaded with `meterFor(limits)`. */
+  readonly component: Component;
+  readonly grants: InstanceGrants;
+  readonly limits: Limits;
+  /** Bound to the name and version already. */
+  readonly logger: Logger;
+  /** Where the guest's `metrics` samples go. */
+  readonly metrics: GuestMetrics;
+  readonly health: HealthPolicy;
+  /** Every notification of its instances (log lines, metrics, emitted events), after the version's own handling. */
+  readonly onNotify?: (message: NotifyMessage) => void;
+  /** The clock latencies are measured with, ms. */
+  readonly now?: () => number;
+}
+
+/** How long `teardown` may take on each instance when a version is retired, ms. */
+const TEARDOWN_TIMEOUT_MS = 1000;
+
+/** A running version. Build it, `warm()`, `initialize()`; then `handle()` events; finally `close()`. */
+export class LiveVersion {
+  readonly name: string;
+  readonly version: string;
+  /** `sha256:<hex>`. */
+  readonly digest: string;
+  readonly record: VersionRecord;
+  readonly manifest: Manifest;
+  readonly component: Component;
+  readonly limits: Limits;
+  readonly health: HealthWindow;
+  /**
+   * Until when (on the manager's clock, ms) an unhealthy window rolls this version back; set by the
+   * manager when a deploy swaps it in, -Infinity otherwise.
+   */
+  watchedUntil = Number.NEGATIVE_INFINITY;
+  readonly #pool: InstancePool;
+  readonly #handle: CallableExport;
+  readonly #init: CallableExport | undefined;
+  readonly #teardown: CallableExport | undefined;
+  readonly #snapshot: CallableExport | undefined;
+  readonly #restore: CallableExport | undefined;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  #closing: Promise<void> | undefined;
+
+  /** @throws LnError `LN_ERR_LOAD_INVALID` when the component does not export `liquid-nano:plugin/handler#handle` */
+  constructor(spec: LiveVersionSpec) {
+    const { record, component } = spec;
+    this.name = record.name;
+    this.version = record.version;
+    this.digest = record.digest;
+    this.record = record;
+    this.manifest = spec.manifest;
+    this.component = component;
+    this.limits = spec.limits;
+    this.health = new HealthWindow(spec.health);
+    this.#log = spec.logger;
+    this.#now = spec.now ?? (() => performance.now());
+    const handle = component.kind === 'plugin' ? findExport(component.shape, 'handler#handle') : undefined;
+    if (!handle) throw new LnError('LN_ERR_LOAD_INVALID', { subject: `${this.name}@${this.version}`, reason: 'it is not a plugin: it exports no liquid-nano:plugin/handler' });
+    this.#handle = handle;
+    this.#init = findExport(component.shape, 'lifecycle#init');
+    this.#teardown = findExport(component.shape, 'lifecycle#teardown');
+    this.#snapshot = findExport(component.shape, 'state#snapshot');
+    this.#restore = findExport(component.shape, 'state#restore');
+    this.#pool = new InstancePool(component, {
+      name: `${this.name}@${this.version}`, limits: spec.limits, logger: spec.logger,
+      instance: {
+        linker: linkerSpec(spec.grants),
+        output: loggerOutput(spec.logger),
+        onNotify: (message) => {
+          if (message.topic === 'metric') spec.metrics.record(message.payload as GuestMetricSample);
+          else logNotification(this.#log, message);
+          spec.onNotify?.(message);
+        },
+      },
+    });
+  }
+
+  /** Whether it exports `liquid-nano:plugin/state` (both `snapshot` and `restore`). */
+  get stateful(): boolean {
+    return this.#snapshot !== undefined && this.#restore !== undefined;
+  }
+
+  /** Whether it exports `lifecycle.init`. */
+  get hasInit(): boolean {
+    return this.#init !== undefined;
+  }
+
+  /** Whether `close()` was called. */
+  get closed(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /** Starts the warm minimum of instances. @throws LnError when one cannot start (e.g. `LN_ERR_GUEST_INIT`) */
+  warm(): Promise<void> {
+    return this.#pool.warm();
+  }
+
+  /**
+   * Calls `lifecycle.init(config)` on every warm instance (once each; none when not exported) and
+   * returns on how many. Instances the pool starts later (growth, replacements) do not get it.
+   *
+   * @throws LnError `LN_ERR_GUEST_INIT` when `init` returns an error, or what the call threw
+   */
+  async initialize(): Promise<number> {
+    if (!this.#init) return 0;
+    const config = Object.entries(this.manifest.config).sort(([a], [b]) => (a < b ? -1 : 1));
+    return this.#onEveryInstance(this.#init, [config], 'lifecycle.init');
+  }
+
+  /**
+   * Handles one event. Guest errors and failures become a `{ ok: false }` outcome, never a throw.
+   * The outcome goes into the health window unless `record` is false (probes).
+   */
+  async handle(event: PluginEvent, options: CallOptions & { record?: boolean } = {}): Promise<PluginCallOutcome> {
+    const { record = true, ...callOptions } = options;
+    const started = this.#now();
+    const base = { plugin: this.name, version: this.version };
+    try {
+      const outcome = await this.#pool.call(this.#handle, [event], callOptions);
+      if (record) this.health.record(outcome.errResult, this.#now() - started);
+      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs };
+      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs };
+    } catch (err) {
+      const error = toLnError(err);
+      if (record) this.health.record(isVersionFault(error), this.#now() - started);
+      this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
+      return { ...base, ok: false, error: error.toJSON() };
+    }
+  }
+
+  /** The state of one instance (`state.snapshot()`). @throws LnError when it is not stateful, or what the call threw */
+  async snapshot(): Promise<Uint8Array> {
+    if (!this.#snapshot) throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `${this.name}@${this.version} exports no state.snapshot` });
+    const outcome = await this.#pool.call(this.#snapshot, []);
+    return outcome.value as Uint8Array;
+  }
+
+  /**
+   * Restores `state` into every warm instance (`state.restore(state)`, once each) and returns into
+   * how many.
+   *
+   * @throws LnError `LN_ERR_GUEST_ERROR` when `restore` returns an error, or what the call threw
+   */
+  async restore(state: Uint8Array): Promise<number> {
+    if (!this.#restore) throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `${this.name}@${this.version} exports no state.restore` });
+    return this.#onEveryInstance(this.#restore, [state], 'state.restore');
+  }
+
+  /** Resolves when no call is in flight or queued. */
+  drain(): Promise<void> {
+    return this.#pool.drain();
+  }
+
+  /** The pool's state. */
+  stats(): PoolStats {
+    return this.#pool.stats();
+  }
+
+  /** The health window's summary. */
+  healthSummary(): HealthSummary {
+    return this.health.summary();
+  }
+
+  /**
+   * Waits for calls in flight, calls `lifecycle.teardown` on each idle instance (best effort,
+   * 1 s each), and stops every instance. Idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#pool.drain();
+      if (this.#teardown) {
+        const idle = this.#pool.stats().idle;
+        const target = this.#teardown;
+        await Promise.allSettled(Array.from({ length: idle }, () => this.#pool.call(target, [], { timeoutMs: TEARDOWN_TIMEOUT_MS })));
+      }
+      await this.#pool.close();
+    })();
+    return this.#closing;
+  }
+
+  /**
+   * Calls an export once on each warm instance: as many calls at once as there are idle
+   * instances, so each takes its own (the version serves no traffic yet while this runs).
+   */
+  async #onEveryInstance(target: CallableExport, args: readonly unknown[], what: string): Promise<number> {
+    const count = Math.max(1, this.#pool.stats().idle);
+    const outcomes = await Promise.all(Array.from({ length: count }, () => this.#pool.call(target, args)));
+    const failed = outcomes.find((o) => o.errResult);
+    if (failed) {
+      const value = String(failed.value).slice(0, 500);
+      throw what === 'lifecycle.init'
+        ? new LnError('LN_ERR_GUEST_INIT', { reason: `lifecycle.init returned an error: ${value}` })
+        : new LnError('LN_ERR_GUEST_ERROR', { call: what, value });
+    }
+    return count;
+  }
+}
+
+/** Guest log lines and refused outgoing requests into the host log; the guest's text under `guest`. */
+function logNotification(log: Logger, message: NotifyMessage): void {
+  if (message.topic === 'log') {
+    const { level, message: text, fields, dropped } = message.payload as GuestLogLine;
+    const entry = { guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)), ...(dropped ? { dropped } : {}) } };
+    if (level === 'error') log.error(entry, 'guest log');
+    else if (level === 'warn') log.warn(entry, 'guest log');
+    else if (level === 'info') log.info(entry, 'guest log');
+    else log.debug(entry, 'guest log');
+  } else if (message.topic === HTTP_DENIED_TOPIC) {
+    log.warn({ denied: message.payload as HttpDenial }, 'outgoing HTTP request refused');
+  } else {
+    log.debug({ guest: { topic: message.topic } }, 'guest notification');
+  }
+}

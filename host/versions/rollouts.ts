@@ -1,0 +1,313 @@
+/**
+ * Rollouts: every change to what a plugin name serves — deploy (immediate, canary, blue-green),
+ * promote, abort, canary weight, rollback, and the automatic abort or rollback of an unhealthy
+ * version — each committed in the registry and switched in the name's route in the same tick.
+ * Changes to one name run one at a time (`KeyedSerializer`). The version manager is the API;
+ * this is its machinery.
+ */
+import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import type { CapabilityDiff } from '../capabilities/grant-diff.js';
+import type { Engine } from '../engine/engine.js';
+import type { ArtifactStore } from './artifact-store.js';
+import type { Deployment, Strategy } from './deployment.js';
+import { deployFailed, type DeployPipeline, type DeployRequest, type StepReport } from './deploy-pipeline.js';
+import type { HealthPolicy } from './health-window.js';
+import type { LiveVersion } from './live-version.js';
+import type { Registry } from './registry.js';
+import { handOffState, type HandoffResult } from './state-handoff.js';
+import type { KeyedSerializer, VersionRoute } from './version-route.js';
+
+/** The actor of automatic rollbacks and aborts in the audit trail. */
+export const HEALTH_ACTOR = 'health-monitor';
+
+/** What a deploy did. */
+export interface DeployResult {
+  readonly name: string;
+  readonly version: string;
+  readonly digest: string;
+  /** `deployed`: swapped in; `canary`: serving its weight until promoted or aborted; `unchanged`: that version of those bytes was already active. */
+  readonly outcome: 'deployed' | 'canary' | 'unchanged';
+  readonly strategy: Strategy;
+  /** The version that was active before. */
+  readonly from: string | null;
+  readonly deployment: Deployment;
+  /** The grants compared with the active version's; null when unchanged. */
+  readonly capabilities: CapabilityDiff | null;
+  /** Whether state moved from the old version; null when unchanged. */
+  readonly handoff: HandoffResult | null;
+  readonly steps: readonly StepReport[];
+}
+
+/** What a rollback did. */
+export interface RollbackResult {
+  readonly name: string;
+  readonly from: string;
+  readonly to: string;
+  /** `standby`: the blue-green standby was warm (nothing started); else how its component loaded. */
+  readonly source: 'standby' | 'disk-cache' | 'memory-cache' | 'transpiled';
+  readonly handoff: HandoffResult;
+  readonly deployment: Deployment;
+}
+
+/** What rollouts work with; the version manager owns all of it. */
+export interface RolloutContext {
+  readonly registry: Registry;
+  readonly pipeline: DeployPipeline;
+  readonly artifacts: ArtifactStore;
+  readonly engine: Engine;
+  readonly health: HealthPolicy;
+  /** Versions kept per name by retention. */
+  readonly retain: number;
+  readonly logger: Logger;
+  /** The clock of health watches and step durations, ms. */
+  readonly now: () => number;
+  readonly serial: KeyedSerializer;
+  /** The route of a name, made on first use. */
+  readonly route: (name: string) => VersionRoute;
+  /** Digests stored and not yet bound to a version: retention keeps their files. */
+  readonly uploads: Set<string>;
+  /** Throws `LN_ERR_VERSION_STATE` once the manager is closing. */
+  readonly assertOpen: (action: string) => void;
+  readonly closed: () => boolean;
+}
+
+/** The changes to what plugin names serve. */
+export class Rollouts {
+  readonly #ctx: RolloutContext;
+
+  constructor(ctx: RolloutContext) {
+    this.#ctx = ctx;
+  }
+
+  /**
+   * Deploys a stored artifact: validate → capability-check → prepare → warm → probe → swap →
+   * drain → retire (canary: until the weight is set; `promote` or `abort` finish it). Deploying the
+   * version and digest that are already active does nothing (`outcome: 'unchanged'`). Deploys to
+   * one name wait for each other.
+   *
+   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the failed step (the active version is
+   *   untouched), `LN_ERR_VERSION_APPROVAL_REQUIRED`, `LN_ERR_VERSION_CONFLICT`, `LN_ERR_VERSION_STATE`
+   */
+  deploy(request: DeployRequest): Promise<DeployResult> {
+    return this.#ctx.serial.run(request.manifest.name, async () => {
+      this.#ctx.assertOpen('deploy');
+      const { name, version } = request.manifest;
+      const route = this.#ctx.route(name);
+      const old = route.active;
+      const base = { name, version, digest: request.digest, strategy: request.strategy ?? 'immediate', from: old?.version ?? null };
+      if (old && old.version === version && old.digest === request.digest) {
+        return { ...base, outcome: 'unchanged', deployment: this.#ctx.registry.get(name)!, capabilities: null, handoff: null, steps: [] };
+      }
+      const steps: StepReport[] = [];
+      const report = (s: StepReport): void => {
+        steps.push(s);
+        request.onProgress?.(s.step, s.detail);
+      };
+      const plan = await this.#ctx.pipeline.check(request, old, report);
+      this.#ctx.pipeline.begin(plan);
+      this.#ctx.uploads.delete(plan.digest);
+      const candidate = await this.#ctx.pipeline.build(plan, report);
+      const who = { actor: request.actor, ...(request.reason ? { reason: request.reason } : {}) };
+      const started = this.#ctx.now();
+      let handoff: HandoffResult;
+      try {
+        if (plan.strategy === 'canary') {
+          handoff = await handOffState(old, candidate).catch((err: unknown) => { throw deployFailed(name, version, 'probe', err); });
+          this.#ctx.registry.setCanaryWeight(name, plan.canaryWeight, who);
+          route.candidate = candidate;
+          route.weight = plan.canaryWeight;
+        } else {
+          ({ handoff } = await route.swapIn(candidate, () => this.#ctx.registry.activate(name, who), (err) => { throw deployFailed(name, version, 'probe', err); }));
+          candidate.watchedUntil = this.#ctx.now() + this.#ctx.health.watchMs;
+        }
+      } catch (err) {
+        // Nothing was swapped: the active version serves on; the candidate goes.
+        await candidate.close().catch(() => undefined);
+        const error = isLnError(err) && err.code === 'LN_ERR_VERSION_DEPLOY_FAILED' ? err : deployFailed(name, version, 'swap', err);
+        this.#ctx.pipeline.fail(name, request.actor, 'probe', error);
+        throw error;
+      }
+      const what = plan.strategy === 'canary' ? `the canary takes ${plan.canaryWeight}% of calls` : `${version} serves`;
+      report({ step: 'swap', detail: `${what} (${describeHandoff(handoff)})`, durationMs: this.#ctx.now() - started });
+      if (plan.strategy !== 'canary') await this.#finishSwap(route, old, plan.strategy === 'blue-green', report);
+      return { ...base, outcome: plan.strategy === 'canary' ? 'canary' : 'deployed', deployment: this.#ctx.registry.get(name)!, capabilities: plan.diff, handoff, steps };
+    });
+  }
+
+  /**
+   * Makes the canary the active version (all calls); the old version is drained and stopped.
+   *
+   * @throws LnError `LN_ERR_VERSION_STATE` (audited) when no canary of the name is running
+   */
+  promote(name: string, actor: string, reason?: string): Promise<Deployment> {
+    return this.#ctx.serial.run(name, async () => {
+      this.#ctx.assertOpen('promote');
+      const route = this.#ctx.route(name);
+      const candidate = route.candidate;
+      if (!candidate) {
+        this.#ctx.registry.promote(name, { actor, ...(reason ? { reason } : {}) }); // refuses (audited) with the reason
+        throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `the registry promoted a canary of ${name} that does not run` });
+      }
+      this.#ctx.registry.promote(name, { actor, ...(reason ? { reason } : {}) });
+      const old = route.active;
+      route.active = candidate;
+      route.candidate = null;
+      route.weight = 0;
+      candidate.watchedUntil = this.#ctx.now() + this.#ctx.health.watchMs;
+      await this.#finishSwap(route, old, false, () => undefined);
+      return this.#ctx.registry.get(name)!;
+    });
+  }
+
+  /** Drops the canary; the active version takes every call again. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
+  abort(name: string, actor: string, reason?: string): Promise<Deployment> {
+    return this.#ctx.serial.run(name, () => this.#abort(name, actor, reason));
+  }
+
+  /** Sets the canary's share of calls, a whole percentage 0–100. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
+  setCanaryWeight(name: string, weight: number, actor: string, reason?: string): Promise<Deployment> {
+    return this.#ctx.serial.run(name, async () => {
+      this.#ctx.assertOpen('set the canary weight of');
+      const deployment = this.#ctx.registry.setCanaryWeight(name, weight, { actor, ...(reason ? { reason } : {}) });
+      this.#ctx.route(name).weight = weight;
+      return deployment;
+    });
+  }
+
+  /**
+   * Makes `to` (default: the previous version) active now, from the stored artifact and the
+   * transpile cache, or at once from the blue-green standby; the version left is drained, then kept
+   * warm (blue-green) or stopped. State is handed over when both export it; a handoff that fails
+   * does not stop a rollback (the target keeps its own state).
+   *
+   * @throws LnError `LN_ERR_VERSION_STATE` / `LN_ERR_VERSION_NOT_FOUND` (audited) for nothing to
+   *   roll back to, `LN_ERR_VERSION_DEPLOY_FAILED` when the target cannot start (audited as refused)
+   */
+  rollback(name: string, options: { to?: string; actor: string; reason?: string }): Promise<RollbackResult> {
+    return this.#ctx.serial.run(name, () => this.#rollback(name, { ...options, automatic: false }));
+  }
+
+  async #abort(name: string, actor: string, reason?: string): Promise<Deployment> {
+    this.#ctx.assertOpen('abort');
+    const route = this.#ctx.route(name);
+    const deployment = this.#ctx.registry.abort(name, { actor, ...(reason ? { reason } : {}) });
+    const candidate = route.candidate;
+    route.candidate = null;
+    route.weight = 0;
+    await candidate?.close();
+    return deployment;
+  }
+
+  async #rollback(name: string, options: { to?: string; actor: string; reason?: string; automatic: boolean }): Promise<RollbackResult> {
+    this.#ctx.assertOpen('roll back');
+    const route = this.#ctx.route(name);
+    const current = this.#ctx.registry.get(name);
+    const to = options.to ?? current?.previous ?? '';
+    const record = this.#ctx.registry.version(name, to);
+    const who = { actor: options.actor, to, automatic: options.automatic, ...(options.reason ? { reason: options.reason } : {}) };
+    if (!current?.active || !record || to === current.active || current.deploy.status === 'deploying' || current.deploy.status === 'canary') {
+      this.#ctx.registry.rollback(name, { ...who, to: options.to }); // refuses (audited) with the reason
+      throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `the registry accepted a rollback of ${name} the manager could not run` });
+    }
+    const warm = route.standby?.version === to ? route.standby : null;
+    let target: LiveVersion;
+    try {
+      target = warm ?? await this.#ctx.pipeline.launch(record);
+    } catch (err) {
+      const error = toLnError(err);
+      this.#ctx.registry.refuse({ attempted: 'rollback', name, version: to, actor: options.actor, reason: error.message, code: error.code });
+      throw error;
+    }
+    if (warm) route.standby = null;
+    let swapped: Awaited<ReturnType<VersionRoute['swapIn']>>;
+    try {
+      swapped = await route.swapIn(target, () => this.#ctx.registry.rollback(name, who), (err) => {
+        this.#ctx.logger.warn({ component: name, from: current.active, to, err: toLnError(err) }, 'state handoff failed; the rollback goes on without it');
+        return { kind: 'fresh', reason: toLnError(err).message };
+      });
+    } catch (err) {
+      if (warm) route.standby = warm;
+      else await target.close();
+      throw err;
+    }
+    target.watchedUntil = Number.NEGATIVE_INFINITY;
+    await this.#finishSwap(route, swapped.old, current.deploy.strategy === 'blue-green', null);
+    this.#ctx.logger.info({ component: name, from: current.active, to, automatic: options.automatic, warm: warm !== null }, 'rolled back');
+    return { name, from: current.active, to, source: warm ? 'standby' : target.component.source, handoff: swapped.handoff, deployment: this.#ctx.registry.get(name)! };
+  }
+
+  /**
+   * After a swap: drains the version that left, keeps it as the standby (blue-green) or stops it,
+   * stops an older standby, and for a deploy records `drain`, `retire`, completes it and prunes.
+   * The swap is committed: a failure here is logged, never thrown.
+   */
+  async #finishSwap(route: VersionRoute, old: LiveVersion | null, keepWarm: boolean, report: ((s: StepReport) => void) | null): Promise<void> {
+    const name = route.name;
+    try {
+      let started = this.#ctx.now();
+      if (report) this.#ctx.registry.advance(name, 'drain');
+      await old?.drain();
+      report?.({ step: 'drain', detail: old ? `${old.version} has no call in flight` : 'nothing to drain', durationMs: this.#ctx.now() - started });
+      started = this.#ctx.now();
+      if (report) this.#ctx.registry.advance(name, 'retire');
+      await route.retire(old, keepWarm);
+      report?.({ step: 'retire', detail: !old ? 'nothing to retire' : keepWarm ? `${old.version} kept warm` : `${old.version} stopped`, durationMs: this.#ctx.now() - started });
+      if (report) {
+        this.#ctx.registry.complete(name);
+        await this.#prune(name);
+      }
+    } catch (err) {
+      this.#ctx.logger.error({ component: name, err: toLnError(err) }, 'finishing a swap failed; the new version serves');
+    }
+  }
+
+  async #prune(name: string): Promise<void> {
+    const { removed, unreferencedDigests } = this.#ctx.registry.prune(name, this.#ctx.retain);
+    for (const digest of unreferencedDigests) {
+      if (this.#ctx.uploads.has(digest)) continue;
+      await this.#ctx.artifacts.remove(digest);
+      this.#ctx.engine.unload(digest.slice('sha256:'.length));
+    }
+    if (removed.length > 0) this.#ctx.logger.info({ component: name, versions: removed }, 'old versions pruned');
+  }
+
+  /**
+   * After a failed call on `live`: when its health window is unhealthy, queues the automatic abort
+   * (a canary) or rollback (a version a deploy swapped in less than `watchMs` ago).
+   */
+  watch(route: VersionRoute, live: LiveVersion): void {
+    if (route.autoActionQueued || !live.health.unhealthy) return;
+    const isCanary = live === route.candidate;
+    if (!isCanary && !(live === route.active && this.#ctx.now() < live.watchedUntil)) return;
+    const deployment = this.#ctx.registry.get(route.name);
+    if (!isCanary && !deployment?.previous) {
+      live.watchedUntil = Number.NEGATIVE_INFINITY; // nothing to roll back to
+      this.#ctx.logger.warn({ component: route.name, version: live.version, reason: live.health.describe() }, 'unhealthy version, and no previous version to roll back to');
+      return;
+    }
+    if (!isCanary && deployment?.inProgress && deployment.deploy.status !== 'activated') return; // a canary of another version decides
+    route.autoActionQueued = true;
+    const reason = live.health.describe();
+    void this.#ctx.serial.run(route.name, async () => {
+      if (this.#ctx.closed()) return;
+      if (isCanary && route.candidate === live) {
+        await this.#abort(route.name, HEALTH_ACTOR, reason);
+      } else if (!isCanary && route.active === live && this.#ctx.registry.get(route.name)?.previous) {
+        await this.#rollback(route.name, { actor: HEALTH_ACTOR, reason, automatic: true });
+      } else {
+        return;
+      }
+      this.#ctx.logger.warn({ component: route.name, version: live.version, canary: isCanary, reason }, 'unhealthy version rolled back automatically');
+    }).catch((err: unknown) => {
+      live.watchedUntil = Number.NEGATIVE_INFINITY;
+      this.#ctx.logger.error({ component: route.name, version: live.version, err: toLnError(err) }, 'automatic rollback failed');
+    }).finally(() => {
+      route.autoActionQueued = false;
+    });
+  }
+}
+
+function describeHandoff(handoff: HandoffResult): string {
+  return handoff.kind === 'state' ? `state of ${handoff.from} handed over, ${handoff.bytes} bytes into ${handoff.instances} instance(s)` : `fresh: ${handoff.reason}`;
+}
