@@ -28,7 +28,7 @@ export const CAPABILITIES: readonly CapabilityEntry[] = [
   { capability: 'random', interfaces: ['wasi:random/*'], withoutGrant: 'available', flag: null, manifest: null },
   { capability: 'io', interfaces: ['wasi:io/*'], withoutGrant: 'available (streams of granted resources)', flag: null, manifest: null },
   { capability: 'filesystem', interfaces: ['wasi:filesystem/*'], withoutGrant: 'no preopened directories: every path fails', flag: '--dir <host-dir>::<guest-dir>[:ro|:rw]', manifest: '"fs": [{ "host": "./data", "guest": "/data", "mode": "ro" }]' },
-  { capability: 'sockets', interfaces: ['wasi:sockets/*'], withoutGrant: 'every socket operation fails with access-denied', flag: null, manifest: null },
+  { capability: 'sockets', interfaces: ['wasi:sockets/*'], withoutGrant: 'connect, bind and send fail with access-denied, name lookups with permanent-resolver-failure; at most 256 live sockets', flag: null, manifest: null },
   { capability: 'outgoing HTTP', interfaces: ['wasi:http/outgoing-handler', 'wasi:http/types'], withoutGrant: 'every request fails with HTTP-request-denied', flag: '--allow-http <host>[:port]', manifest: '"http": { "allow": ["api.example.com"] }' },
   { capability: 'log', interfaces: ['liquid-nano:plugin/log'], withoutGrant: 'available, into the host log (rate-limited)', flag: null, manifest: null },
   { capability: 'config', interfaces: ['liquid-nano:plugin/config'], withoutGrant: 'available, no values', flag: '--plugin-config K=V', manifest: 'top-level "config": { "K": "V" }' },

@@ -32,12 +32,45 @@ interface NodeShim {
   readonly sockets: {
     createSockets(config: { enableNetwork: boolean }): {
       instanceNetwork: unknown; network: unknown; ipNameLookup: unknown;
-      tcp: unknown; tcpCreateSocket: unknown; udp: unknown; udpCreateSocket: unknown;
+      tcp: unknown; udp: unknown;
+      tcpCreateSocket: { createTcpSocket(family: unknown): object };
+      udpCreateSocket: { createUdpSocket(family: unknown): object };
     };
+    _denyTcp(): void;
+    _denyUdp(): void;
+    _denyDnsLookup(): void;
   };
 }
 
 const { cli, clocks, http, io, random, sockets } = shim as unknown as NodeShim;
+
+/**
+ * Live sockets one instance may hold. The network is closed, so a socket is useless to a guest,
+ * but each costs host memory outside the guest's memory cap (~4 KB in the shim).
+ */
+export const MAX_LIVE_SOCKETS = 256;
+
+const DISPOSE_SYMBOLS = [Symbol.dispose, Symbol.for('dispose')].filter((s): s is symbol => typeof s === 'symbol');
+
+/** Wraps a socket factory so at most `MAX_LIVE_SOCKETS` of its sockets are alive at once. */
+function socketBudget<F extends (family: unknown) => object>(create: F, live: { count: number }): F {
+  return ((family: unknown) => {
+    if (live.count >= MAX_LIVE_SOCKETS) throw 'new-socket-limit';
+    const socket = create(family) as Record<symbol, (() => void) | undefined>;
+    live.count++;
+    let dropped = false;
+    for (const symbol of DISPOSE_SYMBOLS) {
+      const dispose = socket[symbol];
+      if (typeof dispose !== 'function') continue;
+      socket[symbol] = function (this: unknown) {
+        if (!dropped) live.count--;
+        dropped = true;
+        return dispose.call(this);
+      };
+    }
+    return socket;
+  }) as F;
+}
 
 /** Builds the `wasi:*` part of the import object (keys unversioned, as jco expects). */
 export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<string, unknown> {
@@ -48,6 +81,12 @@ export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<stri
   cli._setArgs([]);
   const fs = createFilesystem(grants.preopens);
   const net = sockets.createSockets({ enableNetwork: false });
+  // The shim checks some socket calls against its module-global default network, which allows
+  // everything; this worker runs one instance, so close that one too.
+  sockets._denyTcp();
+  sockets._denyUdp();
+  sockets._denyDnsLookup();
+  const liveSockets = { count: 0 };
 
   return {
     'wasi:cli/environment': {
@@ -85,9 +124,9 @@ export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<stri
     'wasi:sockets/network': net.network,
     'wasi:sockets/ip-name-lookup': net.ipNameLookup,
     'wasi:sockets/tcp': net.tcp,
-    'wasi:sockets/tcp-create-socket': net.tcpCreateSocket,
+    'wasi:sockets/tcp-create-socket': { createTcpSocket: socketBudget((f) => net.tcpCreateSocket.createTcpSocket(f), liveSockets) },
     'wasi:sockets/udp': net.udp,
-    'wasi:sockets/udp-create-socket': net.udpCreateSocket,
+    'wasi:sockets/udp-create-socket': { createUdpSocket: socketBudget((f) => net.udpCreateSocket.createUdpSocket(f), liveSockets) },
     'wasi:http/types': http.types,
     'wasi:http/outgoing-handler': outgoingHandler(grants.http, bridge),
   };

@@ -203,11 +203,13 @@ describe('wasi:sockets without a grant: every attempt is refused and nothing rea
     expect(await probe.call('resolve', '127.0.0.1')).toBe(DENIED.resolve);
   });
 
-  it('creating sockets is allowed but opens nothing: no socket descriptor appears in the process', async () => {
+  it('creating sockets opens nothing, and at most 256 live sockets per instance (new-socket-limit)', async () => {
     const before = socketDescriptors();
-    expect(await probe.call('create-many', 1000)).toBe('tcp: ok(1000); udp: ok(1000)');
-    // 2000 sockets are held by the guest now; none of them is an OS socket.
+    expect(await probe.call('create-many', 1000)).toBe('tcp: after 256 err(new-socket-limit); udp: after 0 err(new-socket-limit)');
+    // 256 sockets are held by the guest now; none of them is an OS socket.
     const during = socketDescriptors();
+    // Dropping them frees the budget.
+    expect(await probe.call('create-many', 100)).toBe('tcp: ok(100); udp: ok(100)');
     expect(await probe.call('create-many', 0)).toBe('tcp: ok(0); udp: ok(0)');
     expect(during - before).toBeLessThan(100);
   });
@@ -285,7 +287,7 @@ describe('lnano inspect on the probe', () => {
     expect(r.code).toBe(0);
     const section = r.stdout.slice(r.stdout.indexOf('\ncapabilities\n'));
     const sockets = /^ {2}sockets: (.+)\n {4}without a grant: (.+)$/m.exec(section);
-    expect(sockets?.[2]).toBe('every socket operation fails with access-denied');
+    expect(sockets?.[2]).toBe('connect, bind and send fail with access-denied, name lookups with permanent-resolver-failure; at most 256 live sockets');
     const listed = sockets?.[1]?.split(', ').map((name) => name.replace(/@.*$/, '')).sort();
     expect(listed).toEqual([
       'wasi:sockets/instance-network', 'wasi:sockets/ip-name-lookup', 'wasi:sockets/network', 'wasi:sockets/tcp',
