@@ -80,15 +80,7 @@ export class Rollouts {
     this.#ctx = ctx;
   }
 
-  /**
-   * Deploys a stored artifact: validate → capability-check → prepare → warm → probe → swap →
-   * drain → retire (canary: until the weight is set; `promote` or `abort` finish it). Deploying the
-   * version and digest that are already active does nothing (`outcome: 'unchanged'`). Deploys to
-   * one name wait for each other.
-   *
-   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the failed step (the active version is
-   *   untouched), `LN_ERR_VERSION_APPROVAL_REQUIRED`, `LN_ERR_VERSION_CONFLICT`, `LN_ERR_VERSION_STATE`
-   */
+  /** See `VersionManager.deploy`. */
   deploy(request: DeployRequest): Promise<DeployResult> {
     return this.#ctx.serial.run(request.manifest.name, async () => {
       this.#ctx.assertOpen('deploy');
@@ -135,11 +127,7 @@ export class Rollouts {
     });
   }
 
-  /**
-   * Makes the canary the active version (all calls); the old version is drained and stopped.
-   *
-   * @throws LnError `LN_ERR_VERSION_STATE` (audited) when no canary of the name is running
-   */
+  /** See `VersionManager.promote`. */
   promote(name: string, actor: string, reason?: string): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('promote');
@@ -160,12 +148,12 @@ export class Rollouts {
     });
   }
 
-  /** Drops the canary; the active version takes every call again. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
+  /** See `VersionManager.abort`. */
   abort(name: string, actor: string, reason?: string): Promise<Deployment> {
     return this.#ctx.serial.run(name, () => this.#abort(name, actor, reason));
   }
 
-  /** Sets the canary's share of calls, a whole percentage 0–100. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
+  /** See `VersionManager.setCanaryWeight`. */
   setCanaryWeight(name: string, weight: number, actor: string, reason?: string): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('set the canary weight of');
@@ -175,15 +163,7 @@ export class Rollouts {
     });
   }
 
-  /**
-   * Makes `to` (default: the previous version) active now, from the stored artifact and the
-   * transpile cache, or at once from the blue-green standby; the version left is drained, then kept
-   * warm (blue-green) or stopped. State is handed over when both export it; a handoff that fails
-   * does not stop a rollback (the target keeps its own state).
-   *
-   * @throws LnError `LN_ERR_VERSION_STATE` / `LN_ERR_VERSION_NOT_FOUND` (audited) for nothing to
-   *   roll back to, `LN_ERR_VERSION_DEPLOY_FAILED` when the target cannot start (audited as refused)
-   */
+  /** See `VersionManager.rollback`. */
   rollback(name: string, options: { to?: string; actor: string; reason?: string }): Promise<RollbackResult> {
     return this.#ctx.serial.run(name, () => this.#rollback(name, { ...options, automatic: false }));
   }
