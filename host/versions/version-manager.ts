@@ -9,7 +9,7 @@
  * on, which is drained before its instances stop. Changes to one name run one at a time; changes
  * to different names run side by side. See docs/versions.md.
  */
-import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { GuestMetrics } from '../capabilities/guest-metrics.js';
 import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';

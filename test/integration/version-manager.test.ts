@@ -2,7 +2,7 @@
 // pipeline and its refusals, strategies (immediate, canary, blue-green), rollback, automatic
 // rollback, state handoff, serialized deploys, restart recovery and retention.
 // (Swaps under continuous load: version-swap-load.test.ts.)
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,12 @@ async function deployed(m: VersionManager, name: string, version: string, bytes:
 
 function actions(m: VersionManager, name: string): string[] {
   return m.history(name, { limit: 1000 }).entries.map((e) => e.action).reverse();
+}
+
+/** Polls until `check` holds (automatic actions run in the background); gives up after 20 s. */
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 2000 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
+  if (!check()) throw new Error(`gave up waiting for ${what}`);
 }
 
 /** A deterministic [0, 1) sequence (mulberry32). */
@@ -235,7 +241,7 @@ describe('automatic rollback', () => {
       const o = await m.call('echo', event(i));
       if (!o.ok) failedOn.add(o.version);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => m.status('echo').candidate === null, 'the canary to be aborted');
     expect(failedOn).toEqual(new Set(['2.0.0']));
     expect(m.status('echo')).toMatchObject({ candidate: null, deployment: { active: '1.0.0', deploy: { version: '2.0.0', status: 'aborted' } } });
     const aborted = m.history('echo').entries.find((e) => e.action === 'aborted')!;
@@ -248,15 +254,18 @@ describe('automatic rollback', () => {
     await deployed(m, 'echo', '1.0.0', ECHO);
     await deployed(m, 'echo', '2.0.0', BROKEN);
     for (let i = 0; i < 100 && m.status('echo').deployment.active === '2.0.0'; i++) await m.call('echo', event(i));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => m.status('echo').deployment.active === '1.0.0', 'the automatic rollback');
     expect(m.status('echo').deployment).toMatchObject({ active: '1.0.0', previous: '2.0.0', deploy: { status: 'rolled-back' } });
-    expect(m.history('echo').entries[0]).toMatchObject({ action: 'auto-rolled-back', actor: HEALTH_ACTOR, version: '1.0.0', fromVersion: '2.0.0', details: { automatic: true } });
+    expect(m.history('echo').entries.find((e) => e.action === 'auto-rolled-back')).toMatchObject({ action: 'auto-rolled-back', actor: HEALTH_ACTOR, version: '1.0.0', fromVersion: '2.0.0', details: { automatic: true } });
 
     // Made active by hand (a rollback), the broken version is not second-guessed.
     await m.rollback('echo', { actor: 'test' });
     for (let i = 0; i < 30; i++) await m.call('echo', event(i));
-    await new Promise((r) => setTimeout(r, 50));
+    // Changes to a name run one at a time: once this (refused) one has run, an automatic rollback
+    // queued by those calls would have run too.
+    expect(await codeOfAsync(m.setCanaryWeight('echo', 5, 'test'))).toBe('LN_ERR_VERSION_STATE');
     expect(m.status('echo').deployment.active).toBe('2.0.0');
+    expect(m.status('echo').active?.watched).toBe(false);
     expect(m.status('echo').active?.health).toMatchObject({ errorRate: 1, windowCalls: 20 });
   });
 });
@@ -350,6 +359,30 @@ describe('restart and retention', () => {
     expect((await reopened.call('echo', event(1))).version).toBe('2.0.0');
     expect((await reopened.rollback('echo', { actor: 'test' })).source).toBe('standby');
     expect(await codeOfAsync(reopened.restore())).toBe('LN_ERR_VERSION_STATE');
+  });
+
+  it('a version that cannot start after a restart is reported; the other names serve, and a rollback brings the name back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lnano-vm-damaged-'));
+    const first = new VersionManager({ dataDir, engine });
+    await first.restore();
+    const good = await first.storeArtifact(variant(ECHO, 'good'));
+    const bad = await first.storeArtifact(variant(ECHO, 'damaged'));
+    await first.deploy({ manifest: manifest('a', '1.0.0'), digest: good.digest, actor: 'test' });
+    await first.deploy({ manifest: manifest('a', '2.0.0'), digest: bad.digest, actor: 'test' });
+    await first.deploy({ manifest: manifest('b', '1.0.0'), digest: good.digest, actor: 'test' });
+    await first.close();
+    writeFileSync(first.artifacts.pathOf(bad.digest), 'not the bytes any more');
+
+    const reopened = new VersionManager({ dataDir, engine });
+    managers.push(reopened);
+    const report = await reopened.restore();
+    expect(report.serving.map((s) => s.name)).toEqual(['b']);
+    expect(report.failed).toMatchObject([{ name: 'a', version: '2.0.0', error: { code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'validate', causeCode: 'LN_ERR_LOAD_INVALID' } } }]);
+    expect((await reopened.call('b', event(1))).ok).toBe(true);
+    expect(await codeOfAsync(reopened.call('a', event(1)))).toBe('LN_ERR_VERSION_STATE');
+    expect(reopened.status('a').active).toBeNull();
+    await reopened.rollback('a', { actor: 'test', reason: 'damaged artifact' });
+    expect((await reopened.call('a', event(2))).version).toBe('1.0.0');
   });
 
   it('keeps `retain` versions (plus active and previous) and deletes the artifacts of the others', async () => {
