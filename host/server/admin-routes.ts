@@ -1,0 +1,154 @@
+/**
+ * The admin API's routes (`/v1/...`), bound to the version manager. See docs/admin-api.md.
+ *
+ * Deploying is two requests: `PUT /v1/artifacts` uploads the component bytes (content-addressed,
+ * idempotent), then `POST /v1/deployments` deploys a manifest naming that digest. With
+ * `Accept: application/x-ndjson` the deploy answers one JSON line per finished step, then the
+ * result (or the coded error) as the last line.
+ */
+import type { ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { envelopeToEvent } from '../runtime/event-envelope.js';
+import { STRATEGIES } from '../versions/deployment.js';
+import { parseManifest } from '../versions/manifest.js';
+import type { VersionManager } from '../versions/version-manager.js';
+import type { AdminRequest, AdminRoute } from './admin-server.js';
+
+const deploySchema = z.strictObject({
+  manifest: z.record(z.string(), z.unknown()),
+  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
+  strategy: z.enum(STRATEGIES).optional(),
+  canaryWeight: z.number().int().min(0).max(100).optional(),
+  approveCapabilities: z.boolean().optional(),
+  reason: z.string().max(1024).optional(),
+});
+
+const reasonSchema = z.strictObject({ reason: z.string().max(1024).optional() });
+const rollbackSchema = z.strictObject({ to: z.string().min(1).max(80).optional(), reason: z.string().max(1024).optional() });
+const canarySchema = z.strictObject({ weight: z.number().int().min(0).max(100), reason: z.string().max(1024).optional() });
+
+/** What the routes need besides the manager. */
+export interface AdminRouteOptions {
+  /** Where relative paths in deployed manifests (fs mounts) resolve: the host's working directory. */
+  readonly baseDir: string;
+  /** The Prometheus text for `GET /metrics`, if the host has metrics. */
+  readonly metrics?: () => Promise<string> | string;
+}
+
+/** A `GET` query number, bounded. */
+function queryInt(req: AdminRequest, key: string, min: number, max: number): number | undefined {
+  const text = req.query.get(key);
+  if (text === null) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `?${key} must be a whole number from ${min} to ${max}` });
+  return n;
+}
+
+/** Writes NDJSON lines as a deploy makes progress; the last line is the result or the error. */
+function ndjson(res: ServerResponse): { line(value: unknown): void; end(value: unknown): void } {
+  res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+  return {
+    line: (value) => void res.write(`${JSON.stringify(value)}\n`),
+    end: (value) => res.end(`${JSON.stringify(value)}\n`),
+  };
+}
+
+/** Every admin route, bound to `manager`. */
+export function adminRoutes(manager: VersionManager, options: AdminRouteOptions): AdminRoute[] {
+  const exists = (name: string): void => {
+    if (!manager.list().some((s) => s.name === name)) throw new LnError('LN_ERR_VERSION_NOT_FOUND', { name, version: '(any)' });
+  };
+  return [
+    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } }) },
+    {
+      method: 'PUT', path: '/v1/artifacts', handler: async (req) => {
+        const stored = await manager.storeArtifact(await req.bytes());
+        return { status: stored.created ? 201 : 200, body: stored };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/deployments', handler: async (req, res) => {
+        const body = await req.json(deploySchema);
+        const manifest = parseManifest(body.manifest, 'the deploy request', options.baseDir);
+        const digest = body.digest ?? manifest.digest;
+        if (!digest) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'name the artifact: "digest" (from PUT /v1/artifacts) or manifest.digest' });
+        const request = {
+          manifest, digest, actor: req.actor,
+          ...(body.strategy ? { strategy: body.strategy } : {}),
+          ...(body.canaryWeight !== undefined ? { canaryWeight: body.canaryWeight } : {}),
+          ...(body.approveCapabilities !== undefined ? { approveCapabilities: body.approveCapabilities } : {}),
+          ...(body.reason ? { reason: body.reason } : {}),
+        };
+        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) };
+        const out = ndjson(res);
+        try {
+          const result = await manager.deploy({ ...request, onProgress: (step, detail) => out.line({ step, detail }) });
+          out.end(result);
+        } catch (err) {
+          const error = toLnError(err);
+          out.end(error.spec.expose ? { ...error.toJSON(), requestId: req.requestId } : { code: error.code, message: 'Internal error', requestId: req.requestId });
+        }
+      },
+    },
+    { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } }) },
+    {
+      method: 'GET', path: '/v1/components/:name', handler: (req) => {
+        exists(req.params.name!);
+        return { body: manager.status(req.params.name!) };
+      },
+    },
+    {
+      method: 'GET', path: '/v1/components/:name/history', handler: (req) => {
+        const limit = queryInt(req, 'limit', 1, 10_000);
+        return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/components/:name/rollback', handler: async (req) => {
+        const body = await req.json(rollbackSchema);
+        return { body: await manager.rollback(req.params.name!, { actor: req.actor, ...body }) };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/components/:name/promote', handler: async (req) => {
+        const body = await req.json(reasonSchema);
+        return { body: await manager.promote(req.params.name!, req.actor, body.reason) };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/components/:name/abort', handler: async (req) => {
+        const body = await req.json(reasonSchema);
+        return { body: await manager.abort(req.params.name!, req.actor, body.reason) };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/components/:name/canary', handler: async (req) => {
+        const body = await req.json(canarySchema);
+        return { body: await manager.setCanaryWeight(req.params.name!, body.weight, req.actor, body.reason) };
+      },
+    },
+    {
+      method: 'POST', path: '/v1/components/:name/invoke', handler: async (req) => {
+        exists(req.params.name!);
+        const event = envelopeToEvent(await req.json(z.record(z.string(), z.unknown())));
+        return { body: await manager.call(req.params.name!, event) };
+      },
+    },
+    {
+      method: 'GET', path: '/v1/audit', handler: (req) => {
+        const name = req.query.get('name') ?? undefined;
+        const after = queryInt(req, 'after', 0, Number.MAX_SAFE_INTEGER);
+        const limit = queryInt(req, 'limit', 1, 10_000);
+        const verify = req.query.get('verify') === '1' || req.query.get('verify') === 'true';
+        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) };
+      },
+    },
+    {
+      method: 'GET', path: '/metrics', handler: async () => {
+        const text = options.metrics ? await options.metrics() : '';
+        return { text, contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+      },
+    },
+  ];
+}
