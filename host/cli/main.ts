@@ -4,6 +4,10 @@ import { usageError } from './args.js';
 import { RUN_HELP, runCommand } from './commands/run.js';
 import { INSPECT_HELP, inspectCommand } from './commands/inspect.js';
 import { SERVE_HELP, serveCommand } from './commands/serve.js';
+import { DEPLOY_HELP, deployCommand } from './commands/deploy.js';
+import { ABORT_HELP, PROMOTE_HELP, ROLLBACK_HELP, abortCommand, promoteCommand, rollbackCommand } from './commands/rollouts.js';
+import { HISTORY_HELP, LS_HELP, STATUS_HELP, historyCommand, lsCommand, statusCommand } from './commands/status.js';
+import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -14,7 +18,15 @@ interface CommandEntry {
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   run: { summary: 'run one component once, no server (a command, or --invoke an export)', help: RUN_HELP, run: runCommand },
   inspect: { summary: "print a component's world, types and the capabilities it needs", help: INSPECT_HELP, run: inspectCommand },
-  serve: { summary: 'run the host: serve the plugin components of a folder over HTTP', help: SERVE_HELP, run: serveCommand },
+  serve: { summary: 'run the host: event ingress, admin API, deployed plugins', help: SERVE_HELP, run: serveCommand },
+  deploy: { summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)', help: DEPLOY_HELP, run: deployCommand },
+  rollback: { summary: 'make an earlier version active now', help: ROLLBACK_HELP, run: rollbackCommand },
+  promote: { summary: 'give a canary every call', help: PROMOTE_HELP, run: promoteCommand },
+  abort: { summary: 'drop a canary; the active version keeps serving', help: ABORT_HELP, run: abortCommand },
+  ls: { summary: 'list what a running host serves', help: LS_HELP, run: lsCommand },
+  status: { summary: 'how one deployed plugin is doing', help: STATUS_HELP, run: statusCommand },
+  history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", help: HISTORY_HELP, run: historyCommand },
+  invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
 };
 
 function version(): string {

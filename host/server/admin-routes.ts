@@ -9,7 +9,7 @@
 import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { LnError, toLnError } from '../errors/ln-error.js';
-import { envelopeToEvent } from '../runtime/event-envelope.js';
+import { envelopeToEvent } from '../engine/plugin-event.js';
 import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
@@ -75,6 +75,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         if (!digest) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'name the artifact: "digest" (from PUT /v1/artifacts) or manifest.digest' });
         const request = {
           manifest, digest, actor: req.actor,
+          ...(manifest.probe ? { probe: manifest.probe } : {}),
           ...(body.strategy ? { strategy: body.strategy } : {}),
           ...(body.canaryWeight !== undefined ? { canaryWeight: body.canaryWeight } : {}),
           ...(body.approveCapabilities !== undefined ? { approveCapabilities: body.approveCapabilities } : {}),

@@ -3,13 +3,19 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import { envelopeToEvent } from '../runtime/event-envelope.js';
-import type { PluginSet } from '../runtime/plugin-set.js';
+import { envelopeToEvent } from '../engine/plugin-event.js';
+import type { PluginEvent } from '../engine/plugin-event.js';
 import { readBody, sendError, sendJson as send } from './http-io.js';
 
 /** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
+/** Who gets the events: the plugins that serve, in delivery order. */
+export interface EventDispatcher {
+  readonly names: readonly string[];
+  dispatch(event: PluginEvent): Promise<unknown[]>;
+}
+
 export interface IngressOptions {
-  readonly plugins: PluginSet;
+  readonly plugins: EventDispatcher;
   readonly logger: Logger;
   /** Largest request body, bytes. */
   readonly maxBodyBytes?: number;

@@ -7,13 +7,12 @@ import { LnError, toLnError, type SerializedError } from '../errors/ln-error.js'
 import type { Logger } from '../log/logger.js';
 import { findExport, type CallableExport, type Component } from '../engine/component.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
-import type { GuestMetrics, GuestMetricSample } from '../capabilities/guest-metrics.js';
-import { HTTP_DENIED_TOPIC, type HttpDenial } from '../capabilities/http-outgoing.js';
+import type { GuestMetrics } from '../capabilities/guest-metrics.js';
+import { handleGuestNotification } from '../capabilities/guest-notifications.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
-import type { GuestLogLine } from '../capabilities/plugin-imports.js';
 import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
-import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../runtime/event-envelope.js';
+import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
@@ -100,8 +99,7 @@ export class LiveVersion {
         linker: linkerSpec(spec.grants),
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
-          if (message.topic === 'metric') spec.metrics.record(message.payload as GuestMetricSample);
-          else logNotification(this.#log, message);
+          handleGuestNotification(this.#log, message, spec.metrics);
           spec.onNotify?.(message);
         },
       },
@@ -229,18 +227,3 @@ export class LiveVersion {
   }
 }
 
-/** Guest log lines and refused outgoing requests into the host log; the guest's text under `guest`. */
-function logNotification(log: Logger, message: NotifyMessage): void {
-  if (message.topic === 'log') {
-    const { level, message: text, fields, dropped } = message.payload as GuestLogLine;
-    const entry = { guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)), ...(dropped ? { dropped } : {}) } };
-    if (level === 'error') log.error(entry, 'guest log');
-    else if (level === 'warn') log.warn(entry, 'guest log');
-    else if (level === 'info') log.info(entry, 'guest log');
-    else log.debug(entry, 'guest log');
-  } else if (message.topic === HTTP_DENIED_TOPIC) {
-    log.warn({ denied: message.payload as HttpDenial }, 'outgoing HTTP request refused');
-  } else {
-    log.debug({ guest: { topic: message.topic } }, 'guest notification');
-  }
-}

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import { capabilitiesSchema, describeIssues, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
+import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 
 /** Plugin names: what the CLI, the admin API and metrics call it. */
 export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -33,6 +34,8 @@ export const manifestSchema = z.strictObject({
   config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
   capabilities: capabilitiesSchema.default({}),
   limits: limitsSchema.default({}),
+  /** A CloudEvents-style event the new version must answer with `ok` before it is swapped in. */
+  probe: z.record(z.string(), z.unknown()).optional(),
 });
 
 /** The JSON Schema of manifests, for editors (published as docs/manifest.schema.json). */
@@ -57,6 +60,8 @@ export interface Manifest {
   readonly config: Readonly<Record<string, string>>;
   readonly capabilities: CapabilitySection;
   readonly limits: LimitsSection;
+  /** The health probe: an event a new version must handle without error before the swap. */
+  readonly probe?: PluginEvent;
   /** The manifest's folder: relative paths in it start here. */
   readonly baseDir: string;
   /** The manifest's path (or a name for one that came from elsewhere), for errors. */
@@ -82,8 +87,18 @@ export function parseManifest(value: unknown, source: string, baseDir: string): 
     digest: m.digest, events: m.events, priority: m.priority, config: m.config,
     capabilities: parseCapabilities(m.capabilities, source),
     limits: parseLimits(m.limits, source),
+    ...(m.probe ? { probe: parseProbe(m.probe, source) } : {}),
     baseDir, source,
   };
+}
+
+function parseProbe(value: unknown, source: string): PluginEvent {
+  try {
+    return envelopeToEvent(value);
+  } catch (err) {
+    const reason = err instanceof LnError ? String(err.details.reason ?? err.message) : String(err);
+    throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: `probe: ${reason}` });
+  }
 }
 
 /** The largest manifest file read. */

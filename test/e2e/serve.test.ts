@@ -8,7 +8,7 @@ let url = '';
 let stdout = '';
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--components', join(ROOT, 'components'), '--log-level', 'warn'], {
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', join(ROOT, 'components'), '--log-level', 'warn'], {
     env: { ...process.env, LNANO_DATA_DIR: tempDataDir() },
   });
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
@@ -16,7 +16,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 90_000);
     const poll = setInterval(() => {
-      const match = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
+      const match = /events: +(http:\/\/127\.0\.0\.1:\d+)\/events/.exec(stdout);
       if (match) {
         url = match[1]!;
         clearInterval(poll);

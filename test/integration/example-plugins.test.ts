@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
-import type { PluginEvent } from '../../host/runtime/event-envelope.js';
+import type { PluginEvent } from '../../host/engine/plugin-event.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const EXAMPLES = ['echo-c', 'echo-ts'] as const;

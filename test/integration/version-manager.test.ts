@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../host/capabilities/policy.js';
 import { Engine } from '../../host/engine/engine.js';
-import type { PluginEvent } from '../../host/runtime/event-envelope.js';
+import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { parseManifest, type Manifest } from '../../host/versions/manifest.js';
 import { HEALTH_ACTOR, VersionManager, type VersionManagerOptions } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
-import type { PluginEvent } from '../../host/runtime/event-envelope.js';
+import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { HEALTH_ACTOR, VersionManager, type DeployRequest } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';

@@ -1,41 +1,52 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { readComponentFile } from '../../engine/component-file.js';
-import { createLogger } from '../../log/logger.js';
-import { PluginSet } from '../../runtime/plugin-set.js';
+import { LnError } from '../../errors/ln-error.js';
+import { createLogger, type Logger } from '../../log/logger.js';
+import { EventRouter } from '../../runtime/event-router.js';
+import { adminRoutes } from '../../server/admin-routes.js';
+import { AdminServer } from '../../server/admin-server.js';
+import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
-import { resolveGrants } from '../../capabilities/grant-resolver.js';
-import { checkLink } from '../../capabilities/link-check.js';
-import { parseLimits, resolveLimits } from '../../resources/limits.js';
-import { meterFor } from '../../resources/metering.js';
+import { parseLimits } from '../../resources/limits.js';
 import { formatByteSize } from '../../support/units.js';
 import { readManifest } from '../../versions/manifest.js';
+import { VersionManager } from '../../versions/version-manager.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
 import { loadHostConfig } from '../host-config.js';
 
-export const SERVE_HELP = `Usage: lnano serve [--components <dir>] [--listen host:port] [options]
+export const SERVE_HELP = `Usage: lnano serve [options]
 
-Runs the host: every plugin in <dir>/<name>/ is loaded and served — its manifest.json (name,
-grants, limits, config; see docs/capabilities.md and docs/limits.md) if there is one, and its component.wasm; POST /events delivers a CloudEvents-style JSON event (or an array of them) to every
-plugin in name order and answers with each plugin's result; GET /health answers when up.
-Stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+Runs the host: the event ingress, the admin API and every deployed plugin.
+On start it restores the active version of every plugin from the data dir, then deploys each
+plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose version is
+not active yet. POST /events delivers a CloudEvents-style JSON event (or an array of them) to
+every plugin whose "events" patterns match, in priority order, and answers with each result.
+Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: in-flight calls drain first.
 
 Options:
-  --components <dir>  folder of plugin folders to serve (default: ./components)
-  --listen <addr>     host:port of the event ingress (default: 127.0.0.1:8080; port 0 picks one)
-  --timeout <dur>     default deadline of one plugin call (default: 5s; a manifest's limits win)
-  --config <file>     host config: the operator policy bounding every grant (default: LNANO_CONFIG)
-  --data-dir <dir>    data directory (default: ./.lnano)
-  --log-level <lvl>   trace, debug, info, warn, error (default: info)
-  -h, --help          show this help
+  --listen <addr>        event ingress host:port (default: 127.0.0.1:8080; port 0 picks one)
+  --admin-listen <addr>  admin API host:port (default: 127.0.0.1:8081; port 0 picks one)
+  --components <dir>     plugin folders to deploy at start (default: ./components, if present)
+  --no-seed              do not deploy anything at start; serve what the data dir holds
+  --timeout <dur>        default deadline of one plugin call (default: 5s; a manifest's limits win)
+  --config <file>        host config: the operator policy bounding every grant (default: LNANO_CONFIG)
+  --data-dir <dir>       data directory: registry, artifacts, caches, kv, admin token (default: ./.lnano)
+  --log-level <lvl>      trace, debug, info, warn, error (default: info)
+  -h, --help             show this help
+
+The admin token is LNANO_ADMIN_TOKEN, or the file admin-token in the data dir (created with mode
+0600 on first start).
 `;
 
 interface ServeFlags {
-  components?: string;
   listen?: string;
+  'admin-listen'?: string;
+  components?: string;
+  'no-seed'?: boolean;
   timeout?: string;
   config?: string;
   'data-dir'?: string;
@@ -43,18 +54,57 @@ interface ServeFlags {
   help?: boolean;
 }
 
-function parseListen(text: string): { host: string; port: number } {
+function parseListen(text: string, flag: string): { host: string; port: number } {
   const match = /^(.*):(\d{1,5})$/.exec(text);
   const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw usageError('serve', `--listen takes host:port (e.g. 127.0.0.1:8080), got "${text}"`);
+  if (!match || port > 65535) throw usageError('serve', `${flag} takes host:port (e.g. 127.0.0.1:8080), got "${text}"`);
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+}
+
+const urlOf = (address: { address: string; port: number; family: string }): string =>
+  `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+
+/** Deploys every plugin folder under `dir` whose version is not active yet. */
+async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Logger): Promise<void> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
+    throw usageError('serve', `cannot read the components folder ${dir}`);
+  });
+  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const folder = join(dir, entry.name);
+    const manifestPath = join(folder, 'manifest.json');
+    if (!existsSync(manifestPath)) continue;
+    io.stdout.write(`deploying ${entry.name} ... `);
+    const started = performance.now();
+    try {
+      const manifest = await readManifest(manifestPath);
+      const bytes = await readFile(manifest.component ?? join(folder, 'component.wasm'));
+      const stored = await manager.storeArtifact(new Uint8Array(bytes));
+      const result = await manager.deploy({
+        manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
+        ...(manifest.probe ? { probe: manifest.probe } : {}),
+      });
+      const what = result.outcome === 'unchanged' ? 'already active' : `${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms`;
+      io.stdout.write(`${result.name}@${result.version}: ${what}\n`);
+    } catch (err) {
+      if (err instanceof LnError && err.code === 'LN_ERR_VERSION_CONFLICT') {
+        // The same version with other bytes (e.g. a non-reproducible rebuild): keep what serves.
+        io.stdout.write(`kept the active version: ${err.message}\n`);
+        logger.warn({ component: entry.name, err }, 'seed skipped');
+        continue;
+      }
+      io.stdout.write('failed\n');
+      reportError(io, err);
+    }
+  }
 }
 
 /** `lnano serve`: runs until SIGINT/SIGTERM, then returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs<ServeFlags>('serve', argv, {
-    components: { type: 'string' },
     listen: { type: 'string' },
+    'admin-listen': { type: 'string' },
+    components: { type: 'string' },
+    'no-seed': { type: 'boolean' },
     timeout: { type: 'string' },
     config: { type: 'string' },
     'data-dir': { type: 'string' },
@@ -66,55 +116,36 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     return 0;
   }
   if (positionals.length > 0) throw usageError('serve', `unexpected argument "${positionals[0]}"`);
-  const { host, port } = parseListen(values.listen ?? '127.0.0.1:8080');
+  const ingressAt = parseListen(values.listen ?? '127.0.0.1:8080', '--listen');
+  const adminAt = parseListen(values['admin-listen'] ?? '127.0.0.1:8081', '--admin-listen');
   const level = values['log-level'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
+  const hostLimits = values.timeout === undefined ? [] : [{ section: parseLimits({ timeout: values.timeout }, 'command line'), source: 'command line' }];
+  const seedDir = values['no-seed'] ? undefined : resolve(io.cwd, values.components ?? 'components');
+  if (values.components !== undefined && values['no-seed']) throw usageError('serve', '--components and --no-seed cannot be used together');
+
   const logger = createLogger({ level });
   const hostConfig = loadHostConfig(values.config, io);
   const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
+  const token = resolveAdminToken(dataDir, io.env);
   const engine = openEngine(values['data-dir'], io, { logger });
-  const plugins = new PluginSet({ logger });
-  const hostLimits = values.timeout === undefined ? [] : [{ section: parseLimits({ timeout: values.timeout }, 'command line'), source: 'command line' }];
-
-  const dir = resolve(io.cwd, values.components ?? 'components');
-  const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
-    throw usageError('serve', `cannot read the components folder ${dir}`);
+  const manager = new VersionManager({
+    dataDir, engine, logger, policy: hostConfig.policy, limitsPolicy: hostConfig.limitsPolicy, hostLimits,
   });
-  for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    const folder = join(dir, entry.name);
-    const manifestPath = join(folder, 'manifest.json');
-    const file = join(folder, 'component.wasm');
-    if (!existsSync(manifestPath) && !existsSync(file)) continue;
-    const started = performance.now();
-    io.stdout.write(`loading ${entry.name} ... `);
-    try {
-      const manifest = existsSync(manifestPath) ? await readManifest(manifestPath) : undefined;
-      const name = manifest?.name ?? entry.name;
-      const bytes = await readComponentFile(manifest?.component ?? file);
-      const limits = resolveLimits([...hostLimits, ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : [])], hostConfig.limitsPolicy);
-      const component = await engine.load(bytes, name, { meter: meterFor(limits) });
-      if (component.kind !== 'plugin') {
-        io.stdout.write(`skipped: a ${component.kind}, not a plugin\n`);
-        continue;
-      }
-      checkLink(component.shape, hostConfig.policy, name);
-      const grants = resolveGrants(manifest?.capabilities ?? {}, {
-        name, dataDir, policy: hostConfig.policy,
-        baseDir: manifest?.baseDir ?? folder, source: manifest?.source ?? folder, config: manifest?.config,
-      });
-      await plugins.add(name, component, { grants, limits });
-      const how = component.source === 'transpiled' ? 'transpiled' : 'cached';
-      io.stdout.write(`${formatByteSize(bytes.length)}, ${how}, ready in ${Math.round(performance.now() - started)} ms\n`);
-    } catch (err) {
-      io.stdout.write('failed\n');
-      reportError(io, err);
-    }
-  }
+  const restored = await manager.restore();
+  for (const s of restored.serving) io.stdout.write(`restored ${s.name}@${s.version}${s.standby ? ` (standby ${s.standby})` : ''}\n`);
+  for (const f of restored.failed) io.stdout.write(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
+  if (seedDir && (values.components !== undefined || existsSync(seedDir))) await seed(seedDir, manager, io, logger);
 
-  const server = new IngressServer({ plugins, logger });
-  const address = await server.listen(port, host);
-  const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  io.stdout.write(`lnano serving ${plugins.names.length} plugin(s) [${plugins.names.join(', ')}] on ${url}\n`);
+  const router = new EventRouter(manager, logger);
+  const ingress = new IngressServer({ plugins: router, logger });
+  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd }) });
+  const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
+  const adminAddress = await admin.listen(adminAt.port, adminAt.host);
+  const url = urlOf(ingressAddress);
+  io.stdout.write(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
+  io.stdout.write(`  events:    ${url}/events\n`);
+  io.stdout.write(`  admin API: ${urlOf(adminAddress)}/v1 (token: ${token.file ?? 'LNANO_ADMIN_TOKEN'})\n`);
   io.stdout.write(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
 
   await new Promise<void>((done) => {
@@ -127,8 +158,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.on('SIGTERM', stop);
   });
   io.stdout.write('stopping: draining requests ...\n');
-  await server.close();
-  await plugins.close();
+  await Promise.all([ingress.close(), admin.close()]);
+  await manager.close();
   logger.flush();
   return 0;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envelopeToEvent, eventToEnvelope } from '../../../host/runtime/event-envelope.js';
+import { envelopeToEvent, eventToEnvelope } from '../../../host/engine/plugin-event.js';
 import { codeOf } from '../../helpers/errors.js';
 
 const base = { id: '1', type: 'sensor.reading', source: '/s/1' };

@@ -1,0 +1,38 @@
+/**
+ * What the host interfaces report from inside a worker (`notify` messages), rendered into the
+ * host: guest log lines into the log under the `guest` key, metric samples into `GuestMetrics`,
+ * refused outgoing requests as warnings.
+ */
+import type { Logger } from '../log/logger.js';
+import type { NotifyMessage } from '../sandbox/protocol.js';
+import type { GuestMetrics, GuestMetricSample } from './guest-metrics.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-outgoing.js';
+import type { GuestLogLine } from './plugin-imports.js';
+
+/**
+ * Handles one notification of an instance.
+ *
+ * @param log - a logger bound to the component (and version)
+ * @param metrics - where metric samples go; none: they are dropped
+ */
+export function handleGuestNotification(log: Logger, message: NotifyMessage, metrics?: GuestMetrics): void {
+  switch (message.topic) {
+    case 'log': {
+      const { level, message: text, fields, dropped } = message.payload as GuestLogLine;
+      const entry = { guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)), ...(dropped ? { dropped } : {}) } };
+      if (level === 'error') log.error(entry, 'guest log');
+      else if (level === 'warn') log.warn(entry, 'guest log');
+      else if (level === 'info') log.info(entry, 'guest log');
+      else log.debug(entry, 'guest log');
+      return;
+    }
+    case 'metric':
+      metrics?.record(message.payload as GuestMetricSample);
+      return;
+    case HTTP_DENIED_TOPIC:
+      log.warn({ denied: message.payload as HttpDenial }, 'outgoing HTTP request refused');
+      return;
+    default:
+      log.debug({ guest: { topic: message.topic } }, 'guest notification');
+  }
+}
