@@ -32,7 +32,7 @@ import type { Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
 import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
 import { meterFor } from '../resources/metering.js';
-import type { PluginEvent } from '../runtime/event-envelope.js';
+import type { PluginEvent } from '../engine/plugin-event.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { ArtifactStore } from './artifact-store.js';
 import type { AuditTrail, JsonObject } from './audit-trail.js';

@@ -16,7 +16,7 @@ import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';
 import { ENGINE_DEFAULTS, type Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
 import { NO_LIMITS_POLICY, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
-import type { PluginEvent } from '../runtime/event-envelope.js';
+import type { PluginEvent } from '../engine/plugin-event.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import { ArtifactStore, digestOf } from './artifact-store.js';
