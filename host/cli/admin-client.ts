@@ -105,7 +105,8 @@ export class AdminClient {
       pending = lines.pop() ?? '';
       for (const line of lines.filter(Boolean)) {
         last = JSON.parse(line) as Record<string, unknown>;
-        if (last.code === undefined) onLine(last);
+        // Progress lines name a step; the last line is the result (or a coded error).
+        if (typeof last.step === 'string' && last.code === undefined) onLine(last);
       }
     }
     if (pending.trim()) last = JSON.parse(pending) as Record<string, unknown>;
