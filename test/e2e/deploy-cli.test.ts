@@ -1,0 +1,121 @@
+// The operator's loop against a real `lnano serve` process on loopback: deploy, swap under load,
+// roll back, audit, restart after kill -9 — through the `lnano` CLI and the admin API.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, example, runCli, tempDataDir } from '../helpers/cli.js';
+
+const dataDir = tempDataDir();
+let child: ChildProcessWithoutNullStreams | undefined;
+let events = '';
+let admin = '';
+
+async function startServe(): Promise<void> {
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn'], {
+    env: { ...process.env, LNANO_DATA_DIR: dataDir },
+  });
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+  child.stderr.resume();
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 90_000);
+    const poll = setInterval(() => {
+      const e = /events: +(http:\/\/[^/\s]+)\/events/.exec(stdout);
+      const a = /admin API: +(http:\/\/[^/\s]+)\/v1/.exec(stdout);
+      if (e && a) {
+        events = e[1]!;
+        admin = a[1]!;
+        clearInterval(poll);
+        clearTimeout(timer);
+        resolve();
+      }
+    }, 50);
+  });
+}
+
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+});
+
+const lnano = (...args: string[]) => runCli([...args, '--server', admin], { dataDir });
+const echoC = join(ROOT, 'components', 'echo-c');
+
+/** Posts events back to back until stopped; counts answers that are not a clean 200 from echo-c. */
+function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set<string> }> } {
+  let running = true;
+  let sent = 0;
+  let failed = 0;
+  const versions = new Set<string>();
+  const loop = (async () => {
+    while (running) {
+      sent++;
+      try {
+        const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `l${sent}`, type: 'load', source: '/test' }) });
+        const body = (await res.json()) as { results?: Array<{ ok: boolean; version: string }> };
+        const result = body.results?.[0];
+        if (res.status !== 200 || !result?.ok) failed++;
+        else versions.add(result.version);
+      } catch {
+        failed++;
+      }
+    }
+  })();
+  return { async stop() { running = false; await loop; return { sent, failed, versions }; } };
+}
+
+describe('lnano deploy / rollback / history against a running host', () => {
+  it('starts empty and refuses a wrong token', async () => {
+    await startServe();
+    expect((await lnano('ls')).stdout).toContain('nothing deployed yet');
+    const wrong = await runCli(['ls', '--server', admin, '--token', 'wrong-token-0123456789'], { dataDir });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('LN_ERR_ADMIN_UNAUTHORIZED');
+  });
+
+  it('deploys v1, then v2 and a rollback under continuous load with zero failed requests', async () => {
+    const v1 = await lnano('deploy', echoC, '--version', '1.0.0');
+    expect(v1.code).toBe(0);
+    expect(v1.stdout).toContain('echo-c@1.0.0 is serving');
+    expect(v1.stderr).toMatch(/✓ validate[\s\S]*✓ warm[\s\S]*✓ swap/);
+    const traffic = load();
+    const v2 = await lnano('deploy', echoC, '--version', '2.0.0', '--strategy', 'blue-green');
+    expect(v2.stdout).toContain('echo-c@2.0.0 is serving (was 1.0.0)');
+    const back = await lnano('rollback', 'echo-c');
+    expect(back.stdout).toContain('rolled back echo-c: 2.0.0 → 1.0.0 (the warm standby, instant)');
+    const v3 = await lnano('deploy', echoC, '--version', '3.0.0');
+    expect(v3.code).toBe(0);
+    const { sent, failed, versions } = await traffic.stop();
+    expect(failed).toBe(0);
+    expect(sent).toBeGreaterThan(20);
+    expect([...versions].sort()).toEqual(expect.arrayContaining(['1.0.0']));
+    console.info(`[deploy-cli] ${sent} requests across 3 deploys and a rollback, ${failed} failed; versions seen: ${[...versions].sort().join(', ')}`);
+  });
+
+  it('the same version with other bytes is refused; the same bytes again are a no-op', async () => {
+    const same = await lnano('deploy', echoC, '--version', '3.0.0');
+    expect(same.stdout).toContain('already active');
+    const other = await lnano('deploy', example('echo-ts'), '--name', 'echo-c', '--version', '3.0.0');
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('LN_ERR_VERSION_CONFLICT');
+  });
+
+  it('history shows every step with its actor and verifies the hash chain', async () => {
+    const h = await lnano('history', 'echo-c', '--verify');
+    expect(h.code).toBe(0);
+    expect(h.stdout).toMatch(/rolled-back +2\.0\.0 → 1\.0\.0/);
+    expect(h.stdout).toContain('audit trail verified');
+    const json = JSON.parse((await lnano('ls', '--json')).stdout) as Array<{ name: string; active: { version: string } }>;
+    expect(json.map((c) => [c.name, c.active.version])).toEqual([['echo-c', '3.0.0']]);
+  });
+
+  it('after kill -9 the host restarts serving exactly the active version', async () => {
+    child!.kill('SIGKILL');
+    await new Promise((r) => child!.once('exit', r));
+    await startServe();
+    const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"r","type":"after.restart","source":"/t"}' });
+    const body = (await res.json()) as { results: Array<{ plugin: string; version: string; ok: boolean }> };
+    expect(body.results).toEqual([expect.objectContaining({ plugin: 'echo-c', version: '3.0.0', ok: true })]);
+    expect(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim().length).toBeGreaterThan(20);
+  });
+});
