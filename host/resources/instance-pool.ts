@@ -23,6 +23,11 @@ export interface PoolOptions {
   /** The component's name, for errors and logs. */
   readonly name: string;
   readonly logger?: Logger;
+  /**
+   * Runs on every new instance before it takes calls (warm-up, growth and replacements alike),
+   * e.g. the plugin's `init` and restored state. A failure discards the instance.
+   */
+  readonly prepare?: (instance: Instance) => Promise<void>;
 }
 
 /** A snapshot of a pool, for status output and metrics. */
@@ -160,6 +165,14 @@ export class InstancePool {
     this.#started++;
     try {
       const instance = await Instance.start(this.component, { ...callBudgets(this.#options.limits), ...this.#options.instance });
+      if (this.#options.prepare) {
+        try {
+          await this.#options.prepare(instance);
+        } catch (err) {
+          await instance.dispose();
+          throw err;
+        }
+      }
       instance.onDeath((reason) => this.#onDeath(instance, reason));
       return instance;
     } catch (err) {

@@ -14,7 +14,7 @@ import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
 import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
-import type { CallOptions } from '../sandbox/instance.js';
+import type { CallOptions, Instance } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { VersionRecord } from './deployment.js';
 import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
@@ -66,6 +66,10 @@ export class LiveVersion {
   readonly #pool: InstancePool;
   readonly #handle: CallableExport;
   readonly #init: CallableExport | undefined;
+  /** Set once `initialize()` ran: later instances get `init` too. */
+  #initialized = false;
+  /** The state restored into this version: later instances get it too. */
+  #state: Uint8Array | undefined;
   readonly #teardown: CallableExport | undefined;
   readonly #snapshot: CallableExport | undefined;
   readonly #restore: CallableExport | undefined;
@@ -95,6 +99,7 @@ export class LiveVersion {
     this.#restore = findExport(component.shape, 'state#restore');
     this.#pool = new InstancePool(component, {
       name: `${this.name}@${this.version}`, limits: spec.limits, logger: spec.logger,
+      prepare: (instance) => this.#prepare(instance),
       instance: {
         linker: linkerSpec(spec.grants),
         output: loggerOutput(spec.logger),
@@ -128,14 +133,40 @@ export class LiveVersion {
 
   /**
    * Calls `lifecycle.init(config)` on every warm instance (once each; none when not exported) and
-   * returns on how many. Instances the pool starts later (growth, replacements) do not get it.
+   * returns on how many. Instances the pool starts later (growth, replacements) get it before
+   * their first call.
    *
    * @throws LnError `LN_ERR_GUEST_INIT` when `init` returns an error, or what the call threw
    */
   async initialize(): Promise<number> {
     if (!this.#init) return 0;
-    const config = Object.entries(this.manifest.config).sort(([a], [b]) => (a < b ? -1 : 1));
-    return this.#onEveryInstance(this.#init, [config], 'lifecycle.init');
+    const count = await this.#onEveryInstance(this.#init, [this.#config()], 'lifecycle.init');
+    this.#initialized = true;
+    return count;
+  }
+
+  #config(): Array<[string, string]> {
+    return Object.entries(this.manifest.config).sort(([a], [b]) => (a < b ? -1 : 1));
+  }
+
+  /**
+   * What every instance the pool starts later (growth, replacements) gets before its first call:
+   * `init` once the version was initialized, and the state it was restored with.
+   */
+  async #prepare(instance: Instance): Promise<void> {
+    const steps: Array<[CallableExport | undefined, readonly unknown[], string]> = [];
+    if (this.#initialized) steps.push([this.#init, [this.#config()], 'lifecycle.init']);
+    if (this.#state) steps.push([this.#restore, [this.#state], 'state.restore']);
+    for (const [target, args, what] of steps) {
+      if (!target) continue;
+      const outcome = await instance.call(target, args);
+      if (outcome.errResult) {
+        const value = String(outcome.value).slice(0, 500);
+        throw what === 'lifecycle.init'
+          ? new LnError('LN_ERR_GUEST_INIT', { reason: `lifecycle.init returned an error: ${value}` })
+          : new LnError('LN_ERR_GUEST_ERROR', { call: what, value });
+      }
+    }
   }
 
   /**
@@ -174,7 +205,9 @@ export class LiveVersion {
    */
   async restore(state: Uint8Array): Promise<number> {
     if (!this.#restore) throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `${this.name}@${this.version} exports no state.restore` });
-    return this.#onEveryInstance(this.#restore, [state], 'state.restore');
+    const count = await this.#onEveryInstance(this.#restore, [state], 'state.restore');
+    this.#state = state;
+    return count;
   }
 
   /** Resolves when no call is in flight or queued. */
