@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { authorized } from './admin-token.js';
-import { readBody, sendError, sendJson } from './http-io.js';
+import { closeServer, listenOn, readBody, sendError, sendJson } from './http-io.js';
 
 /** One admin request, as a route handler sees it. */
 export interface AdminRequest {
@@ -88,18 +88,12 @@ export class AdminServer {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => resolve(this.#server.address() as AddressInfo));
-    });
+    return listenOn(this.#server, port, host);
   }
 
   /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#server.close(() => resolve());
-      this.#server.closeIdleConnections();
-    });
+    return closeServer(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -3,7 +3,8 @@
  * read up to a limit (a larger one is refused without buffering it), errors answer
  * `{ code, message, requestId }` with the code's HTTP status, and internals go only to the log.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { toLnError, type LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 
@@ -55,4 +56,20 @@ export function sendError(res: ServerResponse, err: unknown, logger: Logger, req
     : { code: error.code, message: 'Internal error', requestId };
   if (!res.headersSent) sendJson(res, error.spec.status, body);
   else res.destroy();
+}
+
+/** Starts `server` listening; resolves with the bound address (port 0 picks a free port). */
+export function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server.address() as AddressInfo));
+  });
+}
+
+/** Stops accepting connections, ends idle keep-alive ones, and waits for open requests to finish. */
+export function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

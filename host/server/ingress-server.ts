@@ -5,7 +5,7 @@ import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
-import { readBody, sendError, sendJson as send } from './http-io.js';
+import { closeServer, listenOn, readBody, sendError, sendJson as send } from './http-io.js';
 
 /** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
 /** Who gets the events: the plugins that serve, in delivery order. */
@@ -42,15 +42,12 @@ export class IngressServer {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   listen(port: number, host: string): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => resolve(this.#server.address() as AddressInfo));
-    });
+    return listenOn(this.#server, port, host);
   }
 
-  /** Stops accepting connections and waits for open requests to finish. */
+  /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
   close(): Promise<void> {
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    return closeServer(this.#server);
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
+import { errorOf } from '../../helpers/errors.js';
 import { diffCapabilities, formatDiff } from '../../../host/capabilities/grant-diff.js';
 import { checkLink, linkProblems } from '../../../host/capabilities/link-check.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
 import type { ComponentShape, WorldItem } from '../../../host/engine/wit-types.js';
-import { LnError } from '../../../host/errors/ln-error.js';
 
 function shape(...names: string[]): ComponentShape {
   const imports = names.map((name): WorldItem => ({ kind: 'interface', name, functions: [], types: [] }));
   return { imports, exports: [] } as unknown as ComponentShape;
 }
 
-function errorOf(fn: () => unknown): LnError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LnError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
-}
 
 describe('static link check', () => {
   it('links every WASI 0.2 and plugin 0.1 interface the host provides, granted or closed', () => {

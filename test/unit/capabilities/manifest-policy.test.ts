@@ -6,8 +6,7 @@ import { authorityCovers, authorityMatches, parseAuthorityPattern } from '../../
 import { mergeCapabilities, parseCapabilities } from '../../../host/capabilities/capability-manifest.js';
 import { KV_DATABASE_FILE, resolveGrants, type GrantContext } from '../../../host/capabilities/grant-resolver.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
-import { codeOf } from '../../helpers/errors.js';
-import { LnError } from '../../../host/errors/ln-error.js';
+import { codeOf, errorOf } from '../../helpers/errors.js';
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), 'lnano-grants-')));
 const allowed = join(tmp, 'allowed');
@@ -21,15 +20,6 @@ function ctx(over: Partial<GrantContext> = {}): GrantContext {
   return { name: 'probe', baseDir: tmp, dataDir: join(tmp, '.lnano'), policy: OPEN_POLICY, source: 'manifest.json', ...over };
 }
 
-function errorOf(fn: () => unknown): LnError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof LnError) return err;
-    throw err;
-  }
-  throw new Error('did not throw');
-}
 
 describe('authority patterns', () => {
   it.each([
