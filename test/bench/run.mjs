@@ -2,6 +2,7 @@
 // in the same run (the machine is noisy: compare ratios, not absolute times).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchCallOverhead } from './call-overhead.mjs';
+import { benchFuelOverhead } from './fuel-overhead.mjs';
 import { benchRecovery } from './recovery.mjs';
 
 const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
@@ -9,6 +10,8 @@ const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${
 const rows = [];
 process.stderr.write('bench: call overhead ...\n');
 rows.push(...(await benchCallOverhead()));
+process.stderr.write('bench: fuel overhead ...\n');
+rows.push(...(await benchFuelOverhead()));
 process.stderr.write('bench: recovery after a deadline ...\n');
 rows.push(...(await benchRecovery()));
 

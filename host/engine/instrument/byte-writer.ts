@@ -14,7 +14,7 @@ export class ByteWriter {
 
   /** @param capacity - initial capacity in bytes; the buffer doubles as needed */
   constructor(capacity = 1024) {
-    this.#buf = new Uint8Array(Math.max(16, capacity));
+    this.#buf = new Uint8Array(Number.isSafeInteger(capacity) && capacity > 16 ? capacity : 16);
   }
 
   /** How many bytes were written. */
@@ -30,7 +30,7 @@ export class ByteWriter {
   #reserve(n: number): void {
     const need = this.#len + n;
     if (need <= this.#buf.length) return;
-    let size = this.#buf.length * 2;
+    let size = Math.max(16, this.#buf.length * 2);
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
     next.set(this.#buf.subarray(0, this.#len));

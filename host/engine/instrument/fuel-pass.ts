@@ -24,14 +24,23 @@
  * - handlers reload the local from the global (`catch`/`catch_all`, and the labels `try_table`
  *   catch clauses branch to), because a throw leaves the thrower's count in the global.
  *
+ * Where the counter lives between functions (`CounterGlobals`): the shared imported global, or,
+ * when `fuel-scope.ts` finds the module's functions can be entered from outside only through its
+ * exports, a global of the module's own (V8 reaches an imported mutable global through one more
+ * indirection, which costs a call-heavy guest ~15%). Then calls that may leave the module store
+ * to and reload from the shared global instead, the trap path stores to both, and the pass
+ * reports any instruction that would break the premise (`ref.func`, `table.get`, exceptions, a
+ * tail call out of the module), so the module is rewritten with the shared global alone.
+ *
  * The host tells fuel exhaustion from other traps by the global being negative. Between checks a
  * body runs at most one segment per header it passes, so the overshoot is bounded by the body's
  * straight-line length; the host also treats a call that returns with a negative global as over
  * budget.
  */
-import { ByteWriter, MAX_PLACEHOLDER_VALUE, s64Size } from './byte-writer.js';
+import type { ByteWriter } from './byte-writer.js';
+import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
-import { InstructionReader, Op } from './instruction-reader.js';
+import { InstructionReader, Op, type CallKind } from './instruction-reader.js';
 
 /** V8's limit on locals per function (params included); the pass adds one. */
 const MAX_LOCALS = 50_000;
@@ -44,8 +53,10 @@ const enum Frame { Func, Block, Loop, If, Try }
 export interface CodePassSettings {
   /** Meter fuel. */
   readonly fuel: boolean;
-  /** The `fuel` global's index (after the shift). */
-  readonly fuelGlobal: number;
+  /** Where the counter lives (the indices after the shift). */
+  readonly globals: CounterGlobals;
+  /** Whether a call may leave the module (matters only when it has a counter global of its own). */
+  readonly leaves: (kind: CallKind, index: number) => boolean;
   readonly shift: GlobalShift;
   /**
    * The function `memory.grow` / `table.grow` on `index` is redirected to (created on first use),
@@ -56,6 +67,9 @@ export interface CodePassSettings {
   readonly typeParams: readonly number[];
 }
 
+/** Thrown inside a walk when a module-owned counter is unsound for this module. */
+const SHARED_ONLY = Symbol('shared counter only');
+
 /**
  * Rewrites function bodies one at a time. Reuses its buffers across bodies, so one instance per
  * module keeps allocation flat.
@@ -63,19 +77,13 @@ export interface CodePassSettings {
 export class CodePass {
   readonly #s: CodePassSettings;
   readonly #r: InstructionReader;
-  readonly #w = new ByteWriter(64 * 1024);
+  readonly #e: FuelEmitter;
+  /** The module has a counter global of its own (see the file comment). */
+  readonly #owned: boolean;
   // Per-body state.
-  #copyFrom = 0;
-  #local = 0;
   #dead = false;
   /** The charge the current segment adds its cost to, or -1 (none emitted yet). */
   #rec = -1;
-  /** Charges: where each one's 5-byte cost placeholder is, and its cost. */
-  #recAt: number[] = [];
-  #recCost: number[] = [];
-  /** The entry check's bytes, `[from, to)`, cut when the body turns out to need no check. */
-  #checkFrom = 0;
-  #checkTo = 0;
   #needsEntryCheck = false;
   /** How many loops enclose the current instruction. */
   #loops = 0;
@@ -96,31 +104,46 @@ export class CodePass {
   constructor(bytes: Uint8Array, subject: string, settings: CodePassSettings) {
     this.#s = settings;
     this.#r = new InstructionReader(bytes, subject);
+    this.#e = new FuelEmitter(this.#r, settings.globals);
+    this.#owned = settings.globals.module !== settings.globals.shared;
   }
 
   /**
    * Rewrites the body at `[start, end)` of a function of type `typeIndex` and appends it, size
-   * first, to `out`.
+   * first, to `out`. Returns false, writing nothing, when the module has a counter global of its
+   * own and this body could let its functions be entered from outside (see the file comment).
    *
    * @throws LnError `LN_ERR_LOAD_INVALID` for a malformed body, `LN_ERR_LOAD_UNSUPPORTED_FEATURE`
    *   for an opcode the reader does not know
    */
-  rewrite(start: number, end: number, typeIndex: number, out: ByteWriter): void {
+  rewrite(start: number, end: number, typeIndex: number, out: ByteWriter): boolean {
     this.#targets = null;
-    this.#run(start, end, typeIndex);
-    if (this.#found) {
-      // A try_table catches into blocks opened before it: rewrite again knowing them.
-      this.#targets = this.#found;
+    try {
       this.#run(start, end, typeIndex);
+      if (this.#found) {
+        // A try_table catches into blocks opened before it: rewrite again knowing them.
+        this.#targets = this.#found;
+        this.#run(start, end, typeIndex);
+      }
+    } catch (err) {
+      if (err === SHARED_ONLY) return false;
+      throw err;
     }
-    if (this.#s.fuel) this.#sweep(out);
-    else out.sized(this.#w);
+    if (this.#s.fuel) this.#e.sweep(out, !this.#needsEntryCheck);
+    else out.sized(this.#e.w);
+    return true;
+  }
+
+  /** In a module with its own counter global: this instruction makes that unsound. */
+  #sharedOnly(): void {
+    if (this.#owned) throw SHARED_ONLY;
   }
 
   #run(start: number, end: number, typeIndex: number): void {
     const r = this.#r;
+    const e = this.#e;
     const fuel = this.#s.fuel;
-    this.#w.reset();
+    const { module: own, shared } = this.#s.globals;
     r.pos = start;
     r.end = end;
     this.#found = null;
@@ -130,8 +153,6 @@ export class CodePass {
     this.#ids.length = 0;
     this.#openRec.length = 0;
     this.#exitTo.length = 0;
-    this.#recAt.length = 0;
-    this.#recCost.length = 0;
     this.#nextId = 0;
     this.#dead = false;
     this.#rec = -1;
@@ -139,7 +160,7 @@ export class CodePass {
     this.#loops = 0;
     this.#readLocals(typeIndex);
     this.#push(Frame.Func);
-    if (fuel) this.#header(true, true);
+    if (fuel) this.#rec = e.header(true, true);
     const shiftFrom = this.#s.shift.from;
     for (;;) {
       const op = r.next();
@@ -149,30 +170,47 @@ export class CodePass {
           break;
         case Op.Nop:
           break;
+        case Op.RefFunc:
+        case Op.TableGet:
+        case Op.TableWrite:
+          if (fuel) {
+            this.#sharedOnly();
+            this.#charge();
+          }
+          break;
         case Op.GlobalGet:
         case Op.GlobalSet:
           if (fuel) this.#charge();
-          if (r.index >= shiftFrom) this.#replace(op === Op.GlobalGet ? 0x23 : 0x24, this.#s.shift.map(r.index));
+          if (r.index >= shiftFrom) e.replace(op === Op.GlobalGet ? 0x23 : 0x24, this.#s.shift.map(r.index));
           break;
         case Op.MemoryGrow: {
           if (fuel) this.#charge();
           const helper = this.#s.growHelper('memory', r.index);
-          if (helper !== undefined) this.#replace(0x10, helper);
+          if (helper !== undefined) e.replace(0x10, helper);
           break;
         }
         case Op.TableGrow: {
-          if (fuel) this.#charge();
+          if (fuel) {
+            this.#sharedOnly(); // its initial value may be a function from outside
+            this.#charge();
+          }
           const helper = this.#s.growHelper('table', r.index);
-          if (helper !== undefined) this.#replace(0x10, helper);
+          if (helper !== undefined) e.replace(0x10, helper);
           break;
         }
         case Op.Block:
         case Op.Try:
-          if (fuel) this.#open();
+          if (fuel) {
+            if (op === Op.Try) this.#sharedOnly();
+            this.#open();
+          }
           this.#push(op === Op.Block ? Frame.Block : Frame.Try);
           break;
         case Op.TryTable:
-          if (fuel) this.#open();
+          if (fuel) {
+            this.#sharedOnly();
+            this.#open();
+          }
           this.#push(Frame.Block);
           if (fuel) this.#catchClauses();
           break;
@@ -180,21 +218,18 @@ export class CodePass {
           const target = this.#targets?.has(this.#nextId) ?? false;
           if (fuel) {
             this.#open();
-            if (target && !this.#dead) this.#store();
+            if (target && !this.#dead) e.store(own);
           }
           this.#loops++;
           this.#push(Frame.Loop);
-          if (fuel) {
-            if (this.#dead) this.#rec = -1;
-            else this.#header(target, false);
-          }
+          if (fuel) this.#rec = this.#dead ? -1 : e.header(target, false);
           break;
         }
         case Op.If:
           if (fuel) {
             this.#charge();
             // An `if` whose label a catch clause targets jumps to that join when its condition is false.
-            if (!this.#dead && this.#targets?.has(this.#nextId)) this.#store();
+            if (!this.#dead && this.#targets?.has(this.#nextId)) e.store(own);
           }
           this.#push(Frame.If);
           this.#rec = -1;
@@ -205,10 +240,10 @@ export class CodePass {
           if (op === Op.Else ? this.#kinds[top] !== Frame.If : this.#kinds[top] !== Frame.Try) {
             r.fail(op === Op.Else ? '`else` outside `if`' : '`catch` outside `try`', r.start);
           }
-          if (fuel && this.#isTarget[top] && !this.#dead) this.#store();
+          if (fuel && this.#isTarget[top] && !this.#dead) e.store(own);
           this.#rec = -1;
           this.#dead = this.#openedDead[top]!;
-          if (fuel && op === Op.Catch && !this.#dead) this.#reloadAfter();
+          if (fuel && op === Op.Catch && !this.#dead) e.reloadAfter(own);
           break;
         }
         case Op.End:
@@ -217,8 +252,8 @@ export class CodePass {
           const kind = this.#kinds[top]!;
           if (kind === Frame.Func) {
             if (op === Op.Delegate) r.fail('`delegate` outside `try`', r.start);
-            if (fuel && !this.#dead) this.#store();
-            this.#flushRun(r.pos);
+            if (fuel && !this.#dead) e.store(own);
+            e.flushRun(r.pos);
             if (r.pos !== end) r.fail('function body continues after its final `end`');
             return;
           }
@@ -233,7 +268,7 @@ export class CodePass {
         case Op.BrIf:
           if (fuel) {
             this.#charge();
-            if (this.#branchTo(r.index) && !this.#dead) this.#store();
+            if (this.#branchTo(r.index) && !this.#dead) e.store(own);
             this.#rec = -1;
           }
           if (op === Op.Br) this.#dead = true;
@@ -243,7 +278,7 @@ export class CodePass {
             this.#charge();
             let store = false;
             for (let i = 0; i < r.labelCount; i++) store = this.#branchTo(r.labels[i]!) || store;
-            if (store && !this.#dead) this.#store();
+            if (store && !this.#dead) e.store(own);
             this.#rec = -1;
           }
           this.#dead = true;
@@ -253,8 +288,12 @@ export class CodePass {
         case Op.Throw:
         case Op.ReturnCall:
           if (fuel) {
+            if (op === Op.Throw || (op === Op.ReturnCall && this.#s.leaves(r.callKind, r.index))) this.#sharedOnly();
             this.#charge();
-            if (!this.#dead) this.#store();
+            if (!this.#dead) {
+              e.store(own);
+              if (op === Op.Unreachable && shared !== own) e.store(shared); // the trap's fuel, for the receipt
+            }
             this.#exit(0);
             this.#rec = -1;
             if (op === Op.ReturnCall && this.#loops === 0) this.#needsEntryCheck = true;
@@ -266,8 +305,9 @@ export class CodePass {
             this.#charge();
             if (this.#loops === 0) this.#needsEntryCheck = true;
             if (!this.#dead) {
-              this.#store();
-              this.#reloadAfter();
+              const global = this.#s.leaves(r.callKind, r.index) ? shared : own;
+              e.store(global);
+              e.reloadAfter(global);
             }
           }
           break;
@@ -278,7 +318,7 @@ export class CodePass {
   /** Reads the locals declaration; with fuel, writes it with one more i64 local (the counter). */
   #readLocals(typeIndex: number): void {
     const r = this.#r;
-    const w = this.#w;
+    const e = this.#e;
     const params = this.#s.typeParams[typeIndex] ?? -1;
     if (params < 0) r.fail(`function type ${typeIndex} is not a function type`);
     const groupsAt = r.pos;
@@ -291,18 +331,17 @@ export class CodePass {
       r.valType();
     }
     if (!this.#s.fuel) {
-      this.#copyFrom = groupsAt;
+      e.reset(groupsAt);
       return;
     }
     if (total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (fuel needs one more)`);
-    this.#local = total;
-    w.u32(groups + 1);
-    w.range(r.bytes, firstGroup, r.pos);
-    w.u8(1);
-    w.u8(0x7e);
-    this.#copyFrom = r.pos;
+    e.reset(r.pos);
+    e.local = total;
+    e.w.u32(groups + 1);
+    e.w.range(r.bytes, firstGroup, r.pos);
+    e.w.u8(1);
+    e.w.u8(0x7e);
   }
-
   #push(kind: Frame): void {
     const id = this.#nextId++;
     this.#kinds.push(kind);
@@ -317,7 +356,8 @@ export class CodePass {
   #endFrame(top: number, kind: Frame): void {
     const fuel = this.#s.fuel;
     const joins = this.#isTarget[top]! && kind !== Frame.Loop;
-    if (fuel && joins && !this.#dead) this.#store();
+    const own = this.#s.globals.module;
+    if (fuel && joins && !this.#dead) this.#e.store(own);
     const exitTo = this.#exitTo[top]!;
     const openRec = this.#openRec[top]!;
     if (kind === Frame.Loop) this.#loops--;
@@ -332,7 +372,7 @@ export class CodePass {
     if (exitTo < this.#exitTo[parent]!) this.#exitTo[parent] = exitTo;
     // Entering a clean frame means reaching its end: the segment that opened it pays for the next one.
     this.#rec = exitTo >= top && !joins ? openRec : -1;
-    if (fuel && joins && !this.#dead) this.#reloadAfter();
+    if (fuel && joins && !this.#dead) this.#e.reloadAfter(own);
   }
 
   #top(): number {
@@ -375,116 +415,17 @@ export class CodePass {
     }
   }
 
-  #flushRun(upTo: number): void {
-    this.#w.range(this.#r.bytes, this.#copyFrom, upTo);
-    this.#copyFrom = upTo;
-  }
-
-  /** Replaces the current instruction with `opcode index`. */
-  #replace(opcode: number, index: number): void {
-    this.#flushRun(this.#r.start);
-    this.#w.u8(opcode);
-    this.#w.u32(index);
-    this.#copyFrom = this.#r.pos;
-  }
-
-  /** A new charge record whose placeholder is written next. */
-  #record(): number {
-    this.#recAt.push(this.#w.placeholderS35());
-    return this.#recCost.push(0) - 1;
-  }
-
   /** Before a block opens: make sure the live segment has a charge the block's successor can join. */
   #open(): void {
-    if (this.#rec < 0 && !this.#dead) this.#emitCharge();
+    if (this.#rec < 0 && !this.#dead) this.#rec = this.#e.charge();
   }
 
   /** Counts one instruction; the first in a live segment emits the segment's charge before it. */
   #charge(): void {
     if (this.#rec < 0) {
       if (this.#dead) return;
-      this.#emitCharge();
+      this.#rec = this.#e.charge();
     }
-    this.#recCost[this.#rec]!++;
-  }
-
-  #emitCharge(): void {
-    this.#flushRun(this.#r.start);
-    const w = this.#w;
-    w.u8(0x20); w.u32(this.#local); // local.get $fuel
-    w.u8(0x42); this.#rec = this.#record(); // i64.const <cost>
-    w.u8(0x7d); // i64.sub
-    w.u8(0x21); w.u32(this.#local); // local.set $fuel
-  }
-
-  /**
-   * At a header (function `entry`, loop start): subtract the new segment's cost from the counter
-   * (loaded from the global when `fromGlobal`) and trap with the global negative if it is below 0.
-   */
-  #header(fromGlobal: boolean, entry: boolean): void {
-    this.#flushRun(this.#r.pos);
-    const w = this.#w;
-    const local = this.#local;
-    if (fromGlobal) { w.u8(0x23); w.u32(this.#s.fuelGlobal); } else { w.u8(0x20); w.u32(local); }
-    w.u8(0x42); this.#rec = this.#record();
-    w.u8(0x7d); // i64.sub
-    if (entry) this.#checkFrom = w.length;
-    w.u8(0x22); w.u32(local); // local.tee $fuel
-    w.u8(0x42); w.u8(0x00); // i64.const 0
-    w.u8(0x53); // i64.lt_s
-    w.u8(0x04); w.u8(0x40); // if
-    w.u8(0x20); w.u32(local);
-    w.u8(0x24); w.u32(this.#s.fuelGlobal);
-    w.u8(0x00); // unreachable
-    w.u8(0x0b); // end
-    if (entry) this.#checkTo = w.length;
-  }
-
-  /** Stores the counter to the global, before the current instruction. */
-  #store(): void {
-    this.#flushRun(this.#r.start);
-    const w = this.#w;
-    w.u8(0x20); w.u32(this.#local);
-    w.u8(0x24); w.u32(this.#s.fuelGlobal);
-  }
-
-  /** Reloads the counter from the global, after the current instruction. */
-  #reloadAfter(): void {
-    this.#flushRun(this.#r.pos);
-    const w = this.#w;
-    w.u8(0x23); w.u32(this.#s.fuelGlobal);
-    w.u8(0x21); w.u32(this.#local);
-  }
-
-  /**
-   * Writes the metered body to `out`, size first: each placeholder becomes its cost's shortest
-   * encoding, and the entry check becomes a plain `local.set` when no call is outside a loop.
-   */
-  #sweep(out: ByteWriter): void {
-    const w = this.#w;
-    const at = this.#recAt;
-    const cost = this.#recCost;
-    const cut = !this.#needsEntryCheck;
-    const setLocal = new ByteWriter(8);
-    if (cut) { setLocal.u8(0x21); setLocal.u32(this.#local); }
-    let size = w.length;
-    for (let i = 0; i < at.length; i++) {
-      if (cost[i]! > MAX_PLACEHOLDER_VALUE) this.#r.unsupported('a straight-line block of more than 2^34 instructions');
-      size -= 5 - s64Size(cost[i]!);
-    }
-    if (cut) size -= this.#checkTo - this.#checkFrom - setLocal.length;
-    out.u32(size);
-    let from = 0;
-    for (let i = 0; i < at.length; i++) {
-      out.rangeOf(w, from, at[i]!);
-      out.s64(cost[i]!);
-      from = at[i]! + 5;
-      if (i === 0 && cut) {
-        out.rangeOf(w, from, this.#checkFrom);
-        out.append(setLocal);
-        from = this.#checkTo;
-      }
-    }
-    out.rangeOf(w, from, w.length);
+    this.#e.recCost[this.#rec]!++;
   }
 }

@@ -37,17 +37,20 @@ export class GlobalShift {
         out.u8(0x23);
         out.u32(r.index + GLOBAL_SHIFT);
         copyFrom = r.pos;
-      } else if (op !== Op.Plain) {
+      } else if (op !== Op.Plain && op !== Op.RefFunc) {
         r.fail('unexpected instruction in a constant expression', r.start);
       }
     }
     out.range(bytes, copyFrom, r.pos);
   }
 
-  /** Rewrites the global section: each global's type is copied, its initialiser shifted. */
-  globalSection(r: InstructionReader, out: ByteWriter): void {
+  /**
+   * Rewrites the global section: each global's type is copied, its initialiser shifted; the count
+   * written includes `extra` globals the caller appends.
+   */
+  globalSection(r: InstructionReader, out: ByteWriter, extra = 0): void {
     const n = r.count('globals', 3);
-    out.u32(n);
+    out.u32(n + extra);
     for (let i = 0; i < n; i++) {
       const at = r.pos;
       r.valType();
@@ -57,8 +60,11 @@ export class GlobalShift {
     }
   }
 
-  /** Rewrites the export section: global exports get their new index. */
-  exportSection(c: CodeCursor, out: ByteWriter): void {
+  /**
+   * Rewrites the export section: global exports get their new index, and function exports the
+   * index `funcs` maps them to (entry wrappers, see fuel-scope.ts).
+   */
+  exportSection(c: CodeCursor, out: ByteWriter, funcs: ReadonlyMap<number, number>): void {
     const n = c.count('exports', 3);
     out.u32(n);
     for (let i = 0; i < n; i++) {
@@ -67,7 +73,7 @@ export class GlobalShift {
       const kind = c.byte();
       out.range(c.bytes, at, c.pos);
       const index = c.u32();
-      out.u32(kind === 0x03 ? this.map(index) : index);
+      out.u32(kind === 0x03 ? this.map(index) : kind === 0x00 ? funcs.get(index) ?? index : index);
     }
   }
 

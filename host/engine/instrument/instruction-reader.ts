@@ -10,6 +10,10 @@
  */
 import { CodeCursor } from './code-cursor.js';
 
+/** What a call instruction calls: a function by index, through a table, or through a reference. */
+export const CallKind = { Direct: 0, Indirect: 1, Ref: 2 } as const;
+export type CallKind = (typeof CallKind)[keyof typeof CallKind];
+
 /** What an instruction means to the passes; everything they do not treat specially is `Plain`. */
 export const Op = {
   /** Any instruction without control flow the passes care about. */
@@ -39,9 +43,9 @@ export const Op = {
   Unreachable: 15,
   /** `throw`, `throw_ref`, legacy `rethrow`. */
   Throw: 16,
-  /** `call`, `call_indirect`, `call_ref`. */
+  /** `call`, `call_indirect`, `call_ref` (`callKind` says which; `index` the function or table). */
   Call: 17,
-  /** `return_call`, `return_call_indirect`, `return_call_ref`. */
+  /** `return_call`, `return_call_indirect`, `return_call_ref` (like `Call`). */
   ReturnCall: 18,
   /** `global.get index`; the index's bytes are `[immStart, pos)`. */
   GlobalGet: 19,
@@ -51,6 +55,12 @@ export const Op = {
   MemoryGrow: 21,
   /** `table.grow table`. */
   TableGrow: 22,
+  /** `ref.func function`: a function reference that may escape the module. */
+  RefFunc: 23,
+  /** `table.get table`: may read a function reference out of a table. */
+  TableGet: 24,
+  /** `table.set`, `table.fill`, `table.copy`, `table.init`: may put a function reference into a table. */
+  TableWrite: 25,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -68,6 +78,8 @@ export class InstructionReader extends CodeCursor {
   immStart = 0;
   /** The label depth or index immediate of the current instruction (see the class doc). */
   index = 0;
+  /** For `Call` / `ReturnCall`: what is called (`index`: the function, or the table for `Indirect`). */
+  callKind: CallKind = CallKind.Direct;
   /** Label depths of `br_table` (default last) and of `try_table` catch clauses. */
   labels: number[] = [];
   labelCount = 0;
@@ -95,12 +107,19 @@ export class InstructionReader extends CodeCursor {
       case 0x0d: this.index = this.u32(); return Op.BrIf;
       case 0x0e: this.#brTable(); return Op.BrTable;
       case 0x0f: return Op.Return;
-      case 0x10: this.u32(); return Op.Call;
-      case 0x11: this.u32(); this.u32(); return Op.Call; // call_indirect type table
-      case 0x12: this.u32(); return Op.ReturnCall;
-      case 0x13: this.u32(); this.u32(); return Op.ReturnCall;
-      case 0x14: this.u32(); return Op.Call; // call_ref type
-      case 0x15: this.u32(); return Op.ReturnCall; // return_call_ref type
+      case 0x10: case 0x12: // call, return_call
+        this.callKind = CallKind.Direct;
+        this.index = this.u32();
+        return op === 0x10 ? Op.Call : Op.ReturnCall;
+      case 0x11: case 0x13: // call_indirect, return_call_indirect: type table
+        this.callKind = CallKind.Indirect;
+        this.u32();
+        this.index = this.u32();
+        return op === 0x11 ? Op.Call : Op.ReturnCall;
+      case 0x14: case 0x15: // call_ref, return_call_ref: type
+        this.callKind = CallKind.Ref;
+        this.index = this.u32();
+        return op === 0x14 ? Op.Call : Op.ReturnCall;
       case 0x18: this.index = this.u32(); return Op.Delegate;
       case 0x19: return Op.Catch; // catch_all
       case 0x1a: case 0x1b: return Op.Plain; // drop, select
@@ -113,7 +132,8 @@ export class InstructionReader extends CodeCursor {
       case 0x20: case 0x21: case 0x22: this.u32(); return Op.Plain; // local.get/set/tee
       case 0x23: this.index = this.u32(); return Op.GlobalGet;
       case 0x24: this.index = this.u32(); return Op.GlobalSet;
-      case 0x25: case 0x26: this.u32(); return Op.Plain; // table.get/set
+      case 0x25: this.index = this.u32(); return Op.TableGet;
+      case 0x26: this.u32(); return Op.TableWrite; // table.set
       case 0x3f: this.u32(); return Op.Plain; // memory.size
       case 0x40: this.index = this.u32(); return Op.MemoryGrow;
       case 0x41: this.skipLeb(); return Op.Plain; // i32.const
@@ -122,7 +142,7 @@ export class InstructionReader extends CodeCursor {
       case 0x44: this.skip(8); return Op.Plain; // f64.const
       case 0xd0: this.heapType(); return Op.Plain; // ref.null
       case 0xd1: case 0xd3: case 0xd4: return Op.Plain; // ref.is_null, ref.eq, ref.as_non_null
-      case 0xd2: this.u32(); return Op.Plain; // ref.func
+      case 0xd2: this.index = this.u32(); return Op.RefFunc;
       case 0xd5: case 0xd6: this.index = this.u32(); return Op.BrIf; // br_on_null, br_on_non_null
       case 0xfb: return this.#gc();
       case 0xfc: return this.#misc();
@@ -197,11 +217,12 @@ export class InstructionReader extends CodeCursor {
       case 9: this.u32(); return Op.Plain; // data.drop
       case 10: this.u32(); this.u32(); return Op.Plain; // memory.copy
       case 11: this.u32(); return Op.Plain; // memory.fill
-      case 12: this.u32(); this.u32(); return Op.Plain; // table.init elem table
+      case 12: this.u32(); this.u32(); return Op.TableWrite; // table.init elem table
       case 13: this.u32(); return Op.Plain; // elem.drop
-      case 14: this.u32(); this.u32(); return Op.Plain; // table.copy
+      case 14: this.u32(); this.u32(); return Op.TableWrite; // table.copy
       case 15: this.index = this.u32(); return Op.TableGrow;
-      case 16: case 17: this.u32(); return Op.Plain; // table.size, table.fill
+      case 16: this.u32(); return Op.Plain; // table.size
+      case 17: this.u32(); return Op.TableWrite; // table.fill
       case 19: case 20: case 21: case 22: return Op.Plain; // i64.add128, sub128, mul_wide_s/u
       default:
         return this.unsupported(`opcode 0xfc ${sub}`, this.start);

@@ -11,20 +11,25 @@
  *   `memory.grow`/`table.grow` on one whose maximum the budget lowered calls an appended helper
  *   that sets `grow_failed` to 1 when the grow returns -1;
  * - with `fuel`, every function body is metered (see `fuel-pass.ts`): running out stores a
- *   negative value in `fuel` and traps.
+ *   negative value in `fuel` and traps. A module whose functions can be entered from outside only
+ *   through its exports keeps the counter in a global of its own, appended after its globals, and
+ *   its exported and start functions are reached through appended entry wrappers (see
+ *   `fuel-scope.ts`).
  *
- * Function and type indices never move (helpers and their types are appended), so exports,
- * element segments and the `name` section's function names stay valid.
+ * Function and type indices never move (helpers, wrappers and their types are appended), so
+ * calls, element segments and the `name` section's function names stay valid.
  */
 import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
-import { CodePass } from './fuel-pass.js';
-import { GlobalShift } from './global-shift.js';
+import type { CounterGlobals } from './fuel-emitter.js';
+import { CodePass, type CodePassSettings } from './fuel-pass.js';
+import { entryWrapper, planFuelScope } from './fuel-scope.js';
+import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
 import { InstructionReader } from './instruction-reader.js';
 import {
   boundLimits, boundTableType, memoryGrowHelper, tableGrowHelper,
-  type Bounded, type BoundedTable, type GrowHelper, type LimitBudget,
+  type Bounded, type BoundedTable,
 } from './limits-pass.js';
 import { readLayout, sectionRank, SectionId, type ModuleLayout, type Section } from './module-layout.js';
 
@@ -35,7 +40,7 @@ export const FUEL_GLOBAL = 'fuel';
 /** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
 export const GROW_FAILED_GLOBAL = 'grow_failed';
 /** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 1;
+export const INSTRUMENT_VERSION = 2;
 
 /** What to instrument. */
 export interface InstrumentOptions {
@@ -78,16 +83,24 @@ function checkOptions(o: InstrumentOptions): void {
   }
 }
 
+/** A function the pass appends (a grow helper or an entry wrapper): its type index and body. */
+interface Appended {
+  readonly typeIndex: number;
+  readonly body: Uint8Array;
+}
+
 class Instrumenter {
   readonly #memories: Bounded[] = [];
   readonly #tables: BoundedTable[] = [];
-  readonly #helpers: GrowHelper[] = [];
+  readonly #appended: Appended[] = [];
   readonly #helperTypes: Uint8Array[] = [];
-  readonly #helperTypeIndex: number[] = [];
   readonly #helperFor = new Map<string, number>();
+  /** Exported (or start) functions → their entry wrappers, when the module owns a counter global. */
+  readonly #entries = new Map<number, number>();
   readonly #shift: GlobalShift;
   readonly #growFailedGlobal: number;
-  readonly #out = new ByteWriter();
+  /** The module's own counter global (see fuel-scope.ts), or -1 when it uses the shared one. */
+  #ownCounter = -1;
 
   constructor(
     readonly bytes: Uint8Array,
@@ -97,47 +110,55 @@ class Instrumenter {
   ) {
     this.#shift = new GlobalShift(layout.importedGlobals);
     this.#growFailedGlobal = layout.importedGlobals + 1;
-    this.#out = new ByteWriter(bytes.length + bytes.length / 4 + 1024);
   }
 
   run(): Uint8Array {
     const { sections } = this.layout;
+    /** New content of the non-custom sections, by id (a section not here is copied). */
+    const content = new Map<number, ByteWriter[]>();
+    const customs = new Map<Section, ByteWriter>();
     // Limits first (imports, tables, memories): the code pass needs to know which were lowered.
-    const rewritten = new Map<Section, ByteWriter[]>();
-    const importSection = sections.find((s) => s.id === SectionId.Import);
-    const imports = this.#importSection(importSection);
+    content.set(SectionId.Import, [this.#importSection(sections.find((s) => s.id === SectionId.Import))]);
     for (const s of sections) {
-      if (s.id === SectionId.Table) rewritten.set(s, [this.#tableSection(s)]);
-      if (s.id === SectionId.Memory) rewritten.set(s, [this.#memorySection(s)]);
+      if (s.id === SectionId.Table) content.set(s.id, [this.#tableSection(s)]);
+      if (s.id === SectionId.Memory) content.set(s.id, [this.#memorySection(s)]);
     }
     const code = sections.find((s) => s.id === SectionId.Code);
-    if (code) rewritten.set(code, this.#codeSection(code));
+    if (code) content.set(code.id, this.#codeSection(code));
     for (const s of sections) {
-      if (rewritten.has(s) || s === importSection) continue;
+      if (content.has(s.id)) continue;
       const w = this.#otherSection(s);
-      if (w) rewritten.set(s, [w]);
+      if (w && s.id === SectionId.Custom) customs.set(s, w);
+      else if (w) content.set(s.id, [w]);
     }
-    if (this.#helpers.length > 0 && !sections.some((s) => s.id === SectionId.Type)) {
+    if (this.#ownCounter >= 0 && !content.has(SectionId.Global)) {
+      const globals = new ByteWriter(16);
+      globals.u32(1);
+      globals.bytes(OWN_COUNTER);
+      content.set(SectionId.Global, [globals]);
+    }
+    if (this.#appended.length > 0 && !sections.some((s) => s.id === SectionId.Type)) {
       new CodeCursor(this.bytes, this.subject).fail('code without a type section', 8);
     }
 
-    const out = this.#out;
+    const out = new ByteWriter(this.bytes.length + this.bytes.length / 4 + 1024);
     out.range(this.bytes, 0, 8);
-    let importWritten = false;
-    const writeImports = (): void => {
-      out.section(SectionId.Import, imports);
-      importWritten = true;
-    };
     const writeParts = (id: number, parts: readonly ByteWriter[]): void => {
       out.u8(id);
       out.u32(parts.reduce((sum, p) => sum + p.length, 0));
       for (const p of parts) out.append(p);
     };
+    const present = new Set(sections.map((s) => s.id));
+    const added = [...content.keys()].filter((id) => !present.has(id)).sort((a, b) => sectionRank(a) - sectionRank(b));
     for (const s of sections) {
       if (s.id === SectionId.Custom && s.name?.startsWith('metadata.code.')) continue; // offsets into bodies we moved
-      if (!importWritten && s.id !== SectionId.Custom && sectionRank(s.id) >= sectionRank(SectionId.Import)) writeImports();
-      if (s === importSection) continue;
-      const parts = rewritten.get(s);
+      if (s.id !== SectionId.Custom) {
+        while (added.length > 0 && sectionRank(added[0]!) < sectionRank(s.id)) {
+          const id = added.shift()!;
+          writeParts(id, content.get(id)!);
+        }
+      }
+      const parts = s.id === SectionId.Custom ? (customs.has(s) ? [customs.get(s)!] : undefined) : content.get(s.id);
       if (parts) {
         writeParts(s.id, parts);
       } else {
@@ -146,7 +167,7 @@ class Instrumenter {
         out.range(this.bytes, s.start, s.end);
       }
     }
-    if (!importWritten) writeImports();
+    for (const id of added) writeParts(id, content.get(id)!);
     return out.toBytes();
   }
 
@@ -225,6 +246,11 @@ class Instrumenter {
     return w;
   }
 
+  /** The next function index the pass appends. */
+  #nextFunction(): number {
+    return this.layout.importedFuncs + this.layout.funcTypes.length + this.#appended.length;
+  }
+
   /** The helper for a grow on a memory/table whose maximum the budget lowered; appended on first use. */
   #growHelper(what: 'memory' | 'table', index: number): number | undefined {
     const bounded = what === 'memory' ? this.#memories[index] : this.#tables[index];
@@ -237,42 +263,69 @@ class Instrumenter {
       : tableGrowHelper(index, (bounded as BoundedTable).refType, bounded.is64, this.#growFailedGlobal);
     let typeAt = this.#helperTypes.findIndex((t) => sameBytes(t, helper.type));
     if (typeAt < 0) typeAt = this.#helperTypes.push(helper.type) - 1;
-    const funcIndex = this.layout.importedFuncs + this.layout.funcTypes.length + this.#helpers.length;
-    this.#helpers.push(helper);
-    this.#helperTypeIndex.push(this.layout.typeParams.length + typeAt);
+    const funcIndex = this.#nextFunction();
+    this.#appended.push({ typeIndex: this.layout.typeParams.length + typeAt, body: helper.body });
     this.#helperFor.set(key, funcIndex);
     return funcIndex;
   }
 
-  /** The code section's parts: the count, the rewritten bodies, the helpers' bodies. */
+  /**
+   * The code section's parts: the count, the rewritten bodies, the appended functions' bodies.
+   * With fuel, first tries a counter global of the module's own (see fuel-scope.ts) and falls
+   * back to the shared one when a body rules that out.
+   */
   #codeSection(s: Section): ByteWriter[] {
+    const plan = this.options.fuel ? planFuelScope(this.bytes, this.subject, this.layout) : null;
+    const shared = this.layout.importedGlobals;
+    if (plan?.ownCounter) {
+      const own = this.layout.importedGlobals + GLOBAL_SHIFT + this.layout.definedGlobals;
+      const bodies = this.#bodies(s, { module: own, shared }, plan.leaves);
+      if (bodies) {
+        this.#ownCounter = own;
+        for (const fn of plan.entries) {
+          const typeIndex = this.layout.funcTypes[fn - this.layout.importedFuncs]!;
+          this.#entries.set(fn, this.#nextFunction());
+          this.#appended.push({ typeIndex, body: entryWrapper(fn, this.layout.typeParams[typeIndex]!, own, shared) });
+        }
+        return this.#codeParts(bodies);
+      }
+      this.#appended.length = 0; // start over with the shared counter
+      this.#helperTypes.length = 0;
+      this.#helperFor.clear();
+    }
+    return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true)!);
+  }
+
+  /** Every body rewritten, or null when the module's own counter turned out unsound. */
+  #bodies(s: Section, globals: CounterGlobals, leaves: CodePassSettings['leaves']): ByteWriter | null {
     const r = this.#reader(s);
     const { funcTypes, typeParams } = this.layout;
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
     const pass = new CodePass(this.bytes, this.subject, {
-      fuel: this.options.fuel,
-      fuelGlobal: this.layout.importedGlobals,
-      shift: this.#shift,
+      fuel: this.options.fuel, globals, leaves, shift: this.#shift, typeParams,
       growHelper: (what, index) => this.#growHelper(what, index),
-      typeParams,
     });
     const bodies = new ByteWriter(s.end - s.start + (this.options.fuel ? (s.end - s.start) / 3 : 0) + 64);
     for (let i = 0; i < n; i++) {
       const size = r.u32();
       const start = r.pos;
       r.skip(size);
-      pass.rewrite(start, start + size, funcTypes[i]!, bodies);
+      if (!pass.rewrite(start, start + size, funcTypes[i]!, bodies)) return null;
     }
     this.#done(r, 'code');
+    return bodies;
+  }
+
+  #codeParts(bodies: ByteWriter): ByteWriter[] {
     const count = new ByteWriter(16);
-    count.u32(n + this.#helpers.length);
-    const helpers = new ByteWriter(256);
-    for (const h of this.#helpers) {
-      helpers.u32(h.body.length);
-      helpers.bytes(h.body);
+    count.u32(this.layout.funcTypes.length + this.#appended.length);
+    const appended = new ByteWriter(256);
+    for (const f of this.#appended) {
+      appended.u32(f.body.length);
+      appended.bytes(f.body);
     }
-    return [count, bodies, helpers];
+    return [count, bodies, appended];
   }
 
   /** Every other section that needs rewriting; undefined: copy it as it is. */
@@ -289,24 +342,33 @@ class Instrumenter {
         return w;
       }
       case SectionId.Function: {
-        if (this.#helpers.length === 0) return undefined;
+        if (this.#appended.length === 0) return undefined;
         const r = this.#reader(s);
         const n = r.u32();
-        w.u32(n + this.#helpers.length);
+        w.u32(n + this.#appended.length);
         w.range(this.bytes, r.pos, s.end);
-        for (const t of this.#helperTypeIndex) w.u32(t);
+        for (const f of this.#appended) w.u32(f.typeIndex);
         return w;
       }
       case SectionId.Global: {
         const r = this.#reader(s);
-        this.#shift.globalSection(r, w);
+        this.#shift.globalSection(r, w, this.#ownCounter >= 0 ? 1 : 0);
         this.#done(r, 'global');
+        if (this.#ownCounter >= 0) w.bytes(OWN_COUNTER);
         return w;
       }
       case SectionId.Export: {
         const r = this.#reader(s);
-        this.#shift.exportSection(r, w);
+        this.#shift.exportSection(r, w, this.#entries);
         this.#done(r, 'export');
+        return w;
+      }
+      case SectionId.Start: {
+        const r = this.#reader(s);
+        const fn = r.u32();
+        this.#done(r, 'start');
+        if (!this.#entries.has(fn)) return undefined;
+        w.u32(this.#entries.get(fn)!);
         return w;
       }
       case SectionId.Element: {
@@ -333,6 +395,9 @@ class Instrumenter {
     }
   }
 }
+
+/** The module's own counter: `(global (mut i64) (i64.const 0))`; entry wrappers set it. */
+const OWN_COUNTER = Uint8Array.of(0x7e, 0x01, 0x42, 0x00, 0x0b);
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);

@@ -36,7 +36,10 @@ export interface ModuleLayout {
   /** Per defined function (in order): its type index. */
   readonly funcTypes: readonly number[];
   readonly importedFuncs: number;
+  readonly importedTables: number;
   readonly importedGlobals: number;
+  /** How many globals the module defines. */
+  readonly definedGlobals: number;
   /** The module names of the imports, distinct. */
   readonly importModules: ReadonlySet<string>;
 }
@@ -77,7 +80,9 @@ export function readLayout(bytes: Uint8Array, subject: string): ModuleLayout {
   const typeParams = readTypes(bytes, subject, find(SectionId.Type));
   const imports = readImportCounts(bytes, subject, find(SectionId.Import));
   const funcTypes = readFunctions(bytes, subject, find(SectionId.Function));
-  return { sections, typeParams, funcTypes, ...imports };
+  const globals = find(SectionId.Global);
+  const definedGlobals = globals ? new CodeCursor(bytes, subject, globals.start, globals.end).u32() : 0;
+  return { sections, typeParams, funcTypes, definedGlobals, ...imports };
 }
 
 function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {
@@ -135,8 +140,9 @@ function fieldType(c: CodeCursor): void {
   if (mut > 1) c.fail('invalid mutability', c.pos - 1);
 }
 
-function readImportCounts(bytes: Uint8Array, subject: string, section: Section | undefined): Pick<ModuleLayout, 'importedFuncs' | 'importedGlobals' | 'importModules'> {
+function readImportCounts(bytes: Uint8Array, subject: string, section: Section | undefined): Pick<ModuleLayout, 'importedFuncs' | 'importedTables' | 'importedGlobals' | 'importModules'> {
   let importedFuncs = 0;
+  let importedTables = 0;
   let importedGlobals = 0;
   const importModules = new Set<string>();
   if (section) {
@@ -148,7 +154,7 @@ function readImportCounts(bytes: Uint8Array, subject: string, section: Section |
       const kind = c.byte();
       switch (kind) {
         case 0x00: c.u32(); importedFuncs++; break;
-        case 0x01: c.valType(); skipLimits(c); break;
+        case 0x01: c.valType(); skipLimits(c); importedTables++; break;
         case 0x02: skipLimits(c); break;
         case 0x03: c.valType(); c.byte(); importedGlobals++; break;
         case 0x04: c.byte(); c.u32(); break;
@@ -157,7 +163,7 @@ function readImportCounts(bytes: Uint8Array, subject: string, section: Section |
     }
     if (c.pos !== c.end) c.fail('import section has trailing bytes');
   }
-  return { importedFuncs, importedGlobals, importModules };
+  return { importedFuncs, importedTables, importedGlobals, importModules };
 }
 
 function readFunctions(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {

@@ -130,6 +130,14 @@ describe('instrumentModule: hostile input', () => {
     expect(codeOf(() => instrumentModule(once, LOOSE))).toBe('LN_ERR_LOAD_UNSUPPORTED_FEATURE');
   });
 
+  it('an export of a function that does not exist is LN_ERR_LOAD_INVALID (regression: it hung the wrapper builder)', async () => {
+    const bytes = await wat(SAMPLE);
+    const at = bytes.findIndex((b, i) => b === 0x07 && bytes[i + 2] === 0x01 && bytes[i + 4] === 0x66); // export "f"
+    const copy = bytes.slice();
+    copy[at + 6] = 69; // (export "f" (func 69))
+    expect(outcome(copy)).toBe('LN_ERR_LOAD_INVALID');
+  });
+
   it('an empty input is LN_ERR_LOAD_INVALID', () => {
     expect(codeOf(() => instrumentModule(new Uint8Array(0), LOOSE))).toBe('LN_ERR_LOAD_INVALID');
   });
