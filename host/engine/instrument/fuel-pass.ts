@@ -38,16 +38,13 @@
  * budget.
  */
 import type { ByteWriter } from './byte-writer.js';
+import { ControlStack, Frame } from './control-stack.js';
 import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
 import { InstructionReader, Op, type CallKind } from './instruction-reader.js';
 
 /** V8's limit on locals per function (params included); the pass adds one. */
 const MAX_LOCALS = 50_000;
-/** "No branch leaves this frame" (larger than any frame index). */
-const CLEAN = 0x7fffffff;
-
-const enum Frame { Func, Block, Loop, If, Try }
 
 /** What the code pass needs to know about the module. */
 export interface CodePassSettings {
@@ -87,16 +84,7 @@ export class CodePass {
   #needsEntryCheck = false;
   /** How many loops enclose the current instruction. */
   #loops = 0;
-  // The control stack.
-  #kinds: Frame[] = [];
-  #openedDead: boolean[] = [];
-  #isTarget: boolean[] = [];
-  #ids: number[] = [];
-  /** Per frame: the charge of the segment that opened it (-1: none). */
-  #openRec: number[] = [];
-  /** Per frame: the outermost frame a branch inside it targets (`CLEAN` if none). */
-  #exitTo: number[] = [];
-  #nextId = 0;
+  readonly #c: ControlStack;
   /** Blocks that `try_table` catch clauses branch to (by opening order), found in a first pass. */
   #targets: Set<number> | null = null;
   #found: Set<number> | null = null;
@@ -105,6 +93,7 @@ export class CodePass {
     this.#s = settings;
     this.#r = new InstructionReader(bytes, subject);
     this.#e = new FuelEmitter(this.#r, settings.globals);
+    this.#c = new ControlStack(this.#r);
     this.#owned = settings.globals.module !== settings.globals.shared;
   }
 
@@ -147,13 +136,7 @@ export class CodePass {
     r.pos = start;
     r.end = end;
     this.#found = null;
-    this.#kinds.length = 0;
-    this.#openedDead.length = 0;
-    this.#isTarget.length = 0;
-    this.#ids.length = 0;
-    this.#openRec.length = 0;
-    this.#exitTo.length = 0;
-    this.#nextId = 0;
+    this.#c.reset();
     this.#dead = false;
     this.#rec = -1;
     this.#needsEntryCheck = false;
@@ -215,7 +198,7 @@ export class CodePass {
           if (fuel) this.#catchClauses();
           break;
         case Op.Loop: {
-          const target = this.#targets?.has(this.#nextId) ?? false;
+          const target = this.#targets?.has(this.#c.nextId) ?? false;
           if (fuel) {
             this.#open();
             if (target && !this.#dead) e.store(own);
@@ -229,27 +212,27 @@ export class CodePass {
           if (fuel) {
             this.#charge();
             // An `if` whose label a catch clause targets jumps to that join when its condition is false.
-            if (!this.#dead && this.#targets?.has(this.#nextId)) e.store(own);
+            if (!this.#dead && this.#targets?.has(this.#c.nextId)) e.store(own);
           }
           this.#push(Frame.If);
           this.#rec = -1;
           break;
         case Op.Else:
         case Op.Catch: {
-          const top = this.#top();
-          if (op === Op.Else ? this.#kinds[top] !== Frame.If : this.#kinds[top] !== Frame.Try) {
+          const top = this.#c.top();
+          if (op === Op.Else ? this.#c.kinds[top] !== Frame.If : this.#c.kinds[top] !== Frame.Try) {
             r.fail(op === Op.Else ? '`else` outside `if`' : '`catch` outside `try`', r.start);
           }
-          if (fuel && this.#isTarget[top] && !this.#dead) e.store(own);
+          if (fuel && this.#c.isTarget[top] && !this.#dead) e.store(own);
           this.#rec = -1;
-          this.#dead = this.#openedDead[top]!;
+          this.#dead = this.#c.openedDead[top]!;
           if (fuel && op === Op.Catch && !this.#dead) e.reloadAfter(own);
           break;
         }
         case Op.End:
         case Op.Delegate: {
-          const top = this.#top();
-          const kind = this.#kinds[top]!;
+          const top = this.#c.top();
+          const kind = this.#c.kinds[top]!;
           if (kind === Frame.Func) {
             if (op === Op.Delegate) r.fail('`delegate` outside `try`', r.start);
             if (fuel && !this.#dead) e.store(own);
@@ -259,7 +242,7 @@ export class CodePass {
           }
           if (op === Op.Delegate) {
             if (kind !== Frame.Try) r.fail('`delegate` outside `try`', r.start);
-            this.#exit(0); // rethrows to an outer handler
+            this.#c.exit(0); // rethrows to an outer handler
           }
           this.#endFrame(top, kind);
           break;
@@ -268,7 +251,7 @@ export class CodePass {
         case Op.BrIf:
           if (fuel) {
             this.#charge();
-            if (this.#branchTo(r.index) && !this.#dead) e.store(own);
+            if (this.#c.branchTo(r.index) && !this.#dead) e.store(own);
             this.#rec = -1;
           }
           if (op === Op.Br) this.#dead = true;
@@ -277,7 +260,7 @@ export class CodePass {
           if (fuel) {
             this.#charge();
             let store = false;
-            for (let i = 0; i < r.labelCount; i++) store = this.#branchTo(r.labels[i]!) || store;
+            for (let i = 0; i < r.labelCount; i++) store = this.#c.branchTo(r.labels[i]!) || store;
             if (store && !this.#dead) e.store(own);
             this.#rec = -1;
           }
@@ -294,7 +277,7 @@ export class CodePass {
               e.store(own);
               if (op === Op.Unreachable && shared !== own) e.store(shared); // the trap's fuel, for the receipt
             }
-            this.#exit(0);
+            this.#c.exit(0);
             this.#rec = -1;
             if (op === Op.ReturnCall && this.#loops === 0) this.#needsEntryCheck = true;
           }
@@ -343,75 +326,32 @@ export class CodePass {
     e.w.u8(0x7e);
   }
   #push(kind: Frame): void {
-    const id = this.#nextId++;
-    this.#kinds.push(kind);
-    this.#openedDead.push(this.#dead);
-    this.#isTarget.push(this.#targets?.has(id) ?? false);
-    this.#ids.push(id);
-    this.#openRec.push(this.#dead ? -1 : this.#rec);
-    this.#exitTo.push(CLEAN);
+    this.#c.push(kind, this.#dead, this.#targets?.has(this.#c.nextId) ?? false, this.#rec);
   }
 
   /** Closes the frame at `top` (not the function's): joins, reloads, merges the next segment. */
   #endFrame(top: number, kind: Frame): void {
+    const c = this.#c;
     const fuel = this.#s.fuel;
-    const joins = this.#isTarget[top]! && kind !== Frame.Loop;
+    const joins = c.isTarget[top]! && kind !== Frame.Loop;
     const own = this.#s.globals.module;
     if (fuel && joins && !this.#dead) this.#e.store(own);
-    const exitTo = this.#exitTo[top]!;
-    const openRec = this.#openRec[top]!;
-    if (kind === Frame.Loop) this.#loops--;
-    this.#dead = this.#openedDead[top]!;
-    this.#kinds.pop();
-    this.#openedDead.pop();
-    this.#isTarget.pop();
-    this.#ids.pop();
-    this.#openRec.pop();
-    this.#exitTo.pop();
-    const parent = top - 1;
-    if (exitTo < this.#exitTo[parent]!) this.#exitTo[parent] = exitTo;
     // Entering a clean frame means reaching its end: the segment that opened it pays for the next one.
-    this.#rec = exitTo >= top && !joins ? openRec : -1;
+    this.#rec = c.clean(top) && !joins ? c.openRec[top]! : -1;
+    if (kind === Frame.Loop) this.#loops--;
+    this.#dead = c.openedDead[top]!;
+    c.pop();
     if (fuel && joins && !this.#dead) this.#e.reloadAfter(own);
-  }
-
-  #top(): number {
-    const top = this.#kinds.length - 1;
-    if (top < 0) this.#r.fail('unbalanced `end`', this.#r.start);
-    return top;
-  }
-
-  /** The frame a branch of `depth` targets. */
-  #frame(depth: number): number {
-    const at = this.#kinds.length - 1 - depth;
-    if (at < 0) this.#r.fail(`branch depth ${depth} is outside the function`, this.#r.start);
-    return at;
-  }
-
-  /** Notes that control leaves the current frame for frame `at` (0: the function). */
-  #exit(at: number): void {
-    const top = this.#kinds.length - 1;
-    if (at < this.#exitTo[top]!) this.#exitTo[top] = at;
-  }
-
-  /**
-   * Notes a branch to `depth`; returns whether the counter must be stored first (the branch
-   * leaves the function or joins a handler's reload point).
-   */
-  #branchTo(depth: number): boolean {
-    const at = this.#frame(depth);
-    this.#exit(at);
-    return at === 0 || this.#isTarget[at]!;
   }
 
   /** A `try_table`'s catch clauses: branches out of it, and (first pass) reload points. */
   #catchClauses(): void {
     const r = this.#r;
     for (let i = 0; i < r.labelCount; i++) {
-      const at = this.#frame(r.labels[i]! + 1); // relative to the try_table's enclosing frame
-      this.#exit(at);
+      const at = this.#c.frame(r.labels[i]! + 1); // relative to the try_table's enclosing frame
+      this.#c.exit(at);
       if (at === 0 || this.#targets) continue; // into the function's exit: the global is already exact
-      (this.#found ??= new Set()).add(this.#ids[at]!);
+      (this.#found ??= new Set()).add(this.#c.ids[at]!);
     }
   }
 

@@ -28,8 +28,7 @@ import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
 import { InstructionReader } from './instruction-reader.js';
 import {
-  boundLimits, boundTableType, memoryGrowHelper, tableGrowHelper,
-  type Bounded, type BoundedTable,
+  boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
 } from './limits-pass.js';
 import { readLayout, sectionRank, SectionId, type ModuleLayout, type Section } from './module-layout.js';
 
@@ -181,68 +180,28 @@ class Instrumenter {
 
   /** The import section with limits bounded and the two globals appended. */
   #importSection(s: Section | undefined): ByteWriter {
-    const w = new ByteWriter(s ? s.end - s.start + 64 : 64);
-    let n = 0;
-    const body = new ByteWriter(w.length);
-    if (s) {
-      const r = this.#reader(s);
-      n = r.count('imports', 3);
-      for (let i = 0; i < n; i++) {
-        const at = r.pos;
-        r.nameBytes();
-        r.nameBytes();
-        const kind = r.byte();
-        body.range(this.bytes, at, r.pos);
-        switch (kind) {
-          case 0x01: this.#tables.push(boundTableType(r, body, this.options)); break;
-          case 0x02: this.#memories.push(boundLimits(r, body, this.options, 'memory')); break;
-          default: {
-            const from = r.pos;
-            if (kind === 0x00) r.u32();
-            else if (kind === 0x03) { r.valType(); r.byte(); } else if (kind === 0x04) { r.byte(); r.u32(); } else r.unsupported(`import kind 0x${kind.toString(16)}`, from - 1);
-            body.range(this.bytes, from, r.pos);
-          }
-        }
-      }
-      this.#done(r, 'import');
-    }
+    const body = new ByteWriter(s ? s.end - s.start + 64 : 64);
+    const n = s ? boundImports(this.#reader(s), body, this.options, this.#memories, this.#tables) : 0;
     for (const [field, type] of [[FUEL_GLOBAL, 0x7e], [GROW_FAILED_GLOBAL, 0x7f]] as const) {
       body.name(METER_MODULE);
       body.name(field);
       body.u8(0x03); body.u8(type); body.u8(0x01); // global, mutable
     }
+    const w = new ByteWriter(body.length + 8);
     w.u32(n + 2);
     w.append(body);
     return w;
   }
 
   #tableSection(s: Section): ByteWriter {
-    const r = this.#reader(s);
     const w = new ByteWriter(s.end - s.start + 16);
-    const n = r.count('tables');
-    w.u32(n);
-    for (let i = 0; i < n; i++) {
-      if (r.bytes[r.pos] === 0x40) { // table with an initialiser: 0x40 0x00 tabletype expr
-        r.skip(1);
-        if (r.byte() !== 0x00) r.fail('expected 0x00 after 0x40 in a table definition', r.pos - 1);
-        w.u8(0x40); w.u8(0x00);
-        this.#tables.push(boundTableType(r, w, this.options));
-        this.#shift.constExpr(r, w);
-      } else {
-        this.#tables.push(boundTableType(r, w, this.options));
-      }
-    }
-    this.#done(r, 'table');
+    boundTables(this.#reader(s), w, this.options, this.#tables, (r, out) => this.#shift.constExpr(r, out));
     return w;
   }
 
   #memorySection(s: Section): ByteWriter {
-    const r = this.#reader(s);
     const w = new ByteWriter(s.end - s.start + 16);
-    const n = r.count('memories');
-    w.u32(n);
-    for (let i = 0; i < n; i++) this.#memories.push(boundLimits(r, w, this.options, 'memory'));
-    this.#done(r, 'memory');
+    boundMemories(this.#reader(s), w, this.options, this.#memories);
     return w;
   }
 

@@ -81,6 +81,59 @@ export function boundTableType(c: CodeCursor, out: ByteWriter, budget: LimitBudg
   return { ...boundLimits(c, out, budget, 'table'), refType };
 }
 
+/**
+ * Copies an import section's entries (not its count) to `out` with every memory and table import
+ * bounded, recording them in `memories` / `tables` (index-space order). Returns the entry count.
+ */
+export function boundImports(r: CodeCursor, out: ByteWriter, budget: LimitBudget, memories: Bounded[], tables: BoundedTable[]): number {
+  const n = r.count('imports', 3);
+  for (let i = 0; i < n; i++) {
+    const at = r.pos;
+    r.nameBytes();
+    r.nameBytes();
+    const kind = r.byte();
+    out.range(r.bytes, at, r.pos);
+    if (kind === 0x01) {
+      tables.push(boundTableType(r, out, budget));
+    } else if (kind === 0x02) {
+      memories.push(boundLimits(r, out, budget, 'memory'));
+    } else {
+      const from = r.pos;
+      if (kind === 0x00) r.u32();
+      else if (kind === 0x03) { r.valType(); r.byte(); } else if (kind === 0x04) { r.byte(); r.u32(); } else r.unsupported(`import kind 0x${kind.toString(16)}`, from - 1);
+      out.range(r.bytes, from, r.pos);
+    }
+  }
+  if (r.pos !== r.end) r.fail('import section has trailing bytes');
+  return n;
+}
+
+/** Rewrites a table section with every table bounded; `initialiser` copies a table's init expression. */
+export function boundTables<R extends CodeCursor>(r: R, out: ByteWriter, budget: LimitBudget, tables: BoundedTable[], initialiser: (r: R, out: ByteWriter) => void): void {
+  const n = r.count('tables');
+  out.u32(n);
+  for (let i = 0; i < n; i++) {
+    if (r.bytes[r.pos] === 0x40) { // a table with an initialiser: 0x40 0x00 tabletype expr
+      r.skip(1);
+      if (r.byte() !== 0x00) r.fail('expected 0x00 after 0x40 in a table definition', r.pos - 1);
+      out.u8(0x40); out.u8(0x00);
+      tables.push(boundTableType(r, out, budget));
+      initialiser(r, out);
+    } else {
+      tables.push(boundTableType(r, out, budget));
+    }
+  }
+  if (r.pos !== r.end) r.fail('table section has trailing bytes');
+}
+
+/** Rewrites a memory section with every memory bounded. */
+export function boundMemories(r: CodeCursor, out: ByteWriter, budget: LimitBudget, memories: Bounded[]): void {
+  const n = r.count('memories');
+  out.u32(n);
+  for (let i = 0; i < n; i++) memories.push(boundLimits(r, out, budget, 'memory'));
+  if (r.pos !== r.end) r.fail('memory section has trailing bytes');
+}
+
 /** A helper function the pass appends: its type (encoded) and body (encoded, with locals). */
 export interface GrowHelper {
   readonly type: Uint8Array;

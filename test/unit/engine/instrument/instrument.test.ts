@@ -3,15 +3,17 @@
 // (clang, componentize-js/StarlingMonkey, hand-written WAT) validating after instrumentation.
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
 import {
   FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, METER_MODULE, instrumentModule,
 } from '../../../../host/engine/instrument/instrument.js';
+import { Engine } from '../../../../host/engine/engine.js';
 import { CORE_MODULE_FILE } from '../../../../host/engine/transpile-cache.js';
-import { ROOT, example } from '../../../helpers/cli.js';
-import { instantiate, LOOSE, meter, used, wat } from './wasm-helpers.js';
+import { ROOT, example, fixture } from '../../../helpers/cli.js';
+import { instantiate, LOOSE, meter, naiveMeter, used, wat } from './wasm-helpers.js';
 
 const GLOBALS = `(module
   (import "env" "g0" (global $g0 i32))
@@ -109,6 +111,43 @@ describe('instrumentModule: real core modules', () => {
           console.log(`instrumented ${name} (${(bytes.length / 2 ** 20).toFixed(1)} MiB, fuel ${fuel}) in ${ms.toFixed(0)} ms → ${(out.length / 2 ** 20).toFixed(1)} MiB`);
         }
       }
+    }
+  });
+});
+
+type Exports = Record<string, any>;
+
+/** A component's jco bindings, instantiated in-process on its core modules transformed by `transform`. */
+async function bindWith(path: string, transform: (core: Uint8Array, name: string) => Uint8Array) {
+  const bytes = readFileSync(path);
+  const component = await new Engine().load(bytes, path);
+  const { files } = await transpileBytes(bytes, { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false });
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const [name, core] of Object.entries(files)) {
+    if (CORE_MODULE_FILE.test(name)) modules.set(name, await WebAssembly.compile(transform(core, name) as Uint8Array<ArrayBuffer>));
+  }
+  const m = meter();
+  const instantiateBindings = new Script(component.bindings).runInThisContext() as (...args: unknown[]) => Promise<Exports>;
+  const exports = await instantiateBindings((name: string) => modules.get(name), { 'liquid-nano:plugin/log': { log: () => undefined } },
+    (module: WebAssembly.Module, imports: WebAssembly.Imports = {}) => WebAssembly.instantiate(module, { ...imports, lnano: { fuel: m.fuel, grow_failed: m.growFailed } }));
+  return { exports, m };
+}
+
+describe('instrumentModule: counts on real modules', () => {
+  const event = { id: 'e1', type: 'sensor', source: '/s', data: new TextEncoder().encode('hello'), extensions: [] };
+  it.each([
+    ['cpu-c (clang -O2)', fixture('cpu-c'), [(e: Exports) => e.fib(15), (e: Exports) => e.sieve(1000), (e: Exports) => e.loopSum(100)]],
+    ['echo-c (clang -Oz, WASI adapter)', example('echo-c'), [(e: Exports) => e.handler.handle(event), (e: Exports) => e.handler.handle(event)]],
+    ['echo-ts (componentize-js)', example('echo-ts'), [(e: Exports) => e.handler.handle(event), (e: Exports) => e.handler.handle(event)]],
+  ] as const)('%s: the pass counts exactly what the reference meter counts', { timeout: 120_000 }, async (_, path, calls) => {
+    const pass = await bindWith(path, (core, name) => instrumentModule(core, LOOSE, name));
+    const naive = await bindWith(path, (core) => naiveMeter(core));
+    for (const call of calls) {
+      const a = used(pass.m, () => call(pass.exports));
+      const b = used(naive.m, () => call(naive.exports));
+      expect(a.value).toEqual(b.value);
+      expect(a.fuel).toBe(b.fuel);
+      expect(a.fuel).toBeGreaterThan(0n);
     }
   });
 });
