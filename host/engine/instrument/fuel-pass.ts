@@ -41,7 +41,7 @@ import type { ByteWriter } from './byte-writer.js';
 import { ControlStack, Frame } from './control-stack.js';
 import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
-import { InstructionReader, Op, type CallKind } from './instruction-reader.js';
+import { CallKind, InstructionReader, Op } from './instruction-reader.js';
 
 /** V8's limit on locals per function (params included); the pass adds one. */
 const MAX_LOCALS = 50_000;
@@ -156,6 +156,7 @@ export class CodePass {
         case Op.RefFunc:
         case Op.TableGet:
         case Op.TableWrite:
+          if (op === Op.RefFunc) this.#s.shift.checkFunction(r, r.index, r.start);
           if (fuel) {
             this.#sharedOnly();
             this.#charge();
@@ -163,6 +164,7 @@ export class CodePass {
           break;
         case Op.GlobalGet:
         case Op.GlobalSet:
+          this.#s.shift.checkGlobal(r, r.index, r.start);
           if (fuel) this.#charge();
           if (r.index >= shiftFrom) e.replace(op === Op.GlobalGet ? 0x23 : 0x24, this.#s.shift.map(r.index));
           break;
@@ -270,6 +272,7 @@ export class CodePass {
         case Op.Unreachable:
         case Op.Throw:
         case Op.ReturnCall:
+          if (op === Op.ReturnCall && r.callKind === CallKind.Direct) this.#s.shift.checkFunction(r, r.index, r.start);
           if (fuel) {
             if (op === Op.Throw || (op === Op.ReturnCall && this.#s.leaves(r.callKind, r.index))) this.#sharedOnly();
             this.#charge();
@@ -284,6 +287,7 @@ export class CodePass {
           this.#dead = true;
           break;
         case Op.Call:
+          if (r.callKind === CallKind.Direct) this.#s.shift.checkFunction(r, r.index, r.start);
           if (fuel) {
             this.#charge();
             if (this.#loops === 0) this.#needsEntryCheck = true;

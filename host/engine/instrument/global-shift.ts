@@ -4,6 +4,10 @@
  * file rewrites every reference that is not in code: constant expressions (global initialisers,
  * table initialisers, element and data segment offsets, element expressions), global exports,
  * and the global names in the `name` section.
+ *
+ * It also refuses references past the module's own globals and functions (`checkGlobal`,
+ * `checkFunction`): the passes append globals and functions, so an out-of-range reference in an
+ * invalid input would otherwise become a valid reference to the meter's own state.
  */
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
@@ -14,7 +18,22 @@ export const GLOBAL_SHIFT = 2;
 
 /** Rewrites references to globals whose index is at least `from` (the first defined global). */
 export class GlobalShift {
-  constructor(readonly from: number) {}
+  /**
+   * @param from - the first defined global (the number of imported globals)
+   * @param globals - how many globals the module has (imported and defined)
+   * @param functions - how many functions the module has (imported and defined)
+   */
+  constructor(readonly from: number, readonly globals: number, readonly functions: number) {}
+
+  /** Fails unless `index` is one of the module's own globals. */
+  checkGlobal(r: CodeCursor, index: number, at = r.pos): void {
+    if (index >= this.globals) r.fail(`global ${index} does not exist (the module has ${this.globals})`, at);
+  }
+
+  /** Fails unless `index` is one of the module's own functions. */
+  checkFunction(r: CodeCursor, index: number, at = r.pos): void {
+    if (index >= this.functions) r.fail(`function ${index} does not exist (the module has ${this.functions})`, at);
+  }
 
   /** The new index of global `index`. */
   map(index: number): number {
@@ -32,12 +51,15 @@ export class GlobalShift {
       const op = r.next();
       if (op === Op.End) break;
       if (op === Op.GlobalGet) {
+        this.checkGlobal(r, r.index, r.start);
         if (r.index < this.from) continue;
         out.range(bytes, copyFrom, r.start);
         out.u8(0x23);
         out.u32(r.index + GLOBAL_SHIFT);
         copyFrom = r.pos;
-      } else if (op !== Op.Plain && op !== Op.RefFunc) {
+      } else if (op === Op.RefFunc) {
+        this.checkFunction(r, r.index, r.start);
+      } else if (op !== Op.Plain) {
         r.fail('unexpected instruction in a constant expression', r.start);
       }
     }
@@ -73,6 +95,8 @@ export class GlobalShift {
       const kind = c.byte();
       out.range(c.bytes, at, c.pos);
       const index = c.u32();
+      if (kind === 0x03) this.checkGlobal(c, index);
+      if (kind === 0x00) this.checkFunction(c, index);
       out.u32(kind === 0x03 ? this.map(index) : kind === 0x00 ? funcs.get(index) ?? index : index);
     }
   }
@@ -99,7 +123,7 @@ export class GlobalShift {
       } else {
         if (flags & 0x03) r.byte(); // element kind
         const m = r.count('element functions');
-        for (let j = 0; j < m; j++) r.u32();
+        for (let j = 0; j < m; j++) this.checkFunction(r, r.u32());
         out.range(r.bytes, kindAt, r.pos);
       }
     }

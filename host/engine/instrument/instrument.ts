@@ -107,7 +107,8 @@ class Instrumenter {
     readonly layout: ModuleLayout,
     readonly options: InstrumentOptions,
   ) {
-    this.#shift = new GlobalShift(layout.importedGlobals);
+    this.#shift = new GlobalShift(layout.importedGlobals, layout.importedGlobals + layout.definedGlobals,
+      layout.importedFuncs + layout.funcTypes.length);
     this.#growFailedGlobal = layout.importedGlobals + 1;
   }
 
@@ -325,6 +326,7 @@ class Instrumenter {
       case SectionId.Start: {
         const r = this.#reader(s);
         const fn = r.u32();
+        this.#shift.checkFunction(r, fn);
         this.#done(r, 'start');
         if (!this.#entries.has(fn)) return undefined;
         w.u32(this.#entries.get(fn)!);

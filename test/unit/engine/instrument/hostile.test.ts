@@ -138,6 +138,19 @@ describe('instrumentModule: hostile input', () => {
     expect(outcome(copy)).toBe('LN_ERR_LOAD_INVALID');
   });
 
+  it.each([
+    ['a global past its own (the fuel counter after the shift)', '(module (func (export "r") (result i64) (global.get 0)))'],
+    ['a global set past its own', '(module (func (export "r") (global.set 1 (i32.const 1))))'],
+    ['a call past its own functions (an appended grow helper)', '(module (memory 1) (func (export "r") (result i32) (drop (memory.grow (i32.const 1))) (call 1 (i32.const 5))))'],
+    ['an export of a global past its own', '(module (export "g" (global 0)))'],
+    ['an element past its own functions', '(module (table 1 funcref) (elem (i32.const 0) func 3) (func))'],
+    ['a constant expression reading a global past its own', '(module (global i64 (global.get 1)))'],
+  ])('an invalid input never becomes valid by reaching what the pass appends: %s', async (_, text) => {
+    const bytes = await wat(text);
+    expect(WebAssembly.validate(bytes)).toBe(false);
+    for (const fuel of [false, true]) expect(codeOf(() => instrumentModule(bytes, { ...LOOSE, fuel }))).toBe('LN_ERR_LOAD_INVALID');
+  });
+
   it('an empty input is LN_ERR_LOAD_INVALID', () => {
     expect(codeOf(() => instrumentModule(new Uint8Array(0), LOOSE))).toBe('LN_ERR_LOAD_INVALID');
   });
