@@ -29,8 +29,9 @@
  * exports, a global of the module's own (V8 reaches an imported mutable global through one more
  * indirection, which costs a call-heavy guest ~15%). Then calls that may leave the module store
  * to and reload from the shared global instead, the trap path stores to both, and the pass
- * reports any instruction that would break the premise (`ref.func`, `table.get`, exceptions, a
- * tail call out of the module), so the module is rewritten with the shared global alone.
+ * reports any instruction that would break the premise (`ref.func`, `table.get`, table writes
+ * and grows, exceptions, a tail call out of the module), so the module is rewritten with the
+ * shared global alone.
  *
  * The host tells fuel exhaustion from other traps by the global being negative. Between checks a
  * body runs at most one segment per header it passes, so the overshoot is bounded by the body's
