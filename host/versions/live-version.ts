@@ -15,6 +15,7 @@ import type { Limits } from '../resources/limits.js';
 import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import type { CallOptions, Instance } from '../sandbox/instance.js';
+import type { Usage } from '../sandbox/usage.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { VersionRecord } from './deployment.js';
 import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
@@ -47,6 +48,33 @@ export interface LiveVersionSpec {
 /** How long `teardown` may take on each instance when a version is retired, ms. */
 const TEARDOWN_TIMEOUT_MS = 1000;
 
+/** The usage receipts of a version's calls, summed (failed calls count what they used too). */
+export interface UsageTotals {
+  calls: number;
+  durationMs: number;
+  /** Instructions (0 when the version is not fuel-metered). */
+  fuelUsed: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** The largest instance memory seen after a call, bytes. */
+  peakMemoryBytes: number;
+  hostCalls: Record<string, number>;
+}
+
+/** The usage a failed call carries in its details, when it does. */
+function usageOf(error: LnError): Partial<Usage> | undefined {
+  const d = error.details;
+  if (typeof d.durationMs !== 'number') return undefined;
+  const hostCalls = Object.fromEntries(String(d.hostCalls ?? '').split(',').filter(Boolean).map((kv) => {
+    const [k, n] = kv.split('=');
+    return [k!, Number(n)];
+  }));
+  return {
+    durationMs: d.durationMs, fuelUsed: typeof d.fuelUsed === 'number' ? d.fuelUsed : null,
+    memoryBytes: Number(d.memoryBytes ?? 0), bytesIn: Number(d.bytesIn ?? 0), bytesOut: Number(d.bytesOut ?? 0), hostCalls,
+  };
+}
+
 /** A running version. Build it, `warm()`, `initialize()`; then `handle()` events; finally `close()`. */
 export class LiveVersion {
   readonly name: string;
@@ -66,6 +94,7 @@ export class LiveVersion {
   readonly #pool: InstancePool;
   readonly #handle: CallableExport;
   readonly #init: CallableExport | undefined;
+  readonly #usage: UsageTotals = { calls: 0, durationMs: 0, fuelUsed: 0, bytesIn: 0, bytesOut: 0, peakMemoryBytes: 0, hostCalls: {} };
   /** Set once `initialize()` ran: later instances get `init` too. */
   #initialized = false;
   /** The state restored into this version: later instances get it too. */
@@ -180,14 +209,35 @@ export class LiveVersion {
     try {
       const outcome = await this.#pool.call(this.#handle, [event], callOptions);
       if (record) this.health.record(outcome.errResult, this.#now() - started);
+      this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
       if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs };
       return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs };
     } catch (err) {
       const error = toLnError(err);
       if (record) this.health.record(isVersionFault(error), this.#now() - started);
+      this.#account(usageOf(error), error.code);
       this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
       return { ...base, ok: false, error: error.toJSON() };
     }
+  }
+
+  /** What this version's calls used in total (the sum of their usage receipts). */
+  usageTotals(): UsageTotals {
+    return { ...this.#usage, hostCalls: { ...this.#usage.hostCalls } };
+  }
+
+  /** Adds one call's receipt to the totals and logs it (debug). */
+  #account(usage: Partial<Usage> | undefined, outcome: string): void {
+    const u = this.#usage;
+    u.calls++;
+    if (!usage) return;
+    u.durationMs += usage.durationMs ?? 0;
+    u.fuelUsed += usage.fuelUsed ?? 0;
+    u.bytesIn += usage.bytesIn ?? 0;
+    u.bytesOut += usage.bytesOut ?? 0;
+    u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.memoryBytes ?? 0);
+    for (const [kind, n] of Object.entries(usage.hostCalls ?? {})) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + n;
+    this.#log.debug({ outcome, usage }, 'plugin call');
   }
 
   /** The state of one instance (`state.snapshot()`). @throws LnError when it is not stateful, or what the call threw */

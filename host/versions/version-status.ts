@@ -5,7 +5,7 @@
 import type { PoolStats } from '../resources/instance-pool.js';
 import type { Deployment } from './deployment.js';
 import type { HealthSummary } from './health-window.js';
-import type { LiveVersion } from './live-version.js';
+import type { LiveVersion, UsageTotals } from './live-version.js';
 import type { VersionRoute } from './version-route.js';
 
 /** One version with instances. */
@@ -19,6 +19,8 @@ export interface VersionStatus {
   readonly health: HealthSummary;
   /** Whether an unhealthy window would roll it back (or abort it) now. */
   readonly watched: boolean;
+  /** The usage receipts of its calls, summed: time, fuel, peak memory, bytes, host calls. */
+  readonly usage: UsageTotals;
 }
 
 /** What runs under a name. */
@@ -36,7 +38,7 @@ export interface RouteStatus {
 
 function versionStatus(live: LiveVersion, now: number, canary: boolean): VersionStatus {
   return {
-    version: live.version, digest: live.digest, stateful: live.stateful, pool: live.stats(), health: live.healthSummary(),
+    version: live.version, digest: live.digest, stateful: live.stateful, pool: live.stats(), health: live.healthSummary(), usage: live.usageTotals(),
     watched: canary || now < live.watchedUntil,
   };
 }

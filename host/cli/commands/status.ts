@@ -6,6 +6,7 @@ import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientF
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { resolveDataDir } from '../data-dir.js';
+import { formatByteSize } from '../../support/units.js';
 import { formatMs, renderTable } from '../table.js';
 
 export const LS_HELP = `Usage: lnano ls
@@ -100,6 +101,8 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     `${label.padEnd(12)} ${v.version}: ${v.pool.instances} instances (${v.pool.busy} busy, ${v.pool.queued} queued, ${v.pool.died} died), ` +
       `${v.health.calls} calls, ${percent(v.health.errorRate)} errors in the window, p50 ${formatMs(v.health.p50Ms)}, p99 ${formatMs(v.health.p99Ms)}` +
       `${v.stateful ? ', stateful' : ''}${v.watched ? ', watched for auto-rollback' : ''}`,
+    `${''.padEnd(12)} used: ${formatMs(v.usage.durationMs)} in guests, ${v.usage.fuelUsed} fuel, peak memory ${formatByteSize(v.usage.peakMemoryBytes)}, ` +
+      `${formatByteSize(v.usage.bytesIn)} in / ${formatByteSize(v.usage.bytesOut)} out, host calls ${Object.entries(v.usage.hostCalls).map(([k, n]) => `${k}=${n}`).join(' ') || 'none'}`,
   ] : []);
   lines.push(...row('serving', s.active), ...(s.candidate ? row(`canary ${s.candidate.weight}%`, s.candidate) : []), ...row('standby', s.standby));
   io.stdout.write(`${lines.join('\n')}\n`);
