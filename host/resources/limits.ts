@@ -31,7 +31,10 @@ export type LimitsSection = z.infer<typeof limitsSchema>;
 
 /** Resolved limits, in bytes and milliseconds. */
 export interface Limits {
-  /** Cap on every linear memory of an instance (and so on its total), bytes. */
+  /**
+   * Cap on each linear memory of an instance, bytes. Nearly every component has one memory, so
+   * this is its instance's memory; a component with several can use the cap in each.
+   */
   readonly memoryBytes: number;
   /** Wall-clock deadline of one call, ms. */
   readonly timeoutMs: number;
