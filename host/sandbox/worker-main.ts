@@ -144,6 +144,15 @@ function stopMetering(start: bigint | null, message: CallMessage, bytesOut: numb
   return { usage, signals };
 }
 
+/** Resolves once everything written to this worker's stdout and stderr has been handed over. */
+function flushOutput(): Promise<void> {
+  const flush = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => {
+    if (stream.writableLength === 0) resolve();
+    else stream.write('', () => resolve());
+  });
+  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
+}
+
 async function call(message: CallMessage): Promise<void> {
   const fn = resolve(message.path);
   if (typeof fn !== 'function') {
@@ -160,6 +169,9 @@ async function call(message: CallMessage): Promise<void> {
     if (!isComponentError(err)) {
       const { usage, signals } = stopMetering(start, message, 0);
       const { error, poisoned } = classifyGuestFailure(err, message.name, signals);
+      // A poisoned instance's worker is terminated as soon as the host reads this result: let what
+      // the guest printed just before (e.g. an error message, then exit(1)) reach the host first.
+      if (poisoned) await flushOutput();
       post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned, usage });
       return;
     }

@@ -75,6 +75,11 @@ describe('lnano run (commands)', () => {
     expect(ok.code).toBe(0);
   });
 
+  it('never loses what a guest printed just before exit(1), even with the worker killed right after', async () => {
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runCli(['run', fixture('exit-command')], { dataDir })));
+    expect(runs.map((r) => [r.stdout, r.code])).toEqual(Array.from({ length: 6 }, () => ['hello from wasm\n', 1]));
+  });
+
   it('asks for --invoke when the component is not a command', async () => {
     const r = await runCli(['run', fixture('numbers')], { dataDir });
     expect(r.code).toBe(2);
