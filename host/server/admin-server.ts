@@ -4,13 +4,12 @@
  * What the routes do is given by the caller (the version manager wires them).
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { authorized } from './admin-token.js';
-import { closeServer, listenOn, readBody, sendError, sendJson } from './http-io.js';
+import { HttpService, readBody, sendError, sendJson } from './http-io.js';
 
 /** One admin request, as a route handler sees it. */
 export interface AdminRequest {
@@ -75,28 +74,17 @@ function describeZod(error: z.ZodError): string {
   return error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
 }
 
-export class AdminServer {
-  readonly #server: Server;
+export class AdminServer extends HttpService {
   readonly #options: AdminServerOptions;
   readonly #routes: CompiledRoute[];
 
   constructor(options: AdminServerOptions) {
+    super();
     this.#options = options;
     this.#routes = options.routes.map(compile);
-    this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return listenOn(this.#server, port, host);
-  }
-
-  /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
-  close(): Promise<void> {
-    return closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
       if (!authorized(req.headers.authorization, this.#options.token)) {

@@ -3,7 +3,7 @@
  * read up to a limit (a larger one is refused without buffering it), errors answer
  * `{ code, message, requestId }` with the code's HTTP status, and internals go only to the log.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { toLnError, type LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
@@ -72,4 +72,22 @@ export function closeServer(server: Server): Promise<void> {
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+}
+
+/** A `node:http` server answering with `handle`: listen (port 0 picks one) and a draining close. */
+export abstract class HttpService {
+  readonly #server: Server = createServer((req, res) => void this.handle(req, res));
+
+  /** Answers one request; must never throw (answer with `sendError` instead). */
+  protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return listenOn(this.#server, port, host);
+  }
+
+  /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
+  close(): Promise<void> {
+    return closeServer(this.#server);
+  }
 }

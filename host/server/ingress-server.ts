@@ -1,11 +1,10 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
-import { closeServer, listenOn, readBody, sendError, sendJson as send } from './http-io.js';
+import { HttpService, readBody, sendError, sendJson as send } from './http-io.js';
 
 /** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
 /** Who gets the events: the plugins that serve, in delivery order. */
@@ -31,26 +30,15 @@ export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBa
  * them and answers with every plugin's result; `GET /health` says whether the host is up.
  * Errors answer `{ code, message, requestId }`; internals go only to the log.
  */
-export class IngressServer {
-  readonly #server: Server;
+export class IngressServer extends HttpService {
   readonly #options: IngressOptions;
 
   constructor(options: IngressOptions) {
+    super();
     this.#options = options;
-    this.#server = createServer((req, res) => void this.#handle(req, res));
   }
 
-  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return listenOn(this.#server, port, host);
-  }
-
-  /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */
-  close(): Promise<void> {
-    return closeServer(this.#server);
-  }
-
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     const path = (req.url ?? '/').split('?')[0];
     try {
