@@ -32,8 +32,8 @@ const canarySchema = z.strictObject({ weight: z.number().int().min(0).max(100), 
 export interface AdminRouteOptions {
   /** Where relative paths in deployed manifests (fs mounts) resolve: the host's working directory. */
   readonly baseDir: string;
-  /** The Prometheus text for `GET /metrics`, if the host has metrics. */
-  readonly metrics?: () => Promise<string> | string;
+  /** The Prometheus text for `GET /metrics`. */
+  readonly metrics: () => Promise<string> | string;
 }
 
 /** A `GET` query number, bounded. */
@@ -147,8 +147,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
     },
     {
       method: 'GET', path: '/metrics', handler: async () => {
-        const text = options.metrics ? await options.metrics() : '';
-        return { text, contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+        return { text: await options.metrics(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
       },
     },
   ];

@@ -109,6 +109,19 @@ describe('lnano deploy / rollback / history against a running host', () => {
     expect(json.map((c) => [c.name, c.active.version])).toEqual([['echo-c', '3.0.0']]);
   });
 
+  it('exposes per-version metrics in the Prometheus text format, behind the token', async () => {
+    const token = readFileSync(join(dataDir, 'admin-token'), 'utf8').trim();
+    expect((await fetch(`${admin}/metrics`)).status).toBe(401);
+    const res = await fetch(`${admin}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    for (const line of samples) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$/);
+    const calls = /^lnano_calls_total\{component="echo-c",version="3\.0\.0",role="active"\} (\d+)$/m.exec(text);
+    expect(Number(calls?.[1])).toBeGreaterThan(0);
+    expect(text).toMatch(/^# TYPE lnano_instances gauge$/m);
+  });
+
   it('after kill -9 the host restarts serving exactly the active version', async () => {
     child!.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));

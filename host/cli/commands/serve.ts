@@ -8,6 +8,7 @@ import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
+import { metricsText } from '../../server/metrics-text.js';
 import { parseLimits } from '../../resources/limits.js';
 import { formatByteSize } from '../../support/units.js';
 import { readManifest } from '../../versions/manifest.js';
@@ -139,7 +140,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 
   const router = new EventRouter(manager, logger);
   const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd }) });
+  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()) }) });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
