@@ -42,11 +42,12 @@ const lnano = (...args: string[]) => runCli([...args, '--server', admin], { data
 const echoC = join(ROOT, 'components', 'echo-c');
 
 /** Posts events back to back until stopped; counts answers that are not a clean 200 from echo-c. */
-function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set<string> }> } {
+function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set<string>; failedVersions: Set<string> }> } {
   let running = true;
   let sent = 0;
   let failed = 0;
   const versions = new Set<string>();
+  const failedVersions = new Set<string>();
   const loop = (async () => {
     while (running) {
       sent++;
@@ -54,14 +55,18 @@ function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set
         const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `l${sent}`, type: 'load', source: '/test' }) });
         const body = (await res.json()) as { results?: Array<{ ok: boolean; version: string }> };
         const result = body.results?.[0];
-        if (res.status !== 200 || !result?.ok) failed++;
-        else versions.add(result.version);
+        if (res.status !== 200 || !result?.ok) {
+          failed++;
+          failedVersions.add(result?.version ?? `HTTP ${res.status}`);
+        } else {
+          versions.add(result.version);
+        }
       } catch {
         failed++;
       }
     }
   })();
-  return { async stop() { running = false; await loop; return { sent, failed, versions }; } };
+  return { async stop() { running = false; await loop; return { sent, failed, versions, failedVersions }; } };
 }
 
 describe('lnano deploy / rollback / history against a running host', () => {
@@ -98,6 +103,25 @@ describe('lnano deploy / rollback / history against a running host', () => {
     const other = await lnano('deploy', example('echo-ts'), '--name', 'echo-c', '--version', '3.0.0');
     expect(other.code).toBe(2);
     expect(other.stderr).toContain('LN_ERR_VERSION_CONFLICT');
+  });
+
+  it('a canary that fails on purpose is aborted by the health monitor; only its own calls failed', async () => {
+    const traffic = load();
+    const canary = await lnano('deploy', join(ROOT, 'test', 'fixtures', 'components', 'echo-broken', 'component.wasm'), '--name', 'echo-c', '--version', '4.0.0', '--strategy', 'canary', '--weight', '50');
+    expect(canary.stdout).toContain('serving as a canary (50% of calls)');
+    let status: { candidate: unknown; active: { version: string } } | undefined;
+    for (let i = 0; i < 300; i++) {
+      status = JSON.parse((await lnano('status', 'echo-c', '--json')).stdout) as typeof status;
+      if (!status!.candidate) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const { failed, failedVersions } = await traffic.stop();
+    expect(status!.candidate).toBeNull();
+    expect(status!.active.version).toBe('3.0.0');
+    expect(failed).toBeGreaterThan(0);
+    expect([...failedVersions]).toEqual(['4.0.0']);
+    const history = await lnano('history', 'echo-c');
+    expect(history.stdout).toMatch(/health-monitor +aborted +3\.0\.0 → 4\.0\.0 +error rate/);
   });
 
   it('history shows every step with its actor and verifies the hash chain', async () => {
