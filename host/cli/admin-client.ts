@@ -115,6 +115,24 @@ export class AdminClient {
     return last as T;
   }
 
+  /**
+   * Follows an NDJSON stream (`GET`), calling `onLine` for each line until the host ends it.
+   *
+   * @throws LnError the host's coded error, or `LN_ERR_ADMIN_UNREACHABLE`
+   */
+  async follow(path: string, onLine: (line: Record<string, unknown>) => void): Promise<void> {
+    const res = await this.#fetch('GET', path, undefined, 'application/x-ndjson');
+    if (!res.ok || !res.body) throw errorFrom(await res.json().catch(() => undefined), res.status, this.server);
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.trim())) onLine(JSON.parse(line) as Record<string, unknown>);
+    }
+  }
+
   async #fetch(method: string, path: string, body: unknown, accept = 'application/json'): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
     let payload: BodyInit | undefined;

@@ -8,6 +8,7 @@ import { DEPLOY_HELP, deployCommand } from './commands/deploy.js';
 import { ABORT_HELP, PROMOTE_HELP, ROLLBACK_HELP, abortCommand, promoteCommand, rollbackCommand } from './commands/rollouts.js';
 import { HISTORY_HELP, LS_HELP, STATUS_HELP, historyCommand, lsCommand, statusCommand } from './commands/status.js';
 import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
+import { LOGS_HELP, logsCommand } from './commands/logs.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -26,6 +27,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   ls: { summary: 'list what a running host serves', help: LS_HELP, run: lsCommand },
   status: { summary: 'how one deployed plugin is doing', help: STATUS_HELP, run: statusCommand },
   history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", help: HISTORY_HELP, run: historyCommand },
+  logs: { summary: "a deployed plugin's recent log lines (-f to follow)", help: LOGS_HELP, run: logsCommand },
   invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
 };
 

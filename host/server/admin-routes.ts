@@ -13,6 +13,7 @@ import { envelopeToEvent } from '../engine/plugin-event.js';
 import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
+import type { LogRing } from '../log/log-ring.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
 
 const deploySchema = z.strictObject({
@@ -34,6 +35,8 @@ export interface AdminRouteOptions {
   readonly baseDir: string;
   /** The Prometheus text for `GET /metrics`. */
   readonly metrics: () => Promise<string> | string;
+  /** Recent log lines per component, for `GET /v1/components/:name/logs`. */
+  readonly logs: LogRing;
 }
 
 /** A `GET` query number, bounded. */
@@ -134,6 +137,24 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         exists(req.params.name!);
         const event = envelopeToEvent(await req.json(z.record(z.string(), z.unknown())));
         return { body: await manager.call(req.params.name!, event) };
+      },
+    },
+    {
+      method: 'GET', path: '/v1/components/:name/logs', handler: (req, res) => {
+        const name = req.params.name!;
+        const lines = queryInt(req, 'lines', 1, 10_000) ?? 100;
+        const follow = req.query.get('follow') === '1' || req.query.get('follow') === 'true';
+        const recent = options.logs.recent(name, lines);
+        if (!follow) return { body: { lines: recent } };
+        // NDJSON, one log line each, until the client goes away.
+        res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
+        for (const entry of recent) res.write(`${JSON.stringify(entry)}\n`);
+        const stop = options.logs.follow(name, (entry) => void res.write(`${JSON.stringify(entry)}\n`));
+        const heartbeat = setInterval(() => res.write('\n'), 15_000);
+        req.raw.on('close', () => {
+          stop();
+          clearInterval(heartbeat);
+        });
       },
     },
     {

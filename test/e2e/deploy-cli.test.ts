@@ -12,7 +12,7 @@ let events = '';
 let admin = '';
 
 async function startServe(): Promise<void> {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn'], {
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'info'], {
     env: { ...process.env, LNANO_DATA_DIR: dataDir },
   });
   let stdout = '';
@@ -144,6 +144,29 @@ describe('lnano deploy / rollback / history against a running host', () => {
     const calls = /^lnano_calls_total\{component="echo-c",version="3\.0\.0",role="active"\} (\d+)$/m.exec(text);
     expect(Number(calls?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/^# TYPE lnano_instances gauge$/m);
+  });
+
+  it('lnano logs prints recent lines of a plugin, and -f follows new ones', async () => {
+    const recent = await lnano('logs', 'echo-c', '-n', '5');
+    expect(recent.code).toBe(0);
+    const lines = recent.stdout.trim().split('\n');
+    expect(lines.length).toBeLessThanOrEqual(5);
+    expect(recent.stdout).toMatch(/info +\[3\.0\.0\] guest echo/);
+    const follower = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'logs', 'echo-c', '-f', '-n', '1', '--server', admin], { env: { ...process.env, LNANO_DATA_DIR: dataDir } });
+    let out = '';
+    follower.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    try {
+      const waitFor = async (n: number): Promise<void> => {
+        for (let i = 0; i < 200 && out.trim().split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 25));
+      };
+      await waitFor(1);
+      await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"f1","type":"followed","source":"/t"}' });
+      await waitFor(2);
+      expect(out.trim().split('\n').length).toBeGreaterThanOrEqual(2);
+      expect(out.trim().split('\n').at(-1)).toMatch(/guest echo/);
+    } finally {
+      follower.kill();
+    }
   });
 
   it('after kill -9 the host restarts serving exactly the active version', async () => {

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
+import { pino } from 'pino';
+import { LogRing } from '../../log/log-ring.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { EventRouter } from '../../runtime/event-router.js';
 import { adminRoutes } from '../../server/admin-routes.js';
@@ -125,7 +127,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const seedDir = values['no-seed'] ? undefined : resolve(io.cwd, values.components ?? 'components');
   if (values.components !== undefined && values['no-seed']) throw usageError('serve', '--components and --no-seed cannot be used together');
 
-  const logger = createLogger({ level });
+  const logs = new LogRing(pino.destination({ fd: 2, sync: false }));
+  const logger = createLogger({ level, destination: logs });
   const hostConfig = loadHostConfig(values.config, io);
   const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
   const token = resolveAdminToken(dataDir, io.env);
@@ -140,7 +143,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 
   const router = new EventRouter(manager, logger);
   const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()) }) });
+  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }) });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
