@@ -2,6 +2,7 @@
 // in the same run (the machine is noisy: compare ratios, not absolute times).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { benchCallOverhead } from './call-overhead.mjs';
+import { benchDeploy } from './deploy.mjs';
 import { benchFuelOverhead } from './fuel-overhead.mjs';
 import { benchRecovery } from './recovery.mjs';
 
@@ -14,6 +15,8 @@ process.stderr.write('bench: fuel overhead ...\n');
 rows.push(...(await benchFuelOverhead()));
 process.stderr.write('bench: recovery after a deadline ...\n');
 rows.push(...(await benchRecovery()));
+process.stderr.write('bench: deploy, rollback, swaps under load ...\n');
+rows.push(...(await benchDeploy()));
 
 const byName = new Map(rows.map((r) => [r.name, r]));
 const lines = [['benchmark', 'time/op', 'baseline', 'ratio', 'goal']];
@@ -21,6 +24,10 @@ for (const r of rows) {
   const base = byName.get(r.baseline);
   const ratio = base && base !== r ? r.ns / base.ns : 1;
   r.ratio = ratio;
+  if (r.text !== undefined) {
+    lines.push([r.name, r.text, '-', '-', r.lost !== undefined ? `= 0 ${r.lost === 0 ? 'met' : 'MISSED'}` : '']);
+    continue;
+  }
   lines.push([r.name, fmt(r.ns), base && base !== r ? r.baseline : '-', base && base !== r ? `${ratio.toFixed(2)}x` : '-',
     r.goal ? `< ${r.goal}x ${ratio < r.goal ? 'met' : 'MISSED'}` : '']);
 }
