@@ -36,6 +36,7 @@ Options:
   --components <dir>     plugin folders to deploy at start (default: ./components, if present)
   --no-seed              do not deploy anything at start; serve what the data dir holds
   --timeout <dur>        default deadline of one plugin call (default: 5s; a manifest's limits win)
+  --retain <n>           versions kept per plugin for rollback (default: 5; older ones are pruned)
   --config <file>        host config: the operator policy bounding every grant (default: LNANO_CONFIG)
   --data-dir <dir>       data directory: registry, artifacts, caches, kv, admin token (default: ./.lnano)
   --log-level <lvl>      trace, debug, info, warn, error (default: info)
@@ -51,6 +52,7 @@ interface ServeFlags {
   components?: string;
   'no-seed'?: boolean;
   timeout?: string;
+  retain?: string;
   config?: string;
   'data-dir'?: string;
   'log-level'?: string;
@@ -109,6 +111,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     components: { type: 'string' },
     'no-seed': { type: 'boolean' },
     timeout: { type: 'string' },
+    retain: { type: 'string' },
     config: { type: 'string' },
     'data-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -124,6 +127,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const level = values['log-level'] ?? 'info';
   if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
   const hostLimits = values.timeout === undefined ? [] : [{ section: parseLimits({ timeout: values.timeout }, 'command line'), source: 'command line' }];
+  const retain = values.retain === undefined ? undefined : Number(values.retain);
+  if (retain !== undefined && (!Number.isInteger(retain) || retain < 1 || retain > 1000)) throw usageError('serve', `--retain takes 1 to 1000, got "${values.retain}"`);
   const seedDir = values['no-seed'] ? undefined : resolve(io.cwd, values.components ?? 'components');
   if (values.components !== undefined && values['no-seed']) throw usageError('serve', '--components and --no-seed cannot be used together');
 
@@ -135,6 +140,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const engine = openEngine(values['data-dir'], io, { logger });
   const manager = new VersionManager({
     dataDir, engine, logger, policy: hostConfig.policy, limitsPolicy: hostConfig.limitsPolicy, hostLimits,
+    ...(retain !== undefined ? { retain } : {}),
   });
   const restored = await manager.restore();
   for (const s of restored.serving) io.stdout.write(`restored ${s.name}@${s.version}${s.standby ? ` (standby ${s.standby})` : ''}\n`);
