@@ -44,6 +44,8 @@ const authority = z.string().min(1).max(300).superRefine((text, ctx) => {
 export const capabilitiesSchema = z.strictObject({
   env: z.record(z.string().regex(ENV_NAME, 'is not a valid variable name').max(256), z.string().max(65536)).optional(),
   fs: z.array(mount).max(64).optional(),
+  /** The guest's initial working directory (`wasi:cli/environment#initial-cwd`), a guest path. */
+  cwd: guestPath.optional(),
   http: z.strictObject({
     allow: z.array(authority).min(1).max(256),
     maxResponse: size.optional(),
@@ -98,7 +100,8 @@ export function mergeCapabilities(base: CapabilitySection, extra: CapabilitySect
     ? { ...base.http, ...extra.http, allow: [...new Set([...base.http.allow, ...extra.http.allow])] }
     : (extra.http ?? base.http);
   const kv = base.kv || extra.kv ? { ...base.kv, ...extra.kv } : undefined;
+  const cwd = extra.cwd ?? base.cwd;
   return {
-    ...(env ? { env } : {}), ...(fs ? { fs } : {}), ...(http ? { http } : {}), ...(kv ? { kv } : {}),
+    ...(env ? { env } : {}), ...(fs ? { fs } : {}), ...(http ? { http } : {}), ...(kv ? { kv } : {}), ...(cwd ? { cwd } : {}),
   };
 }

@@ -33,6 +33,7 @@ function flatten(section: CapabilitySection | undefined): { atoms: Atoms; amount
   const env = new Map(Object.entries(s.env ?? {}));
   for (const name of env.keys()) add('environment', name);
   for (const m of s.fs ?? []) add('filesystem', `${m.guest} ← ${m.host} (${m.mode})`);
+  if (s.cwd) add('environment', `cwd ${s.cwd}`);
   if (s.http) {
     for (const a of s.http.allow) add('outgoing HTTP', a.toLowerCase());
     amount('outgoing HTTP', 'maxResponse', s.http.maxResponse, (t) => parseByteSize(t, 'maxResponse', 'diff'));

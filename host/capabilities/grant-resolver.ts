@@ -123,6 +123,7 @@ export function resolveGrants(section: CapabilitySection, ctx: GrantContext): In
       env: resolveEnv(section, ctx),
       args: [ctx.name, ...(ctx.args ?? [])],
       preopens: resolveMounts(section, ctx),
+      ...(section.cwd ? { cwd: section.cwd } : {}),
       http: resolveHttp(section, ctx),
       stdin: ctx.stdin ?? null,
     },

@@ -18,6 +18,7 @@ export const GRANT_OPTIONS: OptionSpec = {
   kv: { type: 'string' },
   'plugin-config': { type: 'string', multiple: true },
   stdin: { type: 'string' },
+  cwd: { type: 'string' },
   memory: { type: 'string' },
   timeout: { type: 'string' },
   fuel: { type: 'string' },
@@ -31,6 +32,7 @@ export interface GrantFlagValues {
   kv?: string;
   'plugin-config'?: string[];
   stdin?: string;
+  cwd?: string;
   memory?: string;
   timeout?: string;
   fuel?: string;
@@ -47,6 +49,7 @@ export const GRANT_HELP = `Grants (nothing is granted unless asked for; see docs
   --kv <namespace>      a key-value store namespace (persisted in the data dir)
   --plugin-config K=V   a config value the plugin reads through liquid-nano:plugin/config
   --stdin <file|->      what the guest reads on stdin (- for this command's stdin; default: closed)
+  --cwd <guest-dir>     the guest's initial working directory (default: none)
 Limits:
   --memory <size>       memory cap of the instance, e.g. 64MiB (default 256MiB)
   --timeout <dur>       wall-clock deadline of the call, e.g. 500ms, 10s (default: none for run)
@@ -92,11 +95,12 @@ export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.P
   if (values.dir?.length) section.fs = values.dir.map(parseDir);
   if (values['allow-http']?.length) section.http = { allow: values['allow-http'] };
   if (values.kv !== undefined) section.kv = { namespace: values.kv };
+  if (values.cwd !== undefined) section.cwd = values.cwd;
   try {
     return parseCapabilities(section, 'command line');
   } catch (err) {
     const reason = err instanceof LnError ? String(err.details.reason) : String(err);
-    throw flagError('grant flags', reason.replace(/capabilities\.(env|fs|http|kv)/g, (_m, k: string) => ({ env: '--env', fs: '--dir', http: '--allow-http', kv: '--kv' })[k] ?? k));
+    throw flagError('grant flags', reason.replace(/capabilities\.(env|fs|http|kv|cwd)/g, (_m, k: string) => ({ env: '--env', fs: '--dir', http: '--allow-http', kv: '--kv', cwd: '--cwd' })[k] ?? k));
   }
 }
 

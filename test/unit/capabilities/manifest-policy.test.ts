@@ -115,6 +115,12 @@ describe('grant resolution and the operator policy', () => {
     expect(grants.plugin.config).toEqual([['a', '1'], ['b', '2']]);
   });
 
+  it('passes an absolute guest cwd through; a relative one is refused', () => {
+    expect(resolveGrants({ cwd: '/data' }, ctx()).wasi.cwd).toBe('/data');
+    expect(resolveGrants({}, ctx()).wasi.cwd).toBeUndefined();
+    expect(errorOf(() => parseCapabilities({ cwd: 'data' }, 'm.json')).message).toContain('capabilities.cwd');
+  });
+
   it('refuses a missing directory or a file as a mount', () => {
     expect(codeOf(() => resolveGrants({ fs: [{ host: 'nope', guest: '/d', mode: 'ro' }] }, ctx()))).toBe('LN_ERR_MANIFEST_INVALID');
     expect(codeOf(() => resolveGrants({ fs: [{ host: 'file.txt', guest: '/d', mode: 'ro' }] }, ctx()))).toBe('LN_ERR_MANIFEST_INVALID');
