@@ -11,15 +11,12 @@
  */
 import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
+import { describeIssues, durationSchema, sizeSchema } from '../support/schema.js';
 import { parseAuthorityPattern } from './authority.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-/** A size (`64MiB`, or a number of bytes). */
-const size = z.union([z.string().min(1).max(32), z.number().int().positive()]);
-/** A duration (`500ms`, or a number of milliseconds). */
-const duration = z.union([z.string().min(1).max(32), z.number().int().positive()]);
 
 const guestPath = z.string().min(1).max(4096)
   .refine((p) => p.startsWith('/'), 'must be an absolute guest path such as /data')
@@ -48,32 +45,21 @@ export const capabilitiesSchema = z.strictObject({
   cwd: guestPath.optional(),
   http: z.strictObject({
     allow: z.array(authority).min(1).max(256),
-    maxResponse: size.optional(),
-    timeout: duration.optional(),
+    maxResponse: sizeSchema.optional(),
+    timeout: durationSchema.optional(),
     maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
   }).optional(),
   kv: z.strictObject({
     namespace: z.string().regex(NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
     maxKeys: z.number().int().positive().max(100_000_000).optional(),
-    maxKeySize: size.optional(),
-    maxValueSize: size.optional(),
-    maxTotal: size.optional(),
+    maxKeySize: sizeSchema.optional(),
+    maxValueSize: sizeSchema.optional(),
+    maxTotal: sizeSchema.optional(),
   }).optional(),
 });
 
 /** A validated `capabilities` section. */
 export type CapabilitySection = z.infer<typeof capabilitiesSchema>;
-
-/** Formats zod issues as one line: `fs.0.guest: must be an absolute guest path; env.1BAD: ...`. */
-export function describeIssues(error: z.ZodError, prefix = ''): string {
-  return error.issues
-    .slice(0, 8)
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
-      return `${path || '(top level)'}: ${issue.message}`;
-    })
-    .join('; ');
-}
 
 /**
  * Validates a `capabilities` section.

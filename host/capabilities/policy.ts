@@ -15,12 +15,11 @@ import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
+import { describeIssues, sizeSchema } from '../support/schema.js';
 import { parseByteSize } from '../support/units.js';
 import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
 import { CAPABILITIES } from './catalog.js';
-import { describeIssues } from './capability-manifest.js';
 
-const size = z.union([z.string().min(1).max(32), z.number().int().positive()]);
 
 /** The zod schema of the `policy` section. `limits` is checked by the resource manager. */
 export const policySchema = z.strictObject({
@@ -33,9 +32,9 @@ export const policySchema = z.strictObject({
   kv: z.strictObject({
     allow: z.boolean().optional(),
     maxKeys: z.number().int().positive().optional(),
-    maxKeySize: size.optional(),
-    maxValueSize: size.optional(),
-    maxTotal: size.optional(),
+    maxKeySize: sizeSchema.optional(),
+    maxValueSize: sizeSchema.optional(),
+    maxTotal: sizeSchema.optional(),
   }).optional(),
   deny: z.array(z.string().min(1)).max(64).optional(),
   limits: z.record(z.string(), z.unknown()).optional(),

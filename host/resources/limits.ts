@@ -9,20 +9,19 @@
  */
 import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
+import { describeIssues, durationSchema, sizeSchema } from '../support/schema.js';
 import { formatByteSize, parseByteSize, parseDurationMs } from '../support/units.js';
 
-const size = z.union([z.string().min(1).max(32), z.number().int().positive()]);
-const duration = z.union([z.string().min(1).max(32), z.number().int().positive()]);
 
 /** The zod schema of a `limits` section (also the shape of `policy.limits`, as maxima). */
 export const limitsSchema = z.strictObject({
-  memory: size.optional(),
-  timeout: duration.optional(),
+  memory: sizeSchema.optional(),
+  timeout: durationSchema.optional(),
   fuel: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   concurrency: z.number().int().min(1).max(1024).optional(),
   queue: z.number().int().min(0).max(1_000_000).optional(),
-  maxPayload: size.optional(),
-  maxOutput: size.optional(),
+  maxPayload: sizeSchema.optional(),
+  maxOutput: sizeSchema.optional(),
   minInstances: z.number().int().min(0).max(1024).optional(),
 });
 
@@ -67,10 +66,6 @@ export const LIMIT_DEFAULTS: Limits = Object.freeze({
 /** Hard ceilings no manifest, flag or policy can pass. */
 const CEILINGS = { memoryBytes: 4 * 1024 ** 3, maxPayloadBytes: 64 * 1024 ** 2, maxOutputBytes: 64 * 1024 ** 2 };
 
-function issues(error: z.ZodError, prefix: string): string {
-  return error.issues.slice(0, 8).map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
-}
-
 /**
  * Validates a `limits` section.
  *
@@ -79,7 +74,7 @@ function issues(error: z.ZodError, prefix: string): string {
 export function parseLimits(value: unknown, source: string, kind: 'manifest' | 'config' = 'manifest'): LimitsSection {
   const parsed = limitsSchema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
-  const reason = issues(parsed.error, kind === 'manifest' ? 'limits' : 'policy.limits');
+  const reason = describeIssues(parsed.error, kind === 'manifest' ? 'limits' : 'policy.limits');
   throw kind === 'manifest'
     ? new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason })
     : new LnError('LN_ERR_CONFIG_INVALID', { key: 'policy.limits', source, reason });

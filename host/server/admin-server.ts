@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import { describeIssues } from '../support/schema.js';
 import { authorized } from './admin-token.js';
 import { HttpService, readBody, sendError, sendJson } from './http-io.js';
 
@@ -68,10 +69,6 @@ function compile(route: AdminRoute): CompiledRoute {
     return '([^/]+)';
   }).join('/');
   return { route, pattern: new RegExp(`^${source}$`), names };
-}
-
-function describeZod(error: z.ZodError): string {
-  return error.issues.slice(0, 5).map((i) => `${i.path.map(String).join('.') || '(body)'}: ${i.message}`).join('; ');
 }
 
 export class AdminServer extends HttpService {
@@ -143,7 +140,7 @@ export class AdminServer extends HttpService {
           throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' });
         }
         const parsed = schema.safeParse(value);
-        if (!parsed.success) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: describeZod(parsed.error) });
+        if (!parsed.success) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: describeIssues(parsed.error, '', { root: '(body)', max: 5 }) });
         return parsed.data;
       },
       bytes: () => readBody(req, maxUpload, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxUpload })),

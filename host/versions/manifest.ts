@@ -12,7 +12,8 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
-import { capabilitiesSchema, describeIssues, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { capabilitiesSchema, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { describeIssues } from '../support/schema.js';
 import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
 import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 
