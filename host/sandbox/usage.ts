@@ -38,6 +38,26 @@ export function usageDetails(usage: Usage): Record<string, number | string | nul
 }
 
 /**
+ * The usage a failure carries in its details (see `usageDetails`), or undefined when it carries
+ * none (the call never reached a worker).
+ */
+export function usageFromDetails(details: Readonly<Record<string, unknown>>): Usage | undefined {
+  if (typeof details.durationMs !== 'number') return undefined;
+  const hostCalls = Object.fromEntries(String(details.hostCalls ?? '').split(',').filter(Boolean).map((pair) => {
+    const [kind, n] = pair.split('=');
+    return [kind!, Number(n)];
+  }));
+  return {
+    durationMs: details.durationMs,
+    fuelUsed: typeof details.fuelUsed === 'number' ? details.fuelUsed : null,
+    memoryBytes: Number(details.memoryBytes ?? 0),
+    hostCalls,
+    bytesIn: Number(details.bytesIn ?? 0),
+    bytesOut: Number(details.bytesOut ?? 0),
+  };
+}
+
+/**
  * Estimates how many bytes a call's arguments or result take, the way the canonical ABI lays
  * them out: strings count their UTF-8 length, byte arrays and typed arrays their byte length,
  * numbers and bigints 8, booleans 1, `null`/`undefined` 0; records count their field names too,

@@ -15,7 +15,7 @@ import type { Limits } from '../resources/limits.js';
 import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import type { CallOptions, Instance } from '../sandbox/instance.js';
-import type { Usage } from '../sandbox/usage.js';
+import { usageFromDetails, type Usage } from '../sandbox/usage.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { VersionRecord } from './deployment.js';
 import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
@@ -59,20 +59,6 @@ export interface UsageTotals {
   /** The largest instance memory seen after a call, bytes. */
   peakMemoryBytes: number;
   hostCalls: Record<string, number>;
-}
-
-/** The usage a failed call carries in its details, when it does. */
-function usageOf(error: LnError): Partial<Usage> | undefined {
-  const d = error.details;
-  if (typeof d.durationMs !== 'number') return undefined;
-  const hostCalls = Object.fromEntries(String(d.hostCalls ?? '').split(',').filter(Boolean).map((kv) => {
-    const [k, n] = kv.split('=');
-    return [k!, Number(n)];
-  }));
-  return {
-    durationMs: d.durationMs, fuelUsed: typeof d.fuelUsed === 'number' ? d.fuelUsed : null,
-    memoryBytes: Number(d.memoryBytes ?? 0), bytesIn: Number(d.bytesIn ?? 0), bytesOut: Number(d.bytesOut ?? 0), hostCalls,
-  };
 }
 
 /** A running version. Build it, `warm()`, `initialize()`; then `handle()` events; finally `close()`. */
@@ -215,7 +201,7 @@ export class LiveVersion {
     } catch (err) {
       const error = toLnError(err);
       if (record) this.health.record(isVersionFault(error), this.#now() - started);
-      this.#account(usageOf(error), error.code);
+      this.#account(usageFromDetails(error.details), error.code);
       this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
       return { ...base, ok: false, error: error.toJSON() };
     }
@@ -227,16 +213,16 @@ export class LiveVersion {
   }
 
   /** Adds one call's receipt to the totals and logs it (debug). */
-  #account(usage: Partial<Usage> | undefined, outcome: string): void {
+  #account(usage: Usage | undefined, outcome: string): void {
     const u = this.#usage;
     u.calls++;
     if (!usage) return;
-    u.durationMs += usage.durationMs ?? 0;
+    u.durationMs += usage.durationMs;
     u.fuelUsed += usage.fuelUsed ?? 0;
-    u.bytesIn += usage.bytesIn ?? 0;
-    u.bytesOut += usage.bytesOut ?? 0;
-    u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.memoryBytes ?? 0);
-    for (const [kind, n] of Object.entries(usage.hostCalls ?? {})) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + n;
+    u.bytesIn += usage.bytesIn;
+    u.bytesOut += usage.bytesOut;
+    u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.memoryBytes);
+    for (const [kind, n] of Object.entries(usage.hostCalls)) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + n;
     this.#log.debug({ outcome, usage }, 'plugin call');
   }
 

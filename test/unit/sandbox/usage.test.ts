@@ -1,7 +1,7 @@
 // The payload estimate behind usage receipts and payload limits: what it counts, and that it is
 // cheap and bounded on hostile values.
 import { describe, expect, it } from 'vitest';
-import { payloadBytes, usageDetails } from '../../../host/sandbox/usage.js';
+import { payloadBytes, usageDetails, usageFromDetails } from '../../../host/sandbox/usage.js';
 
 describe('payloadBytes', () => {
   it('counts UTF-8 bytes, byte lengths, 8 per number, 1 per boolean, record keys', () => {
@@ -29,5 +29,12 @@ describe('payloadBytes', () => {
   it('flattens a receipt into error details', () => {
     expect(usageDetails({ durationMs: 1.23456, fuelUsed: null, memoryBytes: 65536, hostCalls: { http: 2, kv: 1 }, bytesIn: 3, bytesOut: 0 }))
       .toEqual({ durationMs: 1.235, fuelUsed: null, memoryBytes: 65536, hostCalls: 'http=2,kv=1', bytesIn: 3, bytesOut: 0 });
+  });
+
+  it('a failure\'s details give back the receipt they were made from', () => {
+    const usage = { durationMs: 12.5, fuelUsed: 905, memoryBytes: 65536, hostCalls: { log: 3, kv: 1 }, bytesIn: 40, bytesOut: 0 };
+    expect(usageFromDetails(usageDetails(usage))).toEqual(usage);
+    expect(usageFromDetails(usageDetails({ ...usage, fuelUsed: null, hostCalls: {} }))).toEqual({ ...usage, fuelUsed: null, hostCalls: {} });
+    expect(usageFromDetails({ reason: 'never reached a worker' })).toBeUndefined();
   });
 });
