@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
 import { ADMIN_TOKEN_FILE } from '../server/admin-token.js';
+import { resolveDataDir } from './data-dir.js';
 
 /** Where `lnano serve` puts its admin API unless told otherwise. */
 export const DEFAULT_ADMIN_SERVER = 'http://127.0.0.1:8081';
@@ -48,7 +49,7 @@ export class AdminClient {
    * @throws LnError `LN_ERR_CONFIG_INVALID` for a malformed server URL, `LN_ERR_ADMIN_UNAUTHORIZED`
    *   when no token can be found
    */
-  static fromFlags(flags: AdminClientFlags, io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }, dataDir: string): AdminClient {
+  static fromFlags(flags: AdminClientFlags, io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }): AdminClient {
     const server = flags.server ?? io.env.LNANO_SERVER ?? DEFAULT_ADMIN_SERVER;
     let url: URL;
     try {
@@ -62,7 +63,7 @@ export class AdminClient {
     let token = flags.token ?? io.env.LNANO_ADMIN_TOKEN;
     if (token === undefined) {
       try {
-        token = readFileSync(join(dataDir, ADMIN_TOKEN_FILE), 'utf8').trim();
+        token = readFileSync(join(resolveDataDir(flags['data-dir'], io.env, io.cwd), ADMIN_TOKEN_FILE), 'utf8').trim();
       } catch {
         throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
       }

@@ -7,7 +7,6 @@ import type { DeployResult } from '../../versions/rollouts.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir } from '../data-dir.js';
 import { formatMs } from '../table.js';
 
 export const DEPLOY_HELP = `Usage: lnano deploy <component.wasm | folder> [options]
@@ -103,7 +102,7 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
   }
   const weight = values.weight === undefined ? undefined : Number(values.weight);
   if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) throw usageError('deploy', `--weight takes a whole percentage 0-100, got "${values.weight}"`);
-  const client = AdminClient.fromFlags(values, io, resolveDataDir(values['data-dir'], io.env, io.cwd));
+  const client = AdminClient.fromFlags(values, io);
   const { component, manifest: manifestFile } = locate(positionals[0]!, values.manifest, io.cwd);
   const manifest = await manifestObject(manifestFile, values, component);
   const bytes = await readFile(component).catch((err: Error) => {

@@ -6,7 +6,6 @@ import type { PluginCallOutcome } from '../../versions/version-manager.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir } from '../data-dir.js';
 
 export const INVOKE_HELP = `Usage: lnano invoke <name> --event-type <type> [--data <json> | --data @file] [options]
 
@@ -61,7 +60,7 @@ export async function invokeCommand(argv: readonly string[], io: CliIo): Promise
       throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--data', source: 'command line', reason: 'not JSON (use @file for raw bytes)' });
     }
   }
-  const client = AdminClient.fromFlags(values, io, resolveDataDir(values['data-dir'], io.env, io.cwd));
+  const client = AdminClient.fromFlags(values, io);
   const outcome = await client.request<PluginCallOutcome>('POST', `/v1/components/${encodeURIComponent(positionals[0]!)}/invoke`, envelope);
   io.stdout.write(`${JSON.stringify(outcome, null, values.json ? 2 : undefined)}\n`);
   return outcome.ok ? 0 : 1;

@@ -2,7 +2,6 @@ import type { LogEntry } from '../../log/log-ring.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir } from '../data-dir.js';
 
 export const LOGS_HELP = `Usage: lnano logs <name> [-f] [-n <lines>]
 
@@ -52,7 +51,7 @@ export async function logsCommand(argv: readonly string[], io: CliIo): Promise<n
   if (positionals.length !== 1) throw usageError('logs', positionals.length === 0 ? 'missing <name>' : `unexpected argument "${positionals[1]}"`);
   const lines = values.lines === undefined ? 100 : Number(values.lines);
   if (!Number.isInteger(lines) || lines < 1 || lines > 10_000) throw usageError('logs', `--lines takes 1 to 10000, got "${values.lines}"`);
-  const client = AdminClient.fromFlags(values, io, resolveDataDir(values['data-dir'], io.env, io.cwd));
+  const client = AdminClient.fromFlags(values, io);
   const path = `/v1/components/${encodeURIComponent(positionals[0]!)}/logs?lines=${lines}`;
   const print = (entry: Record<string, unknown>): void => void io.stdout.write(`${values.json ? JSON.stringify(entry) : formatLogLine(entry)}\n`);
   if (values.follow) {

@@ -3,7 +3,6 @@ import type { RollbackResult } from '../../versions/rollouts.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir } from '../data-dir.js';
 
 const help = (usage: string, what: string, extra = ''): string => `Usage: lnano ${usage}
 
@@ -40,7 +39,7 @@ async function rollout(command: 'rollback' | 'promote' | 'abort', argv: readonly
   }
   if (positionals.length !== 1) throw usageError(command, positionals.length === 0 ? 'missing <name>' : `unexpected argument "${positionals[1]}"`);
   const name = positionals[0]!;
-  const client = AdminClient.fromFlags(values, io, resolveDataDir(values['data-dir'], io.env, io.cwd));
+  const client = AdminClient.fromFlags(values, io);
   const body = { ...(values.to ? { to: values.to } : {}), ...(values.reason ? { reason: values.reason } : {}) };
   const result = await client.request<RollbackResult | Deployment>('POST', `/v1/components/${encodeURIComponent(name)}/${command}`, body);
   if (values.json) {

@@ -5,7 +5,6 @@ import type { RouteStatus } from '../../versions/version-status.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { resolveDataDir } from '../data-dir.js';
 import { formatByteSize } from '../../support/units.js';
 import { formatMs, renderTable } from '../table.js';
 
@@ -57,7 +56,7 @@ function open(command: string, argv: readonly string[], io: CliIo, helpText: str
     return null;
   }
   if (positionals.length !== names) throw usageError(command, positionals.length < names ? 'missing <name>' : `unexpected argument "${positionals[names]}"`);
-  return { values, name: positionals[0], client: AdminClient.fromFlags(values, io, resolveDataDir(values['data-dir'], io.env, io.cwd)) };
+  return { values, name: positionals[0], client: AdminClient.fromFlags(values, io) };
 }
 
 /** `lnano ls`. */
