@@ -23,7 +23,6 @@ export type { CallableExport, Component, ComponentKind } from './engine/componen
 export type { ComponentShape, WitFunction, WitType, WorldItem } from './engine/wit-types.js';
 export { Instance, INSTANCE_DEFAULTS } from './sandbox/instance.js';
 export type { CallOptions, CallOutcome, GuestOutput, InstanceOptions } from './sandbox/instance.js';
-export { Supervisor } from './sandbox/supervisor.js';
 export { loggerOutput } from './sandbox/guest-output.js';
 export { closedGrants, GRANT_DEFAULTS } from './capabilities/grants.js';
 export type { HttpGrant, InstanceGrants, KvGrant, PluginGrants, PreopenGrant, WasiGrants } from './capabilities/grants.js';

@@ -8,9 +8,10 @@ import { findExport, type Component } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { isLnError, type LnError } from '../../host/errors/ln-error.js';
 import { Instance, type InstanceOptions } from '../../host/sandbox/instance.js';
-import { Supervisor } from '../../host/sandbox/supervisor.js';
+import type { InstancePool } from '../../host/resources/instance-pool.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import { serialPool } from '../helpers/pools.js';
 
 const MiB = 1024 * 1024;
 const engine = new Engine();
@@ -23,12 +24,12 @@ const target = (c: Component, name: string) => {
   return t;
 };
 
-const started: Array<{ dispose(): Promise<void> }> = [];
+const started: Array<Instance | InstancePool> = [];
 afterAll(async () => {
-  await Promise.all(started.map((s) => s.dispose()));
+  await Promise.all(started.map((s) => (s instanceof Instance ? s.dispose() : s.close())));
 });
-function supervise(c: Component, options: Partial<InstanceOptions> = {}): Supervisor {
-  const s = new Supervisor(c, { linker: linkerSpec(closedGrants(c.digest.slice(0, 8))), ...options });
+function supervise(c: Component, options: Partial<InstanceOptions> = {}): InstancePool {
+  const s = serialPool(c, { linker: linkerSpec(closedGrants(c.digest.slice(0, 8))), ...options });
   started.push(s);
   return s;
 }
@@ -54,7 +55,7 @@ describe('fuel', () => {
     const next = await s.call(target(c, 'count'), [10]);
     expect(next.value).toBe(10);
     expect(next.usage.fuelUsed).toBe(95);
-    expect(s.instancesStarted).toBe(2);
+    expect(s.stats().started).toBe(2);
   });
 
   it('counts are exact and identical across runs and instances: WAT', async () => {
@@ -145,7 +146,7 @@ describe('memory', () => {
     const next = await s.call(target(c, 'grow'), [0]);
     expect(next.value).toBe(1);
     expect(next.usage.memoryBytes).toBe(64 * 1024);
-    expect(s.instancesStarted).toBe(2);
+    expect(s.stats().started).toBe(2);
   });
 
   it('a guest that handles a refused grow is not failed: grow returns -1 and the call succeeds', async () => {

@@ -5,10 +5,11 @@ import { findExport, type Component } from '../../host/engine/component.js';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { Instance } from '../../host/sandbox/instance.js';
-import { Supervisor } from '../../host/sandbox/supervisor.js';
+import type { InstancePool } from '../../host/resources/instance-pool.js';
 import { LnError } from '../../host/errors/ln-error.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import { serialPool } from '../helpers/pools.js';
 
 const engine = new Engine();
 const load = async (name: string): Promise<Component> => engine.load(readFileSync(fixture(name)), name);
@@ -18,14 +19,14 @@ const target = (c: Component, name: string) => {
   return t;
 };
 
-const supervisors: Supervisor[] = [];
-function supervise(c: Component, grants = closedGrants(c.digest.slice(0, 8))): Supervisor {
-  const s = new Supervisor(c, { linker: linkerSpec(grants) });
-  supervisors.push(s);
+const pools: InstancePool[] = [];
+function supervise(c: Component, grants = closedGrants(c.digest.slice(0, 8))): InstancePool {
+  const s = serialPool(c, { linker: linkerSpec(grants) });
+  pools.push(s);
   return s;
 }
 afterAll(async () => {
-  await Promise.all(supervisors.map((s) => s.dispose()));
+  await Promise.all(pools.map((s) => s.close()));
 });
 
 describe('sandbox: a failing guest fails only its call', () => {
@@ -35,7 +36,7 @@ describe('sandbox: a failing guest fails only its call', () => {
     expect((await s.call(target(c, 'ok'), [])).value).toBe(7);
     expect(await codeOf(s.call(target(c, 'boom'), []))).toBe('LN_ERR_GUEST_TRAP');
     expect((await s.call(target(c, 'ok'), [])).value).toBe(7);
-    expect(s.instancesStarted).toBe(2);
+    expect(s.stats().started).toBe(2);
   });
 
   it('a spinning guest is stopped at its deadline; the next call is served', async () => {
