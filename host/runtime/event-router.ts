@@ -15,9 +15,20 @@ import type { PluginCallOutcome, VersionManager } from '../versions/version-mana
  */
 export function eventTypeMatches(pattern: string, type: string): boolean {
   if (pattern === '*') return true;
-  const parts = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
-  return new RegExp(`^${parts.join('.*')}$`).test(type);
+  let compiled = COMPILED.get(pattern);
+  if (!compiled) {
+    const parts = pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'));
+    compiled = new RegExp(`^${parts.join('.*')}$`);
+    // Patterns come from manifests (at most 256 each): a bounded cache keeps every event from
+    // compiling them again.
+    if (COMPILED.size >= MAX_COMPILED) COMPILED.clear();
+    COMPILED.set(pattern, compiled);
+  }
+  return compiled.test(type);
 }
+
+const COMPILED = new Map<string, RegExp>();
+const MAX_COMPILED = 4096;
 
 export class EventRouter {
   readonly #manager: VersionManager;
