@@ -7,12 +7,16 @@
 #   lld-14                     wasm-ld-14, the wasm linker clang-14 drives
 #   wasi-libc                  libc, headers and crt1-reactor.o for --target=wasm32-wasi
 #   libclang-rt-14-dev-wasm32  compiler-rt builtins for wasm32 (libclang_rt.builtins-wasm32.a)
+#   libc++-14-dev-wasm32, libc++abi-14-dev-wasm32   the C++ standard library for wasm32-wasi (C++ plugins)
+#   rustc, libstd-rust-dev-wasm32                   Debian's Rust compiler and its wasm32 std (Rust plugins)
+#   wabt                       wat2wasm/wasm-validate, for inspecting and fuzzing modules
+#   chromium                   headless browser for the web console's end-to-end tests
 #
 # The TypeScript example (components/echo-ts) needs no system package: esbuild and
 # componentize-js come from npm.
 set -eu
 
-PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32"
+PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32 wabt chromium"
 
 missing=""
 for pkg in $PACKAGES; do

@@ -8,7 +8,7 @@
 // reproducible (its wizer snapshot sees real randomness and clocks, and temp-dir paths), so
 // byte comparison alone would rewrite the 12 MB echo-ts component on every run. Each folder
 // therefore also records `component.inputs.sha256`, a digest of its sources plus the shared
-// build inputs (build-tools.mjs, wit/plugin.wit): an example whose digest matches is skipped
+// build inputs (sdk/tooling/toolchain.mjs, wit/plugin.wit): an example whose digest matches is skipped
 // as up to date, without needing its toolchain. `--force` rebuilds anyway (do that after a
 // toolchain upgrade, or in CI to prove the sources still build).
 //
@@ -19,7 +19,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { installHint, repoRoot, witPath } from './build-tools.mjs';
+import { installHint, repoRoot, witPath } from '../sdk/tooling/toolchain.mjs';
 
 const componentsDir = fileURLToPath(new URL('.', import.meta.url));
 
@@ -77,7 +77,7 @@ async function sourceFiles(dir) {
  * @param {string} folder the example's folder
  */
 async function inputsDigest(folder) {
-  const shared = [join(componentsDir, 'build-tools.mjs'), witPath];
+  const shared = [join(repoRoot, 'sdk', 'tooling', 'toolchain.mjs'), witPath];
   const files = [...(await sourceFiles(folder)), ...shared];
   const hash = createHash('sha256');
   for (const file of files) {

@@ -10,7 +10,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { componentFromCore, requireFiles, run } from '../build-tools.mjs';
+import { componentFromCore, requireFiles, run } from '../../sdk/tooling/toolchain.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const CLANG = 'clang-14';

@@ -29,7 +29,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readWit } from '../build-tools.mjs';
+import { readWit } from '../../sdk/tooling/toolchain.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 /** componentize-js 0.19.3 (see 1. above); jco 1.35 installs it under this alias. */

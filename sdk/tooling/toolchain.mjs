@@ -1,5 +1,6 @@
-// Helpers shared by the example plugins' build scripts (components/*/build.mjs).
-// Plain Node ESM so that building the examples needs no TypeScript compile step.
+// The SDK's build helpers, shared by every language's toolchain (sdk/<lang>/toolchain.mjs), the
+// example plugins' build scripts (components/*/build.mjs) and the test fixtures.
+// Plain Node ESM so that building a plugin needs no TypeScript compile step.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -11,11 +12,11 @@ import { promisify } from 'node:util';
 const execFileAsync = promisify(execFile);
 const require = createRequire(import.meta.url);
 
-/** The repository root (components/..). */
-export const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+/** The repository root (sdk/tooling/../..). */
+export const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** The plugin WIT package every example is built against. */
-export const witPath = fileURLToPath(new URL('../wit/plugin.wit', import.meta.url));
+export const witPath = fileURLToPath(new URL('../../wit/plugin.wit', import.meta.url));
 
 /** The command that installs every Debian package the examples need. */
 export const installHint = '.ci/install-toolchains.sh';
