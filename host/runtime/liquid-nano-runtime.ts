@@ -105,6 +105,7 @@ export class LiquidNanoRuntime implements PluginCaller {
     }
     await this.hooks.before('beforeEvent', { event }, `event "${event.id}"`);
     const { span, context } = startEventSpan(event);
+    const traceId = traceIdOf(span);
     const results: EventOutcome[] = [];
     const followUps: EventOutcome[] = [];
     const dropped: DroppedFollowUps[] = [];
@@ -124,7 +125,6 @@ export class LiquidNanoRuntime implements PluginCaller {
     } finally {
       endSpan(span, { ok: stopped === null, ...(stopped ? { code: stopped.code } : {}) });
     }
-    const traceId = traceIdOf(span);
     const result: DispatchResult = { id: event.id, type: event.type, results, followUps, dropped, stopped, ...(traceId ? { traceId } : {}) };
     this.hooks.after('afterEvent', { event, result });
     return result;
@@ -170,17 +170,21 @@ export class LiquidNanoRuntime implements PluginCaller {
       }
     }
     const base = { plugin: plugin.name, parentEventId: item.event.id, depth: item.depth + 1 };
+    // Emits the guest attempted past its limit were refused in the worker (it saw the error); they
+    // count as dropped here too, next to returned events a guard dropped.
+    const refused = Math.max(0, (outcome.usage?.hostCalls.emit ?? 0) - emitted.length);
     if (invalid > 0) {
       dropped.push({ ...base, code: 'LN_ERR_EVENT_INVALID', count: invalid, message: `${invalid} follow-up event(s) of ${plugin.name} are not valid events` });
     }
-    if (followUps.length > 0 && atDepthLimit) {
+    if (atDepthLimit && followUps.length + refused > 0) {
+      const count = followUps.length + refused;
       const error = new LnError('LN_ERR_EVENT_DEPTH_LIMIT', { eventId: item.event.id, plugin: plugin.name, depth: item.depth, reason: `maxDepth ${maxDepth}` });
-      dropped.push({ ...base, code: 'LN_ERR_EVENT_DEPTH_LIMIT', count: followUps.length, message: error.message });
-      this.#log.warn({ component: plugin.name, eventId: item.event.id, depth: item.depth, count: followUps.length, code: error.code }, 'follow-up events not routed');
-    } else if (followUps.length > 0) {
+      dropped.push({ ...base, code: 'LN_ERR_EVENT_DEPTH_LIMIT', count, message: error.message });
+      this.#log.warn({ component: plugin.name, eventId: item.event.id, depth: item.depth, count, code: error.code }, 'follow-up events not routed');
+    } else if (followUps.length + refused > 0) {
       const accepted = queue.push(followUps, item.depth + 1, item.event.id);
-      if (accepted < followUps.length) {
-        const count = followUps.length - accepted;
+      if (accepted < followUps.length + refused) {
+        const count = followUps.length + refused - accepted;
         const error = new LnError('LN_ERR_EVENT_FANOUT_LIMIT', { count, plugin: plugin.name, eventId: item.event.id, limit: maxFanOut });
         dropped.push({ ...base, code: 'LN_ERR_EVENT_FANOUT_LIMIT', count, message: error.message });
         this.#log.warn({ component: plugin.name, eventId: item.event.id, count, code: error.code }, 'follow-up events not routed');
@@ -193,6 +197,7 @@ export class LiquidNanoRuntime implements PluginCaller {
   async #call(plugin: RoutedPlugin, event: PluginEvent, request: CallRequest): Promise<CallResult> {
     const emitted: PluginEvent[] = [];
     const span = startCallSpan(plugin.name, event, request.depth, request.parent);
+    const traceId = traceIdOf(span);
     const started = performance.now();
     let outcome: PluginCallOutcome;
     // Counted before any await: a burst past a limit is refused deterministically.
@@ -219,7 +224,6 @@ export class LiquidNanoRuntime implements PluginCaller {
     }
     const code = outcome.ok ? undefined : String(outcome.error.code);
     endSpan(span, { version: outcome.version, ok: outcome.ok, ...(code ? { code } : {}) });
-    const traceId = traceIdOf(span);
     const usage = outcome.usage;
     const entry = this.timeline.record({
       eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version,
