@@ -23,8 +23,8 @@ import type { Manifest } from './manifest.js';
 
 /** One plugin version's answer to one event (the shape of the event runtime's per-plugin outcome). */
 export type PluginCallOutcome =
-  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number }
-  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number };
+  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number; readonly usage?: Usage }
+  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number; readonly usage?: Usage };
 
 /** Everything a running version is made of. */
 export interface LiveVersionSpec {
@@ -196,8 +196,8 @@ export class LiveVersion {
       const outcome = await this.#pool.call(this.#handle, [event], callOptions);
       if (record) this.health.record(outcome.errResult, this.#now() - started);
       this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
-      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs };
-      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs };
+      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
+      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs, usage: outcome.usage };
     } catch (err) {
       const error = toLnError(err);
       if (record) this.health.record(isVersionFault(error), this.#now() - started);

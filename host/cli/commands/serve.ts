@@ -6,6 +6,10 @@ import { pino } from 'pino';
 import { LogRing } from '../../log/log-ring.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { EventRouter } from '../../runtime/event-router.js';
+import { eventToEnvelope } from '../../engine/plugin-event.js';
+import { PipelineService } from '../../runtime/pipelines/pipeline-service.js';
+import { versionManagerCaller } from '../../runtime/version-manager-caller.js';
+import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
@@ -37,6 +41,7 @@ Options:
   --no-seed              do not deploy anything at start; serve what the data dir holds
   --timeout <dur>        default deadline of one plugin call (default: 5s; a manifest's limits win)
   --retain <n>           versions kept per plugin for rollback (default: 5; older ones are pruned)
+  --pipelines <dir>      pipeline files, hot-reloaded (default: <data-dir>/pipelines, created on demand)
   --config <file>        host config: the operator policy bounding every grant (default: LNANO_CONFIG)
   --data-dir <dir>       data directory: registry, artifacts, caches, kv, admin token (default: ./.lnano)
   --log-level <lvl>      trace, debug, info, warn, error (default: info)
@@ -53,6 +58,7 @@ interface ServeFlags {
   'no-seed'?: boolean;
   timeout?: string;
   retain?: string;
+  pipelines?: string;
   config?: string;
   'data-dir'?: string;
   'log-level'?: string;
@@ -112,6 +118,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     'no-seed': { type: 'boolean' },
     timeout: { type: 'string' },
     retain: { type: 'string' },
+    pipelines: { type: 'string' },
     config: { type: 'string' },
     'data-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -147,9 +154,16 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   for (const f of restored.failed) io.stdout.write(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
   if (seedDir && (values.components !== undefined || existsSync(seedDir))) await seed(seedDir, manager, io, logger);
 
+  // Pipelines (docs/pipelines.md): the hot-reloaded directory, their admin routes, and ingress
+  // events starting the runs their triggers match.
+  const pipelineDir = resolve(io.cwd, values.pipelines ?? join(dataDir, 'pipelines'));
+  const pipelines = await PipelineService.open({ dir: pipelineDir, caller: versionManagerCaller(manager), logger });
+  const loaded = pipelines.list();
+  io.stdout.write(`pipelines from ${pipelineDir}: ${loaded.map((p) => (p.valid ? p.name : `${p.name} (INVALID: ${p.error.code})`)).join(', ') || 'none'}\n`);
+
   const router = new EventRouter(manager, logger);
-  const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }) });
+  const ingress = new IngressServer({ plugins: router, logger, pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) } });
+  const admin = new AdminServer({ token: token.token, logger, routes: [...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }), ...pipelineRoutes(pipelines)] });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
@@ -169,6 +183,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   });
   io.stdout.write('stopping: draining requests ...\n');
   await Promise.all([ingress.close(), admin.close()]);
+  await pipelines.close();
   await manager.close();
   logger.flush();
   return 0;
