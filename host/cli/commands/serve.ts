@@ -92,6 +92,8 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       const stored = await manager.storeArtifact(new Uint8Array(bytes));
       const result = await manager.deploy({
         manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
+        // The operator put these folders there: their grants (e.g. a kv namespace) are approved.
+        approveCapabilities: true,
         ...(manifest.probe ? { probe: manifest.probe } : {}),
       });
       const what = result.outcome === 'unchanged' ? 'already active' : `${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms`;
