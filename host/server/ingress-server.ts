@@ -23,6 +23,8 @@ export interface IngressOptions {
   readonly maxBodyBytes?: number;
   /** Most events in one batch. */
   readonly maxBatch?: number;
+  /** Pipelines: starts the runs an event triggers; each answer then lists them as `pipelines`. */
+  readonly pipelines?: { start(event: PluginEvent): Array<{ name: string; runId: string }> };
 }
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events. */
@@ -81,7 +83,11 @@ export class IngressServer extends HttpService {
       }
     });
     const results = [];
-    for (const event of events) results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)) });
+    const pipelines = this.#options.pipelines;
+    for (const event of events) {
+      const runs = pipelines ? { pipelines: pipelines.start(event) } : {};
+      results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)), ...runs });
+    }
     send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
   }
 }
