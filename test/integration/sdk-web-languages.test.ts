@@ -23,6 +23,8 @@ interface LanguageModule {
 
 /** Each language, the source file its scaffold writes, and a line that breaks it. */
 const LANGUAGES = [
+  { id: 'ts', source: 'src/index.ts', broken: 'export const handler = { handle(e: Event) { return [e] ;' },
+  { id: 'js', source: 'src/index.js', broken: 'export const handler = { handle(e) { return [e] ; } ; }' },
   { id: 'wat', source: 'plugin.wat', broken: '(module (func $f (result i32) (i32.add)))' },
   { id: 'assemblyscript', source: 'assembly/index.ts', broken: 'export function handle(event: Event): Event[] { return 42; }' },
 ] as const;
