@@ -4,20 +4,12 @@
 // type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
 // An event of type "fail" is answered with err(failed("asked to fail")).
 import { log } from 'liquid-nano:plugin/log@0.1.0';
-import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
-
-/** Thrown to return `err(e)` from a `result`-returning export (componentize-js convention). */
-class ResultError extends Error {
-  constructor(readonly payload: PluginError) {
-    super(payload.val);
-  }
-}
+import type { Event } from 'liquid-nano:plugin/types@0.1.0';
+import { err, failed } from '@liquid-nano/guest';
 
 function handle(event: Event): Event[] {
   log('info', 'echo', []);
-  if (event.type === 'fail') {
-    throw new ResultError({ tag: 'failed', val: 'asked to fail' });
-  }
+  if (event.type === 'fail') return err(failed('asked to fail'));
   return [
     {
       id: `${event.id}-echo`,
