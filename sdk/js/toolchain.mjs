@@ -1,5 +1,5 @@
 // JavaScript plugins: src/index.js exports `handler` (and optionally `lifecycle`, `state`),
-// optionally using the `liquid-nano` guest library (sdk/ts/lib/liquid-nano.js).
+// optionally using the `@liquid-nano/guest` library (sdk/ts/lib/liquid-nano.js).
 //
 //   build: esbuild (bundles the modules and the library into one file; finds the
 //   `liquid-nano:plugin/*` imports) → componentize-js 0.19.3 → component (sdk/ts/componentize.mjs)

@@ -1,6 +1,6 @@
 // The JavaScript/TypeScript build both language modules share:
 //
-//   esbuild bundle (TS or JS → one ESM file; `liquid-nano` resolves to lib/liquid-nano.js, the
+//   esbuild bundle (TS or JS → one ESM file; `@liquid-nano/guest` resolves to lib/liquid-nano.js, the
 //   `liquid-nano:plugin/*` imports stay external) → componentize-js 0.19.3 → component
 //
 // Like components/echo-ts (whose build.mjs documents each reason in full):
@@ -51,7 +51,7 @@ async function bundle(dir, entry) {
       format: 'esm',
       platform: 'neutral',
       target: 'es2022',
-      alias: { 'liquid-nano': LIBRARY },
+      alias: { '@liquid-nano/guest': LIBRARY },
       external: [`${PACKAGE}/*`],
       write: false,
       metafile: true,

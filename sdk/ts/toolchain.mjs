@@ -1,6 +1,6 @@
 // TypeScript plugins: src/index.ts exports `handler` (and optionally `lifecycle`, `state`),
 // typed by types/plugin.d.ts (a copy of sdk/ts/plugin.d.ts, generated from the WIT) and helped
-// by the `liquid-nano` guest library (lib/liquid-nano.js).
+// by the `@liquid-nano/guest` library (lib/liquid-nano.js).
 //
 //   build: esbuild (TS → one ESM file) → componentize-js 0.19.3 → component (see componentize.mjs)
 //

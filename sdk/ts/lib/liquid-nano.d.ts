@@ -1,6 +1,6 @@
 // Types of the liquid-nano guest library (liquid-nano.js), for TypeScript plugins.
 /// <reference path="../plugin.d.ts" />
-declare module 'liquid-nano' {
+declare module '@liquid-nano/guest' {
   import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
 
   /** What an export throws to return `err(payload)`; componentize-js lifts `payload`. */

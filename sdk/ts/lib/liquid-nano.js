@@ -1,5 +1,5 @@
-// liquid-nano: the guest library for TypeScript and JavaScript plugins (componentize-js).
-// `lnano build` bundles it into the plugin when the plugin imports 'liquid-nano'; its types
+// @liquid-nano/guest: the guest library for TypeScript and JavaScript plugins (componentize-js).
+// `lnano build` bundles it into the plugin when the plugin imports `@liquid-nano/guest`; its types
 // are in liquid-nano.d.ts. It depends on nothing but TextEncoder/TextDecoder (built into
 // componentize-js's StarlingMonkey runtime).
 

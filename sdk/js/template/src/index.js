@@ -4,7 +4,7 @@
 // type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
 // An event of type "fail" is answered with err(failed("asked to fail")).
 import { log } from 'liquid-nano:plugin/log@0.1.0';
-import { err, event, failed } from 'liquid-nano';
+import { err, event, failed } from '@liquid-nano/guest';
 
 /** @param {import('liquid-nano:plugin/types@0.1.0').Event} input */
 function handle(input) {

@@ -5,7 +5,7 @@
 // An event of type "fail" is answered with err(failed("asked to fail")).
 import { log } from 'liquid-nano:plugin/log@0.1.0';
 import type { Event } from 'liquid-nano:plugin/types@0.1.0';
-import { err, event, failed } from 'liquid-nano';
+import { err, event, failed } from '@liquid-nano/guest';
 
 function handle(input: Event): Event[] {
   log('info', 'echo', []);
