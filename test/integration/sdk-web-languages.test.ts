@@ -99,3 +99,36 @@ describe.each(LANGUAGES)('$id', ({ id, source, broken }) => {
     expect(err!.message).toContain(source.split('/').at(-1));
   });
 });
+
+describe('hostile input', () => {
+  it('scaffold refuses a folder that is not empty and a name that is not a plugin name', async () => {
+    const lang = (await loadLanguage('wat')) as LanguageModule;
+    const dir = join(tmp, 'hostile', 'taken');
+    await lang.scaffold({ dir, name: 'taken' });
+    await expect(lang.scaffold({ dir, name: 'taken' })).rejects.toThrow(/is not empty/);
+    await expect(lang.scaffold({ dir: join(tmp, 'hostile', 'x'), name: '../Evil' })).rejects.toThrow(/plugin name/);
+  });
+
+  it('a JS plugin importing an interface outside the plugin world, or exporting no handler, fails before componentize', async () => {
+    const lang = (await loadLanguage('js')) as LanguageModule;
+    const dir = join(tmp, 'hostile', 'js');
+    await lang.scaffold({ dir, name: 'js' });
+    await writeFile(join(dir, 'src/index.js'), "import { x } from 'liquid-nano:plugin/types@0.1.0';\nexport const handler = { handle: () => [x] };\n");
+    await expect(lang.build({ dir })).rejects.toThrow(/imports "liquid-nano:plugin\/types@0.1.0": a plugin can import only/);
+    await writeFile(join(dir, 'src/index.js'), "import { x } from 'wasi:filesystem/types@0.2.0';\nexport const handler = { handle: () => [x] };\n");
+    await expect(lang.build({ dir })).rejects.toThrow(/src\/index.js:1:19: Could not resolve "wasi:filesystem/);
+    await writeFile(join(dir, 'src/index.js'), 'export const handle = () => [];\n');
+    await expect(lang.build({ dir })).rejects.toThrow(/must export `handler`/);
+  });
+
+  it('a WAT module with the wrong signature for handle is refused by component new', async () => {
+    const lang = (await loadLanguage('wat')) as LanguageModule;
+    const dir = join(tmp, 'hostile', 'wat-sig');
+    await lang.scaffold({ dir, name: 'wat-sig' });
+    await writeFile(join(dir, 'plugin.wat'), `(module
+  (memory (export "memory") 1)
+  (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8)
+  (func (export "liquid-nano:plugin/handler@0.1.0#handle") (param i32) (result i32) i32.const 0))`);
+    await expect(lang.build({ dir })).rejects.toThrow(/handle/);
+  });
+});
