@@ -7,6 +7,8 @@
 ;; What it does (the echo contract): handle(event) replies with one event — the same source,
 ;; data and datacontenttype, type + ".echoed", id + "-echo", no time, no extensions — and logs
 ;; "echo" at info level. An event of type "fail" is answered with err(failed("asked to fail")).
+;; An event that is itself an echo (type ending in ".echoed") is answered with no events: the
+;; host routes replies again (follow-up events), and echoing echoes would loop.
 (module
   ;; --- imports ----------------------------------------------------------------------------
   ;; log: func(level: level, message: string, fields: list<pair>)
@@ -111,6 +113,21 @@
         (i32.store (i32.const 72) (i32.const 32))
         (i32.store (i32.const 76) (i32.const 13))
         (return (i32.const 64))))
+
+    ;; type ends in ".echoed"  →  ok([]). The 7 suffix bytes are compared as two overlapping
+    ;; 4-byte words: bytes 0..3 and 3..6 of the suffix (the constant at 56).
+    (if (i32.ge_u (local.get $type_len) (i32.const 7))
+      (then
+        (if (i32.and
+              (i32.eq (i32.load align=1 (i32.sub (i32.add (local.get $type) (local.get $type_len)) (i32.const 7)))
+                      (i32.load align=1 (i32.const 56)))
+              (i32.eq (i32.load align=1 (i32.sub (i32.add (local.get $type) (local.get $type_len)) (i32.const 4)))
+                      (i32.load align=1 (i32.const 59))))
+          (then
+            (i32.store8 (i32.const 64) (i32.const 0))
+            (i32.store (i32.const 68) (i32.const 0))  ;; an empty list: pointer 0, length 0
+            (i32.store (i32.const 72) (i32.const 0))
+            (return (i32.const 64))))))
 
     ;; ok([reply]): one 64-byte event record on the heap. Source, datacontenttype and data point
     ;; at the argument buffers the host gave us: they stay valid until post-return.

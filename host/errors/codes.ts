@@ -226,6 +226,36 @@ export const ERROR_CODES = {
     fix: 'Send events with POST /events; GET /health tells whether the host is up.',
     status: 404, expose: true, exit: 2,
   },
+  LN_ERR_EVENT_DEPTH_LIMIT: {
+    message: 'Follow-up events of "{eventId}" from {plugin} were not routed: depth {depth} is the limit ({reason})',
+    fix: 'A plugin answers its own events (a loop): narrow its manifest "events" patterns, or raise the runtime\'s maxDepth.',
+    status: 508, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_FANOUT_LIMIT: {
+    message: '{count} follow-up event(s) of {plugin} were not routed: the ingress event "{eventId}" reached its limit of {limit} follow-ups',
+    fix: 'Emit fewer events per ingress event, or raise the runtime\'s maxFanOut.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_OVERLOADED: {
+    message: 'The event runtime is at its limit of {limit} {scope} calls in flight',
+    fix: 'Retry later (HTTP 429), or raise the runtime\'s maxConcurrentCalls / maxConcurrentCallsPerPlugin.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_DUPLICATE_PLUGIN: {
+    message: 'A plugin named "{name}" is registered already ({where})',
+    fix: 'Give every plugin a unique name, or unregister the other one first.',
+    status: 409, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_HOOK_INVALID: {
+    message: 'Cannot register the runtime hook "{hook}": {reason}',
+    fix: 'Register a function under one of: beforeEvent, afterEvent, beforeCall, afterCall.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_VETOED: {
+    message: 'The {hook} hook refused {subject}: {reason}',
+    fix: 'The embedder\'s hook decided this; see its reason.',
+    status: 403, expose: true, exit: 1,
+  },
   LN_ERR_INTERNAL_UNEXPECTED: {
     message: 'Internal error: {reason}',
     fix: 'This is a bug in Liquid Nano; please report it with the log lines around it.',

@@ -83,6 +83,9 @@ describe.each(LANGUAGES)('$id', ({ id, source, broken }) => {
     const empty = await instance.call(handle!, [{ id: '', type: '', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] }]);
     expect(empty.value).toEqual([{ id: '-echo', type: '.echoed', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] }]);
 
+    const echo = await instance.call(handle!, [{ ...reading, type: 'sensor.reading.echoed' }]);
+    expect(echo.value).toEqual([]);
+
     const failed = await instance.call(handle!, [{ ...reading, type: 'fail' }]);
     expect(failed.errResult).toBe(true);
     expect(failed.value).toEqual({ tag: 'failed', val: 'asked to fail' });

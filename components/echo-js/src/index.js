@@ -2,7 +2,9 @@
 //
 // handle(event) replies with one event: the same source, data and datacontenttype,
 // type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
-// An event of type "fail" is answered with err(failed("asked to fail")).
+// An event of type "fail" is answered with err(failed("asked to fail")). An event that is itself
+// an echo (type ending in ".echoed") is answered with no events: the host routes replies again
+// (follow-up events), and echoing echoes would loop until its depth guard.
 import { log } from 'liquid-nano:plugin/log@0.1.0';
 import { err, event, failed } from '@liquid-nano/guest';
 
@@ -10,6 +12,7 @@ import { err, event, failed } from '@liquid-nano/guest';
 function handle(input) {
   log('info', 'echo', []);
   if (input.type === 'fail') return err(failed('asked to fail'));
+  if (input.type.endsWith('.echoed')) return [];
   return [
     event({
       id: `${input.id}-echo`,

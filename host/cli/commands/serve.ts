@@ -5,11 +5,12 @@ import { LnError } from '../../errors/ln-error.js';
 import { pino } from 'pino';
 import { LogRing } from '../../log/log-ring.js';
 import { createLogger, type Logger } from '../../log/logger.js';
-import { EventRouter } from '../../runtime/event-router.js';
+import { LiquidNanoRuntime } from '../../runtime/liquid-nano-runtime.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
+import { timelineRoutes } from '../../server/timeline-routes.js';
 import { metricsText } from '../../server/metrics-text.js';
 import { parseLimits } from '../../resources/limits.js';
 import { formatByteSize } from '../../support/units.js';
@@ -147,9 +148,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   for (const f of restored.failed) io.stdout.write(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
   if (seedDir && (values.components !== undefined || existsSync(seedDir))) await seed(seedDir, manager, io, logger);
 
-  const router = new EventRouter(manager, logger);
+  const router = new LiquidNanoRuntime({ source: manager, logger });
   const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }) });
+  const streams = new AbortController();
+  const routes = [...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }), ...timelineRoutes(router.timeline, { signal: streams.signal })];
+  const admin = new AdminServer({ token: token.token, logger, routes });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
@@ -168,6 +171,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.on('SIGTERM', stop);
   });
   io.stdout.write('stopping: draining requests ...\n');
+  streams.abort();
   await Promise.all([ingress.close(), admin.close()]);
   await manager.close();
   logger.flush();
