@@ -16,7 +16,7 @@
 // Debian package; .ci/install-toolchains.sh installs all of them); 2 usage error.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { installHint, repoRoot, witPath } from '../sdk/tooling/toolchain.mjs';
@@ -73,14 +73,19 @@ async function sourceFiles(dir) {
 }
 
 /**
- * sha256 over a folder's sources and the shared build inputs, one line per file.
+ * sha256 over a folder's sources and the shared build inputs, one line per file. A build.mjs
+ * may export `sharedInputs`: more files or folders (repository-relative, e.g. an SDK language
+ * module) its output depends on.
  * @param {string} folder the example's folder
  */
 async function inputsDigest(folder) {
+  const mod = await import(pathToFileURL(join(folder, 'build.mjs')).href);
   const shared = [join(repoRoot, 'sdk', 'tooling', 'toolchain.mjs'), witPath];
-  // A build.mjs may name more shared files it reads: `export const inputs = ['sdk/tooling/x.mjs']`.
-  const own = (await import(pathToFileURL(join(folder, 'build.mjs')).href)).inputs ?? [];
-  const files = [...(await sourceFiles(folder)), ...shared, ...own.map((/** @type {string} */ p) => join(repoRoot, p))];
+  for (const rel of /** @type {string[]} */ (mod.sharedInputs ?? [])) {
+    const path = join(repoRoot, rel);
+    shared.push(...((await stat(path)).isDirectory() ? await sourceFiles(path) : [path]));
+  }
+  const files = [...(await sourceFiles(folder)), ...shared];
   const hash = createHash('sha256');
   for (const file of files) {
     const content = createHash('sha256').update(await readFile(file)).digest('hex');

@@ -6,20 +6,12 @@
 // an echo (type ending in ".echoed") is answered with no events: the host routes replies again
 // (follow-up events), and echoing echoes would loop until its depth guard.
 import { log } from 'liquid-nano:plugin/log@0.1.0';
-import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
-
-/** Thrown to return `err(e)` from a `result`-returning export (componentize-js convention). */
-class ResultError extends Error {
-  constructor(readonly payload: PluginError) {
-    super(payload.val);
-  }
-}
+import type { Event } from 'liquid-nano:plugin/types@0.1.0';
+import { err, failed } from '@liquid-nano/guest';
 
 function handle(event: Event): Event[] {
   log('info', 'echo', []);
-  if (event.type === 'fail') {
-    throw new ResultError({ tag: 'failed', val: 'asked to fail' });
-  }
+  if (event.type === 'fail') return err(failed('asked to fail'));
   if (event.type.endsWith('.echoed')) return [];
   return [
     {

@@ -1,4 +1,4 @@
-/// <reference path="../../../sdk/tooling/plugin-world.d.ts" />
+/// <reference path="../../../sdk/ts/plugin.d.ts" />
 // persistence: sanitizes a JSON reading and stores it in the kv store.
 // - Only the fields its manifest `config` allows are kept ("fields": "a,b,c"); values must be
 //   strings (control characters stripped, capped at "maxStringLength", default 256), finite

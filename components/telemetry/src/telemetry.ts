@@ -1,4 +1,4 @@
-/// <reference path="../../../sdk/tooling/plugin-world.d.ts" />
+/// <reference path="../../../sdk/ts/plugin.d.ts" />
 // telemetry: statistics of JSON sensor readings. For each top-level numeric field of a reading it
 // keeps count, min, max and mean per event `source` in the kv store (key `stats/<source>`, so
 // they survive restarts and version swaps), and returns them as one `telemetry.stats` event.

@@ -1,4 +1,4 @@
-/// <reference path="../../../sdk/tooling/plugin-world.d.ts" />
+/// <reference path="../../../sdk/ts/plugin.d.ts" />
 // transformer: applies the mutation its manifest `config` describes to a JSON object reading and
 // returns it as one event. Steps, in this order (each a JSON object in a config value):
 //   rename  {"celsius": "fahrenheit"}   moves a field to a new name

@@ -1,0 +1,128 @@
+// The JavaScript/TypeScript build both language modules share:
+//
+//   esbuild bundle (TS or JS → one ESM file; `@liquid-nano/guest` resolves to lib/liquid-nano.js, the
+//   `liquid-nano:plugin/*` imports stay external) → componentize-js 0.19.3 → component
+//
+// Like components/echo-ts (whose build.mjs documents each reason in full):
+// 1. componentize-js 0.19.3, not 0.22: a 0.22 guest leaks linear memory on every call that
+//    passes data (ComponentizeJS issue #350). jco 1.35 installs it under an alias.
+// 2. The WIT goes in as text (`witWorld`): componentize-js's bindings splicer runs on the
+//    project's preview2-shim without file-system access.
+// 3. componentize-js imports every interface of the target world, used or not, and the host
+//    reads imports as capabilities: the build appends a world narrowed to the
+//    `liquid-nano:plugin/*` interfaces the bundle imports and the interfaces it exports.
+// All WASI features are disabled, so the component imports no WASI.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { importNpmTool } from '../tooling/project-files.mjs';
+import { readWit } from '../tooling/toolchain.mjs';
+
+const COMPONENTIZE_JS = '@bytecodealliance/componentize-js-0-19-3';
+const PACKAGE = 'liquid-nano:plugin';
+const VERSION = '0.1.0';
+/** The interfaces a plugin may import, and those it may export (`handler` is required). */
+const IMPORTABLE = ['config', 'events', 'kv', 'log', 'metrics'];
+const EXPORTABLE = ['handler', 'lifecycle', 'state'];
+const LIBRARY = fileURLToPath(new URL('./lib/liquid-nano.js', import.meta.url));
+
+/** Throws a ToolchainMissingError naming the npm package that is missing. */
+export async function checkJsToolchain() {
+  await importNpmTool('esbuild', 'esbuild');
+  await importNpmTool(COMPONENTIZE_JS, `${COMPONENTIZE_JS}@npm:@bytecodealliance/componentize-js@0.19.3`);
+}
+
+/**
+ * Bundles `entry` into one ESM module.
+ * @param {string} dir the project folder
+ * @param {string} entry relative to dir
+ * @returns {Promise<{ code: string, imports: string[], exports: string[] }>} the bundle, the
+ *   interfaces it imports and the names it exports
+ */
+async function bundle(dir, entry) {
+  const esbuild = await importNpmTool('esbuild', 'esbuild');
+  let result;
+  try {
+    result = await esbuild.build({
+      entryPoints: [join(dir, entry)],
+      absWorkingDir: dir,
+      bundle: true,
+      format: 'esm',
+      platform: 'neutral',
+      target: 'es2022',
+      alias: { '@liquid-nano/guest': LIBRARY },
+      external: [`${PACKAGE}/*`],
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+  } catch (e) {
+    const errors = /** @type {{ errors?: Array<{ text: string, location?: { file: string, line: number, column: number, lineText: string } }> }} */ (e).errors;
+    if (!errors?.length) throw e;
+    const lines = errors.map((m) =>
+      m.location ? `${m.location.file}:${m.location.line}:${m.location.column + 1}: ${m.text}\n    ${m.location.lineText}` : m.text,
+    );
+    throw new Error(`esbuild failed to bundle ${entry}:\n${lines.join('\n')}`, { cause: e });
+  }
+  const imports = new Set();
+  const exports = new Set();
+  for (const out of Object.values(result.metafile.outputs)) {
+    for (const name of out.exports) exports.add(name);
+    for (const imp of out.imports) {
+      if (!imp.external) continue;
+      const m = imp.path.match(/^liquid-nano:plugin\/([a-z0-9-]+)@(.+)$/);
+      if (!m || m[2] !== VERSION || !IMPORTABLE.includes(m[1])) {
+        throw new Error(
+          `${entry} imports "${imp.path}": a plugin can import only ` +
+            `${IMPORTABLE.map((i) => `${PACKAGE}/${i}@${VERSION}`).join(', ')} (types are \`import type\`)`,
+        );
+      }
+      imports.add(m[1]);
+    }
+  }
+  return { code: result.outputFiles[0].text, imports: [...imports].sort(), exports: [...exports].sort() };
+}
+
+/**
+ * Builds a JS/TS plugin into a component.
+ * @param {{ dir: string, entry: string, quiet?: boolean, onStep?: (label: string) => void }} opts
+ * @returns {Promise<Uint8Array>}
+ */
+export async function buildJsComponent({ dir, entry, quiet = true, onStep = () => {} }) {
+  await checkJsToolchain();
+  onStep('esbuild');
+  const { code, imports, exports } = await bundle(dir, entry);
+  if (!exports.includes('handler')) {
+    throw new Error(`${entry} must export \`handler\`, an object with handle(event) (e.g. \`export const handler = { handle };\`)`);
+  }
+  const extra = exports.filter((e) => !EXPORTABLE.includes(e));
+  if (extra.length) {
+    throw new Error(`${entry} exports ${extra.join(', ')}: a plugin exports only ${EXPORTABLE.join(', ')}`);
+  }
+  if (!quiet) console.log(`  esbuild ${relative(process.cwd(), join(dir, entry))}: ${code.length} bytes, imports ${imports.join(', ') || 'nothing'}`);
+  const world =
+    `${await readWit()}\n` +
+    '/// Generated by sdk/ts/componentize.mjs: the interfaces this plugin imports and exports.\n' +
+    `world lnano-build {\n${imports.map((i) => `  import ${i};\n`).join('')}` +
+    `${exports.map((e) => `  export ${e};\n`).join('')}}\n`;
+  onStep('componentize');
+  const { componentize } = await importNpmTool(COMPONENTIZE_JS, COMPONENTIZE_JS);
+  const tmp = await mkdtemp(join(tmpdir(), 'lnano-js-'));
+  try {
+    const sourcePath = join(tmp, 'plugin.js');
+    await writeFile(sourcePath, code);
+    // `witWorld` (WIT as text) is read by componentize() but missing from its type declarations.
+    const { component } = await componentize({
+      sourcePath,
+      witWorld: world,
+      worldName: 'lnano-build',
+      disableFeatures: ['stdio', 'random', 'clocks', 'http', 'fetch-event'],
+    });
+    return component;
+  } catch (e) {
+    throw new Error(`componentize-js failed for ${entry}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
