@@ -8,6 +8,8 @@ import { createLogger, type Logger } from '../../log/logger.js';
 import { EventRouter } from '../../runtime/event-router.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
+import { ConsoleAssets } from '../../server/console-assets.js';
+import { consoleRoutes } from '../../server/console-routes.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
 import { metricsText } from '../../server/metrics-text.js';
@@ -149,13 +151,18 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 
   const router = new EventRouter(manager, logger);
   const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }) });
+  const consoleAssets = ConsoleAssets.load();
+  const admin = new AdminServer({
+    token: token.token, logger, publicHandler: (req, res) => consoleAssets.handle(req, res),
+    routes: [...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }), ...consoleRoutes(manager, { baseDir: io.cwd })],
+  });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
   io.stdout.write(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
   io.stdout.write(`  events:    ${url}/events\n`);
   io.stdout.write(`  admin API: ${urlOf(adminAddress)}/v1 (token: ${token.file ?? 'LNANO_ADMIN_TOKEN'})\n`);
+  if (consoleAssets.available) io.stdout.write(`  console:   ${urlOf(adminAddress)}/console/ (log in with the admin token)\n`);
   io.stdout.write(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
 
   await new Promise<void>((done) => {
