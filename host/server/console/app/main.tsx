@@ -1,6 +1,6 @@
 /** The console's shell: the login page until the session has a token, then the views by `#/route`. */
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { session } from './api.js';
 import { AuditView } from './audit.js';
 import { ComponentView } from './component-detail.js';
@@ -43,8 +43,13 @@ function App() {
   const [token, setToken] = useState(session.token);
   useEffect(() => session.subscribe(() => setToken(session.token)), []);
   const hash = useHash();
+  const first = useRef(true);
   useEffect(() => {
-    // Move focus to the new view's heading, so keyboard users start at its top.
+    // After a navigation (not the first load), focus the new view's heading: keyboard users start at its top.
+    if (first.current) {
+      first.current = false;
+      return;
+    }
     document.querySelector<HTMLElement>('main h1')?.focus();
   }, [hash, token]);
   if (!token) return <LoginView />;
