@@ -45,7 +45,7 @@ Options:
   -h, --help             show this help
 
 The admin token is LNANO_ADMIN_TOKEN, or the file admin-token in the data dir (created with mode
-0600 on first start).
+0600 on first start). The web console is at http://<admin-listen>/console/ (log in with the token).
 `;
 
 interface ServeFlags {

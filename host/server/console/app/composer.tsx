@@ -13,22 +13,19 @@ import type { ComponentStatus, PipelineDefinition, PipelineStep } from './types.
 
 const blank = (): PipelineDefinition => ({ name: '', description: '', trigger: { events: [] }, steps: [] });
 
-/** The definition as the API takes it: no empty optional fields. */
+/** The definition as the API takes it: no empty optional fields; fields the composer does not edit kept. */
 export function cleanDefinition(d: PipelineDefinition): PipelineDefinition {
   const steps = d.steps.map((s) => {
-    const out: PipelineStep = { id: s.id.trim(), component: s.component, input: s.input };
-    if (s.timeout?.trim()) out.timeout = s.timeout.trim();
-    if (s.retries) out.retries = s.retries;
-    if (s.backoff?.trim()) out.backoff = s.backoff.trim();
-    if (s.fallback) out.fallback = s.fallback;
-    if (s.role) out.role = s.role;
+    const out: PipelineStep = { ...s, id: s.id.trim() };
+    if (typeof s.timeout === 'string' && !s.timeout.trim()) delete out.timeout;
+    if (!s.retries) delete out.retries;
     return out;
   });
-  return {
-    name: d.name.trim(), steps,
-    ...(d.description?.trim() ? { description: d.description.trim() } : {}),
-    ...(d.trigger && d.trigger.events.length > 0 ? { trigger: { events: d.trigger.events } } : {}),
-  };
+  const { file: _file, valid: _valid, error: _error, ...rest } = d;
+  const out: PipelineDefinition = { ...rest, name: d.name.trim(), steps };
+  if (!d.description?.trim()) delete out.description;
+  if (!d.trigger || d.trigger.events.length === 0) delete out.trigger;
+  return out;
 }
 
 function StepEditor(props: { step: PipelineStep; index: number; others: string[]; components: string[]; onChange: (s: PipelineStep) => void; onRemove: () => void }) {

@@ -12,8 +12,9 @@ const GAP_Y = 18;
 const PAD = 8;
 export const EVENT_NODE = 'event';
 
+/** A step's inputs; none named means the triggering event. */
 export function inputsOf(step: PipelineStep): string[] {
-  return Array.isArray(step.input) ? step.input : [step.input];
+  return Array.isArray(step.input) ? step.input : [step.input ?? EVENT_NODE];
 }
 
 interface Placed {

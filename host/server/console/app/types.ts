@@ -47,11 +47,16 @@ export interface TimelineEntry {
 
 /** Contract C: pipelines. */
 export interface PipelineStep {
-  id: string; component: string; input: string | string[];
-  timeout?: string; retries?: number; backoff?: string; fallback?: string; role?: string;
+  id: string; component: string;
+  /** `event` (the default), an earlier step, or several. */
+  input?: string | string[];
+  timeout?: string; retries?: number; backoff?: unknown; fallback?: string; role?: string;
+  /** Fields the composer does not edit (`when`, `description`, …) are kept as they are. */
+  [more: string]: unknown;
 }
 export interface PipelineDefinition {
   name: string; description?: string; trigger?: { events: string[] }; steps: PipelineStep[];
+  [more: string]: unknown;
 }
 export type PipelineListing = (PipelineDefinition & { readonly file: string; readonly valid: true }) | { readonly name: string; readonly file: string; readonly valid: false; readonly error: string };
 export type StepStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'fallback';
