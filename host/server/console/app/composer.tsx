@@ -21,7 +21,8 @@ export function cleanDefinition(d: PipelineDefinition): PipelineDefinition {
     if (!s.retries) delete out.retries;
     return out;
   });
-  const { file: _file, valid: _valid, error: _error, ...rest } = d;
+  // What a listing adds to the file's fields (contract C) is not part of a definition.
+  const { file: _file, valid: _valid, error: _error, order: _order, ...rest } = d;
   const out: PipelineDefinition = { ...rest, name: d.name.trim(), steps };
   if (!d.description?.trim()) delete out.description;
   if (!d.trigger || d.trigger.events.length === 0) delete out.trigger;
