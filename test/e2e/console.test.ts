@@ -132,6 +132,29 @@ describe('the web console', () => {
     expect(audit.body.entries.at(-1)).toMatchObject({ action: 'rolled-back', actor: 'console', reason: 'console e2e' });
   });
 
+  it('deploys a new version from the browser as a canary, and promotes it, each after its diff', async () => {
+    await page.click('button:has-text("Deploy new version")');
+    const dialog = page.locator('#deploy-dialog');
+    await dialog.waitFor(WAIT);
+    await page.setInputFiles('#deploy-file', join(ROOT, 'components', 'echo-c', 'component.wasm'));
+    const manifest = JSON.parse(await page.inputValue('#deploy-manifest')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ name: 'echo', version: '1.0.0' });
+    await page.fill('#deploy-manifest', JSON.stringify({ ...manifest, version: '1.2.0', capabilities: { kv: {} } }));
+    await page.selectOption('#deploy-strategy', 'canary');
+    await page.fill('#deploy-weight', '30');
+    await dialog.locator('button.primary').click();
+    await dialog.locator('.diff-added').waitFor(WAIT);
+    expect(await dialog.locator('.diff-added').textContent()).toContain('key-value');
+    await dialog.locator('button:has-text("Confirm deploy")').click();
+    await page.waitForSelector('.card.canary', WAIT);
+    expect(await page.textContent('.card.canary')).toContain('1.2.0 at 30 %');
+    await page.click('button:has-text("Promote 1.2.0")');
+    await page.locator('#action-dialog .diff').waitFor(WAIT);
+    await page.locator('#action-dialog button.primary').click();
+    await page.waitForFunction(() => document.querySelector('#active-version')?.textContent === '1.2.0', null, WAIT);
+    expect((await host.api<{ deployment: { active: string } }>('GET', '/components/echo')).body.deployment.active).toBe('1.2.0');
+  });
+
   it('shows the audit trail and its verified hash chain', async () => {
     await page.click('nav a[href="#/audit"]');
     await page.waitForSelector('#audit-verification.ok', WAIT);
@@ -148,7 +171,7 @@ describe('the web console', () => {
     const res = await fetch(`${host.ingressUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'console-live-1', type: 'sensor.reading', source: '/e2e', data: { t: 1 } }) });
     expect(res.status).toBe(200);
     await page.waitForSelector('table.timeline tr:has-text("console-live-1")', WAIT);
-    expect(await page.textContent('table.timeline tbody')).toContain('echo@1.0.0');
+    expect(await page.textContent('table.timeline tbody')).toContain('echo@1.2.0');
     await screenshot('live');
   });
 
@@ -195,7 +218,9 @@ describe('the web console', () => {
   }, 120_000);
 
   it('is usable by keyboard: a skip link, the sections in tab order, visible focus', async () => {
+    await page.goto('about:blank');
     await page.goto(`${host.adminUrl}/console/#/components`);
+    if (await page.locator('#token').isVisible()) await login(host.token);
     await page.waitForSelector('nav', WAIT);
     await page.keyboard.press('Tab');
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
@@ -233,5 +258,8 @@ describe('the web console', () => {
     const paths = new Set(authorized.map((r) => `${r.method} ${new URL(r.url).pathname}`));
     expect(paths).toContain('POST /v1/components/echo/rollback');
     expect(paths).toContain('POST /v1/components/echo/capability-diff');
+    expect(paths).toContain('PUT /v1/artifacts');
+    expect(paths).toContain('POST /v1/deployments');
+    expect(paths).toContain('POST /v1/components/echo/promote');
   });
 });

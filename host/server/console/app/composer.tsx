@@ -37,22 +37,27 @@ function StepEditor(props: { step: PipelineStep; index: number; others: string[]
   return (
     <fieldset class="step-editor" data-step-index={index}>
       <legend>Step {index + 1}</legend>
-      <label for={`${id}-id`}>Step id</label>
-      <input id={`${id}-id`} type="text" value={step.id} pattern="[a-z][a-z0-9-]*" onInput={(e) => set({ id: (e.target as HTMLInputElement).value })} />
-      <label for={`${id}-component`}>Component</label>
-      <select id={`${id}-component`} value={step.component} onChange={(e) => set({ component: (e.target as HTMLSelectElement).value })}>
-        <option value="">choose …</option>
-        {props.components.map((c) => <option key={c} value={c}>{c}</option>)}
-      </select>
-      <label for={`${id}-input`}>Input from</label>
-      <select id={`${id}-input`} value={input} onChange={(e) => set({ input: (e.target as HTMLSelectElement).value })}>
-        <option value={EVENT_NODE}>the triggering event</option>
-        {props.others.map((o) => <option key={o} value={o}>step {o}</option>)}
-      </select>
-      <label for={`${id}-timeout`}>Timeout</label>
-      <input id={`${id}-timeout`} type="text" placeholder="e.g. 2s" value={step.timeout ?? ''} onInput={(e) => set({ timeout: (e.target as HTMLInputElement).value })} />
-      <label for={`${id}-retries`}>Retries</label>
-      <input id={`${id}-retries`} type="number" min={0} max={10} value={step.retries ?? 0} onInput={(e) => set({ retries: Number((e.target as HTMLInputElement).value) || 0 })} />
+      <label for={`${id}-id`}><span>Step id</span>
+        <input id={`${id}-id`} type="text" value={step.id} pattern="[a-z][a-z0-9-]*" onInput={(e) => set({ id: (e.target as HTMLInputElement).value })} />
+      </label>
+      <label for={`${id}-component`}><span>Component</span>
+        <select id={`${id}-component`} value={step.component} onChange={(e) => set({ component: (e.target as HTMLSelectElement).value })}>
+          <option value="">choose …</option>
+          {props.components.map((c) => <option key={c} value={c}>{c}</option>)}
+        </select>
+      </label>
+      <label for={`${id}-input`}><span>Input from</span>
+        <select id={`${id}-input`} value={input} onChange={(e) => set({ input: (e.target as HTMLSelectElement).value })}>
+          <option value={EVENT_NODE}>the triggering event</option>
+          {props.others.map((o) => <option key={o} value={o}>step {o}</option>)}
+        </select>
+      </label>
+      <label for={`${id}-timeout`}><span>Timeout</span>
+        <input id={`${id}-timeout`} type="text" placeholder="e.g. 2s" value={typeof step.timeout === 'string' || typeof step.timeout === 'number' ? step.timeout : ''} onInput={(e) => set({ timeout: (e.target as HTMLInputElement).value })} />
+      </label>
+      <label for={`${id}-retries`}><span>Retries</span>
+        <input id={`${id}-retries`} type="number" min={0} max={10} value={step.retries ?? 0} onInput={(e) => set({ retries: Number((e.target as HTMLInputElement).value) || 0 })} />
+      </label>
       <button type="button" class="remove" onClick={props.onRemove} aria-label={`Remove step ${index + 1}`}>Remove</button>
     </fieldset>
   );
@@ -109,8 +114,8 @@ export function ComposerView(props: { name: string | null }) {
           <input id="pipeline-name" type="text" required readOnly={props.name !== null} value={draft.name} onInput={(e) => setDraft({ ...draft, name: (e.target as HTMLInputElement).value })} />
           <label for="pipeline-description">Description</label>
           <input id="pipeline-description" type="text" value={draft.description ?? ''} onInput={(e) => setDraft({ ...draft, description: (e.target as HTMLInputElement).value })} />
-          <label for="pipeline-trigger">Trigger events (comma-separated patterns, empty: by hand only)</label>
-          <input id="pipeline-trigger" type="text" placeholder="sensor.*" value={draft.trigger?.events.join(', ') ?? ''}
+          <label for="pipeline-trigger">Trigger events</label>
+          <input id="pipeline-trigger" type="text" placeholder="sensor.*, alarm.* (empty: runs by hand only)" value={draft.trigger?.events.join(', ') ?? ''}
             onInput={(e) => setDraft({ ...draft, trigger: { events: (e.target as HTMLInputElement).value.split(',').map((t) => t.trim()).filter(Boolean) } })} />
         </div>
         {draft.steps.map((s, i) => (

@@ -123,7 +123,7 @@ export function LiveView() {
                 <td data-label="#" class="num">{e.seq}</td>
                 <td data-label="Time">{time(e.time)}</td>
                 <td data-label="Component">{e.plugin}@{e.version}</td>
-                <td data-label="Event">{e.eventType} <span class="muted">{e.eventId}</span></td>
+                <td data-label="Event">{e.depth > 0 && <span class="muted" title={`follow-up, generation ${e.depth}`}>↳{e.depth} </span>}{e.eventType} <span class="muted">{e.eventId}</span></td>
                 <td data-label="Status"><span class={`badge ${e.status === 'ok' ? 'ok' : 'bad'}`}>{e.status === 'ok' ? 'ok' : (e.code ?? 'error')}</span></td>
                 <td data-label="Duration" class="num">{ms(e.durationMs)}</td>
                 <td data-label="Fuel" class="num">{e.usage?.fuelUsed ?? '—'}</td>
