@@ -36,8 +36,10 @@ async function screenshot(name: string): Promise<void> {
 beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], { stdio: 'inherit' });
   host = await startServe();
-  hasTimeline = (await host.api('GET', '/timeline?limit=1')).status === 200;
-  hasPipelines = (await host.api('GET', '/pipelines')).status === 200;
+  // Contracts A and C land from other branches: their tests run as soon as the routes exist
+  // (a route that exists but fails is a failure, not a skip).
+  hasTimeline = (await host.api('GET', '/timeline?limit=1')).status !== 404;
+  hasPipelines = (await host.api('GET', '/pipelines')).status !== 404;
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lnano-chromium-')), {
     executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 },
   });
@@ -116,6 +118,10 @@ describe('the web console', () => {
     const dialog = page.locator('#action-dialog');
     await dialog.locator('.diff-removed').waitFor(WAIT);
     expect(await dialog.locator('.diff-removed').textContent()).toContain('environment: LEVEL');
+    for (let i = 0; i < 8; i += 1) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.closest('dialog')?.id ?? document.activeElement?.tagName)).toBe('action-dialog');
+    }
     // Escape closes it without acting; the focus is kept inside while it is open.
     await page.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached', ...WAIT });

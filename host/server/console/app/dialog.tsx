@@ -1,10 +1,30 @@
 /**
- * A modal dialog on the native `<dialog>` element: `showModal()` makes the rest of the page inert
- * (focus stays inside), Escape closes it, and focus returns to what opened it.
+ * A modal dialog on the native `<dialog>` element: `showModal()` makes the rest of the page inert,
+ * Tab and Shift-Tab cycle inside it (never out to the page or the browser), Escape closes it, and
+ * focus returns to what opened it.
  */
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { CapabilityDiff } from './types.js';
+
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Keeps Tab inside `dialog`: from the last control to the first, and back. */
+function trapTab(e: KeyboardEvent, dialog: HTMLDialogElement): void {
+  if (e.key !== 'Tab') return;
+  const items = [...dialog.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+  const first = items[0];
+  const last = items.at(-1);
+  if (!first || !last) return;
+  const active = document.activeElement;
+  if (e.shiftKey && (active === first || !dialog.contains(active))) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && (active === last || !dialog.contains(active))) {
+    e.preventDefault();
+    first.focus();
+  }
+}
 
 export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; id?: string }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -21,7 +41,7 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
   }, []);
   return (
     <dialog ref={ref} class="dialog" aria-labelledby="dialog-title" id={props.id}
-      onCancel={(e) => { e.preventDefault(); props.onClose(); }}>
+      onCancel={(e) => { e.preventDefault(); props.onClose(); }} onKeyDown={(e) => trapTab(e, ref.current!)}>
       <header class="dialog-head">
         <h2 id="dialog-title">{props.title}</h2>
         <button type="button" class="dialog-close" aria-label="Close" onClick={props.onClose}>×</button>
