@@ -78,7 +78,9 @@ async function sourceFiles(dir) {
  */
 async function inputsDigest(folder) {
   const shared = [join(repoRoot, 'sdk', 'tooling', 'toolchain.mjs'), witPath];
-  const files = [...(await sourceFiles(folder)), ...shared];
+  // A build.mjs may name more shared files it reads: `export const inputs = ['sdk/tooling/x.mjs']`.
+  const own = (await import(pathToFileURL(join(folder, 'build.mjs')).href)).inputs ?? [];
+  const files = [...(await sourceFiles(folder)), ...shared, ...own.map((/** @type {string} */ p) => join(repoRoot, p))];
   const hash = createHash('sha256');
   for (const file of files) {
     const content = createHash('sha256').update(await readFile(file)).digest('hex');

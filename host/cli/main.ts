@@ -9,6 +9,8 @@ import { ABORT_HELP, PROMOTE_HELP, ROLLBACK_HELP, abortCommand, promoteCommand, 
 import { HISTORY_HELP, LS_HELP, STATUS_HELP, historyCommand, lsCommand, statusCommand } from './commands/status.js';
 import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
+import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
+import { PIPELINE_HELP, pipelineCommand } from './commands/pipeline.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -29,6 +31,8 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", help: HISTORY_HELP, run: historyCommand },
   logs: { summary: "a deployed plugin's recent log lines (-f to follow)", help: LOGS_HELP, run: logsCommand },
   invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
+  timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', help: TIMELINE_HELP, run: timelineCommand },
+  pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', help: PIPELINE_HELP, run: pipelineCommand },
 };
 
 function version(): string {
