@@ -50,6 +50,11 @@ export interface AdminServerOptions {
   readonly maxJsonBytes?: number;
   /** Largest upload (component bytes), bytes. */
   readonly maxUploadBytes?: number;
+  /**
+   * Answers the requests that need no token (the console's static files, which hold no data) and
+   * returns true; false sends the request on to the token check and the routes.
+   */
+  readonly publicHandler?: (req: IncomingMessage, res: ServerResponse) => boolean;
 }
 
 /** Defaults: JSON bodies up to 1 MiB, uploads up to 64 MiB. */
@@ -84,6 +89,7 @@ export class AdminServer extends HttpService {
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
+      if (this.#options.publicHandler?.(req, res)) return;
       if (!authorized(req.headers.authorization, this.#options.token)) {
         throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
       }

@@ -113,7 +113,7 @@ export interface StepReport {
 export const DEFAULT_CANARY_WEIGHT = 10;
 
 /** The capabilities section with every `fs` host path made absolute (the registry outlives the manifest's folder). */
-function absoluteCapabilities(manifest: Manifest): CapabilitySection {
+export function absoluteCapabilities(manifest: Manifest): CapabilitySection {
   const section = manifest.capabilities;
   if (!section.fs) return section;
   return { ...section, fs: section.fs.map((m) => ({ ...m, host: resolve(manifest.baseDir, m.host) })) };

@@ -11,6 +11,8 @@ import { PipelineService } from '../../runtime/pipelines/pipeline-service.js';
 import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
+import { ConsoleAssets } from '../../server/console-assets.js';
+import { consoleRoutes } from '../../server/console-routes.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
 import { timelineRoutes } from '../../server/timeline-routes.js';
@@ -48,7 +50,7 @@ Options:
   -h, --help             show this help
 
 The admin token is LNANO_ADMIN_TOKEN, or the file admin-token in the data dir (created with mode
-0600 on first start).
+0600 on first start). The web console is at http://<admin-listen>/console/ (log in with the token).
 `;
 
 interface ServeFlags {
@@ -167,18 +169,21 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
 
   const ingress = new IngressServer({ plugins: router, logger, pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) } });
   const streams = new AbortController();
+  const consoleAssets = ConsoleAssets.load();
   const routes = [
     ...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }),
     ...timelineRoutes(router.timeline, { signal: streams.signal }),
     ...pipelineRoutes(pipelines),
+    ...consoleRoutes(manager, { baseDir: io.cwd }),
   ];
-  const admin = new AdminServer({ token: token.token, logger, routes });
+  const admin = new AdminServer({ token: token.token, logger, routes, publicHandler: (req, res) => consoleAssets.handle(req, res) });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
   io.stdout.write(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
   io.stdout.write(`  events:    ${url}/events\n`);
   io.stdout.write(`  admin API: ${urlOf(adminAddress)}/v1 (token: ${token.file ?? 'LNANO_ADMIN_TOKEN'})\n`);
+  if (consoleAssets.available) io.stdout.write(`  console:   ${urlOf(adminAddress)}/console/ (log in with the admin token)\n`);
   io.stdout.write(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
 
   await new Promise<void>((done) => {

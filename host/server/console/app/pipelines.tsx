@@ -1,0 +1,98 @@
+/** Every pipeline file (contract C): its DAG with the latest run's status per step; run, edit, delete. */
+import { useState } from 'preact/hooks';
+import { api } from './api.js';
+import { Dialog } from './dialog.js';
+import { ms, time } from './format.js';
+import { describeError, usePoll } from './hooks.js';
+import { inputsOf, PipelineGraph } from './pipeline-graph.js';
+import { RunDialog } from './pipeline-run.js';
+import type { PipelineDefinition, PipelineListing, PipelineRun, StepStatus } from './types.js';
+
+function latestRun(name: string, runId: string | null) {
+  return async (signal: AbortSignal): Promise<PipelineRun | null> => {
+    const path = `/pipelines/${encodeURIComponent(name)}/runs`;
+    const id = runId ?? (await api<{ runs: PipelineRun[] }>('GET', path, undefined, signal)).runs[0]?.runId;
+    return id ? api<PipelineRun>('GET', `${path}/${encodeURIComponent(id)}`, undefined, signal) : null;
+  };
+}
+
+/** One pipeline: graph, latest run, actions. */
+export function PipelineCard(props: { pipeline: PipelineDefinition; onDeleted: () => void }) {
+  const { name, steps } = props.pipeline;
+  const [runId, setRunId] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<'run' | 'delete' | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const run = usePoll(latestRun(name, runId), 1000, [runId]);
+  const r = run.data;
+  const status = new Map<string, StepStatus>((r?.steps ?? []).map((s) => [s.id, s.status]));
+  const remove = async (): Promise<void> => {
+    try {
+      await api('DELETE', `/pipelines/${encodeURIComponent(name)}`);
+      setDialog(null);
+      props.onDeleted();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+  return (
+    <article class="pipeline" data-pipeline={name} aria-labelledby={`pipeline-${name}`}>
+      <h2 id={`pipeline-${name}`}>{name}</h2>
+      {props.pipeline.description && <p>{props.pipeline.description}</p>}
+      <p class="muted">Trigger: {props.pipeline.trigger?.events.join(', ') || 'runs by hand only'} · {steps.length} step(s)</p>
+      <PipelineGraph name={name} steps={steps} status={status} />
+      <p class="run-status" role="status" data-run-status={r?.status ?? 'none'}>
+        {r ? <>Run <code>{r.runId}</code>: <strong>{r.status}</strong>{r.startedAt ? ` at ${time(r.startedAt)}` : ''}{r.durationMs !== null && r.durationMs !== undefined ? `, ${ms(r.durationMs)}` : ''}</> : 'No runs yet.'}
+      </p>
+      {r?.steps && (
+        <div class="table-wrap">
+          <table class="steps">
+            <thead><tr><th scope="col">Step</th><th scope="col">Component</th><th scope="col">After</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col" class="num">Duration</th></tr></thead>
+            <tbody>
+              {r.steps.map((s) => (
+                <tr key={s.id} data-step={s.id}>
+                  <th scope="row">{s.id}</th><td>{s.component}</td>
+                  <td>{inputsOf(steps.find((d) => d.id === s.id) ?? { id: s.id, component: s.component, input: '?' }).join(', ')}</td>
+                  <td><span class={`badge step-${s.status}`}>{s.status}</span></td>
+                  <td class="num">{s.attempts}</td><td class="num">{ms(s.durationMs)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      <div class="toolbar">
+        <button type="button" class="primary" onClick={() => setDialog('run')}>Run {name}</button>
+        <a class="button" href={`#/compose/${encodeURIComponent(name)}`}>Edit {name}</a>
+        <button type="button" onClick={() => setDialog('delete')}>Delete {name}</button>
+      </div>
+      {dialog === 'run' && <RunDialog name={name} defaultType={props.pipeline.trigger?.events[0]?.replace(/\*/g, 'console') ?? 'console.run'} onClose={() => setDialog(null)} onStarted={(id) => { setDialog(null); setRunId(id); }} />}
+      {dialog === 'delete' && (
+        <Dialog title={`Delete pipeline ${name}?`} onClose={() => setDialog(null)}>
+          <p>This removes its file; runs in progress finish.</p>
+          <div class="dialog-actions">
+            <button type="button" onClick={() => setDialog(null)}>Cancel</button>
+            <button type="button" class="primary danger" onClick={() => void remove()}>Delete</button>
+          </div>
+        </Dialog>
+      )}
+    </article>
+  );
+}
+
+export function PipelinesView() {
+  const list = usePoll((signal) => api<{ pipelines: PipelineListing[] }>('GET', '/pipelines', undefined, signal), 5000);
+  const missing = list.error?.startsWith('LN_ERR_ADMIN_NOT_FOUND');
+  return (
+    <section aria-labelledby="pipelines-title">
+      <h1 id="pipelines-title" tabIndex={-1}>Pipelines</h1>
+      <p><a class="button primary" href="#/compose">New pipeline</a></p>
+      {missing ? <p class="error" role="alert">This host does not serve pipelines (GET /v1/pipelines).</p> : list.error && <p class="error" role="alert">{list.error}</p>}
+      {list.data?.pipelines.length === 0 && <p>No pipelines yet: compose one, or put a file in the pipelines folder.</p>}
+      {list.data?.pipelines.map((p) => p.valid
+        ? <PipelineCard key={p.name} pipeline={p} onDeleted={list.refresh} />
+        : <article class="pipeline invalid" key={p.name}><h2>{p.name}</h2><p class="error">{p.file}: {p.error}</p></article>)}
+    </section>
+  );
+}
+

@@ -1,0 +1,263 @@
+/**
+ * The web console in headless Chromium against a real `lnano serve`: login, components appearing,
+ * a rollback through the confirmation dialog (with its capability diff), the audit chain, a live
+ * timeline entry, composing and running a two-step pipeline, 50 components on a laptop and a
+ * tablet, and that every request the page makes is a console file or an authenticated `/v1` call.
+ *
+ * Screenshots go to a temp dir; `npm run docs:console` (LNANO_CONSOLE_SCREENSHOTS=1) writes them
+ * to docs/console/ for the README.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../helpers/cli.js';
+import { startServe, type ServeHost } from '../helpers/serve-host.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const shots = mkdtempSync(join(tmpdir(), 'lnano-console-shots-'));
+const WAIT = { timeout: 20_000 };
+
+let host: ServeHost;
+let context: BrowserContext;
+let page: Page;
+const requests: Array<{ url: string; method: string; authorization: string | undefined }> = [];
+
+const record = (r: Request): void => void requests.push({ url: r.url(), method: r.method(), authorization: r.headers().authorization });
+
+async function screenshot(name: string): Promise<void> {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: false });
+}
+
+beforeAll(async () => {
+  execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], { stdio: 'inherit' });
+  host = await startServe();
+  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lnano-chromium-')), {
+    executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 },
+  });
+  context.on('request', record);
+  page = context.pages()[0] ?? await context.newPage();
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  await host?.stop();
+  if (process.env.LNANO_CONSOLE_SCREENSHOTS === '1') {
+    const out = join(ROOT, 'docs', 'console');
+    mkdirSync(out, { recursive: true });
+    for (const f of readdirSync(shots)) copyFileSync(join(shots, f), join(out, f));
+  }
+}, 30_000);
+
+async function login(token: string): Promise<void> {
+  await page.goto(`${host.adminUrl}/console/`);
+  await page.fill('#token', token);
+  await page.click('button[type=submit]');
+}
+
+describe('the web console', () => {
+  it('serves its files with strict security headers and no token; data needs the token', async () => {
+    const res = await fetch(`${host.adminUrl}/console/`);
+    expect(res.status).toBe(200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(await res.text()).not.toMatch(/<script>|<script [^>]*>[^<]/);
+    expect((await fetch(`${host.adminUrl}/`, { redirect: 'manual' })).headers.get('location')).toBe('/console/');
+    expect((await fetch(`${host.adminUrl}/console/../v1/components`)).status).toBe(401);
+    expect((await fetch(`${host.adminUrl}/console/%2e%2e%2fadmin-token`)).status).toBe(404);
+    expect((await fetch(`${host.adminUrl}/v1/grants`)).status).toBe(401);
+  });
+
+  it('shows nothing but the login page without a token, with a wrong one, and after a 401', async () => {
+    await host.deploy('secret-name', '1.0.0');
+    await page.goto(`${host.adminUrl}/console/#/components`);
+    await page.waitForSelector('#token', WAIT);
+    await screenshot('login');
+    await login('not-the-token');
+    await page.waitForSelector('.login-form .error', WAIT);
+    expect(await page.locator('nav').count()).toBe(0);
+    expect(await page.content()).not.toContain('secret-name');
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual([]);
+    // A token the host stops accepting: the first call answers 401, the console logs out.
+    await page.evaluate(() => sessionStorage.setItem('lnano.adminToken', 'revoked'));
+    await page.reload();
+    await page.waitForSelector('#token', WAIT);
+    expect(await page.evaluate(() => sessionStorage.getItem('lnano.adminToken'))).toBeNull();
+    expect(await page.content()).not.toContain('secret-name');
+  });
+
+  it('logs in, and a component deployed through the API appears with its version and grants', async () => {
+    await login(host.token);
+    await page.waitForSelector('nav', WAIT);
+    expect(page.url()).not.toContain(host.token);
+    await host.deploy('echo', '1.0.0');
+    await host.deploy('echo', '1.1.0', { capabilities: { env: { LEVEL: 'debug' } } });
+    const row = page.locator('tr[data-component="echo"]');
+    await row.waitFor(WAIT);
+    await page.waitForFunction(() => document.querySelector('tr[data-component="echo"] .active-version')?.textContent === '1.1.0', null, WAIT);
+    expect(await row.locator('td.grants').textContent()).toContain('env: LEVEL');
+    await screenshot('components');
+  });
+
+  it('rolls back with the button, after a confirmation that shows the capability diff', async () => {
+    await page.click('a[href="#/component/echo"]');
+    await page.waitForSelector('#active-version', WAIT);
+    await page.click('button:has-text("Roll back to 1.0.0")');
+    const dialog = page.locator('#action-dialog');
+    await dialog.locator('.diff-removed').waitFor(WAIT);
+    expect(await dialog.locator('.diff-removed').textContent()).toContain('environment: LEVEL');
+    for (let i = 0; i < 8; i += 1) {
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.closest('dialog')?.id ?? document.activeElement?.tagName)).toBe('action-dialog');
+    }
+    // Escape closes it without acting; the focus is kept inside while it is open.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached', ...WAIT });
+    expect((await host.api<{ deployment: { active: string } }>('GET', '/components/echo')).body.deployment.active).toBe('1.1.0');
+    await page.click('button:has-text("Roll back to 1.0.0")');
+    await dialog.locator('.diff').waitFor(WAIT);
+    await page.fill('#action-reason', 'console e2e');
+    await screenshot('rollback-dialog');
+    await dialog.locator('button.primary').click();
+    await page.waitForFunction(() => document.querySelector('#active-version')?.textContent === '1.0.0', null, WAIT);
+    const status = await host.api<{ deployment: { active: string } }>('GET', '/components/echo');
+    expect(status.body.deployment.active).toBe('1.0.0');
+    const audit = await host.api<{ entries: Array<{ action: string; actor: string; reason: string | null }> }>('GET', '/audit?name=echo');
+    expect(audit.body.entries.at(-1)).toMatchObject({ action: 'rolled-back', actor: 'console', reason: 'console e2e' });
+  });
+
+  it('deploys a new version from the browser as a canary, and promotes it, each after its diff', async () => {
+    await page.click('button:has-text("Deploy new version")');
+    const dialog = page.locator('#deploy-dialog');
+    await dialog.waitFor(WAIT);
+    await page.setInputFiles('#deploy-file', join(ROOT, 'components', 'echo-c', 'component.wasm'));
+    const manifest = JSON.parse(await page.inputValue('#deploy-manifest')) as Record<string, unknown>;
+    expect(manifest).toMatchObject({ name: 'echo', version: '1.0.0' });
+    await page.fill('#deploy-manifest', JSON.stringify({ ...manifest, version: '1.2.0', capabilities: { kv: {} } }));
+    await page.selectOption('#deploy-strategy', 'canary');
+    await page.fill('#deploy-weight', '30');
+    await dialog.locator('button.primary').click();
+    await dialog.locator('.diff-added').waitFor(WAIT);
+    expect(await dialog.locator('.diff-added').textContent()).toContain('key-value');
+    await dialog.locator('button:has-text("Confirm deploy")').click();
+    await page.waitForSelector('.card.canary', WAIT);
+    expect(await page.textContent('.card.canary')).toContain('1.2.0 at 30 %');
+    await page.click('button:has-text("Promote 1.2.0")');
+    await page.locator('#action-dialog .diff').waitFor(WAIT);
+    await page.locator('#action-dialog button.primary').click();
+    await page.waitForFunction(() => document.querySelector('#active-version')?.textContent === '1.2.0', null, WAIT);
+    expect((await host.api<{ deployment: { active: string } }>('GET', '/components/echo')).body.deployment.active).toBe('1.2.0');
+  });
+
+  it('shows the audit trail and its verified hash chain', async () => {
+    await page.click('nav a[href="#/audit"]');
+    await page.waitForSelector('#audit-verification.ok', WAIT);
+    expect(await page.textContent('#audit-verification')).toMatch(/Hash chain verified: \d+ entries/);
+    expect(await page.locator('tr[data-action="rolled-back"]').count()).toBeGreaterThan(0);
+    await screenshot('audit');
+  });
+
+  it('streams a timeline entry as it happens', async () => {
+    await page.click('nav a[href="#/live"]');
+    await page.waitForSelector('#live-connection', WAIT);
+    await page.waitForFunction(() => document.querySelector('#live-connection')?.textContent === 'Stream: live', null, WAIT);
+    const res = await fetch(`${host.ingressUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'console-live-1', type: 'sensor.reading', source: '/e2e', data: { t: 1 } }) });
+    expect(res.status).toBe(200);
+    await page.waitForSelector('table.timeline tr:has-text("console-live-1")', WAIT);
+    expect(await page.textContent('table.timeline tbody')).toContain('echo@1.2.0');
+    await screenshot('live');
+  });
+
+  it('composes a two-step pipeline from deployed components, saves and runs it', async () => {
+    await page.click('nav a[href="#/pipelines"]');
+    await page.click('a[href="#/compose"]');
+    await page.fill('#pipeline-name', 'two-step');
+    await page.fill('#pipeline-description', 'echo twice');
+    await page.click('button:has-text("Add step")');
+    await page.selectOption('#step-0-component', 'echo');
+    await page.click('button:has-text("Add step")');
+    await page.selectOption('#step-1-component', 'echo');
+    expect(await page.inputValue('#step-1-input')).toBe('step-1');
+    await page.click('button:has-text("Validate")');
+    await page.waitForSelector('#composer-message.notice', WAIT);
+    expect(await page.textContent('#composer-message')).toContain('step-1 → step-2');
+    await page.waitForSelector('svg.dag g[data-step="step-2"]', WAIT);
+    await screenshot('composer');
+    await page.click('button:has-text("Save and run")');
+    await page.waitForSelector('article[data-pipeline="two-step"] [data-run-status="succeeded"]', WAIT);
+    expect(await page.locator('article[data-pipeline="two-step"] g[data-status="succeeded"]').count()).toBe(2);
+    const saved = await host.api<{ pipeline: { steps: Array<{ id: string; input: string }> } }>('GET', '/pipelines/two-step');
+    expect(saved.body.pipeline.steps.map((s) => [s.id, s.input])).toEqual([['step-1', 'event'], ['step-2', 'step-1']]);
+    await screenshot('pipelines');
+  });
+
+  it('renders 50 components without breaking the layout on a laptop or a tablet', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `bulk-component-with-a-long-name-${String(i).padStart(2, '0')}`);
+    for (let i = 0; i < names.length; i += 5) {
+      await Promise.all(names.slice(i, i + 5).map((n) => host.deploy(n, '1.0.0', { events: ['bulk.never'], limits: { minInstances: 0 } })));
+    }
+    await page.click('nav a[href="#/components"]');
+    await page.waitForFunction(() => document.querySelectorAll('table.components tbody tr').length >= 52, null, { timeout: 30_000 });
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 820, height: 1180 }]) {
+      await page.setViewportSize(viewport);
+      const layout = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: innerWidth, rows: document.querySelectorAll('table.components tbody tr').length }));
+      expect(layout.rows).toBe(52);
+      expect(layout.page).toBeLessThanOrEqual(layout.view);
+    }
+    await screenshot('components-tablet');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshot('components-50');
+  }, 120_000);
+
+  it('is usable by keyboard: a skip link, the sections in tab order, visible focus', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${host.adminUrl}/console/#/components`);
+    if (await page.locator('#token').isVisible()) await login(host.token);
+    await page.waitForSelector('nav', WAIT);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    const order: string[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      await page.keyboard.press('Tab');
+      order.push(await page.evaluate(() => document.activeElement?.textContent ?? ''));
+    }
+    expect(order).toEqual(['Components', 'Audit', 'Live', 'Pipelines']);
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
+    expect(outline).not.toBe('none');
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).length);
+    expect(unlabelled).toBe(0);
+  });
+
+  it('made every request to the admin listener: console files, or /v1 calls carrying the token', () => {
+    const origin = new URL(host.adminUrl).origin;
+    expect(requests.length).toBeGreaterThan(20);
+    const outside = requests.filter((r) => new URL(r.url).origin !== origin);
+    expect(outside).toEqual([]);
+    for (const r of requests) {
+      const path = new URL(r.url).pathname;
+      expect(r.url).not.toContain(host.token);
+      if (path.startsWith('/console/')) {
+        expect(r.method).toBe('GET');
+        expect(r.authorization).toBeUndefined();
+      } else {
+        expect(path).toMatch(/^\/v1\//);
+        expect(r.authorization).toMatch(/^Bearer /);
+      }
+    }
+    // After logging in, the data calls carry the real token (before it: the wrong and revoked ones).
+    const authorized = requests.filter((r) => r.authorization === `Bearer ${host.token}`);
+    expect(authorized.length).toBeGreaterThan(10);
+    const paths = new Set(authorized.map((r) => `${r.method} ${new URL(r.url).pathname}`));
+    expect(paths).toContain('POST /v1/components/echo/rollback');
+    expect(paths).toContain('POST /v1/components/echo/capability-diff');
+    expect(paths).toContain('PUT /v1/artifacts');
+    expect(paths).toContain('POST /v1/deployments');
+    expect(paths).toContain('POST /v1/components/echo/promote');
+  });
+});
