@@ -6,6 +6,8 @@ import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { CallMessage, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
+import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
+import type { Context } from '@opentelemetry/api';
 
 /** Where a guest's stdout/stderr bytes go. */
 export interface GuestOutput {
@@ -78,6 +80,8 @@ interface Pending {
   readonly timeoutMs: number | undefined;
   readonly bytesIn: number;
   readonly message: CallMessage;
+  /** The trace context of a traced call (its host calls become child spans). */
+  readonly traced: Context | undefined;
 }
 
 /**
@@ -176,12 +180,13 @@ export class Instance {
     if (maxInput !== undefined && bytesIn > maxInput) {
       return Promise.reject(new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'input', call: target.name, size: bytesIn, limit: maxInput }));
     }
+    const traced = tracedContext();
     return new Promise<CallOutcome>((resolve, reject) => {
       const message: CallMessage = {
         type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
-        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
+        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null, ...(traced ? { trace: true } : {}),
       };
-      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message };
+      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message, traced };
       this.#queue.push(pending);
       this.#pump();
     });
@@ -266,7 +271,9 @@ export class Instance {
     clearTimeout(current.timer);
     this.#current = undefined;
     const durationMs = performance.now() - current.started;
-    const usage: Usage = { ...message.usage, durationMs, bytesIn: current.bytesIn };
+    const { hostSpans, ...measured } = message.usage;
+    if (hostSpans && current.traced) emitHostCallSpans(current.traced, hostSpans);
+    const usage: Usage = { ...measured, durationMs, bytesIn: current.bytesIn };
     if (message.ok) {
       current.resolve({ value: message.value, errResult: message.errResult, durationMs, usage });
     } else {
