@@ -113,8 +113,8 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
   }
   for (const flag of inputs.flags ?? []) {
     const def = KEYS_BY_NAME.get(flag.key);
-    if (!def || def.fileOnly) {
-      throw new LnError('LN_ERR_CONFIG_USAGE', { command: 'serve', reason: `${flag.source}: "${flag.key}" is not a key that can be set on the command line (keys: ${CONFIG_KEYS.filter((k) => !k.fileOnly).map((k) => k.key).join(', ')})` });
+    if (!def || def.fileOnly || def.kind.type === 'secret') {
+      throw new LnError('LN_ERR_CONFIG_USAGE', { command: 'serve', reason: `${flag.source}: "${flag.key}" is not a key that can be set on the command line (keys: ${CONFIG_KEYS.filter((k) => !k.fileOnly && k.kind.type !== 'secret').map((k) => k.key).join(', ')}; secrets go in the file or the environment)` });
     }
     set(def, flag.raw, flag.source, inputs.cwd);
   }
