@@ -118,7 +118,7 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
     }
     set(def, flag.raw, flag.source, inputs.cwd);
   }
-  const policySource = sources.get('policy') === 'default' ? 'built-in defaults' : file!.label;
+  const policySource = sources.get('policy') === 'default' ? 'built-in defaults' : file!.path;
   const policy = values.get('policy') === null ? OPEN_POLICY : parsePolicy(values.get('policy'), policySource, dirname(file!.path));
   const limitsPolicy = policy.limits ? parseLimitsPolicy(policy.limits, policySource) : NO_LIMITS_POLICY;
   return { config: buildConfig(values, policy, limitsPolicy), sources, values, file: file?.path ?? null };

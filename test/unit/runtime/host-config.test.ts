@@ -116,7 +116,7 @@ describe('host config: hostile input names the key and the source', () => {
     ['a file that is not YAML', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'listen: [unclosed\n') }), '(file)', 'file', /not valid YAML/],
     ['a duplicate key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'retain: 1\nretain: 2\n') }), '(file)', 'file', /not valid YAML/],
     ['a top level that is a list', () => failure({ cwd: '/', env: {}, file: write('a.yaml', '- 1\n- 2\n') }), '(top level)', 'file', /expected an object/],
-    ['a policy with an unknown key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'policy:\n  nope: 1\n') }), 'policy', 'file', /nope/],
+    ['a policy with an unknown key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'policy:\n  nope: 1\n') }), 'policy', 'a.yaml', /nope/],
   ];
   for (const [what, run, key, source, reason] of cases) {
     it(what, () => {
