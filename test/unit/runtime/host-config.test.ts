@@ -222,3 +222,24 @@ describe('docs/config.md', () => {
     }
   });
 });
+
+describe('deploy/lnano.yaml', () => {
+  it('is a valid host config, and says what the defaults are', () => {
+    const file = new URL('../../../deploy/lnano.yaml', import.meta.url).pathname;
+    const r = resolveHostConfig({ cwd: '/', env: {}, file });
+    expect(r.config.dataDir).toBe('/var/lib/lnano');
+    expect(r.config.policy.httpAllow).not.toBeNull();
+    for (const key of ['retain', 'timeout', 'runtime.maxDepth', 'ingress.maxBatch', 'tracing.sampleRatio']) {
+      expect(r.values.get(key), key).toEqual(CONFIG_KEYS.find((k) => k.key === key)!.default);
+    }
+  });
+});
+
+describe('deploy/kubernetes/configmap.yaml', () => {
+  it('holds a valid host config', async () => {
+    const { parse } = await import('yaml');
+    const map = parse(readFileSync(new URL('../../../deploy/kubernetes/configmap.yaml', import.meta.url), 'utf8')) as { data: Record<string, string> };
+    const file = write('lnano.yaml', map.data['lnano.yaml']!);
+    expect(resolveHostConfig({ cwd: '/', env: {}, file }).config.listen).toBe('0.0.0.0:8080');
+  });
+});
