@@ -61,6 +61,7 @@ export class GuestMetricFamilies {
   }
 
   #record(component: string, version: string, sample: GuestMetricSample): boolean {
+    if (sample === null || typeof sample !== 'object') return false;
     const { kind, name, value } = sample;
     if (typeof name !== 'string' || !NAME.test(name) || typeof value !== 'number' || !Number.isFinite(value)) return false;
     if (kind !== 'counter' && kind !== 'gauge' && kind !== 'histogram') return false;
