@@ -5,6 +5,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -120,5 +122,27 @@ describe('tracing', () => {
     await tracedCall(manager, 'sampled-in');
     expect(exporter.getFinishedSpans().filter((s) => s.name.startsWith('host '))).toHaveLength(6);
     expect(MAX_HOST_CALL_SPANS).toBe(64);
+  });
+
+  it('exports spans over OTLP/HTTP to a collector when an endpoint is set', async () => {
+    const bodies: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('end', () => {
+        bodies.push(`${req.method} ${req.url} ${body}`);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => collector.close(() => r())));
+    const port = (collector.address() as AddressInfo).port;
+    const tracing = Tracing.start({ enabled: true, otlpEndpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 });
+    const manager = await host();
+    await tracedCall(manager, 'exported');
+    await tracing.shutdown(); // flushes the batch
+    const sent = bodies.join('\n');
+    expect(sent).toMatch(/^POST \/v1\/traces /);
+    for (const name of ['event exported', 'plugin telemetry', 'host kv set']) expect(sent).toContain(name);
   });
 });
