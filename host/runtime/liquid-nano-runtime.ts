@@ -50,7 +50,7 @@ type CallResult = { outcome: PluginCallOutcome; entry: TimelineEntry; emitted: P
  * runtime.timeline.query({ status: 'error' });
  */
 export class LiquidNanoRuntime implements PluginCaller {
-  readonly settings: Readonly<RuntimeSettings>;
+  #settings: Readonly<RuntimeSettings>;
   readonly timeline: DiagnosticsTimeline;
   readonly hooks: RuntimeHooks;
   readonly #plugins: PluginSet;
@@ -61,7 +61,7 @@ export class LiquidNanoRuntime implements PluginCaller {
   /** @throws LnError `LN_ERR_CONFIG_INVALID` for a setting out of range or unknown */
   constructor(options: RuntimeOptions = {}) {
     const { source, logger, clock, ...settings } = options;
-    this.settings = resolveRuntimeSettings(settings);
+    this.#settings = resolveRuntimeSettings(settings);
     this.#log = logger ?? silentLogger();
     this.timeline = new DiagnosticsTimeline(this.settings.timelineCapacity, clock);
     this.hooks = new RuntimeHooks(this.#log);
@@ -69,6 +69,21 @@ export class LiquidNanoRuntime implements PluginCaller {
   }
 
   /** Registers an embedder's plugin (see `RuntimePlugin`). @throws LnError `LN_ERR_EVENT_DUPLICATE_PLUGIN`, `LN_ERR_CONFIG_INVALID` */
+  /** The settings in force (defaults filled in; see `RUNTIME_DEFAULTS`). */
+  get settings(): Readonly<RuntimeSettings> {
+    return this.#settings;
+  }
+
+  /**
+   * Changes the guards while the host runs (a config hot reload); calls in flight keep the
+   * settings they started with. The timeline's capacity is fixed at construction.
+   *
+   * @throws LnError `LN_ERR_CONFIG_INVALID` for a value out of range; nothing changes then
+   */
+  configure(next: Partial<Omit<RuntimeSettings, 'timelineCapacity'>>): void {
+    this.#settings = resolveRuntimeSettings({ ...this.#settings, ...next, timelineCapacity: this.#settings.timelineCapacity });
+  }
+
   register(plugin: RuntimePlugin): () => void {
     return this.#plugins.register(plugin);
   }

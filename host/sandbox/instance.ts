@@ -6,6 +6,8 @@ import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
+import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
+import type { Context } from '@opentelemetry/api';
 
 /** Where a guest's stdout/stderr bytes go. */
 export interface GuestOutput {
@@ -89,6 +91,8 @@ interface Pending {
   readonly bytesIn: number;
   readonly message: CallMessage;
   readonly onNotify: ((message: NotifyMessage) => void) | undefined;
+  /** The trace context of a traced call (its host calls become child spans). */
+  readonly traced: Context | undefined;
 }
 
 /**
@@ -187,12 +191,14 @@ export class Instance {
     if (maxInput !== undefined && bytesIn > maxInput) {
       return Promise.reject(new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'input', call: target.name, size: bytesIn, limit: maxInput }));
     }
+    const traced = tracedContext();
     return new Promise<CallOutcome>((resolve, reject) => {
       const message: CallMessage = {
         type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
         fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null, hostCallLimits: options.hostCallLimits ?? null,
+        ...(traced ? { trace: true } : {}),
       };
-      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify };
+      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify, traced };
       this.#queue.push(pending);
       this.#pump();
     });
@@ -278,7 +284,9 @@ export class Instance {
     clearTimeout(current.timer);
     this.#current = undefined;
     const durationMs = performance.now() - current.started;
-    const usage: Usage = { ...message.usage, durationMs, bytesIn: current.bytesIn };
+    const { hostSpans, ...measured } = message.usage;
+    if (hostSpans && current.traced) emitHostCallSpans(current.traced, hostSpans);
+    const usage: Usage = { ...measured, durationMs, bytesIn: current.bytesIn };
     if (message.ok) {
       current.resolve({ value: message.value, errResult: message.errResult, durationMs, usage });
     } else {

@@ -41,6 +41,8 @@ export interface CallMessage {
   readonly fuel: number | null;
   /** Largest result, estimated bytes; null: no limit. */
   readonly maxOutputBytes: number | null;
+  /** Time the guest's host calls and return them in `usage.hostSpans` (a traced call). */
+  readonly trace?: boolean;
   /** Most host calls of a kind this call may make (e.g. `emit`); null: no such limits. */
   readonly hostCallLimits: Readonly<Record<string, HostCallLimit>> | null;
 }

@@ -3,6 +3,8 @@
  * payload limits) use.
  */
 
+import type { HostCallSpan } from './host-call-spans.js';
+
 /** What one call cost. Every call outcome carries one; failures carry it in their details. */
 export interface Usage {
   /** Wall-clock time from the call being sent to its worker to its result, ms (queueing excluded). */
@@ -22,8 +24,13 @@ export interface Usage {
   readonly bytesOut: number;
 }
 
-/** The part of a receipt the worker measures. */
-export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'memoryBytes' | 'hostCalls' | 'bytesOut'>;
+/**
+ * The part of a receipt the worker measures, and, for a traced call, the host calls it timed
+ * (turned into spans on the main thread, not part of the receipt).
+ */
+export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'memoryBytes' | 'hostCalls' | 'bytesOut'> & {
+  readonly hostSpans?: { readonly spans: readonly HostCallSpan[]; readonly dropped: number };
+};
 
 /** Usage as flat `LnError` details (host calls as `kind=n` pairs), for failures. */
 export function usageDetails(usage: Usage): Record<string, number | string | null> {

@@ -13,6 +13,7 @@ import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions }
 import { classifyGuestFailure, isComponentError, type BudgetSignals } from './guest-failure.js';
 import type { CallMessage, HostToWorker, InitMessage, LinkFunction, WorkerToHost } from './protocol.js';
 import { payloadBytes, type WorkerUsage } from './usage.js';
+import { HostCallRecorder } from './host-call-spans.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 type Instantiate = (
@@ -38,6 +39,8 @@ let hostCalls = new Map<string, number>();
 let hostCallLimits: CallMessage['hostCallLimits'] = null;
 /** Every linear memory a core instance exports (the component instance's memories). */
 const memories = new Set<WebAssembly.Memory>();
+/** Times host calls of traced calls. */
+const hostSpans = new HostCallRecorder();
 
 /** The globals an instrumented component's core modules import, shared by all its core instances. */
 interface Meter {
@@ -69,7 +72,7 @@ const instantiateCore: InstantiateCore = async (module, imports = {}) => {
 
 async function init(message: InitMessage): Promise<void> {
   const linker = (await import(message.linker.module)) as { link: LinkFunction };
-  const imports = linker.link(message.linker.config, {
+  const imports = hostSpans.wrap(linker.link(message.linker.config, {
     notify: (topic, payload) => post({ type: 'notify', topic, payload }),
     hostCall: (kind) => {
       const n = (hostCalls.get(kind) ?? 0) + 1;
@@ -77,7 +80,7 @@ async function init(message: InitMessage): Promise<void> {
       return n;
     },
     hostCallLimit: (kind) => (hostCallLimits && Object.hasOwn(hostCallLimits, kind) ? hostCallLimits[kind] : undefined),
-  });
+  }));
   const missing = message.requiredImports.filter((name) => !(name in imports));
   if (missing.length > 0) {
     throw new LnError('LN_ERR_LINK_IMPORT_MISSING', { imports: missing.join(', ') });
@@ -121,6 +124,7 @@ function resolve(path: readonly string[]): unknown {
 function startMetering(message: CallMessage): bigint | null {
   hostCalls = new Map();
   hostCallLimits = message.hostCallLimits ?? null;
+  hostSpans.begin(message.trace === true);
   if (!meter) return null;
   meter.growFailed.value = 0;
   if (!meter.options.fuel) return null;
@@ -133,11 +137,13 @@ function startMetering(message: CallMessage): bigint | null {
 function stopMetering(start: bigint | null, message: CallMessage, bytesOut: number): { usage: WorkerUsage; signals: BudgetSignals } {
   const left = start === null ? null : (meter!.fuel.value as bigint);
   if (start !== null) meter!.fuel.value = IDLE_FUEL;
+  const spans = hostSpans.end();
   const usage: WorkerUsage = {
     fuelUsed: left === null ? null : Number(start! - left),
     memoryBytes: memoryBytes(),
     hostCalls: Object.fromEntries(hostCalls),
     bytesOut,
+    ...(spans ? { hostSpans: spans } : {}),
   };
   const signals: BudgetSignals = {
     fuelExhausted: left !== null && left < 0n,

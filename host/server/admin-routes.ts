@@ -37,6 +37,10 @@ export interface AdminRouteOptions {
   readonly metrics: () => Promise<string> | string;
   /** Recent log lines per component, for `GET /v1/components/:name/logs`. */
   readonly logs: LogRing;
+  /** Recent traces, newest first, for `GET /v1/traces?limit=n` (contract D); none: an empty list. */
+  readonly traces?: (limit: number) => unknown[];
+  /** The effective host config with each key's source (secrets hidden), for `GET /v1/config`. */
+  readonly config?: () => unknown;
 }
 
 /** A `GET` query number, bounded. */
@@ -169,5 +173,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         return { text: await options.metrics(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
       },
     },
+    { method: 'GET', path: '/v1/traces', handler: (req) => ({ body: { traces: options.traces?.(queryInt(req, 'limit', 1, 1000) ?? 20) ?? [] } }) },
+    { method: 'GET', path: '/v1/config', handler: () => ({ body: options.config?.() ?? { file: null, keys: [] } }) },
   ];
 }

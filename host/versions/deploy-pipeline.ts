@@ -38,7 +38,7 @@ import type { ArtifactStore } from './artifact-store.js';
 import type { AuditTrail, JsonObject } from './audit-trail.js';
 import { STRATEGIES, type DeployStep, type Strategy, type VersionRecord } from './deployment.js';
 import type { HealthPolicy } from './health-window.js';
-import { LiveVersion } from './live-version.js';
+import { LiveVersion, type CallRecord } from './live-version.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import type { RegistryDatabase } from './registry-database.js';
@@ -82,6 +82,8 @@ export interface PipelineContext {
   readonly health: HealthPolicy;
   readonly maxComponentBytes: number;
   readonly onNotify?: (name: string, version: string, message: NotifyMessage) => void;
+  /** Every handled call of every version it launches (see `LiveVersionSpec.onCall`). */
+  readonly onCall?: (call: CallRecord) => void;
   readonly now: () => number;
 }
 
@@ -309,6 +311,7 @@ export class DeployPipeline {
       record, manifest, component, grants, limits, metrics: this.#ctx.metrics, health: this.#ctx.health, now: this.#ctx.now,
       logger: this.#ctx.logger.child({ component: name, version, digest: digest.slice(7, 19) }),
       ...(onNotify ? { onNotify: (message: NotifyMessage) => onNotify(name, version, message) } : {}),
+      ...(this.#ctx.onCall ? { onCall: this.#ctx.onCall } : {}),
     });
   }
 

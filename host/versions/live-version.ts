@@ -46,6 +46,21 @@ export interface LiveVersionSpec {
   readonly onNotify?: (message: NotifyMessage) => void;
   /** The clock latencies are measured with, ms. */
   readonly now?: () => number;
+  /** Every handled call (probes excluded), once it finished: for metrics. */
+  readonly onCall?: (call: CallRecord) => void;
+}
+
+/** One finished call of a version, as observers (the metrics registry) see it. */
+export interface CallRecord {
+  readonly name: string;
+  readonly version: string;
+  readonly ok: boolean;
+  /** The error code of a failed call (`LN_ERR_GUEST_ERROR` for an `err` result); null when ok. */
+  readonly code: string | null;
+  /** From the call being made to its outcome (queueing for an instance included), ms. */
+  readonly durationMs: number;
+  /** The call's usage receipt; undefined when it never reached a worker (e.g. refused while queued). */
+  readonly usage: Usage | undefined;
 }
 
 /** How long `teardown` may take on each instance when a version is retired, ms. */
@@ -93,6 +108,7 @@ export class LiveVersion {
   readonly #restore: CallableExport | undefined;
   readonly #log: Logger;
   readonly #now: () => number;
+  readonly #onCall: ((call: CallRecord) => void) | undefined;
   #closing: Promise<void> | undefined;
 
   /** @throws LnError `LN_ERR_LOAD_INVALID` when the component does not export `liquid-nano:plugin/handler#handle` */
@@ -108,6 +124,7 @@ export class LiveVersion {
     this.health = new HealthWindow(spec.health);
     this.#log = spec.logger;
     this.#now = spec.now ?? (() => performance.now());
+    this.#onCall = spec.onCall;
     const handle = component.kind === 'plugin' ? findExport(component.shape, 'handler#handle') : undefined;
     if (!handle) throw new LnError('LN_ERR_LOAD_INVALID', { subject: `${this.name}@${this.version}`, reason: 'it is not a plugin: it exports no liquid-nano:plugin/handler' });
     this.#handle = handle;
@@ -199,6 +216,7 @@ export class LiveVersion {
       const outcome = await this.#pool.call(this.#handle, [event], callOptions);
       if (record) this.health.record(outcome.errResult, this.#now() - started);
       this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
+      if (record) this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: !outcome.errResult, code: outcome.errResult ? 'LN_ERR_GUEST_ERROR' : null, usage: outcome.usage });
       if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
       return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs, usage: outcome.usage };
     } catch (err) {
@@ -206,6 +224,7 @@ export class LiveVersion {
       if (record) this.health.record(isVersionFault(error), this.#now() - started);
       const usage = usageFromDetails(error.details);
       this.#account(usage, error.code);
+      if (record) this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: false, code: error.code, usage });
       this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
       return { ...base, ok: false, error: error.toJSON(), ...(usage ? { durationMs: usage.durationMs, usage } : {}) };
     }

@@ -50,6 +50,22 @@ export interface RollbackResult {
   readonly deployment: Deployment;
 }
 
+/**
+ * One change to what a name serves, for observers (the metrics registry): `deploy` (a version
+ * swapped in, or a canary started), `promote` (a canary became active), `abort` (a canary
+ * dropped), `rollback` (an earlier version made active, by an operator or the health monitor).
+ */
+export interface VersionTransition {
+  readonly kind: 'deploy' | 'canary' | 'promote' | 'abort' | 'rollback';
+  readonly name: string;
+  /** The version that was active (for `abort`: the canary dropped). */
+  readonly from: string | null;
+  /** The version that serves now (for `canary`: the canary). */
+  readonly to: string;
+  /** Whether the health monitor did it. */
+  readonly automatic: boolean;
+}
+
 /** What rollouts work with; the version manager owns all of it. */
 export interface RolloutContext {
   readonly registry: Registry;
@@ -70,6 +86,8 @@ export interface RolloutContext {
   /** Throws `LN_ERR_VERSION_STATE` once the manager is closing. */
   readonly assertOpen: (action: string) => void;
   readonly closed: () => boolean;
+  /** Told of every committed change; must not throw. */
+  readonly onTransition?: (transition: VersionTransition) => void;
 }
 
 /** The changes to what plugin names serve. */
@@ -122,6 +140,7 @@ export class Rollouts {
       }
       const what = plan.strategy === 'canary' ? `the canary takes ${plan.canaryWeight}% of calls` : `${version} serves`;
       report({ step: 'swap', detail: `${what} (${describeHandoff(handoff)})`, durationMs: this.#ctx.now() - started });
+      this.#ctx.onTransition?.({ kind: plan.strategy === 'canary' ? 'canary' : 'deploy', name, from: old?.version ?? null, to: version, automatic: false });
       if (plan.strategy !== 'canary') await this.#finishSwap(route, old, plan.strategy === 'blue-green', report);
       return { ...base, outcome: plan.strategy === 'canary' ? 'canary' : 'deployed', deployment: this.#ctx.registry.get(name)!, capabilities: plan.diff, handoff, steps };
     });
@@ -143,6 +162,7 @@ export class Rollouts {
       route.candidate = null;
       route.weight = 0;
       candidate.watchedUntil = this.#ctx.now() + this.#ctx.health.watchMs;
+      this.#ctx.onTransition?.({ kind: 'promote', name, from: old?.version ?? null, to: candidate.version, automatic: false });
       await this.#finishSwap(route, old, false, () => undefined);
       return this.#ctx.registry.get(name)!;
     });
@@ -175,6 +195,7 @@ export class Rollouts {
     const candidate = route.candidate;
     route.candidate = null;
     route.weight = 0;
+    if (candidate) this.#ctx.onTransition?.({ kind: 'abort', name, from: candidate.version, to: route.active?.version ?? candidate.version, automatic: actor === HEALTH_ACTOR });
     await candidate?.close();
     return deployment;
   }
@@ -212,6 +233,7 @@ export class Rollouts {
       throw err;
     }
     target.watchedUntil = Number.NEGATIVE_INFINITY;
+    this.#ctx.onTransition?.({ kind: 'rollback', name, from: current.active, to, automatic: options.automatic });
     await this.#finishSwap(route, swapped.old, current.deploy.strategy === 'blue-green', null);
     this.#ctx.logger.info({ component: name, from: current.active, to, automatic: options.automatic, warm: warm !== null }, 'rolled back');
     return { name, from: current.active, to, source: warm ? 'standby' : target.component.source, handoff: swapped.handoff, deployment: this.#ctx.registry.get(name)! };

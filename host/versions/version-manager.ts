@@ -24,15 +24,16 @@ import { AuditTrail, type AuditEntry, type AuditVerification } from './audit-tra
 import type { Deployment, VersionRecord } from './deployment.js';
 import { DeployPipeline, type DeployRequest } from './deploy-pipeline.js';
 import { resolveHealthPolicy, type HealthPolicy } from './health-window.js';
-import type { PluginCallOutcome } from './live-version.js';
+import type { CallRecord, PluginCallOutcome } from './live-version.js';
 import { Registry } from './registry.js';
 import { RegistryDatabase } from './registry-database.js';
-import { Rollouts, type DeployResult, type RollbackResult } from './rollouts.js';
+import { Rollouts, type DeployResult, type RollbackResult, type VersionTransition } from './rollouts.js';
 import { KeyedSerializer, VersionRoute } from './version-route.js';
 import { routeStatus, type RouteStatus } from './version-status.js';
 
 export type { DeployRequest, StepReport } from './deploy-pipeline.js';
-export type { PluginCallOutcome } from './live-version.js';
+export type { CallRecord, PluginCallOutcome } from './live-version.js';
+export type { VersionTransition } from './rollouts.js';
 export { HEALTH_ACTOR, type DeployResult, type RollbackResult } from './rollouts.js';
 
 /** Settings of a version manager. Every default is in `VERSION_MANAGER_DEFAULTS` or named below. */
@@ -57,6 +58,10 @@ export interface VersionManagerOptions {
   readonly maxComponentBytes?: number;
   /** Every guest notification (log lines, metrics, emitted events), by name and version. */
   readonly onNotify?: (name: string, version: string, message: NotifyMessage) => void;
+  /** Every finished call of every version (probes excluded), e.g. for metrics; must not throw. */
+  readonly onCall?: (call: CallRecord) => void;
+  /** Every committed change to what a name serves (deploy, canary, promote, abort, rollback); must not throw. */
+  readonly onTransition?: (transition: VersionTransition) => void;
   /** The clock of latencies and health watches, ms; default `performance.now`. */
   readonly now?: () => number;
   /** The clock of registry and audit timestamps; default `new Date()`. */
@@ -131,11 +136,13 @@ export class VersionManager {
       policy: options.policy ?? OPEN_POLICY, limitsPolicy: options.limitsPolicy ?? NO_LIMITS_POLICY, hostLimits: options.hostLimits ?? [],
       logger: this.#log, metrics: this.metrics, health, maxComponentBytes: this.#maxBytes, now: this.#now,
       ...(options.onNotify ? { onNotify: options.onNotify } : {}),
+      ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     this.#rollouts = new Rollouts({
       registry: this.registry, pipeline: this.#pipeline, artifacts: this.artifacts, engine: options.engine, health, retain,
       logger: this.#log, now: this.#now, serial: this.#serial, route: (name) => this.#route(name), uploads: this.#uploads,
       assertOpen: (action) => this.#assertOpen(action), closed: () => this.#closed,
+      ...(options.onTransition ? { onTransition: options.onTransition } : {}),
     });
   }
 

@@ -141,7 +141,7 @@ describe('lnano deploy / rollback / history against a running host', () => {
     const text = await res.text();
     const samples = text.split('\n').filter((l) => l && !l.startsWith('#'));
     for (const line of samples) expect(line).toMatch(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? -?[0-9.e+-]+$/);
-    const calls = /^lnano_calls_total\{component="echo-c",version="3\.0\.0",role="active"\} (\d+)$/m.exec(text);
+    const calls = /^lnano_calls_total\{component="echo-c",version="3\.0\.0",outcome="ok"\} (\d+)$/m.exec(text);
     expect(Number(calls?.[1])).toBeGreaterThan(0);
     expect(text).toMatch(/^# TYPE lnano_instances gauge$/m);
   });

@@ -9,7 +9,7 @@ import type { OperatorPolicy } from '../../capabilities/policy.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
-import { loadHostConfig } from '../host-config.js';
+import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 

@@ -1,30 +1,37 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
-import { pino } from 'pino';
 import { LogRing } from '../../log/log-ring.js';
+import { effectiveLogFormat, logDestination } from '../../log/log-format.js';
 import { createLogger, type Logger } from '../../log/logger.js';
-import { LiquidNanoRuntime } from '../../runtime/liquid-nano-runtime.js';
+import { Engine } from '../../engine/engine.js';
 import { eventToEnvelope } from '../../engine/plugin-event.js';
+import { LiquidNanoRuntime } from '../../runtime/liquid-nano-runtime.js';
 import { PipelineService } from '../../runtime/pipelines/pipeline-service.js';
-import { pipelineRoutes } from '../../server/pipeline-routes.js';
+import { CONFIG_KEYS } from '../../runtime/config/config-keys.js';
+import { ConfigWatcher } from '../../runtime/config/config-watcher.js';
+import { configEntries, resolveHostConfig, type FlagValue, type HostConfig, type ResolvedConfig } from '../../runtime/config/host-config.js';
+import { HostMetrics } from '../../runtime/metrics-registry.js';
+import { Tracing } from '../../runtime/tracing.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
 import { ConsoleAssets } from '../../server/console-assets.js';
 import { consoleRoutes } from '../../server/console-routes.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
+import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { timelineRoutes } from '../../server/timeline-routes.js';
-import { metricsText } from '../../server/metrics-text.js';
 import { parseLimits } from '../../resources/limits.js';
 import { formatByteSize } from '../../support/units.js';
 import { readManifest } from '../../versions/manifest.js';
 import { VersionManager } from '../../versions/version-manager.js';
-import { parseCommandArgs, usageError } from '../args.js';
+import { parseCommandArgs, usageError, type OptionSpec } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
-import { openEngine, resolveDataDir } from '../data-dir.js';
-import { loadHostConfig } from '../host-config.js';
+import { transpileCacheDir } from '../data-dir.js';
+
+/** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
+const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
 
 export const SERVE_HELP = `Usage: lnano serve [options]
 
@@ -34,44 +41,68 @@ plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) w
 not active yet. POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
-Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: in-flight calls drain first.
+Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: in-flight calls drain first. SIGHUP reloads the
+config file (it is also watched): live keys apply at once, others are logged as needing a restart.
+
+Config: defaults < file (--config, else LNANO_CONFIG; JSON or YAML) < environment (LNANO_*) <
+flags. Every key, its default, variable and flag: docs/config.md.
 
 Options:
-  --listen <addr>        event ingress host:port (default: 127.0.0.1:8080; port 0 picks one)
-  --admin-listen <addr>  admin API host:port (default: 127.0.0.1:8081; port 0 picks one)
-  --components <dir>     plugin folders to deploy at start (default: ./components, if present)
+${KEY_FLAGS.map((k) => `  --${`${k.flag}${k.kind.type === 'bool' ? '' : ' <v>'}`.padEnd(21)}${k.doc} (default: ${k.default === null ? 'none' : k.kind.type === 'duration' ? `${Number(k.default) / 1000}s` : String(k.default)})`).join('\n')}
   --no-seed              do not deploy anything at start; serve what the data dir holds
-  --timeout <dur>        default deadline of one plugin call (default: 5s; a manifest's limits win)
-  --retain <n>           versions kept per plugin for rollback (default: 5; older ones are pruned)
-  --pipelines <dir>      pipeline files, hot-reloaded (default: <data-dir>/pipelines, created on demand)
-  --config <file>        host config: the operator policy bounding every grant (default: LNANO_CONFIG)
-  --data-dir <dir>       data directory: registry, artifacts, caches, kv, admin token (default: ./.lnano)
-  --log-level <lvl>      trace, debug, info, warn, error (default: info)
+  --set <key=value>      set any config key, e.g. --set runtime.maxDepth=4 (repeatable)
+  --config <file>        the host config file, JSON or YAML (default: LNANO_CONFIG)
+  --print-config         print the effective config with the source of each key, then exit
   -h, --help             show this help
 
-The admin token is LNANO_ADMIN_TOKEN, or the file admin-token in the data dir (created with mode
-0600 on first start). The web console is at http://<admin-listen>/console/ (log in with the token).
+The admin token is LNANO_ADMIN_TOKEN (or adminToken in the config file), or the file admin-token
+in the data dir (created with mode 0600 on first start). Metrics: GET /metrics on the admin
+listener; traces (with --tracing): GET /v1/traces; the effective config: GET /v1/config.
+The web console is at http://<admin-listen>/console/ (log in with the admin token).
 `;
 
-interface ServeFlags {
-  listen?: string;
-  'admin-listen'?: string;
-  components?: string;
-  'no-seed'?: boolean;
-  timeout?: string;
-  retain?: string;
-  pipelines?: string;
-  config?: string;
-  'data-dir'?: string;
-  'log-level'?: string;
-  help?: boolean;
+/** The options of `lnano serve`: one per config key with a flag, and the command's own. */
+function serveOptions(): OptionSpec {
+  const options: OptionSpec = {
+    'no-seed': { type: 'boolean' },
+    set: { type: 'string', multiple: true },
+    config: { type: 'string' },
+    'print-config': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const k of KEY_FLAGS) options[k.flag!] = { type: k.kind.type === 'bool' ? 'boolean' : 'string' };
+  return options;
 }
 
-function parseListen(text: string, flag: string): { host: string; port: number } {
-  const match = /^(.*):(\d{1,5})$/.exec(text);
-  const port = match ? Number(match[2]) : NaN;
-  if (!match || port > 65535) throw usageError('serve', `${flag} takes host:port (e.g. 127.0.0.1:8080), got "${text}"`);
-  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port };
+/** The config values given as flags, each with its source. */
+function flagValues(values: Record<string, unknown>): FlagValue[] {
+  const out: FlagValue[] = [];
+  for (const k of KEY_FLAGS) {
+    const v = values[k.flag!];
+    if (v !== undefined) out.push({ key: k.key, raw: v as string | boolean, source: `flag --${k.flag}` });
+  }
+  if (values['no-seed']) out.push({ key: 'seed', raw: false, source: 'flag --no-seed' });
+  for (const pair of (values.set as string[] | undefined) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw usageError('serve', `--set takes key=value (e.g. runtime.maxDepth=4), got "${pair}"`);
+    out.push({ key: pair.slice(0, eq), raw: pair.slice(eq + 1), source: `flag --set ${pair.slice(0, eq)}` });
+  }
+  return out;
+}
+
+/** `--print-config`: one line per key — key, value, source, live or restart. */
+function printConfig(resolved: ResolvedConfig, io: CliIo): void {
+  const entries = configEntries(resolved);
+  const width = Math.max(...entries.map((e) => e.key.length));
+  const shown = entries.map((e) => [e.key, JSON.stringify(e.value) ?? 'null', e.source, e.live ? 'live' : 'restart'] as const);
+  const valueWidth = Math.min(48, Math.max(...shown.map((e) => e[1].length)));
+  io.stdout.write(`# config file: ${resolved.file ?? 'none'}\n`);
+  for (const [key, value, source, live] of shown) io.stdout.write(`${key.padEnd(width)}  ${value.padEnd(valueWidth)}  ${source.padEnd(34)}  ${live}\n`);
+}
+
+function parseListen(text: string): { host: string; port: number } {
+  const match = /^(.*):(\d{1,5})$/.exec(text)!;
+  return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: Number(match[2]) };
 }
 
 const urlOf = (address: { address: string; port: number; family: string }): string =>
@@ -113,93 +144,115 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
   }
 }
 
+/** The runtime's live settings from the config's `runtime` section. */
+function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean } {
+  const r = config.runtime;
+  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError };
+}
+
 /** `lnano serve`: runs until SIGINT/SIGTERM, then returns the exit code. */
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs<ServeFlags>('serve', argv, {
-    listen: { type: 'string' },
-    'admin-listen': { type: 'string' },
-    components: { type: 'string' },
-    'no-seed': { type: 'boolean' },
-    timeout: { type: 'string' },
-    retain: { type: 'string' },
-    pipelines: { type: 'string' },
-    config: { type: 'string' },
-    'data-dir': { type: 'string' },
-    'log-level': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parseCommandArgs<Record<string, unknown>>('serve', argv, serveOptions());
   if (values.help) {
     io.stdout.write(SERVE_HELP);
     return 0;
   }
   if (positionals.length > 0) throw usageError('serve', `unexpected argument "${positionals[0]}"`);
-  const ingressAt = parseListen(values.listen ?? '127.0.0.1:8080', '--listen');
-  const adminAt = parseListen(values['admin-listen'] ?? '127.0.0.1:8081', '--admin-listen');
-  const level = values['log-level'] ?? 'info';
-  if (!['trace', 'debug', 'info', 'warn', 'error'].includes(level)) throw usageError('serve', `--log-level takes trace, debug, info, warn or error, got "${level}"`);
-  const hostLimits = values.timeout === undefined ? [] : [{ section: parseLimits({ timeout: values.timeout }, 'command line'), source: 'command line' }];
-  const retain = values.retain === undefined ? undefined : Number(values.retain);
-  if (retain !== undefined && (!Number.isInteger(retain) || retain < 1 || retain > 1000)) throw usageError('serve', `--retain takes 1 to 1000, got "${values.retain}"`);
-  const seedDir = values['no-seed'] ? undefined : resolve(io.cwd, values.components ?? 'components');
   if (values.components !== undefined && values['no-seed']) throw usageError('serve', '--components and --no-seed cannot be used together');
+  const inputs = { env: io.env, cwd: io.cwd, flags: flagValues(values), ...(typeof values.config === 'string' ? { file: values.config } : {}) };
+  const resolved = resolveHostConfig(inputs);
+  if (values['print-config']) {
+    printConfig(resolved, io);
+    return 0;
+  }
+  const config = resolved.config;
 
-  const logs = new LogRing(pino.destination({ fd: 2, sync: false }));
-  const logger = createLogger({ level, destination: logs });
-  const hostConfig = loadHostConfig(values.config, io);
-  const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
-  const token = resolveAdminToken(dataDir, io.env);
-  const engine = openEngine(values['data-dir'], io, { logger });
+  const logs = new LogRing(logDestination(effectiveLogFormat(config.logFormat, process.stderr.isTTY === true)));
+  const logger = createLogger({ level: config.logLevel, destination: logs });
+  const watcher = new ConfigWatcher(inputs, resolved, { logger });
+  const tracing = Tracing.start({ ...config.tracing }, logger);
+  const metrics = new HostMetrics();
+  const timeoutSource = resolved.sources.get('timeout')!;
+  const hostLimits = timeoutSource === 'default' ? [] : [{ section: parseLimits({ timeout: config.timeoutMs }, timeoutSource), source: timeoutSource }];
+  const token = resolveAdminToken(config.dataDir, io.env, config.adminToken ?? undefined);
+  const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
   const manager = new VersionManager({
-    dataDir, engine, logger, policy: hostConfig.policy, limitsPolicy: hostConfig.limitsPolicy, hostLimits,
-    ...(retain !== undefined ? { retain } : {}),
+    dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain,
+    ...metrics.observers(),
   });
+  metrics.bind(manager);
   const restored = await manager.restore();
   for (const s of restored.serving) io.stdout.write(`restored ${s.name}@${s.version}${s.standby ? ` (standby ${s.standby})` : ''}\n`);
   for (const f of restored.failed) io.stdout.write(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
-  if (seedDir && (values.components !== undefined || existsSync(seedDir))) await seed(seedDir, manager, io, logger);
+  const seedExplicit = resolved.sources.get('components') !== 'default';
+  if (config.seed && (seedExplicit || existsSync(config.components))) await seed(config.components, manager, io, logger);
 
-  const router = new LiquidNanoRuntime({ source: manager, logger });
+  // The event runtime: routing, follow-ups under their guards, hooks, the diagnostics timeline.
+  const router = new LiquidNanoRuntime({ source: manager, logger, ...runtimeSettings(config), timelineCapacity: config.timeline.capacity });
   // Pipelines (docs/pipelines.md): the hot-reloaded directory, their admin routes, and ingress
   // events starting the runs their triggers match. Steps call plugins through the runtime, so they
   // appear in the diagnostics timeline.
-  const pipelineDir = resolve(io.cwd, values.pipelines ?? join(dataDir, 'pipelines'));
-  const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger });
+  const pipelineDir = resolved.sources.get('pipelines.dir') === 'default' ? join(config.dataDir, 'pipelines') : config.pipelines.dir;
+  const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger, maxStepsInFlight: config.pipelines.concurrency });
   const loaded = pipelines.list();
   io.stdout.write(`pipelines from ${pipelineDir}: ${loaded.map((p) => (p.valid ? p.name : `${p.name} (INVALID: ${p.error.code})`)).join(', ') || 'none'}\n`);
 
-  const ingress = new IngressServer({ plugins: router, logger, pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) } });
+  // Live keys are read per request: a hot reload of ingress.* applies to the next request.
+  const ingress = new IngressServer({
+    plugins: router, logger,
+    pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
+    get maxBodyBytes() { return watcher.current.config.ingress.maxBodyBytes; },
+    get maxBatch() { return watcher.current.config.ingress.maxBatch; },
+  });
   const streams = new AbortController();
   const consoleAssets = ConsoleAssets.load();
   const routes = [
-    ...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }),
+    ...adminRoutes(manager, {
+      baseDir: io.cwd, metrics: () => metrics.scrape(), logs,
+      traces: (limit) => tracing.traces(limit),
+      config: () => ({ file: watcher.current.file, keys: configEntries(watcher.current) }),
+    }),
     ...timelineRoutes(router.timeline, { signal: streams.signal }),
     ...pipelineRoutes(pipelines),
     ...consoleRoutes(manager, { baseDir: io.cwd }),
   ];
   const admin = new AdminServer({ token: token.token, logger, routes, publicHandler: (req, res) => consoleAssets.handle(req, res) });
+  watcher.subscribe(({ config: next }) => {
+    logger.level = next.logLevel;
+    tracing.setSampleRatio(next.tracing.sampleRatio);
+    router.configure(runtimeSettings(next));
+  });
+  watcher.watch();
+  const ingressAt = parseListen(config.listen);
+  const adminAt = parseListen(config.adminListen);
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
   io.stdout.write(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
   io.stdout.write(`  events:    ${url}/events\n`);
-  io.stdout.write(`  admin API: ${urlOf(adminAddress)}/v1 (token: ${token.file ?? 'LNANO_ADMIN_TOKEN'})\n`);
+  io.stdout.write(`  admin API: ${urlOf(adminAddress)}/v1 (token: ${token.file ?? resolved.sources.get('adminToken')})\n`);
   if (consoleAssets.available) io.stdout.write(`  console:   ${urlOf(adminAddress)}/console/ (log in with the admin token)\n`);
   io.stdout.write(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
 
   await new Promise<void>((done) => {
+    const reload = (): void => void watcher.reload();
     const stop = (): void => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
+      process.off('SIGHUP', reload);
       done();
     };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
+    process.on('SIGHUP', reload);
   });
   io.stdout.write('stopping: draining requests ...\n');
   streams.abort();
+  watcher.close();
   await Promise.all([ingress.close(), admin.close()]);
   await pipelines.close();
   await manager.close();
+  await tracing.shutdown();
   logger.flush();
   return 0;
 }
