@@ -430,11 +430,7 @@ void plugin_error_set(plugin_error_t *err, plugin_error_tag_t tag, const char *m
 /* -- imports -- */
 
 /* Import return areas are on the caller's stack: imports may be called from any export. */
-#define PLUGIN__RET_AREA(name, size) _Alignas(8) uint8_t name[size]
-#ifdef __cplusplus
-#undef PLUGIN__RET_AREA
-#define PLUGIN__RET_AREA(name, size) alignas(8) uint8_t name[size]
-#endif
+#define PLUGIN__RET_AREA(name, size) uint8_t name[size] __attribute__((aligned(8)))
 
 void plugin_log_string(plugin_log_level_t level, plugin_string_t message, const plugin_pair_t *fields, size_t fields_len) {
   plugin__import_log((int32_t)level, (uint8_t *)plugin__list_ptr(message.ptr, message.len, 1), message.len,
