@@ -88,6 +88,8 @@ export async function buildCommand(argv: readonly string[], io: CliIo): Promise<
       }, { cause: err });
     }
     const message = err instanceof Error ? err.message : String(err);
+    // Before the first step, the language module was reading the project's own settings.
+    if (step === 'start') throw new LnError('LN_ERR_CONFIG_PROJECT_INVALID', { dir: shown, reason: message }, { cause: err });
     io.stderr.write(`${message.trimEnd()}\n\n`);
     throw new LnError('LN_ERR_CONFIG_BUILD_FAILED', { dir: shown, language: project.language, step, reason: firstError(message) }, { cause: err });
   }
