@@ -95,6 +95,7 @@ export async function buildCommand(argv: readonly string[], io: CliIo): Promise<
   }
   await writeFile(out, bytes);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  io.stdout.write(`wrote ${relative(io.cwd, out) || out} (${formatBytes(bytes.length)}) in ${seconds} s\n`);
+  const outShown = relative(io.cwd, out);
+  io.stdout.write(`wrote ${outShown.startsWith('..') ? out : outShown} (${formatBytes(bytes.length)}) in ${seconds} s\n`);
   return 0;
 }
