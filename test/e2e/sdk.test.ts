@@ -59,6 +59,14 @@ const reading: PluginEvent = {
   datacontenttype: 'application/json', data: utf8.encode('{"celsius":21.5}'), extensions: [['tenant', 'acme']],
 };
 
+/** Starts the built component of `dir` in a worker with closed grants. */
+async function startRaw(dir: string, name: string) {
+  const component = await engine.load(readFileSync(join(dir, 'component.wasm')), name);
+  const instance = await Instance.start(component, { linker: linkerSpec(closedGrants(name)) });
+  instances.push(instance);
+  return { component, instance };
+}
+
 /** Starts the built component of `dir` in a worker, with the given grants and a notification log. */
 async function start(dir: string, name: string, plugin: Partial<ReturnType<typeof closedGrants>['plugin']> = {}) {
   const component = await engine.load(readFileSync(join(dir, 'component.wasm')), name);
@@ -194,6 +202,64 @@ describe('every host import, from each language (test/fixtures/sdk/services)', (
   });
 
   it('all three languages saw and sent exactly the same', () => {
+    expect(transcripts.size).toBe(3);
+    const [first, ...rest] = [...transcripts.values()];
+    for (const t of rest) expect(t).toEqual(first);
+  });
+});
+
+describe('lifecycle and state hooks, from each language (test/fixtures/sdk/counter)', () => {
+  const transcripts = new Map<Lang, unknown[]>();
+  const SOURCES: Record<Lang, string> = {
+    c: join(ROOT, 'test', 'fixtures', 'components', 'counter-c', 'counter.c'),
+    cpp: join(ROOT, 'test', 'fixtures', 'sdk', 'counter', 'plugin.cpp'),
+    rust: join(ROOT, 'test', 'fixtures', 'sdk', 'counter', 'lib.rs'),
+  };
+
+  it.each(LANGS)('%s', async (lang) => {
+    const cwd = folder(`counter-${lang}`);
+    expect((await lnano(['new', 'counter', '--lang', lang], cwd)).code).toBe(0);
+    const dir = join(cwd, 'counter');
+    cpSync(SOURCES[lang], join(dir, SOURCE[lang]));
+    const built = await lnano(['build'], dir);
+    expect(built.stderr).toBe('');
+    expect(built.stdout).toContain('(world stateful-plugin)');
+
+    const transcript: unknown[] = [];
+    const record = async (instance: Awaited<ReturnType<typeof start>>, name: string, args: unknown[]) => {
+      const fn = findExport(instance.component.shape, name);
+      if (!fn) throw new Error(`no export ${name}`);
+      const { value, errResult } = await instance.instance.call(fn, args);
+      const shown = value instanceof Uint8Array ? new TextDecoder().decode(value) : value;
+      transcript.push([name, errResult ? 'err' : 'ok', shown]);
+      return { value, errResult };
+    };
+    const count = (r: { value: unknown }) => new TextDecoder().decode((r.value as PluginEvent[])[0]!.data);
+
+    const old = await startRaw(dir, 'counter');
+    expect((await record(old, 'init', [[]])).errResult).toBeFalsy();
+    await record(old, 'handle', [reading]);
+    expect(count(await record(old, 'handle', [reading]))).toBe('2');
+    expect((await record(old, 'handle', [{ ...reading, type: 'fail' }])).value).toEqual({ tag: 'failed', val: 'asked to fail' });
+    const snapshot = (await record(old, 'snapshot', [])).value;
+    expect(new TextDecoder().decode(snapshot as Uint8Array)).toBe('counter-v1:2');
+    await record(old, 'teardown', []);
+
+    const next = await startRaw(dir, 'counter');
+    await record(next, 'init', [[['mode', 'x']]]);
+    expect((await record(next, 'restore', [snapshot])).errResult).toBeFalsy();
+    expect(count(await record(next, 'handle', [reading]))).toBe('3');
+    expect(await record(next, 'restore', [utf8.encode('garbage')])).toEqual({ value: 'unknown state format', errResult: true });
+
+    const refused = await startRaw(dir, 'counter');
+    expect(await record(refused, 'init', [[['fail-init', 'not today']]])).toEqual({ value: 'not today', errResult: true });
+    const picky = await startRaw(dir, 'counter');
+    await record(picky, 'init', [[['reject-restore', 'no handoff']]]);
+    expect(await record(picky, 'restore', [snapshot])).toEqual({ value: 'no handoff', errResult: true });
+    transcripts.set(lang, transcript);
+  });
+
+  it('all three languages behave alike', () => {
     expect(transcripts.size).toBe(3);
     const [first, ...rest] = [...transcripts.values()];
     for (const t of rest) expect(t).toEqual(first);
