@@ -117,7 +117,9 @@ export async function inputsDigest(folder) {
       shared.push(...(await sourceFiles(join(sdk, sub))).filter((f) => !shared.includes(f)));
     }
   }
-  const files = [...(await sourceFiles(folder)), ...shared];
+  // A build.mjs may name more shared files it reads: `export const inputs = ['sdk/tooling/x.mjs']`.
+  const own = language === undefined ? (await import(pathToFileURL(join(folder, 'build.mjs')).href)).inputs ?? [] : [];
+  const files = [...(await sourceFiles(folder)), ...shared, ...own.map((/** @type {string} */ p) => join(repoRoot, p))];
   const hash = createHash('sha256');
   for (const file of files) {
     const content = createHash('sha256').update(await readFile(file)).digest('hex');

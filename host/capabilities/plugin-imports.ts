@@ -71,8 +71,15 @@ export function pluginImports(grants: PluginGrants, bridge: HostBridge): Record<
       histogramObserve: metric('histogram'),
     },
     'liquid-nano:plugin/events': {
+      /**
+       * Forwards the event to the host (the event runtime routes it after the call returns).
+       * Past the call's `emit` limit (fan-out or depth guard) it is refused: jco turns the thrown
+       * string into `err(string)` for the guest.
+       */
       emit(event: unknown): void {
-        bridge.hostCall('emit');
+        const n = bridge.hostCall('emit');
+        const limit = bridge.hostCallLimit('emit');
+        if (limit && n > limit.max) throw limit.reason;
         bridge.notify('emit', event);
       },
     },

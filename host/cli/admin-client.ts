@@ -134,6 +134,36 @@ export class AdminClient {
     }
   }
 
+  /**
+   * Follows a Server-Sent Events stream (`GET`), calling `onEvent` with each event's `id`, `event`
+   * and `data` (comment lines such as heartbeats are skipped) until the host ends it.
+   *
+   * @throws LnError the host's coded error, or `LN_ERR_ADMIN_UNREACHABLE`
+   */
+  async events(path: string, onEvent: (event: { id?: string; event?: string; data: string }) => void): Promise<void> {
+    const res = await this.#fetch('GET', path, undefined, 'text/event-stream');
+    if (!res.ok || !res.body) throw errorFrom(await res.json().catch(() => undefined), res.status, this.server);
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      pending += decoder.decode(chunk, { stream: true }).replace(/\r\n?/g, '\n');
+      const blocks = pending.split('\n\n');
+      pending = blocks.pop() ?? '';
+      for (const block of blocks) {
+        const fields: { id?: string; event?: string; data?: string } = {};
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':') || !line) continue;
+          const at = line.indexOf(':');
+          const key = at === -1 ? line : line.slice(0, at);
+          const value = at === -1 ? '' : line.slice(at + 1).replace(/^ /, '');
+          if (key === 'data') fields.data = fields.data === undefined ? value : `${fields.data}\n${value}`;
+          else if (key === 'id' || key === 'event') fields[key] = value;
+        }
+        if (fields.data !== undefined) onEvent({ ...fields, data: fields.data });
+      }
+    }
+  }
+
   async #fetch(method: string, path: string, body: unknown, accept = 'application/json'): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}`, accept };
     let payload: BodyInit | undefined;

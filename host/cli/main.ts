@@ -11,6 +11,8 @@ import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
 import { NEW_HELP, newCommand } from './commands/new.js';
 import { BUILD_HELP, buildCommand } from './commands/build.js';
+import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
+import { PIPELINE_HELP, pipelineCommand } from './commands/pipeline.js';
 
 interface CommandEntry {
   readonly summary: string;
@@ -33,6 +35,8 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
   new: { summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)', help: NEW_HELP, run: newCommand },
   build: { summary: 'build the plugin project in a folder into component.wasm', help: BUILD_HELP, run: buildCommand },
+  timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', help: TIMELINE_HELP, run: timelineCommand },
+  pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', help: PIPELINE_HELP, run: pipelineCommand },
 };
 
 function version(): string {

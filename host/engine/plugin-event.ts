@@ -35,6 +35,7 @@ function attribute(envelope: JsonEnvelope, key: string, required: boolean): stri
  * `data` that is a string is sent as its UTF-8 bytes, other JSON values as their JSON text
  * (datacontenttype defaults to application/json then); `data_base64` as the decoded bytes.
  * Other string attributes whose names are valid CloudEvents extension names become extensions.
+ * `specversion` may be left out; when given it must be "1.0".
  *
  * @throws LnError `LN_ERR_EVENT_INVALID` naming the attribute
  */
@@ -43,6 +44,9 @@ export function envelopeToEvent(envelope: unknown): PluginEvent {
     throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'the event must be a JSON object' });
   }
   const env = envelope as JsonEnvelope;
+  if (env.specversion !== undefined && env.specversion !== '1.0') {
+    throw new LnError('LN_ERR_EVENT_INVALID', { reason: `"specversion" must be "1.0" (CloudEvents 1.0) when given, got ${JSON.stringify(env.specversion).slice(0, 40)}` });
+  }
   const id = attribute(env, 'id', true)!;
   const type = attribute(env, 'type', true)!;
   const source = attribute(env, 'source', true)!;

@@ -56,6 +56,11 @@ export const ERROR_CODES = {
     fix: 'Fix the error printed above and run `lnano build` again; --verbose prints every command.',
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_CONFIG_PIPELINE_INVALID: {
+    message: 'Invalid pipeline {file}: {reason}',
+    fix: 'Fix the pipeline at the key named; docs/pipelines.md describes the format and docs/pipeline.schema.json lists every key.',
+    status: 400, expose: true, exit: 2,
+  },
   LN_ERR_MANIFEST_INVALID: {
     message: 'Invalid manifest {file}: {reason}',
     fix: 'Fix the manifest; the JSON Schema in docs/manifest.schema.json lists every key.',
@@ -145,6 +150,11 @@ export const ERROR_CODES = {
     message: 'The {direction} of "{call}" is {size} bytes, over the limit of {limit} bytes',
     fix: 'Send less data per call, or raise limits.maxPayload.',
     status: 413, expose: true, exit: 1,
+  },
+  LN_ERR_BUDGET_PIPELINE_QUEUE: {
+    message: 'The pipeline scheduler holds {runs} runs, its limit; "{name}" was not started',
+    fix: 'Retry later (HTTP 429), or raise PIPELINE_DEFAULTS.maxActiveRuns.',
+    status: 429, expose: true, exit: 1,
   },
   LN_ERR_GUEST_TRAP: {
     message: 'The guest trapped in "{call}": {reason}',
@@ -245,6 +255,51 @@ export const ERROR_CODES = {
     message: 'No route for {method} {path}',
     fix: 'Send events with POST /events; GET /health tells whether the host is up.',
     status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_DEPTH_LIMIT: {
+    message: 'Follow-up events of "{eventId}" from {plugin} were not routed: depth {depth} is the limit ({reason})',
+    fix: 'A plugin answers its own events (a loop): narrow its manifest "events" patterns, or raise the runtime\'s maxDepth.',
+    status: 508, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_FANOUT_LIMIT: {
+    message: '{count} follow-up event(s) of {plugin} were not routed: the ingress event "{eventId}" reached its limit of {limit} follow-ups',
+    fix: 'Emit fewer events per ingress event, or raise the runtime\'s maxFanOut.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_OVERLOADED: {
+    message: 'The event runtime is at its limit of {limit} {scope} calls in flight',
+    fix: 'Retry later (HTTP 429), or raise the runtime\'s maxConcurrentCalls / maxConcurrentCallsPerPlugin.',
+    status: 429, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_DUPLICATE_PLUGIN: {
+    message: 'A plugin named "{name}" is registered already ({where})',
+    fix: 'Give every plugin a unique name, or unregister the other one first.',
+    status: 409, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_HOOK_INVALID: {
+    message: 'Cannot register the runtime hook "{hook}": {reason}',
+    fix: 'Register a function under one of: beforeEvent, afterEvent, beforeCall, afterCall.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_VETOED: {
+    message: 'The {hook} hook refused {subject}: {reason}',
+    fix: 'The embedder\'s hook decided this; see its reason.',
+    status: 403, expose: true, exit: 1,
+  },
+  LN_ERR_EVENT_PIPELINE_NOT_FOUND: {
+    message: 'No pipeline "{name}" is loaded',
+    fix: 'See `lnano pipeline ls` for the pipelines and whether their files are valid.',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_RUN_NOT_FOUND: {
+    message: 'No run {runId} of pipeline "{name}" is known (the history keeps the most recent runs)',
+    fix: 'See `lnano pipeline status {name}` for the recent runs.',
+    status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_PIPELINE_FAILED: {
+    message: 'Pipeline "{name}" run {runId} failed at step "{step}": {reason}',
+    fix: 'See `lnano pipeline status {name} {runId}` for every step, its attempts and its error.',
+    status: 422, expose: true, exit: 1,
   },
   LN_ERR_INTERNAL_UNEXPECTED: {
     message: 'Internal error: {reason}',

@@ -89,7 +89,8 @@ export class InstancePool {
 
   /**
    * Calls an export on a free instance, waiting in the queue if all are busy. The call gets the
-   * pool's deadline and fuel unless `options` says otherwise.
+   * pool's deadline and fuel unless `options` says otherwise; a deadline in `options` can only
+   * shorten the pool's (a pipeline step's timeout never outlives the plugin's own limit).
    *
    * @throws LnError `LN_ERR_BUDGET_CONCURRENCY` when the queue is full, or what the call threw
    */
@@ -97,7 +98,9 @@ export class InstancePool {
     const instance = await this.#acquire();
     try {
       const limits = this.#options.limits;
-      return await instance.call(target, args, { timeoutMs: limits.timeoutMs, ...options });
+      const timeoutMs = options.timeoutMs === undefined ? limits.timeoutMs
+        : limits.timeoutMs === undefined ? options.timeoutMs : Math.min(options.timeoutMs, limits.timeoutMs);
+      return await instance.call(target, args, { ...options, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     } finally {
       this.#busy.delete(instance);
       if (instance.alive) this.#release(instance);

@@ -4,7 +4,7 @@ import { LnError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
-import type { CallMessage, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
+import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
 
 /** Where a guest's stdout/stderr bytes go. */
@@ -53,6 +53,16 @@ export interface CallOptions {
    * worker, before it is sent back; the instance stays alive. Default: no limit.
    */
   readonly maxOutputBytes?: number;
+  /**
+   * Caps on host calls of a kind during this call (e.g. `{ emit: { max: 3, reason: '…' } }`):
+   * the host interface refuses calls past `max` with `reason`. Default: none.
+   */
+  readonly hostCallLimits?: Readonly<Record<string, HostCallLimit>>;
+  /**
+   * Receives the notifications the guest sends while this call runs (after the instance's own
+   * `onNotify`): an instance runs one call at a time, so they belong to this call.
+   */
+  readonly onNotify?: (message: NotifyMessage) => void;
 }
 
 /** A call that returned. `errResult` marks a WIT `result` export that returned `err(value)`. */
@@ -78,6 +88,7 @@ interface Pending {
   readonly timeoutMs: number | undefined;
   readonly bytesIn: number;
   readonly message: CallMessage;
+  readonly onNotify: ((message: NotifyMessage) => void) | undefined;
 }
 
 /**
@@ -179,9 +190,9 @@ export class Instance {
     return new Promise<CallOutcome>((resolve, reject) => {
       const message: CallMessage = {
         type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
-        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
+        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null, hostCallLimits: options.hostCallLimits ?? null,
       };
-      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message };
+      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify };
       this.#queue.push(pending);
       this.#pump();
     });
@@ -245,6 +256,7 @@ export class Instance {
             break;
           case 'notify':
             options.onNotify?.(message);
+            this.#current?.onNotify?.(message);
             break;
         }
       });

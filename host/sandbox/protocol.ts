@@ -41,6 +41,17 @@ export interface CallMessage {
   readonly fuel: number | null;
   /** Largest result, estimated bytes; null: no limit. */
   readonly maxOutputBytes: number | null;
+  /** Most host calls of a kind this call may make (e.g. `emit`); null: no such limits. */
+  readonly hostCallLimits: Readonly<Record<string, HostCallLimit>> | null;
+}
+
+/**
+ * A cap on one kind of host call within one guest call, enforced by the host interface that
+ * counts it: past `max`, the interface refuses the call with `reason` (as a WIT error value).
+ */
+export interface HostCallLimit {
+  readonly max: number;
+  readonly reason: string;
 }
 
 export type HostToWorker = InitMessage | CallMessage;
@@ -80,6 +91,8 @@ export interface HostBridge {
    * this one included; host interfaces compare it with their per-call budgets.
    */
   hostCall(kind: string): number;
+  /** The running guest call's limit on host calls of `kind` (`CallOptions.hostCallLimits`), if any. */
+  hostCallLimit(kind: string): HostCallLimit | undefined;
 }
 
 /** The contract of a linker module named in `LinkerSpec.module`. */

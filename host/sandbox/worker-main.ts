@@ -34,6 +34,8 @@ const post = (message: WorkerToHost): void => port.postMessage(message);
 let exportsObject: Record<string, unknown> | undefined;
 /** Host calls made by the running guest call, by kind; reset when a call starts. */
 let hostCalls = new Map<string, number>();
+/** The running guest call's host-call limits, by kind. */
+let hostCallLimits: CallMessage['hostCallLimits'] = null;
 /** Every linear memory a core instance exports (the component instance's memories). */
 const memories = new Set<WebAssembly.Memory>();
 
@@ -74,6 +76,7 @@ async function init(message: InitMessage): Promise<void> {
       hostCalls.set(kind, n);
       return n;
     },
+    hostCallLimit: (kind) => (hostCallLimits && Object.hasOwn(hostCallLimits, kind) ? hostCallLimits[kind] : undefined),
   });
   const missing = message.requiredImports.filter((name) => !(name in imports));
   if (missing.length > 0) {
@@ -117,6 +120,7 @@ function resolve(path: readonly string[]): unknown {
 /** Fuel the running call started with (null: not fuel-metered). */
 function startMetering(message: CallMessage): bigint | null {
   hostCalls = new Map();
+  hostCallLimits = message.hostCallLimits ?? null;
   if (!meter) return null;
   meter.growFailed.value = 0;
   if (!meter.options.fuel) return null;

@@ -6,13 +6,16 @@ import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import { HttpService, readBody, sendError, sendJson as send } from './http-io.js';
 
-/** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
-/** Who gets the events: the plugins that serve, in delivery order. */
+/**
+ * Who gets the events (`LiquidNanoRuntime`): the plugins that serve, in delivery order, and what
+ * routing one event did (`DispatchResult`: results, followUps, dropped, stopped).
+ */
 export interface EventDispatcher {
   readonly names: readonly string[];
-  dispatch(event: PluginEvent): Promise<unknown[]>;
+  dispatch(event: PluginEvent): Promise<{ readonly results: readonly unknown[] }>;
 }
 
+/** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
 export interface IngressOptions {
   readonly plugins: EventDispatcher;
   readonly logger: Logger;
@@ -20,6 +23,8 @@ export interface IngressOptions {
   readonly maxBodyBytes?: number;
   /** Most events in one batch. */
   readonly maxBatch?: number;
+  /** Pipelines: starts the runs an event triggers; each answer then lists them as `pipelines`. */
+  readonly pipelines?: { start(event: PluginEvent): Array<{ name: string; runId: string }> };
 }
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events. */
@@ -27,7 +32,7 @@ export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBa
 
 /**
  * The event ingress: `POST /events` takes one CloudEvents-style JSON envelope or an array of
- * them and answers with every plugin's result; `GET /health` says whether the host is up.
+ * them and answers with every plugin's result and the follow-ups' (see docs/runtime.md); `GET /health` says whether the host is up.
  * Errors answer `{ code, message, requestId }`; internals go only to the log.
  */
 export class IngressServer extends HttpService {
@@ -78,7 +83,11 @@ export class IngressServer extends HttpService {
       }
     });
     const results = [];
-    for (const event of events) results.push({ id: event.id, results: await this.#options.plugins.dispatch(event) });
+    const pipelines = this.#options.pipelines;
+    for (const event of events) {
+      const runs = pipelines ? { pipelines: pipelines.start(event) } : {};
+      results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)), ...runs });
+    }
     send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
   }
 }

@@ -21,10 +21,13 @@ import type { VersionRecord } from './deployment.js';
 import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
 import type { Manifest } from './manifest.js';
 
-/** One plugin version's answer to one event (the shape of the event runtime's per-plugin outcome). */
+/**
+ * One plugin version's answer to one event (the shape of the event runtime's per-plugin outcome).
+ * `usage` is the call's receipt (absent when the call never reached an instance).
+ */
 export type PluginCallOutcome =
-  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number }
-  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number };
+  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number; readonly usage?: Usage }
+  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number; readonly usage?: Usage };
 
 /** Everything a running version is made of. */
 export interface LiveVersionSpec {
@@ -196,14 +199,15 @@ export class LiveVersion {
       const outcome = await this.#pool.call(this.#handle, [event], callOptions);
       if (record) this.health.record(outcome.errResult, this.#now() - started);
       this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
-      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs };
-      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs };
+      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
+      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs, usage: outcome.usage };
     } catch (err) {
       const error = toLnError(err);
       if (record) this.health.record(isVersionFault(error), this.#now() - started);
-      this.#account(usageFromDetails(error.details), error.code);
+      const usage = usageFromDetails(error.details);
+      this.#account(usage, error.code);
       this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
-      return { ...base, ok: false, error: error.toJSON() };
+      return { ...base, ok: false, error: error.toJSON(), ...(usage ? { durationMs: usage.durationMs, usage } : {}) };
     }
   }
 

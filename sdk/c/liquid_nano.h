@@ -261,6 +261,8 @@ bool plugin_events_emit(const plugin_event_t *event, plugin_string_t *err);
 plugin_string_t plugin_str(const char *s);
 /** Whether `s` holds exactly the NUL-terminated `c`. */
 bool plugin_string_equals(plugin_string_t s, const char *c);
+/** Whether `s` ends with the NUL-terminated `suffix`. */
+bool plugin_string_ends_with(plugin_string_t s, const char *suffix);
 /** A heap copy of `n` bytes (or of the NUL-terminated `s` when n is SIZE_MAX). */
 plugin_string_t plugin_string_dup(const char *s, size_t n);
 /** A heap string `a` followed by the NUL-terminated `suffix`. */
@@ -389,6 +391,11 @@ plugin_string_t plugin_str(const char *s) {
 bool plugin_string_equals(plugin_string_t s, const char *c) {
   size_t n = strlen(c);
   return s.len == n && (n == 0 || memcmp(s.ptr, c, n) == 0);
+}
+
+bool plugin_string_ends_with(plugin_string_t s, const char *suffix) {
+  size_t n = strlen(suffix);
+  return s.len >= n && (n == 0 || memcmp(s.ptr + s.len - n, suffix, n) == 0);
 }
 
 plugin_string_t plugin_string_dup(const char *s, size_t n) {

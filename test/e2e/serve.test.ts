@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDataDir } from '../helpers/cli.js';
@@ -11,7 +13,10 @@ let url = '';
 let stdout = '';
 
 beforeAll(async () => {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', join(ROOT, 'components'), '--log-level', 'warn'], {
+  // The two echo plugins only (the pipeline samples run in pipelines.test.ts).
+  const components = mkdtempSync(join(tmpdir(), 'lnano-echo-'));
+  for (const name of EXAMPLES) cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
     env: { ...process.env, LNANO_DATA_DIR: tempDataDir() },
   });
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });

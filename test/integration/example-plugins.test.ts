@@ -131,6 +131,13 @@ describe.each(EXAMPLES)('%s', (name) => {
     ]);
   });
 
+  it('answers an echo (type ending in ".echoed") with no events, so routed replies do not loop', () => {
+    const { plugin } = example(name);
+    expect(plugin.handler.handle({ ...reading, type: 'sensor.reading.echoed' })).toEqual([]);
+    expect(plugin.handler.handle({ ...reading, type: '.echoed' })).toEqual([]);
+    expect(plugin.handler.handle({ ...reading, type: 'echoed' })).toHaveLength(1);
+  });
+
   it('logs one info line "echo" through the log import', () => {
     const { plugin, logs } = example(name);
     plugin.handler.handle(reading);
@@ -188,6 +195,7 @@ it('every language answers the same events identically', () => {
     reading,
     { ...reading, time: undefined, datacontenttype: undefined, extensions: [] },
     { id: 'x', type: 'a.b.c', source: 'urn:x', data: new Uint8Array(), extensions: [['k', 'v']] },
+    { ...reading, type: 'a.echoed' },
   ];
   const answers = EXAMPLES.map((name) => {
     const { plugin } = example(name);

@@ -3,7 +3,9 @@
  *
  * handle(event) replies with one event: the same source, data and datacontenttype,
  * type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
- * An event of type "fail" is answered with err(failed("asked to fail")).
+ * An event of type "fail" is answered with err(failed("asked to fail")). An event that is itself
+ * an echo (type ending in ".echoed") is answered with no events: the host routes replies again
+ * (follow-up events), and echoing echoes would loop until its depth guard.
  */
 #define LIQUID_NANO_IMPLEMENTATION
 #include "liquid_nano.h"
@@ -17,6 +19,13 @@ bool plugin_handle(plugin_event_t *event, plugin_list_event_t *ret, plugin_error
     plugin_event_free(event);
     plugin_error_set(err, PLUGIN_ERROR_FAILED, "asked to fail");
     return false;
+  }
+
+  if (plugin_string_ends_with(event->type, ".echoed")) {
+    plugin_event_free(event);
+    ret->ptr = NULL;
+    ret->len = 0;
+    return true;
   }
 
   plugin_event_t *out = calloc(1, sizeof *out);

@@ -2,7 +2,9 @@
 //
 // handle(event) replies with one event: the same source, data and datacontenttype,
 // type + ".echoed", id + "-echo", no time and no extensions. It logs "echo" at info level.
-// An event of type "fail" is answered with err(failed("asked to fail")).
+// An event of type "fail" is answered with err(failed("asked to fail")). An event that is itself
+// an echo (type ending in ".echoed") is answered with no events: the host routes replies again
+// (follow-up events), and echoing echoes would loop until its depth guard.
 import { log } from 'liquid-nano:plugin/log@0.1.0';
 import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
 
@@ -18,6 +20,7 @@ function handle(event: Event): Event[] {
   if (event.type === 'fail') {
     throw new ResultError({ tag: 'failed', val: 'asked to fail' });
   }
+  if (event.type.endsWith('.echoed')) return [];
   return [
     {
       id: `${event.id}-echo`,

@@ -5,11 +5,15 @@ import { LnError } from '../../errors/ln-error.js';
 import { pino } from 'pino';
 import { LogRing } from '../../log/log-ring.js';
 import { createLogger, type Logger } from '../../log/logger.js';
-import { EventRouter } from '../../runtime/event-router.js';
+import { LiquidNanoRuntime } from '../../runtime/liquid-nano-runtime.js';
+import { eventToEnvelope } from '../../engine/plugin-event.js';
+import { PipelineService } from '../../runtime/pipelines/pipeline-service.js';
+import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { adminRoutes } from '../../server/admin-routes.js';
 import { AdminServer } from '../../server/admin-server.js';
 import { resolveAdminToken } from '../../server/admin-token.js';
 import { IngressServer } from '../../server/ingress-server.js';
+import { timelineRoutes } from '../../server/timeline-routes.js';
 import { metricsText } from '../../server/metrics-text.js';
 import { parseLimits } from '../../resources/limits.js';
 import { formatByteSize } from '../../support/units.js';
@@ -37,6 +41,7 @@ Options:
   --no-seed              do not deploy anything at start; serve what the data dir holds
   --timeout <dur>        default deadline of one plugin call (default: 5s; a manifest's limits win)
   --retain <n>           versions kept per plugin for rollback (default: 5; older ones are pruned)
+  --pipelines <dir>      pipeline files, hot-reloaded (default: <data-dir>/pipelines, created on demand)
   --config <file>        host config: the operator policy bounding every grant (default: LNANO_CONFIG)
   --data-dir <dir>       data directory: registry, artifacts, caches, kv, admin token (default: ./.lnano)
   --log-level <lvl>      trace, debug, info, warn, error (default: info)
@@ -53,6 +58,7 @@ interface ServeFlags {
   'no-seed'?: boolean;
   timeout?: string;
   retain?: string;
+  pipelines?: string;
   config?: string;
   'data-dir'?: string;
   'log-level'?: string;
@@ -86,6 +92,8 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       const stored = await manager.storeArtifact(new Uint8Array(bytes));
       const result = await manager.deploy({
         manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
+        // The operator put these folders there: their grants (e.g. a kv namespace) are approved.
+        approveCapabilities: true,
         ...(manifest.probe ? { probe: manifest.probe } : {}),
       });
       const what = result.outcome === 'unchanged' ? 'already active' : `${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms`;
@@ -112,6 +120,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     'no-seed': { type: 'boolean' },
     timeout: { type: 'string' },
     retain: { type: 'string' },
+    pipelines: { type: 'string' },
     config: { type: 'string' },
     'data-dir': { type: 'string' },
     'log-level': { type: 'string' },
@@ -147,9 +156,23 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   for (const f of restored.failed) io.stdout.write(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
   if (seedDir && (values.components !== undefined || existsSync(seedDir))) await seed(seedDir, manager, io, logger);
 
-  const router = new EventRouter(manager, logger);
-  const ingress = new IngressServer({ plugins: router, logger });
-  const admin = new AdminServer({ token: token.token, logger, routes: adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }) });
+  const router = new LiquidNanoRuntime({ source: manager, logger });
+  // Pipelines (docs/pipelines.md): the hot-reloaded directory, their admin routes, and ingress
+  // events starting the runs their triggers match. Steps call plugins through the runtime, so they
+  // appear in the diagnostics timeline.
+  const pipelineDir = resolve(io.cwd, values.pipelines ?? join(dataDir, 'pipelines'));
+  const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger });
+  const loaded = pipelines.list();
+  io.stdout.write(`pipelines from ${pipelineDir}: ${loaded.map((p) => (p.valid ? p.name : `${p.name} (INVALID: ${p.error.code})`)).join(', ') || 'none'}\n`);
+
+  const ingress = new IngressServer({ plugins: router, logger, pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) } });
+  const streams = new AbortController();
+  const routes = [
+    ...adminRoutes(manager, { baseDir: io.cwd, metrics: () => metricsText(manager.list(), manager.metrics.series()), logs }),
+    ...timelineRoutes(router.timeline, { signal: streams.signal }),
+    ...pipelineRoutes(pipelines),
+  ];
+  const admin = new AdminServer({ token: token.token, logger, routes });
   const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
   const adminAddress = await admin.listen(adminAt.port, adminAt.host);
   const url = urlOf(ingressAddress);
@@ -168,7 +191,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.on('SIGTERM', stop);
   });
   io.stdout.write('stopping: draining requests ...\n');
+  streams.abort();
   await Promise.all([ingress.close(), admin.close()]);
+  await pipelines.close();
   await manager.close();
   logger.flush();
   return 0;

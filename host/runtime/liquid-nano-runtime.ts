@@ -1,0 +1,276 @@
+/**
+ * `LiquidNanoRuntime`, the event orchestrator: routes CloudEvents-style events to the plugins
+ * whose manifest `events` patterns match, one after the other in a defined order (priority, then
+ * name); routes the events they return or emit again, breadth-first, under a depth guard and a
+ * fan-out budget; bounds calls in flight; runs the embedder's hooks; records every call in the
+ * diagnostics timeline and as a span. See docs/runtime.md.
+ */
+import type { Context } from '@opentelemetry/api';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { envelopeToEvent, eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
+import type { HostCallLimit, NotifyMessage } from '../sandbox/protocol.js';
+import type { PluginCallOutcome } from '../versions/version-manager.js';
+import { DiagnosticsTimeline, type TimelineEntry } from './diagnostics-timeline.js';
+import type { DispatchResult, DroppedFollowUps, EventOutcome } from './dispatch-result.js';
+import { FollowUpQueue, type QueuedEvent } from './follow-up-queue.js';
+import type { PluginCallContext, PluginCaller } from './plugin-caller.js';
+import { PluginSet, type PluginSource, type RoutedPlugin, type RuntimePlugin } from './plugin-set.js';
+import { RuntimeHooks, type HookName, type RuntimeHookMap } from './runtime-hooks.js';
+import { resolveRuntimeSettings, type RuntimeSettings } from './runtime-options.js';
+import { endSpan, startCallSpan, startEventSpan, traceIdOf } from './runtime-tracing.js';
+
+/** Settings (see `RUNTIME_DEFAULTS`) and what the runtime is wired to. */
+export interface RuntimeOptions extends Partial<RuntimeSettings> {
+  /** The deployed plugins (a `VersionManager`); default none: only registered plugins. */
+  readonly source?: PluginSource;
+  /** Default: silent. */
+  readonly logger?: Logger;
+  /** The clock of timeline entries; default `new Date()`. */
+  readonly clock?: () => Date;
+}
+
+/** One call as the runtime makes it. */
+interface CallRequest {
+  readonly depth: number;
+  readonly parentEventId: string | null;
+  readonly parent?: Context;
+  readonly timeoutMs?: number;
+  readonly pipeline?: PluginCallContext['pipeline'];
+  readonly emitLimit?: HostCallLimit;
+}
+
+type CallResult = { outcome: PluginCallOutcome; entry: TimelineEntry; emitted: PluginEvent[] };
+
+/**
+ * @example
+ * const runtime = new LiquidNanoRuntime({ source: versions, logger });
+ * runtime.hooks.on('beforeCall', ({ plugin }) => { if (plugin === 'blocked') throw new Error('maintenance'); });
+ * const result = await runtime.dispatch(envelopeToEvent(body));   // { results, followUps, dropped, stopped }
+ * runtime.timeline.query({ status: 'error' });
+ */
+export class LiquidNanoRuntime implements PluginCaller {
+  readonly settings: Readonly<RuntimeSettings>;
+  readonly timeline: DiagnosticsTimeline;
+  readonly hooks: RuntimeHooks;
+  readonly #plugins: PluginSet;
+  readonly #log: Logger;
+  #inFlight = 0;
+  readonly #inFlightByPlugin = new Map<string, number>();
+
+  /** @throws LnError `LN_ERR_CONFIG_INVALID` for a setting out of range or unknown */
+  constructor(options: RuntimeOptions = {}) {
+    const { source, logger, clock, ...settings } = options;
+    this.settings = resolveRuntimeSettings(settings);
+    this.#log = logger ?? silentLogger();
+    this.timeline = new DiagnosticsTimeline(this.settings.timelineCapacity, clock);
+    this.hooks = new RuntimeHooks(this.#log);
+    this.#plugins = new PluginSet(source, this.#log);
+  }
+
+  /** Registers an embedder's plugin (see `RuntimePlugin`). @throws LnError `LN_ERR_EVENT_DUPLICATE_PLUGIN`, `LN_ERR_CONFIG_INVALID` */
+  register(plugin: RuntimePlugin): () => void {
+    return this.#plugins.register(plugin);
+  }
+
+  /** Registers a host hook. @throws LnError `LN_ERR_EVENT_HOOK_INVALID` */
+  on<K extends HookName>(name: K, fn: RuntimeHookMap[K]): () => void {
+    return this.hooks.on(name, fn);
+  }
+
+  /** The plugins in delivery order. */
+  get names(): string[] {
+    return this.#plugins.ordered().map((p) => p.name);
+  }
+
+  /** Plugin calls in flight through the runtime. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Validates a CloudEvents-style JSON envelope and routes it. @throws as `envelopeToEvent` and `dispatch` */
+  dispatchEnvelope(envelope: unknown): Promise<DispatchResult> {
+    return this.dispatch(envelopeToEvent(envelope));
+  }
+
+  /**
+   * Routes one ingress event and its follow-ups. Plugin failures are outcomes, never throws.
+   *
+   * @throws LnError `LN_ERR_EVENT_OVERLOADED` when the runtime is at `maxConcurrentCalls`, or a
+   *   `beforeEvent` hook's veto
+   */
+  async dispatch(event: PluginEvent): Promise<DispatchResult> {
+    if (this.#inFlight >= this.settings.maxConcurrentCalls) {
+      throw new LnError('LN_ERR_EVENT_OVERLOADED', { limit: this.settings.maxConcurrentCalls, scope: 'total' });
+    }
+    await this.hooks.before('beforeEvent', { event }, `event "${event.id}"`);
+    const { span, context } = startEventSpan(event);
+    const traceId = traceIdOf(span);
+    const results: EventOutcome[] = [];
+    const followUps: EventOutcome[] = [];
+    const dropped: DroppedFollowUps[] = [];
+    let stopped: DispatchResult['stopped'] = null;
+    const queue = new FollowUpQueue(event, this.settings.maxFanOut);
+    try {
+      for (let item = queue.shift(); item && !stopped; item = queue.shift()) {
+        for (const plugin of this.#plugins.matching(item.event.type)) {
+          const outcome = await this.#deliver(plugin, item, queue, context, dropped);
+          (item.depth === 0 ? results : followUps).push(outcome);
+          if (!outcome.ok && this.settings.stopOnError) {
+            stopped = { plugin: plugin.name, eventId: item.event.id, code: String(outcome.error.code) };
+            break;
+          }
+        }
+      }
+    } finally {
+      endSpan(span, { ok: stopped === null, ...(stopped ? { code: stopped.code } : {}) });
+    }
+    const result: DispatchResult = { id: event.id, type: event.type, results, followUps, dropped, stopped, ...(traceId ? { traceId } : {}) };
+    this.hooks.after('afterEvent', { event, result });
+    return result;
+  }
+
+  /**
+   * Calls one plugin with one event (contract B: pipelines call plugins through this). Records
+   * the timeline entry (with `context.pipeline`), runs the call hooks, starts the span. Never
+   * throws: an unknown name, an overload or a veto is an `{ ok: false }` outcome. Follow-up
+   * events are not routed: the returned ones are in the outcome, emitted ones in its `emitted`.
+   */
+  async invoke(plugin: string, event: PluginEvent, context: PluginCallContext = {}): Promise<PluginCallOutcome & { emitted: JsonEnvelope[] }> {
+    const found = this.#plugins.find(plugin);
+    const target: RoutedPlugin = found ?? {
+      name: plugin, version: '', events: [], priority: 0,
+      call: () => Promise.reject(new LnError('LN_ERR_VERSION_STATE', { action: 'call', name: plugin, reason: 'no plugin of that name serves' })),
+    };
+    const { outcome, emitted } = await this.#call(target, event, {
+      depth: 0, parentEventId: null,
+      ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
+      ...(context.pipeline ? { pipeline: context.pipeline } : {}),
+      emitLimit: { max: this.settings.maxFanOut, reason: `at most ${this.settings.maxFanOut} events may be emitted per call` },
+    });
+    return { ...outcome, emitted: this.#envelopes(emitted) };
+  }
+
+  /** One delivery within a dispatch: the call, then its follow-ups queued (or dropped by a guard). */
+  async #deliver(plugin: RoutedPlugin, item: QueuedEvent, queue: FollowUpQueue, parent: Context, dropped: DroppedFollowUps[]): Promise<EventOutcome> {
+    const { maxDepth, maxFanOut } = this.settings;
+    const atDepthLimit = item.depth >= maxDepth;
+    const emitLimit: HostCallLimit = atDepthLimit
+      ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
+      : { max: queue.remaining, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
+    const { outcome, entry, emitted } = await this.#call(plugin, item.event, { depth: item.depth, parentEventId: item.parentEventId, parent, emitLimit });
+    const candidates = [...emitted, ...(outcome.ok ? outcome.events : [])];
+    const followUps: PluginEvent[] = [];
+    let invalid = 0;
+    for (const candidate of candidates) {
+      try {
+        followUps.push(envelopeToEvent(isPluginEvent(candidate) ? eventToEnvelope(candidate) : candidate));
+      } catch {
+        invalid++;
+      }
+    }
+    const base = { plugin: plugin.name, parentEventId: item.event.id, depth: item.depth + 1 };
+    // Emits the guest attempted past its limit were refused in the worker (it saw the error); they
+    // count as dropped here too, next to returned events a guard dropped.
+    const refused = Math.max(0, (outcome.usage?.hostCalls.emit ?? 0) - emitted.length);
+    if (invalid > 0) {
+      dropped.push({ ...base, code: 'LN_ERR_EVENT_INVALID', count: invalid, message: `${invalid} follow-up event(s) of ${plugin.name} are not valid events` });
+    }
+    if (atDepthLimit && followUps.length + refused > 0) {
+      const count = followUps.length + refused;
+      const error = new LnError('LN_ERR_EVENT_DEPTH_LIMIT', { eventId: item.event.id, plugin: plugin.name, depth: item.depth, reason: `maxDepth ${maxDepth}` });
+      dropped.push({ ...base, code: 'LN_ERR_EVENT_DEPTH_LIMIT', count, message: error.message });
+      this.#log.warn({ component: plugin.name, eventId: item.event.id, depth: item.depth, count, code: error.code }, 'follow-up events not routed');
+    } else if (followUps.length + refused > 0) {
+      const accepted = queue.push(followUps, item.depth + 1, item.event.id);
+      if (accepted < followUps.length + refused) {
+        const count = followUps.length + refused - accepted;
+        const error = new LnError('LN_ERR_EVENT_FANOUT_LIMIT', { count, plugin: plugin.name, eventId: item.event.id, limit: maxFanOut });
+        dropped.push({ ...base, code: 'LN_ERR_EVENT_FANOUT_LIMIT', count, message: error.message });
+        this.#log.warn({ component: plugin.name, eventId: item.event.id, count, code: error.code }, 'follow-up events not routed');
+      }
+    }
+    return { ...outcome, eventId: item.event.id, eventType: item.event.type, depth: item.depth, parentEventId: item.parentEventId, emitted: this.#envelopes(emitted), seq: entry.seq };
+  }
+
+  /** Calls a plugin under the concurrency guards, hooks and a span; records the timeline entry. */
+  async #call(plugin: RoutedPlugin, event: PluginEvent, request: CallRequest): Promise<CallResult> {
+    const emitted: PluginEvent[] = [];
+    const span = startCallSpan(plugin.name, event, request.depth, request.parent);
+    const traceId = traceIdOf(span);
+    const started = performance.now();
+    let outcome: PluginCallOutcome;
+    // Counted before any await: a burst past a limit is refused deterministically.
+    const refusal = this.#admit(plugin.name);
+    if (refusal) {
+      outcome = { plugin: plugin.name, version: plugin.version, ok: false, error: refusal.toJSON() };
+    } else {
+      try {
+        const hookContext = { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}) };
+        await this.hooks.before('beforeCall', hookContext, `the call of ${plugin.name} with event "${event.id}"`);
+        outcome = await plugin.call(event, {
+          ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
+          ...(request.emitLimit ? { hostCallLimits: { emit: request.emitLimit } } : {}),
+          onNotify: (message: NotifyMessage) => {
+            if (message.topic === 'emit') emitted.push(message.payload as PluginEvent);
+          },
+        });
+      } catch (err) {
+        const error = toLnError(err);
+        outcome = { plugin: plugin.name, version: plugin.version, ok: false, error: error.toJSON() };
+      } finally {
+        this.#release(plugin.name);
+      }
+    }
+    const code = outcome.ok ? undefined : String(outcome.error.code);
+    endSpan(span, { version: outcome.version, ok: outcome.ok, ...(code ? { code } : {}) });
+    const usage = outcome.usage;
+    const entry = this.timeline.record({
+      eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version,
+      status: outcome.ok ? 'ok' : 'error', ...(code ? { code } : {}),
+      durationMs: round(outcome.durationMs ?? usage?.durationMs ?? performance.now() - started),
+      usage: usage ? { fuelUsed: usage.fuelUsed, memoryPeakBytes: usage.memoryBytes } : null,
+      depth: request.depth, ...(request.parentEventId !== null ? { parentEventId: request.parentEventId } : {}),
+      ...(request.pipeline ? { pipeline: request.pipeline } : {}), ...(traceId ? { traceId } : {}),
+    });
+    this.hooks.after('afterCall', { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}), outcome, entry });
+    return { outcome, entry, emitted };
+  }
+
+  /** Takes a slot for a call, or says why not. */
+  #admit(name: string): LnError | undefined {
+    const { maxConcurrentCalls, maxConcurrentCallsPerPlugin } = this.settings;
+    if (this.#inFlight >= maxConcurrentCalls) return new LnError('LN_ERR_EVENT_OVERLOADED', { limit: maxConcurrentCalls, scope: 'total' });
+    const mine = this.#inFlightByPlugin.get(name) ?? 0;
+    if (mine >= maxConcurrentCallsPerPlugin) return new LnError('LN_ERR_EVENT_OVERLOADED', { limit: maxConcurrentCallsPerPlugin, scope: `"${name}"` });
+    this.#inFlight++;
+    this.#inFlightByPlugin.set(name, mine + 1);
+    return undefined;
+  }
+
+  #release(name: string): void {
+    this.#inFlight--;
+    const left = (this.#inFlightByPlugin.get(name) ?? 1) - 1;
+    if (left === 0) this.#inFlightByPlugin.delete(name);
+    else this.#inFlightByPlugin.set(name, left);
+  }
+
+  /** Emitted events as JSON envelopes (ones that cannot be converted are left out). */
+  #envelopes(events: readonly PluginEvent[]): JsonEnvelope[] {
+    const out: JsonEnvelope[] = [];
+    for (const e of events) {
+      try {
+        out.push(eventToEnvelope(e));
+      } catch {
+        // Not an event (counted as invalid where it would have been routed).
+      }
+    }
+    return out;
+  }
+}
+
+function isPluginEvent(value: unknown): value is PluginEvent {
+  return typeof value === 'object' && value !== null && (value as { data?: unknown }).data instanceof Uint8Array;
+}
+
+const round = (ms: number): number => Math.round(ms * 1000) / 1000;
