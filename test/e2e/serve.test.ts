@@ -13,7 +13,7 @@ let url = '';
 let stdout = '';
 
 beforeAll(async () => {
-  // The two echo plugins only (the pipeline samples run in pipelines.test.ts).
+  // The echo plugins only (the pipeline samples run in pipelines.test.ts).
   const components = mkdtempSync(join(tmpdir(), 'lnano-echo-'));
   for (const name of EXAMPLES) cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
   child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
