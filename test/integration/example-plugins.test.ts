@@ -201,6 +201,6 @@ it('every language answers the same events identically', () => {
     const { plugin } = example(name);
     return [...events.map((e) => plugin.handler.handle(e)), thrown(() => plugin.handler.handle({ ...reading, type: 'fail' }))];
   });
-  expect(answers[0]).toHaveLength(4);
+  expect(answers[0]).toHaveLength(events.length + 1);
   for (const answer of answers.slice(1)) expect(answer).toEqual(answers[0]);
 });
