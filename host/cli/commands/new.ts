@@ -1,9 +1,10 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { languages, loadLanguage, PROJECT_FILE } from '../sdk-project.js';
+import { languages, loadLanguage, PROJECT_FILE, sdkDir } from '../sdk-project.js';
 
 export const NEW_HELP = `Usage: lnano new <name> --lang <language> [--dir <folder>]
 
@@ -15,11 +16,9 @@ Debian packages to install if some are missing.
 <name> is the plugin's name, kebab-case like in manifests: a-z, 0-9 and single dashes, starting
 with a letter, at most 63 characters.
 
-Languages: c, cpp, rust, ts, js, assemblyscript, wat (\`lnano new --help\` lists those this
-installation has).
-
 Options:
-  --lang <language>   the language (required)
+  --lang <language>   c, cpp, rust, ts, js, assemblyscript or wat (required; \`lnano new --help\`
+                      says which this installation has)
   --dir <folder>      where to create it (default: ./<name>); must be new or empty
   -h, --help          show this help
 `;
@@ -56,7 +55,8 @@ export async function newCommand(argv: readonly string[], io: CliIo): Promise<nu
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    const known = Object.entries(await languages()).map(([id, l]) => `  ${id.padEnd(15)} ${l.label}`);
+    const known = Object.entries(await languages()).map(([id, l]) =>
+      `  ${id.padEnd(15)} ${l.label}${existsSync(join(sdkDir(), l.dir, 'toolchain.mjs')) ? '' : ' (not in this installation)'}`);
     io.stdout.write(`${NEW_HELP}\nLanguages:\n${known.join('\n')}\n`);
     return 0;
   }
