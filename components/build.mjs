@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// Builds every example plugin under components/: each folder with a `build.mjs` exporting
+// Builds every example plugin under components/: each folder that is an SDK project (an
+// `lnano.json` naming its language, built by that language's sdk/<lang>/toolchain.mjs, exactly
+// like `lnano build`), or that has its own `build.mjs` exporting
 // `async function build({ quiet }): Promise<Uint8Array>`.
 //
 //   node components/build.mjs [name ...] [--force] [--verbose]
@@ -8,7 +10,8 @@
 // reproducible (its wizer snapshot sees real randomness and clocks, and temp-dir paths), so
 // byte comparison alone would rewrite the 12 MB echo-ts component on every run. Each folder
 // therefore also records `component.inputs.sha256`, a digest of its sources plus the shared
-// build inputs (sdk/tooling/toolchain.mjs, wit/plugin.wit): an example whose digest matches is skipped
+// build inputs (sdk/tooling/toolchain.mjs, wit/plugin.wit; for an SDK project also sdk/tooling/
+// and its language's SDK folder): an example whose digest matches is skipped
 // as up to date, without needing its toolchain. `--force` rebuilds anyway (do that after a
 // toolchain upgrade, or in CI to prove the sources still build).
 //
@@ -19,6 +22,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { LANGUAGES, loadLanguage } from '../sdk/languages.mjs';
 import { installHint, repoRoot, witPath } from '../sdk/tooling/toolchain.mjs';
 
 const componentsDir = fileURLToPath(new URL('.', import.meta.url));
@@ -35,15 +39,43 @@ const componentsDir = fileURLToPath(new URL('.', import.meta.url));
  */
 
 /**
- * The folders under `dir` that have a build.mjs, sorted.
+ * The folders under `dir` that have a build.mjs or an lnano.json, sorted.
  * @param {string} [dir] default: components/
  */
 export async function listComponents(dir = componentsDir) {
   const entries = await readdir(dir, { withFileTypes: true });
   return entries
-    .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'build.mjs')))
+    .filter((e) => e.isDirectory() && ['build.mjs', 'lnano.json'].some((f) => existsSync(join(dir, e.name, f))))
     .map((e) => e.name)
     .sort();
+}
+
+/**
+ * The language of an SDK project folder (its lnano.json), or undefined when the folder has its
+ * own build.mjs.
+ * @param {string} folder
+ */
+async function sdkLanguage(folder) {
+  if (existsSync(join(folder, 'build.mjs'))) return undefined;
+  const { language } = JSON.parse(await readFile(join(folder, 'lnano.json'), 'utf8'));
+  if (!Object.hasOwn(LANGUAGES, language)) throw new Error(`${join(folder, 'lnano.json')}: unknown language "${language}"`);
+  return language;
+}
+
+/**
+ * Builds one folder: through its build.mjs, or as an SDK project.
+ * @param {string} folder
+ * @param {boolean} quiet
+ * @returns {Promise<Uint8Array>}
+ */
+async function buildFolder(folder, quiet) {
+  const language = await sdkLanguage(folder);
+  if (language === undefined) {
+    const mod = await import(pathToFileURL(join(folder, 'build.mjs')).href);
+    return mod.build({ quiet });
+  }
+  const toolchain = await loadLanguage(language);
+  return toolchain.build({ dir: folder, quiet, onStep: quiet ? () => {} : (label) => console.log(`  ${label}`) });
 }
 
 /** @param {Uint8Array} a @param {Uint8Array} b */
@@ -73,17 +105,20 @@ async function sourceFiles(dir) {
 }
 
 /**
- * sha256 over a folder's sources and the shared build inputs, one line per file. A build.mjs
- * may export `sharedInputs`: more files or folders (repository-relative, e.g. an SDK language
- * module) its output depends on.
+ * sha256 over a folder's sources and the shared build inputs, one line per file.
  * @param {string} folder the example's folder
  */
-async function inputsDigest(folder) {
-  const mod = await import(pathToFileURL(join(folder, 'build.mjs')).href);
+export async function inputsDigest(folder) {
   const shared = [join(repoRoot, 'sdk', 'tooling', 'toolchain.mjs'), witPath];
-  for (const rel of /** @type {string[]} */ (mod.sharedInputs ?? [])) {
+  // An SDK project depends on the SDK's tooling and its language module; a folder with its own
+  // build.mjs names what it reads besides its sources (`export const sharedInputs = [...]`).
+  const language = await sdkLanguage(folder);
+  const extra = language !== undefined
+    ? ['sdk/tooling', `sdk/${LANGUAGES[language].dir}`]
+    : /** @type {string[]} */ ((await import(pathToFileURL(join(folder, 'build.mjs')).href)).sharedInputs ?? []);
+  for (const rel of extra) {
     const path = join(repoRoot, rel);
-    shared.push(...((await stat(path)).isDirectory() ? await sourceFiles(path) : [path]));
+    for (const file of (await stat(path)).isDirectory() ? await sourceFiles(path) : [path]) if (!shared.includes(file)) shared.push(file);
   }
   const files = [...(await sourceFiles(folder)), ...shared];
   const hash = createHash('sha256');
@@ -125,8 +160,7 @@ export async function buildComponents({ dir = componentsDir, only, force = false
         continue;
       }
       log(`building ${name} …`);
-      const mod = await import(pathToFileURL(join(dir, name, 'build.mjs')).href);
-      const bytes = await mod.build({ quiet });
+      const bytes = await buildFolder(join(dir, name), quiet);
       const changed = !old || !sameBytes(old, bytes);
       if (changed) await writeFile(path, bytes);
       if (oldDigest !== digest) await writeFile(digestPath, `${digest}\n`);

@@ -9,6 +9,8 @@ import { ABORT_HELP, PROMOTE_HELP, ROLLBACK_HELP, abortCommand, promoteCommand, 
 import { HISTORY_HELP, LS_HELP, STATUS_HELP, historyCommand, lsCommand, statusCommand } from './commands/status.js';
 import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
 import { LOGS_HELP, logsCommand } from './commands/logs.js';
+import { NEW_HELP, newCommand } from './commands/new.js';
+import { BUILD_HELP, buildCommand } from './commands/build.js';
 import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
 import { PIPELINE_HELP, pipelineCommand } from './commands/pipeline.js';
 
@@ -31,6 +33,8 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
   history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", help: HISTORY_HELP, run: historyCommand },
   logs: { summary: "a deployed plugin's recent log lines (-f to follow)", help: LOGS_HELP, run: logsCommand },
   invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
+  new: { summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)', help: NEW_HELP, run: newCommand },
+  build: { summary: 'build the plugin project in a folder into component.wasm', help: BUILD_HELP, run: buildCommand },
   timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', help: TIMELINE_HELP, run: timelineCommand },
   pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', help: PIPELINE_HELP, run: pipelineCommand },
 };

@@ -36,6 +36,26 @@ export const ERROR_CODES = {
     fix: "Write the call as --invoke 'name(arg, ...)' with WAVE-encoded arguments that match the export's WIT types (see `lnano inspect`).",
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_CONFIG_PROJECT_INVALID: {
+    message: 'Not a Liquid Nano project: {dir}: {reason}',
+    fix: 'Build a folder made by `lnano new` (its lnano.json says {"language": "c"} or another language), or pass its path: `lnano build <dir>`.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_DIR_NOT_EMPTY: {
+    message: 'Cannot create a project in "{dir}": {reason}',
+    fix: 'Choose a new or empty folder (--dir <folder>); `lnano new` never overwrites files.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_TOOLCHAIN_MISSING: {
+    message: 'Cannot build {language}: {reason}',
+    fix: 'Install the Debian packages: apt-get install {packages} (in a checkout, .ci/install-toolchains.sh installs every toolchain).',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_BUILD_FAILED: {
+    message: 'Building {dir} ({language}) failed at step "{step}": {reason}',
+    fix: 'Fix the error printed above and run `lnano build` again; --verbose prints every command.',
+    status: 400, expose: true, exit: 2,
+  },
   LN_ERR_CONFIG_PIPELINE_INVALID: {
     message: 'Invalid pipeline {file}: {reason}',
     fix: 'Fix the pipeline at the key named; docs/pipelines.md describes the format and docs/pipeline.schema.json lists every key.',

@@ -45,11 +45,12 @@ export class ToolchainMissingError extends Error {
  * ToolchainMissingError naming `debianPackage`; a failing one rejects with its stderr.
  * @param {string} cmd
  * @param {string[]} args
- * @param {{ cwd?: string, debianPackage: string }} opts
+ * @param {{ cwd?: string, debianPackage: string, env?: NodeJS.ProcessEnv }} opts `env`: the
+ *   environment (its PATH finds `cmd`; default: this process's)
  */
-export async function run(cmd, args, { cwd, debianPackage }) {
+export async function run(cmd, args, { cwd, debianPackage, env }) {
   try {
-    const { stdout } = await execFileAsync(cmd, args, { cwd, maxBuffer: 64 << 20 });
+    const { stdout } = await execFileAsync(cmd, args, { cwd, env, maxBuffer: 64 << 20 });
     return stdout;
   } catch (err) {
     if (err && /** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT') {

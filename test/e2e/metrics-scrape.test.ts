@@ -114,22 +114,23 @@ describe('GET /metrics from a running host', () => {
       lnano_deploys_total: 'COUNTER', lnano_swaps_total: 'COUNTER', lnano_rollbacks_total: 'COUNTER',
       plugin_events: 'COUNTER', plugin_payload_bytes: 'HISTOGRAM', plugin_last_payload_bytes: 'GAUGE',
     });
-    // Calls by outcome: telemetry takes every event (5 before the redeploy + 1 after the rollback on
-    // 1.0.0; 1 on 1.1.0), echo-c only echo.*.
-    expect(value('lnano_calls_total', { ...v1, outcome: 'ok' })).toBe(5);
+    // Calls by outcome: telemetry takes every event — 4 ingress events ok before the redeploy, echo-c's
+    // reply to echo.hello (a follow-up event), and 1 after the rollback on 1.0.0; 1 on 1.1.0 — and
+    // echo-c only echo.* (echo.hello, then its own reply echo.hello.echoed, which it answers with none).
+    expect(value('lnano_calls_total', { ...v1, outcome: 'ok' })).toBe(6);
     expect(value('lnano_calls_total', { ...v1, outcome: 'error' })).toBe(1);
     expect(value('lnano_calls_total', { ...v2, outcome: 'ok' })).toBe(1);
-    expect(value('lnano_calls_total', { component: 'echo-c', version: '1.0.0', outcome: 'ok' })).toBe(1);
+    expect(value('lnano_calls_total', { component: 'echo-c', version: '1.0.0', outcome: 'ok' })).toBe(2);
     expect(value('lnano_call_errors_total', { ...v1, code: 'LN_ERR_GUEST_ERROR' })).toBe(1);
-    // Host calls the guest made: 3 metrics, 1 kv and 1 log per call.
-    expect(value('lnano_host_calls_total', { ...v1, kind: 'metrics' })).toBe(18);
-    expect(value('lnano_host_calls_total', { ...v1, kind: 'kv' })).toBe(6);
-    expect(value('lnano_host_calls_total', { ...v1, kind: 'log' })).toBe(6);
+    // Host calls the guest made: 3 metrics, 1 kv and 1 log per call (7 calls on 1.0.0).
+    expect(value('lnano_host_calls_total', { ...v1, kind: 'metrics' })).toBe(21);
+    expect(value('lnano_host_calls_total', { ...v1, kind: 'kv' })).toBe(7);
+    expect(value('lnano_host_calls_total', { ...v1, kind: 'log' })).toBe(7);
     expect(value('lnano_payload_bytes_total', { ...v1, direction: 'in' })).toBeGreaterThan(0);
     expect(value('lnano_memory_peak_bytes', v1)).toBeGreaterThanOrEqual(65536);
     // The histogram's count per version (the parser merges labelled histograms, so read the line).
-    expect(text).toMatch(/^lnano_call_duration_seconds_count\{component="telemetry",version="1\.0\.0"\} 6$/m);
-    expect(text).toMatch(/^lnano_call_duration_seconds_bucket\{le="\+Inf",component="telemetry",version="1\.0\.0"\} 6$/m);
+    expect(text).toMatch(/^lnano_call_duration_seconds_count\{component="telemetry",version="1\.0\.0"\} 7$/m);
+    expect(text).toMatch(/^lnano_call_duration_seconds_bucket\{le="\+Inf",component="telemetry",version="1\.0\.0"\} 7$/m);
     // Pool state, read at scrape time: 1.0.0 serves again; 1.1.0 was stopped (immediate strategy).
     expect(value('lnano_instances', { ...v1, role: 'active' })).toBeGreaterThanOrEqual(1);
     expect(value('lnano_queue_depth', { ...v1, role: 'active' })).toBe(0);
@@ -143,9 +144,10 @@ describe('GET /metrics from a running host', () => {
     // The guest's own metrics: plugin_ prefix, component and version labels from the host.
     expect(value('plugin_events', { ...v1, type: 'sensor.reading' })).toBe(4);
     expect(value('plugin_events', { ...v1, type: 'fail' })).toBe(1);
+    expect(value('plugin_events', { ...v1, type: 'echo.hello.echoed' })).toBe(1); // echo-c's reply, routed as a follow-up
     expect(value('plugin_events', { ...v2, type: 'sensor.reading' })).toBe(1);
     expect(value('plugin_last_payload_bytes', v1)).toBe(8); // {"n":10}
-    expect(text).toMatch(/^plugin_payload_bytes_count\{component="telemetry",version="1\.0\.0"\} 6$/m);
+    expect(text).toMatch(/^plugin_payload_bytes_count\{component="telemetry",version="1\.0\.0"\} 7$/m);
     // No guest metric without the host's labels.
     for (const f of families.values()) {
       if (!f.name.startsWith('plugin_') || f.type === 'HISTOGRAM') continue;

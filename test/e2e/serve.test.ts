@@ -5,14 +5,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDataDir } from '../helpers/cli.js';
 
+/** The example plugins under components/, which serve deploys at start, in name order. */
+const EXAMPLES = ['echo-c', 'echo-cpp', 'echo-rust', 'echo-ts'];
+
 let child: ChildProcessWithoutNullStreams;
 let url = '';
 let stdout = '';
 
 beforeAll(async () => {
-  // The two echo plugins only (the pipeline samples run in pipelines.test.ts).
+  // The echo plugins only (the pipeline samples run in pipelines.test.ts).
   const components = mkdtempSync(join(tmpdir(), 'lnano-echo-'));
-  for (const name of ['echo-c', 'echo-ts']) cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
+  for (const name of EXAMPLES) cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
   child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
     env: { ...process.env, LNANO_DATA_DIR: tempDataDir() },
   });
@@ -43,14 +46,14 @@ describe('lnano serve', () => {
   it('answers health with the plugins it serves', async () => {
     const res = await fetch(`${url}/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', plugins: ['echo-c', 'echo-ts'] });
+    expect(await res.json()).toEqual({ status: 'ok', plugins: EXAMPLES });
   });
 
-  it('delivers an event to every plugin in name order; same event, same result in C and TS', async () => {
+  it('delivers an event to every plugin in name order; same event, same result in C, C++, Rust and TS', async () => {
     const res = await post(JSON.stringify({ id: 'e1', type: 'sensor.reading', source: '/s/1', data: { t: 21.5 }, site: 'north' }));
     expect(res.status).toBe(200);
     const body = (await res.json()) as { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> };
-    expect(body.results.map((r) => r.plugin)).toEqual(['echo-c', 'echo-ts']);
+    expect(body.results.map((r) => r.plugin)).toEqual(EXAMPLES);
     const expected = [{ specversion: '1.0', id: 'e1-echo', type: 'sensor.reading.echoed', source: '/s/1', datacontenttype: 'application/json', data: { t: 21.5 } }];
     for (const r of body.results) {
       expect(r.ok).toBe(true);
@@ -61,10 +64,7 @@ describe('lnano serve', () => {
   it('reports a plugin error result per plugin, and keeps serving', async () => {
     const res = await post(JSON.stringify({ id: 'e2', type: 'fail', source: '/s/1' }));
     const body = (await res.json()) as { results: Array<{ ok: boolean; error: unknown }> };
-    expect(body.results.map((r) => r.error)).toEqual([
-      { code: 'LN_ERR_GUEST_ERROR', value: { tag: 'failed', val: 'asked to fail' } },
-      { code: 'LN_ERR_GUEST_ERROR', value: { tag: 'failed', val: 'asked to fail' } },
-    ]);
+    expect(body.results.map((r) => r.error)).toEqual(EXAMPLES.map(() => ({ code: 'LN_ERR_GUEST_ERROR', value: { tag: 'failed', val: 'asked to fail' } })));
     expect((await post(JSON.stringify({ id: 'e3', type: 'x', source: '/s' }))).status).toBe(200);
   });
 

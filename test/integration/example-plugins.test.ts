@@ -10,7 +10,7 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const EXAMPLES = ['echo-c', 'echo-ts', 'echo-js', 'echo-as', 'echo-wat'] as const;
+const EXAMPLES = ['echo-c', 'echo-cpp', 'echo-rust', 'echo-ts', 'echo-js', 'echo-as', 'echo-wat'] as const;
 
 interface Plugin {
   handler: { handle(event: PluginEvent): PluginEvent[] };
@@ -201,5 +201,6 @@ it('every language answers the same events identically', () => {
     const { plugin } = example(name);
     return [...events.map((e) => plugin.handler.handle(e)), thrown(() => plugin.handler.handle({ ...reading, type: 'fail' }))];
   });
+  expect(answers[0]).toHaveLength(events.length + 1);
   for (const [i, answer] of answers.entries()) expect([EXAMPLES[i], answer]).toEqual([EXAMPLES[i], answers[0]]);
 });

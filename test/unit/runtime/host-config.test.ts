@@ -199,14 +199,14 @@ describe('host config: hot reload', () => {
   });
 
   it('sees the file change by itself (fs.watch)', async () => {
-    const file = write('lnano.yaml', 'pipelines:\n  concurrency: 1\n');
+    const file = write('lnano.yaml', 'runtime:\n  maxDepth: 1\n');
     const inputs = { cwd: '/', env: {}, file };
     const watcher = new ConfigWatcher(inputs, resolveHostConfig(inputs), { logger: logged().logger, debounceMs: 10 });
     watcher.watch();
     try {
-      writeFileSync(file, 'pipelines:\n  concurrency: 7\n');
-      for (let i = 0; i < 500 && watcher.current.config.pipelines.concurrency !== 7; i++) await new Promise((r) => setTimeout(r, 10));
-      expect(watcher.current.config.pipelines.concurrency).toBe(7);
+      writeFileSync(file, 'runtime:\n  maxDepth: 7\n');
+      for (let i = 0; i < 500 && watcher.current.config.runtime.maxDepth !== 7; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(watcher.current.config.runtime.maxDepth).toBe(7);
     } finally {
       watcher.close();
     }

@@ -61,7 +61,7 @@ describe('plugin manifest', () => {
   });
 
   it('the example plugins ship valid manifests', async () => {
-    for (const name of ['echo-c', 'echo-ts']) {
+    for (const name of ['echo-c', 'echo-cpp', 'echo-rust', 'echo-ts']) {
       const m = await readManifest(join(ROOT, 'components', name, 'manifest.json'));
       expect(m.name).toBe(name);
     }

@@ -7,29 +7,21 @@
  * an echo (type ending in ".echoed") is answered with no events: the host routes replies again
  * (follow-up events), and echoing echoes would loop until its depth guard.
  */
-#define PLUGIN_ABI_IMPLEMENTATION
-#include "plugin-abi.h"
+#define LIQUID_NANO_IMPLEMENTATION
+#include "liquid_nano.h"
 
 #include <stdlib.h>
-#include <string.h>
-
-static bool string_equals(plugin_string_t s, const char *c) {
-  size_t n = strlen(c);
-  return s.len == n && (n == 0 || memcmp(s.ptr, c, n) == 0);
-}
 
 bool plugin_handle(plugin_event_t *event, plugin_list_event_t *ret, plugin_error_t *err) {
   plugin_log(PLUGIN_LOG_INFO, "echo", NULL, 0);
 
-  if (string_equals(event->type, "fail")) {
+  if (plugin_string_equals(event->type, "fail")) {
     plugin_event_free(event);
     plugin_error_set(err, PLUGIN_ERROR_FAILED, "asked to fail");
     return false;
   }
 
-  static const char SUFFIX[] = ".echoed";
-  size_t n = sizeof SUFFIX - 1;
-  if (event->type.len >= n && memcmp(event->type.ptr + event->type.len - n, SUFFIX, n) == 0) {
+  if (plugin_string_ends_with(event->type, ".echoed")) {
     plugin_event_free(event);
     ret->ptr = NULL;
     ret->len = 0;
