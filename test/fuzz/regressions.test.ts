@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import { isLnError } from '../../host/errors/ln-error.js';
+import { silentLogger } from '../../host/log/logger.js';
+import { AdminServer } from '../../host/server/admin-server.js';
 
 const bytes = (path: string): Uint8Array => new Uint8Array(readFileSync(new URL(path, import.meta.url)));
 
@@ -19,6 +21,26 @@ describe('fuzzer regressions', () => {
       const component = await engine.load(good, 'numbers.wasm');
       expect(component.kind).toBe('library');
       expect(component.modules.size).toBeGreaterThan(0);
+    }
+  });
+
+  it('a malformed %-escape in an admin path is a 400, not a 500 LN_ERR_INTERNAL_UNEXPECTED (admin fuzz)', async () => {
+    const server = new AdminServer({
+      token: 'regression-token-0123456789', logger: silentLogger(),
+      routes: [{ method: 'POST', path: '/v1/components/:name/abort', handler: (req) => ({ body: { name: req.params.name } }) }],
+    });
+    const { port } = await server.listen(0, '127.0.0.1');
+    try {
+      const post = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${port}${path}`, {
+        method: 'POST', headers: { authorization: 'Bearer regression-token-0123456789' },
+      });
+      const bad = await post('/v1/components/%ZZ/abort');
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ code: 'LN_ERR_ADMIN_BAD_REQUEST', message: expect.stringContaining('malformed %-escape') });
+      const good = await post('/v1/components/echo%2Dc/abort');
+      expect(await good.json()).toEqual({ name: 'echo-c' });
+    } finally {
+      await server.close();
     }
   });
 });
