@@ -35,9 +35,9 @@ const agent = new Agent({ keepAlive: true, maxSockets: 4 });
 beforeAll(async () => {
   manager = new VersionManager({ dataDir, engine: new Engine({ cacheDir: join(dataDir, 'cache') }), logger: silentLogger() });
   const bytes = new Uint8Array(readFileSync(new URL('../../components/echo-c/component.wasm', import.meta.url)));
-  digest = `sha256:${(await manager.storeArtifact(bytes)).digest}`;
+  digest = (await manager.storeArtifact(bytes)).digest;
   for (const version of ['1.0.0', '1.1.0']) {
-    await manager.deploy({ manifest: parseManifest({ name: 'echo-c', version }, 'fuzz', dataDir), digest: digest.slice(7), actor: 'fuzz', strategy: 'blue-green' });
+    await manager.deploy({ manifest: parseManifest({ name: 'echo-c', version }, 'fuzz', dataDir), digest, actor: 'fuzz', strategy: 'blue-green' });
   }
   const logs = new LogRing({ write: () => {} });
   server = new AdminServer({ token, logger: silentLogger(), routes: adminRoutes(manager, { baseDir: dataDir, metrics: () => '', logs }), maxJsonBytes: 64 * 1024 });
