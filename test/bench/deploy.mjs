@@ -3,8 +3,10 @@
 //   (a fresh engine over the same data dir: only the disk cache helps) for the 18 KB C plugin and
 //   the 11 MB componentize-js plugin, against a cold start of an instance of the same component
 //   with its modules already compiled (the baseline);
-//   rollback to the warm blue-green standby and from the cache, against the same baseline.
+//   rollback to the warm blue-green standby and from the cache, against the same baseline;
+//   the longest event-loop stall during the uncached deploy, against that deploy's time.
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Engine, Instance, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec, meterFor } from '../../dist/host/index.js';
 import { benchManager, exampleBytes } from './bench-host.mjs';
 import { benchEvent, medianOf, progress, size, timed } from './support.mjs';
@@ -32,7 +34,12 @@ async function deployTimes(name) {
       const outcome = await m.call(name, benchEvent(1));
       if (!outcome.ok) throw new Error(`${name}@${version} did not answer: ${JSON.stringify(outcome.error)}`);
     });
+    // How long the event loop (which serves every other plugin's events) stalls during it.
+    const stalls = monitorEventLoopDelay({ resolution: 5 });
+    stalls.enable();
     const uncached = await deployAndAnswer(first.manager, '1.0.0', 'immediate');
+    stalls.disable();
+    const stall = stalls.max;
     await first.manager.close();
     // A new engine: nothing compiled in memory, only the data dir's disk cache helps.
     const m = (second.manager = benchManager(`cold-${name}`, { dataDir }).manager);
@@ -43,7 +50,7 @@ async function deployTimes(name) {
     await m.deploy({ manifest: manifest({ name, version: '3.0.0' }), digest, actor: 'bench' });
     const fromCache = await timed(() => m.rollback(name, { actor: 'bench', to: '1.0.0' }));
     const cold = await coldStart(new Engine({ cacheDir: join(dataDir, 'cache') }), bytes, name);
-    return { uncached, cached, standby, fromCache, cold };
+    return { uncached, cached, standby, fromCache, cold, stall };
   } finally {
     await second.manager?.close();
     await first.close();
@@ -59,6 +66,7 @@ export async function benchColdStart() {
     rows.push(
       { name: base, value: t.cold, unit: 'ns' },
       { name: `deploy → first answer, uncached (${label})`, value: t.uncached, unit: 'ns', baseline: base },
+      { name: `longest event-loop stall in that deploy (${label})`, value: t.stall, unit: 'ns', baseline: `deploy → first answer, uncached (${label})` },
       { name: `deploy → first answer, disk-cached (${label})`, value: t.cached, unit: 'ns', baseline: base },
       { name: `rollback to the warm standby (${label})`, value: t.standby, unit: 'ns', baseline: base },
       { name: `rollback from the cache (${label})`, value: t.fromCache, unit: 'ns', baseline: base, goal: { ratio: '<', value: 2 } },
