@@ -12,7 +12,20 @@ import type { TranspileReply, TranspileRequest } from './transpiler.js';
 const port = parentPort;
 if (!port) throw new Error('transpile-worker.js must run in a worker thread');
 
+/**
+ * What jco writes to stderr (a Rust panic's message) is kept here and sent with the failure, not
+ * printed: piping the worker's stderr to the host instead would keep the host process alive.
+ */
+let stderrTail = '';
+process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+  stderrTail = (stderrTail + (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'))).slice(-4096);
+  const done = rest.find((r): r is () => void => typeof r === 'function');
+  done?.();
+  return true;
+}) as typeof process.stderr.write;
+
 port.on('message', (request: TranspileRequest) => {
+  stderrTail = '';
   transpileBytes(request.bytes, { ...request.options }).then(
     ({ files }) => {
       const reply: TranspileReply = { id: request.id, ok: true, files };
@@ -23,6 +36,7 @@ port.on('message', (request: TranspileRequest) => {
         id: request.id, ok: false,
         name: err instanceof Error ? err.name : 'Error',
         message: err instanceof Error ? err.message : String(err),
+        stderr: stderrTail,
       };
       port.postMessage(reply);
     },

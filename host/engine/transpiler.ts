@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 
 /** What the engine asks jco for (see `TRANSPILE_OPTIONS` in engine.ts). */
@@ -11,7 +10,7 @@ export interface TranspileRequest {
 
 export type TranspileReply =
   | { readonly id: number; readonly ok: true; readonly files: Record<string, Uint8Array> }
-  | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string };
+  | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string; readonly stderr: string };
 
 /** Defaults: the worker stops after 30 s without work (the next transpile starts a new one). */
 export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 30_000 });
@@ -31,15 +30,9 @@ interface Pending {
 class TranspileThread {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
-  /** The end of what the thread wrote to stderr: a Rust panic's message. */
-  stderrTail = '';
 
   constructor(onExit: (thread: TranspileThread) => void) {
-    this.worker = new Worker(WORKER_ENTRY, { stderr: true, stdout: true, execArgv: [], name: 'lnano-transpiler' });
-    drain(this.worker.stdout, () => {});
-    drain(this.worker.stderr, (chunk) => {
-      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
-    });
+    this.worker = new Worker(WORKER_ENTRY, { execArgv: [], name: 'lnano-transpiler' });
     this.worker.once('exit', () => onExit(this));
     this.worker.once('error', () => onExit(this));
   }
@@ -114,7 +107,7 @@ export class Transpiler {
         call.retried = true;
         this.#send(call);
       } else {
-        const panic = /panicked at [^\n]*\n([^\n]+)/.exec(thread.stderrTail)?.[1];
+        const panic = /panicked at [^\n]*\n([^\n]+)/.exec(reply.stderr)?.[1];
         call.reject(new Error(panic ? `the transpiler panicked: ${panic.trim()}` : `the transpiler trapped: ${reply.message}`));
       }
     } else {
@@ -148,11 +141,6 @@ export class Transpiler {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => this.#retire(thread), this.#idleMs).unref();
   }
-}
-
-function drain(stream: Readable, sink: (chunk: Buffer) => void): void {
-  stream.on('data', sink);
-  stream.on('error', () => {});
 }
 
 /** The process's transpiler, shared by every engine (created on first use). */

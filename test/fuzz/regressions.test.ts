@@ -1,5 +1,8 @@
 /** Inputs the fuzzers found (see test/fuzz/regressions/README.md), each with what must hold now. */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import { isLnError } from '../../host/errors/ln-error.js';
@@ -42,5 +45,17 @@ describe('fuzzer regressions', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('the transpiler thread does not keep a process alive after its work (lnano inspect exits)', () => {
+    // The thread idles for 30 s before it stops; a process that loaded a component must not wait for it.
+    const cli = new URL('../../bin/lnano.js', import.meta.url).pathname;
+    const fixture = new URL('../fixtures/components/types/component.wasm', import.meta.url).pathname;
+    const dataDir = mkdtempSync(join(tmpdir(), 'lnano-inspect-'));
+    const run = spawnSync(process.execPath, [cli, 'inspect', fixture, '--json', '--data-dir', dataDir], { timeout: 20_000, encoding: 'utf8' });
+    rmSync(dataDir, { recursive: true, force: true });
+    expect(run.signal).toBeNull();
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ kind: expect.any(String) });
   });
 });
