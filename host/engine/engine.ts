@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -12,6 +11,7 @@ import { readComponentShape } from './component-type-reader.js';
 import { INSTRUMENT_VERSION, instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
 import { checkPreamble } from './preamble.js';
 import { CORE_MODULE_FILE, TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
+import { sharedTranspiler } from './transpiler.js';
 
 /** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -233,7 +233,7 @@ export class Engine {
   async #transpile(bytes: Uint8Array, subject: string): Promise<TranspiledArtifact> {
     let files: Record<string, Uint8Array>;
     try {
-      ({ files } = await transpileBytes(bytes, { ...TRANSPILE_OPTIONS }));
+      files = await sharedTranspiler().transpile(bytes, TRANSPILE_OPTIONS);
     } catch (err) {
       if (isLnError(err)) throw err;
       const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);

@@ -76,6 +76,24 @@ function compile(route: AdminRoute): CompiledRoute {
   return { route, pattern: new RegExp(`^${source}$`), names };
 }
 
+/** The request's URL; a target `new URL` refuses is a bad request, not a crash. */
+function requestUrl(target: string | undefined): URL {
+  try {
+    return new URL(target ?? '/', 'http://admin');
+  } catch {
+    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the request target is not a valid URL path' });
+  }
+}
+
+/** A `:param` path segment, URL-decoded; a malformed escape (`%ZZ`) is a bad request (found by test/fuzz). */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `the path segment "${segment.slice(0, 80)}" has a malformed %-escape` });
+  }
+}
+
 export class AdminServer extends HttpService {
   readonly #options: AdminServerOptions;
   readonly #routes: CompiledRoute[];
@@ -93,7 +111,7 @@ export class AdminServer extends HttpService {
       if (!authorized(req.headers.authorization, this.#options.token)) {
         throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
       }
-      const url = new URL(req.url ?? '/', 'http://admin');
+      const url = requestUrl(req.url);
       const method = req.method ?? 'GET';
       let params: Record<string, string> | undefined;
       let found: CompiledRoute | undefined;
@@ -104,7 +122,7 @@ export class AdminServer extends HttpService {
         pathMatched = true;
         if (compiled.route.method !== method) continue;
         found = compiled;
-        params = Object.fromEntries(compiled.names.map((n, i) => [n, decodeURIComponent(match[i + 1]!)]));
+        params = Object.fromEntries(compiled.names.map((n, i) => [n, decodeSegment(match[i + 1]!)]));
         break;
       }
       if (!found || !params) {

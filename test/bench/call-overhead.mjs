@@ -6,37 +6,9 @@ import { Worker } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { Engine, Instance, closedGrants, linkerSpec, findExport } from '../../dist/host/index.js';
+import { size, timeAsync, timeSync } from './support.mjs';
 
 const FIXTURE = new URL('../fixtures/components/numbers/component.wasm', import.meta.url);
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** Median ns per op over `rounds` rounds of `batch` synchronous ops. */
-function timeSync(fn, batch, rounds = 15) {
-  for (let i = 0; i < batch; i++) fn(i); // warm-up
-  const samples = [];
-  for (let r = 0; r < rounds; r++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) fn(i);
-    samples.push(Number(process.hrtime.bigint() - t) / batch);
-  }
-  return median(samples);
-}
-
-/** Median ns per op of sequential async ops. */
-async function timeAsync(fn, batch, rounds = 9) {
-  for (let i = 0; i < batch; i++) await fn(i);
-  const samples = [];
-  for (let r = 0; r < rounds; r++) {
-    const t = process.hrtime.bigint();
-    for (let i = 0; i < batch; i++) await fn(i);
-    samples.push(Number(process.hrtime.bigint() - t) / batch);
-  }
-  return median(samples);
-}
 
 export async function benchCallOverhead() {
   // 1. raw core wasm
@@ -44,7 +16,7 @@ export async function benchCallOverhead() {
   const { instance: core } = await WebAssembly.instantiate(coreBytes);
   const add = core.exports.add;
   let sink = 0;
-  const raw = timeSync((i) => { sink += add(i, 1); }, 1_000_000);
+  const raw = timeSync((i) => { sink += add(i, 1); }, size(1_000_000, 200_000));
 
   // 2. jco binding in-process (the same bindings the worker runs)
   const engine = new Engine();
@@ -52,26 +24,26 @@ export async function benchCallOverhead() {
   const instantiate = new Script(component.bindings).runInThisContext();
   const exportsObj = await instantiate((n) => component.modules.get(n), {}, WebAssembly.instantiate);
   const addU32 = exportsObj.addU32;
-  const binding = timeSync((i) => { sink += addU32(i, 1); }, 200_000);
+  const binding = timeSync((i) => { sink += addU32(i, 1); }, size(200_000, 50_000));
 
   // 3. bare postMessage round trip to a worker that echoes
   const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", { eval: true });
   let resolveEcho;
   echo.on('message', (m) => resolveEcho(m));
-  const roundTrip = await timeAsync((i) => new Promise((r) => { resolveEcho = r; echo.postMessage({ type: 'call', id: i, args: [i, 1] }); }), 5_000);
+  const roundTrip = await timeAsync((i) => new Promise((r) => { resolveEcho = r; echo.postMessage({ type: 'call', id: i, args: [i, 1] }); }), size(5_000, 1_000));
   await echo.terminate();
 
   // 4. lnano worker invoke
   const instance = await Instance.start(component, { linker: linkerSpec(closedGrants('numbers')) });
   const target = findExport(component.shape, 'add-u32');
-  const invoke = await timeAsync((i) => instance.call(target, [i, 1]), 5_000);
+  const invoke = await timeAsync((i) => instance.call(target, [i, 1]), size(5_000, 1_000));
   await instance.dispose();
   if (sink === 42) console.log('');
 
   return [
-    { name: 'raw core-wasm call', ns: raw, baseline: 'raw core-wasm call' },
-    { name: 'jco binding, in-process', ns: binding, baseline: 'raw core-wasm call' },
-    { name: 'bare postMessage round trip', ns: roundTrip, baseline: 'raw core-wasm call' },
-    { name: 'lnano worker invoke', ns: invoke, baseline: 'bare postMessage round trip', goal: 2 },
+    { name: 'raw core-wasm call', value: raw, unit: 'ns' },
+    { name: 'jco binding, in-process', value: binding, unit: 'ns', baseline: 'raw core-wasm call' },
+    { name: 'bare postMessage round trip', value: roundTrip, unit: 'ns', baseline: 'raw core-wasm call' },
+    { name: 'lnano worker invoke', value: invoke, unit: 'ns', baseline: 'bare postMessage round trip', goal: { ratio: '<', value: 2 } },
   ];
 }

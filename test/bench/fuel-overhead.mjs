@@ -14,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import { Script } from 'node:vm';
 import { Engine, meterOptions } from '../../dist/host/engine/engine.js';
 import { instrumentModule } from '../../dist/host/engine/instrument/instrument.js';
+import { size } from './support.mjs';
 
 const GOAL = 1.25;
-const ROUNDS = 15;
+const ROUNDS = size(15, 4);
 const NO_LIMIT = 1n << 62n;
 
 /**
@@ -66,8 +67,8 @@ async function workload(path, name, cases) {
   const rows = [];
   for (const [label, op, batch] of cases) {
     const [base, metered] = interleaved(variants, op, batch);
-    rows.push({ name: `${label}, plain`, ns: base, baseline: `${label}, plain` });
-    rows.push({ name: `${label}, fuel`, ns: metered, baseline: `${label}, plain`, goal: GOAL });
+    rows.push({ name: `${label}, plain`, value: base, unit: 'ns' });
+    rows.push({ name: `${label}, fuel`, value: metered, unit: 'ns', baseline: `${label}, plain`, goal: { ratio: '<', value: GOAL } });
   }
   return rows;
 }

@@ -5,17 +5,13 @@
 // one cold start, never more.
 import { readFileSync } from 'node:fs';
 import { Engine, Instance, InstancePool, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec } from '../../dist/host/index.js';
+import { median, size } from './support.mjs';
 
 const FIXTURE = new URL('../fixtures/components/slow/component.wasm', import.meta.url);
-const ROUNDS = 15;
+const ROUNDS = size(15, 4);
 const DEADLINE_MS = 50;
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-/** @returns {Promise<Array<{ name: string, ns: number, baseline: string, goal?: number }>>} */
+/** @returns {Promise<object[]>} bench rows (support.mjs) */
 export async function benchRecovery() {
   const engine = new Engine();
   const component = await engine.load(readFileSync(FIXTURE), 'slow');
@@ -48,7 +44,7 @@ export async function benchRecovery() {
   }
   await pool.close();
   return [
-    { name: 'cold start: instance + first call (slow)', ns: median(cold), baseline: 'cold start: instance + first call (slow)' },
-    { name: 'deadline → replaced instance answers', ns: median(recovery), baseline: 'cold start: instance + first call (slow)', goal: 1.5 },
+    { name: 'cold start: instance + first call (slow)', value: median(cold), unit: 'ns' },
+    { name: 'deadline → replaced instance answers', value: median(recovery), unit: 'ns', baseline: 'cold start: instance + first call (slow)', goal: { ratio: '<', value: 1.5 } },
   ];
 }

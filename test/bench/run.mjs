@@ -1,38 +1,67 @@
-// `npm run bench`: runs every benchmark and prints one table of ratios against baselines measured
-// in the same run (the machine is noisy: compare ratios, not absolute times).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { benchCallOverhead } from './call-overhead.mjs';
-import { benchDeploy } from './deploy.mjs';
-import { benchFuelOverhead } from './fuel-overhead.mjs';
-import { benchRecovery } from './recovery.mjs';
+// `npm run bench`: runs every benchmark and prints one table, each row a ratio against a
+// baseline measured in the same run (the machine is noisy: compare ratios, not absolute times).
+//
+//   node --expose-gc test/bench/run.mjs [--quick] [--only a,b] [--save]
+//     --quick  a fast smoke run: smaller batches and shorter loads (same rows)
+//     --only   run only these sections (names below)
+//     --save   also copy the results to docs/benchmarks/latest.{json,svg} (the committed run)
+//
+// Writes bench-results/latest.json and bench-results/latest.svg; progress goes to stderr.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatTable, runRecord, withRatios } from './report.mjs';
+import { progress, QUICK } from './support.mjs';
+import { svgChart } from './svg-chart.mjs';
 
-const fmt = (ns) => (ns >= 1e6 ? `${(ns / 1e6).toFixed(2)} ms` : ns >= 1e3 ? `${(ns / 1e3).toFixed(2)} µs` : `${ns.toFixed(1)} ns`);
-
-const rows = [];
-process.stderr.write('bench: call overhead ...\n');
-rows.push(...(await benchCallOverhead()));
-process.stderr.write('bench: fuel overhead ...\n');
-rows.push(...(await benchFuelOverhead()));
-process.stderr.write('bench: recovery after a deadline ...\n');
-rows.push(...(await benchRecovery()));
-process.stderr.write('bench: deploy, rollback, swaps under load ...\n');
-rows.push(...(await benchDeploy()));
-
-const byName = new Map(rows.map((r) => [r.name, r]));
-const lines = [['benchmark', 'time/op', 'baseline', 'ratio', 'goal']];
-for (const r of rows) {
-  const base = byName.get(r.baseline);
-  const ratio = base && base !== r ? r.ns / base.ns : 1;
-  r.ratio = ratio;
-  if (r.text !== undefined) {
-    lines.push([r.name, r.text, '-', '-', r.lost !== undefined ? `= 0 ${r.lost === 0 ? 'met' : 'MISSED'}` : '']);
-    continue;
-  }
-  lines.push([r.name, fmt(r.ns), base && base !== r ? r.baseline : '-', base && base !== r ? `${ratio.toFixed(2)}x` : '-',
-    r.goal ? `< ${r.goal}x ${ratio < r.goal ? 'met' : 'MISSED'}` : '']);
+if (typeof globalThis.gc !== 'function') {
+  // The memory rows need full collections: run again with --expose-gc.
+  const { status } = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(status ?? 1);
 }
-const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-for (const l of lines) console.log(l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
 
-mkdirSync('bench-results', { recursive: true });
-writeFileSync('bench-results/latest.json', `${JSON.stringify({ date: new Date().toISOString(), node: process.version, rows }, null, 2)}\n`);
+const SECTIONS = {
+  'call overhead': async () => (await import('./call-overhead.mjs')).benchCallOverhead(),
+  ingress: async () => (await import('./ingress.mjs')).benchIngress(),
+  'cold start': async () => (await import('./deploy.mjs')).benchColdStart(),
+  'hot swap': async () => (await import('./hot-swap.mjs')).benchHotSwap(),
+  fuel: async () => (await import('./fuel-overhead.mjs')).benchFuelOverhead(),
+  recovery: async () => (await import('./recovery.mjs')).benchRecovery(),
+  memory: async () => (await import('./memory.mjs')).benchMemory(),
+  scale: async () => (await import('./scale.mjs')).benchScale(),
+};
+
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') ?? [] : Object.keys(SECTIONS);
+for (const name of only) if (!(name in SECTIONS)) throw new Error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
+
+const started = performance.now();
+const rows = [];
+for (const name of only) {
+  const t = performance.now();
+  progress(`${name} ...`);
+  const section = await SECTIONS[name]();
+  rows.push(...section.map((r) => ({ ...r, section: name })));
+  progress(`${name}: ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+withRatios(rows);
+console.log(formatTable(rows));
+
+const record = runRecord(rows, {
+  cpus: availableParallelism(), loadAverage: loadavg()[0].toFixed(2), quick: QUICK,
+  durationS: Math.round((performance.now() - started) / 1000),
+});
+const root = new URL('../../', import.meta.url);
+mkdirSync(new URL('bench-results/', root), { recursive: true });
+writeFileSync(new URL('bench-results/latest.json', root), `${JSON.stringify(record, null, 2)}\n`);
+writeFileSync(new URL('bench-results/latest.svg', root), svgChart(record));
+if (process.argv.includes('--save')) {
+  mkdirSync(new URL('docs/benchmarks/', root), { recursive: true });
+  copyFileSync(new URL('bench-results/latest.json', root), new URL('docs/benchmarks/latest.json', root));
+  copyFileSync(new URL('bench-results/latest.svg', root), new URL('docs/benchmarks/latest.svg', root));
+}
+progress(`done in ${record.durationS} s; bench-results/latest.json, bench-results/latest.svg`);
+const missed = rows.filter((r) => r.met === false);
+if (missed.length > 0) progress(`goals missed: ${missed.map((r) => r.name).join('; ')}`);
+process.exit(0); // no stray handle (a pool, a socket) may keep the process up

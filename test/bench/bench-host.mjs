@@ -1,0 +1,64 @@
+// A real host for the HTTP benches: a version manager in a temp data dir, plugins deployed from
+// the example components under names of our choosing, the event router and a real IngressServer
+// on 127.0.0.1 (port 0).
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, VersionManager, parseManifest, silentLogger } from '../../dist/host/index.js';
+import { EventRouter } from '../../dist/host/runtime/event-router.js';
+import { IngressServer } from '../../dist/host/server/ingress-server.js';
+
+const EXAMPLES = new URL('../../components/', import.meta.url);
+
+/** The bytes of an example component (`echo-c`, `echo-ts`). */
+export const exampleBytes = (name) => new Uint8Array(readFileSync(new URL(`${name}/component.wasm`, EXAMPLES)));
+
+/**
+ * A version manager with a fresh engine over a fresh temp data dir (or `dataDir`), its transpile
+ * cache in the data dir, and a way to remove it all.
+ */
+export function benchManager(label = 'host', options = {}) {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), `lnano-bench-${label}-`));
+  const manager = new VersionManager({ dataDir, engine: new Engine({ cacheDir: join(dataDir, 'cache') }), logger: silentLogger() });
+  return {
+    dataDir,
+    manager,
+    manifest: (fields) => parseManifest(fields, 'bench', dataDir),
+    async close() {
+      await manager.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * A host serving `count` copies of an example component, named `<prefix>-<i>`, each subscribed
+ * to `events(i)` (default every event).
+ */
+export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p', events = () => ['*'], limits = {} } = {}) {
+  const host = benchManager(`${prefix}${count}`);
+  const { digest } = await host.manager.storeArtifact(exampleBytes(component));
+  for (let i = 0; i < count; i++) {
+    await host.manager.deploy({
+      manifest: host.manifest({ name: `${prefix}-${i}`, version: '1.0.0', events: events(i), limits }),
+      digest, actor: 'bench',
+    });
+  }
+  const router = new EventRouter(host.manager, silentLogger());
+  const ingress = new IngressServer({ plugins: router, logger: silentLogger() });
+  const address = await ingress.listen(0, '127.0.0.1');
+  return {
+    ...host,
+    digest,
+    url: `http://127.0.0.1:${address.port}/events`,
+    async close() {
+      await ingress.close();
+      await host.close();
+    },
+  };
+}
+
+/** A CloudEvents-style envelope of about `dataBytes` of JSON data. */
+export function envelope(type = 'bench.event', dataBytes = 64) {
+  return { id: 'bench-1', type, source: '/bench', data: { text: 'x'.repeat(dataBytes) } };
+}
