@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,12 @@ let stdout = '';
 beforeAll(async () => {
   // The echo plugins only (the pipeline samples run in pipelines.test.ts).
   const components = mkdtempSync(join(tmpdir(), 'lnano-echo-'));
-  for (const name of EXAMPLES) cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
+  for (const name of EXAMPLES) {
+    cpSync(join(ROOT, 'components', name), join(components, name), { recursive: true });
+    // Every one takes every event here (the C++ and Rust examples ship subscribed to "hello" only).
+    const manifest = join(components, name, 'manifest.json');
+    writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), events: ['*'] }));
+  }
   child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
     env: { ...process.env, LNANO_DATA_DIR: tempDataDir() },
   });
