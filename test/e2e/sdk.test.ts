@@ -211,7 +211,7 @@ describe('every host import, from each language (test/fixtures/sdk/services)', (
 describe('lifecycle and state hooks, from each language (test/fixtures/sdk/counter)', () => {
   const transcripts = new Map<Lang, unknown[]>();
   const SOURCES: Record<Lang, string> = {
-    c: join(ROOT, 'test', 'fixtures', 'components', 'counter-c', 'counter.c'),
+    c: join(ROOT, 'test', 'fixtures', 'components', 'counter-c', 'src', 'counter.c'),
     cpp: join(ROOT, 'test', 'fixtures', 'sdk', 'counter', 'plugin.cpp'),
     rust: join(ROOT, 'test', 'fixtures', 'sdk', 'counter', 'lib.rs'),
   };
