@@ -7,13 +7,14 @@ import { ToolchainMissingError } from './toolchain.mjs';
 
 /**
  * Writes `files` (relative path → text) into `dir`, creating it. Refuses a folder that has
- * anything in it, so a scaffold never overwrites a project.
+ * anything in it besides the project marker `lnano.json` (which `lnano new` writes first), so a
+ * scaffold never overwrites a project.
  * @param {string} dir
  * @param {Record<string, string>} files
  * @returns {Promise<string[]>} the relative paths written, sorted
  */
 export async function writeProject(dir, files) {
-  if (existsSync(dir) && (await readdir(dir)).length > 0) {
+  if (existsSync(dir) && (await readdir(dir)).some((entry) => entry !== 'lnano.json')) {
     throw new Error(`${dir} is not empty: a new plugin needs an empty or new folder`);
   }
   for (const [rel, text] of Object.entries(files)) {

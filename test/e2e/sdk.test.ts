@@ -16,7 +16,7 @@ import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import type { NotifyMessage } from '../../host/sandbox/protocol.js';
-import { ROOT } from '../helpers/cli.js';
+import { ROOT, runLnano } from '../helpers/cli.js';
 
 const LANGS = ['c', 'cpp', 'rust'] as const;
 type Lang = (typeof LANGS)[number];
@@ -30,21 +30,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs `lnano <argv>` in-process in `cwd`, capturing its output. */
-async function lnano(argv: string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (append: (s: string) => void) => new Writable({ write(chunk, _enc, cb) { append(String(chunk)); cb(); } });
-  const io: CliIo = { stdout: sink((s) => { stdout += s; }), stderr: sink((s) => { stderr += s; }), env, cwd };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+type Run = Awaited<ReturnType<typeof runLnano>>;
+const lnano = runLnano;
 
 /** A new empty folder under the test's temp dir. */
 function folder(name: string): string {

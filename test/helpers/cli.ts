@@ -2,7 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../host/cli/cli-io.js';
+import { main } from '../../host/cli/main.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'lnano.js');
@@ -30,6 +33,16 @@ export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessE
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
+}
+
+/** Runs `lnano <argv>` in this process (the CLI's `main`) in `cwd`, capturing its output. */
+export async function runLnano(argv: readonly string[], cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (s: string) => void): Writable => new Writable({ write(chunk, _enc, cb) { append(String(chunk)); cb(); } });
+  const io: CliIo = { stdout: sink((s) => { stdout += s; }), stderr: sink((s) => { stderr += s; }), env, cwd };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
 }
 
 /** The path of a built fixture component. */

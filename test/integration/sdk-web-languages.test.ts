@@ -1,8 +1,9 @@
-// The SDK's TypeScript, JavaScript, AssemblyScript and WAT language modules end to end: each
-// scaffolds a new plugin into an empty temp folder, builds it with its real toolchain, and the
+// The SDK's TypeScript, JavaScript, AssemblyScript and WAT language modules end to end: `lnano new`
+// writes a new plugin into an empty temp folder, `lnano build` builds it with its real toolchain, and the
 // component is loaded by the engine and handles events in a real worker, implementing the echo
 // contract of components/README.md. A broken source fails the build with the compiler's message.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { Instance } from '../../host/sandbox/instance.js';
 // @ts-expect-error plain ESM without types
 import { loadLanguage } from '../../sdk/languages.mjs';
+import { runLnano } from '../helpers/cli.js';
 
 interface LanguageModule {
   scaffold(opts: { dir: string; name: string }): Promise<string[]>;
@@ -54,17 +56,19 @@ const reading: PluginEvent = {
 
 describe.each(LANGUAGES)('$id', ({ id, source, broken }) => {
   it('scaffolds into an empty folder, builds, and the component echoes events in a worker', async () => {
-    const lang = (await loadLanguage(id)) as LanguageModule;
-    await lang.check();
+    // Through the CLI, as an author would: lnano new, then lnano build in the new folder.
+    await mkdir(join(tmp, id), { recursive: true });
+    const created = await runLnano(['new', 'hello', '--lang', id], join(tmp, id));
+    expect(created.code, created.stderr).toBe(0);
     const dir = join(tmp, id, 'hello');
-    const files = await lang.scaffold({ dir, name: 'hello' });
-    expect(files).toContain(source);
-    expect(files).toContain('manifest.json');
+    expect(existsSync(join(dir, source))).toBe(true);
+    expect(JSON.parse(await readFile(join(dir, 'lnano.json'), 'utf8'))).toMatchObject({ language: id });
     expect(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))).toMatchObject({ name: 'hello' });
 
-    const steps: string[] = [];
-    const bytes = await lang.build({ dir, onStep: (s) => steps.push(s) });
-    expect(steps.length).toBeGreaterThan(0);
+    const built = await runLnano(['build'], dir);
+    expect(built.code, built.stderr).toBe(0);
+    expect(built.stdout).toMatch(/wrote component\.wasm/);
+    const bytes = await readFile(join(dir, 'component.wasm'));
 
     const component = await engine.load(bytes, `hello-${id}`);
     const instance = await Instance.start(component, { linker: linkerSpec(closedGrants(`hello-${id}`)) });
