@@ -14,6 +14,7 @@ import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
 import type { LogRing } from '../log/log-ring.js';
+import type { PluginCaller } from '../runtime/plugin-caller.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
 
 const deploySchema = z.strictObject({
@@ -37,6 +38,11 @@ export interface AdminRouteOptions {
   readonly metrics: () => Promise<string> | string;
   /** Recent log lines per component, for `GET /v1/components/:name/logs`. */
   readonly logs: LogRing;
+  /**
+   * How `POST /v1/components/:name/invoke` calls the plugin: the event runtime, so the call is in
+   * the diagnostics timeline, hooks and spans like any other; default: the version manager directly.
+   */
+  readonly caller?: PluginCaller;
   /** Recent traces, newest first, for `GET /v1/traces?limit=n` (contract D); none: an empty list. */
   readonly traces?: (limit: number) => unknown[];
   /** The effective host config with each key's source (secrets hidden), for `GET /v1/config`. */
@@ -138,7 +144,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
       method: 'POST', path: '/v1/components/:name/invoke', handler: async (req) => {
         exists(req.params.name!);
         const event = envelopeToEvent(await req.json(z.record(z.string(), z.unknown())));
-        return { body: await manager.call(req.params.name!, event) };
+        return { body: await (options.caller ? options.caller.invoke(req.params.name!, event) : manager.call(req.params.name!, event)) };
       },
     },
     {

@@ -61,6 +61,14 @@ describe('lnano timeline', () => {
     expect(text.stdout).toMatch(/^#\d+ {2}\S+Z {2}ok {5}echo-c@0\.1\.0 {2}\S+ {2}id=\S+ {2}[\d.]+ ms {2}depth=\d+ {2}parent=\S+\n$/);
   });
 
+  it('lnano invoke goes through the runtime: its call is in the timeline too', async () => {
+    const invoked = await runCli(['invoke', 'echo-c', '--event-type', 'invoked.once', '--data', '{"a":1}', '--json'], { env });
+    expect(invoked.code, invoked.stderr).toBe(0);
+    const json = await runCli(['timeline', '--json', '--component', 'echo-c', '--type', 'invoked.*'], { env });
+    const entries = json.stdout.trim().split('\n').map((l) => JSON.parse(l) as { plugin: string; eventType: string; status: string; depth: number });
+    expect(entries).toEqual([expect.objectContaining({ plugin: 'echo-c', eventType: 'invoked.once', status: 'ok', depth: 0 })]);
+  });
+
   it('filters by status and code, and refuses bad flags with exit 2', async () => {
     await post({ id: 'k2', type: 'fail', source: '/cli' });
     const failed = await runCli(['timeline', '--json', '--status', 'error'], { env });

@@ -208,7 +208,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const consoleAssets = ConsoleAssets.load();
   const routes = [
     ...adminRoutes(manager, {
-      baseDir: io.cwd, metrics: () => metrics.scrape(), logs,
+      baseDir: io.cwd, metrics: () => metrics.scrape(), logs, caller: router,
       traces: (limit) => tracing.traces(limit),
       config: () => ({ file: watcher.current.file, keys: configEntries(watcher.current) }),
     }),
