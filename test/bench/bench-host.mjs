@@ -1,11 +1,10 @@
 // A real host for the HTTP benches: a version manager in a temp data dir, plugins deployed from
-// the example components under names of our choosing, the event router and a real IngressServer
-// on 127.0.0.1 (port 0).
+// the example components under names of our choosing, the event runtime (LiquidNanoRuntime) and a
+// real IngressServer on 127.0.0.1 (port 0).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, VersionManager, parseManifest, silentLogger } from '../../dist/host/index.js';
-import { EventRouter } from '../../dist/host/runtime/event-router.js';
+import { Engine, LiquidNanoRuntime, VersionManager, parseManifest, silentLogger } from '../../dist/host/index.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
 
 const EXAMPLES = new URL('../../components/', import.meta.url);
@@ -33,9 +32,10 @@ export function benchManager(label = 'host', options = {}) {
 
 /**
  * A host serving `count` copies of an example component, named `<prefix>-<i>`, each subscribed
- * to `events(i)` (default every event).
+ * to `events(i)` (default: exactly `bench.event`, the type of `envelope()`, so the echoes they
+ * answer with, routed again as follow-up events, reach no plugin and each event costs `count` calls).
  */
-export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p', events = () => ['*'], limits = {} } = {}) {
+export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p', events = () => ['bench.event'], limits = {} } = {}) {
   const host = benchManager(`${prefix}${count}`);
   const { digest } = await host.manager.storeArtifact(exampleBytes(component));
   for (let i = 0; i < count; i++) {
@@ -44,7 +44,7 @@ export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p',
       digest, actor: 'bench',
     });
   }
-  const router = new EventRouter(host.manager, silentLogger());
+  const router = new LiquidNanoRuntime({ source: host.manager, logger: silentLogger() });
   const ingress = new IngressServer({ plugins: router, logger: silentLogger() });
   const address = await ingress.listen(0, '127.0.0.1');
   return {

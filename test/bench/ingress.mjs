@@ -1,4 +1,4 @@
-// Benchmark: HTTP event ingress. `POST /events` through a real IngressServer + event router +
+// Benchmark: HTTP event ingress. `POST /events` through a real IngressServer + event runtime +
 // version manager, with 1 and with 5 echo-c plugins subscribed (each event is delivered to every
 // one, in order), against a plain node:http server that reads the same request and answers with
 // the same bytes. Load: keep-alive clients in another thread (load.mjs).
