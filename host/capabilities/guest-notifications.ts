@@ -1,11 +1,11 @@
 /**
  * What the host interfaces report from inside a worker (`notify` messages), rendered into the
- * host: guest log lines into the log under the `guest` key, metric samples into `GuestMetrics`,
- * refused outgoing requests as warnings.
+ * host's log: guest log lines under the `guest` key, refused outgoing requests as warnings.
+ * Metric samples and emitted events are for the version's other observers (the metrics registry,
+ * the event runtime), not the log.
  */
 import type { Logger } from '../log/logger.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import type { GuestMetrics, GuestMetricSample } from './guest-metrics.js';
 import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-outgoing.js';
 import type { GuestLogLine } from './plugin-imports.js';
 
@@ -13,9 +13,8 @@ import type { GuestLogLine } from './plugin-imports.js';
  * Handles one notification of an instance.
  *
  * @param log - a logger bound to the component (and version)
- * @param metrics - where metric samples go; none: they are dropped
  */
-export function handleGuestNotification(log: Logger, message: NotifyMessage, metrics?: GuestMetrics): void {
+export function handleGuestNotification(log: Logger, message: NotifyMessage): void {
   switch (message.topic) {
     case 'log': {
       const { level, message: text, fields, dropped } = message.payload as GuestLogLine;
@@ -27,7 +26,6 @@ export function handleGuestNotification(log: Logger, message: NotifyMessage, met
       return;
     }
     case 'metric':
-      metrics?.record(message.payload as GuestMetricSample);
       return;
     case HTTP_DENIED_TOPIC:
       log.warn({ denied: message.payload as HttpDenial }, 'outgoing HTTP request refused');

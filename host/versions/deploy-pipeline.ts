@@ -23,7 +23,6 @@ import type { CapabilitySection } from '../capabilities/capability-manifest.js';
 import { diffCapabilities, formatDiff, type CapabilityDiff } from '../capabilities/grant-diff.js';
 import { resolveGrants } from '../capabilities/grant-resolver.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
-import type { GuestMetrics } from '../capabilities/guest-metrics.js';
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
@@ -78,7 +77,6 @@ export interface PipelineContext {
   /** Limits below every manifest's (CLI flags, host config), lowest first. */
   readonly hostLimits: ReadonlyArray<{ readonly section: LimitsSection; readonly source: string }>;
   readonly logger: Logger;
-  readonly metrics: GuestMetrics;
   readonly health: HealthPolicy;
   readonly maxComponentBytes: number;
   readonly onNotify?: (name: string, version: string, message: NotifyMessage) => void;
@@ -308,7 +306,7 @@ export class DeployPipeline {
     const { name, version, digest } = record;
     const onNotify = this.#ctx.onNotify;
     return new LiveVersion({
-      record, manifest, component, grants, limits, metrics: this.#ctx.metrics, health: this.#ctx.health, now: this.#ctx.now,
+      record, manifest, component, grants, limits, health: this.#ctx.health, now: this.#ctx.now,
       logger: this.#ctx.logger.child({ component: name, version, digest: digest.slice(7, 19) }),
       ...(onNotify ? { onNotify: (message: NotifyMessage) => onNotify(name, version, message) } : {}),
       ...(this.#ctx.onCall ? { onCall: this.#ctx.onCall } : {}),

@@ -7,7 +7,6 @@ import { LnError, toLnError, type SerializedError } from '../errors/ln-error.js'
 import type { Logger } from '../log/logger.js';
 import { findExport, type CallableExport, type Component } from '../engine/component.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
-import type { GuestMetrics } from '../capabilities/guest-metrics.js';
 import { handleGuestNotification } from '../capabilities/guest-notifications.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
 import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
@@ -39,8 +38,6 @@ export interface LiveVersionSpec {
   readonly limits: Limits;
   /** Bound to the name and version already. */
   readonly logger: Logger;
-  /** Where the guest's `metrics` samples go. */
-  readonly metrics: GuestMetrics;
   readonly health: HealthPolicy;
   /** Every notification of its instances (log lines, metrics, emitted events), after the version's own handling. */
   readonly onNotify?: (message: NotifyMessage) => void;
@@ -139,7 +136,7 @@ export class LiveVersion {
         linker: linkerSpec(spec.grants),
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
-          handleGuestNotification(this.#log, message, spec.metrics);
+          handleGuestNotification(this.#log, message);
           spec.onNotify?.(message);
         },
       },

@@ -11,7 +11,6 @@
  */
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { GuestMetrics } from '../capabilities/guest-metrics.js';
 import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';
 import { ENGINE_DEFAULTS, type Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
@@ -96,8 +95,6 @@ export interface RestoreReport {
  * await versions.rollback('telemetry', { actor: 'ops' });     // instant: 'previous' was kept warm
  */
 export class VersionManager {
-  /** What the plugins reported through `liquid-nano:plugin/metrics`, labelled by plugin. */
-  readonly metrics = new GuestMetrics();
   readonly registry: Registry;
   readonly auditTrail: AuditTrail;
   readonly artifacts: ArtifactStore;
@@ -134,7 +131,7 @@ export class VersionManager {
     this.#pipeline = new DeployPipeline({
       dataDir: options.dataDir, engine: options.engine, artifacts: this.artifacts, db: this.#db, registry: this.registry, audit: this.auditTrail,
       policy: options.policy ?? OPEN_POLICY, limitsPolicy: options.limitsPolicy ?? NO_LIMITS_POLICY, hostLimits: options.hostLimits ?? [],
-      logger: this.#log, metrics: this.metrics, health, maxComponentBytes: this.#maxBytes, now: this.#now,
+      logger: this.#log, health, maxComponentBytes: this.#maxBytes, now: this.#now,
       ...(options.onNotify ? { onNotify: options.onNotify } : {}),
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
