@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, example, runCli, tempDataDir } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 const dataDir = tempDataDir();
 let child: ChildProcessWithoutNullStreams | undefined;
@@ -12,26 +13,12 @@ let events = '';
 let admin = '';
 
 async function startServe(): Promise<void> {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'info'], {
+  const serve = await spawnServe(['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'info'], {
     env: { ...process.env, LNANO_DATA_DIR: dataDir },
   });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.resume();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 90_000);
-    const poll = setInterval(() => {
-      const e = /events: +(http:\/\/[^/\s]+)\/events/.exec(stdout);
-      const a = /admin API: +(http:\/\/[^/\s]+)\/v1/.exec(stdout);
-      if (e && a) {
-        events = e[1]!;
-        admin = a[1]!;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 50);
-  });
+  child = serve.child;
+  events = serve.ingressUrl;
+  admin = serve.adminUrl;
 }
 
 afterAll(() => {

@@ -1,34 +1,22 @@
 // kill -9 of a real `lnano serve` in the middle of deploys, at several points of the pipeline:
 // after each restart the host serves the old or the new version — never a mix or nothing — no
 // deploy is left in progress, and the audit trail verifies.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../host/cli/admin-client.js';
 import { ROOT, example, runCli, tempDataDir } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 const dataDir = tempDataDir();
 let child: ChildProcessWithoutNullStreams | undefined;
 
 async function startServe(): Promise<{ events: string; admin: string }> {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'error'], {
+  const serve = await spawnServe(['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'error'], {
     env: { ...process.env, LNANO_DATA_DIR: dataDir },
   });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.resume();
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 90_000);
-    const poll = setInterval(() => {
-      const e = /events: +(http:\/\/[^/\s]+)\/events/.exec(stdout);
-      const a = /admin API: +(http:\/\/[^/\s]+)\/v1/.exec(stdout);
-      if (e && a) {
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve({ events: e[1]!, admin: a[1]! });
-      }
-    }, 25);
-  });
+  child = serve.child;
+  return { events: serve.ingressUrl, admin: serve.adminUrl };
 }
 
 async function kill9(): Promise<void> {

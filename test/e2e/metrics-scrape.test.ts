@@ -2,13 +2,14 @@
 // metrics, config and log host interfaces; echo-c) seeded from a config file, called through
 // POST /events, redeployed and rolled back through the admin API; the scrape is parsed by
 // parse-prometheus-text-format and checked family by family, label by label, value by value.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import parsePrometheus, { type PromFamily } from 'parse-prometheus-text-format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, example, fixture } from '../helpers/cli.js';
+import { example, fixture } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 const TOKEN = 'metrics-test-token-0123456789';
 const root = mkdtempSync(join(tmpdir(), 'lnano-metrics-'));
@@ -34,28 +35,12 @@ beforeAll(async () => {
   writeFileSync(join(root, 'lnano.yaml'), [
     'listen: 127.0.0.1:0', 'adminListen: 127.0.0.1:0', 'dataDir: ./data', 'components: ./components', 'logLevel: warn', 'logFormat: json',
   ].join('\n'));
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--config', join(root, 'lnano.yaml')], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LNANO_'))), LNANO_ADMIN_TOKEN: TOKEN },
+  const serve = await spawnServe(['--config', join(root, 'lnano.yaml')], {
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LNANO_'))), LNANO_ADMIN_TOKEN: TOKEN }, timeoutMs: 60_000,
   });
-  let stdout = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout} ${stderr}`)), 60_000);
-    const poll = setInterval(() => {
-      const e = /events: +(http:\/\/[^/\s]+)\/events/.exec(stdout);
-      const a = /admin API: +(http:\/\/[^/\s]+)\/v1/.exec(stdout);
-      if (child?.exitCode !== null) reject(new Error(`serve exited: ${stdout} ${stderr}`));
-      if (e && a) {
-        events = e[1]!;
-        admin = a[1]!;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 25);
-  });
+  child = serve.child;
+  events = serve.ingressUrl;
+  admin = serve.adminUrl;
 }, 90_000);
 
 afterAll(() => {

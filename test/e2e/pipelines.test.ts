@@ -1,18 +1,19 @@
 // The three sample plugins (transformer, telemetry, persistence: real componentize-js builds)
 // running in a real `lnano serve` through the default pipeline deploy/pipelines/sensor.json,
 // with the kv store in real SQLite; the pipeline admin routes and `lnano pipeline` against it.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDataDir } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 let child: ChildProcessWithoutNullStreams;
 let ingress = '';
 let admin = '';
-let stdout = '';
+let stdout: () => string = () => '';
 const dataDir = tempDataDir();
 const pipelineDir = mkdtempSync(join(tmpdir(), 'lnano-pipelines-'));
 const token = 'pipeline-test-token';
@@ -26,27 +27,15 @@ beforeAll(async () => {
     for (const file of ['manifest.json', 'component.wasm']) cpSync(join(ROOT, 'components', name, file), join(components, name, file));
   }
   cpSync(join(ROOT, 'deploy', 'pipelines', 'sensor.json'), join(pipelineDir, 'sensor.json'));
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
+  const serve = await spawnServe(['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
     '--components', components, '--pipelines', pipelineDir, '--log-level', 'warn'], {
-    env: { ...process.env, LNANO_DATA_DIR: dataDir, LNANO_ADMIN_TOKEN: token },
+    env: { ...process.env, LNANO_DATA_DIR: dataDir, LNANO_ADMIN_TOKEN: token }, timeoutMs: 110_000,
   });
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.resume();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 110_000);
-    const poll = setInterval(() => {
-      const events = /events: +(http:\/\/127\.0\.0\.1:\d+)\/events/.exec(stdout);
-      const api = /admin API: +(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stdout);
-      if (events && api) {
-        ingress = events[1]!;
-        admin = api[1]!;
-        cliEnv.LNANO_SERVER = admin;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 50);
-  });
+  child = serve.child;
+  stdout = serve.output;
+  ingress = serve.ingressUrl;
+  admin = serve.adminUrl;
+  cliEnv.LNANO_SERVER = admin;
 }, 120_000);
 
 afterAll(() => {
@@ -71,7 +60,7 @@ async function finished(runId: string): Promise<any> {
 
 describe('the default sensor pipeline in a real host', () => {
   it('loads the default pipeline; the sample plugins get no ingress events of their own', async () => {
-    expect(stdout).toContain('pipelines from');
+    expect(stdout()).toContain('pipelines from');
     const { body } = await api('GET', '/v1/pipelines');
     expect(body.pipelines).toEqual([expect.objectContaining({ name: 'sensor', valid: true, trigger: { events: ['sensor.*'] }, order: ['transform', 'stats', 'store', 'stats-fallback'] })]);
     const res = await fetch(`${ingress}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x', type: 'other.thing', source: '/t' }) });

@@ -1,16 +1,16 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tempDataDir } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 /** The example plugins under components/, which serve deploys at start, in name order. */
 const EXAMPLES = ['echo-c', 'echo-cpp', 'echo-rust', 'echo-ts'];
 
 let child: ChildProcessWithoutNullStreams;
 let url = '';
-let stdout = '';
 
 beforeAll(async () => {
   // The echo plugins only (the pipeline samples run in pipelines.test.ts).
@@ -21,23 +21,11 @@ beforeAll(async () => {
     const manifest = join(components, name, 'manifest.json');
     writeFileSync(manifest, JSON.stringify({ ...JSON.parse(readFileSync(manifest, 'utf8')), events: ['*'] }));
   }
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
+  const serve = await spawnServe(['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'warn'], {
     env: { ...process.env, LNANO_DATA_DIR: tempDataDir() },
   });
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.resume();
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${stdout}`)), 90_000);
-    const poll = setInterval(() => {
-      const match = /events: +(http:\/\/127\.0\.0\.1:\d+)\/events/.exec(stdout);
-      if (match) {
-        url = match[1]!;
-        clearInterval(poll);
-        clearTimeout(timer);
-        resolve();
-      }
-    }, 50);
-  });
+  child = serve.child;
+  url = serve.ingressUrl;
 }, 120_000);
 
 afterAll(() => {

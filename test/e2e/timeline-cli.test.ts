@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDataDir } from '../helpers/cli.js';
+import { spawnServe } from '../helpers/serve-host.js';
 
 let child: ChildProcessWithoutNullStreams;
 let ingress = '';
 let admin = '';
-let stdout = '';
 const dataDir = tempDataDir();
 const env = { LNANO_DATA_DIR: dataDir, LNANO_SERVER: '' };
 
@@ -20,17 +20,12 @@ beforeAll(async () => {
   cpSync(join(ROOT, 'components', 'echo-c'), join(components, 'echo-c'), { recursive: true });
   cpSync(join(ROOT, 'test', 'fixtures', 'components', 'emitter-c'), join(components, 'emitter-c'), { recursive: true });
   writeFileSync(join(components, 'emitter-c', 'manifest.json'), JSON.stringify({ name: 'emitter', version: '1.0.0', events: ['loop.*'], priority: 5 }));
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'error'], {
-    env: { ...process.env, LNANO_DATA_DIR: dataDir },
+  const serve = await spawnServe(['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--log-level', 'error'], {
+    env: { ...process.env, LNANO_DATA_DIR: dataDir }, timeoutMs: 60_000,
   });
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.resume();
-  for (let i = 0; i < 1200 && !admin; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    ingress = /events: +(http:\/\/127\.0\.0\.1:\d+)\/events/.exec(stdout)?.[1] ?? '';
-    admin = /admin API: +(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stdout)?.[1] ?? '';
-  }
-  if (!admin) throw new Error(`serve did not start: ${stdout}`);
+  child = serve.child;
+  ingress = serve.ingressUrl;
+  admin = serve.adminUrl;
   env.LNANO_SERVER = admin;
 }, 120_000);
 

@@ -21,30 +21,53 @@ export interface ServeHost {
   stop(): Promise<void>;
 }
 
-/** Starts `lnano serve`; resolves once both listeners are up. */
-export async function startServe(extraArgs: readonly string[] = []): Promise<ServeHost> {
-  const token = randomBytes(24).toString('hex');
-  const cwd = mkdtempSync(join(tmpdir(), 'lnano-serve-cwd-'));
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs], {
-    cwd, env: { ...process.env, LNANO_DATA_DIR: tempDataDir(), LNANO_ADMIN_TOKEN: token },
+/** A running `lnano serve` child process and the addresses it printed. */
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** e.g. `http://127.0.0.1:41234` (POST /events, GET /health). */
+  readonly ingressUrl: string;
+  /** e.g. `http://127.0.0.1:41235` (the admin API is under /v1). */
+  readonly adminUrl: string;
+  /** Everything it printed on stdout so far. */
+  output(): string;
+}
+
+/**
+ * Spawns `lnano serve <args>` (`env` is its whole environment, default this process's) and
+ * resolves once it has printed both listener addresses; rejects with its output when it exits
+ * first or does not start within `timeoutMs`.
+ */
+export function spawnServe(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', ...args], {
+    env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
   child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
-  const urls = await new Promise<{ admin: string; ingress: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), 60_000);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), options.timeoutMs ?? 90_000);
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stdout}\n${stderr}`)));
     const poll = setInterval(() => {
-      const admin = /admin API: +(http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stdout)?.[1];
-      const ingress = /events: +(http:\/\/127\.0\.0\.1:\d+)\/events/.exec(stdout)?.[1];
-      if (admin && ingress) {
+      const adminUrl = /admin API: +(http:\/\/[^/\s]+)\/v1/.exec(stdout)?.[1];
+      const ingressUrl = /events: +(http:\/\/[^/\s]+)\/events/.exec(stdout)?.[1];
+      if (adminUrl && ingressUrl) {
         clearInterval(poll);
         clearTimeout(timer);
-        resolve({ admin, ingress });
+        resolve({ child, adminUrl, ingressUrl, output: () => stdout });
       }
     }, 25);
   });
+}
+
+/** Starts `lnano serve`; resolves once both listeners are up. */
+export async function startServe(extraArgs: readonly string[] = []): Promise<ServeHost> {
+  const token = randomBytes(24).toString('hex');
+  const cwd = mkdtempSync(join(tmpdir(), 'lnano-serve-cwd-'));
+  const { child, adminUrl, ingressUrl } = await spawnServe(['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs], {
+    cwd, env: { ...process.env, LNANO_DATA_DIR: tempDataDir(), LNANO_ADMIN_TOKEN: token }, timeoutMs: 60_000,
+  });
+  const urls = { admin: adminUrl, ingress: ingressUrl };
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${urls.admin}/v1${path}`, {
       method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
