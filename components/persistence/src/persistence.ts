@@ -10,20 +10,13 @@
 // what was stored (`lnano invoke persistence --event-type persistence.get --data '{"key":"…"}'`).
 import * as config from 'liquid-nano:plugin/config@0.1.0';
 import * as kv from 'liquid-nano:plugin/kv@0.1.0';
-import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
+import type { Event } from 'liquid-nano:plugin/types@0.1.0';
+import { err, jsonBytes, textOf } from '@liquid-nano/guest';
 
 type Scalar = string | number | boolean | null;
 
-class ResultError extends Error {
-  constructor(readonly payload: PluginError) {
-    super(payload.val);
-  }
-}
-
-const fail = (tag: 'invalid-event' | 'unavailable' | 'failed', val: string): never => {
-  throw new ResultError({ tag, val });
-};
-const encoder = new TextEncoder();
+/** Ends the export with `err({ tag, val })` (the SDK guest library's convention). */
+const fail = (tag: 'invalid-event' | 'unavailable' | 'failed', val: string): never => err({ tag, val });
 const decoder = new TextDecoder();
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -40,7 +33,7 @@ function kvCall<T>(what: string, fn: () => T): T {
 function readObject(event: Event): Record<string, unknown> {
   let value: unknown;
   try {
-    value = JSON.parse(decoder.decode(event.data));
+    value = JSON.parse(textOf(event));
   } catch {
     return fail('invalid-event', 'data is not JSON');
   }
@@ -71,7 +64,7 @@ const keyPart = (s: string): string => s.replace(CONTROL, '').replace(/\//g, '_'
 function reply(event: Event, type: string, data: unknown): Event[] {
   return [{
     id: `${event.id}-${type.split('.').pop()}`, type, source: event.source, time: event.time,
-    datacontenttype: 'application/json', data: encoder.encode(JSON.stringify(data)), extensions: [],
+    datacontenttype: 'application/json', data: jsonBytes(data), extensions: [],
   }];
 }
 
@@ -85,7 +78,7 @@ function handle(event: Event): Event[] {
   }
   const { clean, dropped } = sanitize(body);
   const key = `reading/${keyPart(event.source)}/${keyPart(event.id)}`;
-  kvCall('set', () => kv.set(key, encoder.encode(JSON.stringify(clean))));
+  kvCall('set', () => kv.set(key, jsonBytes(clean)));
   return reply(event, 'persistence.stored', { key, fields: Object.keys(clean), dropped });
 }
 

@@ -9,21 +9,14 @@
 import * as config from 'liquid-nano:plugin/config@0.1.0';
 import * as kv from 'liquid-nano:plugin/kv@0.1.0';
 import { log } from 'liquid-nano:plugin/log@0.1.0';
-import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
+import type { Event } from 'liquid-nano:plugin/types@0.1.0';
+import { err, jsonBytes, textOf } from '@liquid-nano/guest';
 
 interface FieldStats { count: number; min: number; max: number; mean: number }
 interface Threshold { min?: number; max?: number }
 
-class ResultError extends Error {
-  constructor(readonly payload: PluginError) {
-    super(payload.val);
-  }
-}
-
-const fail = (tag: 'invalid-event' | 'unavailable' | 'failed', val: string): never => {
-  throw new ResultError({ tag, val });
-};
-const encoder = new TextEncoder();
+/** Ends the export with `err({ tag, val })` (the SDK guest library's convention). */
+const fail = (tag: 'invalid-event' | 'unavailable' | 'failed', val: string): never => err({ tag, val });
 const decoder = new TextDecoder();
 /** Most fields tracked per source (bounds the kv value). */
 const MAX_FIELDS = 64;
@@ -50,7 +43,7 @@ function kvCall<T>(what: string, fn: () => T): T {
 function handle(event: Event): Event[] {
   let reading: unknown;
   try {
-    reading = JSON.parse(decoder.decode(event.data));
+    reading = JSON.parse(textOf(event));
   } catch {
     return fail('invalid-event', 'data is not JSON');
   }
@@ -73,11 +66,11 @@ function handle(event: Event): Event[] {
     s.max = Math.max(s.max, value);
     s.mean += (value - s.mean) / s.count;
   }
-  kvCall('set', () => kv.set(key, encoder.encode(JSON.stringify(stats))));
+  kvCall('set', () => kv.set(key, jsonBytes(stats)));
 
   const out: Event[] = [{
     id: `${event.id}-stats`, type: 'telemetry.stats', source: event.source, time: event.time,
-    datacontenttype: 'application/json', data: encoder.encode(JSON.stringify({ source: event.source, fields: stats })), extensions: [],
+    datacontenttype: 'application/json', data: jsonBytes({ source: event.source, fields: stats }), extensions: [],
   }];
   const limits = thresholds();
   for (const [field, value] of values) {
@@ -89,7 +82,7 @@ function handle(event: Event): Event[] {
     log('warn', 'threshold passed', [['field', field], ['value', String(value)], [passed, String(threshold)], ['source', event.source]]);
     out.push({
       id: `${event.id}-alert-${field}`, type: 'telemetry.alert', source: event.source, time: event.time,
-      datacontenttype: 'application/json', data: encoder.encode(JSON.stringify({ field, value, [passed]: threshold })), extensions: [],
+      datacontenttype: 'application/json', data: jsonBytes({ field, value, [passed]: threshold }), extensions: [],
     });
   }
   return out;

@@ -9,20 +9,13 @@
 // Fields a step names but the reading lacks are left alone; a scale/offset of a field that is
 // not a number is an `invalid-event` error, as is data that is not a JSON object.
 import * as config from 'liquid-nano:plugin/config@0.1.0';
-import type { Event, Error as PluginError } from 'liquid-nano:plugin/types@0.1.0';
+import type { Event } from 'liquid-nano:plugin/types@0.1.0';
+import { err, jsonBytes, textOf } from '@liquid-nano/guest';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** Thrown to return `err(e)` from a `result`-returning export (componentize-js convention). */
-class ResultError extends Error {
-  constructor(readonly payload: PluginError) {
-    super(payload.val);
-  }
-}
-
-const fail = (tag: 'invalid-event' | 'failed', val: string): never => {
-  throw new ResultError({ tag, val });
-};
+/** Ends the export with `err({ tag, val })` (the SDK guest library's convention). */
+const fail = (tag: 'invalid-event' | 'failed', val: string): never => err({ tag, val });
 
 /** A config value that must be a JSON object (of the given value type), or {} when unset. */
 function objectConfig<T>(key: string, valid: (v: unknown) => v is T): Record<string, T> {
@@ -46,7 +39,7 @@ const isJson = (_v: unknown): _v is Json => true;
 function readObject(event: Event): Record<string, Json> {
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder().decode(event.data));
+    value = JSON.parse(textOf(event));
   } catch {
     return fail('invalid-event', 'data is not JSON');
   }
@@ -80,7 +73,7 @@ function handle(event: Event): Event[] {
     source: event.source,
     time: event.time,
     datacontenttype: 'application/json',
-    data: new TextEncoder().encode(JSON.stringify(reading)),
+    data: jsonBytes(reading),
     extensions: [],
   }];
 }
