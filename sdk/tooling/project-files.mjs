@@ -1,7 +1,7 @@
 // Helpers the language modules share to scaffold a project (`scaffold({ dir, name })`) and to
 // load the npm packages their toolchains run on.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ToolchainMissingError } from './toolchain.mjs';
 
@@ -79,4 +79,32 @@ export class NpmToolMissingError extends ToolchainMissingError {
     this.npmPackages = [npmPackage];
     if (opts.cause) this.cause = opts.cause;
   }
+}
+
+/**
+ * The command line of a generator script (`node sdk/tooling/wit-docs.mjs [--check]`): writes
+ * `text()` to `path` when it differs, or with `--check` exits 1 if the committed file is stale.
+ * @param {string} script the script's own path (for the message)
+ * @param {string} path the generated file
+ * @param {() => Promise<string> | string} text its content
+ */
+export function runGenerator(script, path, text) {
+  const main = async () => {
+    const check = process.argv.includes('--check');
+    const next = await text();
+    const current = await readFile(path, 'utf8').catch(() => '');
+    if (check) {
+      if (current !== next) {
+        console.error(`${path} is stale: run node ${script}`);
+        process.exitCode = 1;
+      }
+      return;
+    }
+    if (current !== next) await writeFile(path, next);
+    console.log(`${current === next ? 'unchanged' : 'wrote'} ${path}`);
+  };
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  });
 }

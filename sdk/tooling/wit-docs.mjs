@@ -9,8 +9,8 @@
 // use, type, record, variant, enum, func, import/export/include): one declaration per line,
 // as `wasm-tools component wit` prints it. Anything else is an error naming the line, so the
 // generator cannot silently drop part of the reference.
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runGenerator } from './project-files.mjs';
 import { readWit } from './toolchain.mjs';
 
 /** Where the reference is committed. */
@@ -139,24 +139,6 @@ export function renderWitDocs(witText) {
   return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
-async function main() {
-  const check = process.argv.includes('--check');
-  const text = renderWitDocs(await readWit());
-  const current = await readFile(docPath, 'utf8').catch(() => '');
-  if (check) {
-    if (current !== text) {
-      console.error(`${docPath} is stale: run node sdk/tooling/wit-docs.mjs`);
-      process.exitCode = 1;
-    }
-    return;
-  }
-  if (current !== text) await writeFile(docPath, text);
-  console.log(`${current === text ? 'unchanged' : 'wrote'} ${docPath}`);
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
+  runGenerator('sdk/tooling/wit-docs.mjs', docPath, async () => renderWitDocs(await readWit()));
 }

@@ -6,8 +6,8 @@
 //
 //   node sdk/tooling/wit-types.mjs           # write sdk/ts/plugin.d.ts
 //   node sdk/tooling/wit-types.mjs --check   # exit 1 if the committed file is stale
-import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { runGenerator } from './project-files.mjs';
 import { readWit } from './toolchain.mjs';
 
 /** Where the declarations are committed. */
@@ -59,24 +59,6 @@ function rank(name) {
   return name.startsWith('interfaces/') ? 1 : 2;
 }
 
-async function main() {
-  const check = process.argv.includes('--check');
-  const text = await generatePluginTypes();
-  const current = await readFile(typesPath, 'utf8').catch(() => '');
-  if (check) {
-    if (current !== text) {
-      console.error(`${typesPath} is stale: run node sdk/tooling/wit-types.mjs`);
-      process.exitCode = 1;
-    }
-    return;
-  }
-  if (current !== text) await writeFile(typesPath, text);
-  console.log(`${current === text ? 'unchanged' : 'wrote'} ${typesPath}`);
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
-  });
+  runGenerator('sdk/tooling/wit-types.mjs', typesPath, generatePluginTypes);
 }
