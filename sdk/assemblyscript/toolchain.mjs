@@ -8,11 +8,11 @@
 // The guest library holds all canonical-ABI glue (lib/liquid-nano/abi.ts); AssemblyScript's
 // `env.abort` import is replaced by one that logs through `log` and traps, so the module imports
 // only `liquid-nano:plugin/*`.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { checkPluginName, importNpmTool, manifestText, writeProject } from '../tooling/project-files.mjs';
+import { checkPluginName, importNpmTool } from '../tooling/project-files.mjs';
+import { writeTemplate } from '../tooling/template.mjs';
 import { renameExports } from '../tooling/core-exports.mjs';
 import { componentFromCore } from '../tooling/toolchain.mjs';
 
@@ -74,15 +74,7 @@ function runAsc(args) {
  */
 export async function scaffold({ dir, name }) {
   checkPluginName(name);
-  const template = (/** @type {string} */ file) => readFile(join(here, 'template', file), 'utf8');
-  const fill = (/** @type {string} */ text) => text.replaceAll('{{name}}', name);
-  return writeProject(dir, {
-    [SOURCE]: fill(await template(SOURCE)),
-    'README.md': fill(await template('README.md')),
-    'manifest.json': manifestText({
-      name, description: `${name} (AssemblyScript)`, memory: '16MiB', timeout: '1s',
-    }),
-  });
+  return writeTemplate(join(here, 'template'), dir, { name });
 }
 
 /**

@@ -3,10 +3,10 @@
 //
 //   build: esbuild (bundles the modules and the library into one file; finds the
 //   `liquid-nano:plugin/*` imports) → componentize-js 0.19.3 → component (sdk/ts/componentize.mjs)
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkPluginName, manifestText, writeProject } from '../tooling/project-files.mjs';
+import { checkPluginName } from '../tooling/project-files.mjs';
+import { writeTemplate } from '../tooling/template.mjs';
 import { buildJsComponent, checkJsToolchain } from '../ts/componentize.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -21,13 +21,7 @@ export const check = checkJsToolchain;
  */
 export async function scaffold({ dir, name }) {
   checkPluginName(name);
-  const fill = async (/** @type {string} */ file) =>
-    (await readFile(join(here, 'template', file), 'utf8')).replaceAll('{{name}}', name);
-  return writeProject(dir, {
-    [ENTRY]: await fill(ENTRY),
-    'README.md': await fill('README.md'),
-    'manifest.json': manifestText({ name, description: `${name} (JavaScript)`, memory: '256MiB', timeout: '2s' }),
-  });
+  return writeTemplate(join(here, 'template'), dir, { name });
 }
 
 /**

@@ -1,46 +1,8 @@
-// Helpers the language modules share to scaffold a project (`scaffold({ dir, name })`) and to
-// load the npm packages their toolchains run on.
-import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+// Helpers the language modules share: the plugin-name check of `scaffold({ dir, name })` (the
+// files come from sdk/tooling/template.mjs), loading the npm packages their toolchains run on, and
+// the command line of the generator scripts.
+import { readFile, writeFile } from 'node:fs/promises';
 import { ToolchainMissingError } from './toolchain.mjs';
-
-/**
- * Writes `files` (relative path → text) into `dir`, creating it. Refuses a folder that has
- * anything in it besides the project marker `lnano.json` (which `lnano new` writes first), so a
- * scaffold never overwrites a project.
- * @param {string} dir
- * @param {Record<string, string>} files
- * @returns {Promise<string[]>} the relative paths written, sorted
- */
-export async function writeProject(dir, files) {
-  if (existsSync(dir) && (await readdir(dir)).some((entry) => entry !== 'lnano.json')) {
-    throw new Error(`${dir} is not empty: a new plugin needs an empty or new folder`);
-  }
-  for (const [rel, text] of Object.entries(files)) {
-    const path = join(dir, rel);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, text);
-  }
-  return Object.keys(files).sort();
-}
-
-/**
- * The `manifest.json` of a new plugin (host/versions/manifest.ts, docs/manifest.schema.json): every event type, no capabilities
- * beyond the always-available host services, the given limits.
- * @param {{ name: string, description: string, memory: string, timeout: string }} opts
- */
-export function manifestText({ name, description, memory, timeout }) {
-  const manifest = {
-    name,
-    version: '0.1.0',
-    description,
-    component: './component.wasm',
-    events: ['*'],
-    limits: { memory, timeout, concurrency: 2, maxPayload: '1MiB' },
-  };
-  return `${JSON.stringify(manifest, null, 2)}\n`;
-}
 
 /**
  * A plugin name as `lnano new` accepts it: lowercase letters, digits and dashes, starting with a

@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkPluginName, manifestText, writeProject } from '../tooling/project-files.mjs';
+import { checkPluginName } from '../tooling/project-files.mjs';
+import { writeTemplate } from '../tooling/template.mjs';
 import { buildJsComponent, checkJsToolchain } from './componentize.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -37,14 +38,10 @@ const TSCONFIG = {
 export async function scaffold({ dir, name }) {
   checkPluginName(name);
   const read = (/** @type {string} */ file) => readFile(join(here, file), 'utf8');
-  const fill = async (/** @type {string} */ file) => (await read(join('template', file))).replaceAll('{{name}}', name);
-  return writeProject(dir, {
-    [ENTRY]: await fill(ENTRY),
+  return writeTemplate(join(here, 'template'), dir, { name }, {
     'types/plugin.d.ts': await read('plugin.d.ts'),
     'types/liquid-nano.d.ts': (await read('lib/liquid-nano.d.ts')).replace('../plugin.d.ts', './plugin.d.ts'),
     'tsconfig.json': `${JSON.stringify(TSCONFIG, null, 2)}\n`,
-    'README.md': await fill('README.md'),
-    'manifest.json': manifestText({ name, description: `${name} (TypeScript)`, memory: '256MiB', timeout: '2s' }),
   });
 }
 

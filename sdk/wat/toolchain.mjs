@@ -8,7 +8,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkPluginName, importNpmTool, manifestText, writeProject } from '../tooling/project-files.mjs';
+import { checkPluginName, importNpmTool } from '../tooling/project-files.mjs';
+import { writeTemplate } from '../tooling/template.mjs';
 import { componentFromCore } from '../tooling/toolchain.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -30,13 +31,7 @@ export async function check() {
  */
 export async function scaffold({ dir, name }) {
   checkPluginName(name);
-  const fill = async (/** @type {string} */ file) =>
-    (await readFile(join(here, 'template', file), 'utf8')).replaceAll('{{name}}', name);
-  return writeProject(dir, {
-    [SOURCE]: await fill(SOURCE),
-    'README.md': await fill('README.md'),
-    'manifest.json': manifestText({ name, description: `${name} (WAT)`, memory: '4MiB', timeout: '1s' }),
-  });
+  return writeTemplate(join(here, 'template'), dir, { name });
 }
 
 /**
