@@ -31,6 +31,11 @@ export interface GrantContext {
   readonly config?: Readonly<Record<string, string>>;
   /** Bytes the guest reads on stdin; none: closed. */
   readonly stdin?: Uint8Array | null;
+  /**
+   * File URL of an ES module resolving the host names of outgoing HTTP requests (default export
+   * `(hostname) => Promise<Array<{ address, family }>>`); none: the system resolver.
+   */
+  readonly resolver?: string;
 }
 
 function invalid(ctx: GrantContext, reason: string): LnError {
@@ -76,6 +81,8 @@ function resolveHttp(section: CapabilitySection, ctx: GrantContext): HttpGrant |
     maxResponseBytes: http.maxResponse === undefined ? d.maxResponseBytes : parseByteSize(http.maxResponse, 'capabilities.http.maxResponse', ctx.source),
     timeoutMs: http.timeout === undefined ? d.timeoutMs : parseDurationMs(http.timeout, 'capabilities.http.timeout', ctx.source),
     maxRequestsPerCall: http.maxRequestsPerCall ?? d.maxRequestsPerCall,
+    allowPrivateNetworks: ctx.policy.httpAllowPrivateNetworks,
+    ...(ctx.resolver === undefined ? {} : { resolver: ctx.resolver }),
   };
 }
 

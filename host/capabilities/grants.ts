@@ -33,6 +33,16 @@ export interface HttpGrant {
   readonly timeoutMs: number;
   /** Outgoing requests one call may start. */
   readonly maxRequestsPerCall: number;
+  /**
+   * Whether a granted host *name* may resolve to a loopback, private, shared or link-local
+   * address (`policy.http.allowPrivateNetworks`); absent: false. See `http-destination.ts`.
+   */
+  readonly allowPrivateNetworks?: boolean;
+  /**
+   * File URL of the module that resolves host names (see `http-dns-extension.ts`); absent: the
+   * system resolver (`dns.lookup` with `all: true`). Injected by tests and embedders.
+   */
+  readonly resolver?: string;
 }
 
 /** The key-value store (`liquid-nano:plugin/kv`). */

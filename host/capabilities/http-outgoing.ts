@@ -7,24 +7,33 @@
  * - no grant;
  * - more than `maxRequestsPerCall` requests in the running guest call (refused ones count);
  * - a scheme or authority the allow-list does not match (see `request-authority.ts` for what a
- *   request may look like and `authority.ts` for the patterns).
+ *   request may look like and `authority.ts` for the patterns);
+ * - a granted host *name* that resolves to a loopback, private, link-local or metadata address
+ *   (`private-address`; see `http-destination.ts` for the rules and exceptions).
+ *
+ * Names are resolved before the request is handed to the shim, in the shim's I/O thread where it
+ * connects (`http-dns-extension.ts`, called synchronously like every shim I/O call): every
+ * address is checked and the connection goes to the checked addresses, never to a second DNS
+ * answer. A failed lookup is `DNS-error` (`DNS-timeout` past `timeoutMs`), as the shim reports it.
+ * IP literals are not looked up: the allow-list matched the address itself.
  *
  * Redirects need no special case: the shim (Node's `http.request`) never follows them, so each
- * hop is a new request the guest makes through `handle`, checked like the first.
+ * hop is a new request the guest makes through `handle`, checked (and resolved) like the first.
  *
  * An allowed request goes to the shim with its connect, first-byte and between-bytes timeouts
  * clamped to `timeoutMs` (a guest that sets none, or 0 — "no timeout" to the shim — gets
  * `timeoutMs`); a silent server fails the request with `connection-timeout`. The response body
  * is capped at `maxResponseBytes` (`http-response-cap.ts`).
- *
- * Not covered: DNS. A granted name is resolved by the shim's I/O thread at connect time, so a
- * granted name that resolves to a loopback or private address is reached (DNS rebinding).
  */
+import { isIP } from 'node:net';
 import * as shim from '@bytecodealliance/preview2-shim';
+import { callExtension } from '@bytecodealliance/preview2-shim/io-worker';
 import type { HostBridge } from '../sandbox/protocol.js';
+import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { HttpGrant } from './grants.js';
+import type { ResolveOptions, ResolveOutcome } from './http-dns-extension.js';
 import { capFutureResponse, type FutureIncomingResponseLike, type HttpErrorCode, type IoErrorClass } from './http-response-cap.js';
-import { AllowList, type WasiScheme } from './request-authority.js';
+import { AllowList, type RequestTarget, type WasiScheme } from './request-authority.js';
 
 /** What `handle` reads of preview2-shim's `outgoing-request`. */
 interface OutgoingRequestLike {
@@ -53,6 +62,7 @@ interface HttpShim {
 const { http, io } = shim as unknown as HttpShim;
 
 const DENIED: HttpErrorCode = Object.freeze({ tag: 'HTTP-request-denied' });
+const DNS_EXTENSION = compiledModuleUrl('./http-dns-extension.js', import.meta.url);
 const NS_PER_MS = 1_000_000n;
 
 /** A duration the guest asked for, clamped to `1 ms ..= max` (absent or 0 becomes `max`). */
@@ -74,12 +84,18 @@ export const HTTP_DENIED_TOPIC = 'http-denied';
 
 /** What the host is told about a refused request (guest-chosen text, bounded). */
 export interface HttpDenial {
-  /** `no-grant`: no HTTP grant; `budget`: over `maxRequestsPerCall`; `not-allowed`: scheme or authority not allowed. */
-  readonly reason: 'no-grant' | 'budget' | 'not-allowed';
+  /**
+   * `no-grant`: no HTTP grant; `budget`: over `maxRequestsPerCall`; `not-allowed`: scheme or
+   * authority not allowed; `private-address`: a granted name resolved to an address it may not reach.
+   */
+  readonly reason: 'no-grant' | 'budget' | 'not-allowed' | 'private-address';
   /** The request's scheme (`http`, `https`, or the guest's own), at most 64 characters. */
   readonly scheme: string;
   /** The request's authority as the guest set it, at most 300 characters; '' when none. */
   readonly authority: string;
+  /** `private-address` only: the refused address and its range (`loopback`, `metadata`, ...). */
+  readonly address?: string;
+  readonly range?: string;
 }
 
 function denial(request: OutgoingRequestLike, reason: HttpDenial['reason']): HttpDenial {
@@ -100,6 +116,19 @@ function isHead(request: OutgoingRequestLike): boolean {
     return request.method().tag === 'head';
   } catch {
     return false;
+  }
+}
+
+/**
+ * Resolves a granted name in the shim's I/O thread, checks its addresses and pins the connection
+ * to them (blocks this thread like every shim I/O call; bounded by the grant's `timeoutMs`).
+ */
+function resolveName(host: string, grant: HttpGrant): ResolveOutcome {
+  const options: ResolveOptions = { privateNetworks: grant.allowPrivateNetworks ?? false, resolver: grant.resolver ?? null, timeoutMs: grant.timeoutMs };
+  try {
+    return callExtension(DNS_EXTENSION, 'resolve', [host, options]) as ResolveOutcome;
+  } catch (err) {
+    return { tag: 'failed', error: asErrorCode(err) };
   }
 }
 
@@ -126,20 +155,25 @@ export function outgoingHandler(grant: HttpGrant | null, bridge: HostBridge): { 
     handle(...args: unknown[]): FutureIncomingResponseLike {
       const [request, options] = args as [OutgoingRequestLike, RequestOptionsLike | undefined];
       const count = bridge.hostCall('http');
-      const deny = (reason: HttpDenial['reason']): never => {
+      const deny = (reason: HttpDenial['reason'], extra: Partial<HttpDenial> = {}): never => {
         // At most budget + 1 notifications per guest call, however often the guest retries.
-        if (count <= budget + 1) bridge.notify(HTTP_DENIED_TOPIC, denial(request, reason));
+        if (count <= budget + 1) bridge.notify(HTTP_DENIED_TOPIC, { ...denial(request, reason), ...extra });
         throw DENIED;
       };
       if (grant === null) return deny('no-grant');
       if (count > grant.maxRequestsPerCall) return deny('budget');
-      let allowed: boolean;
+      let target: RequestTarget | null;
       try {
-        allowed = allowList.allows(request.scheme(), request.authority());
+        target = allowList.match(request.scheme(), request.authority());
       } catch {
-        allowed = false;
+        target = null;
       }
-      if (!allowed) return deny('not-allowed');
+      if (target === null) return deny('not-allowed');
+      if (isIP(target.host) === 0) {
+        const outcome = resolveName(target.host, grant);
+        if (outcome.tag === 'refused') return deny('private-address', outcome.refusal);
+        if (outcome.tag === 'failed') throw outcome.error;
+      }
       let future: FutureIncomingResponseLike;
       try {
         future = http.outgoingHandler.handle(request, clampedOptions(options, grant.timeoutMs));

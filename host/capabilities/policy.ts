@@ -6,7 +6,7 @@
  *
  * @example
  * { "fs": { "roots": ["/srv/plugin-data"], "write": false },
- *   "http": { "allow": ["*.example.com"] },
+ *   "http": { "allow": ["*.example.com"], "allowPrivateNetworks": false },
  *   "env": { "allow": ["LEVEL", "TZ", "APP_*"] },
  *   "kv": { "maxTotal": "256MiB", "maxKeys": 100000 },
  *   "deny": ["sockets"] }
@@ -27,7 +27,10 @@ export const policySchema = z.strictObject({
     roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
     write: z.boolean().optional(),
   }).optional(),
-  http: z.strictObject({ allow: z.array(z.string().min(1).max(300)).max(1024).optional() }).optional(),
+  http: z.strictObject({
+    allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
+    allowPrivateNetworks: z.boolean().optional(),
+  }).optional(),
   env: z.strictObject({ allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)')).max(1024).optional() }).optional(),
   kv: z.strictObject({
     allow: z.boolean().optional(),
@@ -47,6 +50,8 @@ export interface OperatorPolicy {
   readonly fsRoots: readonly string[] | null;
   readonly fsWrite: boolean;
   readonly httpAllow: readonly AuthorityPattern[] | null;
+  /** Granted host names may resolve to loopback/private/link-local addresses (not metadata). */
+  readonly httpAllowPrivateNetworks: boolean;
   readonly envAllow: readonly string[] | null;
   readonly kvAllow: boolean;
   readonly kvMax: { readonly maxKeys?: number; readonly maxKeyBytes?: number; readonly maxValueBytes?: number; readonly maxTotalBytes?: number };
@@ -58,7 +63,7 @@ export interface OperatorPolicy {
 
 /** No policy configured: everything the grant schemas accept. */
 export const OPEN_POLICY: OperatorPolicy = Object.freeze({
-  source: 'built-in defaults', fsRoots: null, fsWrite: true, httpAllow: null, envAllow: null,
+  source: 'built-in defaults', fsRoots: null, fsWrite: true, httpAllow: null, httpAllowPrivateNetworks: false, envAllow: null,
   kvAllow: true, kvMax: {}, deny: [], limits: undefined,
 });
 
@@ -101,6 +106,7 @@ export function parsePolicy(value: unknown, source: string, baseDir: string): Op
     fsRoots: roots ?? null,
     fsWrite: p.fs?.write ?? true,
     httpAllow: httpAllow ?? null,
+    httpAllowPrivateNetworks: p.http?.allowPrivateNetworks ?? false,
     envAllow: p.env?.allow ?? null,
     kvAllow: p.kv?.allow ?? true,
     kvMax: {

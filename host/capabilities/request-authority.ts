@@ -88,8 +88,13 @@ export class AllowList {
 
   /** Whether a request with this scheme and authority may go out. */
   allows(scheme: WasiScheme, authority: string | undefined): boolean {
+    return this.match(scheme, authority) !== null;
+  }
+
+  /** Where a request with this scheme and authority goes, or null when it may not go out. */
+  match(scheme: WasiScheme, authority: string | undefined): RequestTarget | null {
     const target = requestTarget(scheme, authority);
-    if (!target) return false;
-    return this.#patterns.some((p) => authorityMatches(p, target.host, target.port, target.scheme));
+    if (!target) return null;
+    return this.#patterns.some((p) => authorityMatches(p, target.host, target.port, target.scheme)) ? target : null;
   }
 }

@@ -15,6 +15,8 @@ import { Instance } from '../../host/sandbox/instance.js';
 import { fixture } from '../helpers/cli.js';
 
 const CAP = 4096;
+/** Fixed DNS answers (rebind.test → 127.0.0.1, ...), loaded in the shim's I/O thread. */
+const RESOLVER = new URL('../helpers/fixed-resolver.mjs', import.meta.url).href;
 
 /** A loopback server that counts the requests it receives, by path. */
 interface TestServer {
@@ -78,6 +80,12 @@ beforeAll(async () => {
         break;
       case '/to-same':
         res.writeHead(302, { location: '/hello' }).end();
+        break;
+      case '/whoami':
+        res.end(`host ${req.headers.host}`);
+        break;
+      case '/to-rebind':
+        res.writeHead(302, { location: `http://rebind.test:${main.port}/whoami` }).end();
         break;
       case '/to-granted':
         res.writeHead(307, { location: `http://127.0.0.1:${granted2.port}/landed` }).end();
@@ -253,5 +261,53 @@ describe('outgoing HTTP: response size, timeouts and the per-call budget', () =>
     expect(main.hits.get('/hello')).toBe(before + 6);
     expect(p.denials).toEqual([{ reason: 'budget', scheme: 'http', authority: `127.0.0.1:${main.port}` }]);
     expect(await p.call('fetch-many', url, 3)).toEqual({ ok: true, value: 3 });
+  });
+});
+
+describe('outgoing HTTP: a granted name is checked by the address it resolves to (issue 14.3)', () => {
+  it('a granted name that resolves to loopback is refused and the server never sees it', async () => {
+    const p = await probe(grant({ allow: [`rebind.test:${main.port}`, `mapped.test:${main.port}`, `mixed.test:${main.port}`, `metadata.test:${main.port}`], resolver: RESOLVER }));
+    const before = main.total();
+    for (const name of ['rebind.test', 'mapped.test', 'mixed.test', 'metadata.test']) {
+      expect((await p.fetch(`http://${name}:${main.port}/whoami`)).ok).toBe(false);
+    }
+    expect(main.total()).toBe(before);
+    expect(p.denials).toEqual([
+      { reason: 'private-address', scheme: 'http', authority: `rebind.test:${main.port}`, address: '127.0.0.1', range: 'loopback' },
+      { reason: 'private-address', scheme: 'http', authority: `mapped.test:${main.port}`, address: '::ffff:127.0.0.1', range: 'loopback' },
+      { reason: 'private-address', scheme: 'http', authority: `mixed.test:${main.port}`, address: '127.0.0.1', range: 'loopback' },
+      { reason: 'private-address', scheme: 'http', authority: `metadata.test:${main.port}`, address: '169.254.169.254', range: 'metadata' },
+    ]);
+    expect(p.instance.alive).toBe(true);
+  });
+
+  it('with policy.http.allowPrivateNetworks the name reaches the address that was checked, under its own Host', async () => {
+    const p = await probe(grant({ allow: [`rebind.test:${main.port}`, `metadata.test:${main.port}`], resolver: RESOLVER, allowPrivateNetworks: true }));
+    // rebind.test exists only in the injected resolver: a second (system) lookup would fail.
+    expect(await p.fetch(`http://rebind.test:${main.port}/whoami`)).toMatchObject({ ok: true, status: 200, body: `host rebind.test:${main.port}` });
+    // Cloud metadata stays out of reach by name even then.
+    expect((await p.fetch(`http://metadata.test:${main.port}/whoami`)).ok).toBe(false);
+    expect(p.denials).toEqual([
+      { reason: 'private-address', scheme: 'http', authority: `metadata.test:${main.port}`, address: '169.254.169.254', range: 'metadata' },
+    ]);
+  });
+
+  it('localhost and IP grants reach loopback; a name the resolver does not know is a DNS error, not a denial', async () => {
+    const p = await probe(grant({ allow: [`localhost:${main.port}`, `127.0.0.1:${main.port}`, `unknown.test:${main.port}`], resolver: RESOLVER }));
+    expect(await p.fetch(`http://localhost:${main.port}/whoami`)).toMatchObject({ ok: true, body: `host localhost:${main.port}` });
+    expect(await p.fetch(`http://127.0.0.1:${main.port}/whoami`)).toMatchObject({ ok: true, body: `host 127.0.0.1:${main.port}` });
+    // unknown.test fails to resolve (DNS-error for the guest): an error, but no policy refusal.
+    expect((await p.fetch(`http://unknown.test:${main.port}/whoami`)).ok).toBe(false);
+    expect(p.denials).toEqual([]);
+  });
+
+  it('a redirect to a granted name that resolves to loopback is refused like a first request', async () => {
+    const p = await probe(grant({ allow: [`127.0.0.1:${main.port}`, `rebind.test:${main.port}`], resolver: RESOLVER }));
+    const whoami = main.hits.get('/whoami') ?? 0;
+    const r = await p.fetch(`http://127.0.0.1:${main.port}/to-rebind`);
+    expect(r.ok).toBe(false);
+    expect((r as { error: string }).error).toMatch(/^hop 1 /);
+    expect(main.hits.get('/whoami') ?? 0).toBe(whoami);
+    expect(p.denials).toEqual([{ reason: 'private-address', scheme: 'http', authority: `rebind.test:${main.port}`, address: '127.0.0.1', range: 'loopback' }]);
   });
 });
