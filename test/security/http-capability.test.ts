@@ -4,6 +4,7 @@
 // and the same guest with the grant must still get through (no over-blocking).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createServer as createTlsServer, createSecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type HttpGrant } from '../../host/capabilities/grants.js';
@@ -309,5 +310,34 @@ describe('outgoing HTTP: a granted name is checked by the address it resolves to
     expect((r as { error: string }).error).toMatch(/^hop 1 /);
     expect(main.hits.get('/whoami') ?? 0).toBe(whoami);
     expect(p.denials).toEqual([{ reason: 'private-address', scheme: 'http', authority: `rebind.test:${main.port}`, address: '127.0.0.1', range: 'loopback' }]);
+  });
+});
+
+describe('outgoing HTTPS to a pinned address keeps the name for TLS', () => {
+  it('SNI carries the granted name and the certificate is still checked', async () => {
+    const read = (file: string): Buffer => readFileSync(new URL(`../fixtures/tls/${file}`, import.meta.url));
+    const context = createSecureContext({ key: read('key.pem'), cert: read('cert.pem') });
+    const names: string[] = [];
+    const tls = createTlsServer({
+      key: read('key.pem'),
+      cert: read('cert.pem'),
+      SNICallback: (name, done) => {
+        names.push(name);
+        done(null, context);
+      },
+    }, (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+    tls.on('tlsClientError', () => {}); // the client refusing the certificate
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    const port = (tls.address() as AddressInfo).port;
+    try {
+      const p = await probe(grant({ allow: [`rebind.test:${port}`], resolver: RESOLVER, allowPrivateNetworks: true }));
+      // rebind.test only exists in the injected resolver: reaching the server at all shows the
+      // connection went to the checked address; the self-signed certificate must still fail it.
+      expect((await p.fetch(`https://rebind.test:${port}/`)).ok).toBe(false);
+      expect(names).toEqual(['rebind.test']);
+      expect(p.denials).toEqual([]);
+    } finally {
+      tls.close();
+    }
   });
 });
