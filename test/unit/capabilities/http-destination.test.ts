@@ -1,10 +1,14 @@
 // Issue 14.3: which addresses a granted host name may reach, and how the resolution step in the
 // shim's I/O thread reports them. The end-to-end proof (a real guest, a real loopback server)
 // is in test/security/http-capability.test.ts.
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
+import { resolveGrants } from '../../../host/capabilities/grant-resolver.js';
 import { resolveAndPin } from '../../../host/capabilities/http-dns-extension.js';
 import { refusedDestination } from '../../../host/capabilities/http-destination.js';
 import { specialRange } from '../../../host/capabilities/ip-ranges.js';
+import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const RESOLVER = new URL('../../helpers/fixed-resolver.mjs', import.meta.url).href;
 const v4 = (address: string) => ({ address, family: 4 });
@@ -59,5 +63,22 @@ describe('resolveAndPin', () => {
   it('a resolver that never answers ends in DNS-timeout', async () => {
     const hang = `data:text/javascript,${encodeURIComponent('export default () => new Promise(() => {});')}`;
     expect(await resolveAndPin('slow.test', { ...options, resolver: hang, timeoutMs: 1 })).toEqual({ tag: 'failed', error: { tag: 'DNS-timeout' } });
+  });
+});
+
+describe('policy.http.allowPrivateNetworks', () => {
+  const resolveHttp = (policy: typeof OPEN_POLICY, resolver?: string) =>
+    resolveGrants({ http: { allow: ['svc.internal'] } }, { name: 'probe', baseDir: tmpdir(), dataDir: tmpdir(), policy, source: 'manifest.json', ...(resolver ? { resolver } : {}) }).wasi.http;
+
+  it('is off by default and reaches the grant when the policy turns it on; the resolver option is passed down', () => {
+    expect(resolveHttp(OPEN_POLICY)).toMatchObject({ allowPrivateNetworks: false });
+    expect(resolveHttp(OPEN_POLICY)).not.toHaveProperty('resolver');
+    const policy = parsePolicy({ http: { allowPrivateNetworks: true } }, '/etc/lnano.json', tmpdir());
+    expect(policy.httpAllowPrivateNetworks).toBe(true);
+    expect(resolveHttp(policy, RESOLVER)).toMatchObject({ allowPrivateNetworks: true, resolver: RESOLVER });
+  });
+
+  it('must be a boolean', () => {
+    expect(codeOf(() => parsePolicy({ http: { allowPrivateNetworks: 'yes' } }, '/etc/lnano.json', tmpdir()))).toBe('LN_ERR_CONFIG_INVALID');
   });
 });
