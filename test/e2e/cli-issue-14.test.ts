@@ -5,11 +5,10 @@
  * the admin token found from a plugin folder.
  */
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, fixture, runCli, runLnano, tempDataDir } from '../helpers/cli.js';
 import { spawnServe, type ServeProcess } from '../helpers/serve-host.js';
