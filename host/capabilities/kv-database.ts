@@ -15,9 +15,8 @@
  * Failures are thrown as `KvError` values (the WIT `liquid-nano:plugin/kv#error` shape),
  * never as exceptions of the host.
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openPrivateDatabase } from '../support/private-files.js';
 
 /** `liquid-nano:plugin/kv#error` as jco lowers it (thrown from a `result` import). */
 export type KvError =
@@ -145,8 +144,8 @@ export class KvDatabase {
    */
   static open(path: string, options: { busyTimeoutMs?: number } = {}): KvDatabase {
     return guarded(() => {
-      mkdirSync(dirname(path), { recursive: true });
-      const db = new Database(path, { timeout: options.busyTimeoutMs ?? KV_DATABASE_DEFAULTS.busyTimeoutMs });
+      // Its folder 0700 and the database files 0600: data at rest is private.
+      const db = openPrivateDatabase(path, { timeout: options.busyTimeoutMs ?? KV_DATABASE_DEFAULTS.busyTimeoutMs });
       try {
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');

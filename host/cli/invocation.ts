@@ -3,6 +3,7 @@ import { callableExports, findExport, type CallableExport } from '../engine/comp
 import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave.js';
 import type { CallOutcome } from '../sandbox/instance.js';
 import type { ComponentShape, WitType } from '../engine/wit-types.js';
+import { exportedResources, findResourceFunction } from './resource-exports.js';
 
 /** A parsed `--invoke` expression, ready to call. */
 export interface PreparedInvocation {
@@ -14,13 +15,21 @@ export interface PreparedInvocation {
  * Parses `--invoke 'name(arg, ...)'` against the component's exports: finds the export and
  * converts each WAVE argument through its parameter's WIT type.
  *
- * @throws LnError `LN_ERR_CONFIG_INVOKE` (syntax, arity, types), `LN_ERR_LINK_EXPORT_MISSING`
+ * @throws LnError `LN_ERR_CONFIG_INVOKE` (syntax, arity, types), `LN_ERR_CONFIG_INVOKE_RESOURCE` (a
+ *   resource's constructor or method), `LN_ERR_LINK_EXPORT_MISSING`
  */
 export function prepareInvocation(shape: ComponentShape, expr: string): PreparedInvocation {
   const { name, args } = parseInvocation(expr);
   const target = findExport(shape, name);
   if (!target) {
-    const available = callableExports(shape).map((e) => e.name).join(', ') || '(none)';
+    const method = findResourceFunction(shape, name);
+    if (method) {
+      const what = method.fn.kind === 'constructor' ? 'the constructor' : method.fn.kind === 'method' ? `the method "${method.fn.name}"` : `the static function "${method.fn.name}"`;
+      throw new LnError('LN_ERR_CONFIG_INVOKE_RESOURCE', { name, what, resource: `${method.resource.interface}#${method.resource.name}` });
+    }
+    const resources = exportedResources(shape).map((r) => `${r.interface}#${r.name}`);
+    const functions = callableExports(shape).map((e) => e.name).join(', ') || '(no functions)';
+    const available = resources.length === 0 ? functions : `${functions}; resources (not callable with --invoke): ${resources.join(', ')}`;
     throw new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available });
   }
   const values = invocationArgsToJs(expr, target.func.params);

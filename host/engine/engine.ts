@@ -84,7 +84,7 @@ function readShape(bytes: Uint8Array, subject: string): ReturnType<typeof readCo
     return readComponentShape(bytes);
   } catch (err) {
     if (isLnError(err) && err.code === 'LN_ERR_LOAD_INVALID') {
-      throw new LnError('LN_ERR_LOAD_INVALID', { ...err.details, subject }, { cause: err });
+      throw new LnError('LN_ERR_LOAD_INVALID', { ...err.details, reason: err.details.reason ?? 'undecodable types', subject }, { cause: err });
     }
     throw err;
   }

@@ -36,6 +36,16 @@ export const ERROR_CODES = {
     fix: "Write the call as --invoke 'name(arg, ...)' with WAVE-encoded arguments that match the export's WIT types (see `lnano inspect`).",
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_CONFIG_INVOKE_RESOURCE: {
+    message: 'Cannot call "{name}": it is {what} of the resource "{resource}", and --invoke calls exported functions only',
+    fix: 'Call one of the exported functions (`lnano inspect` lists them, and each resource with its methods); to use a resource from the command line, export a function that creates and drives it.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_CONFIG_PORT_IN_USE: {
+    message: 'Cannot listen on {address} ({key}): another process is using that address',
+    fix: 'Stop the process that holds it, or choose another address: --{flag} <host:port> (port 0 picks a free one), or {key} in the config file.',
+    status: 400, expose: true, exit: 2,
+  },
   LN_ERR_CONFIG_PROJECT_INVALID: {
     message: 'Not a Liquid Nano project: {dir}: {reason}',
     fix: 'Build a folder made by `lnano new` (its lnano.json says {"language": "c"} or another language), or pass its path: `lnano build <dir>`.',
@@ -219,7 +229,22 @@ export const ERROR_CODES = {
   LN_ERR_ADMIN_UNAUTHORIZED: {
     message: 'Missing or wrong admin token',
     fix: 'Send Authorization: Bearer <token> (the token is in the data dir, file admin-token, or LNANO_ADMIN_TOKEN).',
+    status: 401, expose: true, exit: 1,
+  },
+  LN_ERR_ADMIN_TOKEN_MISSING: {
+    message: 'No admin token for the host at {server}: looked for {searched}',
+    fix: 'Pass --token <token> (or set LNANO_ADMIN_TOKEN), or point --data-dir (or LNANO_DATA_DIR) at the data dir of the host, whose file admin-token holds it.',
     status: 401, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_TOKEN_REJECTED: {
+    message: 'The host at {server} refused the admin token from {source}',
+    fix: 'Use the token of that host: --token <token> or LNANO_ADMIN_TOKEN, or --data-dir <its data dir> (the file admin-token in it); `lnano serve` prints where its token is.',
+    status: 401, expose: true, exit: 1,
+  },
+  LN_ERR_ADMIN_CONNECTION_LOST: {
+    message: 'The host at {server} went away during {request}: {reason}',
+    fix: 'Check whether the host is still running (its log says why it stopped); once it is back, `lnano ls` shows what it serves: an interrupted deploy leaves the previous version active.',
+    status: 502, expose: true, exit: 1,
   },
   LN_ERR_ADMIN_BAD_REQUEST: {
     message: 'Bad admin request: {reason}',

@@ -1,7 +1,30 @@
 import { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorSpec } from './codes.js';
 
+/** One value substituted into a template; JSON-safe so errors cross threads. */
+export type DetailValue = string | number | boolean | null;
+
 /** Values substituted into an error's message template; kept JSON-safe so errors cross threads. */
-export type ErrorDetails = Readonly<Record<string, string | number | boolean | null>>;
+export type ErrorDetails = Readonly<Record<string, DetailValue>>;
+
+/**
+ * The `{name}` placeholders of a template, as a union of names. Braces holding anything but a
+ * word (e.g. the JSON `{"language": "c"}` in a fix) are text, as `render` treats them.
+ */
+export type Placeholders<T extends string> = T extends `${string}{${infer Name}}${infer Rest}`
+  ? (Name extends '' | `${string}${' ' | '"' | ':' | '{'}${string}` ? never : Name) | Placeholders<Rest>
+  : never;
+
+/** The detail names a code's message and fix templates need. */
+export type DetailKeys<C extends ErrorCode> = Placeholders<(typeof ERROR_CODES)[C]['message'] | (typeof ERROR_CODES)[C]['fix']>;
+
+/**
+ * The details `new LnError(code, details)` takes: every placeholder of the code's templates
+ * (more keys are allowed). So a missing or misspelled detail is a compile error, not a message
+ * that prints `{path}`. A code only known at run time (a revived error) takes any details.
+ */
+export type DetailsFor<C extends ErrorCode> = [ErrorCode] extends [C]
+  ? ErrorDetails
+  : ErrorDetails & { readonly [K in DetailKeys<C>]: DetailValue };
 
 /** The plain form of an `LnError`, as it crosses `postMessage` and goes out in HTTP bodies. */
 export interface SerializedError {
@@ -24,12 +47,15 @@ function render(template: string, details: ErrorDetails): string {
  * @example
  * throw new LnError('LN_ERR_LOAD_EMPTY', { subject: 'plugin.wasm' });
  */
-export class LnError extends Error {
+export class LnError<C extends ErrorCode = ErrorCode> extends Error {
   override readonly name = 'LnError';
-  readonly code: ErrorCode;
+  readonly code: C;
   readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(code: C, ...[details, options]: DetailKeys<C> extends never
+    ? [details?: DetailsFor<C>, options?: { cause?: unknown }]
+    : [details: DetailsFor<C>, options?: { cause?: unknown }]) {
+    details ??= {} as DetailsFor<C>;
     super(render(ERROR_CODES[code].message, details), options);
     this.code = code;
     this.details = details;

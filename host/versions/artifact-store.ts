@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../support/private-files.js';
 
 /** A digest as Liquid Nano writes it everywhere (manifests, registry, audit): `sha256:<64 lowercase hex>`. */
 export const DIGEST = /^sha256:[0-9a-f]{64}$/;
@@ -83,7 +84,7 @@ export class ArtifactStore {
     await this.#ensureDir();
     const tmp = join(this.dir, `${TEMPORARY_PREFIX}${hexOf(digest)}-${randomBytes(6).toString('hex')}`);
     try {
-      const handle = await open(tmp, 'wx', 0o644);
+      const handle = await open(tmp, 'wx', PRIVATE_FILE_MODE);
       try {
         await handle.writeFile(bytes);
         await handle.sync();
@@ -207,7 +208,7 @@ export class ArtifactStore {
   async #ensureDir(): Promise<void> {
     if (this.#dirReady) return;
     const artifacts = join(this.#dataDir, 'artifacts');
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await syncDir(this.#dataDir);
     await syncDir(artifacts);
     this.#dirReady = true;

@@ -8,10 +8,10 @@
  * migration below runs once, in order, inside a transaction; a file written by a newer host is
  * refused rather than misread.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { LnError } from '../errors/ln-error.js';
+import { openPrivateDatabase } from '../support/private-files.js';
 
 /**
  * The schema, one migration per version (index 0 brings the file to version 1). Released
@@ -118,10 +118,10 @@ export class RegistryDatabase {
 
   /** @param dataDir - the data directory (created if missing) */
   constructor(dataDir: string, options: RegistryDatabaseOptions = {}) {
-    mkdirSync(dataDir, { recursive: true });
     this.path = join(dataDir, REGISTRY_FILE);
     const busyTimeoutMs = options.busyTimeoutMs ?? REGISTRY_DATABASE_DEFAULTS.busyTimeoutMs;
-    this.#db = new Database(this.path, { timeout: busyTimeoutMs });
+    // The data dir 0700 and the database files 0600: data at rest is private.
+    this.#db = openPrivateDatabase(this.path, { timeout: busyTimeoutMs });
     try {
       this.#db.pragma('journal_mode = WAL');
       this.#db.pragma('synchronous = FULL');

@@ -61,8 +61,9 @@ describe('lnano deploy / rollback / history against a running host', () => {
     await startServe();
     expect((await lnano('ls')).stdout).toContain('nothing deployed yet');
     const wrong = await runCli(['ls', '--server', admin, '--token', 'wrong-token-0123456789'], { dataDir });
-    expect(wrong.code).toBe(2);
-    expect(wrong.stderr).toContain('LN_ERR_ADMIN_UNAUTHORIZED');
+    // Issue 14 item 10: a refused token is a run-time failure (exit 1), not a usage error.
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain('LN_ERR_ADMIN_TOKEN_REJECTED');
   });
 
   it('deploys v1, then v2 and a rollback under continuous load with zero failed requests', async () => {

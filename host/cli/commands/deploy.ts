@@ -46,7 +46,7 @@ interface DeployFlags extends AdminClientFlags {
 /** Finds the component and manifest files from the argument and flags. */
 function locate(target: string, manifestFlag: string | undefined, cwd: string): { component: string; manifest: string | undefined } {
   const path = resolve(cwd, target);
-  if (!existsSync(path)) throw new LnError('LN_ERR_LOAD_NOT_FOUND', { subject: target, reason: 'no such file or folder' });
+  if (!existsSync(path)) throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: target, reason: 'no such file or folder' });
   const folder = statSync(path).isDirectory();
   const component = folder ? join(path, 'component.wasm') : path;
   const manifest = manifestFlag ? resolve(cwd, manifestFlag) : folder && existsSync(join(path, 'manifest.json')) ? join(path, 'manifest.json') : undefined;
@@ -106,7 +106,7 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
   const { component, manifest: manifestFile } = locate(positionals[0]!, values.manifest, io.cwd);
   const manifest = await manifestObject(manifestFile, values, component);
   const bytes = await readFile(component).catch((err: Error) => {
-    throw new LnError('LN_ERR_LOAD_NOT_FOUND', { subject: component, reason: err.message });
+    throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: component, reason: err.message });
   });
   const started = performance.now();
   const say = (text: string): void => void (values.json ? undefined : io.stderr.write(text));

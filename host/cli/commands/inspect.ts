@@ -7,6 +7,7 @@ import { capabilityOf } from '../../capabilities/catalog.js';
 import { linkProblems } from '../../capabilities/link-check.js';
 import type { OperatorPolicy } from '../../capabilities/policy.js';
 import { parseCommandArgs, usageError } from '../args.js';
+import { exportedResources, formatResourceFunction } from '../resource-exports.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
 import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
@@ -14,7 +15,8 @@ import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-co
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
 Prints what a component is: its kind, the world it implements (every import and export with
-WIT types) and the capabilities it would need, with what it sees without a grant and the exact
+WIT types; an exported resource with its constructor and methods, which \`lnano run --invoke\`
+cannot call) and the capabilities it would need, with what it sees without a grant and the exact
 flag and manifest line that grant each. Imports this host will not link are flagged.
 
 Options:
@@ -93,7 +95,12 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   if (values.json) {
     io.stdout.write(`${JSON.stringify({
       file, digest: `sha256:${component.digest}`, sizeBytes: component.sizeBytes, kind: component.kind,
-      imports: component.shape.imports, exports: component.shape.exports, capabilities: needs(component, policy),
+      imports: component.shape.imports, exports: component.shape.exports,
+      resources: exportedResources(component.shape).map((r) => ({
+        interface: r.interface, name: r.name,
+        functions: r.functions.map((f) => ({ kind: f.kind, name: f.name, export: f.exportName, signature: formatResourceFunction(f) })),
+      })),
+      capabilities: needs(component, policy),
     }, null, 2)}\n`);
     return 0;
   }
@@ -113,8 +120,11 @@ function renderText(file: string, component: Component, policy: OperatorPolicy):
     ...component.shape.exports.flatMap((item) => renderItem('export', item)),
     '}',
     '',
-    'capabilities',
   ];
+  if (exportedResources(component.shape).length > 0) {
+    lines.push('note: exported resources are listed with their constructor and methods; `lnano run --invoke` calls functions only', '');
+  }
+  lines.push('capabilities');
   const list = needs(component, policy);
   if (list.length === 0) lines.push('  none: the component imports nothing');
   for (const need of list) {
@@ -137,10 +147,17 @@ function renderItem(direction: 'import' | 'export', item: WorldItem): string[] {
       return [`  ${direction} ${item.name}: ${item.description};`];
     case 'interface': {
       if (item.functions.length === 0 && item.types.length === 0) return [`  ${direction} ${item.name};`];
+      // An exported resource is shown as WIT writes it, with its functions inside.
+      const resources = direction === 'export' ? exportedResources({ imports: [], exports: [item] }) : [];
+      const inResource = new Set(resources.flatMap((r) => r.functions.map((f) => f.exportName)));
       return [
         `  ${direction} ${item.name} {`,
-        ...item.types.map((t) => `    ${renderTypeDefinition(t)}`),
-        ...item.functions.map((f) => `    ${f.name}: ${formatWitFunction(f)};`),
+        ...item.types.flatMap((t) => {
+          const resource = resources.find((r) => r.name === t.name);
+          if (!resource || resource.functions.length === 0) return [`    ${renderTypeDefinition(t)}`];
+          return [`    resource ${t.name} {`, ...resource.functions.map((f) => `      ${formatResourceFunction(f)}`), '    }'];
+        }),
+        ...item.functions.filter((f) => !inResource.has(f.name)).map((f) => `    ${f.name}: ${formatWitFunction(f)};`),
         '  }',
       ];
     }

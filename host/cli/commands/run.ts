@@ -25,10 +25,14 @@ Runs one component once, without a server (like \`wasmtime run\`).
 A wasi:cli/command runs its \`run\` export with the arguments after \`--\`; the exit code is the
 guest's. Any other component needs --invoke: the export is called with WAVE-encoded arguments,
 converted through its WIT types, and the result is printed in WAVE (or JSON with --json).
+Several --invoke flags call their exports in order on one instance, so state carries over
+(--invoke 'add(5)' --invoke 'add(7)' --invoke 'get()'), one result line each; the first
+failure stops the run. Resource constructors and methods cannot be invoked.
 
 Options:
   --invoke <expr>     call an export, e.g. --invoke 'add(1, 2)' or
-                      --invoke 'greet("world")' (see \`lnano inspect\` for the exports)
+                      --invoke 'greet("world")' (see \`lnano inspect\` for the exports);
+                      repeatable
   --json              print the result as JSON instead of WAVE
   --manifest <file>   take grants, limits and config from a plugin manifest (flags add to it);
                       the component may then be left out if the manifest names it
@@ -43,7 +47,7 @@ closed; its stdout and stderr are the command's, and \`exit\` ends only the gues
 `;
 
 interface RunFlags extends GrantFlagValues {
-  invoke?: string;
+  invoke?: string[];
   json?: boolean;
   manifest?: string;
   config?: string;
@@ -56,7 +60,7 @@ interface RunFlags extends GrantFlagValues {
 export async function runCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals, rest } = parseCommandArgs<RunFlags>('run', argv, {
     ...GRANT_OPTIONS,
-    invoke: { type: 'string' },
+    invoke: { type: 'string', multiple: true },
     json: { type: 'boolean' },
     manifest: { type: 'string' },
     config: { type: 'string' },
@@ -109,7 +113,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     onNotify: (message) => printNotification(io, message),
   });
   try {
-    if (values.invoke !== undefined) return await invoke(component, instance, values.invoke, values.json ?? false, timeoutMs, io);
+    if (values.invoke !== undefined) return await invokeAll(component, instance, values.invoke, values.json ?? false, timeoutMs, io);
     return await runMain(component, instance, timeoutMs, io);
   } finally {
     await instance.dispose();
@@ -130,11 +134,17 @@ async function runMain(component: Component, instance: Instance, timeoutMs: numb
   }
 }
 
-async function invoke(component: Component, instance: Instance, expr: string, json: boolean, timeoutMs: number | undefined, io: CliIo): Promise<number> {
-  const { target, args } = prepareInvocation(component.shape, expr);
-  const outcome = await instance.call(target, args, { timeoutMs });
-  const text = formatOutcome(outcome, target, json);
-  if (text !== undefined) io.stdout.write(`${text}\n`);
+/**
+ * Calls each `--invoke` in order on the one instance, printing each result as it comes. Every
+ * expression is parsed before the first call, so a typo in the last one does not run the others.
+ */
+async function invokeAll(component: Component, instance: Instance, exprs: readonly string[], json: boolean, timeoutMs: number | undefined, io: CliIo): Promise<number> {
+  const calls = exprs.map((expr) => prepareInvocation(component.shape, expr));
+  for (const { target, args } of calls) {
+    const outcome = await instance.call(target, args, { timeoutMs });
+    const text = formatOutcome(outcome, target, json);
+    if (text !== undefined) io.stdout.write(`${text}\n`);
+  }
   return 0;
 }
 

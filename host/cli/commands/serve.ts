@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
@@ -23,6 +24,7 @@ import { IngressServer } from '../../server/ingress-server.js';
 import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { timelineRoutes } from '../../server/timeline-routes.js';
 import { parseLimits } from '../../resources/limits.js';
+import { ensurePrivateDir } from '../../support/private-files.js';
 import { formatByteSize } from '../../support/units.js';
 import { readManifest } from '../../versions/manifest.js';
 import { VersionManager } from '../../versions/version-manager.js';
@@ -37,8 +39,9 @@ export const SERVE_HELP = `Usage: lnano serve [options]
 
 Runs the host: the event ingress, the admin API and every deployed plugin.
 On start it restores the active version of every plugin from the data dir, then deploys each
-plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose version is
-not active yet. POST /events delivers a CloudEvents-style JSON event (or an array of them) to
+plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose name the
+registry has never seen; a name it knows is the operator's (a restart never undoes a deploy,
+promote or rollback), and the start-up output says "kept <name> at <version>". POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
 Stops cleanly on Ctrl-C (SIGINT) or SIGTERM: in-flight calls drain first. SIGHUP reloads the
@@ -105,10 +108,30 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: Number(match[2]) };
 }
 
+/**
+ * Starts `server` on `address` (the value of config key `key`).
+ *
+ * @throws LnError `LN_ERR_CONFIG_PORT_IN_USE` when another process holds the address
+ */
+async function listening(server: { listen(port: number, host: string): Promise<AddressInfo> }, address: string, key: 'listen' | 'adminListen'): Promise<AddressInfo> {
+  const at = parseListen(address);
+  try {
+    return await server.listen(at.port, at.host);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    const flag = CONFIG_KEYS.find((k) => k.key === key)!.flag!;
+    throw new LnError('LN_ERR_CONFIG_PORT_IN_USE', { address, key, flag }, { cause: err });
+  }
+}
+
 const urlOf = (address: { address: string; port: number; family: string }): string =>
   `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
-/** Deploys every plugin folder under `dir` whose version is not active yet. */
+/**
+ * Deploys each plugin folder under `dir` whose name the registry has never seen. A name it knows
+ * (any version, even retired) belongs to the operator: a restart never undoes a deploy, promote
+ * or rollback, so the folder is left alone and the start-up output says what is kept.
+ */
 async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Logger): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw usageError('serve', `cannot read the components folder ${dir}`);
@@ -117,10 +140,17 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
     const folder = join(dir, entry.name);
     const manifestPath = join(folder, 'manifest.json');
     if (!existsSync(manifestPath)) continue;
-    io.stdout.write(`deploying ${entry.name} ... `);
     const started = performance.now();
     try {
       const manifest = await readManifest(manifestPath);
+      const known = manager.registry.get(manifest.name);
+      if (known || manager.registry.versions(manifest.name).length > 0) {
+        io.stdout.write(known?.active
+          ? `kept ${manifest.name} at ${known.active} (operator-managed; ${folder} is not deployed over it)\n`
+          : `kept ${manifest.name} as it is (operator-managed: the registry knows it, nothing is active; \`lnano deploy ${folder}\` deploys the folder)\n`);
+        continue;
+      }
+      io.stdout.write(`seeding ${manifest.name} (new) ... `);
       const bytes = await readFile(manifest.component ?? join(folder, 'component.wasm'));
       const stored = await manager.storeArtifact(new Uint8Array(bytes));
       const result = await manager.deploy({
@@ -129,16 +159,10 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
         approveCapabilities: true,
         ...(manifest.probe ? { probe: manifest.probe } : {}),
       });
-      const what = result.outcome === 'unchanged' ? 'already active' : `${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms`;
-      io.stdout.write(`${result.name}@${result.version}: ${what}\n`);
+      io.stdout.write(`seeded ${result.name}@${result.version} (new): ${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms\n`);
     } catch (err) {
-      if (err instanceof LnError && err.code === 'LN_ERR_VERSION_CONFLICT') {
-        // The same version with other bytes (e.g. a non-reproducible rebuild): keep what serves.
-        io.stdout.write(`kept the active version: ${err.message}\n`);
-        logger.warn({ component: entry.name, err }, 'seed skipped');
-        continue;
-      }
-      io.stdout.write('failed\n');
+      io.stdout.write(`seeding ${entry.name} failed\n`);
+      logger.warn({ component: entry.name, err }, 'seed failed');
       reportError(io, err);
     }
   }
@@ -174,6 +198,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const metrics = new HostMetrics();
   const timeoutSource = resolved.sources.get('timeout')!;
   const hostLimits = timeoutSource === 'default' ? [] : [{ section: parseLimits({ timeout: config.timeoutMs }, timeoutSource), source: timeoutSource }];
+  // Data at rest is private: the data dir 0700 (an existing one is tightened), its files 0600.
+  ensurePrivateDir(config.dataDir);
   const token = resolveAdminToken(config.dataDir, io.env, config.adminToken ?? undefined);
   const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
   const manager = new VersionManager({
@@ -223,10 +249,24 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     router.configure(runtimeSettings(next));
   });
   watcher.watch();
-  const ingressAt = parseListen(config.listen);
-  const adminAt = parseListen(config.adminListen);
-  const ingressAddress = await ingress.listen(ingressAt.port, ingressAt.host);
-  const adminAddress = await admin.listen(adminAt.port, adminAt.host);
+  const stopAll = async (): Promise<void> => {
+    streams.abort();
+    watcher.close();
+    await Promise.all([ingress.close(), admin.close()]);
+    await pipelines.close();
+    await manager.close();
+    await tracing.shutdown();
+    logger.flush();
+  };
+  let ingressAddress: AddressInfo;
+  let adminAddress: AddressInfo;
+  try {
+    ingressAddress = await listening(ingress, config.listen, 'listen');
+    adminAddress = await listening(admin, config.adminListen, 'adminListen');
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   const url = urlOf(ingressAddress);
   io.stdout.write(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
   io.stdout.write(`  events:    ${url}/events\n`);
@@ -247,12 +287,6 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.on('SIGHUP', reload);
   });
   io.stdout.write('stopping: draining requests ...\n');
-  streams.abort();
-  watcher.close();
-  await Promise.all([ingress.close(), admin.close()]);
-  await pipelines.close();
-  await manager.close();
-  await tracing.shutdown();
-  logger.flush();
+  await stopAll();
   return 0;
 }
