@@ -14,7 +14,10 @@
  * Any other component naming the namespace is refused with `LN_ERR_CAP_KV_NAMESPACE_OWNED`,
  * unless `policy.kv.shared` lists it under the namespace. The owner may always use it.
  */
+import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
+import type { CapabilitySection } from './capability-manifest.js';
+import { KV_DATABASE_FILE, kvNamespaceOf } from './grant-resolver.js';
 import type { KvGrant } from './grants.js';
 import { KvDatabase, internalError } from './kv-database.js';
 import type { OperatorPolicy } from './policy.js';
@@ -28,7 +31,7 @@ export interface KvNamespaceOwner {
   readonly component: string;
 }
 
-function withDatabase<T>(grant: KvGrant, fn: (db: KvDatabase) => T): T {
+function withDatabase<T>(grant: Pick<KvGrant, 'path' | 'namespace'>, fn: (db: KvDatabase) => T): T {
   let db: KvDatabase | undefined;
   try {
     db = KvDatabase.open(grant.path);
@@ -73,6 +76,20 @@ export function claimKvNamespace(grant: KvGrant, component: string, policy: Oper
   const owner = withDatabase(grant, (db) => db.claim(grant.namespace, component));
   if (!mayUse(policy, grant.namespace, owner, component)) throw refuse(policy, { namespace: grant.namespace, owner, component });
   return { namespace: grant.namespace, owner, component };
+}
+
+/**
+ * Who owns the kv namespace a capabilities section names for `component`, without checking or
+ * claiming anything (a preview of the capability diff).
+ *
+ * @returns undefined when the section grants no kv
+ * @throws LnError `LN_ERR_CAP_KV_DATABASE`
+ */
+export function kvNamespaceOwner(section: CapabilitySection, component: string, dataDir: string): KvNamespaceOwner | undefined {
+  if (!section.kv) return undefined;
+  const namespace = kvNamespaceOf(section.kv, component);
+  const owner = withDatabase({ path: join(dataDir, KV_DATABASE_FILE), namespace }, (db) => db.owner(namespace));
+  return { namespace, owner, component };
 }
 
 /** Whose the namespace is, for the capability diff: `telemetry's own`, `owned by telemetry, shared by the operator policy`. */
