@@ -67,7 +67,8 @@ export interface OperatorPolicy {
 /** No policy configured: everything the grant schemas accept. */
 export const OPEN_POLICY: OperatorPolicy = Object.freeze({
   source: 'built-in defaults', fsRoots: null, fsWrite: true, httpAllow: null, envAllow: null,
-  kvAllow: true, kvMax: {}, kvShared: new Map(), deny: [], limits: undefined,
+  kvAllow: true, kvMax: {}, deny: [], limits: undefined,
+  kvShared: new Map(),
 });
 
 /**
