@@ -15,7 +15,8 @@ import { describeIssues, durationSchema, sizeSchema } from '../support/schema.js
 import { parseAuthorityPattern } from './authority.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** What a kv namespace may be called. */
+export const KV_NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 
 const guestPath = z.string().min(1).max(4096)
@@ -50,7 +51,7 @@ export const capabilitiesSchema = z.strictObject({
     maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
   }).optional(),
   kv: z.strictObject({
-    namespace: z.string().regex(NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
+    namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
     maxKeys: z.number().int().positive().max(100_000_000).optional(),
     maxKeySize: sizeSchema.optional(),
     maxValueSize: sizeSchema.optional(),

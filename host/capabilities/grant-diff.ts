@@ -1,10 +1,12 @@
 /**
  * What a candidate version would be granted beyond (or short of) the active one. A deploy must
  * have every addition approved (`--approve-capabilities`); removals and unchanged grants need
- * nothing. A raised quota or timeout counts as an addition, a lowered one as a removal.
+ * nothing. A raised quota or timeout counts as an addition, a lowered one as a removal. Given
+ * who owns the candidate's kv namespace, the namespace's line says whose it is.
  */
 import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { CapabilitySection } from './capability-manifest.js';
+import { describeKvOwner, type KvNamespaceOwner } from './kv-ownership.js';
 
 /** One grant, for people: `outgoing HTTP: api.example.com:443`. */
 export interface CapabilityChange {
@@ -22,7 +24,7 @@ export interface CapabilityDiff {
 type Atoms = Map<string, CapabilityChange>;
 type Amounts = Map<string, { capability: string; name: string; value: number; text: string }>;
 
-function flatten(section: CapabilitySection | undefined): { atoms: Atoms; amounts: Amounts; env: Map<string, string> } {
+function flatten(section: CapabilitySection | undefined, kv: KvNamespaceOwner | undefined): { atoms: Atoms; amounts: Amounts; env: Map<string, string> } {
   const atoms: Atoms = new Map();
   const amounts: Amounts = new Map();
   const add = (capability: string, grant: string): void => void atoms.set(`${capability}\0${grant}`, { capability, grant });
@@ -41,7 +43,9 @@ function flatten(section: CapabilitySection | undefined): { atoms: Atoms; amount
     amount('outgoing HTTP', 'maxRequestsPerCall', s.http.maxRequestsPerCall, Number);
   }
   if (s.kv) {
-    add('key-value', `namespace ${s.kv.namespace ?? '(the component name)'}`);
+    const namespace = s.kv.namespace ?? kv?.component.toLowerCase();
+    const whose = kv && namespace === kv.namespace ? ` (${describeKvOwner(kv)})` : '';
+    add('key-value', `namespace ${namespace ?? '(the component name)'}${whose}`);
     amount('key-value', 'maxKeys', s.kv.maxKeys, Number);
     amount('key-value', 'maxKeySize', s.kv.maxKeySize, (t) => parseByteSize(t, 'maxKeySize', 'diff'));
     amount('key-value', 'maxValueSize', s.kv.maxValueSize, (t) => parseByteSize(t, 'maxValueSize', 'diff'));
@@ -54,10 +58,12 @@ function flatten(section: CapabilitySection | undefined): { atoms: Atoms; amount
  * Compares the grants of the active version with a candidate's.
  *
  * @param active - the active version's section (undefined: a first deploy, everything is added)
+ * @param kv - who owns the candidate's kv namespace (`checkKvNamespace`); the line of that
+ *   namespace names its owner: `+ key-value: namespace telemetry (owned by telemetry, shared by the operator policy)`
  */
-export function diffCapabilities(active: CapabilitySection | undefined, candidate: CapabilitySection): CapabilityDiff {
-  const a = flatten(active);
-  const b = flatten(candidate);
+export function diffCapabilities(active: CapabilitySection | undefined, candidate: CapabilitySection, kv?: KvNamespaceOwner): CapabilityDiff {
+  const a = flatten(active, kv);
+  const b = flatten(candidate, kv);
   const added = [...b.atoms].filter(([k]) => !a.atoms.has(k)).map(([, v]) => v);
   const removed = [...a.atoms].filter(([k]) => !b.atoms.has(k)).map(([, v]) => v);
   const changed: CapabilityChange[] = [];

@@ -86,10 +86,15 @@ function resolveHttp(section: CapabilitySection, ctx: GrantContext): HttpGrant |
   };
 }
 
+/** The kv namespace a `kv` grant of `component` names: its own, or by default the component's name. */
+export function kvNamespaceOf(kv: { readonly namespace?: string | undefined }, component: string): string {
+  return kv.namespace ?? component.toLowerCase();
+}
+
 function resolveKv(section: CapabilitySection, ctx: GrantContext): KvGrant | null {
   const kv = section.kv;
   if (!kv) return null;
-  const namespace = kv.namespace ?? ctx.name.toLowerCase();
+  const namespace = kvNamespaceOf(kv, ctx.name);
   if (!ctx.policy.kvAllow) throw beyondPolicy(ctx.policy, 'key-value', namespace, 'policy.kv.allow');
   const d = GRANT_DEFAULTS.kv;
   const max = ctx.policy.kvMax;

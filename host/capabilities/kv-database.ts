@@ -12,6 +12,9 @@
  * changed in the same `BEGIN IMMEDIATE` transaction as the entry, after the quota check:
  * concurrent writers of one namespace are serialized and can never overshoot its quota.
  *
+ * The component each namespace belongs to is kept in `kv_owners` (see `kv-ownership.ts`): the
+ * first claim of a namespace records its owner, later claims read it.
+ *
  * Failures are thrown as `KvError` values (the WIT `liquid-nano:plugin/kv#error` shape),
  * never as exceptions of the host.
  */
@@ -47,7 +50,7 @@ export const KV_DATABASE_DEFAULTS = Object.freeze({
 });
 
 /** The schema version this code writes (`PRAGMA user_version`). */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS kv_entries (
@@ -60,6 +63,10 @@ CREATE TABLE IF NOT EXISTS kv_usage (
   namespace TEXT PRIMARY KEY,
   keys INTEGER NOT NULL,
   bytes INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS kv_owners (
+  namespace TEXT PRIMARY KEY,
+  owner TEXT NOT NULL
 ) WITHOUT ROWID;
 `;
 
@@ -99,6 +106,8 @@ export class KvDatabase {
   readonly #remove: Database.Statement<[string, Buffer]>;
   readonly #putUsage: Database.Statement<[string, number, number]>;
   readonly #list: Database.Statement<[string, Buffer, Buffer, number], { key: Buffer }>;
+  readonly #owner: Database.Statement<[string], { owner: string }>;
+  readonly #claim: Database.Statement<[string, string]>;
   readonly #setTx: Database.Transaction<(namespace: string, key: Buffer, value: Buffer, quota: KvQuota) => void>;
   readonly #deleteTx: Database.Transaction<(namespace: string, key: Buffer) => boolean>;
 
@@ -111,6 +120,8 @@ export class KvDatabase {
     this.#remove = db.prepare('DELETE FROM kv_entries WHERE namespace = ? AND key = ?');
     this.#putUsage = db.prepare('INSERT INTO kv_usage (namespace, keys, bytes) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET keys = excluded.keys, bytes = excluded.bytes');
     this.#list = db.prepare('SELECT key FROM kv_entries WHERE namespace = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?');
+    this.#owner = db.prepare('SELECT owner FROM kv_owners WHERE namespace = ?');
+    this.#claim = db.prepare('INSERT INTO kv_owners (namespace, owner) VALUES (?, ?) ON CONFLICT (namespace) DO NOTHING');
     this.#setTx = db.transaction((namespace: string, key: Buffer, value: Buffer, quota: KvQuota) => {
       const old = this.#entrySize.get(namespace, key);
       const usage = this.#usage.get(namespace) ?? { keys: 0, bytes: 0 };
@@ -205,5 +216,24 @@ export class KvDatabase {
   listKeys(namespace: string, prefix: Buffer, limit: number): Buffer[] {
     if (limit <= 0) return [];
     return guarded(() => this.#list.all(namespace, prefix, prefixEnd(prefix), limit).map((row) => row.key));
+  }
+
+  /** The component `namespace` belongs to; null while nobody claimed it. */
+  owner(namespace: string): string | null {
+    return guarded(() => this.#owner.get(namespace)?.owner ?? null);
+  }
+
+  /**
+   * Records `owner` as the owner of `namespace` unless it has one already (committed before it
+   * returns, so it survives a crash of the host process).
+   *
+   * @returns the owner after the claim: `owner`, or whoever claimed it first
+   * @throws KvError `internal`
+   */
+  claim(namespace: string, owner: string): string {
+    return guarded(() => {
+      this.#claim.run(namespace, owner);
+      return this.#owner.get(namespace)!.owner;
+    });
   }
 }

@@ -8,7 +8,7 @@
  * { "fs": { "roots": ["/srv/plugin-data"], "write": false },
  *   "http": { "allow": ["*.example.com"], "allowPrivateNetworks": false },
  *   "env": { "allow": ["LEVEL", "TZ", "APP_*"] },
- *   "kv": { "maxTotal": "256MiB", "maxKeys": 100000 },
+ *   "kv": { "maxTotal": "256MiB", "maxKeys": 100000, "shared": { "readings": ["ingest", "report"] } },
  *   "deny": ["sockets"] }
  */
 import { realpathSync } from 'node:fs';
@@ -18,6 +18,7 @@ import { LnError } from '../errors/ln-error.js';
 import { describeIssues, sizeSchema } from '../support/schema.js';
 import { parseByteSize } from '../support/units.js';
 import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
+import { KV_NAMESPACE } from './capability-manifest.js';
 import { CAPABILITIES } from './catalog.js';
 
 
@@ -38,6 +39,11 @@ export const policySchema = z.strictObject({
     maxKeySize: sizeSchema.optional(),
     maxValueSize: sizeSchema.optional(),
     maxTotal: sizeSchema.optional(),
+    /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
+    shared: z.record(
+      z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'),
+      z.array(z.string().min(1).max(128)).min(1).max(1024),
+    ).optional(),
   }).optional(),
   deny: z.array(z.string().min(1)).max(64).optional(),
   limits: z.record(z.string(), z.unknown()).optional(),
@@ -55,6 +61,8 @@ export interface OperatorPolicy {
   readonly envAllow: readonly string[] | null;
   readonly kvAllow: boolean;
   readonly kvMax: { readonly maxKeys?: number; readonly maxKeyBytes?: number; readonly maxValueBytes?: number; readonly maxTotalBytes?: number };
+  /** `policy.kv.shared`: kv namespace → the components that may use it besides its owner. */
+  readonly kvShared: ReadonlyMap<string, readonly string[]>;
   /** Capability names (see `CAPABILITIES`) no component may even import. */
   readonly deny: readonly string[];
   /** The raw `limits` section, for the resource manager. */
@@ -65,6 +73,7 @@ export interface OperatorPolicy {
 export const OPEN_POLICY: OperatorPolicy = Object.freeze({
   source: 'built-in defaults', fsRoots: null, fsWrite: true, httpAllow: null, httpAllowPrivateNetworks: false, envAllow: null,
   kvAllow: true, kvMax: {}, deny: [], limits: undefined,
+  kvShared: new Map(),
 });
 
 /**
@@ -115,6 +124,7 @@ export function parsePolicy(value: unknown, source: string, baseDir: string): Op
       maxValueBytes: bytes(p.kv?.maxValueSize, 'maxValueSize'),
       maxTotalBytes: bytes(p.kv?.maxTotal, 'maxTotal'),
     },
+    kvShared: new Map(Object.entries(p.kv?.shared ?? {})),
     deny: p.deny ?? [],
     limits: p.limits,
   };

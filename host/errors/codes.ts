@@ -136,6 +136,16 @@ export const ERROR_CODES = {
     fix: 'Grant less, or ask the operator to widen {policy}.',
     status: 403, expose: true, exit: 2,
   },
+  LN_ERR_CAP_KV_NAMESPACE_OWNED: {
+    message: 'The kv namespace "{namespace}" belongs to the component "{owner}"; "{component}" may not use it (policy.kv.shared in {policy} does not share it with "{component}")',
+    fix: 'Give "{component}" a namespace of its own (capabilities.kv.namespace, --kv), or ask the operator to share it: "policy": {"kv": {"shared": {"{namespace}": ["{component}"]}}}.',
+    status: 403, expose: true, exit: 2,
+  },
+  LN_ERR_CAP_KV_DATABASE: {
+    message: 'The kv database at {path} cannot be used to check who owns the namespace "{namespace}": {reason}',
+    fix: 'Check the data dir (disk space, permissions; a newer Liquid Nano may have written it); restore it from a backup if it is damaged.',
+    status: 500, expose: false, exit: 1,
+  },
   LN_ERR_BUDGET_TIME: {
     message: 'The call to "{call}" ran past its deadline of {timeoutMs} ms and was stopped',
     fix: 'Raise limits.timeout (--timeout) if the work is legitimate, or fix the loop in the guest.',

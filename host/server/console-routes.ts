@@ -75,7 +75,7 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
           to = body.to!;
           target = retained(name, to);
         }
-        const diff: CapabilityDiff = diffCapabilities(from ? retained(name, from) : undefined, target);
+        const diff: CapabilityDiff = diffCapabilities(from ? retained(name, from) : undefined, target, manager.kvOwner(name, target));
         return { body: { name, from, to, diff, needsApproval: diff.added.length > 0 } };
       },
     },

@@ -4,7 +4,8 @@
  *   validate          the artifact exists and is intact, is a component, is a plugin; the
  *                     manifest's name, version and digest agree with the request
  *   capability-check  every import links under the operator policy, the grants and limits
- *                     resolve under it, and grants the active version does not have are approved
+ *                     resolve under it, a kv namespace is the component's own or shared with it
+ *                     (`kv-ownership.ts`), and grants the active version does not have are approved
  *   prepare           transpile and instrument (`engine.load` with `meterFor(limits)`; cached)
  *   warm              the warm minimum of instances starts
  *   probe             `lifecycle.init(config)` on every warm instance, then the probe event
@@ -12,7 +13,8 @@
  * `validate` and `capability-check` run before anything is written: a request they refuse is
  * audited as `refused` (nothing was bound). Then, in one transaction, the version is bound, an
  * approval is audited as `grants-approved`, and the deploy begins at `prepare`; a failure from
- * there on is `registry.fail(step)`. Every failure leaves the active version untouched and is
+ * there on is `registry.fail(step)`. The kv namespace is claimed in that transaction too, so a
+ * refused deploy claims nothing. Every failure leaves the active version untouched and is
  * thrown as `LN_ERR_VERSION_DEPLOY_FAILED` naming the step (or `LN_ERR_VERSION_APPROVAL_REQUIRED`).
  */
 import { resolve } from 'node:path';
@@ -23,6 +25,7 @@ import type { CapabilitySection } from '../capabilities/capability-manifest.js';
 import { diffCapabilities, formatDiff, type CapabilityDiff } from '../capabilities/grant-diff.js';
 import { resolveGrants } from '../capabilities/grant-resolver.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
+import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv-ownership.js';
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
@@ -177,7 +180,8 @@ export class DeployPipeline {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
       const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
-      const diff = diffCapabilities(active ? absoluteCapabilities(active.manifest) : undefined, absoluteCapabilities(manifest));
+      const kvOwner = grants.plugin.kv ? checkKvNamespace(grants.plugin.kv, name, this.#ctx.policy) : undefined;
+      const diff = diffCapabilities(active ? absoluteCapabilities(active.manifest) : undefined, absoluteCapabilities(manifest), kvOwner);
       if (diff.added.length > 0 && request.approveCapabilities !== true) {
         throw new LnError('LN_ERR_VERSION_APPROVAL_REQUIRED', { name, version, added: formatDiff({ added: diff.added, removed: [], changed: [] }).join('; ') });
       }
@@ -192,11 +196,12 @@ export class DeployPipeline {
   }
 
   /**
-   * Binds the version, audits the approval of added grants, and begins the deploy at `prepare`,
-   * in one transaction.
+   * Binds the version, audits the approval of added grants, begins the deploy at `prepare` and
+   * claims its kv namespace, in one transaction (the claim last: nothing before it can undo it).
    *
    * @throws LnError `LN_ERR_VERSION_CONFLICT` (another digest or manifest under that version),
-   *   `LN_ERR_VERSION_STATE` (a deploy of the name is in progress): audited as `refused`
+   *   `LN_ERR_VERSION_STATE` (a deploy of the name is in progress), `LN_ERR_VERSION_DEPLOY_FAILED`
+   *   at `capability-check` (another component claimed the namespace since the check): audited as `refused`
    */
   begin(plan: DeployPlan): void {
     const { name, version, digest, request } = plan;
@@ -208,6 +213,7 @@ export class DeployPipeline {
           this.#ctx.audit.append({ action: 'grants-approved', actor: request.actor, name, version, digest, details: { added } });
         }
         this.#ctx.registry.beginDeploy(name, version, { strategy: plan.strategy, actor: request.actor, reason: request.reason, step: 'prepare' });
+        this.#claimKv(plan.grants, name, version);
       });
     } catch (err) {
       if (isLnError(err)) this.#refuse(name, version, digest, request.actor, err);
@@ -273,7 +279,8 @@ export class DeployPipeline {
    * warm minimum started, `init` called on each.
    *
    * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the step that stopped it: a missing or
-   *   damaged artifact (validate), a policy refusal (capability-check), a failed start (warm) or init (probe)
+   *   damaged artifact (validate), a policy refusal or another component's kv namespace
+   *   (capability-check; the namespace is claimed if nobody has), a failed start (warm) or init (probe)
    */
   async launch(record: VersionRecord): Promise<LiveVersion> {
     const { name, version } = record;
@@ -288,6 +295,7 @@ export class DeployPipeline {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
       checkLink(readComponentShape(bytes), this.#ctx.policy, `${name}@${version}`);
+      if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
       const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits) });
       live = this.#live(record, manifest, component, grants, limits);
@@ -299,6 +307,16 @@ export class DeployPipeline {
     } catch (err) {
       await live?.close().catch(() => undefined);
       throw deployFailed(name, version, step, err);
+    }
+  }
+
+  /** Claims the grant's kv namespace for `name` (see `kv-ownership.ts`). @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` at `capability-check` */
+  #claimKv(grants: InstanceGrants, name: string, version: string): void {
+    if (!grants.plugin.kv) return;
+    try {
+      claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
+    } catch (err) {
+      throw deployFailed(name, version, 'capability-check', err);
     }
   }
 

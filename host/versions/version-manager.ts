@@ -11,6 +11,8 @@
  */
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import type { CapabilitySection } from '../capabilities/capability-manifest.js';
+import { kvNamespaceOwner, type KvNamespaceOwner } from '../capabilities/kv-ownership.js';
 import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';
 import { ENGINE_DEFAULTS, type Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
@@ -106,6 +108,7 @@ export class VersionManager {
   /** Stored by `storeArtifact` and not yet bound to a version: retention must not delete them. */
   readonly #uploads = new Set<string>();
   readonly #log: Logger;
+  readonly #dataDir: string;
   readonly #maxBytes: number;
   readonly #now: () => number;
   readonly #random: () => number;
@@ -120,6 +123,7 @@ export class VersionManager {
     }
     const health = resolveHealthPolicy(options.health);
     this.#log = options.logger ?? silentLogger();
+    this.#dataDir = options.dataDir;
     this.#now = options.now ?? (() => performance.now());
     this.#random = options.random ?? Math.random;
     this.#maxBytes = options.maxComponentBytes ?? ENGINE_DEFAULTS.maxComponentBytes;
@@ -293,6 +297,16 @@ export class VersionManager {
   audit(query: { name?: string; after?: number; limit?: number; verify?: boolean } = {}): { entries: AuditEntry[]; verification: AuditVerification | null } {
     const { verify, ...list } = query;
     return { entries: this.auditTrail.list(list), verification: verify ? this.auditTrail.verify() : null };
+  }
+
+  /**
+   * Who owns the kv namespace `capabilities` would grant `name` (for a capability diff made
+   * before a deploy, as the deploy makes it); undefined without a kv grant.
+   *
+   * @throws LnError `LN_ERR_CAP_KV_DATABASE`
+   */
+  kvOwner(name: string, capabilities: CapabilitySection): KvNamespaceOwner | undefined {
+    return kvNamespaceOwner(capabilities, name, this.#dataDir);
   }
 
   /** Lets queued changes finish, drains every version and stops its instances, closes the registry. Idempotent. */

@@ -108,6 +108,9 @@ describe('console routes', () => {
     const next = (await (await post('/components/echo/capability-diff', { manifest: { name: 'echo', version: '2.0.0', capabilities: { http: { allow: ['api.example.com:443'] } } } })).json()) as { diff: { added: unknown[] }; needsApproval: boolean };
     expect(next.needsApproval).toBe(true);
     expect(next.diff.added).toEqual([{ capability: 'outgoing HTTP', grant: 'api.example.com:443' }]);
+    // The preview names the owner of a kv namespace as the deploy's diff does (issue 14).
+    const kv = (await (await post('/components/echo/capability-diff', { manifest: { name: 'echo', version: '2.0.0', capabilities: { kv: { namespace: 'readings' } } } })).json()) as { diff: { added: unknown[] } };
+    expect(kv.diff.added).toEqual([{ capability: 'key-value', grant: "namespace readings (unclaimed, becomes echo's)" }]);
   });
 
   it.each([

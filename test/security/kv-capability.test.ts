@@ -1,7 +1,9 @@
 // The kv store under attack: a real guest (net-probe) filling quotas, oversizing keys and
 // values, reaching into another namespace, and racing another instance of itself for the last
 // slots of a quota. Every refusal must be a kv error value for the guest, never a host exception.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// A plugin naming another plugin's namespace (deployed, or by `lnano run --kv`) is refused before
+// it runs (issue 14).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -10,8 +12,11 @@ import { closedGrants, type KvGrant } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { findExport, type Component } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
+import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { Instance } from '../../host/sandbox/instance.js';
-import { fixture } from '../helpers/cli.js';
+import { parseManifest } from '../../host/versions/manifest.js';
+import { VersionManager } from '../../host/versions/version-manager.js';
+import { fixture, runLnano } from '../helpers/cli.js';
 
 let component: Component;
 const instances: Instance[] = [];
@@ -151,5 +156,44 @@ describe('kv: isolation and concurrency', () => {
     expect(s.bytes).toBeLessThanOrEqual(20_000);
     expect(s.bytes).toBeGreaterThan(20_000 - 303); // full: the next entry would not fit
     expect(s.usage).toEqual({ keys: s.keys, bytes: s.bytes });
+  });
+});
+
+describe('kv: another component\'s namespace (issue 14)', () => {
+  it('a thief naming the victim\'s namespace is refused at deploy and at lnano run, even approved; the owner reads its data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lnano-kv-thief-'));
+    const versions = new VersionManager({ dataDir, engine: new Engine() });
+    try {
+      await versions.restore();
+      // telemetry-c writes kv.set("last", <event data>) into its namespace on every event.
+      const { digest } = await versions.storeArtifact(readFileSync(fixture('telemetry-c')));
+      const deploy = (name: string, kv: Record<string, unknown>) => versions.deploy({
+        manifest: parseManifest({ name, version: '1.0.0', capabilities: { kv }, limits: { concurrency: 1 } }, `${name} (test)`, dir),
+        digest, actor: 'test', approveCapabilities: true,
+      });
+      await deploy('vault', {});
+      const secret: PluginEvent = { id: 's', type: 'secret', source: '/t', time: undefined, datacontenttype: 'text/plain', data: new TextEncoder().encode('s3cret'), extensions: [] };
+      expect((await versions.call('vault', secret)).ok).toBe(true);
+
+      const stolen = await deploy('thief', { namespace: 'vault' }).catch((e: unknown) => e);
+      expect(stolen).toMatchObject({ code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'capability-check', causeCode: 'LN_ERR_CAP_KV_NAMESPACE_OWNED' } });
+      expect(versions.plugins().map((p) => p.name)).toEqual(['vault']);
+
+      // A one-shot run is the component of its name: net-probe's file is not the vault.
+      const probeFile = fixture('net-probe');
+      const run = (...args: string[]) => runLnano(['run', '--data-dir', dataDir, ...args, '--kv', 'vault', '--invoke', 'kv-get("last")'], dir);
+      const thief = await run(probeFile);
+      expect(thief.code).toBe(2);
+      expect(thief.stderr).toContain('LN_ERR_CAP_KV_NAMESPACE_OWNED');
+      expect(thief.stdout + thief.stderr).not.toContain('s3cret');
+      // No over-blocking: run under the owner's name (a manifest named vault), it reads the data.
+      const manifest = join(dir, 'vault.json');
+      writeFileSync(manifest, JSON.stringify({ name: 'vault', version: '1.0.0', component: probeFile }));
+      const owner = await run('--manifest', manifest);
+      expect(owner.code, owner.stderr).toBe(0);
+      expect(owner.stdout).toContain('s3cret');
+    } finally {
+      await versions.close();
+    }
   });
 });

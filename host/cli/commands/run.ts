@@ -4,6 +4,7 @@ import { readComponentFile } from '../../engine/component-file.js';
 import { commandRunExport, type Component } from '../../engine/component.js';
 import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
+import { claimKvNamespace } from '../../capabilities/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
 import { callBudgets, meterFor } from '../../resources/metering.js';
@@ -44,6 +45,9 @@ Options:
 ${GRANT_HELP}
 By default the guest gets nothing: no environment, argv0 only, no files, no network, stdin
 closed; its stdout and stderr are the command's, and \`exit\` ends only the guest.
+A kv namespace belongs to the component that first claimed it: the run claims it under the
+component's name (the manifest's name, else the file name without .wasm, in lower case) and is
+refused another component's namespace unless policy.kv.shared shares it with that name.
 `;
 
 interface RunFlags extends GrantFlagValues {
@@ -105,6 +109,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     config: { ...manifest?.config, ...configFromFlags(values) },
     stdin: await stdinFromFlags(values, io.stdin, limits.maxPayloadBytes),
   });
+  // A one-shot run is the component of its name, like a deploy of that name (kv-ownership.ts).
+  if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name.toLowerCase(), hostConfig.policy);
 
   const instance = await Instance.start(component, {
     ...callBudgets(limits),

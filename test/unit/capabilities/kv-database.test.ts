@@ -145,6 +145,32 @@ describe('KvDatabase', () => {
     expect((err as { val: string }).val).toContain('schema 99');
   });
 
+  it('records the first claim of a namespace as its owner, and the claim survives a reopen', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lnano-kvdb-')), 'kv.sqlite');
+    const db = open(path);
+    expect(db.owner('ns')).toBeNull();
+    expect(db.claim('ns', 'alpha')).toBe('alpha');
+    expect(db.claim('ns', 'beta')).toBe('alpha');
+    expect(db.claim('other', 'beta')).toBe('beta');
+    db.close();
+    opened.splice(opened.indexOf(db), 1);
+    expect(open(path).owner('ns')).toBe('alpha');
+  });
+
+  it('upgrades a store of schema 1 (no owners) with its data intact', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'lnano-kvdb-')), 'kv.sqlite');
+    const raw = new Database(path);
+    raw.exec(`CREATE TABLE kv_entries (namespace TEXT NOT NULL, key BLOB NOT NULL, value BLOB NOT NULL, PRIMARY KEY (namespace, key)) WITHOUT ROWID;
+      CREATE TABLE kv_usage (namespace TEXT PRIMARY KEY, keys INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;
+      INSERT INTO kv_entries VALUES ('ns', CAST('k' AS BLOB), CAST('v' AS BLOB)); INSERT INTO kv_usage VALUES ('ns', 1, 2);`);
+    raw.pragma('user_version = 1');
+    raw.close();
+    const db = open(path);
+    expect(Buffer.from(db.get('ns', b('k'))!).toString()).toBe('v');
+    expect(db.owner('ns')).toBeNull();
+    expect(db.claim('ns', 'alpha')).toBe('alpha');
+  });
+
   it('a write waiting for another connection\'s lock fails with internal after the busy timeout', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lnano-kvdb-')), 'kv.sqlite');
     const waiter = KvDatabase.open(path, { busyTimeoutMs: 50 });

@@ -72,6 +72,14 @@ describe('capability diff', () => {
       '~ environment: LEVEL (new value)',
     ].sort());
   });
+
+  it('names the owner of the candidate\'s kv namespace, and an unchanged namespace stays unchanged', () => {
+    const owned = { namespace: 'telemetry', owner: 'telemetry', component: 'telemetry' };
+    expect(diffCapabilities(active, structuredClone(active), owned).added).toEqual([]);
+    expect(formatDiff(diffCapabilities(undefined, { kv: {} }, { ...owned, owner: null }))).toEqual(["+ key-value: namespace telemetry (unclaimed, becomes telemetry's)"]);
+    const moved = diffCapabilities(active, { ...active, kv: { namespace: 'readings', maxTotal: '16MiB' } }, { namespace: 'readings', owner: 'ingest', component: 'telemetry' });
+    expect(formatDiff(moved)).toEqual(['+ key-value: namespace readings (owned by ingest, shared by the operator policy)', '- key-value: namespace telemetry']);
+  });
 });
 
 describe('docs/capabilities.md', () => {

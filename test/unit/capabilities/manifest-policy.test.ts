@@ -154,11 +154,20 @@ describe('grant resolution and the operator policy', () => {
   });
 
   it('refuses a malformed policy naming the key and file', () => {
-    for (const bad of [{ fs: { roots: ['does-not-exist'] } }, { http: { allow: ['http://x'] } }, { deny: ['teleport'] }, { surprise: 1 }]) {
+    for (const bad of [
+      { fs: { roots: ['does-not-exist'] } }, { http: { allow: ['http://x'] } }, { deny: ['teleport'] }, { surprise: 1 },
+      { kv: { shared: { '../x': ['a'] } } }, { kv: { shared: { ns: [] } } }, { kv: { shared: { ns: 'a' } } },
+    ]) {
       const err = errorOf(() => parsePolicy(bad, '/etc/lnano.json', tmp));
       expect(err.code).toBe('LN_ERR_CONFIG_INVALID');
       expect(err.message).toContain('/etc/lnano.json');
       expect(err.message).toMatch(/policy/);
     }
+  });
+
+  it('reads policy.kv.shared as namespace → the components it is shared with', () => {
+    expect(OPEN_POLICY.kvShared.size).toBe(0);
+    const policy = parsePolicy({ kv: { shared: { readings: ['ingest', 'report'] } } }, '/etc/lnano.json', tmp);
+    expect([...policy.kvShared]).toEqual([['readings', ['ingest', 'report']]]);
   });
 });
