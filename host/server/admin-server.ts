@@ -62,6 +62,9 @@ export interface AdminServerOptions {
 /** Defaults: JSON bodies up to 1 MiB, uploads up to 64 MiB. */
 export const ADMIN_DEFAULTS = Object.freeze({ maxJsonBytes: 1024 * 1024, maxUploadBytes: 64 * 1024 * 1024 });
 
+/** The admin API allows no other site's pages (its console is same-origin). */
+const NO_ORIGINS: readonly string[] = Object.freeze([]);
+
 interface CompiledRoute {
   readonly route: AdminRoute;
   readonly pattern: RegExp;
@@ -114,7 +117,7 @@ export class AdminServer extends HttpService {
       const rebound = reboundHostReason(req, this.loopback);
       if (rebound !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: rebound });
       if (this.#options.publicHandler?.(req, res)) return;
-      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: [] });
+      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: NO_ORIGINS });
       if (refused !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: refused });
       if (!authorized(req.headers.authorization, this.#options.token)) {
         throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});

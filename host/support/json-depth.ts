@@ -19,20 +19,17 @@ export function tooDeepReason(limit: number = MAX_JSON_DEPTH): string {
 
 /**
  * Whether JSON text nests objects and arrays deeper than `limit`. One pass over the characters
- * (skipping string contents), no allocation; meant for text `JSON.parse` has already accepted.
+ * (string contents are skipped with `indexOf`), no allocation; meant for text `JSON.parse` has
+ * already accepted.
  */
 export function jsonTextTooDeep(text: string, limit: number = MAX_JSON_DEPTH): boolean {
   // Each level takes an opening and a closing bracket: shorter text cannot be too deep.
   if (text.length <= 2 * limit) return false;
   let depth = 0;
-  let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      inString = true;
+    if (c === 0x22) {
+      i = stringEnd(text, i);
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > limit) return true;
     } else if (c === 0x7d || c === 0x5d) {
@@ -40,6 +37,18 @@ export function jsonTextTooDeep(text: string, limit: number = MAX_JSON_DEPTH): b
     }
   }
   return false;
+}
+
+/** The index of the quote closing the string opened at `open` (found natively, escapes honoured). */
+function stringEnd(text: string, open: number): number {
+  let quote = text.indexOf('"', open + 1);
+  while (quote !== -1) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === 0x5c) backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = text.indexOf('"', quote + 1);
+  }
+  return text.length;
 }
 
 /**
