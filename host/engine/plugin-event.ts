@@ -1,4 +1,5 @@
 import { LnError } from '../errors/ln-error.js';
+import { jsonTextTooDeep } from '../support/json-depth.js';
 
 /** An event as the plugin world's `event` record surfaces in JS (jco's conventions). */
 export interface PluginEvent {
@@ -85,7 +86,8 @@ export function envelopeToEvent(envelope: unknown): PluginEvent {
 
 /**
  * Converts a plugin's event back into a JSON envelope: JSON data (by datacontenttype) is parsed,
- * other valid UTF-8 becomes a string, anything else `data_base64`.
+ * other valid UTF-8 becomes a string (JSON nested deeper than `MAX_JSON_DEPTH` too, so nothing
+ * downstream recurses through it), anything else `data_base64`.
  */
 export function eventToEnvelope(event: PluginEvent): JsonEnvelope {
   const out: JsonEnvelope = { specversion: '1.0', id: event.id, type: event.type, source: event.source };
@@ -95,7 +97,7 @@ export function eventToEnvelope(event: PluginEvent): JsonEnvelope {
   if (bytes.length > 0) {
     const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
     const isUtf8 = Buffer.from(text, 'utf8').equals(bytes);
-    if (isUtf8 && /json/i.test(event.datacontenttype ?? '')) {
+    if (isUtf8 && /json/i.test(event.datacontenttype ?? '') && !jsonTextTooDeep(text)) {
       try {
         out.data = JSON.parse(text);
       } catch {

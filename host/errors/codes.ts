@@ -266,6 +266,16 @@ export const ERROR_CODES = {
     fix: 'Send a smaller body, or raise the admin upload limit in the host config.',
     status: 413, expose: true, exit: 2,
   },
+  LN_ERR_ADMIN_TOO_DEEP: {
+    message: 'The request body is nested deeper than {limit} levels (objects and arrays)',
+    fix: 'Send flatter JSON: every JSON body the host accepts nests at most {limit} levels.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_ADMIN_CROSS_SITE: {
+    message: 'Refused a cross-site request to the admin API: {reason}',
+    fix: 'Use the console this listener serves, lnano or curl; on a loopback listener address it as localhost, 127.0.0.1 or [::1].',
+    status: 403, expose: true, exit: 2,
+  },
   LN_ERR_ADMIN_NOT_FOUND: {
     message: 'No admin route {method} {path}',
     fix: 'See docs/admin-api.md for the routes.',
@@ -285,6 +295,21 @@ export const ERROR_CODES = {
     message: 'The request body is over the limit of {limit} bytes',
     fix: 'Send smaller events, or raise the ingress body limit.',
     status: 413, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_TOO_DEEP: {
+    message: 'The event is nested deeper than {limit} levels (objects and arrays)',
+    fix: 'Send flatter event data: every JSON body the host accepts nests at most {limit} levels.',
+    status: 400, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_UNSUPPORTED_MEDIA_TYPE: {
+    message: 'POST /events does not take the media type {type}',
+    fix: 'Send application/json, application/cloudevents+json or application/cloudevents-batch+json, or a CloudEvents binary-mode request (ce-specversion, ce-id, ce-type and ce-source headers).',
+    status: 415, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_CROSS_SITE: {
+    message: 'Refused a cross-site request to the event ingress: {reason}',
+    fix: "Web pages of other sites may not send events: add the page's origin to ingress.allowedOrigins if it should; on a loopback listener address it as localhost, 127.0.0.1 or [::1].",
+    status: 403, expose: true, exit: 2,
   },
   LN_ERR_EVENT_NOT_FOUND: {
     message: 'No route for {method} {path}',

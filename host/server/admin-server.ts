@@ -8,9 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import { parseJson } from '../support/json-depth.js';
 import { describeIssues } from '../support/schema.js';
 import { authorized } from './admin-token.js';
 import { HttpService, readBody, sendError, sendJson } from './http-io.js';
+import { crossSiteReason, reboundHostReason } from './request-origin.js';
 
 /** One admin request, as a route handler sees it. */
 export interface AdminRequest {
@@ -60,6 +62,9 @@ export interface AdminServerOptions {
 /** Defaults: JSON bodies up to 1 MiB, uploads up to 64 MiB. */
 export const ADMIN_DEFAULTS = Object.freeze({ maxJsonBytes: 1024 * 1024, maxUploadBytes: 64 * 1024 * 1024 });
 
+/** The admin API allows no other site's pages (its console is same-origin). */
+const NO_ORIGINS: readonly string[] = Object.freeze([]);
+
 interface CompiledRoute {
   readonly route: AdminRoute;
   readonly pattern: RegExp;
@@ -107,7 +112,13 @@ export class AdminServer extends HttpService {
   protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID();
     try {
+      // A rebound Host is refused before anything, the console's files included; other sites'
+      // pages may still link to the console (a navigation), but not call the API.
+      const rebound = reboundHostReason(req, this.loopback);
+      if (rebound !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: rebound });
       if (this.#options.publicHandler?.(req, res)) return;
+      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: NO_ORIGINS });
+      if (refused !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: refused });
       if (!authorized(req.headers.authorization, this.#options.token)) {
         throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
       }
@@ -157,12 +168,9 @@ export class AdminServer extends HttpService {
           throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `send the body as application/json (got ${type.slice(0, 60) || 'no content-type'})` });
         }
         const body = await readBody(req, maxJson, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxJson }));
-        let value: unknown;
-        try {
-          value = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' });
-        }
+        const value = parseJson(body.toString('utf8'), (why) => why.kind === 'tooDeep'
+          ? new LnError('LN_ERR_ADMIN_TOO_DEEP', { limit: why.limit })
+          : new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' }));
         const parsed = schema.safeParse(value);
         if (!parsed.success) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: describeIssues(parsed.error, '', { root: '(body)', max: 5 }) });
         return parsed.data;

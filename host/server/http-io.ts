@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { toLnError, type LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import { isLoopbackAddress } from './request-origin.js';
 
 /** Writes a JSON answer. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -77,13 +78,21 @@ export function closeServer(server: Server): Promise<void> {
 /** A `node:http` server answering with `handle`: listen (port 0 picks one) and a draining close. */
 export abstract class HttpService {
   readonly #server: Server = createServer((req, res) => void this.handle(req, res));
+  #loopback = true;
 
   /** Answers one request; must never throw (answer with `sendError` instead). */
   protected abstract handle(req: IncomingMessage, res: ServerResponse): Promise<void>;
 
+  /** Whether the listener is bound to a loopback address (so requests must name a loopback `Host`). */
+  protected get loopback(): boolean {
+    return this.#loopback;
+  }
+
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  listen(port: number, host: string): Promise<AddressInfo> {
-    return listenOn(this.#server, port, host);
+  async listen(port: number, host: string): Promise<AddressInfo> {
+    const address = await listenOn(this.#server, port, host);
+    this.#loopback = isLoopbackAddress(address.address);
+    return address;
   }
 
   /** Stops accepting connections, ends idle ones, and waits for open requests to finish. */

@@ -4,7 +4,10 @@ import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
+import { parseJson } from '../support/json-depth.js';
+import { binaryEvent, ingressMode } from './cloudevents-http.js';
 import { HttpService, readBody, sendError, sendJson as send } from './http-io.js';
+import { crossSiteReason } from './request-origin.js';
 
 /**
  * Who gets the events (`LiquidNanoRuntime`): the plugins that serve, in delivery order, and what
@@ -23,17 +26,21 @@ export interface IngressOptions {
   readonly maxBodyBytes?: number;
   /** Most events in one batch. */
   readonly maxBatch?: number;
+  /** Web origins (`https://app.example`) whose pages may post events cross-site; default none. */
+  readonly allowedOrigins?: readonly string[];
   /** Pipelines: starts the runs an event triggers; each answer then lists them as `pipelines`. */
   readonly pipelines?: { start(event: PluginEvent): Array<{ name: string; runId: string }> };
 }
 
-/** Defaults: 1 MiB bodies, batches of up to 100 events. */
-export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBatch: 100 });
+/** Defaults: 1 MiB bodies, batches of up to 100 events, no origin allowed cross-site. */
+export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBatch: 100, allowedOrigins: Object.freeze([]) as readonly string[] });
 
 /**
  * The event ingress: `POST /events` takes one CloudEvents-style JSON envelope or an array of
- * them and answers with every plugin's result and the follow-ups' (see docs/runtime.md); `GET /health` says whether the host is up.
- * Errors answer `{ code, message, requestId }`; internals go only to the log.
+ * them (or one binary-mode event, see `cloudevents-http.ts`) and answers with every plugin's
+ * result and the follow-ups' (see docs/runtime.md); `GET /health` says whether the host is up.
+ * Browsers' cross-site requests and, on a loopback listener, non-loopback `Host`s are refused
+ * (`request-origin.ts`). Errors answer `{ code, message, requestId }`; internals go only to the log.
  */
 export class IngressServer extends HttpService {
   readonly #options: IngressOptions;
@@ -47,6 +54,8 @@ export class IngressServer extends HttpService {
     const requestId = randomUUID();
     const path = (req.url ?? '/').split('?')[0];
     try {
+      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: this.#options.allowedOrigins ?? INGRESS_DEFAULTS.allowedOrigins });
+      if (refused !== null) throw new LnError('LN_ERR_EVENT_CROSS_SITE', { reason: refused });
       if (req.method === 'GET' && path === '/health') {
         send(res, 200, { status: 'ok', plugins: this.#options.plugins.names });
       } else if (req.method === 'POST' && path === '/events') {
@@ -60,14 +69,24 @@ export class IngressServer extends HttpService {
   }
 
   async #events(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const mode = ingressMode(req.headers);
     const limit = this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes;
     const body = await readBody(req, limit, () => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch {
-      throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' });
+    const { events, batch } = mode === 'binary' ? { events: [binaryEvent(req.headers, body)], batch: false } : this.#jsonEvents(body);
+    const results = [];
+    const pipelines = this.#options.pipelines;
+    for (const event of events) {
+      const runs = pipelines ? { pipelines: pipelines.start(event) } : {};
+      results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)), ...runs });
     }
+    send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
+  }
+
+  /** The events of a structured or batch body: JSON within the depth limit, each envelope validated. */
+  #jsonEvents(body: Buffer): { events: PluginEvent[]; batch: boolean } {
+    const parsed = parseJson(body.toString('utf8'), (why) => why.kind === 'tooDeep'
+      ? new LnError('LN_ERR_EVENT_TOO_DEEP', { limit: why.limit })
+      : new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' }));
     const batch = Array.isArray(parsed);
     const envelopes = batch ? (parsed as unknown[]) : [parsed];
     const maxBatch = this.#options.maxBatch ?? INGRESS_DEFAULTS.maxBatch;
@@ -82,12 +101,6 @@ export class IngressServer extends HttpService {
         throw err;
       }
     });
-    const results = [];
-    const pipelines = this.#options.pipelines;
-    for (const event of events) {
-      const runs = pipelines ? { pipelines: pipelines.start(event) } : {};
-      results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)), ...runs });
-    }
-    send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
+    return { events, batch };
   }
 }

@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import { capabilitiesSchema, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { parseJson, tooDeepReason } from '../support/json-depth.js';
 import { describeIssues } from '../support/schema.js';
 import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
 import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
@@ -120,11 +121,6 @@ export async function readManifest(path: string): Promise<Manifest> {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason }, { cause: err });
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason: `not JSON: ${(err as Error).message}` }, { cause: err });
-  }
+  const value = parseJson(text, (why) => new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason: why.kind === 'tooDeep' ? tooDeepReason(why.limit) : `not JSON: ${why.message}` }));
   return parseManifest(value, path, dirname(resolve(path)));
 }

@@ -229,6 +229,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
     get maxBodyBytes() { return watcher.current.config.ingress.maxBodyBytes; },
     get maxBatch() { return watcher.current.config.ingress.maxBatch; },
+    get allowedOrigins() { return watcher.current.config.ingress.allowedOrigins; },
   });
   const streams = new AbortController();
   const consoleAssets = ConsoleAssets.load();

@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LnError } from '../../errors/ln-error.js';
+import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
 import { GROUPS, KEYS_BY_NAME } from './config-keys.js';
 
 /** Largest config file read, bytes. */
@@ -45,6 +46,7 @@ export function readConfigFile(path: string, label: string): Map<string, unknown
     fail('(file)', `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`, err);
   }
   if (value === null || value === undefined) return new Map(); // an empty file: all defaults
+  if (valueTooDeep(value)) fail('(file)', tooDeepReason());
   const out = new Map<string, unknown>();
   const walk = (group: string, object: unknown): void => {
     if (object === null || typeof object !== 'object' || Array.isArray(object)) fail(group || '(top level)', 'expected an object of keys');

@@ -16,7 +16,9 @@ export type KeyKind =
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'url' }
   | { readonly type: 'secret' }
-  | { readonly type: 'object' };
+  | { readonly type: 'object' }
+  /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
+  | { readonly type: 'origins' };
 
 export interface KeyDef {
   /** Dotted path in the file, e.g. `tracing.sampleRatio`. */
@@ -62,6 +64,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
   { key: 'pipelines.concurrency', kind: { type: 'int', min: 1, max: 10_000 }, default: 256, live: false, doc: 'pipeline step executions in flight at once, all runs together' },
   { key: 'ingress.maxBodyBytes', kind: { type: 'size' }, default: 1024 * 1024, live: true, doc: 'largest POST /events body' },
   { key: 'ingress.maxBatch', kind: { type: 'int', min: 1, max: 100_000 }, default: 100, live: true, doc: 'most events in one POST /events batch' },
+  { key: 'ingress.allowedOrigins', kind: { type: 'origins' }, default: Object.freeze([]), live: true, doc: 'web origins whose pages may POST /events cross-site (others are refused)' },
 ] satisfies KeyDef[]);
 
 /** Keys by path. */

@@ -81,5 +81,26 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
     case 'object':
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
       return raw;
+    case 'origins': {
+      const list = Array.isArray(raw) ? raw : fromText ? (raw as string).split(',').map((s) => s.trim()).filter(Boolean) : null;
+      if (!list) return fail(`expected a list of origins like https://app.example, got ${describe(raw)}`);
+      if (list.length > MAX_ORIGINS) return fail(`at most ${MAX_ORIGINS} origins, got ${list.length}`);
+      return Object.freeze(list.map((item) => webOrigin(item) ?? fail(`expected an origin like https://app.example:8443 (scheme, host, optional port; no path), got ${describe(item)}`)));
+    }
   }
+}
+
+const MAX_ORIGINS = 100;
+
+/** `item` as a web origin (`https://app.example:8443`, lowercase, default port dropped), or null. */
+function webOrigin(item: unknown): string | null {
+  if (typeof item !== 'string') return null;
+  let url: URL;
+  try {
+    url = new URL(item);
+  } catch {
+    return null;
+  }
+  const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+  return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : null;
 }

@@ -36,7 +36,12 @@ export interface HostConfig {
     readonly stopOnError: boolean;
   };
   readonly pipelines: { readonly dir: string; readonly concurrency: number };
-  readonly ingress: { readonly maxBodyBytes: number; readonly maxBatch: number };
+  readonly ingress: {
+    readonly maxBodyBytes: number;
+    readonly maxBatch: number;
+    /** Origins (`scheme://host[:port]`, lowercase) whose pages may post events cross-site. */
+    readonly allowedOrigins: readonly string[];
+  };
 }
 
 /** One key of the effective config, as `--print-config` and `GET /v1/config` show it. */
@@ -139,7 +144,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
       stopOnError: g('runtime.stopOnError'),
     }),
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
-    ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch') }),
+    ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),
   }) as HostConfig;
 }
 

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { LnError } from '../../errors/ln-error.js';
+import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
 import { PIPELINE_NAME } from './pipeline-schema.js';
@@ -35,6 +36,7 @@ export function parsePipelineText(text: string, file: string): PipelineDefinitio
   } catch (err) {
     throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: `not ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}` }, { cause: err });
   }
+  if (valueTooDeep(value)) throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: tooDeepReason() });
   const definition = parsePipeline(value, file);
   const name = pipelineNameOf(file);
   if (name !== undefined && name !== definition.name) {

@@ -13,6 +13,13 @@ describe('event envelope', () => {
     expect(eventToEnvelope(event)).toEqual({ specversion: '1.0', ...base, time: '2026-11-21T10:00:00Z', datacontenttype: 'application/json', data: { a: [1, 2] }, site: 'north' });
   });
 
+  it('passes JSON data a plugin returns nested deeper than the JSON depth limit on as text (issue 14)', () => {
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const event = { ...envelopeToEvent(base), datacontenttype: 'application/json', data: new Uint8Array(Buffer.from(deep)) };
+    expect(eventToEnvelope(event).data).toBe(deep);
+    expect(() => JSON.stringify(eventToEnvelope(event))).not.toThrow();
+  });
+
   it('keeps binary data binary', () => {
     const event = envelopeToEvent({ ...base, data_base64: Buffer.from([0xff, 0xfe]).toString('base64') });
     expect([...event.data]).toEqual([0xff, 0xfe]);

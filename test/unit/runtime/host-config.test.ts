@@ -82,6 +82,14 @@ describe('host config: precedence and sources', () => {
     expect(r.config.pipelines).toEqual({ dir: join(file, '..', 'flows'), concurrency: 2 });
   });
 
+  it('takes allowed origins as a list in a file or comma-separated text, normalized (issue 14)', () => {
+    const file = write('a.yaml', 'ingress:\n  allowedOrigins: ["HTTPS://App.Example:443/", "http://127.0.0.1:3000"]\n');
+    expect(resolveHostConfig({ cwd: '/', env: {}, file }).config.ingress.allowedOrigins).toEqual(['https://app.example', 'http://127.0.0.1:3000']);
+    const env = { LNANO_INGRESS_ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' };
+    expect(resolveHostConfig({ cwd: '/', env }).config.ingress.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
+    expect(resolveHostConfig({ cwd: '/', env: {} }).config.ingress.allowedOrigins).toEqual([]);
+  });
+
   it('never shows the admin token', () => {
     const r = resolveHostConfig({ cwd: '/', env: { LNANO_ADMIN_TOKEN: 'a-very-secret-token-of-some-length' } });
     expect(r.config.adminToken).toBe('a-very-secret-token-of-some-length');
@@ -117,6 +125,9 @@ describe('host config: hostile input names the key and the source', () => {
     ['a duplicate key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'retain: 1\nretain: 2\n') }), '(file)', 'file', /not valid YAML/],
     ['a top level that is a list', () => failure({ cwd: '/', env: {}, file: write('a.yaml', '- 1\n- 2\n') }), '(top level)', 'file', /expected an object/],
     ['a policy with an unknown key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'policy:\n  nope: 1\n') }), 'policy', 'a.yaml', /nope/],
+    ['an allowed origin with a path', () => failure({ cwd: '/', env: { LNANO_INGRESS_ALLOWED_ORIGINS: 'https://a.example, https://b.example/app' } }), 'ingress.allowedOrigins', 'env LNANO_INGRESS_ALLOWED_ORIGINS', /origin like .*"https:\/\/b.example\/app"/],
+    ['allowed origins that are not a list', () => failure({ cwd: '/', env: {}, file: write('a.json', '{"ingress":{"allowedOrigins":"https://a.example"}}') }), 'ingress.allowedOrigins', 'file', /list of origins/],
+    ['a file nested 5000 levels deep (issue 14)', () => failure({ cwd: '/', env: {}, file: write('a.json', `{"policy":${'['.repeat(5000)}${']'.repeat(5000)}}`) }), '(file)', 'file', /nested deeper than 128 levels/],
   ];
   for (const [what, run, key, source, reason] of cases) {
     it(what, () => {

@@ -75,6 +75,9 @@ describe('pipeline validation', () => {
     for (let i = 0; i < 100_000; i++) deep = { not: deep };
     expect(reason(doc([step('a'), step('b', { when: deep })]))).toContain('nested deeper than 16 levels');
     expect(() => parsePipelineText(`{"name":"p","description":"${'x'.repeat(300_000)}","steps":[]}`, 'p.json')).toThrow(/over the limit of 262144/);
+    // Issue 14: one JSON depth limit for every file, JSON or YAML.
+    expect(() => parsePipelineText(`{"name":"p","steps":[],"x":${'['.repeat(5000)}${']'.repeat(5000)}}`, 'p.json')).toThrow(/nested deeper than 128 levels/);
+    expect(() => parsePipelineText(`name: p\nsteps: []\nx: ${'['.repeat(200)}${']'.repeat(200)}\n`, 'p.yaml')).toThrow(/nested deeper than 128 levels/);
   });
 
   it('reads YAML, refuses YAML alias bombs and a name that is not the file name', () => {

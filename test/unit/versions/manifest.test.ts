@@ -53,11 +53,13 @@ describe('plugin manifest', () => {
     const dir = mkdtempSync(join(tmpdir(), 'lnano-manifest-'));
     writeFileSync(join(dir, 'ok.json'), JSON.stringify({ ...minimal, component: 'c.wasm' }));
     writeFileSync(join(dir, 'bad.json'), '{ "name": ');
+    writeFileSync(join(dir, 'deep.json'), `{"name":"x","version":"1.0.0","config":${'['.repeat(5000)}${']'.repeat(5000)}}`);
     writeFileSync(join(dir, 'huge.json'), `{"name":"x","version":"1.0.0","description":"${'x'.repeat(2 * 1024 * 1024)}"}`);
     expect((await readManifest(join(dir, 'ok.json'))).component).toBe(join(dir, 'c.wasm'));
-    for (const f of ['missing.json', 'bad.json', 'huge.json']) {
+    for (const f of ['missing.json', 'bad.json', 'huge.json', 'deep.json']) {
       expect(await codeOfAsync(readManifest(join(dir, f)))).toBe('LN_ERR_MANIFEST_INVALID');
     }
+    await expect(readManifest(join(dir, 'deep.json'))).rejects.toThrow(/nested deeper than 128 levels/);
   });
 
   it('the example plugins ship valid manifests', async () => {
