@@ -1,5 +1,5 @@
-// Issue 14, item 1: guest output is never lost by `lnano run`. A C command prints 2000 lines to
-// stdout (fflush after each) and 2000 to stderr, then returns, exits, traps or runs out of fuel at
+// Issue 14, item 1: guest output is never lost by `lnano run`. A C command prints 5000 lines to
+// stdout (fflush after each) and 5000 to stderr, then returns, exits, traps or runs out of fuel at
 // once; run through the real `lnano` in a child process, every line must arrive, whole and in
 // order, before the result (the printed value or the error), every time.
 import { describe, expect, it } from 'vitest';
@@ -7,7 +7,7 @@ import { fixture, runCli, tempDataDir } from '../helpers/cli.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
 
 const dataDir = tempDataDir();
-const LINES = 2000;
+const LINES = 5000;
 const out = burstLines('out', LINES);
 const err = burstLines('err', LINES);
 
@@ -33,7 +33,7 @@ describe('lnano run delivers all guest output (issue 14, item 1)', () => {
   });
 
   it('a budget passed right after writing: every line before the budget error', async () => {
-    // The writes cost about 3e7 instructions; the endless loop after them uses up the rest.
+    // The writes cost about 7e7 instructions; the endless loop after them uses up the rest.
     const r = await runCli(['run', fixture('print-burst'), '--fuel', '200000000', '--', String(LINES), 'both', 'spin'], { dataDir });
     expect(r.code).toBe(1);
     expect(linesOf(r.stdout)).toEqual([...out, '']);
