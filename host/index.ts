@@ -24,6 +24,8 @@ export type { ComponentShape, WitFunction, WitType, WorldItem } from './engine/w
 export { Instance, INSTANCE_DEFAULTS } from './sandbox/instance.js';
 export type { CallOptions, CallOutcome, GuestOutput, InstanceOptions } from './sandbox/instance.js';
 export { loggerOutput } from './sandbox/guest-output.js';
+export { OUTPUT_RATE_DEFAULTS } from './sandbox/output-gate.js';
+export type { DropSummary, OutputRate } from './sandbox/output-gate.js';
 export { closedGrants, GRANT_DEFAULTS } from './capabilities/grants.js';
 export type { HttpGrant, InstanceGrants, KvGrant, PluginGrants, PreopenGrant, WasiGrants } from './capabilities/grants.js';
 export { linkerSpec } from './capabilities/linker-spec.js';

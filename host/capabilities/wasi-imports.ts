@@ -4,7 +4,7 @@
  *
  * Closed by default: only granted environment variables, the given argv, no initial cwd, no
  * preopens, no network (sockets and outgoing HTTP refused with WASI error values), stdin at end
- * of stream unless bytes are given, stdout/stderr to the worker's captured streams, and `exit` unwinds as a result
+ * of stream unless bytes are given, stdout/stderr handed to the host with each write (see `stdio.ts`), and `exit` unwinds as a result
  * instead of `process.exit`.
  */
 import * as shim from '@bytecodealliance/preview2-shim';
@@ -13,7 +13,7 @@ import type { HostBridge } from '../sandbox/protocol.js';
 import { createFilesystem } from './filesystem/wasi-filesystem.js';
 import type { WasiGrants } from './grants.js';
 import { outgoingHandler } from './http-outgoing.js';
-import { stdinImport } from './stdio.js';
+import { outputImports, stdinImport } from './stdio.js';
 
 /**
  * The parts of the Node.js build of preview2-shim we use. Its package's `types` condition points
@@ -23,7 +23,7 @@ interface NodeShim {
   readonly cli: Record<string, unknown> & {
     _setEnv(env: Record<string, string>): void;
     _setArgs(args: string[]): void;
-    stdin: unknown; stdout: unknown; stderr: unknown; terminalInput: unknown; terminalOutput: unknown;
+    terminalInput: unknown; terminalOutput: unknown;
   };
   readonly clocks: { monotonicClock: unknown; wallClock: unknown };
   readonly random: { random: unknown; insecure: unknown; insecureSeed: unknown };
@@ -103,8 +103,7 @@ export function wasiImports(grants: WasiGrants, bridge: HostBridge): Record<stri
       },
     },
     'wasi:cli/stdin': stdinImport(grants.stdin),
-    'wasi:cli/stdout': cli.stdout,
-    'wasi:cli/stderr': cli.stderr,
+    ...outputImports(bridge),
     'wasi:cli/terminal-input': cli.terminalInput,
     'wasi:cli/terminal-output': cli.terminalOutput,
     'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },

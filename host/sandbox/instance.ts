@@ -4,22 +4,35 @@ import { LnError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
+import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
 import type { Context } from '@opentelemetry/api';
 
-/** Where a guest's stdout/stderr bytes go. */
+/**
+ * Where a guest's stdout/stderr bytes go. Each chunk arrives in the order the guest wrote it, and
+ * everything the guest wrote before a call's result (or its exit, trap or stop) arrives before
+ * that call settles.
+ */
 export interface GuestOutput {
   stdout(chunk: Buffer): void;
   stderr(chunk: Buffer): void;
+  /**
+   * The rate limit applied inside the worker, before the bytes cross to this thread: past it,
+   * whole lines are dropped and counted (`usage.outputDropped`, `onDropped`). Absent: unlimited,
+   * every byte arrives as written.
+   */
+  readonly rate?: OutputRate;
+  /** Receives the drop summaries of a rate-limited output, at most one per interval (and a last one when the instance ends). */
+  onDropped?(summary: DropSummary): void;
 }
 
 /** Settings of one instance. Every default is in `INSTANCE_DEFAULTS`. */
 export interface InstanceOptions {
   /** Builds the instance's imports inside the worker (see `capabilities/`). */
   readonly linker: LinkerSpec;
-  /** Receives the guest's stdout and stderr; default: dropped. */
+  /** Receives the guest's stdout and stderr; default: discarded. */
   readonly output?: GuestOutput;
   /** Receives host-interface notifications (guest log lines, metrics, emitted events). */
   readonly onNotify?: (message: NotifyMessage) => void;
@@ -146,6 +159,7 @@ export class Instance {
       requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversionedName(i.name)))],
       linker: options.linker,
       meter: component.meter,
+      outputRate: output?.rate ?? null,
     };
     instance.#defaults = { fuel: options.fuel, maxInputBytes: options.maxInputBytes, maxOutputBytes: options.maxOutputBytes };
     await instance.#initialize(init, options);
@@ -264,6 +278,12 @@ export class Instance {
             options.onNotify?.(message);
             this.#current?.onNotify?.(message);
             break;
+          case 'output':
+            options.output?.[message.stream](Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+            break;
+          case 'output-dropped':
+            options.output?.onDropped?.(message.dropped);
+            break;
         }
       });
       const crashed = (reason: string): void => {
@@ -301,23 +321,25 @@ export class Instance {
     this.#pump();
   }
 
-  /** Marks the instance dead: the failing call gets `reason`, everything queued a crash error. */
+  /**
+   * Marks the instance dead: the failing call gets `reason`, everything queued a crash error. The
+   * calls are failed once the worker is gone, when every message it sent before dying (the
+   * guest's last output above all) has been delivered.
+   */
   #kill(reason: LnError, failing?: Pending): void {
     if (this.#dead) return;
     this.#dead = reason;
-    if (failing) {
-      clearTimeout(failing.timer);
-      failing.reject(reason);
-      if (this.#current === failing) this.#current = undefined;
-    }
-    const rest = [...(this.#current ? [this.#current] : []), ...this.#queue.splice(0)];
+    const doomed: Array<[Pending, LnError]> = failing ? [[failing, reason]] : [];
+    const rest = [...(this.#current && this.#current !== failing ? [this.#current] : []), ...this.#queue.splice(0)];
     this.#current = undefined;
-    for (const p of rest) {
-      clearTimeout(p.timer);
-      p.reject(this.#deadError(p.message.name));
-    }
-    void this.#worker.terminate();
+    for (const p of rest) doomed.push([p, this.#deadError(p.message.name)]);
+    for (const [p] of doomed) clearTimeout(p.timer);
+    const gone = this.#worker.terminate();
     for (const cb of this.#onDeath.splice(0)) cb(reason);
+    const fail = (): void => {
+      for (const [p, err] of doomed) p.reject(err);
+    };
+    gone.then(fail, fail);
   }
 
   #deadError(call: string): LnError {

@@ -2,11 +2,14 @@
  * The typed protocol between the host (main thread) and one guest instance's worker.
  *
  * Host → worker: one `init`, then `call`s (one at a time). Worker → host: `ready` or
- * `init-failed`, one `result` per call, and `notify` messages from host interfaces (guest log
- * lines, metrics, emitted events) at any time.
+ * `init-failed`, one `result` per call, and at any time `notify` messages from host interfaces
+ * (guest log lines, metrics, emitted events), `output` (what the guest wrote to stdout/stderr)
+ * and `output-dropped` (a drop summary). Everything goes over the one port, so its order holds:
+ * the output a guest wrote before a result arrives before that result.
  */
 import type { SerializedError } from '../errors/ln-error.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
+import type { DropSummary, OutputRate, OutputStreamName } from './output-gate.js';
 import type { WorkerUsage } from './usage.js';
 
 /** Which module builds the instance's imports inside the worker, and its (cloneable) config. */
@@ -27,6 +30,8 @@ export interface InitMessage {
   readonly linker: LinkerSpec;
   /** How the core modules were instrumented (`lnano` globals to supply), or null: not metered. */
   readonly meter: InstrumentOptions | null;
+  /** The rate limit of the guest's stdout/stderr (see `OutputGate`); null: every byte forwarded. */
+  readonly outputRate: OutputRate | null;
 }
 
 export interface CallMessage {
@@ -82,11 +87,26 @@ export interface NotifyMessage {
   readonly payload: unknown;
 }
 
-export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | NotifyMessage;
+/** Bytes the guest wrote to stdout or stderr (whole lines when rate-limited). */
+export interface OutputMessage {
+  readonly type: 'output';
+  readonly stream: OutputStreamName;
+  readonly bytes: Uint8Array;
+}
+
+/** Lines of guest output the rate limit dropped since the previous summary (one per interval). */
+export interface OutputDroppedMessage {
+  readonly type: 'output-dropped';
+  readonly dropped: DropSummary;
+}
+
+export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | NotifyMessage | OutputMessage | OutputDroppedMessage;
 
 /** What a linker module gets to talk back to the host without a reply. */
 export interface HostBridge {
   notify(topic: string, payload: unknown): void;
+  /** Takes what the guest wrote to its stdout or stderr (`wasi:cli/stdout`, `wasi:cli/stderr`). */
+  output(stream: OutputStreamName, bytes: Uint8Array): void;
   /**
    * Counts one host call of `kind` (`http`, `kv`, `log`, ...) for the running guest call's usage
    * receipt, and returns how many calls of that kind the running guest call has made so far,

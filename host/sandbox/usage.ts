@@ -22,13 +22,18 @@ export interface Usage {
   readonly bytesIn: number;
   /** Estimated size of the result, bytes (0 when the call failed). */
   readonly bytesOut: number;
+  /**
+   * Lines of the guest's stdout/stderr the output rate limit dropped during the call (see
+   * `OutputGate`); absent when none were.
+   */
+  readonly outputDropped?: number;
 }
 
 /**
  * The part of a receipt the worker measures, and, for a traced call, the host calls it timed
  * (turned into spans on the main thread, not part of the receipt).
  */
-export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'memoryBytes' | 'hostCalls' | 'bytesOut'> & {
+export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'memoryBytes' | 'hostCalls' | 'bytesOut' | 'outputDropped'> & {
   readonly hostSpans?: { readonly spans: readonly HostCallSpan[]; readonly dropped: number };
 };
 
@@ -41,6 +46,7 @@ export function usageDetails(usage: Usage): Record<string, number | string | nul
     hostCalls: Object.entries(usage.hostCalls).map(([k, n]) => `${k}=${n}`).join(','),
     bytesIn: usage.bytesIn,
     bytesOut: usage.bytesOut,
+    ...(usage.outputDropped ? { outputDropped: usage.outputDropped } : {}),
   };
 }
 
@@ -61,6 +67,7 @@ export function usageFromDetails(details: Readonly<Record<string, unknown>>): Us
     hostCalls,
     bytesIn: Number(details.bytesIn ?? 0),
     bytesOut: Number(details.bytesOut ?? 0),
+    ...(typeof details.outputDropped === 'number' ? { outputDropped: details.outputDropped } : {}),
   };
 }
 

@@ -5,6 +5,9 @@
  * instantiates the component, then answers `call`s one at a time. It never lets a guest failure
  * escape: every call gets a `result` with its usage. The host terminates the worker after a
  * poisoning failure.
+ *
+ * The guest's stdout/stderr leave through the `OutputGate` as `output` messages on the same port,
+ * each write as it happens, so they reach the host before the result that follows them.
  */
 import { parentPort } from 'node:worker_threads';
 import { Script } from 'node:vm';
@@ -14,6 +17,7 @@ import { classifyGuestFailure, isComponentError, type BudgetSignals } from './gu
 import type { CallMessage, HostToWorker, InitMessage, LinkFunction, WorkerToHost } from './protocol.js';
 import { payloadBytes, type WorkerUsage } from './usage.js';
 import { HostCallRecorder } from './host-call-spans.js';
+import { OutputGate } from './output-gate.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 type Instantiate = (
@@ -41,6 +45,15 @@ let hostCallLimits: CallMessage['hostCallLimits'] = null;
 const memories = new Set<WebAssembly.Memory>();
 /** Times host calls of traced calls. */
 const hostSpans = new HostCallRecorder();
+/** The guest's stdout/stderr on their way to the host; set by `init`. */
+let output: OutputGate | undefined;
+
+/** Posts a `ready`, `init-failed` or `result` after the output written before it. */
+function postAfterOutput(message: WorkerToHost, instanceEnds: boolean): void {
+  if (instanceEnds) output?.finish();
+  else output?.endLines();
+  post(message);
+}
 
 /** The globals an instrumented component's core modules import, shared by all its core instances. */
 interface Meter {
@@ -71,9 +84,14 @@ const instantiateCore: InstantiateCore = async (module, imports = {}) => {
 };
 
 async function init(message: InitMessage): Promise<void> {
+  output = new OutputGate(message.outputRate, {
+    forward: (stream, bytes) => post({ type: 'output', stream, bytes }),
+    dropped: (dropped) => post({ type: 'output-dropped', dropped }),
+  });
   const linker = (await import(message.linker.module)) as { link: LinkFunction };
   const imports = hostSpans.wrap(linker.link(message.linker.config, {
     notify: (topic, payload) => post({ type: 'notify', topic, payload }),
+    output: (stream, bytes) => output?.write(stream, bytes),
     hostCall: (kind) => {
       const n = (hostCalls.get(kind) ?? 0) + 1;
       hostCalls.set(kind, n);
@@ -125,6 +143,7 @@ function startMetering(message: CallMessage): bigint | null {
   hostCalls = new Map();
   hostCallLimits = message.hostCallLimits ?? null;
   hostSpans.begin(message.trace === true);
+  output?.takeCallDropped();
   if (!meter) return null;
   meter.growFailed.value = 0;
   if (!meter.options.fuel) return null;
@@ -138,11 +157,14 @@ function stopMetering(start: bigint | null, message: CallMessage, bytesOut: numb
   const left = start === null ? null : (meter!.fuel.value as bigint);
   if (start !== null) meter!.fuel.value = IDLE_FUEL;
   const spans = hostSpans.end();
+  output?.endLines();
+  const outputDropped = output?.takeCallDropped() ?? 0;
   const usage: WorkerUsage = {
     fuelUsed: left === null ? null : Number(start! - left),
     memoryBytes: memoryBytes(),
     hostCalls: Object.fromEntries(hostCalls),
     bytesOut,
+    ...(outputDropped > 0 ? { outputDropped } : {}),
     ...(spans ? { hostSpans: spans } : {}),
   };
   const signals: BudgetSignals = {
@@ -152,15 +174,6 @@ function stopMetering(start: bigint | null, message: CallMessage, bytesOut: numb
     limitBytes: meter?.options.maxMemoryBytes ?? null,
   };
   return { usage, signals };
-}
-
-/** Resolves once everything written to this worker's stdout and stderr has been handed over. */
-function flushOutput(): Promise<void> {
-  const flush = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => {
-    if (stream.writableLength === 0) resolve();
-    else stream.write('', () => resolve());
-  });
-  return Promise.all([flush(process.stdout), flush(process.stderr)]).then(() => undefined);
 }
 
 async function call(message: CallMessage): Promise<void> {
@@ -179,10 +192,9 @@ async function call(message: CallMessage): Promise<void> {
     if (!isComponentError(err)) {
       const { usage, signals } = stopMetering(start, message, 0);
       const { error, poisoned } = classifyGuestFailure(err, message.name, signals);
-      // A poisoned instance's worker is terminated as soon as the host reads this result: let what
-      // the guest printed just before (e.g. an error message, then exit(1)) reach the host first.
-      if (poisoned) await flushOutput();
-      post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned, usage });
+      // A poisoned instance's worker is terminated as soon as the host reads this result; what the
+      // guest wrote before it (e.g. an error message, then exit(1)) is already on the port ahead.
+      postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned, usage }, poisoned);
       return;
     }
     value = err.payload;
@@ -194,20 +206,20 @@ async function call(message: CallMessage): Promise<void> {
   if (signals.fuelExhausted) {
     // The call finished, but its last straight-line stretch ran past the budget (see fuel-pass.ts).
     const error = new LnError('LN_ERR_BUDGET_FUEL', { call: message.name, fuel: message.fuel });
-    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage });
+    postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage }, false);
   } else if (bytesOut > limit) {
     const error = new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'result', call: message.name, size: bytesOut, limit });
-    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage });
+    postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage }, false);
   } else {
-    post({ type: 'result', id: message.id, ok: true, value, errResult, usage });
+    postAfterOutput({ type: 'result', id: message.id, ok: true, value, errResult, usage }, false);
   }
 }
 
 port.on('message', (message: HostToWorker) => {
   if (message.type === 'init') {
     init(message).then(
-      () => post({ type: 'ready' }),
-      (err: unknown) => post({ type: 'init-failed', error: toLnError(err).toJSON() }),
+      () => postAfterOutput({ type: 'ready' }, false),
+      (err: unknown) => postAfterOutput({ type: 'init-failed', error: toLnError(err).toJSON() }, true),
     );
   } else if (message.type === 'call') {
     void call(message);

@@ -44,7 +44,9 @@ Options:
 
 ${GRANT_HELP}
 By default the guest gets nothing: no environment, argv0 only, no files, no network, stdin
-closed; its stdout and stderr are the command's, and \`exit\` ends only the guest.
+closed; its stdout and stderr are the command's (every byte, in order, before the result or
+error is printed: unlike \`lnano serve\`'s log, nothing is rate-limited), and \`exit\` ends only
+the guest.
 A kv namespace belongs to the component that first claimed it: the run claims it under the
 component's name (the manifest's name, else the file name without .wasm, in lower case) and is
 refused another component's namespace unless policy.kv.shared shares it with that name.
@@ -115,6 +117,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const instance = await Instance.start(component, {
     ...callBudgets(limits),
     linker: linkerSpec(grants),
+    // No `rate`: a one-shot command's user wants all of its output, so nothing is dropped.
     output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
     onNotify: (message) => printNotification(io, message),
   });

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { loggerOutput, MAX_LOG_LINE_BYTES } from '../../../host/sandbox/guest-output.js';
+import { loggerOutput } from '../../../host/sandbox/guest-output.js';
+import { MAX_LOG_LINE_BYTES } from '../../../host/sandbox/output-gate.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -39,15 +40,18 @@ describe('guest output into the log', () => {
     expect(lines.slice(1).every((l) => String((l.guest as { line: string }).line).length <= MAX_LOG_LINE_BYTES + 1)).toBe(true);
   });
 
-  it('drops lines past the rate limit, counts them, and says so when output resumes', async () => {
+  it('logs each drop summary of the workers as one warning and totals the drops', async () => {
     const { logger, lines } = capture();
     const out = loggerOutput(logger, { linesPerSecond: 10, bytesPerSecond: 1024 * 1024 });
-    // 100 MB in one newline-free chunk plus 10 000 short lines: neither may reach the log whole.
-    out.stdout(Buffer.alloc(100 * 1024 * 1024, 0x61));
-    out.stdout(Buffer.from('x\n'.repeat(10_000)));
+    // The rate travels with the sink to each instance's worker, where the dropping happens.
+    expect(out.rate).toEqual({ linesPerSecond: 10, bytesPerSecond: 1024 * 1024 });
+    out.onDropped!({ stdout: 5, stderr: 90 });
+    out.onDropped!({ stdout: 0, stderr: 7 });
     await new Promise((r) => setImmediate(r));
-    expect(lines.length).toBeLessThanOrEqual(10);
-    expect(out.dropped).toBeGreaterThan(10_000 - 10);
-    expect(lines.every((l) => String((l.guest as { line?: string }).line ?? '').length <= MAX_LOG_LINE_BYTES + 1)).toBe(true);
+    expect(lines.map((l) => [l.msg, l.guest])).toEqual([
+      ['guest output over its rate limit: lines dropped', { dropped: { stdout: 5, stderr: 90 } }],
+      ['guest output over its rate limit: lines dropped', { dropped: { stdout: 0, stderr: 7 } }],
+    ]);
+    expect(out.dropped).toBe(102);
   });
 });
