@@ -23,6 +23,7 @@ import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
+import { addDeadlineChecks } from './deadline-pass.js';
 import { CodePass, type CodePassSettings } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
@@ -49,6 +50,11 @@ export interface InstrumentOptions {
   readonly maxMemoryBytes: number;
   /** Largest number of elements of each table. */
   readonly maxTableElements: number;
+  /**
+   * Add deadline checks (see `deadline-pass.ts`): the module then imports
+   * `"lnano:deadline" "check"` (see `deadline-check.ts`). Default false.
+   */
+  readonly deadline?: boolean;
 }
 
 /**
@@ -71,7 +77,8 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions, 
   if (layout.importModules.has(METER_MODULE)) {
     new CodeCursor(bytes, subject).unsupported(`imports from "${METER_MODULE}", the module name metering reserves (instrumented twice?)`, 8);
   }
-  return new Instrumenter(bytes, subject, layout, options).run();
+  const metered = new Instrumenter(bytes, subject, layout, options).run();
+  return options.deadline ? addDeadlineChecks(metered, subject) : metered;
 }
 
 function checkOptions(o: InstrumentOptions): void {
