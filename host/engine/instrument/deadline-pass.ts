@@ -60,9 +60,19 @@ class DeadlinePass {
     this.#counter = layout.importedGlobals + layout.definedGlobals;
   }
 
-  /** The new index of function `f`. */
-  #fn(f: number): number {
+  /**
+   * The new index of function `f`. Fails for a function the module does not have: an invalid
+   * input must not become a valid reference to the check (like `GlobalShift.checkFunction`).
+   */
+  #fn(f: number, r?: CodeCursor): number {
+    const functions = this.layout.importedFuncs + this.layout.funcTypes.length;
+    if (f >= functions) (r ?? new CodeCursor(this.bytes, this.subject)).fail(`function ${f} does not exist (the module has ${functions})`);
     return f >= this.#check ? f + 1 : f;
+  }
+
+  /** Fails for a global the module does not have (it would become the appended counter). */
+  #global(r: CodeCursor, g: number): void {
+    if (g >= this.#counter) r.fail(`global ${g} does not exist (the module has ${this.#counter})`);
   }
 
   run(): Uint8Array {
@@ -119,7 +129,8 @@ class DeadlinePass {
       case SectionId.Export: return this.#exportSection(s);
       case SectionId.Start: {
         const w = new ByteWriter(8);
-        w.u32(this.#fn(this.#reader(s).u32()));
+        const r = this.#reader(s);
+        w.u32(this.#fn(r.u32(), r));
         return w;
       }
       case SectionId.Element: return this.#elementSection(s);
@@ -195,7 +206,8 @@ class DeadlinePass {
       const kind = r.byte();
       w.range(this.bytes, at, r.pos);
       const index = r.u32();
-      w.u32(kind === 0x00 ? this.#fn(index) : index);
+      if (kind === 0x03) this.#global(r, index);
+      w.u32(kind === 0x00 ? this.#fn(index, r) : index);
     }
     return w;
   }
@@ -222,7 +234,7 @@ class DeadlinePass {
       w.u32(m);
       for (let j = 0; j < m; j++) {
         if (flags & 0x04) this.#constExpr(r, w);
-        else w.u32(this.#fn(r.u32()));
+        else w.u32(this.#fn(r.u32(), r));
       }
     }
     return w;
@@ -232,9 +244,10 @@ class DeadlinePass {
   #constExpr(r: InstructionReader, w: ByteWriter): void {
     let from = r.pos;
     for (let op = r.next(); op !== Op.End; op = r.next()) {
+      if (op === Op.GlobalGet) this.#global(r, r.index);
       if (op !== Op.RefFunc) continue;
       w.range(this.bytes, from, r.start);
-      w.u8(0xd2); w.u32(this.#fn(r.index));
+      w.u8(0xd2); w.u32(this.#fn(r.index, r));
       from = r.pos;
     }
     w.range(this.bytes, from, r.pos);
@@ -266,7 +279,8 @@ class DeadlinePass {
       const n = sub.count('function names', 2);
       body.u32(n);
       for (let i = 0; i < n; i++) {
-        body.u32(this.#fn(sub.u32()));
+        const f = sub.u32();
+        body.u32(f < this.layout.importedFuncs + this.layout.funcTypes.length ? this.#fn(f) : f); // names are lenient
         const at = sub.pos;
         if (id === 1) {
           sub.nameBytes();
@@ -335,6 +349,7 @@ class DeadlinePass {
     while (r.pos < end) {
       const op = r.next();
       if (op === Op.Call || op === Op.ReturnCall) calls = true;
+      if (op === Op.GlobalGet || op === Op.GlobalSet) this.#global(r, r.index);
       if (op === Op.Loop) {
         out.range(this.bytes, from, r.pos);
         from = r.pos;
@@ -342,7 +357,7 @@ class DeadlinePass {
       } else if ((op === Op.Call || op === Op.ReturnCall) && r.callKind === CallKind.Direct || op === Op.RefFunc) {
         out.range(this.bytes, from, r.start);
         out.u8(this.bytes[r.start]!);
-        out.u32(this.#fn(r.index));
+        out.u32(this.#fn(r.index, r));
         from = r.pos;
       }
     }

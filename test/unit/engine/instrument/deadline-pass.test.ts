@@ -12,6 +12,7 @@ import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { DeadlineExceeded, deadlineImports } from '../../../../host/engine/instrument/deadline-check.js';
 import { addDeadlineChecks, DEADLINE_CHECK_INTERVAL } from '../../../../host/engine/instrument/deadline-pass.js';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
+import { isLnError } from '../../../../host/errors/ln-error.js';
 import { CORE_MODULE_FILE } from '../../../../host/engine/transpile-cache.js';
 import { ROOT, example, fixture } from '../../../helpers/cli.js';
 import { instantiate, LOOSE, meter, used, wat } from './wasm-helpers.js';
@@ -186,6 +187,27 @@ describe('deadline pass: same results when the flag is never set', () => {
       }
     }
     expect(n).toBeGreaterThanOrEqual(6);
+  });
+
+  it('random corruption: a coded error or an output that validates exactly when the input did', async () => {
+    const bytes = await wat(SHAPES);
+    let x = 0x5eed;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8;
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const copy = bytes.slice();
+      for (let k = 1 + (next() % 3); k > 0; k--) copy[8 + (next() % (copy.length - 8))] = next() & 0xff;
+      try {
+        const out = addDeadlineChecks(copy, 'hostile');
+        expect(WebAssembly.validate(out), `mutation ${i}`).toBe(WebAssembly.validate(copy));
+        outcomes.add('ok');
+      } catch (err) {
+        if (!isLnError(err)) throw err;
+        outcomes.add(err.code);
+      }
+    }
+    expect([...outcomes].every((c) => /^(ok|LN_ERR_LOAD_INVALID|LN_ERR_LOAD_UNSUPPORTED_FEATURE)$/.test(c)), [...outcomes].join()).toBe(true);
+    expect(outcomes.has('ok')).toBe(true);
   });
 
   it('refuses a module that already has the checks', async () => {
