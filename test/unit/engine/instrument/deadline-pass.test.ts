@@ -80,11 +80,18 @@ function spinInWorker(bytes: Uint8Array, exportName: string, arg?: number): Prom
       }
     })();`, { eval: true, workerData: { bytes, flag: shared, exportName, arg, checkUrl } });
   return new Promise((resolve, reject) => {
+    // A guest the flag does not stop would spin forever: give up well before the test's timeout
+    // and end the worker, so the failure is a clear one and no thread is left spinning.
+    const backstop = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${exportName} did not stop after the flag was set`));
+    }, 45_000);
     worker.on('message', (m) => {
       if (m.calling) {
         Atomics.store(shared, 0, 1); // from this (main) thread, while the worker is busy in the guest
         return;
       }
+      clearTimeout(backstop);
       resolve(m);
       void worker.terminate();
     });
