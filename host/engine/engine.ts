@@ -59,11 +59,12 @@ export interface LoadOptions {
  * @example
  * await engine.load(bytes, 'plugin.wasm', { meter: meterOptions({ fuel: true }) });
  */
-export function meterOptions(options: { fuel?: boolean; memoryBytes?: number; tableElements?: number } = {}): InstrumentOptions {
+export function meterOptions(options: { fuel?: boolean; memoryBytes?: number; tableElements?: number; deadline?: boolean } = {}): InstrumentOptions {
   return Object.freeze({
     fuel: options.fuel ?? false,
     maxMemoryBytes: options.memoryBytes ?? DEFAULT_MEMORY_BYTES,
     maxTableElements: options.tableElements ?? DEFAULT_TABLE_ELEMENTS,
+    ...(options.deadline ? { deadline: true } : {}),
   });
 }
 
@@ -92,7 +93,7 @@ function readShape(bytes: Uint8Array, subject: string): ReturnType<typeof readCo
 
 /** The meter options as a stable string (part of cache keys). */
 function meterKey(meter: InstrumentOptions): string {
-  return `fuel=${meter.fuel} memory=${meter.maxMemoryBytes} tables=${meter.maxTableElements}`;
+  return `fuel=${meter.fuel} memory=${meter.maxMemoryBytes} tables=${meter.maxTableElements}${meter.deadline ? ' deadline' : ''}`;
 }
 
 function jcoVersion(): string {

@@ -23,6 +23,7 @@ export const limitsSchema = z.strictObject({
   maxPayload: sizeSchema.optional(),
   maxOutput: sizeSchema.optional(),
   minInstances: z.number().int().min(0).max(1024).optional(),
+  isolation: z.enum(['shared', 'worker']).optional(),
 });
 
 /** A validated `limits` section. */
@@ -49,6 +50,12 @@ export interface Limits {
   readonly maxOutputBytes: number;
   /** Instances kept warm even when idle. */
   readonly minInstances: number;
+  /**
+   * `shared`: instances may share a sandbox worker with other components' (when nothing they are
+   * granted can block the thread); `worker`: each instance gets its own worker. A policy's
+   * `worker` applies to every component. See docs/sandbox.md.
+   */
+  readonly isolation: 'shared' | 'worker';
 }
 
 /** Host defaults, documented in docs/limits.md. */
@@ -61,6 +68,7 @@ export const LIMIT_DEFAULTS: Limits = Object.freeze({
   maxPayloadBytes: 1024 * 1024,
   maxOutputBytes: 4 * 1024 * 1024,
   minInstances: 1,
+  isolation: 'shared',
 });
 
 /** Hard ceilings no manifest, flag or policy can pass. */
@@ -93,6 +101,7 @@ function toLimits(section: LimitsSection, base: Limits, source: string, prefix: 
     maxPayloadBytes: bytes(section.maxPayload, 'maxPayload', base.maxPayloadBytes),
     maxOutputBytes: bytes(section.maxOutput, 'maxOutput', base.maxOutputBytes),
     minInstances: section.minInstances ?? base.minInstances,
+    isolation: section.isolation ?? base.isolation,
   };
 }
 
@@ -100,6 +109,8 @@ function toLimits(section: LimitsSection, base: Limits, source: string, prefix: 
 export interface LimitsPolicy {
   readonly source: string;
   readonly max: Partial<Limits>;
+  /** `worker`: the policy puts every instance in its own worker. */
+  readonly isolation?: 'worker';
 }
 
 /** Parses `policy.limits` (maxima). */
@@ -107,8 +118,8 @@ export function parseLimitsPolicy(value: unknown, source: string): LimitsPolicy 
   const section = parseLimits(value, source, 'config');
   const none = { ...LIMIT_DEFAULTS, memoryBytes: NaN, timeoutMs: NaN, fuel: null, concurrency: NaN, queue: NaN, maxPayloadBytes: NaN, maxOutputBytes: NaN, minInstances: NaN };
   const all = toLimits(section, none, source, 'policy.limits');
-  const max = Object.fromEntries(Object.entries(all).filter(([, v]) => v !== null && !Number.isNaN(v))) as Partial<Limits>;
-  return { source, max };
+  const max = Object.fromEntries(Object.entries(all).filter(([k, v]) => k !== 'isolation' && v !== null && !Number.isNaN(v))) as Partial<Limits>;
+  return { source, max, ...(section.isolation === 'worker' ? { isolation: 'worker' as const } : {}) };
 }
 
 export const NO_LIMITS_POLICY: LimitsPolicy = Object.freeze({ source: 'built-in defaults', max: {} });
@@ -128,6 +139,7 @@ export function resolveLimits(sections: ReadonlyArray<{ section: LimitsSection; 
       throw new LnError('LN_ERR_CONFIG_INVALID', { key: `limits.${key}`, source: sections.at(-1)?.source ?? 'defaults', reason: `${formatByteSize(limits[key] as number)} is over the host's ceiling of ${formatByteSize(ceiling)}` });
     }
   }
+  if (policy.isolation === 'worker') limits = { ...limits, isolation: 'worker' };
   for (const [key, max] of Object.entries(policy.max) as Array<[keyof Limits, number]>) {
     const value = limits[key];
     if (value !== null && (value as number) > max) {

@@ -1,11 +1,10 @@
-import { Worker } from 'node:worker_threads';
-import type { Readable } from 'node:stream';
 import { LnError } from '../errors/ln-error.js';
-import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
+import type { GuestEndpoint, SandboxWorker, WorkerLoss } from './sandbox-worker.js';
+import { defaultWorkerPool, type Isolation, type WorkerPool } from './worker-pool.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
 import type { Context } from '@opentelemetry/api';
@@ -44,11 +43,23 @@ export interface InstanceOptions {
   readonly maxInputBytes?: number;
   /** Default output limit of each call (see `CallOptions.maxOutputBytes`). */
   readonly maxOutputBytes?: number;
+  /**
+   * `shared` (default): a sandbox worker shared with other instances, when the component was
+   * loaded with deadline checks (`meterOptions({ deadline: true })`), else its own worker;
+   * `worker`: always its own worker (components that may block their thread). See docs/sandbox.md.
+   */
+  readonly isolation?: Isolation;
+  /** The workers to place the instance on; default: the process's (`defaultWorkerPool()`). */
+  readonly workers?: WorkerPool;
 }
 
 /** Options of one call; each overrides the instance's default of the same name. */
 export interface CallOptions {
-  /** Wall-clock deadline of the call, ms; the worker is terminated when it passes. Default: none. */
+  /**
+   * Wall-clock deadline of the call, ms: when it passes, the guest stops at its next deadline
+   * check (`LN_ERR_BUDGET_TIME`, only this instance dies), or its worker is terminated after the
+   * grace period (see `WorkerPoolOptions.graceMs`). Default: none.
+   */
   readonly timeoutMs?: number;
   /**
    * Instructions the call may run. Needs a component loaded with fuel metering
@@ -93,13 +104,10 @@ export interface CallOutcome {
 /** Defaults: instantiation must finish within 30 s. */
 export const INSTANCE_DEFAULTS = Object.freeze({ startTimeoutMs: 30_000 });
 
-const WORKER_ENTRY = compiledModuleUrl('./worker-main.js', import.meta.url);
-
 interface Pending {
   resolve(outcome: CallOutcome): void;
   reject(err: LnError): void;
   started: number;
-  timer: NodeJS.Timeout | undefined;
   readonly timeoutMs: number | undefined;
   readonly bytesIn: number;
   readonly message: CallMessage;
@@ -109,60 +117,75 @@ interface Pending {
 }
 
 /**
- * One guest instance, alone in its own worker thread (a wasmtime `Store` + `Instance`).
+ * One guest instance (a wasmtime `Store` + `Instance`), living in a sandbox worker that may host
+ * many others (see `WorkerPool` for the placement rule).
  *
  * Calls run one at a time in the order they are made. A trap, a guest `exit`, an uncaught error,
- * a passed deadline or a dead worker fails the call with a coded error and kills the instance
- * (`alive` turns false); the owner creates a new one. The host process is never affected.
+ * a passed deadline or a lost worker fails the call with a coded error and kills the instance
+ * (`alive` turns false); the owner creates a new one. Its neighbours in the worker and the host
+ * process are never affected, except when the worker itself is lost (a guest that did not stop
+ * at its deadline): they fail with `LN_ERR_GUEST_CRASH`, reason "worker recycled (…)".
  */
-export class Instance {
+export class Instance implements GuestEndpoint {
   readonly component: Component;
-  readonly #worker: Worker;
+  readonly #worker: SandboxWorker;
+  readonly #id: number;
+  readonly #options: InstanceOptions;
   #defaults: Pick<InstanceOptions, 'fuel' | 'maxInputBytes' | 'maxOutputBytes'> = {};
   readonly #queue: Array<Pending> = [];
   #current: Pending | undefined;
   #nextId = 1;
   #dead: LnError | undefined;
   readonly #onDeath: Array<(reason: LnError) => void> = [];
-  #outputDrained: Promise<void> = Promise.resolve();
+  /** Settles the `init` job. */
+  #starting: { resolve(): void; reject(err: LnError): void } | undefined;
+  /** Settles the `dispose` job. */
+  #disposed: (() => void) | undefined;
+  /** Set once the instance left its worker (or the worker was lost). */
+  #leaving: Promise<void> | undefined;
 
-  private constructor(component: Component, worker: Worker) {
+  private constructor(component: Component, options: InstanceOptions) {
     this.component = component;
-    this.#worker = worker;
+    this.#options = options;
+    const preemptible = component.meter?.deadline === true;
+    const isolation: Isolation = options.isolation === 'worker' || !preemptible ? 'worker' : 'shared';
+    const output = options.output;
+    this.#worker = (options.workers ?? defaultWorkerPool()).place(isolation, component.digest.slice(0, 12), {
+      stdout: (c) => output?.stdout(c),
+      stderr: (c) => output?.stderr(c),
+    });
+    this.#id = this.#worker.attach(this, preemptible);
   }
 
   /**
-   * Starts a worker and instantiates the component in it.
+   * Places the instance on a sandbox worker and instantiates the component there.
    *
    * @throws LnError `LN_ERR_LINK_IMPORT_MISSING`, `LN_ERR_GUEST_INIT`, `LN_ERR_BUDGET_TIME` (start timeout)
    */
   static async start(component: Component, options: InstanceOptions): Promise<Instance> {
-    const worker = new Worker(WORKER_ENTRY, {
-      stdout: true,
-      stderr: true,
-      env: {},
-      argv: [],
-      execArgv: [],
-      name: `lnano-guest-${component.digest.slice(0, 12)}`,
-    });
-    const output = options.output;
-    const instance = new Instance(component, worker);
-    instance.#outputDrained = Promise.all([
-      pipeOutput(worker.stdout, (c) => output?.stdout(c)),
-      pipeOutput(worker.stderr, (c) => output?.stderr(c)),
-    ]).then(() => undefined);
+    const instance = new Instance(component, options);
+    instance.#defaults = { fuel: options.fuel, maxInputBytes: options.maxInputBytes, maxOutputBytes: options.maxOutputBytes };
     const init: InitMessage = {
       type: 'init',
+      instance: instance.#id,
       subject: component.digest.slice(0, 12),
       bindings: component.bindings,
       modules: [...component.modules],
       requiredImports: [...new Set(component.shape.imports.filter((i) => i.kind === 'interface' || i.kind === 'function').map((i) => unversionedName(i.name)))],
       linker: options.linker,
       meter: component.meter,
-      outputRate: output?.rate ?? null,
+      outputRate: options.output?.rate ?? null,
     };
-    instance.#defaults = { fuel: options.fuel, maxInputBytes: options.maxInputBytes, maxOutputBytes: options.maxOutputBytes };
-    await instance.#initialize(init, options);
+    const timeoutMs = options.startTimeoutMs ?? INSTANCE_DEFAULTS.startTimeoutMs;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        instance.#starting = { resolve, reject };
+        instance.#worker.submit({ message: init, timeoutMs });
+      });
+    } catch (err) {
+      await instance.#leave(true);
+      throw err;
+    }
     return instance;
   }
 
@@ -187,7 +210,7 @@ export class Instance {
    *   `LN_ERR_BUDGET_FUEL` (the instance dies), `LN_ERR_BUDGET_MEMORY` (a grow the memory cap
    *   refused, then a failure: the instance dies), `LN_ERR_BUDGET_PAYLOAD` (the instance lives),
    *   `LN_ERR_CONFIG_INVALID` for a `fuel` the component cannot meter, or `LN_ERR_GUEST_CRASH`
-   *   when the instance is already dead
+   *   when the instance is already dead or its worker was lost
    */
   call(target: Pick<CallableExport, 'name' | 'path'>, args: readonly unknown[], options: CallOptions = {}): Promise<CallOutcome> {
     if (this.#dead) return Promise.reject(this.#deadError(target.name));
@@ -208,24 +231,76 @@ export class Instance {
     const traced = tracedContext();
     return new Promise<CallOutcome>((resolve, reject) => {
       const message: CallMessage = {
-        type: 'call', id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
+        type: 'call', instance: this.#id, id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
         fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null, hostCallLimits: options.hostCallLimits ?? null,
         ...(traced ? { trace: true } : {}),
       };
-      const pending: Pending = { resolve, reject, started: 0, timer: undefined, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify, traced };
-      this.#queue.push(pending);
+      this.#queue.push({ resolve, reject, started: 0, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify, traced });
       this.#pump();
     });
   }
 
   /**
-   * Stops the worker and waits until everything the guest wrote to stdout/stderr was delivered.
-   * Calls still queued fail with `LN_ERR_GUEST_CRASH`.
+   * Drops the instance and waits until everything the guest wrote to stdout/stderr was delivered.
+   * Calls still queued fail with `LN_ERR_GUEST_CRASH`; a call running now finishes first.
    */
   async dispose(): Promise<void> {
-    this.#kill(new LnError('LN_ERR_GUEST_CRASH', { call: '(none)', reason: 'the instance was disposed' }));
-    await this.#worker.terminate();
-    await this.#outputDrained;
+    this.#fail(new LnError('LN_ERR_GUEST_CRASH', { call: '(none)', reason: 'the instance was disposed' }));
+    await this.#leave(false);
+  }
+
+  /** Receives a message of this instance from its worker (see `GuestEndpoint`). */
+  receive(message: WorkerToHost, expired: boolean): void {
+    switch (message.type) {
+      case 'ready':
+        this.#starting?.resolve();
+        this.#starting = undefined;
+        break;
+      case 'init-failed': {
+        const err = expired
+          ? new LnError('LN_ERR_BUDGET_TIME', { call: 'instantiate', timeoutMs: this.#options.startTimeoutMs ?? INSTANCE_DEFAULTS.startTimeoutMs })
+          : LnError.fromJSON(message.error);
+        this.#fail(err, undefined, true);
+        this.#starting?.reject(err);
+        this.#starting = undefined;
+        break;
+      }
+      case 'disposed':
+        this.#disposed?.();
+        break;
+      case 'result':
+        for (const note of message.notes ?? []) this.#notify(note);
+        this.#settle(message, expired);
+        break;
+      case 'notify':
+        this.#notify(message);
+        break;
+      case 'output':
+        this.#options.output?.[message.stream](Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
+        break;
+      case 'output-dropped':
+        this.#options.output?.onDropped?.(message.dropped);
+        break;
+    }
+  }
+
+  /** The worker is gone, and this instance with it (see `GuestEndpoint`). */
+  lost(loss: WorkerLoss): void {
+    this.#leaving ??= Promise.resolve();
+    this.#disposed?.();
+    const current = this.#current;
+    const call = current?.message.name ?? (this.#starting ? 'instantiate' : '(none)');
+    const err = loss.expired
+      ? new LnError('LN_ERR_BUDGET_TIME', { call, timeoutMs: current?.timeoutMs ?? this.#options.startTimeoutMs ?? INSTANCE_DEFAULTS.startTimeoutMs })
+      : new LnError('LN_ERR_GUEST_CRASH', { call, reason: loss.reason });
+    this.#fail(err, current);
+    this.#starting?.reject(err);
+    this.#starting = undefined;
+  }
+
+  #notify(message: NotifyMessage): void {
+    this.#options.onNotify?.(message);
+    this.#current?.onNotify?.(message);
   }
 
   #pump(): void {
@@ -233,87 +308,41 @@ export class Instance {
     const next = this.#queue.shift();
     if (!next) return;
     this.#current = next;
-    next.started = performance.now();
-    const timeoutMs = next.timeoutMs;
-    if (timeoutMs !== undefined) {
-      next.timer = setTimeout(() => {
-        this.#kill(new LnError('LN_ERR_BUDGET_TIME', { call: next.message.name, timeoutMs }), next);
-      }, timeoutMs);
-    }
-    try {
-      this.#worker.postMessage(next.message);
-    } catch (err) {
-      this.#current = undefined;
-      clearTimeout(next.timer);
-      next.reject(new LnError('LN_ERR_CONFIG_INVOKE', { expr: next.message.name, reason: `arguments cannot be sent: ${(err as Error).message}` }));
-      this.#pump();
-    }
-  }
-
-  #initialize(init: InitMessage, options: InstanceOptions): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const timeoutMs = options.startTimeoutMs ?? INSTANCE_DEFAULTS.startTimeoutMs;
-      const timer = setTimeout(() => {
-        const err = new LnError('LN_ERR_BUDGET_TIME', { call: 'instantiate', timeoutMs });
-        this.#kill(err);
-        reject(err);
-      }, timeoutMs);
-      this.#worker.on('message', (message: WorkerToHost) => {
-        switch (message.type) {
-          case 'ready':
-            clearTimeout(timer);
-            resolve();
-            break;
-          case 'init-failed': {
-            clearTimeout(timer);
-            const err = LnError.fromJSON(message.error);
-            this.#kill(err);
-            reject(err);
-            break;
-          }
-          case 'result':
-            this.#settle(message);
-            break;
-          case 'notify':
-            options.onNotify?.(message);
-            this.#current?.onNotify?.(message);
-            break;
-          case 'output':
-            options.output?.[message.stream](Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength));
-            break;
-          case 'output-dropped':
-            options.output?.onDropped?.(message.dropped);
-            break;
-        }
-      });
-      const crashed = (reason: string): void => {
-        const dead = new LnError('LN_ERR_GUEST_CRASH', { call: this.#current?.message.name ?? 'instantiate', reason });
-        clearTimeout(timer);
-        this.#kill(dead);
-        reject(dead);
-      };
-      this.#worker.on('error', (err) => crashed(err instanceof Error ? err.message : String(err)));
-      this.#worker.on('exit', (code) => crashed(`the worker exited with code ${code}`));
-      this.#worker.postMessage(init);
+    this.#worker.submit({
+      message: next.message,
+      timeoutMs: next.timeoutMs,
+      onStart: () => {
+        next.started = performance.now();
+      },
+      onPostError: (err) => {
+        this.#current = undefined;
+        next.reject(new LnError('LN_ERR_CONFIG_INVOKE', { expr: next.message.name, reason: `arguments cannot be sent: ${err.message}` }));
+        this.#pump();
+      },
     });
   }
 
-  #settle(message: Extract<WorkerToHost, { type: 'result' }>): void {
+  #settle(message: Extract<WorkerToHost, { type: 'result' }>, expired: boolean): void {
     const current = this.#current;
     if (!current || current.message.id !== message.id) return;
-    clearTimeout(current.timer);
     this.#current = undefined;
     const durationMs = performance.now() - current.started;
     const { hostSpans, ...measured } = message.usage;
     if (hostSpans && current.traced) emitHostCallSpans(current.traced, hostSpans);
     const usage: Usage = { ...measured, durationMs, bytesIn: current.bytesIn };
+    if (expired) {
+      // Past its deadline: the guest was stopped at a deadline check (or finished just then).
+      const err = new LnError('LN_ERR_BUDGET_TIME', { call: current.message.name, timeoutMs: current.timeoutMs ?? null, ...usageDetails(usage) });
+      this.#fail(err, current, !message.ok && message.poisoned);
+      return;
+    }
     if (message.ok) {
       current.resolve({ value: message.value, errResult: message.errResult, durationMs, usage });
     } else {
       const sent = LnError.fromJSON(message.error);
       const err = new LnError(sent.code, { ...sent.details, ...usageDetails(usage) });
       if (message.poisoned) {
-        this.#kill(err, current);
+        this.#fail(err, current, true);
         return;
       }
       current.reject(err);
@@ -322,37 +351,41 @@ export class Instance {
   }
 
   /**
-   * Marks the instance dead: the failing call gets `reason`, everything queued a crash error. The
-   * calls are failed once the worker is gone, when every message it sent before dying (the
-   * guest's last output above all) has been delivered.
+   * Marks the instance dead: the failing call gets `reason`, everything queued (and a call still
+   * running, e.g. at `dispose`) a crash error. The instance then leaves its worker: `forgotten`
+   * says the worker dropped it already (a poisoning failure).
    */
-  #kill(reason: LnError, failing?: Pending): void {
+  #fail(reason: LnError, failing?: Pending, forgotten = false): void {
     if (this.#dead) return;
     this.#dead = reason;
-    const doomed: Array<[Pending, LnError]> = failing ? [[failing, reason]] : [];
     const rest = [...(this.#current && this.#current !== failing ? [this.#current] : []), ...this.#queue.splice(0)];
     this.#current = undefined;
-    for (const p of rest) doomed.push([p, this.#deadError(p.message.name)]);
-    for (const [p] of doomed) clearTimeout(p.timer);
-    const gone = this.#worker.terminate();
     for (const cb of this.#onDeath.splice(0)) cb(reason);
-    const fail = (): void => {
-      for (const [p, err] of doomed) p.reject(err);
-    };
-    gone.then(fail, fail);
+    failing?.reject(reason);
+    for (const p of rest) p.reject(this.#deadError(p.message.name));
+    if (!this.#starting) void this.#leave(forgotten);
+  }
+
+  /**
+   * Removes the instance from its worker: a dedicated worker is terminated (which also stops a
+   * call still running); in a shared one a `dispose` job drops its bindings (after a running call).
+   * Resolves when everything the guest wrote was delivered.
+   */
+  #leave(forgotten: boolean): Promise<void> {
+    this.#leaving ??= (async () => {
+      if (!forgotten && !this.#worker.dedicated) {
+        await new Promise<void>((resolve) => {
+          this.#disposed = resolve;
+          this.#worker.submit({ message: { type: 'dispose', instance: this.#id } });
+        });
+      }
+      this.#worker.detach(this.#id);
+      if (this.#worker.dedicated) await this.#worker.terminate('the instance was disposed');
+    })();
+    return this.#leaving;
   }
 
   #deadError(call: string): LnError {
     return new LnError('LN_ERR_GUEST_CRASH', { call, reason: `the instance is gone (${this.#dead?.code ?? 'disposed'})` });
   }
-}
-
-/** Forwards a worker's output stream; resolves when the stream has ended. */
-function pipeOutput(stream: Readable, sink: (chunk: Buffer) => void): Promise<void> {
-  return new Promise((resolve) => {
-    stream.on('data', (chunk: Buffer) => sink(chunk));
-    stream.on('error', () => resolve());
-    stream.on('close', () => resolve());
-    stream.on('end', () => resolve());
-  });
 }

@@ -1,11 +1,19 @@
 /**
- * The typed protocol between the host (main thread) and one guest instance's worker.
+ * The typed protocol between the host (main thread) and one sandbox worker, which hosts many
+ * guest instances (see docs/sandbox.md). Every message names its instance (`instance`, an id
+ * the host picks).
  *
- * Host → worker: one `init`, then `call`s (one at a time). Worker → host: `ready` or
- * `init-failed`, one `result` per call, and at any time `notify` messages from host interfaces
- * (guest log lines, metrics, emitted events), `output` (what the guest wrote to stdout/stderr)
- * and `output-dropped` (a drop summary). Everything goes over the one port, so its order holds:
- * the output a guest wrote before a result arrives before that result.
+ * Host → worker: jobs, one at a time (the host sends the next when the previous one answered):
+ * `init` (instantiate), `call`, `dispose` (drop an instance's bindings so its memories are
+ * collected). Worker → host: `ready` or `init-failed`, one `result` per call (carrying the
+ * notifications the call's host interfaces sent: one message per call each way), `disposed`,
+ * and at any time `notify` messages sent outside a call, `output` (what a guest wrote to
+ * stdout/stderr) and `output-dropped` (a drop summary). Everything goes over the one port, so
+ * its order holds: the output a guest wrote before a result arrives before that result.
+ *
+ * The worker gets a deadline flag at start (`SandboxWorkerData`): an Int32Array over a
+ * SharedArrayBuffer the host sets when the running job's deadline passes; deadline-instrumented
+ * guests check it and unwind (`LN_ERR_BUDGET_TIME`).
  */
 import type { SerializedError } from '../errors/ln-error.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
@@ -19,8 +27,15 @@ export interface LinkerSpec {
   readonly config: unknown;
 }
 
+/** What a sandbox worker is started with (`workerData`). */
+export interface SandboxWorkerData {
+  /** Int32Array[1] over a SharedArrayBuffer: nonzero means "the running job is past its deadline". */
+  readonly deadlineFlag: SharedArrayBuffer;
+}
+
 export interface InitMessage {
   readonly type: 'init';
+  readonly instance: number;
   /** For error messages and the bindings' script file name. */
   readonly subject: string;
   readonly bindings: string;
@@ -36,6 +51,7 @@ export interface InitMessage {
 
 export interface CallMessage {
   readonly type: 'call';
+  readonly instance: number;
   readonly id: number;
   /** For error messages: the WIT name of the export. */
   readonly name: string;
@@ -61,28 +77,49 @@ export interface HostCallLimit {
   readonly reason: string;
 }
 
-export type HostToWorker = InitMessage | CallMessage;
+/** Drops an instance: the worker forgets its bindings and memories (they are garbage-collected). */
+export interface DisposeMessage {
+  readonly type: 'dispose';
+  readonly instance: number;
+}
+
+export type HostToWorker = InitMessage | CallMessage | DisposeMessage;
 
 export interface ReadyMessage {
   readonly type: 'ready';
+  readonly instance: number;
 }
 
 export interface InitFailedMessage {
   readonly type: 'init-failed';
+  readonly instance: number;
   readonly error: SerializedError;
+}
+
+/** The answer to `dispose`. */
+export interface DisposedMessage {
+  readonly type: 'disposed';
+  readonly instance: number;
+}
+
+/** What a call's host interfaces reported while it ran, in order (sent with its result). */
+export interface CallNotes {
+  readonly notes?: readonly NotifyMessage[];
 }
 
 /**
  * A call's outcome, with what the worker measured of its usage. `errResult` marks a WIT `result`
  * export that returned `err(value)`; `poisoned` says the instance can take no more calls.
  */
-export type ResultMessage =
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean; readonly usage: WorkerUsage }
-  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean; readonly usage: WorkerUsage };
+export type ResultMessage = CallNotes & (
+  | { readonly type: 'result'; readonly instance: number; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean; readonly usage: WorkerUsage }
+  | { readonly type: 'result'; readonly instance: number; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean; readonly usage: WorkerUsage });
 
 /** Something a host interface reports from inside the worker (a log line, a metric, an event). */
 export interface NotifyMessage {
   readonly type: 'notify';
+  /** The instance that sent it (absent inside a result's `notes`, which name it already). */
+  readonly instance?: number;
   readonly topic: string;
   readonly payload: unknown;
 }
@@ -90,6 +127,7 @@ export interface NotifyMessage {
 /** Bytes the guest wrote to stdout or stderr (whole lines when rate-limited). */
 export interface OutputMessage {
   readonly type: 'output';
+  readonly instance: number;
   readonly stream: OutputStreamName;
   readonly bytes: Uint8Array;
 }
@@ -97,10 +135,11 @@ export interface OutputMessage {
 /** Lines of guest output the rate limit dropped since the previous summary (one per interval). */
 export interface OutputDroppedMessage {
   readonly type: 'output-dropped';
+  readonly instance: number;
   readonly dropped: DropSummary;
 }
 
-export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | NotifyMessage | OutputMessage | OutputDroppedMessage;
+export type WorkerToHost = ReadyMessage | InitFailedMessage | ResultMessage | DisposedMessage | NotifyMessage | OutputMessage | OutputDroppedMessage;
 
 /** What a linker module gets to talk back to the host without a reply. */
 export interface HostBridge {

@@ -1,20 +1,29 @@
 /**
- * The entry point of a guest instance's worker thread. Runs only inside a worker.
+ * The entry point of a sandbox worker thread. Runs only inside a worker.
  *
- * It waits for one `init` (bindings, compiled core modules, the linker that builds the imports),
- * instantiates the component, then answers `call`s one at a time. It never lets a guest failure
- * escape: every call gets a `result` with its usage. The host terminates the worker after a
- * poisoning failure.
+ * One worker hosts many guest instances (see docs/sandbox.md): each `init` instantiates one
+ * component instance under its own id, with its own imports (built by its linker from its own
+ * grants), memories, meter globals and output gate; `call`s run on the instance they name;
+ * `dispose` forgets an instance so its memories are collected. The host sends one job at a time,
+ * and the worker also runs them strictly one after the other, so "the running call" is always
+ * one call of one instance (its host-call counts, limits and notifications).
  *
- * The guest's stdout/stderr leave through the `OutputGate` as `output` messages on the same port,
- * each write as it happens, so they reach the host before the result that follows them.
+ * It never lets a guest failure escape: every call gets a `result` with its usage, and a failure
+ * that unwound guest frames marks only that instance poisoned. A guest instrumented with deadline
+ * checks unwinds when the host sets the worker's deadline flag (`LN_ERR_BUDGET_TIME`).
+ *
+ * The guest's stdout/stderr leave through its `OutputGate` as `output` messages on the same port,
+ * each write as it happens, so they reach the host before the result that follows them. Host
+ * interface notifications of a call travel inside its `result` (`notes`).
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/instrument.js';
+import { DEADLINE_MODULE } from '../engine/instrument/deadline-pass.js';
+import { deadlineImports } from '../engine/instrument/deadline-check.js';
 import { classifyGuestFailure, isComponentError, type BudgetSignals } from './guest-failure.js';
-import type { CallMessage, HostToWorker, InitMessage, LinkFunction, WorkerToHost } from './protocol.js';
+import type { CallMessage, HostToWorker, InitMessage, LinkFunction, NotifyMessage, ResultMessage, SandboxWorkerData, WorkerToHost } from './protocol.js';
 import { payloadBytes, type WorkerUsage } from './usage.js';
 import { HostCallRecorder } from './host-call-spans.js';
 import { OutputGate } from './output-gate.js';
@@ -36,24 +45,9 @@ const port = parentPort;
 if (!port) throw new Error('worker-main.js must run in a worker thread');
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
-let exportsObject: Record<string, unknown> | undefined;
-/** Host calls made by the running guest call, by kind; reset when a call starts. */
-let hostCalls = new Map<string, number>();
-/** The running guest call's host-call limits, by kind. */
-let hostCallLimits: CallMessage['hostCallLimits'] = null;
-/** Every linear memory a core instance exports (the component instance's memories). */
-const memories = new Set<WebAssembly.Memory>();
-/** Times host calls of traced calls. */
-const hostSpans = new HostCallRecorder();
-/** The guest's stdout/stderr on their way to the host; set by `init`. */
-let output: OutputGate | undefined;
-
-/** Posts a `ready`, `init-failed` or `result` after the output written before it. */
-function postAfterOutput(message: WorkerToHost, instanceEnds: boolean): void {
-  if (instanceEnds) output?.finish();
-  else output?.endLines();
-  post(message);
-}
+const deadlineFlag = new Int32Array((workerData as SandboxWorkerData).deadlineFlag);
+/** The deadline check import, shared by every deadline-instrumented core instance of this worker. */
+const deadline = deadlineImports(deadlineFlag);
 
 /** The globals an instrumented component's core modules import, shared by all its core instances. */
 interface Meter {
@@ -61,37 +55,66 @@ interface Meter {
   readonly fuel: WebAssembly.Global;
   readonly growFailed: WebAssembly.Global;
 }
-let meter: Meter | null = null;
 
-function memoryBytes(): number {
+/** One guest instance of this worker: everything that is its own. */
+interface Guest {
+  readonly id: number;
+  readonly exports: Record<string, unknown>;
+  /** Every linear memory a core instance exports (the component instance's memories). */
+  readonly memories: ReadonlySet<WebAssembly.Memory>;
+  readonly meter: Meter | null;
+  readonly output: OutputGate;
+}
+
+const guests = new Map<number, Guest>();
+/** The instance whose job runs now (for host-interface notifications and counts). */
+let running: number | undefined;
+/** Notifications of the running call, sent with its result. */
+let notes: NotifyMessage[] | undefined;
+/** Host calls made by the running guest call, by kind; reset when a call starts. */
+let hostCalls = new Map<string, number>();
+/** The running guest call's host-call limits, by kind. */
+let hostCallLimits: CallMessage['hostCallLimits'] = null;
+/** Times host calls of traced calls. */
+const hostSpans = new HostCallRecorder();
+
+function memoryBytes(memories: ReadonlySet<WebAssembly.Memory>): number {
   let total = 0;
   for (const memory of memories) total += memory.buffer.byteLength;
   return total;
 }
 
-/** jco's `instantiateCore`: supplies the meter globals and records the exported memories. */
-const instantiateCore: InstantiateCore = async (module, imports = {}) => {
-  let full = imports;
-  if (meter && WebAssembly.Module.imports(module).some((i) => i.module === METER_MODULE)) {
-    const own = (imports[METER_MODULE] ?? {}) as WebAssembly.ModuleImports;
-    full = { ...imports, [METER_MODULE]: { ...own, [FUEL_GLOBAL]: meter.fuel, [GROW_FAILED_GLOBAL]: meter.growFailed } };
-  }
-  const instance = await WebAssembly.instantiate(module, full);
-  for (const value of Object.values(instance.exports)) {
-    if (value instanceof WebAssembly.Memory) memories.add(value);
-  }
-  return instance;
-};
+/** jco's `instantiateCore` for one instance: supplies the meter globals and the deadline check, records the exported memories. */
+function coreInstantiator(meter: Meter | null, memories: Set<WebAssembly.Memory>): InstantiateCore {
+  return async (module, imports = {}) => {
+    let full = imports;
+    const wanted = new Set(WebAssembly.Module.imports(module).map((i) => i.module));
+    if (meter && wanted.has(METER_MODULE)) {
+      const own = (imports[METER_MODULE] ?? {}) as WebAssembly.ModuleImports;
+      full = { ...full, [METER_MODULE]: { ...own, [FUEL_GLOBAL]: meter.fuel, [GROW_FAILED_GLOBAL]: meter.growFailed } };
+    }
+    if (wanted.has(DEADLINE_MODULE)) full = { ...full, ...deadline };
+    const instance = await WebAssembly.instantiate(module, full);
+    for (const value of Object.values(instance.exports)) {
+      if (value instanceof WebAssembly.Memory) memories.add(value);
+    }
+    return instance;
+  };
+}
 
 async function init(message: InitMessage): Promise<void> {
-  output = new OutputGate(message.outputRate, {
-    forward: (stream, bytes) => post({ type: 'output', stream, bytes }),
-    dropped: (dropped) => post({ type: 'output-dropped', dropped }),
+  const id = message.instance;
+  const output = new OutputGate(message.outputRate, {
+    forward: (stream, bytes) => post({ type: 'output', instance: id, stream, bytes }),
+    dropped: (dropped) => post({ type: 'output-dropped', instance: id, dropped }),
   });
   const linker = (await import(message.linker.module)) as { link: LinkFunction };
   const imports = hostSpans.wrap(linker.link(message.linker.config, {
-    notify: (topic, payload) => post({ type: 'notify', topic, payload }),
-    output: (stream, bytes) => output?.write(stream, bytes),
+    notify: (topic, payload) => {
+      if (notes && running === id) notes.push({ type: 'notify', topic, payload });
+      else post({ type: 'notify', instance: id, topic, payload });
+    },
+    output: (stream, bytes) => output.write(stream, bytes),
     hostCall: (kind) => {
       const n = (hostCalls.get(kind) ?? 0) + 1;
       hostCalls.set(kind, n);
@@ -103,13 +126,11 @@ async function init(message: InitMessage): Promise<void> {
   if (missing.length > 0) {
     throw new LnError('LN_ERR_LINK_IMPORT_MISSING', { imports: missing.join(', ') });
   }
-  if (message.meter) {
-    meter = {
-      options: message.meter,
-      fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
-      growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
-    };
-  }
+  const meter: Meter | null = message.meter ? {
+    options: message.meter,
+    fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
+    growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
+  } : null;
   const instantiate = new Script(message.bindings, { filename: `lnano-bindings/${message.subject}.js` })
     .runInThisContext() as Instantiate;
   const modules = new Map(message.modules);
@@ -118,9 +139,13 @@ async function init(message: InitMessage): Promise<void> {
     if (!mod) throw new LnError('LN_ERR_LOAD_INVALID', { subject: message.subject, reason: `missing core module ${name}` });
     return mod;
   };
+  const memories = new Set<WebAssembly.Memory>();
   try {
-    exportsObject = await instantiate(getCoreModule, imports, instantiateCore);
+    const exports = await instantiate(getCoreModule, imports, coreInstantiator(meter, memories));
+    guests.set(id, { id, exports, memories, meter, output });
   } catch (err) {
+    output.finish();
+    if (Atomics.load(deadlineFlag, 0) !== 0) throw new LnError('LN_ERR_BUDGET_TIME', { call: 'instantiate', timeoutMs: null }, { cause: err });
     if (meter?.growFailed.value) {
       throw new LnError('LN_ERR_BUDGET_MEMORY', { call: 'instantiate', limitBytes: meter.options.maxMemoryBytes }, { cause: err });
     }
@@ -129,8 +154,8 @@ async function init(message: InitMessage): Promise<void> {
   }
 }
 
-function resolve(path: readonly string[]): unknown {
-  let target: unknown = exportsObject;
+function resolve(exports: Record<string, unknown>, path: readonly string[]): unknown {
+  let target: unknown = exports;
   for (const key of path) {
     if (target === null || (typeof target !== 'object' && typeof target !== 'function')) return undefined;
     target = Object.hasOwn(target, key) ? (target as Record<string, unknown>)[key] : undefined;
@@ -139,11 +164,12 @@ function resolve(path: readonly string[]): unknown {
 }
 
 /** Fuel the running call started with (null: not fuel-metered). */
-function startMetering(message: CallMessage): bigint | null {
+function startMetering(guest: Guest, message: CallMessage): bigint | null {
   hostCalls = new Map();
   hostCallLimits = message.hostCallLimits ?? null;
   hostSpans.begin(message.trace === true);
-  output?.takeCallDropped();
+  guest.output.takeCallDropped();
+  const meter = guest.meter;
   if (!meter) return null;
   meter.growFailed.value = 0;
   if (!meter.options.fuel) return null;
@@ -153,15 +179,16 @@ function startMetering(message: CallMessage): bigint | null {
 }
 
 /** Reads the call's usage and what the meter globals say, and resets fuel for between calls. */
-function stopMetering(start: bigint | null, message: CallMessage, bytesOut: number): { usage: WorkerUsage; signals: BudgetSignals } {
+function stopMetering(guest: Guest, start: bigint | null, message: CallMessage, bytesOut: number): { usage: WorkerUsage; signals: BudgetSignals } {
+  const meter = guest.meter;
   const left = start === null ? null : (meter!.fuel.value as bigint);
   if (start !== null) meter!.fuel.value = IDLE_FUEL;
   const spans = hostSpans.end();
-  output?.endLines();
-  const outputDropped = output?.takeCallDropped() ?? 0;
+  guest.output.endLines();
+  const outputDropped = guest.output.takeCallDropped();
   const usage: WorkerUsage = {
     fuelUsed: left === null ? null : Number(start! - left),
-    memoryBytes: memoryBytes(),
+    memoryBytes: memoryBytes(guest.memories),
     hostCalls: Object.fromEntries(hostCalls),
     bytesOut,
     ...(outputDropped > 0 ? { outputDropped } : {}),
@@ -176,52 +203,97 @@ function stopMetering(start: bigint | null, message: CallMessage, bytesOut: numb
   return { usage, signals };
 }
 
-async function call(message: CallMessage): Promise<void> {
-  const fn = resolve(message.path);
+const NO_USAGE: WorkerUsage = { fuelUsed: null, memoryBytes: 0, hostCalls: {}, bytesOut: 0 };
+
+/** Runs one call and returns its result (with the notifications its host interfaces sent). */
+async function call(message: CallMessage): Promise<ResultMessage> {
+  const head = { type: 'result', instance: message.instance, id: message.id } as const;
+  const guest = guests.get(message.instance);
+  if (!guest) {
+    const error = new LnError('LN_ERR_GUEST_CRASH', { call: message.name, reason: 'the instance is gone' });
+    return { ...head, ok: false, error: error.toJSON(), poisoned: true, usage: NO_USAGE };
+  }
+  const fn = resolve(guest.exports, message.path);
   if (typeof fn !== 'function') {
     const error = new LnError('LN_ERR_LINK_EXPORT_MISSING', { name: message.name, available: 'see `lnano inspect`' });
-    post({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage: stopMetering(null, message, 0).usage });
-    return;
+    return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) } };
   }
-  const start = startMetering(message);
+  const start = startMetering(guest, message);
   let value: unknown;
   let errResult = false;
   try {
     value = await fn(...message.args);
   } catch (err) {
     if (!isComponentError(err)) {
-      const { usage, signals } = stopMetering(start, message, 0);
-      const { error, poisoned } = classifyGuestFailure(err, message.name, signals);
-      // A poisoned instance's worker is terminated as soon as the host reads this result; what the
-      // guest wrote before it (e.g. an error message, then exit(1)) is already on the port ahead.
-      postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned, usage }, poisoned);
-      return;
+      const { usage, signals } = stopMetering(guest, start, message, 0);
+      const { error, poisoned } = Atomics.load(deadlineFlag, 0) !== 0
+        ? { error: new LnError('LN_ERR_BUDGET_TIME', { call: message.name, timeoutMs: null }), poisoned: true }
+        : classifyGuestFailure(err, message.name, signals);
+      if (poisoned) forget(guest);
+      return { ...head, ok: false, error: error.toJSON(), poisoned, usage };
     }
     value = err.payload;
     errResult = true;
   }
   const limit = message.maxOutputBytes ?? Number.POSITIVE_INFINITY;
   const bytesOut = payloadBytes(value, limit);
-  const { usage, signals } = stopMetering(start, message, bytesOut);
+  const { usage, signals } = stopMetering(guest, start, message, bytesOut);
   if (signals.fuelExhausted) {
     // The call finished, but its last straight-line stretch ran past the budget (see fuel-pass.ts).
     const error = new LnError('LN_ERR_BUDGET_FUEL', { call: message.name, fuel: message.fuel });
-    postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage }, false);
-  } else if (bytesOut > limit) {
+    return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage };
+  }
+  if (bytesOut > limit) {
     const error = new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'result', call: message.name, size: bytesOut, limit });
-    postAfterOutput({ type: 'result', id: message.id, ok: false, error: error.toJSON(), poisoned: false, usage }, false);
-  } else {
-    postAfterOutput({ type: 'result', id: message.id, ok: true, value, errResult, usage }, false);
+    return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage };
+  }
+  return { ...head, ok: true, value, errResult, usage };
+}
+
+/**
+ * Forgets an instance (poisoned or disposed): its output gate sends what it holds, and its
+ * bindings, memories and imports become garbage. Its neighbours are untouched.
+ */
+function forget(guest: Guest): void {
+  guest.output.finish();
+  guests.delete(guest.id);
+}
+
+/** Runs one job; every job answers exactly once. */
+async function run(message: HostToWorker): Promise<void> {
+  running = message.instance;
+  try {
+    if (message.type === 'init') {
+      try {
+        await init(message);
+        post({ type: 'ready', instance: message.instance });
+      } catch (err) {
+        post({ type: 'init-failed', instance: message.instance, error: toLnError(err).toJSON() });
+      }
+    } else if (message.type === 'call') {
+      notes = [];
+      let result: ResultMessage;
+      try {
+        result = await call(message);
+      } catch (err) {
+        result = { type: 'result', instance: message.instance, id: message.id, ok: false, error: toLnError(err).toJSON(), poisoned: false, usage: NO_USAGE };
+      }
+      const sent = notes;
+      notes = undefined;
+      post(sent.length > 0 ? { ...result, notes: sent } : result);
+    } else {
+      const guest = guests.get(message.instance);
+      if (guest) forget(guest);
+      post({ type: 'disposed', instance: message.instance });
+    }
+  } finally {
+    running = undefined;
+    notes = undefined;
   }
 }
 
+/** Jobs run strictly in order, even when a guest call awaits. */
+let chain: Promise<void> = Promise.resolve();
 port.on('message', (message: HostToWorker) => {
-  if (message.type === 'init') {
-    init(message).then(
-      () => postAfterOutput({ type: 'ready' }, false),
-      (err: unknown) => postAfterOutput({ type: 'init-failed', error: toLnError(err).toJSON() }, true),
-    );
-  } else if (message.type === 'call') {
-    void call(message);
-  }
+  chain = chain.then(() => run(message));
 });

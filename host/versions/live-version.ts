@@ -134,6 +134,7 @@ export class LiveVersion {
       prepare: (instance) => this.#prepare(instance),
       instance: {
         linker: linkerSpec(spec.grants),
+        isolation: mayBlock(spec.grants) ? 'worker' : spec.limits.isolation,
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
           handleGuestNotification(this.#log, message);
@@ -316,3 +317,12 @@ export class LiveVersion {
   }
 }
 
+/**
+ * Whether grants let the guest block its thread: preview2-shim's filesystem and outgoing HTTP wait
+ * synchronously (`Atomics.wait`), which would stall every instance of a shared worker, so such
+ * components get their own worker (see docs/sandbox.md). Stdin is served from memory and the
+ * key-value store is a local SQLite call, so neither blocks for long.
+ */
+function mayBlock(grants: InstanceGrants): boolean {
+  return grants.wasi.preopens.length > 0 || grants.wasi.http !== null;
+}

@@ -1,0 +1,93 @@
+/**
+ * The sandbox workers of this process and the placement rule (see docs/sandbox.md).
+ *
+ * - `shared`: a small set of workers (default: the number of cores, `LNANO_SANDBOX_WORKERS` or
+ *   `WorkerPool` options to change it) each hosting many instances of many components. A new
+ *   instance goes to a new shared worker while there are fewer than the maximum and every one
+ *   has instances, else to the one with the fewest instances. Only a component whose guest checks
+ *   the deadline flag may share (the deadline then stops it without touching its neighbours).
+ * - `worker`: a dedicated worker for one instance, ended with it: components that can block their
+ *   thread (filesystem preopens, outgoing HTTP), components without deadline checks, and those
+ *   whose limits ask for it (`limits.isolation: "worker"`).
+ */
+import { availableParallelism } from 'node:os';
+import { SandboxWorker } from './sandbox-worker.js';
+
+/** Where an instance runs: a worker shared with other instances, or its own. */
+export type Isolation = 'shared' | 'worker';
+
+/** Settings of a worker pool. */
+export interface WorkerPoolOptions {
+  /** Most shared workers; default `LNANO_SANDBOX_WORKERS` or the number of cores. */
+  readonly sharedWorkers?: number;
+  /**
+   * After a call's deadline, how long its guest may take to stop at a deadline check before its
+   * worker is terminated (and its neighbours with it), ms. Default 1000.
+   */
+  readonly graceMs?: number;
+}
+
+/** Defaults: 1 s of grace after a deadline. */
+export const WORKER_POOL_DEFAULTS = Object.freeze({ graceMs: 1000 });
+
+function defaultSharedWorkers(): number {
+  const configured = Number(process.env.LNANO_SANDBOX_WORKERS);
+  return Number.isSafeInteger(configured) && configured > 0 ? configured : Math.max(1, availableParallelism());
+}
+
+/** A stray write to a shared worker's stdout/stderr belongs to no instance: it is dropped. */
+const DISCARD = { stdout: () => undefined, stderr: () => undefined };
+
+/** Places instances on sandbox workers. */
+export class WorkerPool {
+  readonly #max: number;
+  readonly #graceMs: number;
+  readonly #shared: SandboxWorker[] = [];
+  #spawned = 0;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.#max = options.sharedWorkers ?? defaultSharedWorkers();
+    this.#graceMs = options.graceMs ?? WORKER_POOL_DEFAULTS.graceMs;
+  }
+
+  /**
+   * The worker a new instance goes to.
+   *
+   * @param isolation - `worker`: a new dedicated worker
+   * @param stdio - a dedicated worker's own stdout/stderr go here
+   */
+  place(isolation: Isolation, name: string, stdio?: { stdout(chunk: Buffer): void; stderr(chunk: Buffer): void }): SandboxWorker {
+    if (isolation === 'worker') {
+      return new SandboxWorker(true, { name: `lnano-guest-${name}`, graceMs: this.#graceMs, stdio });
+    }
+    const live = this.#shared.filter((w) => w.alive);
+    if (live.length < this.#max && live.every((w) => w.size > 0)) {
+      const worker = new SandboxWorker(false, {
+        name: `lnano-sandbox-${++this.#spawned}`, graceMs: this.#graceMs, stdio: DISCARD,
+        onExit: (gone) => this.#shared.splice(this.#shared.indexOf(gone) >>> 0, 1),
+      });
+      this.#shared.push(worker);
+      return worker;
+    }
+    return live.reduce((a, b) => (b.size < a.size ? b : a));
+  }
+
+  /** What the pool holds: shared workers and the instances in them. */
+  stats(): { sharedWorkers: number; sharedInstances: number } {
+    const live = this.#shared.filter((w) => w.alive);
+    return { sharedWorkers: live.length, sharedInstances: live.reduce((n, w) => n + w.size, 0) };
+  }
+
+  /** Terminates every shared worker (their instances are lost). */
+  async close(): Promise<void> {
+    await Promise.all(this.#shared.splice(0).map((w) => w.terminate('the sandbox was closed')));
+  }
+}
+
+let processPool: WorkerPool | undefined;
+
+/** The process's worker pool, used by instances started without one. */
+export function defaultWorkerPool(): WorkerPool {
+  processPool ??= new WorkerPool();
+  return processPool;
+}
