@@ -1,0 +1,87 @@
+// Many instances in one sandbox worker (issue 15): a guest that spins, traps, overflows its stack
+// or hits its memory cap fails alone, with its own code, while its neighbours in the same worker
+// keep answering and are never re-created; instances with different grants do not see each
+// other's. On today's main every instance has its own worker, so `workers`/`deadline` do not exist
+// and this file fails to build.
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
+import { linkerSpec } from '../../host/capabilities/linker-spec.js';
+import { findExport, type Component } from '../../host/engine/component.js';
+import { Engine, meterOptions } from '../../host/engine/engine.js';
+import { Instance } from '../../host/sandbox/instance.js';
+import { WorkerPool } from '../../host/sandbox/worker-pool.js';
+import { fixture } from '../helpers/cli.js';
+import { codeOfAsync as codeOf } from '../helpers/errors.js';
+
+const engine = new Engine();
+// One shared worker, and a grace so long that only the deadline check can stop the spinner in time.
+const workers = new WorkerPool({ sharedWorkers: 1, graceMs: 60_000 });
+const started: Instance[] = [];
+afterAll(async () => {
+  await Promise.all(started.map((i) => i.dispose()));
+  await workers.close();
+});
+
+const load = (name: string): Promise<Component> =>
+  engine.load(readFileSync(fixture(name)), name, { meter: meterOptions({ deadline: true, memoryBytes: 16 * 1024 * 1024 }) });
+const fn = (c: Component, name: string) => findExport(c.shape, name)!;
+async function start(c: Component, grants: InstanceGrants = closedGrants(c.digest.slice(0, 8))): Promise<Instance> {
+  const instance = await Instance.start(c, { linker: linkerSpec(grants), workers });
+  started.push(instance);
+  return instance;
+}
+
+/** Fifty `numbers` instances in the shared worker, and a check that every one still answers. */
+async function neighbours(): Promise<{ all: Instance[]; answer(): Promise<number[]> }> {
+  const numbers = await load('numbers');
+  const all = await Promise.all(Array.from({ length: 50 }, () => start(numbers)));
+  const add = fn(numbers, 'add-u32');
+  return { all, answer: () => Promise.all(all.map(async (n, i) => (await n.call(add, [i, 1])).value as number)) };
+}
+
+describe('a shared sandbox worker', () => {
+  it('stops a spinning guest at its deadline with LN_ERR_BUDGET_TIME while its 50 neighbours keep answering', async () => {
+    const near = await neighbours();
+    const spin = await load('spin');
+    const spinner = await start(spin);
+    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 51 });
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), [], { timeoutMs: 200 }));
+    // Queued behind the spinner in the same thread: they run once the deadline check stopped it.
+    const answers = near.answer();
+    expect(await spinning).toBe('LN_ERR_BUDGET_TIME');
+    expect(await answers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(spinner.alive).toBe(false);
+    expect(near.all.every((n) => n.alive)).toBe(true);
+    expect(await near.answer()).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    // The same worker: nobody was re-created, the spinner's bindings were dropped.
+    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 50 });
+  });
+
+  it('a trap, a stack overflow and a memory-cap hit each fail alone; the neighbours keep answering', async () => {
+    const near = await neighbours();
+    const trap = await load('trap');
+    const cpu = await load('hostile-cpu');
+    const grower = await load('memory-grower');
+    const [t, c, g] = await Promise.all([start(trap), start(cpu), start(grower)]);
+    expect(await codeOf(t.call(fn(trap, 'boom'), []))).toBe('LN_ERR_GUEST_TRAP');
+    expect(await codeOf(c.call(fn(cpu, 'recurse'), [1_000_000_000]))).toBe('LN_ERR_GUEST_TRAP');
+    expect(await codeOf(g.call(fn(grower, 'grow-forever'), []))).toBe('LN_ERR_BUDGET_MEMORY');
+    expect([t.alive, c.alive, g.alive]).toEqual([false, false, false]);
+    expect(near.all.every((n) => n.alive)).toBe(true);
+    expect(await near.answer()).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(workers.stats().sharedWorkers).toBe(1);
+  });
+
+  it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
+    const reader = await load('env-reader');
+    const base = closedGrants('env-a');
+    const granted = await start(reader, { ...base, wasi: { ...base.wasi, env: [['SECRET', 'hunter2'], ['OTHER', '1']] } });
+    const closed = await start(reader, closedGrants('env-b'));
+    const count = fn(reader, 'count-env');
+    expect((await granted.call(count, [])).value).toBe(2);
+    expect((await closed.call(count, [])).value).toBe(0);
+    expect((await granted.call(count, [])).value).toBe(2);
+    expect(workers.stats().sharedWorkers).toBe(1);
+  });
+});
