@@ -31,6 +31,11 @@ export interface LinkerSpec {
 export interface SandboxWorkerData {
   /** Int32Array[1] over a SharedArrayBuffer: nonzero means "the running job is past its deadline". */
   readonly deadlineFlag: SharedArrayBuffer;
+  /**
+   * Drop what is written to the worker's own `process.stdout`/`stderr` (a shared worker: such
+   * writes belong to no instance; guests' output goes through `output` messages).
+   */
+  readonly discardStdio: boolean;
 }
 
 export interface InitMessage {

@@ -48,7 +48,7 @@ export interface SandboxWorkerOptions {
   readonly name: string;
   /** After a deadline, how long a job may still take before the worker is terminated, ms. */
   readonly graceMs: number;
-  /** Receives the worker's own stdout/stderr (stray writes; guests' go through `output`). */
+  /** Receives the worker's own stdout/stderr (stray writes; guests' go through `output`); absent: dropped in the worker. */
   readonly stdio?: { stdout(chunk: Buffer): void; stderr(chunk: Buffer): void };
   /** Called once when the worker is gone. */
   readonly onExit?: (worker: SandboxWorker) => void;
@@ -82,12 +82,14 @@ export class SandboxWorker {
   constructor(dedicated: boolean, options: SandboxWorkerOptions) {
     this.dedicated = dedicated;
     this.#options = options;
-    const data: SandboxWorkerData = { deadlineFlag: this.#flag.buffer as SharedArrayBuffer };
+    const stdio = options.stdio;
+    const data: SandboxWorkerData = { deadlineFlag: this.#flag.buffer as SharedArrayBuffer, discardStdio: stdio === undefined };
     this.#worker = new Worker(WORKER_ENTRY, { stdout: true, stderr: true, env: {}, argv: [], execArgv: [], name: options.name, workerData: data });
-    this.#drained = Promise.all([
-      pipe(this.#worker.stdout, (c) => this.#options.stdio?.stdout(c)),
-      pipe(this.#worker.stderr, (c) => this.#options.stdio?.stderr(c)),
-    ]).then(() => undefined);
+    // A piped stdout keeps the process alive even when the worker is unref'd: only dedicated
+    // workers (ended with their instance) pipe it; a shared one drops such writes inside.
+    this.#drained = stdio
+      ? Promise.all([pipe(this.#worker.stdout, (c) => stdio.stdout(c)), pipe(this.#worker.stderr, (c) => stdio.stderr(c))]).then(() => undefined)
+      : Promise.resolve();
     this.#worker.on('message', (message: WorkerToHost) => this.#receive(message));
     this.#worker.on('error', (err) => {
       this.#lossReason ??= err instanceof Error ? err.message : String(err);

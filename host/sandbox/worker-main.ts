@@ -45,7 +45,13 @@ const port = parentPort;
 if (!port) throw new Error('worker-main.js must run in a worker thread');
 const post = (message: WorkerToHost): void => port.postMessage(message);
 
-const deadlineFlag = new Int32Array((workerData as SandboxWorkerData).deadlineFlag);
+const data = workerData as SandboxWorkerData;
+if (data.discardStdio) {
+  // A shared worker's own stdout/stderr belong to no instance (and nobody reads them).
+  process.stdout.write = () => true;
+  process.stderr.write = () => true;
+}
+const deadlineFlag = new Int32Array(data.deadlineFlag);
 /** The deadline check import, shared by every deadline-instrumented core instance of this worker. */
 const deadline = deadlineImports(deadlineFlag);
 

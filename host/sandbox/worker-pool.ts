@@ -35,9 +35,6 @@ function defaultSharedWorkers(): number {
   return Number.isSafeInteger(configured) && configured > 0 ? configured : Math.max(1, availableParallelism());
 }
 
-/** A stray write to a shared worker's stdout/stderr belongs to no instance: it is dropped. */
-const DISCARD = { stdout: () => undefined, stderr: () => undefined };
-
 /** Places instances on sandbox workers. */
 export class WorkerPool {
   readonly #max: number;
@@ -63,7 +60,7 @@ export class WorkerPool {
     const live = this.#shared.filter((w) => w.alive);
     if (live.length < this.#max && live.every((w) => w.size > 0)) {
       const worker = new SandboxWorker(false, {
-        name: `lnano-sandbox-${++this.#spawned}`, graceMs: this.#graceMs, stdio: DISCARD,
+        name: `lnano-sandbox-${++this.#spawned}`, graceMs: this.#graceMs,
         onExit: (gone) => this.#shared.splice(this.#shared.indexOf(gone) >>> 0, 1),
       });
       this.#shared.push(worker);
