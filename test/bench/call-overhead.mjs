@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { Engine, Instance, closedGrants, linkerSpec, findExport } from '../../dist/host/index.js';
+import { Engine, Instance, closedGrants, linkerSpec, findExport, meterOptions } from '../../dist/host/index.js';
 import { size, timeAsync, timeSync } from './support.mjs';
 
 const FIXTURE = new URL('../fixtures/components/numbers/component.wasm', import.meta.url);
@@ -38,6 +38,12 @@ export async function benchCallOverhead() {
   const target = findExport(component.shape, 'add-u32');
   const invoke = await timeAsync((i) => instance.call(target, [i, 1]), size(5_000, 1_000));
   await instance.dispose();
+
+  // 5. lnano invoke in a shared sandbox worker (deadline-instrumented, as `lnano serve` loads plugins)
+  const checked = await engine.load(readFileSync(FIXTURE), 'numbers', { meter: meterOptions({ deadline: true }) });
+  const shared = await Instance.start(checked, { linker: linkerSpec(closedGrants('numbers')) });
+  const sharedInvoke = await timeAsync((i) => shared.call(target, [i, 1]), size(5_000, 1_000));
+  await shared.dispose();
   if (sink === 42) console.log('');
 
   return [
@@ -45,5 +51,6 @@ export async function benchCallOverhead() {
     { name: 'jco binding, in-process', value: binding, unit: 'ns', baseline: 'raw core-wasm call' },
     { name: 'bare postMessage round trip', value: roundTrip, unit: 'ns', baseline: 'raw core-wasm call' },
     { name: 'lnano worker invoke', value: invoke, unit: 'ns', baseline: 'bare postMessage round trip', goal: { ratio: '<', value: 2 } },
+    { name: 'lnano shared-worker invoke (deadline checks)', value: sharedInvoke, unit: 'ns', baseline: 'bare postMessage round trip' },
   ];
 }
