@@ -108,6 +108,26 @@ function coreInstantiator(meter: Meter | null, memories: Set<WebAssembly.Memory>
   };
 }
 
+/**
+ * Compiled bindings by their source, most recently used last: the instances of one component in
+ * this worker share one compiled script (jco's `instantiate` keeps all its state inside each call).
+ */
+const bindingsCache = new Map<string, Instantiate>();
+/** Distinct components' bindings kept compiled per worker. */
+const BINDINGS_CACHE_SIZE = 128;
+
+function bindingsOf(message: InitMessage): Instantiate {
+  let instantiate = bindingsCache.get(message.bindings);
+  if (instantiate) {
+    bindingsCache.delete(message.bindings);
+  } else {
+    instantiate = new Script(message.bindings, { filename: `lnano-bindings/${message.subject}.js` }).runInThisContext() as Instantiate;
+    if (bindingsCache.size >= BINDINGS_CACHE_SIZE) bindingsCache.delete(bindingsCache.keys().next().value!);
+  }
+  bindingsCache.set(message.bindings, instantiate);
+  return instantiate;
+}
+
 async function init(message: InitMessage): Promise<void> {
   const id = message.instance;
   const output = new OutputGate(message.outputRate, {
@@ -137,8 +157,7 @@ async function init(message: InitMessage): Promise<void> {
     fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
     growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
   } : null;
-  const instantiate = new Script(message.bindings, { filename: `lnano-bindings/${message.subject}.js` })
-    .runInThisContext() as Instantiate;
+  const instantiate = bindingsOf(message);
   const modules = new Map(message.modules);
   const getCoreModule = (name: string): WebAssembly.Module => {
     const mod = modules.get(name);

@@ -13,6 +13,7 @@ import { Instance } from '../../host/sandbox/instance.js';
 import { WorkerPool } from '../../host/sandbox/worker-pool.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
 // One shared worker, and a grace so long that only the deadline check can stop the spinner in time.
@@ -83,5 +84,26 @@ describe('a shared sandbox worker', () => {
     expect((await closed.call(count, [])).value).toBe(0);
     expect((await granted.call(count, [])).value).toBe(2);
     expect(workers.stats().sharedWorkers).toBe(1);
+  });
+
+  it('a guest stuck in a host call is stopped by the backstop: it fails LN_ERR_BUDGET_TIME, its neighbours "worker recycled", new instances work', async () => {
+    const pool = new WorkerPool({ sharedWorkers: 1, graceMs: 100 });
+    try {
+      const numbers = await load('numbers');
+      const reader = await load('env-reader');
+      const add = fn(numbers, 'add-u32');
+      const near = await Promise.all(Array.from({ length: 5 }, () => Instance.start(numbers, { linker: linkerSpec(closedGrants('n')), workers: pool })));
+      const stuck = await Instance.start(reader, { linker: { module: new URL('../helpers/stuck-linker.mjs', import.meta.url).href, config: closedGrants('stuck') }, workers: pool });
+      const stopped = codeOf(stuck.call(fn(reader, 'count-env'), [], { timeoutMs: 200 }));
+      const queued = near.map((n) => n.call(add, [1, 1]).then(() => 'ok', (e: LnError) => `${e.code} ${String(e.details.reason)}`));
+      expect(await stopped).toBe('LN_ERR_BUDGET_TIME');
+      for (const outcome of await Promise.all(queued)) expect(outcome).toMatch(/^LN_ERR_GUEST_CRASH worker recycled/);
+      expect(near.some((n) => n.alive)).toBe(false);
+      const fresh = await Instance.start(numbers, { linker: linkerSpec(closedGrants('n')), workers: pool });
+      expect((await fresh.call(add, [2, 3])).value).toBe(5);
+      await fresh.dispose();
+    } finally {
+      await pool.close();
+    }
   });
 });
