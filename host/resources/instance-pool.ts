@@ -67,6 +67,8 @@ export class InstancePool {
   #closed = false;
   #drained: Array<() => void> = [];
   #backoffUntil = 0;
+  /** A parked pool keeps no warm instance (see `park`). */
+  #parked = false;
 
   constructor(component: Component, options: PoolOptions) {
     this.component = component;
@@ -78,9 +80,30 @@ export class InstancePool {
     return this.#options.limits;
   }
 
+  /** The warm minimum now: `limits.minInstances`, or 0 while parked. */
+  get #minimum(): number {
+    return this.#parked ? 0 : this.#options.limits.minInstances;
+  }
+
+  /**
+   * Parks the pool (an idle standby version: a rollback target, the old side of a blue-green
+   * swap): its idle instances are dropped and none is kept warm, so it costs only its compiled
+   * modules. Calls still work: each grows the pool on demand (instantiation takes milliseconds).
+   */
+  async park(): Promise<void> {
+    this.#parked = true;
+    await Promise.all(this.#idle.splice(0).map((i) => i.dispose()));
+  }
+
+  /** Ends `park`: starts the warm minimum again. @throws LnError when an instance cannot start */
+  unpark(): Promise<void> {
+    this.#parked = false;
+    return this.warm();
+  }
+
   /** Starts instances up to the minimum; rejects if one fails to start. */
   async warm(): Promise<void> {
-    const missing = this.#options.limits.minInstances - this.#idle.length - this.#busy.size - this.#starting;
+    const missing = this.#minimum - this.#idle.length - this.#busy.size - this.#starting;
     const started = await Promise.allSettled(Array.from({ length: Math.max(0, missing) }, () => this.#start()));
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
@@ -219,7 +242,7 @@ export class InstancePool {
     const total = this.#idle.length + this.#busy.size + this.#starting;
     if (this.#queue.length > 0 && this.#busy.size + this.#starting < this.#options.limits.concurrency) {
       this.#grow();
-    } else if (total < this.#options.limits.minInstances) {
+    } else if (total < this.#minimum) {
       const delay = Math.max(0, this.#backoffUntil - performance.now());
       setTimeout(() => {
         if (this.#closed) return;

@@ -165,6 +165,19 @@ export class LiveVersion {
   }
 
   /**
+   * Drops its idle instances and keeps none warm (a retained standby: rollback target, old side
+   * of a blue-green swap); it keeps its compiled modules, and a call re-instantiates on demand.
+   */
+  park(): Promise<void> {
+    return this.#pool.park();
+  }
+
+  /** Keeps the warm minimum again (the version goes live). @throws LnError when an instance cannot start */
+  unpark(): Promise<void> {
+    return this.#pool.unpark();
+  }
+
+  /**
    * Calls `lifecycle.init(config)` on every warm instance (once each; none when not exported) and
    * returns on how many. Instances the pool starts later (growth, replacements) get it before
    * their first call.

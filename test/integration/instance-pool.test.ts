@@ -85,4 +85,15 @@ describe('instance pool', () => {
     expect(await codeOfAsync(pool.call(wait, [1]))).toBe('LN_ERR_GUEST_CRASH');
     expect(pool.stats().instances).toBe(0);
   });
+
+  it('a parked pool (idle standby) drops its instances to zero, still answers, and warms again when unparked', async () => {
+    const { pool, component } = await slowPool({ concurrency: 2, queue: 4, minInstances: 2 });
+    const wait = findExport(component.shape, 'wait-ms')!;
+    expect(pool.stats().instances).toBe(2);
+    await pool.park();
+    expect(pool.stats()).toMatchObject({ instances: 0, starting: 0 });
+    expect((await pool.call(wait, [1])).value).toBe(1);
+    await pool.unpark();
+    expect(pool.stats()).toMatchObject({ instances: 2, idle: 2 });
+  });
 });
