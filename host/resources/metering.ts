@@ -6,6 +6,8 @@
 import { meterOptions } from '../engine/engine.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
 import type { InstanceOptions } from '../sandbox/instance.js';
+import type { Isolation } from '../sandbox/worker-pool.js';
+import type { InstanceGrants } from '../capabilities/grants.js';
 import type { Limits } from './limits.js';
 
 /**
@@ -24,4 +26,16 @@ export function callBudgets(limits: Limits): Pick<InstanceOptions, 'fuel' | 'max
     maxInputBytes: limits.maxPayloadBytes,
     maxOutputBytes: limits.maxOutputBytes,
   };
+}
+
+/**
+ * Where a component's instances run (see docs/sandbox.md): a worker of their own when the limits
+ * ask for it or when the grants let the guest block its thread (preview2-shim's filesystem and
+ * outgoing HTTP wait synchronously, which would stall every instance of a shared worker); else a
+ * shared worker. Stdin is served from memory and the key-value store is a local SQLite call, so
+ * neither blocks for long.
+ */
+export function isolationFor(limits: Pick<Limits, 'isolation'>, grants: InstanceGrants): Isolation {
+  if (grants.wasi.preopens.length > 0 || grants.wasi.http !== null) return 'worker';
+  return limits.isolation;
 }

@@ -11,6 +11,7 @@ import { handleGuestNotification } from '../capabilities/guest-notifications.js'
 import { linkerSpec } from '../capabilities/linker-spec.js';
 import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
+import { isolationFor } from '../resources/metering.js';
 import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import type { CallOptions, Instance } from '../sandbox/instance.js';
@@ -134,7 +135,7 @@ export class LiveVersion {
       prepare: (instance) => this.#prepare(instance),
       instance: {
         linker: linkerSpec(spec.grants),
-        isolation: mayBlock(spec.grants) ? 'worker' : spec.limits.isolation,
+        isolation: isolationFor(spec.limits, spec.grants),
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
           handleGuestNotification(this.#log, message);
@@ -330,12 +331,3 @@ export class LiveVersion {
   }
 }
 
-/**
- * Whether grants let the guest block its thread: preview2-shim's filesystem and outgoing HTTP wait
- * synchronously (`Atomics.wait`), which would stall every instance of a shared worker, so such
- * components get their own worker (see docs/sandbox.md). Stdin is served from memory and the
- * key-value store is a local SQLite call, so neither blocks for long.
- */
-function mayBlock(grants: InstanceGrants): boolean {
-  return grants.wasi.preopens.length > 0 || grants.wasi.http !== null;
-}

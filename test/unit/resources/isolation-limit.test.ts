@@ -1,0 +1,39 @@
+// `limits.isolation` (issue 15): a manifest may ask for a worker of its own, the operator policy
+// may force it for every component, and anything else is refused with a coded error.
+import { describe, expect, it } from 'vitest';
+import { LIMIT_DEFAULTS, parseLimits, parseLimitsPolicy, resolveLimits } from '../../../host/resources/limits.js';
+import { callBudgets, isolationFor } from '../../../host/resources/metering.js';
+import { closedGrants } from '../../../host/capabilities/grants.js';
+import { errorOf } from '../../helpers/errors.js';
+
+const manifest = (section: unknown) => ({ section: parseLimits(section, 'lnano.json'), source: 'lnano.json' });
+
+describe('limits.isolation', () => {
+  it('defaults to shared, and a manifest can ask for its own worker', () => {
+    expect(LIMIT_DEFAULTS.isolation).toBe('shared');
+    expect(resolveLimits([manifest({})]).isolation).toBe('shared');
+    const own = resolveLimits([manifest({ isolation: 'worker' })]);
+    expect(own.isolation).toBe('worker');
+    expect(callBudgets(own).isolation).toBe('worker');
+  });
+
+  it('a policy of "worker" applies to every component, even one asking to share', () => {
+    const policy = parseLimitsPolicy({ isolation: 'worker' }, 'policy.json');
+    expect(resolveLimits([manifest({ isolation: 'shared' })], policy).isolation).toBe('worker');
+    expect(resolveLimits([manifest({ isolation: 'shared' })], parseLimitsPolicy({}, 'policy.json')).isolation).toBe('shared');
+  });
+
+  it('an unknown value is a manifest error', () => {
+    expect(errorOf(() => parseLimits({ isolation: 'process' }, 'lnano.json')).code).toBe('LN_ERR_MANIFEST_INVALID');
+  });
+
+  it('grants that can block the thread (filesystem, outgoing HTTP) get a worker of their own', () => {
+    const base = closedGrants('p');
+    const fs = { ...base, wasi: { ...base.wasi, preopens: [{ host: '/tmp', guest: '/data', readOnly: true }] } };
+    const http = { ...base, wasi: { ...base.wasi, http: { allow: ['example.com'], maxResponseBytes: 1024, timeoutMs: 1000, maxRequestsPerCall: 1 } } };
+    expect(isolationFor(LIMIT_DEFAULTS, base)).toBe('shared');
+    expect(isolationFor(LIMIT_DEFAULTS, fs)).toBe('worker');
+    expect(isolationFor(LIMIT_DEFAULTS, http)).toBe('worker');
+    expect(isolationFor({ isolation: 'worker' }, base)).toBe('worker');
+  });
+});
