@@ -30,6 +30,7 @@ const SECTIONS = {
   recovery: async () => (await import('./recovery.mjs')).benchRecovery(),
   memory: async () => (await import('./memory.mjs')).benchMemory(),
   scale: async () => (await import('./scale.mjs')).benchScale(),
+  'many plugins': async () => (await import('./many-plugins.mjs')).benchManyPlugins(),
 };
 
 const onlyAt = process.argv.indexOf('--only');
