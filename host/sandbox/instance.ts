@@ -242,9 +242,11 @@ export class Instance implements GuestEndpoint {
 
   /**
    * Drops the instance and waits until everything the guest wrote to stdout/stderr was delivered.
-   * Calls still queued fail with `LN_ERR_GUEST_CRASH`; a call running now finishes first.
+   * Calls still queued or running fail with `LN_ERR_GUEST_CRASH`; a running one is stopped like
+   * one past its deadline (a dedicated worker is terminated).
    */
   async dispose(): Promise<void> {
+    if (this.#current) this.#worker.interrupt(this.#id);
     this.#fail(new LnError('LN_ERR_GUEST_CRASH', { call: '(none)', reason: 'the instance was disposed' }));
     await this.#leave(false);
   }

@@ -130,6 +130,17 @@ export class SandboxWorker {
     this.#pump();
   }
 
+  /**
+   * Stops the running job if it is instance `id`'s, as if its deadline had passed (the deadline
+   * flag now, the backstop after the grace period): for disposing an instance mid-call.
+   */
+  interrupt(id: number): void {
+    const running = this.#running;
+    if (!running || running.expired || running.job.message.instance !== id) return;
+    clearTimeout(running.timer);
+    this.#expire(running);
+  }
+
   /** Terminates the worker (every instance in it is lost); resolves when its output is drained. */
   async terminate(reason = 'the worker was stopped'): Promise<void> {
     this.#lossReason ??= reason;

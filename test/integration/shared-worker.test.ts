@@ -74,6 +74,19 @@ describe('a shared sandbox worker', () => {
     expect(workers.stats().sharedWorkers).toBe(1);
   });
 
+  it('disposing an instance in the middle of a spinning call stops it alone; the call fails, neighbours answer', async () => {
+    const numbers = await load('numbers');
+    const spin = await load('spin');
+    const neighbour = await start(numbers);
+    const spinner = await Instance.start(spin, { linker: linkerSpec(closedGrants('s')), workers });
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), []));
+    await new Promise((r) => setTimeout(r, 50));
+    await spinner.dispose();
+    expect(await spinning).toBe('LN_ERR_GUEST_CRASH');
+    expect((await neighbour.call(fn(numbers, 'add-u32'), [2, 2])).value).toBe(4);
+    expect(neighbour.alive).toBe(true);
+  });
+
   it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
     const reader = await load('env-reader');
     const base = closedGrants('env-a');
