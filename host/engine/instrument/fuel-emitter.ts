@@ -25,8 +25,17 @@ export class FuelEmitter {
   /** The entry check's bytes, `[from, to)`, cut when the body turns out to need no check. */
   #checkFrom = 0;
   #checkTo = 0;
+  /** The last header's trap path (the stores and `unreachable`), `[trapFrom, trapTo)`. */
+  trapFrom = 0;
+  trapTo = 0;
+  /** Trap paths to write as a call of the trap helper instead: `[from, to)` pairs. */
+  readonly #callTraps: number[] = [];
 
-  constructor(readonly r: InstructionReader, readonly globals: CounterGlobals) {}
+  /**
+   * @param trapHelper - the index of the appended function that stores the counter it is passed
+   *   to the globals and traps (see `fuelTrapHelper`); called when a header needs it
+   */
+  constructor(readonly r: InstructionReader, readonly globals: CounterGlobals, readonly trapHelper: () => number) {}
 
   /** Starts a body: nothing written, copying from `from`. */
   reset(from: number): void {
@@ -34,6 +43,19 @@ export class FuelEmitter {
     this.#copyFrom = from;
     this.#recAt.length = 0;
     this.recCost.length = 0;
+    this.#callTraps.length = 0;
+  }
+
+  /**
+   * Writes the trap path at `[from, to)` (a loop header's, see `header`) as
+   * `local.get $fuel, call $fuel_trap, unreachable`. For loops without calls: inline, the stores
+   * keep the globals' addresses live in registers across the loop, and V8 unrolls the loop around
+   * the trap exit, which on a tight loop cost 1.4x where the call costs ~1.04x (V8 does not
+   * unroll loops that contain calls). Loops with calls keep the inline stores: there the call
+   * costs more than it saves (see docs/benchmarks.md).
+   */
+  callTrap(from: number, to: number): void {
+    this.#callTraps.push(from, to);
   }
 
   /** Copies the original bytes up to `upTo`. */
@@ -74,7 +96,8 @@ export class FuelEmitter {
   /**
    * After the current instruction (a header: function `entry`, loop start): subtract the new
    * segment's cost from the counter (loaded from the module global when `fromGlobal`) and, below
-   * zero, store it to both globals and trap. Returns the charge's record.
+   * zero, store it to both globals and trap. Returns the charge's record; the trap path's bytes
+   * are `[trapFrom, trapTo)` (see `callTrap`).
    */
   header(fromGlobal: boolean, entry: boolean): number {
     this.flushRun(this.r.pos);
@@ -88,9 +111,11 @@ export class FuelEmitter {
     w.u8(0x42); w.u8(0x00); // i64.const 0
     w.u8(0x53); // i64.lt_s
     w.u8(0x04); w.u8(0x40); // if
+    this.trapFrom = w.length;
     this.#storeTo(this.globals.module);
     if (this.globals.shared !== this.globals.module) this.#storeTo(this.globals.shared);
     w.u8(0x00); // unreachable
+    this.trapTo = w.length;
     w.u8(0x0b); // end
     if (entry) this.#checkTo = w.length;
     return rec;
@@ -117,32 +142,65 @@ export class FuelEmitter {
 
   /**
    * Writes the body to `out`, size first: each placeholder becomes its cost's shortest encoding,
-   * and with `cutEntryCheck` the entry check becomes a plain `local.set`.
+   * with `cutEntryCheck` the entry check becomes a plain `local.set`, and the trap paths passed to
+   * `callTrap` call the trap helper.
    */
   sweep(out: ByteWriter, cutEntryCheck: boolean): void {
     const w = this.w;
     const at = this.#recAt;
     const cost = this.recCost;
-    const setLocal = new ByteWriter(8);
-    if (cutEntryCheck) { setLocal.u8(0x21); setLocal.u32(this.local); }
-    let size = w.length;
+    // Every replacement as [from, to, bytes] (bytes: null for a placeholder's cost), in order.
+    const edits: [number, number, Uint8Array | null][] = [];
     for (let i = 0; i < at.length; i++) {
       if (cost[i]! > MAX_PLACEHOLDER_VALUE) this.r.unsupported('a straight-line block of more than 2^34 instructions');
-      size -= 5 - s64Size(cost[i]!);
+      edits.push([at[i]!, at[i]! + 5, null]);
     }
-    if (cutEntryCheck) size -= this.#checkTo - this.#checkFrom - setLocal.length;
+    if (cutEntryCheck) {
+      const setLocal = new ByteWriter(8);
+      setLocal.u8(0x21); setLocal.u32(this.local);
+      edits.push([this.#checkFrom, this.#checkTo, setLocal.toBytes()]);
+    }
+    if (this.#callTraps.length > 0) {
+      const call = new ByteWriter(16);
+      call.u8(0x20); call.u32(this.local); // local.get $fuel
+      call.u8(0x10); call.u32(this.trapHelper()); // call $fuel_trap
+      call.u8(0x00); // unreachable
+      const bytes = call.toBytes();
+      for (let i = 0; i < this.#callTraps.length; i += 2) edits.push([this.#callTraps[i]!, this.#callTraps[i + 1]!, bytes]);
+    }
+    edits.sort((a, b) => a[0] - b[0]);
+    let size = w.length;
+    let c = 0;
+    for (const [from, to, bytes] of edits) size -= to - from - (bytes ? bytes.length : s64Size(cost[c++]!));
     out.u32(size);
     let from = 0;
-    for (let i = 0; i < at.length; i++) {
-      out.rangeOf(w, from, at[i]!);
-      out.s64(cost[i]!);
-      from = at[i]! + 5;
-      if (i === 0 && cutEntryCheck) {
-        out.rangeOf(w, from, this.#checkFrom);
-        out.append(setLocal);
-        from = this.#checkTo;
-      }
+    c = 0;
+    for (const [at, to, bytes] of edits) {
+      out.rangeOf(w, from, at);
+      if (bytes) out.bytes(bytes); else out.s64(cost[c++]!);
+      from = to;
     }
     out.rangeOf(w, from, w.length);
   }
 }
+
+/**
+ * The function the checks call when the counter goes negative: stores it to the module's global
+ * and the shared one and traps. Its type is `FUEL_TRAP_TYPE`.
+ *
+ *   (func (param $fuel i64) (global.set $module (local.get 0)) (global.set $shared (local.get 0)) unreachable)
+ */
+export function fuelTrapHelper(globals: CounterGlobals): Uint8Array {
+  const w = new ByteWriter(16);
+  w.u8(0); // no locals
+  for (const g of globals.shared === globals.module ? [globals.module] : [globals.module, globals.shared]) {
+    w.u8(0x20); w.u8(0); // local.get 0
+    w.u8(0x24); w.u32(g);
+  }
+  w.u8(0x00); // unreachable
+  w.u8(0x0b);
+  return w.toBytes();
+}
+
+/** `(func (param i64))`, the type of the trap helper. */
+export const FUEL_TRAP_TYPE = Uint8Array.of(0x60, 1, 0x7e, 0);

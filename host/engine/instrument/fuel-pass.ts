@@ -15,7 +15,7 @@
  *   entering it means reaching its end) adds its cost to the segment that opened the block
  *   instead of subtracting separately;
  * - loop headers check the result: below zero, it is stored to the global and `unreachable`
- *   executes; so does function entry when the body calls out of a loop (a call inside a loop
+ *   executes (in a loop without calls, through an appended helper: see `FuelEmitter.callTrap`); so does function entry when the body calls out of a loop (a call inside a loop
  *   follows that loop's check in the same activation, so every cycle of calls passes a check);
  * - around every call (`call`, `call_indirect`, `call_ref`) the local is stored to the global
  *   before and reloaded after; it is stored before `return`, `return_call*`, `throw*`,
@@ -43,9 +43,7 @@ import { ControlStack, Frame } from './control-stack.js';
 import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
 import { CallKind, InstructionReader, Op } from './instruction-reader.js';
-
-/** V8's limit on locals per function (params included); the pass adds one. */
-const MAX_LOCALS = 50_000;
+import { readLocals, withOneMoreLocal } from './locals.js';
 
 /** What the code pass needs to know about the module. */
 export interface CodePassSettings {
@@ -61,6 +59,8 @@ export interface CodePassSettings {
    * or undefined to keep the instruction.
    */
   readonly growHelper: (what: 'memory' | 'table', index: number) => number | undefined;
+  /** The function the fuel checks call to store the counter and trap (created on first use). */
+  readonly trapHelper: () => number;
   /** Per type index: the parameter count of a function type (-1: not a function type). */
   readonly typeParams: readonly number[];
 }
@@ -85,6 +85,11 @@ export class CodePass {
   #needsEntryCheck = false;
   /** How many loops enclose the current instruction. */
   #loops = 0;
+  /**
+   * Per enclosing loop, innermost last: its header's trap path `[from, to)` (-1: none) and
+   * whether the loop contains a call (see `FuelEmitter.callTrap`).
+   */
+  readonly #loopTraps: number[] = [];
   readonly #c: ControlStack;
   /** Blocks that `try_table` catch clauses branch to (by opening order), found in a first pass. */
   #targets: Set<number> | null = null;
@@ -93,7 +98,7 @@ export class CodePass {
   constructor(bytes: Uint8Array, subject: string, settings: CodePassSettings) {
     this.#s = settings;
     this.#r = new InstructionReader(bytes, subject);
-    this.#e = new FuelEmitter(this.#r, settings.globals);
+    this.#e = new FuelEmitter(this.#r, settings.globals, settings.trapHelper);
     this.#c = new ControlStack(this.#r);
     this.#owned = settings.globals.module !== settings.globals.shared;
   }
@@ -142,6 +147,7 @@ export class CodePass {
     this.#rec = -1;
     this.#needsEntryCheck = false;
     this.#loops = 0;
+    this.#loopTraps.length = 0;
     this.#readLocals(typeIndex);
     this.#push(Frame.Func);
     if (fuel) this.#rec = e.header(true, true);
@@ -208,7 +214,10 @@ export class CodePass {
           }
           this.#loops++;
           this.#push(Frame.Loop);
-          if (fuel) this.#rec = this.#dead ? -1 : e.header(target, false);
+          if (fuel) {
+            this.#rec = this.#dead ? -1 : e.header(target, false);
+            if (this.#dead) this.#loopTraps.push(-1, -1, 0); else this.#loopTraps.push(e.trapFrom, e.trapTo, 0);
+          }
           break;
         }
         case Op.If:
@@ -284,6 +293,7 @@ export class CodePass {
             this.#c.exit(0);
             this.#rec = -1;
             if (op === Op.ReturnCall && this.#loops === 0) this.#needsEntryCheck = true;
+            if (op === Op.ReturnCall) this.#callInLoop();
           }
           this.#dead = true;
           break;
@@ -292,6 +302,7 @@ export class CodePass {
           if (fuel) {
             this.#charge();
             if (this.#loops === 0) this.#needsEntryCheck = true;
+            this.#callInLoop();
             if (!this.#dead) {
               const global = this.#s.leaves(r.callKind, r.index) ? shared : own;
               e.store(global);
@@ -309,26 +320,13 @@ export class CodePass {
     const e = this.#e;
     const params = this.#s.typeParams[typeIndex] ?? -1;
     if (params < 0) r.fail(`function type ${typeIndex} is not a function type`);
-    const groupsAt = r.pos;
-    const groups = r.count('local declarations', 2);
-    const firstGroup = r.pos;
-    let total = params;
-    for (let i = 0; i < groups; i++) {
-      total += r.u32();
-      if (total > MAX_LOCALS) r.fail(`more than ${MAX_LOCALS} locals`);
-      r.valType();
-    }
+    const locals = readLocals(r, params);
     if (!this.#s.fuel) {
-      e.reset(groupsAt);
+      e.reset(locals.at);
       return;
     }
-    if (total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (fuel needs one more)`);
     e.reset(r.pos);
-    e.local = total;
-    e.w.u32(groups + 1);
-    e.w.range(r.bytes, firstGroup, r.pos);
-    e.w.u8(1);
-    e.w.u8(0x7e);
+    e.local = withOneMoreLocal(r, locals, e.w, 0x7e, 'fuel needs');
   }
   #push(kind: Frame): void {
     this.#c.push(kind, this.#dead, this.#targets?.has(this.#c.nextId) ?? false, this.#rec);
@@ -343,10 +341,29 @@ export class CodePass {
     if (fuel && joins && !this.#dead) this.#e.store(own);
     // Entering a clean frame means reaching its end: the segment that opened it pays for the next one.
     this.#rec = c.clean(top) && !joins ? c.openRec[top]! : -1;
-    if (kind === Frame.Loop) this.#loops--;
+    if (kind === Frame.Loop) {
+      this.#loops--;
+      if (fuel) this.#closeLoop();
+    }
     this.#dead = c.openedDead[top]!;
     c.pop();
     if (fuel && joins && !this.#dead) this.#e.reloadAfter(own);
+  }
+
+  /** Notes that the innermost loop (if any) contains a call. */
+  #callInLoop(): void {
+    const n = this.#loopTraps.length;
+    if (n > 0) this.#loopTraps[n - 1] = 1;
+  }
+
+  /** A loop ends: without calls, its trap path becomes a call (see `FuelEmitter.callTrap`). */
+  #closeLoop(): void {
+    const t = this.#loopTraps;
+    const hasCall = t.pop()!;
+    const to = t.pop()!;
+    const from = t.pop()!;
+    if (hasCall) this.#callInLoop(); // the enclosing loop contains it too
+    else if (from >= 0) this.#e.callTrap(from, to);
   }
 
   /** A `try_table`'s catch clauses: branches out of it, and (first pass) reload points. */

@@ -22,7 +22,8 @@
 import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
-import type { CounterGlobals } from './fuel-emitter.js';
+import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
+import { addDeadlineChecks } from './deadline-pass.js';
 import { CodePass, type CodePassSettings } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
@@ -30,7 +31,7 @@ import { InstructionReader } from './instruction-reader.js';
 import {
   boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
 } from './limits-pass.js';
-import { readLayout, sectionRank, SectionId, type ModuleLayout, type Section } from './module-layout.js';
+import { readLayout, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
 
 /** The import module name of the added globals. */
 export const METER_MODULE = 'lnano';
@@ -39,7 +40,7 @@ export const FUEL_GLOBAL = 'fuel';
 /** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
 export const GROW_FAILED_GLOBAL = 'grow_failed';
 /** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 2;
+export const INSTRUMENT_VERSION = 3;
 
 /** What to instrument. */
 export interface InstrumentOptions {
@@ -49,6 +50,11 @@ export interface InstrumentOptions {
   readonly maxMemoryBytes: number;
   /** Largest number of elements of each table. */
   readonly maxTableElements: number;
+  /**
+   * Add deadline checks (see `deadline-pass.ts`): the module then imports
+   * `"lnano:deadline" "check"` (see `deadline-check.ts`). Default false.
+   */
+  readonly deadline?: boolean;
 }
 
 /**
@@ -71,7 +77,8 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions, 
   if (layout.importModules.has(METER_MODULE)) {
     new CodeCursor(bytes, subject).unsupported(`imports from "${METER_MODULE}", the module name metering reserves (instrumented twice?)`, 8);
   }
-  return new Instrumenter(bytes, subject, layout, options).run();
+  const metered = new Instrumenter(bytes, subject, layout, options).run();
+  return options.deadline ? addDeadlineChecks(metered, subject) : metered;
 }
 
 function checkOptions(o: InstrumentOptions): void {
@@ -141,34 +148,11 @@ class Instrumenter {
       new CodeCursor(this.bytes, this.subject).fail('code without a type section', 8);
     }
 
-    const out = new ByteWriter(this.bytes.length + this.bytes.length / 4 + 1024);
-    out.range(this.bytes, 0, 8);
-    const writeParts = (id: number, parts: readonly ByteWriter[]): void => {
-      out.u8(id);
-      out.u32(parts.reduce((sum, p) => sum + p.length, 0));
-      for (const p of parts) out.append(p);
-    };
     const present = new Set(sections.map((s) => s.id));
-    const added = [...content.keys()].filter((id) => !present.has(id)).sort((a, b) => sectionRank(a) - sectionRank(b));
-    for (const s of sections) {
-      if (s.id === SectionId.Custom && s.name?.startsWith('metadata.code.')) continue; // offsets into bodies we moved
-      if (s.id !== SectionId.Custom) {
-        while (added.length > 0 && sectionRank(added[0]!) < sectionRank(s.id)) {
-          const id = added.shift()!;
-          writeParts(id, content.get(id)!);
-        }
-      }
-      const parts = s.id === SectionId.Custom ? (customs.has(s) ? [customs.get(s)!] : undefined) : content.get(s.id);
-      if (parts) {
-        writeParts(s.id, parts);
-      } else {
-        out.u8(s.id);
-        out.u32(s.end - s.start);
-        out.range(this.bytes, s.start, s.end);
-      }
-    }
-    for (const id of added) writeParts(id, content.get(id)!);
-    return out.toBytes();
+    const added = new Map([...content].filter(([id]) => !present.has(id)));
+    const replaced = (s: Section): readonly ByteWriter[] | undefined =>
+      s.id === SectionId.Custom ? (customs.has(s) ? [customs.get(s)!] : undefined) : content.get(s.id);
+    return writeModule(this.bytes, sections, replaced, added, this.bytes.length + this.bytes.length / 4 + 1024);
   }
 
   #reader(s: Section): InstructionReader {
@@ -211,22 +195,26 @@ class Instrumenter {
     return this.layout.importedFuncs + this.layout.funcTypes.length + this.#appended.length;
   }
 
+  /** Appends a helper of type `type` (encoded) once per `key`; returns its function index. */
+  #helper(key: string, type: Uint8Array, body: () => Uint8Array): number {
+    const known = this.#helperFor.get(key);
+    if (known !== undefined) return known;
+    let typeAt = this.#helperTypes.findIndex((t) => sameBytes(t, type));
+    if (typeAt < 0) typeAt = this.#helperTypes.push(type) - 1;
+    const funcIndex = this.#nextFunction();
+    this.#appended.push({ typeIndex: this.layout.typeParams.length + typeAt, body: body() });
+    this.#helperFor.set(key, funcIndex);
+    return funcIndex;
+  }
+
   /** The helper for a grow on a memory/table whose maximum the budget lowered; appended on first use. */
   #growHelper(what: 'memory' | 'table', index: number): number | undefined {
     const bounded = what === 'memory' ? this.#memories[index] : this.#tables[index];
     if (!bounded?.lowered) return undefined;
-    const key = `${what}${index}`;
-    const known = this.#helperFor.get(key);
-    if (known !== undefined) return known;
     const helper = what === 'memory'
       ? memoryGrowHelper(index, bounded.is64, this.#growFailedGlobal)
       : tableGrowHelper(index, (bounded as BoundedTable).refType, bounded.is64, this.#growFailedGlobal);
-    let typeAt = this.#helperTypes.findIndex((t) => sameBytes(t, helper.type));
-    if (typeAt < 0) typeAt = this.#helperTypes.push(helper.type) - 1;
-    const funcIndex = this.#nextFunction();
-    this.#appended.push({ typeIndex: this.layout.typeParams.length + typeAt, body: helper.body });
-    this.#helperFor.set(key, funcIndex);
-    return funcIndex;
+    return this.#helper(`${what}${index}`, helper.type, () => helper.body);
   }
 
   /**
@@ -265,6 +253,7 @@ class Instrumenter {
     const pass = new CodePass(this.bytes, this.subject, {
       fuel: this.options.fuel, globals, leaves, shift: this.#shift, typeParams,
       growHelper: (what, index) => this.#growHelper(what, index),
+      trapHelper: () => this.#helper('fuel trap', FUEL_TRAP_TYPE, () => fuelTrapHelper(globals)),
     });
     const bodies = new ByteWriter(s.end - s.start + (this.options.fuel ? (s.end - s.start) / 3 : 0) + 64);
     for (let i = 0; i < n; i++) {

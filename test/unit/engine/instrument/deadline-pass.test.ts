@@ -1,0 +1,229 @@
+// The deadline pass (host/engine/instrument/deadline-pass.ts) and its import (deadline-check.ts):
+// a guest spinning in a real worker thread stops once the main thread sets the shared flag; a
+// recursion without loops stops too; with the flag never set, instrumented modules compute what
+// the plain ones compute; the pass composes with the fuel pass without changing fuel counts.
+// The worker loads the built import from dist/ (run `npx tsc -p tsconfig.json` first).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { describe, expect, it } from 'vitest';
+import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { DeadlineExceeded, deadlineImports } from '../../../../host/engine/instrument/deadline-check.js';
+import { addDeadlineChecks, DEADLINE_CHECK_INTERVAL } from '../../../../host/engine/instrument/deadline-pass.js';
+import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
+import { isLnError } from '../../../../host/errors/ln-error.js';
+import { CORE_MODULE_FILE } from '../../../../host/engine/transpile-cache.js';
+import { ROOT, example, fixture } from '../../../helpers/cli.js';
+import { instantiate, LOOSE, meter, used, wat } from './wasm-helpers.js';
+
+const SPIN = `(module
+  (func (export "spin") (loop $l (br $l))))`;
+
+/** 2^n calls, n deep, no loop: only the entry checks can stop it for large n. */
+const RECURSE = `(module
+  (func $r (export "recurse") (param $n i32)
+    (if (local.get $n) (then
+      (call $r (i32.sub (local.get $n) (i32.const 1)))
+      (call $r (i32.sub (local.get $n) (i32.const 1)))))))`;
+
+/** Everything the function index shift touches: imports, a table and elements, call_indirect, ref.func, a start function, names. */
+const SHAPES = `(module
+  (import "env" "add" (func $add (param i32 i32) (result i32)))
+  (type $un (func (param i32) (result i32)))
+  (table $t 4 funcref)
+  (global $started (mut i32) (i32.const 0))
+  (global $ref funcref (ref.func $double))
+  (elem (table $t) (i32.const 0) func $double $square)
+  (elem declare func $fib)
+  (func $double (type $un) (i32.mul (local.get 0) (i32.const 2)))
+  (func $square (type $un) (i32.mul (local.get 0) (local.get 0)))
+  (func $fib (export "fib") (param $n i32) (result i32)
+    (if (result i32) (i32.lt_u (local.get $n) (i32.const 2)) (then (local.get $n))
+      (else (call $add (call $fib (i32.sub (local.get $n) (i32.const 1))) (call $fib (i32.sub (local.get $n) (i32.const 2)))))))
+  (func (export "sum") (param $n i32) (result i32) (local $s i32) (local $i i32)
+    (block $done (loop $next
+      (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+      (local.set $s (i32.add (local.get $s) (call_indirect (type $un) (local.get $i) (i32.rem_u (local.get $i) (i32.const 2)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $next)))
+    (local.get $s))
+  (func (export "started") (result i32) (global.get $started))
+  (func (export "isFib") (result i32) (ref.is_null (ref.func $fib)))
+  (func $start (global.set $started (i32.const 42)))
+  (start $start))`;
+
+const ENV = { env: { add: (a: number, b: number) => a + b } };
+
+function flag(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+/**
+ * Runs `exportName(arg)` of `bytes` in a real worker thread; once the worker says it is about
+ * to call, the main thread sets the flag. Resolves with what the call threw (or returned).
+ */
+function spinInWorker(bytes: Uint8Array, exportName: string, arg?: number): Promise<{ threw?: string; code?: string; returned?: unknown }> {
+  const shared = flag();
+  const checkUrl = pathToFileURL(join(ROOT, 'dist', 'host', 'engine', 'instrument', 'deadline-check.js')).href;
+  const worker = new Worker(`
+    const { parentPort, workerData } = require('node:worker_threads');
+    (async () => {
+      const { deadlineImports } = await import(workerData.checkUrl);
+      const module = new WebAssembly.Module(workerData.bytes);
+      const instance = new WebAssembly.Instance(module, deadlineImports(workerData.flag));
+      parentPort.postMessage({ calling: true });
+      try {
+        parentPort.postMessage({ returned: instance.exports[workerData.exportName](workerData.arg) });
+      } catch (err) {
+        parentPort.postMessage({ threw: err.name, code: err.code });
+      }
+    })();`, { eval: true, workerData: { bytes, flag: shared, exportName, arg, checkUrl } });
+  return new Promise((resolve, reject) => {
+    // A guest the flag does not stop would spin forever: give up well before the test's timeout
+    // and end the worker, so the failure is a clear one and no thread is left spinning.
+    const backstop = setTimeout(() => {
+      void worker.terminate();
+      reject(new Error(`${exportName} did not stop after the flag was set`));
+    }, 45_000);
+    worker.on('message', (m) => {
+      if (m.calling) {
+        Atomics.store(shared, 0, 1); // from this (main) thread, while the worker is busy in the guest
+        return;
+      }
+      clearTimeout(backstop);
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.on('error', reject);
+  });
+}
+
+describe('deadline pass: interruption', () => {
+  it('a loop without calls, spinning in a worker, stops once the main thread sets the flag', { timeout: 60_000 }, async () => {
+    const out = await spinInWorker(addDeadlineChecks(await wat(SPIN)), 'spin');
+    expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
+  });
+
+  it('a recursion without loops (2^60 calls) stops once the flag is set', { timeout: 60_000 }, async () => {
+    const out = await spinInWorker(addDeadlineChecks(await wat(RECURSE)), 'recurse', 60);
+    expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
+  });
+
+  it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
+    const bytes = instrumentModule(await wat(SPIN), { ...LOOSE, deadline: true });
+    const m = meter();
+    const instance = await instantiate(bytes, m, deadlineImports(flag()));
+    const f = flag();
+    Atomics.store(f, 0, 1);
+    const set = await instantiate(bytes, m, deadlineImports(f));
+    expect(() => (set.exports.spin as () => void)()).toThrow(DeadlineExceeded);
+    expect(instance.exports.spin).toBeTypeOf('function');
+  });
+
+  it('a check before the interval passes does not stop anything: the flag is read every interval', async () => {
+    const f = flag();
+    Atomics.store(f, 0, 1);
+    const counted = `(module (func (export "count") (param $n i32) (result i32) (local $i i32)
+      (block $done (loop $l
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+      (local.get $i)))`;
+    const { instance } = await WebAssembly.instantiate(addDeadlineChecks(await wat(counted)), deadlineImports(f));
+    const count = instance.exports.count as (n: number) => number;
+    expect(count(DEADLINE_CHECK_INTERVAL - 2)).toBe(DEADLINE_CHECK_INTERVAL - 2);
+    expect(() => count(DEADLINE_CHECK_INTERVAL * 2)).toThrow(DeadlineExceeded);
+  });
+
+  it('refuses a flag that another thread could not set', () => {
+    expect(() => deadlineImports(new Int32Array(1))).toThrow(TypeError);
+    expect(() => deadlineImports(flag(), 1)).toThrow(RangeError);
+  });
+});
+
+describe('deadline pass: same results when the flag is never set', () => {
+  it('every shape the function index shift touches (imports, tables, elements, ref.func, start)', async () => {
+    const plain = await wat(SHAPES);
+    const checked = addDeadlineChecks(plain);
+    expect(WebAssembly.validate(checked)).toBe(true);
+    const a = (await WebAssembly.instantiate(plain, ENV)).instance.exports as Record<string, (n?: number) => number>;
+    const b = (await WebAssembly.instantiate(checked, { ...ENV, ...deadlineImports(flag()) })).instance.exports as Record<string, (n?: number) => number>;
+    for (const [name, arg] of [['fib', 20], ['sum', 10_000], ['started', undefined], ['isFib', undefined]] as const) {
+      expect(b[name]!(arg), name).toBe(a[name]!(arg));
+    }
+    expect(b.started!()).toBe(42);
+    // Names follow their functions: the check is function 1, right after the one import.
+    const text = await print(checked);
+    expect(text).toContain('(func $fib (;4;)');
+    expect(text).toContain('(import "lnano:deadline" "check" (func (;1;)');
+  });
+
+  it('cpu-c (clang -O2): fib, sieve and loop-sum, plain and with fuel', { timeout: 60_000 }, async () => {
+    const { files } = await transpileBytes(readFileSync(fixture('cpu-c')), { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false });
+    const core = Object.entries(files).find(([name]) => CORE_MODULE_FILE.test(name))![1];
+    const plain = (await WebAssembly.instantiate(core)).instance.exports as Record<string, (n: number) => unknown>;
+    const checked = (await WebAssembly.instantiate(addDeadlineChecks(core), deadlineImports(flag()))).instance.exports as Record<string, (n: number) => unknown>;
+    const m1 = meter();
+    const m2 = meter();
+    const fuelOnly = (await instantiate(instrumentModule(core, LOOSE), m1)).exports as Record<string, (n: number) => unknown>;
+    const both = (await instantiate(instrumentModule(core, { ...LOOSE, deadline: true }), m2, deadlineImports(flag()))).exports as Record<string, (n: number) => unknown>;
+    for (const [name, arg] of [['fib', 24], ['sieve', 100_000], ['loop-sum', 100_000]] as const) {
+      const expected = plain[name]!(arg);
+      expect(checked[name]!(arg), name).toBe(expected);
+      const a = used(m1, () => fuelOnly[name]!(arg));
+      const b = used(m2, () => both[name]!(arg));
+      expect(b.value, name).toBe(expected);
+      expect(b.fuel, `${name}: the deadline checks cost no fuel`).toBe(a.fuel);
+      expect(a.fuel).toBeGreaterThan(0n);
+    }
+  });
+
+  it('every core module of the fixtures and echo-c validates with fuel and deadline checks', { timeout: 120_000 }, async () => {
+    const paths = ['cpu-c', 'fuel-loop', 'counter-c', 'spin', 'hostile-cpu'].map((n) => fixture(n)).concat([example('echo-c')]);
+    let n = 0;
+    for (const path of paths) {
+      let files: Record<string, Uint8Array>;
+      try {
+        files = (await transpileBytes(readFileSync(path), { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false })).files;
+      } catch {
+        continue; // a fixture that is not there in this checkout
+      }
+      for (const [name, bytes] of Object.entries(files)) {
+        if (!CORE_MODULE_FILE.test(name)) continue;
+        for (const fuel of [false, true]) {
+          expect(WebAssembly.validate(instrumentModule(bytes, { ...LOOSE, fuel, deadline: true }, name)), `${path} ${name} fuel ${fuel}`).toBe(true);
+          n++;
+        }
+      }
+    }
+    expect(n).toBeGreaterThanOrEqual(6);
+  });
+
+  it('random corruption: a coded error or an output that validates exactly when the input did', async () => {
+    const bytes = await wat(SHAPES);
+    let x = 0x5eed;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8;
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 2000; i++) {
+      const copy = bytes.slice();
+      for (let k = 1 + (next() % 3); k > 0; k--) copy[8 + (next() % (copy.length - 8))] = next() & 0xff;
+      try {
+        const out = addDeadlineChecks(copy, 'hostile');
+        expect(WebAssembly.validate(out), `mutation ${i}`).toBe(WebAssembly.validate(copy));
+        outcomes.add('ok');
+      } catch (err) {
+        if (!isLnError(err)) throw err;
+        outcomes.add(err.code);
+      }
+    }
+    expect([...outcomes].every((c) => /^(ok|LN_ERR_LOAD_INVALID|LN_ERR_LOAD_UNSUPPORTED_FEATURE)$/.test(c)), [...outcomes].join()).toBe(true);
+    expect(outcomes.has('ok')).toBe(true);
+  });
+
+  it('refuses a module that already has the checks', async () => {
+    const once = addDeadlineChecks(await wat(SPIN));
+    expect(() => addDeadlineChecks(once)).toThrow(expect.objectContaining({ code: 'LN_ERR_LOAD_UNSUPPORTED_FEATURE' }));
+  });
+});
