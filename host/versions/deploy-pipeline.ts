@@ -26,7 +26,6 @@ import type { InstanceGrants } from '../capabilities/grants.js';
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
-import { readComponentShape } from '../engine/component-type-reader.js';
 import type { Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
 import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
@@ -166,7 +165,7 @@ export class DeployPipeline {
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
-      const shape = readComponentShape(bytes);
+      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`);
       if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
@@ -287,7 +286,7 @@ export class DeployPipeline {
       const grants = resolveGrants(manifest.capabilities, {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
-      checkLink(readComponentShape(bytes), this.#ctx.policy, `${name}@${version}`);
+      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`), this.#ctx.policy, `${name}@${version}`);
       step = 'prepare';
       const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits) });
       live = this.#live(record, manifest, component, grants, limits);
