@@ -33,7 +33,7 @@ const PRIMITIVES: Readonly<Record<number, WitPrimitive>> = {
 const ERROR_CONTEXT = 0x64;
 
 interface ResourceId { name: string | null }
-interface FuncSig { readonly params: readonly WitParam[]; readonly result: WitType | null }
+interface FuncSig { readonly params: readonly WitParam[]; readonly result: WitType | null; readonly async?: true }
 type Externs = Map<string, Extern>;
 interface ComponentSig { readonly imports: Externs; readonly exports: Externs }
 type TypeEntry =
@@ -258,7 +258,7 @@ function readDefType(d: Decoder, r: BinaryReader, s: Scope): TypeEntry {
     case 0x40: return { tag: 'func', sig: readFuncSig(d, r, s) };
     case 0x43:
       d.asyncUses.add('async function type');
-      return { tag: 'func', sig: readFuncSig(d, r, s) };
+      return { tag: 'func', sig: { ...readFuncSig(d, r, s), async: true } };
     case 0x41: return { tag: 'component', sig: readDecls(d, r, s, true) };
     case 0x42: return { tag: 'instance', exports: readDecls(d, r, s, false).exports };
     case 0x3f: {
