@@ -120,10 +120,13 @@ function jcoVersion(): string {
 
 /**
  * The process-wide engine (wasmtime's `Engine`): turns component bytes into a `Component` —
- * preamble check → type decoding (validation of the component structure) → jco transpile in
- * instantiation mode (cached on disk by sha256 + jco version + options) → with `meter`, core
+ * preamble check → type decoding (validation of the component structure; component-model async
+ * refused) → jco transpile in instantiation mode (cached on disk by sha256 + jco version +
+ * options) → with `meter`, core
  * modules instrumented (cached on disk by the transpile key + meter options + instrument
  * version) → core modules compiled once (cached in memory by digest and meter options).
+ * Type decoding and transpile run on the decode thread (transpiler.ts) within the item, time and
+ * memory limits of `EngineOptions`, so a huge component never stalls the caller's event loop.
  *
  * @example
  * const engine = new Engine({ cacheDir: '.lnano/cache' });
