@@ -14,6 +14,7 @@ export type { ErrorDetails, SerializedError } from './errors/ln-error.js';
 export { createLogger, silentLogger } from './log/logger.js';
 export type { Logger, LoggerConfig } from './log/logger.js';
 export { Engine, ENGINE_DEFAULTS, meterOptions, DEFAULT_MEMORY_BYTES, DEFAULT_TABLE_ELEMENTS } from './engine/engine.js';
+export type { DecodedComponent } from './engine/component-type-reader.js';
 export type { EngineOptions, LoadOptions } from './engine/engine.js';
 export type { InstrumentOptions } from './engine/instrument/instrument.js';
 export type { Usage } from './sandbox/usage.js';
