@@ -36,12 +36,15 @@ import { transpileCacheDir } from '../data-dir.js';
 /** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
 const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
 
+/** Plugin folders deployed at once when seeding: enough to overlap one plugin's transpile with others' start, few enough for a small machine. */
+export const SEED_CONCURRENCY = 3;
+
 export const SERVE_HELP = `Usage: lnano serve [options]
 
 Runs the host: the event ingress, the admin API and every deployed plugin.
 On start it restores the active version of every plugin from the data dir, then deploys each
 plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose name the
-registry has never seen; a name it knows is the operator's (a restart never undoes a deploy,
+registry has never seen (${SEED_CONCURRENCY} at a time); a name it knows is the operator's (a restart never undoes a deploy,
 promote or rollback), and the start-up output says "kept <name> at <version>". POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
@@ -127,9 +130,6 @@ async function listening(server: { listen(port: number, host: string): Promise<A
 
 const urlOf = (address: { address: string; port: number; family: string }): string =>
   `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-
-/** Plugin folders deployed at once when seeding: enough to overlap one plugin's transpile with others' start, few enough for a small machine. */
-export const SEED_CONCURRENCY = 3;
 
 /**
  * Deploys each plugin folder under `dir` whose name the registry has never seen, up to
