@@ -30,6 +30,7 @@ const SECTIONS = {
   recovery: async () => (await import('./recovery.mjs')).benchRecovery(),
   memory: async () => (await import('./memory.mjs')).benchMemory(),
   scale: async () => (await import('./scale.mjs')).benchScale(),
+  'start-up': async () => (await import('./start-up.mjs')).benchStartUp(),
 };
 
 const onlyAt = process.argv.indexOf('--only');
