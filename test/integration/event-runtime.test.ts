@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { LnError } from '../../host/errors/ln-error.js';
@@ -320,5 +320,32 @@ describe('side-by-side delivery', () => {
       answers.push({ followUps: result.followUps.map((f) => [f.eventId, f.plugin, f.emitted.length, f.ok ? f.events.length : -1]), dropped: result.dropped });
     }
     expect(answers[0]).toEqual(answers[1]);
+  });
+});
+
+describe('the routes cached per event type', () => {
+  it('asks the version manager again only after a deploy or rollback; a new plugin gets the next event', async () => {
+    const rt = runtime({ maxDepth: 0 });
+    const routed = async (id: string) => (await rt.dispatch(event('cache.x', '', id))).results.map((r) => `${r.plugin}@${r.version}`);
+    expect(await routed('c1')).toEqual(['emitter@1.0.0']);
+    const asked = vi.spyOn(manager, 'plugins');
+    try {
+      expect(await routed('c2')).toEqual(['emitter@1.0.0']);
+      expect(asked).not.toHaveBeenCalled();
+      await deploy(manager, 'late', ECHO, ['cache.*']);
+      expect(await routed('c3')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+      expect(asked).toHaveBeenCalledTimes(1);
+      await deploy(manager, 'late', ECHO, ['other.*'], 0, '2.0.0');
+      expect(await routed('c4')).toEqual(['emitter@1.0.0']);
+      await manager.rollback('late', { actor: 'test' });
+      expect(await routed('c5')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+      // A registered plugin, and its removal, count as changes too.
+      const unregister = rt.register({ name: 'js-cache', version: '1', events: ['cache.x'], priority: 9, handle: async () => ({ plugin: 'js-cache', version: '1', ok: true as const, events: [], durationMs: 0 }) });
+      expect(await routed('c6')).toEqual(['js-cache@1', 'late@1.0.0', 'emitter@1.0.0']);
+      unregister();
+      expect(await routed('c7')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+    } finally {
+      asked.mockRestore();
+    }
   });
 });
