@@ -33,6 +33,9 @@ const logger = createLogger({
   destination: new Writable({ write(chunk: Buffer, _enc, done) { for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } }),
 });
 
+/** Guest log lines are written on a later turn of the event loop (GuestLogQueue): waits for it. */
+const written = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 const engine = new Engine({ cacheDir: mkdtempSync(join(tmpdir(), 'lnano-rt-cache-')) });
 let manager: VersionManager;
 
@@ -113,8 +116,10 @@ describe('guards', () => {
 
   it('the guest sees an error from events.emit at the depth limit', async () => {
     const rt = runtime({ maxDepth: 0 });
+    await written();
     const before = lines.length;
     const result = await rt.dispatch(event('deep', 'emit=1', 'D'));
+    await written();
     expect(result.results[0]!.emitted).toEqual([]);
     const refused = lines.slice(before).find((l) => (l.guest as { message?: string } | undefined)?.message === 'emit refused');
     expect((refused?.guest as { fields: Record<string, string> }).fields).toEqual({ reason: 'depth limit: events at depth 0 may not emit follow-ups', emitted: '0' });
@@ -122,8 +127,10 @@ describe('guards', () => {
 
   it('caps follow-ups per ingress event at maxFanOut: emit returns an error, returned events are dropped', async () => {
     const rt = runtime({ maxFanOut: 10 });
+    await written();
     const before = lines.length;
     const emitted = await rt.dispatch(event('burst', 'emit=3', 'B'));
+    await written();
     expect(emitted.followUps).toHaveLength(10); // 3 + 7 of the 9 the second generation tried
     expect(emitted.dropped.every((d) => d.code === 'LN_ERR_EVENT_FANOUT_LIMIT')).toBe(true);
     const reasons = lines.slice(before).flatMap((l) => ((l.guest as { message?: string } | undefined)?.message === 'emit refused' ? [(l.guest as { fields: { reason: string } }).fields.reason] : []));
