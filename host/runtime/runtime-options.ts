@@ -21,7 +21,7 @@ import { describeIssues } from '../support/schema.js';
  *   delivery of the ingress event (remaining plugins and follow-ups), and delivery is sequential.
  * - `delivery` `concurrent`: the plugins matching the events of one depth level are called side by
  *   side (one call per plugin at a time; the answer keeps the delivery order); `sequential`: one
- *   call after the other, each follow-up level after the previous one (the behaviour before 0.15).
+ *   call after the other, each follow-up level after the previous one.
  * - `timelineCapacity` 10 000: entries the diagnostics timeline keeps (a ring; oldest evicted).
  */
 export const RUNTIME_DEFAULTS = Object.freeze({
