@@ -63,7 +63,7 @@ export type { Deployment, DeployRecord, DeployStatus, DeployStep, Strategy, Vers
 export { LiquidNanoRuntime } from './runtime/liquid-nano-runtime.js';
 export type { RuntimeOptions } from './runtime/liquid-nano-runtime.js';
 export { RUNTIME_DEFAULTS, resolveRuntimeSettings } from './runtime/runtime-options.js';
-export type { RuntimeSettings } from './runtime/runtime-options.js';
+export type { DeliveryMode, RuntimeSettings } from './runtime/runtime-options.js';
 export type { PluginCaller, PluginCallContext } from './runtime/plugin-caller.js';
 export type { PluginRoute, PluginSource, RuntimePlugin } from './runtime/plugin-set.js';
 export type { DispatchResult, DroppedFollowUps, EventOutcome } from './runtime/dispatch-result.js';
