@@ -191,9 +191,9 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
 }
 
 /** The runtime's live settings from the config's `runtime` section. */
-function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean } {
+function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean; delivery: 'concurrent' | 'sequential' } {
   const r = config.runtime;
-  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError };
+  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError, delivery: r.delivery };
 }
 
 /** `lnano serve`: runs until SIGINT/SIGTERM, then returns the exit code. */
