@@ -87,6 +87,7 @@ export class HostMetrics {
     counter('lnano_fuel_used_total', 'Instructions run by fuel-metered calls.');
     counter('lnano_payload_bytes_total', 'Call payload bytes (estimated canonical-ABI size), by direction (in, out).', 'direction');
     counter('lnano_host_calls_total', 'Calls guests made into host interfaces, by kind (log, kv, http, metrics, emit, ...).', 'kind');
+    counter('lnano_guest_output_dropped_total', 'Guest stdout/stderr lines dropped past the per-instance output rate during calls.');
     new Gauge({
       name: 'lnano_memory_peak_bytes', help: 'Largest instance linear memory seen after a call.', labelNames: [...cv], registers,
       collect() {
@@ -149,6 +150,7 @@ export class HostMetrics {
     series.add('lnano_payload_bytes_total', u.bytesIn, ['direction', 'in']);
     series.add('lnano_payload_bytes_total', u.bytesOut, ['direction', 'out']);
     for (const kind in u.hostCalls) series.add('lnano_host_calls_total', u.hostCalls[kind]!, ['kind', kind]);
+    if (u.outputDropped) series.add('lnano_guest_output_dropped_total', u.outputDropped);
     if (u.memoryBytes > series.peakBytes) series.peakBytes = u.memoryBytes;
   }
 

@@ -84,6 +84,17 @@ describe('HostMetrics', () => {
     expect(text).toContain('lnano_canary_aborts_total{component="p",version="2",automatic="true"} 1');
   });
 
+  // Issue 14 item 6: output floods are counted, not logged line by line.
+  it('counts the guest output lines a call dropped past its rate', async () => {
+    const m = new HostMetrics({ processMetrics: false });
+    m.observeCall(call('1'));
+    expect((await families(m)).get('lnano_guest_output_dropped_total')!.metrics).toEqual([]);
+    const flooded = call('1');
+    m.observeCall({ ...flooded, usage: { ...flooded.usage!, outputDropped: 1500 } });
+    m.observeCall({ ...flooded, usage: { ...flooded.usage!, outputDropped: 20 } });
+    expect((await families(m)).get('lnano_guest_output_dropped_total')!.metrics).toEqual([{ value: '1520', labels: { component: 'p', version: '1' } }]);
+  });
+
   // Issue 15: a call no longer has prom-client validate and hash label sets; the totals are read at scrape.
   it('adds a call to per-version totals; a version evicted and seen again starts from zero', async () => {
     const m = new HostMetrics({ maxVersionsPerComponent: 2, processMetrics: false });
