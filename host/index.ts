@@ -14,6 +14,7 @@ export type { ErrorDetails, SerializedError } from './errors/ln-error.js';
 export { createLogger, silentLogger } from './log/logger.js';
 export type { Logger, LoggerConfig } from './log/logger.js';
 export { Engine, ENGINE_DEFAULTS, meterOptions, DEFAULT_MEMORY_BYTES, DEFAULT_TABLE_ELEMENTS } from './engine/engine.js';
+export type { DecodedComponent } from './engine/component-type-reader.js';
 export type { EngineOptions, LoadOptions } from './engine/engine.js';
 export type { InstrumentOptions } from './engine/instrument/instrument.js';
 export type { Usage } from './sandbox/usage.js';
@@ -62,7 +63,7 @@ export type { Deployment, DeployRecord, DeployStatus, DeployStep, Strategy, Vers
 export { LiquidNanoRuntime } from './runtime/liquid-nano-runtime.js';
 export type { RuntimeOptions } from './runtime/liquid-nano-runtime.js';
 export { RUNTIME_DEFAULTS, resolveRuntimeSettings } from './runtime/runtime-options.js';
-export type { RuntimeSettings } from './runtime/runtime-options.js';
+export type { DeliveryMode, RuntimeSettings } from './runtime/runtime-options.js';
 export type { PluginCaller, PluginCallContext } from './runtime/plugin-caller.js';
 export type { PluginRoute, PluginSource, RuntimePlugin } from './runtime/plugin-set.js';
 export type { DispatchResult, DroppedFollowUps, EventOutcome } from './runtime/dispatch-result.js';

@@ -23,7 +23,7 @@ export interface CapabilityEntry {
 export const CAPABILITIES: readonly CapabilityEntry[] = [
   { capability: 'environment', interfaces: ['wasi:cli/environment'], withoutGrant: 'no variables, argv0 only, no cwd', flag: '--env K[=V]', manifest: '"env": { "K": "V" }' },
   { capability: 'exit', interfaces: ['wasi:cli/exit'], withoutGrant: 'exit ends only the guest call, reported as its result', flag: null, manifest: null },
-  { capability: 'stdio', interfaces: ['wasi:cli/stdin', 'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:cli/terminal-*'], withoutGrant: 'stdin at end of stream; stdout/stderr go to the host log, rate-limited', flag: '--stdin <file|->', manifest: null },
+  { capability: 'stdio', interfaces: ['wasi:cli/stdin', 'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:cli/terminal-*'], withoutGrant: 'stdin at end of stream; stdout/stderr: with `lnano serve` into the host log, rate-limited per instance; with `lnano run` the command\'s own stdout/stderr, every byte', flag: '--stdin <file|->', manifest: null },
   { capability: 'clocks', interfaces: ['wasi:clocks/*'], withoutGrant: 'available', flag: null, manifest: null },
   { capability: 'random', interfaces: ['wasi:random/*'], withoutGrant: 'available', flag: null, manifest: null },
   { capability: 'io', interfaces: ['wasi:io/*'], withoutGrant: 'available (streams of granted resources)', flag: null, manifest: null },

@@ -1,42 +1,40 @@
 import { readFileSync } from 'node:fs';
 import { processIo, reportError, type CliIo } from './cli-io.js';
 import { usageError } from './args.js';
-import { RUN_HELP, runCommand } from './commands/run.js';
-import { INSPECT_HELP, inspectCommand } from './commands/inspect.js';
-import { SERVE_HELP, serveCommand } from './commands/serve.js';
-import { DEPLOY_HELP, deployCommand } from './commands/deploy.js';
-import { ABORT_HELP, PROMOTE_HELP, ROLLBACK_HELP, abortCommand, promoteCommand, rollbackCommand } from './commands/rollouts.js';
-import { HISTORY_HELP, LS_HELP, STATUS_HELP, historyCommand, lsCommand, statusCommand } from './commands/status.js';
-import { INVOKE_HELP, invokeCommand } from './commands/invoke.js';
-import { LOGS_HELP, logsCommand } from './commands/logs.js';
-import { NEW_HELP, newCommand } from './commands/new.js';
-import { BUILD_HELP, buildCommand } from './commands/build.js';
-import { TIMELINE_HELP, timelineCommand } from './commands/timeline.js';
-import { PIPELINE_HELP, pipelineCommand } from './commands/pipeline.js';
 
-interface CommandEntry {
-  readonly summary: string;
+/** A command's help text and entry point, from its module. */
+interface CommandModule {
   readonly help: string;
   readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
 }
 
+interface CommandEntry {
+  readonly summary: string;
+  /**
+   * Imports the command's module on first use: `lnano run` must not pay for the server, the
+   * metrics registry or OpenTelemetry (issue 15: start fast), so no command module is imported
+   * at start-up.
+   */
+  readonly load: () => Promise<CommandModule>;
+}
+
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  run: { summary: 'run one component once, no server (a command, or --invoke an export)', help: RUN_HELP, run: runCommand },
-  inspect: { summary: "print a component's world, types and the capabilities it needs", help: INSPECT_HELP, run: inspectCommand },
-  serve: { summary: 'run the host: event ingress, admin API, deployed plugins', help: SERVE_HELP, run: serveCommand },
-  deploy: { summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)', help: DEPLOY_HELP, run: deployCommand },
-  rollback: { summary: 'make an earlier version active now', help: ROLLBACK_HELP, run: rollbackCommand },
-  promote: { summary: 'give a canary every call', help: PROMOTE_HELP, run: promoteCommand },
-  abort: { summary: 'drop a canary; the active version keeps serving', help: ABORT_HELP, run: abortCommand },
-  ls: { summary: 'list what a running host serves', help: LS_HELP, run: lsCommand },
-  status: { summary: 'how one deployed plugin is doing', help: STATUS_HELP, run: statusCommand },
-  history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", help: HISTORY_HELP, run: historyCommand },
-  logs: { summary: "a deployed plugin's recent log lines (-f to follow)", help: LOGS_HELP, run: logsCommand },
-  invoke: { summary: 'send one event to a deployed plugin', help: INVOKE_HELP, run: invokeCommand },
-  new: { summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)', help: NEW_HELP, run: newCommand },
-  build: { summary: 'build the plugin project in a folder into component.wasm', help: BUILD_HELP, run: buildCommand },
-  timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', help: TIMELINE_HELP, run: timelineCommand },
-  pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', help: PIPELINE_HELP, run: pipelineCommand },
+  run: { summary: 'run one component once, no server (a command, or --invoke an export)', load: async () => { const m = await import('./commands/run.js'); return { help: m.RUN_HELP, run: m.runCommand }; } },
+  inspect: { summary: "print a component's world, types and the capabilities it needs", load: async () => { const m = await import('./commands/inspect.js'); return { help: m.INSPECT_HELP, run: m.inspectCommand }; } },
+  serve: { summary: 'run the host: event ingress, admin API, deployed plugins', load: async () => { const m = await import('./commands/serve.js'); return { help: m.SERVE_HELP, run: m.serveCommand }; } },
+  deploy: { summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)', load: async () => { const m = await import('./commands/deploy.js'); return { help: m.DEPLOY_HELP, run: m.deployCommand }; } },
+  rollback: { summary: 'make an earlier version active now', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.ROLLBACK_HELP, run: m.rollbackCommand }; } },
+  promote: { summary: 'give a canary every call', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.PROMOTE_HELP, run: m.promoteCommand }; } },
+  abort: { summary: 'drop a canary; the active version keeps serving', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.ABORT_HELP, run: m.abortCommand }; } },
+  ls: { summary: 'list what a running host serves', load: async () => { const m = await import('./commands/status.js'); return { help: m.LS_HELP, run: m.lsCommand }; } },
+  status: { summary: 'how one deployed plugin is doing', load: async () => { const m = await import('./commands/status.js'); return { help: m.STATUS_HELP, run: m.statusCommand }; } },
+  history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", load: async () => { const m = await import('./commands/status.js'); return { help: m.HISTORY_HELP, run: m.historyCommand }; } },
+  logs: { summary: "a deployed plugin's recent log lines (-f to follow)", load: async () => { const m = await import('./commands/logs.js'); return { help: m.LOGS_HELP, run: m.logsCommand }; } },
+  invoke: { summary: 'send one event to a deployed plugin', load: async () => { const m = await import('./commands/invoke.js'); return { help: m.INVOKE_HELP, run: m.invokeCommand }; } },
+  new: { summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)', load: async () => { const m = await import('./commands/new.js'); return { help: m.NEW_HELP, run: m.newCommand }; } },
+  build: { summary: 'build the plugin project in a folder into component.wasm', load: async () => { const m = await import('./commands/build.js'); return { help: m.BUILD_HELP, run: m.buildCommand }; } },
+  timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', load: async () => { const m = await import('./commands/timeline.js'); return { help: m.TIMELINE_HELP, run: m.timelineCommand }; } },
+  pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', load: async () => { const m = await import('./commands/pipeline.js'); return { help: m.PIPELINE_HELP, run: m.pipelineCommand }; } },
 };
 
 function version(): string {
@@ -86,12 +84,12 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       const topic = rest[0];
       const entry = topic === undefined ? undefined : COMMANDS[topic];
       if (topic !== undefined && !entry) throw usageError('help', `unknown command "${topic}"`);
-      io.stdout.write(entry ? entry.help : mainHelp());
+      io.stdout.write(entry ? (await entry.load()).help : mainHelp());
       return 0;
     }
     const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!entry) throw usageError(command, `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return await entry.run(rest, io);
+    return await (await entry.load()).run(rest, io);
   } catch (err) {
     return reportError(io, err);
   }

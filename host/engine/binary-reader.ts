@@ -2,6 +2,18 @@ import { LnError } from '../errors/ln-error.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/**
+ * A cap on how many items (the sum of every vector length read with `count()`) one decode may
+ * read, shared by a reader and its sub-readers: the work of a decoder and of whatever runs on the
+ * decoded result grows with it, not with the byte size alone.
+ */
+export interface ItemBudget {
+  /** Items read so far. */
+  used: number;
+  /** The most items allowed. */
+  readonly max: number;
+}
+
 function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
@@ -12,7 +24,8 @@ function hex(n: number): string {
  * Every read checks the remaining bytes first, so a truncated or lying binary ends in an
  * `LN_ERR_LOAD_INVALID` error (never a `RangeError`, never an over-read), and every count read
  * with `count()` is checked against the bytes left, so no count can make the caller allocate more
- * than the input justifies. Offsets in error messages are absolute (from the start of the file).
+ * than the input justifies; with a `budget`, the counts together are capped too
+ * (`LN_ERR_LOAD_TOO_COMPLEX`). Offsets in error messages are absolute (from the start of the file).
  *
  * @example
  * const r = new BinaryReader(bytes, 'plugin.wasm', 'section 7 (type)', 8, bytes.length);
@@ -20,6 +33,8 @@ function hex(n: number): string {
  */
 export class BinaryReader {
   private pos: number;
+  /** When set, every `count()` is charged to it (sub-readers share it). */
+  budget: ItemBudget | undefined;
 
   /**
    * @param bytes - the whole file (sub-readers share it, so offsets stay absolute)
@@ -126,6 +141,15 @@ export class BinaryReader {
     if (n * minItemBytes > this.remaining) {
       this.fail(`${n} ${what} cannot fit in the ${this.remaining} byte(s) left`, at);
     }
+    if (this.budget) {
+      this.budget.used += n;
+      if (this.budget.used > this.budget.max) {
+        throw new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
+          subject: this.subject, limit: 'items',
+          reason: `it declares more than ${this.budget.max} items (fields, cases, parameters, declarations, aliases, canonical definitions, imports and exports); the limit was reached in ${this.context}`,
+        });
+      }
+    }
     return n;
   }
 
@@ -161,6 +185,7 @@ export class BinaryReader {
   sub(n: number, context: string): BinaryReader {
     this.need(n, context);
     const child = new BinaryReader(this.bytes, this.subject, context, this.pos, this.pos + n);
+    child.budget = this.budget;
     this.pos += n;
     return child;
   }

@@ -8,7 +8,7 @@
  * types are always exported before use, so `(export "event" (type (eq 5)))` names record 5.
  */
 import { isLnError, LnError } from '../errors/ln-error.js';
-import { BinaryReader } from './binary-reader.js';
+import { BinaryReader, type ItemBudget } from './binary-reader.js';
 import { formatWitType } from './wit-format.js';
 import type {
   ComponentShape, WitCase, WitField, WitFunction, WitParam, WitPrimitive, WitType, WitTypeExport,
@@ -33,7 +33,7 @@ const PRIMITIVES: Readonly<Record<number, WitPrimitive>> = {
 const ERROR_CONTEXT = 0x64;
 
 interface ResourceId { name: string | null }
-interface FuncSig { readonly params: readonly WitParam[]; readonly result: WitType | null }
+interface FuncSig { readonly params: readonly WitParam[]; readonly result: WitType | null; readonly async?: true }
 type Externs = Map<string, Extern>;
 interface ComponentSig { readonly imports: Externs; readonly exports: Externs }
 type TypeEntry =
@@ -69,10 +69,15 @@ class Scope {
   constructor(readonly parent: Scope | null, readonly depth: number) {}
 }
 
-/** State of one decode: type metrics and handles whose resource is named only later. */
+/**
+ * State of one decode: type metrics, handles whose resource is named only later, and the
+ * component-model async features met.
+ */
 class Decoder {
   private readonly metrics = new WeakMap<object, { size: number; depth: number }>();
   private readonly unnamedHandles: { node: { resource: string }; id: ResourceId }[] = [];
+  /** Component-model async (WASI 0.3) features used, by name, in the order first met. */
+  readonly asyncUses = new Set<string>();
 
   /** Records a composite type's metrics, rejecting types too big or deep for walkers. */
   made<T extends WitType>(r: BinaryReader, t: T, children: readonly (WitType | null)[]): T {
@@ -143,7 +148,10 @@ function readValType(d: Decoder, r: BinaryReader, s: Scope): WitType {
     r.byte('value type');
     const name = PRIMITIVES[b];
     if (name) return { kind: 'primitive', name };
-    if (b === ERROR_CONTEXT) return { kind: 'unknown', description: 'error-context' };
+    if (b === ERROR_CONTEXT) {
+      d.asyncUses.add('error-context type');
+      return { kind: 'unknown', description: 'error-context' };
+    }
     return r.fail(`invalid value type 0x${b.toString(16)}`, r.offset - 1);
   }
   const idx = r.s33('type index');
@@ -214,10 +222,13 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
       return d.handle(op === 0x69 ? 'own' : 'borrow', e);
     }
     case 0x66: case 0x65: {
+      d.asyncUses.add(op === 0x66 ? 'stream type' : 'future type');
       const inner = readOptional(r, 'payload type', val);
       return d.made(r, describe(op === 0x66 ? 'stream' : 'future', [inner]), [inner]);
     }
-    case 0x64: return { kind: 'unknown', description: 'error-context' };
+    case 0x64:
+      d.asyncUses.add('error-context type');
+      return { kind: 'unknown', description: 'error-context' };
     case 0x63: {
       const key = val();
       const value = val();
@@ -244,7 +255,10 @@ function readFuncSig(d: Decoder, r: BinaryReader, s: Scope): FuncSig {
 function readDefType(d: Decoder, r: BinaryReader, s: Scope): TypeEntry {
   const op = r.byte('type opcode');
   switch (op) {
-    case 0x40: case 0x43: return { tag: 'func', sig: readFuncSig(d, r, s) };
+    case 0x40: return { tag: 'func', sig: readFuncSig(d, r, s) };
+    case 0x43:
+      d.asyncUses.add('async function type');
+      return { tag: 'func', sig: { ...readFuncSig(d, r, s), async: true } };
     case 0x41: return { tag: 'component', sig: readDecls(d, r, s, true) };
     case 0x42: return { tag: 'instance', exports: readDecls(d, r, s, false).exports };
     case 0x3f: {
@@ -474,12 +488,21 @@ const CANON_OPTION_ARGS: Readonly<Record<number, number>> = {
   0x00: 0, 0x01: 0, 0x02: 0, 0x03: 1, 0x04: 1, 0x05: 1, 0x06: 0, 0x07: 1, 0x08: 1, 0x09: 0,
 };
 
-/** Skips canonical options; false if one is unknown (the rest of the section is unreadable). */
-function skipCanonOptions(r: BinaryReader): boolean {
+/** The canonical options of component-model async: `async` and `callback`. */
+const ASYNC_OPTIONS: Readonly<Record<number, string>> = { 0x06: 'async', 0x07: 'callback' };
+
+/**
+ * Skips canonical options, recording async ones as used by `definition`; false if one is
+ * unknown (the rest of the section is unreadable).
+ */
+function skipCanonOptions(d: Decoder, r: BinaryReader, definition: string): boolean {
   const n = r.count('canonical options');
   for (let i = 0; i < n; i++) {
-    const args = CANON_OPTION_ARGS[r.byte('canonical option')];
+    const option = r.byte('canonical option');
+    const args = CANON_OPTION_ARGS[option];
     if (args === undefined) return false;
+    const async = ASYNC_OPTIONS[option];
+    if (async) d.asyncUses.add(`${definition} ${async}`);
     for (let j = 0; j < args; j++) r.u32('canonical option index');
   }
   return true;
@@ -498,6 +521,27 @@ const CANON_BUILTINS: Readonly<Record<number, string>> = {
   0x2d: 'b', 0x40: 'u', 0x41: 'uu', 0x42: '',
 };
 
+/**
+ * The canonical built-ins of component-model async and threads (everything but the resource
+ * built-ins 0x02-0x04), by the name `lnano inspect` and `LN_ERR_LOAD_ASYNC_UNSUPPORTED` give them.
+ */
+const ASYNC_BUILTINS: Readonly<Record<number, string>> = {
+  0x05: 'task.cancel', 0x06: 'subtask.cancel', 0x07: 'resource.drop async', 0x08: 'backpressure.set',
+  0x09: 'task.return', 0x0a: 'context.get', 0x0b: 'context.set', 0x0c: 'thread.yield',
+  0x0d: 'subtask.drop', 0x0e: 'stream.new', 0x0f: 'stream.read', 0x10: 'stream.write',
+  0x11: 'stream.cancel-read', 0x12: 'stream.cancel-write', 0x13: 'stream.drop-readable',
+  0x14: 'stream.drop-writable', 0x15: 'future.new', 0x16: 'future.read', 0x17: 'future.write',
+  0x18: 'future.cancel-read', 0x19: 'future.cancel-write', 0x1a: 'future.drop-readable',
+  0x1b: 'future.drop-writable', 0x1c: 'error-context.new', 0x1d: 'error-context.debug-message',
+  0x1e: 'error-context.drop', 0x1f: 'waitable-set.new', 0x20: 'waitable-set.wait',
+  0x21: 'waitable-set.poll', 0x22: 'waitable-set.drop', 0x23: 'waitable.join',
+  0x24: 'backpressure.inc', 0x25: 'backpressure.dec', 0x26: 'thread.index',
+  0x27: 'thread.new-indirect', 0x28: 'thread.resume-later', 0x29: 'thread.suspend',
+  0x2a: 'thread.suspend-then-resume', 0x2b: 'thread.yield-then-resume',
+  0x2c: 'thread.suspend-then-promote', 0x2d: 'thread.yield-then-promote',
+  0x40: 'thread.spawn-ref', 0x41: 'thread.spawn-indirect', 0x42: 'thread.available-parallelism',
+};
+
 /** `task.return`'s result: `0x00 valtype` or `0x01 0x00` (none). */
 function readTaskResult(d: Decoder, r: BinaryReader, s: Scope): void {
   const kind = r.byte('result list');
@@ -512,7 +556,7 @@ function readCanon(d: Decoder, r: BinaryReader, s: Scope): boolean {
     if (r.byte('canonical sort') !== 0x00) r.fail('invalid canonical function sort', r.offset - 1);
     const idx = r.u32(op === 0x00 ? 'core func index' : 'func index');
     if (op === 0x01) funcAt(r, s, idx);
-    if (!skipCanonOptions(r)) return false;
+    if (!skipCanonOptions(d, r, op === 0x00 ? 'canon lift' : 'canon lower')) return false;
     if (op === 0x01) return true;
     const typeIdx = r.u32('func type index');
     const e = typeAt(r, s, typeIdx);
@@ -522,11 +566,13 @@ function readCanon(d: Decoder, r: BinaryReader, s: Scope): boolean {
   }
   const immediates = CANON_BUILTINS[op];
   if (immediates === undefined) return false;
+  const builtin = ASYNC_BUILTINS[op];
+  if (builtin) d.asyncUses.add(`canon ${builtin}`);
   for (const imm of immediates) {
     if (imm === 'u') r.u32('canonical index');
     else if (imm === 'b') r.byte('canonical flag');
     else if (imm === 'x' && r.byte('core value type') !== 0x7f) r.fail('expected i32', r.offset - 1);
-    else if (imm === 'o' && !skipCanonOptions(r)) return false;
+    else if (imm === 'o' && !skipCanonOptions(d, r, `canon ${builtin ?? 'built-in'}`)) return false;
     else if (imm === 'r') readTaskResult(d, r, s);
   }
   return true;
@@ -657,38 +703,84 @@ function worldItem(name: string, ext: Extern, interfaces: InterfaceCache): World
   }
 }
 
+/** Limits of one decode. */
+export interface DecodeOptions {
+  /**
+   * The most items (the sum of every vector length: fields, cases, parameters, declarations,
+   * aliases, canonical definitions, imports, exports) one component may declare; past it the
+   * decode stops with `LN_ERR_LOAD_TOO_COMPLEX` (limit `items`). Default `DECODE_DEFAULTS.maxItems`.
+   */
+  readonly maxItems?: number;
+}
+
 /**
- * Decodes the imports and exports of a component binary, with their full WIT types.
+ * Default decode limits. 20 000 items: the components built here declare at most 804 (net-probe,
+ * a wasi-libc guest with sockets; componentize-js guests about 110-190), while jco's transpile
+ * time grows faster than linearly in them (50 000 exports, 150 001 items: 95 s and 1 GB).
+ */
+export const DECODE_DEFAULTS = Object.freeze({ maxItems: 20_000 });
+
+/** What a decode finds: the shape, and the component-model async features the component uses. */
+export interface DecodedComponent {
+  readonly shape: ComponentShape;
+  /**
+   * Component-model async (WASI 0.3) and thread features used anywhere in the component, by name
+   * (`async function type`, `canon lift async`, `canon task.return`, `stream type`, ...), in the
+   * order first met; empty for a WASI 0.2 component.
+   */
+  readonly asyncUses: readonly string[];
+}
+
+/**
+ * Decodes the imports and exports of a component binary, with their full WIT types, and notes
+ * the component-model async features it uses (this host runs none of them).
  *
  * Functions of interfaces (instances) are listed under the names the component gives them,
  * including resource methods such as `[method]output-stream.write`. Types carry the names
  * under which the component exports them (`record event`, `own<output-stream>`).
  *
  * Safe on hostile input: every count and length is checked against the bytes left, nesting
- * and type sizes are capped, and decoding is linear in the input size.
+ * and type sizes are capped, the items declared are capped (`maxItems`), and decoding is linear
+ * in the input size.
  *
  * @param bytes - a whole component binary, preamble included
- * @returns the component's top-level imports and exports, in binary order
  * @throws LnError `LN_ERR_LOAD_INVALID` (subject `<component>`) if the binary is malformed or
- *   truncated; the reason names the section and the offset. Nothing else is thrown.
+ *   truncated, the reason naming the section and the offset; `LN_ERR_LOAD_TOO_COMPLEX` past
+ *   `maxItems`. Nothing else is thrown.
  * @example
- * const shape = readComponentShape(readFileSync('plugin.wasm'));
- * for (const item of shape.exports) print(item.kind, item.name);
+ * const { shape, asyncUses } = decodeComponent(readFileSync('plugin.wasm'));
  */
-export function readComponentShape(bytes: Uint8Array): ComponentShape {
+export function decodeComponent(bytes: Uint8Array, options: DecodeOptions = {}): DecodedComponent {
   try {
     const d = new Decoder();
-    const sig = readComponent(d, new BinaryReader(bytes, SUBJECT, 'component'), new Scope(null, 0));
+    const reader = new BinaryReader(bytes, SUBJECT, 'component');
+    reader.budget = { used: 0, max: options.maxItems ?? DECODE_DEFAULTS.maxItems } satisfies ItemBudget;
+    const sig = readComponent(d, reader, new Scope(null, 0));
     d.finish();
     const cache: InterfaceCache = new Map();
-    return {
+    const shape = {
       imports: [...sig.imports].map(([name, ext]) => worldItem(name, ext, cache)),
       exports: [...sig.exports].map(([name, ext]) => worldItem(name, ext, cache)),
     };
+    return { shape, asyncUses: [...d.asyncUses] };
   } catch (err) {
     if (isLnError(err)) throw err;
     // Defence in depth: a decoder bug must still surface as a load error, never a crash.
     const reason = `decoder failure: ${err instanceof Error ? err.message : String(err)}`;
     throw new LnError('LN_ERR_LOAD_INVALID', { subject: SUBJECT, reason }, { cause: err });
   }
+}
+
+/**
+ * Decodes the imports and exports of a component binary, with their full WIT types (see
+ * `decodeComponent`, which also reports the async features used).
+ *
+ * @returns the component's top-level imports and exports, in binary order
+ * @throws LnError `LN_ERR_LOAD_INVALID` or `LN_ERR_LOAD_TOO_COMPLEX`, like `decodeComponent`
+ * @example
+ * const shape = readComponentShape(readFileSync('plugin.wasm'));
+ * for (const item of shape.exports) print(item.kind, item.name);
+ */
+export function readComponentShape(bytes: Uint8Array, options: DecodeOptions = {}): ComponentShape {
+  return decodeComponent(bytes, options).shape;
 }

@@ -1,12 +1,16 @@
 /**
  * The entry point of the transpiler's worker thread (see transpiler.ts). Runs only inside a worker.
  *
- * It answers each `{ id, bytes, options }` with jco's output files or the error's name and message.
- * jco's transpiler is a Rust program compiled to a wasm component: when a hostile component makes
- * it panic, its instance is poisoned for good, so the host retires this whole thread.
+ * It answers each `{ id, op: 'transpile', bytes, options }` with jco's output files and each
+ * `{ id, op: 'decode', bytes, maxItems }` with the decoded shape and async features, or the
+ * error (a coded one as such). jco's transpiler is a Rust program compiled to a wasm component:
+ * when a hostile component makes it panic, its instance is poisoned for good, so the host
+ * retires this whole thread. jco is loaded on the first transpile, so a thread that only decodes
+ * stays small.
  */
 import { parentPort } from 'node:worker_threads';
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { isLnError } from '../errors/ln-error.js';
+import { decodeComponent } from './component-type-reader.js';
 import type { TranspileReply, TranspileRequest } from './transpiler.js';
 
 const port = parentPort;
@@ -24,21 +28,33 @@ process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolea
   return true;
 }) as typeof process.stderr.write;
 
+function failure(id: number, err: unknown): TranspileReply {
+  return {
+    id, ok: false,
+    name: err instanceof Error ? err.name : 'Error',
+    message: err instanceof Error ? err.message : String(err),
+    stderr: stderrTail,
+    ...(isLnError(err) ? { error: err.toJSON() } : {}),
+  };
+}
+
+async function transpile(request: Extract<TranspileRequest, { op: 'transpile' }>): Promise<void> {
+  const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  const { files } = await transpileBytes(request.bytes, { ...request.options });
+  const reply: TranspileReply = { id: request.id, ok: true, files };
+  port!.postMessage(reply, Object.values(files).map((f) => f.buffer as ArrayBuffer));
+}
+
 port.on('message', (request: TranspileRequest) => {
   stderrTail = '';
-  transpileBytes(request.bytes, { ...request.options }).then(
-    ({ files }) => {
-      const reply: TranspileReply = { id: request.id, ok: true, files };
-      port.postMessage(reply, Object.values(files).map((f) => f.buffer as ArrayBuffer));
-    },
-    (err: unknown) => {
-      const reply: TranspileReply = {
-        id: request.id, ok: false,
-        name: err instanceof Error ? err.name : 'Error',
-        message: err instanceof Error ? err.message : String(err),
-        stderr: stderrTail,
-      };
+  if (request.op === 'decode') {
+    try {
+      const reply: TranspileReply = { id: request.id, ok: true, decoded: decodeComponent(request.bytes, { maxItems: request.maxItems }) };
       port.postMessage(reply);
-    },
-  );
+    } catch (err) {
+      port.postMessage(failure(request.id, err));
+    }
+    return;
+  }
+  transpile(request).catch((err: unknown) => port.postMessage(failure(request.id, err)));
 });

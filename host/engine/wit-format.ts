@@ -134,7 +134,7 @@ export function formatWitType(t: WitType, options?: WitFormatOptions): string {
  */
 export function formatWitFunction(f: WitFunction, options?: WitFormatOptions): string {
   return run(options, (w) => {
-    w.put('func(');
+    w.put(f.async ? 'async func(' : 'func(');
     list(w, f.params, (p) => {
       w.put(`${formatWitName(p.name)}: `);
       write(w, p.type);

@@ -53,6 +53,8 @@ export interface WitFunction {
   readonly name: string;
   readonly params: readonly WitParam[];
   readonly result: WitType | null;
+  /** A component-model async (WASI 0.3) function; absent for a synchronous one. */
+  readonly async?: true;
 }
 
 /** A named type exported by an interface (record, variant, enum, flags, alias, resource). */

@@ -116,6 +116,16 @@ export const ERROR_CODES = {
     fix: 'Run the component without limits.fuel, or rebuild it without that WebAssembly feature.',
     status: 422, expose: true, exit: 2,
   },
+  LN_ERR_LOAD_ASYNC_UNSUPPORTED: {
+    message: '"{subject}" uses component-model async (WASI 0.3): {uses}; this host runs synchronous WASI 0.2 components only',
+    fix: 'Build the component for WASI 0.2 without async exports, imports or built-ins (no `async func`, stream or future in its WIT); `lnano inspect` lists what it uses.',
+    status: 422, expose: true, exit: 2,
+  },
+  LN_ERR_LOAD_TOO_COMPLEX: {
+    message: '"{subject}" is too complex to load (limit: {limit}): {reason}',
+    fix: 'Split the component into smaller ones; the decode limits (items, time, memory) are in docs/limits.md.',
+    status: 422, expose: true, exit: 2,
+  },
   LN_ERR_LINK_IMPORT_MISSING: {
     message: 'The component imports {imports}, which this host does not provide',
     fix: 'Build the component against the interfaces in wit/ and WASI 0.2, or drop the import.',

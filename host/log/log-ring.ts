@@ -45,6 +45,13 @@ export class LogRing implements DestinationStream {
     for (const follow of this.#followers.get(entry.component) ?? []) follow(entry);
   }
 
+  /** Flushes the destination (pino's `logger.flush()` ends here; `lnano serve` calls it at exit). */
+  flush(cb?: (err?: Error) => void): void {
+    const next = this.#next as DestinationStream & { flush?: (cb: (err?: Error) => void) => void };
+    if (typeof next.flush === 'function') next.flush(cb ?? (() => undefined));
+    else cb?.();
+  }
+
   /** The last `count` lines about `component`, oldest first. */
   recent(component: string, count = 100): LogEntry[] {
     return (this.#lines.get(component) ?? []).slice(-count);

@@ -1,6 +1,7 @@
 /**
  * The breadth-first queue of one ingress event's follow-up events, with its fan-out budget:
- * at most `maxFanOut` events are ever accepted, all generations together.
+ * at most `maxFanOut` events are ever accepted, all generations together. The runtime takes one
+ * depth level at a time: every event pushed while a level is delivered belongs to the next one.
  */
 import type { PluginEvent } from '../engine/plugin-event.js';
 
@@ -35,8 +36,10 @@ export class FollowUpQueue {
     return take;
   }
 
-  /** The next event to route (oldest first), or undefined when done. */
-  shift(): QueuedEvent | undefined {
-    return this.#head < this.#items.length ? this.#items[this.#head++] : undefined;
+  /** Every event queued since the last call (one depth level, oldest first); empty when done. */
+  takeLevel(): QueuedEvent[] {
+    const level = this.#items.slice(this.#head);
+    this.#head = this.#items.length;
+    return level;
   }
 }

@@ -1,7 +1,8 @@
 /**
  * `LiquidNanoRuntime`, the event orchestrator: routes CloudEvents-style events to the plugins
- * whose manifest `events` patterns match, one after the other in a defined order (priority, then
- * name); routes the events they return or emit again, breadth-first, under a depth guard and a
+ * whose manifest `events` patterns match — side by side (or, with `delivery: 'sequential'` or
+ * `stopOnError`, one after the other), the answer in a defined order (priority, then name); routes
+ * the events they return or emit again, one depth level at a time, under a depth guard and a
  * fan-out budget; bounds calls in flight; runs the embedder's hooks; records every call in the
  * diagnostics timeline and as a span. See docs/runtime.md.
  */
@@ -41,6 +42,32 @@ interface CallRequest {
 }
 
 type CallResult = { outcome: PluginCallOutcome; entry: TimelineEntry; emitted: PluginEvent[] };
+
+/** A call that finished and is not recorded yet (a level records its calls in delivery order). */
+interface FinishedCall {
+  readonly plugin: RoutedPlugin;
+  readonly event: PluginEvent;
+  readonly request: CallRequest;
+  readonly outcome: PluginCallOutcome;
+  readonly emitted: PluginEvent[];
+  readonly elapsedMs: number;
+  readonly traceId?: string;
+}
+
+/** One plugin to get one queued event. */
+interface Delivery {
+  readonly plugin: RoutedPlugin;
+  readonly item: QueuedEvent;
+}
+
+/** The state of one ingress event's routing. */
+interface DispatchRun {
+  readonly queue: FollowUpQueue;
+  readonly parent: Context;
+  readonly dropped: DroppedFollowUps[];
+  /** The settings in force when the ingress event arrived. */
+  readonly settings: Readonly<RuntimeSettings>;
+}
 
 /**
  * @example
@@ -115,24 +142,25 @@ export class LiquidNanoRuntime implements PluginCaller {
    *   `beforeEvent` hook's veto
    */
   async dispatch(event: PluginEvent): Promise<DispatchResult> {
-    if (this.#inFlight >= this.settings.maxConcurrentCalls) {
-      throw new LnError('LN_ERR_EVENT_OVERLOADED', { limit: this.settings.maxConcurrentCalls, scope: 'total' });
+    const settings = this.settings;
+    if (this.#inFlight >= settings.maxConcurrentCalls) {
+      throw new LnError('LN_ERR_EVENT_OVERLOADED', { limit: settings.maxConcurrentCalls, scope: 'total' });
     }
     await this.hooks.before('beforeEvent', { event }, `event "${event.id}"`);
     const { span, context } = startEventSpan(event);
     const traceId = traceIdOf(span);
     const results: EventOutcome[] = [];
     const followUps: EventOutcome[] = [];
-    const dropped: DroppedFollowUps[] = [];
+    const run: DispatchRun = { queue: new FollowUpQueue(event, settings.maxFanOut), parent: context, dropped: [], settings };
     let stopped: DispatchResult['stopped'] = null;
-    const queue = new FollowUpQueue(event, this.settings.maxFanOut);
     try {
-      for (let item = queue.shift(); item && !stopped; item = queue.shift()) {
-        for (const plugin of this.#plugins.matching(item.event.type)) {
-          const outcome = await this.#deliver(plugin, item, queue, context, dropped);
-          (item.depth === 0 ? results : followUps).push(outcome);
-          if (!outcome.ok && this.settings.stopOnError) {
-            stopped = { plugin: plugin.name, eventId: item.event.id, code: String(outcome.error.code) };
+      for (let level = run.queue.takeLevel(); level.length > 0 && !stopped; level = run.queue.takeLevel()) {
+        const deliveries = level.flatMap((item) => this.#plugins.matching(item.event.type).map((plugin) => ({ plugin, item })));
+        const outcomes = settings.stopOnError || settings.delivery === 'sequential' ? this.#inTurn(deliveries, run) : this.#sideBySide(deliveries, run);
+        for await (const outcome of outcomes) {
+          (outcome.depth === 0 ? results : followUps).push(outcome);
+          if (!outcome.ok && settings.stopOnError) {
+            stopped = { plugin: outcome.plugin, eventId: outcome.eventId, code: String(outcome.error.code) };
             break;
           }
         }
@@ -140,9 +168,42 @@ export class LiquidNanoRuntime implements PluginCaller {
     } finally {
       endSpan(span, { ok: stopped === null, ...(stopped ? { code: stopped.code } : {}) });
     }
-    const result: DispatchResult = { id: event.id, type: event.type, results, followUps, dropped, stopped, ...(traceId ? { traceId } : {}) };
+    const result: DispatchResult = { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped, ...(traceId ? { traceId } : {}) };
     this.hooks.after('afterEvent', { event, result });
     return result;
+  }
+
+  /** One level, one call after the other: each call may emit what the budget has left at its start. */
+  async *#inTurn(deliveries: readonly Delivery[], run: DispatchRun): AsyncGenerator<EventOutcome> {
+    for (const delivery of deliveries) yield this.#settle(delivery, await this.#start(delivery, run.queue.remaining, run), run);
+  }
+
+  /**
+   * One level, side by side: one lane per plugin (its deliveries in order, one call at a time, so
+   * a dispatch never has more calls in flight to a plugin than the sequential delivery had), every
+   * lane at once. Each call may emit what the budget had left when the level began; the follow-ups
+   * are then queued in delivery order until the budget runs out, so what is routed and what is
+   * dropped does not depend on which call finished first. Timeline entries are recorded in
+   * delivery order too.
+   */
+  async *#sideBySide(deliveries: readonly Delivery[], run: DispatchRun): AsyncGenerator<EventOutcome> {
+    const budget = run.queue.remaining;
+    const lanes = new Map<string, number[]>();
+    deliveries.forEach(({ plugin }, i) => lanes.set(plugin.name, [...(lanes.get(plugin.name) ?? []), i]));
+    const calls = new Array<FinishedCall>(deliveries.length);
+    await Promise.all([...lanes.values()].map(async (lane) => {
+      for (const i of lane) calls[i] = await this.#start(deliveries[i]!, budget, run);
+    }));
+    for (let i = 0; i < deliveries.length; i++) yield this.#settle(deliveries[i]!, calls[i]!, run);
+  }
+
+  /** Makes one delivery's call, with its emit limit (the depth guard, or `budget` events). */
+  #start({ plugin, item }: Delivery, budget: number, run: DispatchRun): Promise<FinishedCall> {
+    const { maxDepth, maxFanOut } = run.settings;
+    const emitLimit: HostCallLimit = item.depth >= maxDepth
+      ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
+      : { max: budget, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
+    return this.#call(plugin, item.event, { depth: item.depth, parentEventId: item.parentEventId, parent: run.parent, emitLimit });
   }
 
   /**
@@ -157,23 +218,21 @@ export class LiquidNanoRuntime implements PluginCaller {
       name: plugin, version: '', events: [], priority: 0,
       call: () => Promise.reject(new LnError('LN_ERR_VERSION_STATE', { action: 'call', name: plugin, reason: 'no plugin of that name serves' })),
     };
-    const { outcome, emitted } = await this.#call(target, event, {
+    const { outcome, emitted } = this.#record(await this.#call(target, event, {
       depth: 0, parentEventId: null,
       ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
       ...(context.pipeline ? { pipeline: context.pipeline } : {}),
       emitLimit: { max: this.settings.maxFanOut, reason: `at most ${this.settings.maxFanOut} events may be emitted per call` },
-    });
+    }));
     return { ...outcome, emitted: this.#envelopes(emitted) };
   }
 
-  /** One delivery within a dispatch: the call, then its follow-ups queued (or dropped by a guard). */
-  async #deliver(plugin: RoutedPlugin, item: QueuedEvent, queue: FollowUpQueue, parent: Context, dropped: DroppedFollowUps[]): Promise<EventOutcome> {
-    const { maxDepth, maxFanOut } = this.settings;
+  /** One delivery's finished call: its timeline entry recorded, then its follow-ups queued (or dropped by a guard). */
+  #settle({ plugin, item }: Delivery, call: FinishedCall, run: DispatchRun): EventOutcome {
+    const { queue, dropped } = run;
+    const { maxDepth, maxFanOut } = run.settings;
     const atDepthLimit = item.depth >= maxDepth;
-    const emitLimit: HostCallLimit = atDepthLimit
-      ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
-      : { max: queue.remaining, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
-    const { outcome, entry, emitted } = await this.#call(plugin, item.event, { depth: item.depth, parentEventId: item.parentEventId, parent, emitLimit });
+    const { outcome, entry, emitted } = this.#record(call);
     const candidates = [...emitted, ...(outcome.ok ? outcome.events : [])];
     const followUps: PluginEvent[] = [];
     let invalid = 0;
@@ -208,8 +267,8 @@ export class LiquidNanoRuntime implements PluginCaller {
     return { ...outcome, eventId: item.event.id, eventType: item.event.type, depth: item.depth, parentEventId: item.parentEventId, emitted: this.#envelopes(emitted), seq: entry.seq };
   }
 
-  /** Calls a plugin under the concurrency guards, hooks and a span; records the timeline entry. */
-  async #call(plugin: RoutedPlugin, event: PluginEvent, request: CallRequest): Promise<CallResult> {
+  /** Calls a plugin under the concurrency guards, hooks and a span. Never throws. */
+  async #call(plugin: RoutedPlugin, event: PluginEvent, request: CallRequest): Promise<FinishedCall> {
     const emitted: PluginEvent[] = [];
     const span = startCallSpan(plugin.name, event, request.depth, request.parent);
     const traceId = traceIdOf(span);
@@ -239,11 +298,18 @@ export class LiquidNanoRuntime implements PluginCaller {
     }
     const code = outcome.ok ? undefined : String(outcome.error.code);
     endSpan(span, { version: outcome.version, ok: outcome.ok, ...(code ? { code } : {}) });
+    return { plugin, event, request, outcome, emitted, elapsedMs: performance.now() - started, ...(traceId ? { traceId } : {}) };
+  }
+
+  /** Records a finished call in the timeline and runs the `afterCall` hooks. */
+  #record(call: FinishedCall): CallResult {
+    const { plugin, event, request, outcome, emitted, traceId } = call;
+    const code = outcome.ok ? undefined : String(outcome.error.code);
     const usage = outcome.usage;
     const entry = this.timeline.record({
       eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version,
       status: outcome.ok ? 'ok' : 'error', ...(code ? { code } : {}),
-      durationMs: round(outcome.durationMs ?? usage?.durationMs ?? performance.now() - started),
+      durationMs: round(outcome.durationMs ?? usage?.durationMs ?? call.elapsedMs),
       usage: usage ? { fuelUsed: usage.fuelUsed, memoryPeakBytes: usage.memoryBytes } : null,
       depth: request.depth, ...(request.parentEventId !== null ? { parentEventId: request.parentEventId } : {}),
       ...(request.pipeline ? { pipeline: request.pipeline } : {}), ...(traceId ? { traceId } : {}),

@@ -8,6 +8,10 @@
  * Series are bounded: per component, at most `maxVersionsPerComponent` versions keep series
  * (the oldest is dropped from every family when a newer one appears), error codes come from the
  * fixed code registry, and the guests' own metrics are bounded in `GuestMetricFamilies`.
+ *
+ * A call adds to plain per-version totals (`VersionSeries`); the counters and the memory gauge
+ * read them when scraped, so no label set is built or validated per call. Only the duration
+ * histogram is fed per call, with the version's label set built once.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NotifyMessage } from '../sandbox/protocol.js';
@@ -15,6 +19,7 @@ import type { GuestMetricSample } from '../capabilities/guest-metrics.js';
 import type { CallRecord, VersionTransition } from '../versions/version-manager.js';
 import type { RouteStatus, VersionStatus } from '../versions/version-status.js';
 import { GuestMetricFamilies, type GuestMetricBounds } from './guest-metric-families.js';
+import { VersionSeries } from './version-series.js';
 
 /** Defaults of the metrics registry. */
 export const METRICS_DEFAULTS = Object.freeze({
@@ -38,8 +43,6 @@ export interface RouteSource {
   list(): RouteStatus[];
 }
 
-type Labels = Record<string, string>;
-type Family = Counter<string> | Gauge<string> | Histogram<string>;
 
 /**
  * The metrics of one host.
@@ -54,42 +57,48 @@ export class HostMetrics {
   readonly registry = new Registry();
   readonly #guest: GuestMetricFamilies;
   readonly #maxVersions: number;
-  /** Per component, its versions with series (oldest first) and the label sets each used. */
-  readonly #seen = new Map<string, Map<string, Array<[Family, Labels]>>>();
-  readonly #tracked = new Set<string>();
+  /** Per component, its versions with series (oldest first). */
+  readonly #seen = new Map<string, Map<string, VersionSeries>>();
   #source: RouteSource | null = null;
   #routes: RouteStatus[] = [];
 
-  readonly #calls: Counter<string>;
-  readonly #errors: Counter<string>;
   readonly #duration: Histogram<string>;
-  readonly #fuel: Counter<string>;
-  readonly #bytes: Counter<string>;
-  readonly #hostCalls: Counter<string>;
-  readonly #memory: Gauge<string>;
-  readonly #deploys: Counter<string>;
-  readonly #swaps: Counter<string>;
-  readonly #rollbacks: Counter<string>;
-  readonly #aborts: Counter<string>;
-
   constructor(options: MetricsOptions = {}) {
     this.#maxVersions = options.maxVersionsPerComponent ?? METRICS_DEFAULTS.maxVersionsPerComponent;
     const registers = [this.registry];
     const cv = ['component', 'version'] as const;
-    this.#calls = new Counter({ name: 'lnano_calls_total', help: 'Plugin calls finished, by outcome (ok, error).', labelNames: [...cv, 'outcome'], registers });
-    this.#errors = new Counter({ name: 'lnano_call_errors_total', help: 'Failed plugin calls, by error code (LN_ERR_GUEST_ERROR: the plugin returned err).', labelNames: [...cv, 'code'], registers });
+    // Counters read the versions' totals when scraped (see VersionSeries).
+    const versions = (): Iterable<VersionSeries> => this.#allSeries();
+    const counter = (name: string, help: string, extra?: string): void => {
+      new Counter({
+        name, help, labelNames: extra ? [...cv, extra] : [...cv], registers,
+        collect() {
+          this.reset();
+          for (const series of versions()) for (const total of series.totals(name)) this.inc(total.labels, total.value);
+        },
+      });
+    };
+    counter('lnano_calls_total', 'Plugin calls finished, by outcome (ok, error).', 'outcome');
+    counter('lnano_call_errors_total', 'Failed plugin calls, by error code (LN_ERR_GUEST_ERROR: the plugin returned err).', 'code');
     this.#duration = new Histogram({
       name: 'lnano_call_duration_seconds', help: 'Plugin call duration, queueing for an instance included.', labelNames: [...cv], registers,
       buckets: [...(options.durationBucketsSeconds ?? METRICS_DEFAULTS.durationBucketsSeconds)],
     });
-    this.#fuel = new Counter({ name: 'lnano_fuel_used_total', help: 'Instructions run by fuel-metered calls.', labelNames: [...cv], registers });
-    this.#bytes = new Counter({ name: 'lnano_payload_bytes_total', help: 'Call payload bytes (estimated canonical-ABI size), by direction (in, out).', labelNames: [...cv, 'direction'], registers });
-    this.#hostCalls = new Counter({ name: 'lnano_host_calls_total', help: 'Calls guests made into host interfaces, by kind (log, kv, http, metrics, emit, ...).', labelNames: [...cv, 'kind'], registers });
-    this.#memory = new Gauge({ name: 'lnano_memory_peak_bytes', help: 'Largest instance linear memory seen after a call.', labelNames: [...cv], registers });
-    this.#deploys = new Counter({ name: 'lnano_deploys_total', help: 'Versions deployed (swapped in, or started as a canary), by strategy kind (deploy, canary).', labelNames: [...cv, 'kind'], registers });
-    this.#swaps = new Counter({ name: 'lnano_swaps_total', help: 'Times a version became the active one (deploy, promote, rollback).', labelNames: [...cv], registers });
-    this.#rollbacks = new Counter({ name: 'lnano_rollbacks_total', help: 'Rollbacks to this version, by whether the health monitor did it.', labelNames: [...cv, 'automatic'], registers });
-    this.#aborts = new Counter({ name: 'lnano_canary_aborts_total', help: 'Canaries dropped, by whether the health monitor did it.', labelNames: [...cv, 'automatic'], registers });
+    counter('lnano_fuel_used_total', 'Instructions run by fuel-metered calls.');
+    counter('lnano_payload_bytes_total', 'Call payload bytes (estimated canonical-ABI size), by direction (in, out).', 'direction');
+    counter('lnano_host_calls_total', 'Calls guests made into host interfaces, by kind (log, kv, http, metrics, emit, ...).', 'kind');
+    counter('lnano_guest_output_dropped_total', 'Guest stdout/stderr lines dropped past the per-instance output rate during calls.');
+    new Gauge({
+      name: 'lnano_memory_peak_bytes', help: 'Largest instance linear memory seen after a call.', labelNames: [...cv], registers,
+      collect() {
+        this.reset();
+        for (const series of versions()) if (series.peakBytes >= 0) this.set(series.labels, series.peakBytes);
+      },
+    });
+    counter('lnano_deploys_total', 'Versions deployed (swapped in, or started as a canary), by strategy kind (deploy, canary).', 'kind');
+    counter('lnano_swaps_total', 'Times a version became the active one (deploy, promote, rollback).');
+    counter('lnano_rollbacks_total', 'Rollbacks to this version, by whether the health monitor did it.', 'automatic');
+    counter('lnano_canary_aborts_total', 'Canaries dropped, by whether the health monitor did it.', 'automatic');
     const pool = (name: string, help: string, read: (v: VersionStatus) => number): void => {
       const routes = (): RouteStatus[] => this.#routes;
       new Gauge({
@@ -131,57 +140,47 @@ export class HostMetrics {
 
   /** Counts one finished call. */
   observeCall(call: CallRecord): void {
-    const l = this.#labels(call.name, call.version);
-    this.#count(this.#calls, { ...l, outcome: call.ok ? 'ok' : 'error' });
-    if (call.code) this.#count(this.#errors, { ...l, code: call.code });
-    this.#use(this.#duration, l).observe(l, call.durationMs / 1000);
+    const series = this.#series(call.name, call.version);
+    series.add('lnano_calls_total', 1, ['outcome', call.ok ? 'ok' : 'error']);
+    if (call.code) series.add('lnano_call_errors_total', 1, ['code', call.code]);
+    this.#duration.observe(series.labels, call.durationMs / 1000);
     const u = call.usage;
     if (!u) return;
-    if (u.fuelUsed !== null) this.#count(this.#fuel, l, u.fuelUsed);
-    this.#count(this.#bytes, { ...l, direction: 'in' }, u.bytesIn);
-    this.#count(this.#bytes, { ...l, direction: 'out' }, u.bytesOut);
-    for (const [kind, n] of Object.entries(u.hostCalls)) this.#count(this.#hostCalls, { ...l, kind }, n);
-    const peak = this.#use(this.#memory, l);
-    if (u.memoryBytes > this.#peak(call.name, call.version)) {
-      peak.set(l, u.memoryBytes);
-      this.#peaks.set(`${call.name}\0${call.version}`, u.memoryBytes);
-    }
-  }
-
-  readonly #peaks = new Map<string, number>();
-  #peak(name: string, version: string): number {
-    return this.#peaks.get(`${name}\0${version}`) ?? -1;
+    if (u.fuelUsed !== null) series.add('lnano_fuel_used_total', u.fuelUsed);
+    series.add('lnano_payload_bytes_total', u.bytesIn, ['direction', 'in']);
+    series.add('lnano_payload_bytes_total', u.bytesOut, ['direction', 'out']);
+    for (const kind in u.hostCalls) series.add('lnano_host_calls_total', u.hostCalls[kind]!, ['kind', kind]);
+    if (u.outputDropped) series.add('lnano_guest_output_dropped_total', u.outputDropped);
+    if (u.memoryBytes > series.peakBytes) series.peakBytes = u.memoryBytes;
   }
 
   /** Counts one deploy, swap, rollback or abort. */
   observeTransition(t: VersionTransition): void {
-    const l = this.#labels(t.name, t.to);
-    const automatic = String(t.automatic);
+    const series = this.#series(t.name, t.kind === 'abort' ? t.from ?? t.to : t.to);
+    const automatic = ['automatic', String(t.automatic)] as const;
     switch (t.kind) {
       case 'deploy':
       case 'canary':
-        this.#count(this.#deploys, { ...l, kind: t.kind });
-        if (t.kind === 'deploy') this.#count(this.#swaps, l);
+        series.add('lnano_deploys_total', 1, ['kind', t.kind]);
+        if (t.kind === 'deploy') series.add('lnano_swaps_total', 1);
         break;
       case 'promote':
-        this.#count(this.#swaps, l);
+        series.add('lnano_swaps_total', 1);
         break;
       case 'rollback':
-        this.#count(this.#swaps, l);
-        this.#count(this.#rollbacks, { ...l, automatic });
+        series.add('lnano_swaps_total', 1);
+        series.add('lnano_rollbacks_total', 1, automatic);
         break;
-      case 'abort': {
-        const c = this.#labels(t.name, t.from ?? t.to);
-        this.#count(this.#aborts, { ...c, automatic });
+      case 'abort':
+        series.add('lnano_canary_aborts_total', 1, automatic);
         break;
-      }
     }
   }
 
   /** Takes the guest metric samples among an instance's notifications. */
   observeNotify(name: string, version: string, message: NotifyMessage): void {
     if (message.topic !== 'metric') return;
-    this.#labels(name, version);
+    this.#series(name, version);
     this.#guest.record(name, version, message.payload as GuestMetricSample);
   }
 
@@ -200,38 +199,28 @@ export class HostMetrics {
     return this.registry.contentType;
   }
 
-  /** Labels of `name@version`, dropping the oldest version's series past the bound. */
-  #labels(component: string, version: string): Labels {
+  /** The series of `name@version`, dropping the oldest version's past the bound. */
+  #series(component: string, version: string): VersionSeries {
     let versions = this.#seen.get(component);
     if (!versions) {
       versions = new Map();
       this.#seen.set(component, versions);
     }
-    if (!versions.has(version)) {
-      versions.set(version, []);
+    let series = versions.get(version);
+    if (!series) {
+      series = new VersionSeries(component, version);
+      versions.set(version, series);
       while (versions.size > this.#maxVersions) {
-        const [oldest, series] = versions.entries().next().value!;
-        for (const [family, labels] of series) family.remove(labels);
-        for (const key of [...this.#tracked]) if (key.startsWith(`${component}\0${oldest}\0`)) this.#tracked.delete(key);
+        const [oldest, dropped] = versions.entries().next().value!;
+        this.#duration.remove(dropped.labels);
         this.#guest.forget(component, oldest);
-        this.#peaks.delete(`${component}\0${oldest}`);
         versions.delete(oldest);
       }
     }
-    return { component, version };
+    return series;
   }
 
-  #count(counter: Counter<string>, labels: Labels, value = 1): void {
-    this.#use(counter, labels).inc(labels, Number.isFinite(value) && value > 0 ? value : 0);
-  }
-
-  /** Remembers a label set a family used (so the version's series can be removed), returns the family. */
-  #use<F extends Family>(family: F, labels: Labels): F {
-    const key = `${labels.component}\0${labels.version}\0${(family as unknown as { name: string }).name}\0${JSON.stringify(labels)}`;
-    if (!this.#tracked.has(key)) {
-      this.#tracked.add(key);
-      this.#seen.get(labels.component!)?.get(labels.version!)?.push([family, labels]);
-    }
-    return family;
+  *#allSeries(): Iterable<VersionSeries> {
+    for (const versions of this.#seen.values()) yield* versions.values();
   }
 }

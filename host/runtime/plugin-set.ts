@@ -25,6 +25,12 @@ export interface PluginRoute {
 /** Where deployed plugins come from (`VersionManager` is one). */
 export interface PluginSource {
   plugins(): PluginRoute[];
+  /**
+   * A number that changes whenever `plugins()` would answer differently (a deploy, promote,
+   * rollback, removal). With it the runtime caches its routes per event type; without it they are
+   * worked out for every event.
+   */
+  revision?(): number;
   /** @throws LnError when the name does not serve (e.g. `LN_ERR_VERSION_STATE`) */
   call(name: string, event: PluginEvent, options: CallOptions): Promise<PluginCallOutcome>;
 }
@@ -51,12 +57,19 @@ export interface RoutedPlugin extends PluginRoute {
   call(event: PluginEvent, options: CallOptions): Promise<PluginCallOutcome>;
 }
 
+/** Event types whose matching plugins are kept; past it the oldest type is forgotten. */
+export const MAX_CACHED_EVENT_TYPES = 1024;
+
 export class PluginSet {
   readonly #source: PluginSource | undefined;
   readonly #registered = new Map<string, RuntimePlugin>();
   readonly #log: Logger;
   /** Names already warned about (a deployed name that a registered plugin shadows). */
   readonly #warned = new Set<string>();
+  /** Per event type, its plugins in delivery order; valid while the source's revision is `#cachedAt`. */
+  readonly #matches = new Map<string, RoutedPlugin[]>();
+  #ordered: RoutedPlugin[] | null = null;
+  #cachedAt: number | undefined;
 
   constructor(source: PluginSource | undefined, logger: Logger) {
     this.#source = source;
@@ -77,13 +90,21 @@ export class PluginSet {
     if (this.#source?.plugins().some((p) => p.name === name)) throw new LnError('LN_ERR_EVENT_DUPLICATE_PLUGIN', { name, where: 'deployed' });
     const frozen: RuntimePlugin = Object.freeze({ name, version: plugin.version, events: Object.freeze([...plugin.events]), priority: plugin.priority, handle: plugin.handle.bind(plugin) });
     this.#registered.set(name, frozen);
+    this.#forget();
     return () => {
       if (this.#registered.get(name) === frozen) this.#registered.delete(name);
+      this.#forget();
     };
   }
 
   /** Every plugin in delivery order: priority (higher first), then name. */
-  ordered(): RoutedPlugin[] {
+  ordered(): readonly RoutedPlugin[] {
+    this.#revalidate();
+    this.#ordered ??= this.#order();
+    return this.#ordered;
+  }
+
+  #order(): RoutedPlugin[] {
     const out: RoutedPlugin[] = [];
     const source = this.#source;
     for (const p of source?.plugins() ?? []) {
@@ -99,9 +120,35 @@ export class PluginSet {
     return out.sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** The plugins whose patterns match `type`, in delivery order. */
-  matching(type: string): RoutedPlugin[] {
-    return this.ordered().filter((p) => anyPatternMatches(p.events, type));
+  /**
+   * The plugins whose patterns match `type`, in delivery order. Cached per type (at most
+   * `MAX_CACHED_EVENT_TYPES`) until the plugins change: a register or its removal here, a new
+   * `revision()` of the source. A source without `revision` is asked for every event.
+   */
+  matching(type: string): readonly RoutedPlugin[] {
+    const ordered = this.ordered();
+    let found = this.#matches.get(type);
+    if (!found) {
+      found = ordered.filter((p) => anyPatternMatches(p.events, type));
+      if (this.#matches.size >= MAX_CACHED_EVENT_TYPES) this.#matches.delete(this.#matches.keys().next().value!);
+      this.#matches.set(type, found);
+    }
+    return found;
+  }
+
+  /** Drops the cached routes when the source's plugins changed (or it cannot tell: NaN never equals itself). */
+  #revalidate(): void {
+    const revision = this.#source?.revision?.() ?? (this.#source ? Number.NaN : 0);
+    if (revision !== this.#cachedAt) {
+      this.#forget();
+      this.#cachedAt = revision;
+    }
+  }
+
+  #forget(): void {
+    this.#matches.clear();
+    this.#ordered = null;
+    this.#cachedAt = undefined;
   }
 
   /** One plugin by name, or undefined. */

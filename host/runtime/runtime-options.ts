@@ -18,7 +18,10 @@ import { describeIssues } from '../support/schema.js';
  *   call is refused with `LN_ERR_EVENT_OVERLOADED` (HTTP 429); an ingress event arriving while
  *   the total is at its limit is refused as a whole.
  * - `stopOnError` false: a failing plugin does not stop the others; true: the first failure stops
- *   delivery of the ingress event (remaining plugins and follow-ups).
+ *   delivery of the ingress event (remaining plugins and follow-ups), and delivery is sequential.
+ * - `delivery` `concurrent`: the plugins matching the events of one depth level are called side by
+ *   side (one call per plugin at a time; the answer keeps the delivery order); `sequential`: one
+ *   call after the other, each follow-up level after the previous one.
  * - `timelineCapacity` 10 000: entries the diagnostics timeline keeps (a ring; oldest evicted).
  */
 export const RUNTIME_DEFAULTS = Object.freeze({
@@ -27,11 +30,17 @@ export const RUNTIME_DEFAULTS = Object.freeze({
   maxConcurrentCalls: 256,
   maxConcurrentCallsPerPlugin: 64,
   stopOnError: false,
+  delivery: 'concurrent' as DeliveryMode,
   timelineCapacity: 10_000,
 });
 
+/** How the plugins matching one depth level's events are called (see `RUNTIME_DEFAULTS`). */
+export type DeliveryMode = 'concurrent' | 'sequential';
+
 /** The runtime's plain settings (see `RUNTIME_DEFAULTS`). */
-export type RuntimeSettings = { -readonly [K in keyof typeof RUNTIME_DEFAULTS]: (typeof RUNTIME_DEFAULTS)[K] extends boolean ? boolean : number };
+export type RuntimeSettings = {
+  -readonly [K in keyof typeof RUNTIME_DEFAULTS]: (typeof RUNTIME_DEFAULTS)[K] extends boolean ? boolean : (typeof RUNTIME_DEFAULTS)[K] extends string ? DeliveryMode : number
+};
 
 const count = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -41,6 +50,7 @@ const settingsSchema = z.strictObject({
   maxConcurrentCalls: count(1, 1_000_000).optional(),
   maxConcurrentCallsPerPlugin: count(1, 1_000_000).optional(),
   stopOnError: z.boolean().optional(),
+  delivery: z.enum(['concurrent', 'sequential']).optional(),
   timelineCapacity: count(1, 10_000_000).optional(),
 });
 

@@ -4,12 +4,13 @@
  * host-call spans the sandbox adds under them) goes to an in-memory ring served at
  * `GET /v1/traces`, and to an OTLP/HTTP collector when `otlpEndpoint` is set. When off, no
  * provider is installed and `@opentelemetry/api` spans cost nothing. See docs/tracing.md.
+ *
+ * The SDK, its resources and the OTLP exporter are imported only when tracing is on (the
+ * exporter only with an endpoint): together they are most of the host's start-up imports
+ * (issue 15: start fast). `@opentelemetry/api` stays static: the runtime's no-op spans need it.
  */
 import { context, trace, TraceFlags, isSpanContextValid, type Context } from '@opentelemetry/api';
-import { BasicTracerProvider, BatchSpanProcessor, SamplingDecision, type Sampler, type SamplingResult, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { BasicTracerProvider, Sampler, SamplingDecision, SamplingResult, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
 import { AsyncContextManager } from './async-context.js';
 import { TraceRing, TRACE_RING_DEFAULTS, type TraceSummary } from './trace-ring.js';
@@ -28,34 +29,58 @@ export interface TracingConfig {
 /** Defaults: off; when on, every trace sampled, 256 kept in memory, no export. */
 export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({ enabled: false, otlpEndpoint: null, sampleRatio: 1, ringTraces: TRACE_RING_DEFAULTS.capacity });
 
+/** The share of new traces recorded; the sampler reads it per decision, hot reload writes it. */
+interface SampleShare {
+  ratio: number;
+}
+
 /** Parent-based ratio sampling whose ratio can change while the host runs. */
 class AdjustableRatioSampler implements Sampler {
-  ratio: number;
+  readonly #share: SampleShare;
+  readonly #decision: typeof SamplingDecision;
 
-  constructor(ratio: number) {
-    this.ratio = ratio;
+  constructor(share: SampleShare, decision: typeof SamplingDecision) {
+    this.#share = share;
+    this.#decision = decision;
   }
 
   shouldSample(ctx: Context, traceId: string): SamplingResult {
+    const { RECORD_AND_SAMPLED, NOT_RECORD } = this.#decision;
     const parent = trace.getSpanContext(ctx);
     if (parent && isSpanContextValid(parent)) {
-      return { decision: parent.traceFlags & TraceFlags.SAMPLED ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+      return { decision: parent.traceFlags & TraceFlags.SAMPLED ? RECORD_AND_SAMPLED : NOT_RECORD };
     }
-    const take = this.ratio >= 1 || (this.ratio > 0 && Number.parseInt(traceId.slice(-8), 16) / 0xffffffff < this.ratio);
-    return { decision: take ? SamplingDecision.RECORD_AND_SAMPLED : SamplingDecision.NOT_RECORD };
+    const ratio = this.#share.ratio;
+    const take = ratio >= 1 || (ratio > 0 && Number.parseInt(traceId.slice(-8), 16) / 0xffffffff < ratio);
+    return { decision: take ? RECORD_AND_SAMPLED : NOT_RECORD };
   }
 
   toString(): string {
-    return `AdjustableRatioSampler{${this.ratio}}`;
+    return `AdjustableRatioSampler{${this.#share.ratio}}`;
   }
 }
 
+/** Imports the SDK when tracing is turned on; the OTLP exporter only when there is an endpoint. */
+async function tracerProvider(share: SampleShare, processors: SpanProcessor[], otlpEndpoint: string | null): Promise<BasicTracerProvider> {
+  const [sdk, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/resources'), import('@opentelemetry/semantic-conventions'),
+  ]);
+  if (otlpEndpoint) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    processors.push(new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint })));
+  }
+  return new sdk.BasicTracerProvider({
+    sampler: new AdjustableRatioSampler(share, sdk.SamplingDecision), spanProcessors: processors,
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'liquid-nano' }),
+  });
+}
+
 /**
- * The host's tracing. `Tracing.start(config)` installs the global provider and context manager
+ * The host's tracing. `await Tracing.start(config)` installs the global provider and context manager
  * when enabled (one host per process traces; a second enabled one is refused in the log).
  *
  * @example
- * const tracing = Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, logger);
+ * const tracing = await Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, logger);
  * // ... spans started with trace.getTracer('liquid-nano') are recorded
  * tracing.traces(10);   // GET /v1/traces
  * await tracing.shutdown();
@@ -64,36 +89,27 @@ export class Tracing {
   readonly enabled: boolean;
   readonly otlpEndpoint: string | null;
   readonly #ring: TraceRing;
-  readonly #sampler: AdjustableRatioSampler;
-  readonly #provider: BasicTracerProvider | null;
-  readonly #contextManager: AsyncContextManager | null;
+  readonly #share: SampleShare;
+  #provider: BasicTracerProvider | null = null;
+  #contextManager: AsyncContextManager | null = null;
 
-  private constructor(config: TracingConfig, installed: boolean, extra: readonly SpanProcessor[]) {
+  private constructor(config: TracingConfig, installed: boolean) {
     this.#ring = new TraceRing({ capacity: config.ringTraces ?? TRACE_RING_DEFAULTS.capacity });
-    this.#sampler = new AdjustableRatioSampler(config.sampleRatio);
+    this.#share = { ratio: config.sampleRatio };
     this.enabled = installed;
     this.otlpEndpoint = installed ? config.otlpEndpoint : null;
-    if (!installed) {
-      this.#provider = null;
-      this.#contextManager = null;
-      return;
-    }
-    const processors: SpanProcessor[] = [this.#ring, ...extra];
-    if (config.otlpEndpoint) processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: config.otlpEndpoint })));
-    this.#provider = new BasicTracerProvider({
-      sampler: this.#sampler, spanProcessors: processors,
-      resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'liquid-nano' }),
-    });
-    this.#contextManager = new AsyncContextManager();
   }
 
   /**
-   * Sets up tracing. Disabled config: nothing is installed. `extraProcessors` (tests: an
-   * `InMemorySpanExporter` behind a `SimpleSpanProcessor`) get every span too.
+   * Sets up tracing. Disabled config: nothing is installed and no SDK module is imported.
+   * `extraProcessors` (tests: an `InMemorySpanExporter` behind a `SimpleSpanProcessor`) get
+   * every span too.
    */
-  static start(config: TracingConfig, logger?: Logger, extraProcessors: readonly SpanProcessor[] = []): Tracing {
-    if (!config.enabled) return new Tracing(config, false, []);
-    const tracing = new Tracing(config, true, extraProcessors);
+  static async start(config: TracingConfig, logger?: Logger, extraProcessors: readonly SpanProcessor[] = []): Promise<Tracing> {
+    if (!config.enabled) return new Tracing(config, false);
+    const tracing = new Tracing(config, true);
+    tracing.#provider = await tracerProvider(tracing.#share, [tracing.#ring, ...extraProcessors], config.otlpEndpoint);
+    tracing.#contextManager = new AsyncContextManager();
     const contextSet = context.setGlobalContextManager(tracing.#contextManager!);
     const providerSet = trace.setGlobalTracerProvider(tracing.#provider!);
     if (!contextSet || !providerSet) {
@@ -105,12 +121,12 @@ export class Tracing {
 
   /** Changes the share of new traces recorded (hot reload). */
   setSampleRatio(ratio: number): void {
-    this.#sampler.ratio = ratio;
+    this.#share.ratio = ratio;
   }
 
   /** The current sample ratio. */
   get sampleRatio(): number {
-    return this.#sampler.ratio;
+    return this.#share.ratio;
   }
 
   /** Changes how many traces the ring keeps (hot reload). */

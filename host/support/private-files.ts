@@ -5,7 +5,11 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { lazyModule } from './lazy-module.js';
+
+/** `better-sqlite3` is loaded when a database is first opened, not at start-up. */
+const sqlite = lazyModule<typeof Database>('better-sqlite3');
 
 /** Mode of the data dir and the folders in it. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -36,5 +40,6 @@ export function openPrivateDatabase(path: string, options: Database.Options = {}
   ensurePrivateDir(dirname(path));
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
   for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, PRIVATE_FILE_MODE);
-  return new Database(path, options);
+  const Sqlite = sqlite();
+  return new Sqlite(path, options);
 }

@@ -29,7 +29,6 @@ import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv-ownership
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
-import { readComponentShape } from '../engine/component-type-reader.js';
 import type { Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';
 import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
@@ -169,7 +168,7 @@ export class DeployPipeline {
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
-      const shape = readComponentShape(bytes);
+      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`);
       if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
@@ -294,7 +293,7 @@ export class DeployPipeline {
       const grants = resolveGrants(manifest.capabilities, {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
-      checkLink(readComponentShape(bytes), this.#ctx.policy, `${name}@${version}`);
+      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`), this.#ctx.policy, `${name}@${version}`);
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
       const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits) });

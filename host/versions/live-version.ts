@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { findExport, type CallableExport, type Component } from '../engine/component.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
 import { handleGuestNotification } from '../capabilities/guest-notifications.js';
+import { GuestLogQueue } from '../log/guest-log-queue.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
 import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
@@ -105,6 +106,8 @@ export class LiveVersion {
   readonly #snapshot: CallableExport | undefined;
   readonly #restore: CallableExport | undefined;
   readonly #log: Logger;
+  /** Guest log lines on their way to `#log` (written on a later turn; flushed by `close`). */
+  readonly #guestLines: GuestLogQueue;
   readonly #now: () => number;
   readonly #onCall: ((call: CallRecord) => void) | undefined;
   #closing: Promise<void> | undefined;
@@ -121,6 +124,7 @@ export class LiveVersion {
     this.limits = spec.limits;
     this.health = new HealthWindow(spec.health);
     this.#log = spec.logger;
+    this.#guestLines = new GuestLogQueue(spec.logger);
     this.#now = spec.now ?? (() => performance.now());
     this.#onCall = spec.onCall;
     const handle = component.kind === 'plugin' ? findExport(component.shape, 'handler#handle') : undefined;
@@ -138,7 +142,7 @@ export class LiveVersion {
         isolation: isolationFor(spec.limits, spec.grants),
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
-          handleGuestNotification(this.#log, message);
+          handleGuestNotification(this.#guestLines, message);
           spec.onNotify?.(message);
         },
       },
@@ -298,7 +302,7 @@ export class LiveVersion {
 
   /**
    * Waits for calls in flight, calls `lifecycle.teardown` on each idle instance (best effort,
-   * 1 s each), and stops every instance. Idempotent.
+   * 1 s each), stops every instance, and writes the guest log lines still queued. Idempotent.
    */
   close(): Promise<void> {
     this.#closing ??= (async () => {
@@ -309,6 +313,7 @@ export class LiveVersion {
         await Promise.allSettled(Array.from({ length: idle }, () => this.#pool.call(target, [], { timeoutMs: TEARDOWN_TIMEOUT_MS })));
       }
       await this.#pool.close();
+      this.#guestLines.flush();
     })();
     return this.#closing;
   }

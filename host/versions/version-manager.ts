@@ -104,6 +104,7 @@ export class VersionManager {
   readonly #pipeline: DeployPipeline;
   readonly #rollouts: Rollouts;
   readonly #routes = new Map<string, VersionRoute>();
+  #revision = 0;
   readonly #serial = new KeyedSerializer();
   /** Stored by `storeArtifact` and not yet bound to a version: retention must not delete them. */
   readonly #uploads = new Set<string>();
@@ -267,6 +268,11 @@ export class VersionManager {
     return outcome;
   }
 
+  /** Changes whenever `plugins()` would answer differently: the event runtime caches its routes until then. */
+  revision(): number {
+    return this.#revision;
+  }
+
   /** What serves, by name: for the event runtime's routing (a canary shares its name's events and priority). */
   plugins(): Array<{ name: string; version: string; events: readonly string[]; priority: number }> {
     return [...this.#routes.values()].flatMap((r) => (r.active ? [{ name: r.name, version: r.active.version, events: r.active.manifest.events, priority: r.active.manifest.priority }] : []))
@@ -316,13 +322,14 @@ export class VersionManager {
     await this.#serial.idle();
     await Promise.all([...this.#routes.values()].flatMap((r) => r.versions()).map((v) => v.close()));
     this.#routes.clear();
+    this.#revision++;
     this.#db.close();
   }
 
   #route(name: string): VersionRoute {
     let route = this.#routes.get(name);
     if (!route) {
-      route = new VersionRoute(name);
+      route = new VersionRoute(name, () => { this.#revision++; });
       this.#routes.set(name, route);
     }
     return route;

@@ -9,8 +9,8 @@ import { canHandOff, handOffState, type HandoffResult } from './state-handoff.js
 /** The versions of one name that have instances. */
 export class VersionRoute {
   readonly name: string;
-  /** Takes all calls, or `100 - weight`% of them during a canary. */
-  active: LiveVersion | null = null;
+  #active: LiveVersion | null = null;
+  readonly #onActiveChange: () => void;
   /** The canary, taking `weight`% of the calls. */
   candidate: LiveVersion | null = null;
   /** The canary's share of calls, 0–100. */
@@ -21,8 +21,21 @@ export class VersionRoute {
   autoActionQueued = false;
   #gate: Promise<void> | null = null;
 
-  constructor(name: string) {
+  /** @param onActiveChange - called whenever another version becomes the active one (routing caches) */
+  constructor(name: string, onActiveChange: () => void = () => undefined) {
     this.name = name;
+    this.#onActiveChange = onActiveChange;
+  }
+
+  /** Takes all calls, or `100 - weight`% of them during a canary. */
+  get active(): LiveVersion | null {
+    return this.#active;
+  }
+
+  set active(next: LiveVersion | null) {
+    if (next === this.#active) return;
+    this.#active = next;
+    this.#onActiveChange();
   }
 
   /** While new calls are held (a state handoff), resolves when they may go on; null otherwise. */

@@ -31,6 +31,7 @@ const SECTIONS = {
   memory: async () => (await import('./memory.mjs')).benchMemory(),
   scale: async () => (await import('./scale.mjs')).benchScale(),
   'many plugins': async () => (await import('./many-plugins.mjs')).benchManyPlugins(),
+  'start-up': async () => (await import('./start-up.mjs')).benchStartUp(),
 };
 
 const onlyAt = process.argv.indexOf('--only');

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { LnError } from '../../host/errors/ln-error.js';
@@ -32,6 +32,9 @@ const logger = createLogger({
   level: 'debug',
   destination: new Writable({ write(chunk: Buffer, _enc, done) { for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } }),
 });
+
+/** Guest log lines are written on a later turn of the event loop (GuestLogQueue): waits for it. */
+const written = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const engine = new Engine({ cacheDir: mkdtempSync(join(tmpdir(), 'lnano-rt-cache-')) });
 let manager: VersionManager;
@@ -113,8 +116,10 @@ describe('guards', () => {
 
   it('the guest sees an error from events.emit at the depth limit', async () => {
     const rt = runtime({ maxDepth: 0 });
+    await written();
     const before = lines.length;
     const result = await rt.dispatch(event('deep', 'emit=1', 'D'));
+    await written();
     expect(result.results[0]!.emitted).toEqual([]);
     const refused = lines.slice(before).find((l) => (l.guest as { message?: string } | undefined)?.message === 'emit refused');
     expect((refused?.guest as { fields: Record<string, string> }).fields).toEqual({ reason: 'depth limit: events at depth 0 may not emit follow-ups', emitted: '0' });
@@ -122,8 +127,10 @@ describe('guards', () => {
 
   it('caps follow-ups per ingress event at maxFanOut: emit returns an error, returned events are dropped', async () => {
     const rt = runtime({ maxFanOut: 10 });
+    await written();
     const before = lines.length;
     const emitted = await rt.dispatch(event('burst', 'emit=3', 'B'));
+    await written();
     expect(emitted.followUps).toHaveLength(10); // 3 + 7 of the 9 the second generation tried
     expect(emitted.dropped.every((d) => d.code === 'LN_ERR_EVENT_FANOUT_LIMIT')).toBe(true);
     const reasons = lines.slice(before).flatMap((l) => ((l.guest as { message?: string } | undefined)?.message === 'emit refused' ? [(l.guest as { fields: { reason: string } }).fields.reason] : []));
@@ -253,9 +260,99 @@ describe('timeline and spans', () => {
     expect(root).toBeDefined();
     expect(result.traceId).toBe(root.spanContext().traceId);
     const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
-    expect(children.map((s) => s.name)).toEqual(['plugin b-echo', 'plugin emitter', 'plugin emitter']);
-    expect(children[0]!.attributes).toMatchObject({ 'cloudevents.event_id': 't1', 'cloudevents.event_type': 'door.open', 'lnano.plugin': 'b-echo', 'lnano.plugin.version': '1.0.0', 'lnano.status': 'ok' });
+    // Spans end as their calls finish: the plugins of one level run side by side, in any order.
+    expect(children.map((s) => s.name).sort()).toEqual(['plugin b-echo', 'plugin emitter', 'plugin emitter']);
+    expect(children.find((s) => s.name === 'plugin b-echo')!.attributes).toMatchObject({ 'cloudevents.event_id': 't1', 'cloudevents.event_type': 'door.open', 'lnano.plugin': 'b-echo', 'lnano.plugin.version': '1.0.0', 'lnano.status': 'ok' });
     const entries = rt.timeline.query({ after: rt.timeline.latestSeq - 3 }).entries;
     expect(entries.map((e) => e.traceId)).toEqual([root.spanContext().traceId, root.spanContext().traceId, root.spanContext().traceId]);
+  });
+});
+
+// Issue 15: the plugins matching one level's events are called side by side; the answer keeps
+// the delivery order; `delivery: 'sequential'` (and stopOnError) keep one call after the other.
+describe('side-by-side delivery', () => {
+  beforeAll(async () => {
+    // race → slow (priority 5, emitter-c spinning on `spin=`), fast (echo-c, 0), emitter (*, -1).
+    await deploy(manager, 'slow', EMITTER, ['race'], 5);
+    await deploy(manager, 'fast', ECHO, ['race']);
+  }, 120_000);
+
+  /** A registered plugin on `race` (priority 1) that notes how many calls were in flight when it ran. */
+  function probe(rt: LiquidNanoRuntime): number[] {
+    const seen: number[] = [];
+    rt.register({ name: 'probe', version: '1', events: ['race'], priority: 1, handle: async () => {
+      seen.push(rt.inFlight);
+      return { plugin: 'probe', version: '1', ok: true as const, events: [], durationMs: 0 };
+    } });
+    return seen;
+  }
+
+  it('calls them at once; a slow plugin of higher priority still comes first, in the answer and the timeline', async () => {
+    const rt = runtime({ maxDepth: 0 });
+    const seen = probe(rt);
+    const result = await rt.dispatch(event('race', 'spin=300', 'r1'));
+    // The probe ran while the others' calls were in flight (the slow one spins 300 ms in its worker).
+    expect(seen).toEqual([4]);
+    expect(result.results.map((r) => [r.plugin, r.ok])).toEqual([['slow', true], ['probe', true], ['fast', true], ['emitter', true]]);
+    expect(rt.timeline.query().entries.map((e) => e.plugin)).toEqual(['slow', 'probe', 'fast', 'emitter']);
+    expect(result.results.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('delivery: "sequential" and stopOnError call one plugin after the other', async () => {
+    for (const options of [{ delivery: 'sequential' as const }, { stopOnError: true }]) {
+      const rt = runtime({ maxDepth: 0, ...options });
+      const seen = probe(rt);
+      const result = await rt.dispatch(event('race', 'spin=20', 'r2'));
+      expect(seen).toEqual([1]);
+      expect(result.results.map((r) => r.plugin)).toEqual(['slow', 'probe', 'fast', 'emitter']);
+    }
+    expect(codeOf(() => runtime({ delivery: 'parallel' as never }))).toBe('LN_ERR_CONFIG_INVALID');
+  });
+
+  it('a follow-up level goes side by side too, in the order its events were produced; the fan-out budget gives the same answer as sequential delivery', async () => {
+    // Level 0: slow emits f-e0 and returns f-r0, fast returns f-echo (race.echoed: only the
+    // emitter takes it), the emitter emits f-e0 and returns f-r0: 5 follow-ups, the whole budget.
+    // Level 1 has no budget left: every emit is refused, every returned event dropped.
+    const answers = [];
+    for (const delivery of ['concurrent', 'sequential'] as const) {
+      const rt = runtime({ maxDepth: 2, maxFanOut: 5, delivery });
+      const seen = probe(rt);
+      const result = await rt.dispatch(event('race', 'emit=1 reply=1', 'f'));
+      expect(seen[0]).toBe(delivery === 'concurrent' ? 4 : 1);
+      const race = (id: string) => ['slow', 'probe', 'fast', 'emitter'].map((p) => `${id}:${p}`);
+      expect(result.followUps.map((f) => `${f.eventId}:${f.plugin}`)).toEqual([...race('f-e0'), ...race('f-r0'), 'f-echo:emitter', ...race('f-e0'), ...race('f-r0')]);
+      expect(result.followUps.every((f) => f.depth === 1 && f.parentEventId === 'f' && f.ok)).toBe(true);
+      expect(result.dropped.length).toBeGreaterThan(0);
+      expect(result.dropped.every((d) => d.code === 'LN_ERR_EVENT_FANOUT_LIMIT' && d.depth === 2)).toBe(true);
+      answers.push({ followUps: result.followUps.map((f) => [f.eventId, f.plugin, f.emitted.length, f.ok ? f.events.length : -1]), dropped: result.dropped });
+    }
+    expect(answers[0]).toEqual(answers[1]);
+  });
+});
+
+describe('the routes cached per event type', () => {
+  it('asks the version manager again only after a deploy or rollback; a new plugin gets the next event', async () => {
+    const rt = runtime({ maxDepth: 0 });
+    const routed = async (id: string) => (await rt.dispatch(event('cache.x', '', id))).results.map((r) => `${r.plugin}@${r.version}`);
+    expect(await routed('c1')).toEqual(['emitter@1.0.0']);
+    const asked = vi.spyOn(manager, 'plugins');
+    try {
+      expect(await routed('c2')).toEqual(['emitter@1.0.0']);
+      expect(asked).not.toHaveBeenCalled();
+      await deploy(manager, 'late', ECHO, ['cache.*']);
+      expect(await routed('c3')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+      expect(asked).toHaveBeenCalledTimes(1);
+      await deploy(manager, 'late', ECHO, ['other.*'], 0, '2.0.0');
+      expect(await routed('c4')).toEqual(['emitter@1.0.0']);
+      await manager.rollback('late', { actor: 'test' });
+      expect(await routed('c5')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+      // A registered plugin, and its removal, count as changes too.
+      const unregister = rt.register({ name: 'js-cache', version: '1', events: ['cache.x'], priority: 9, handle: async () => ({ plugin: 'js-cache', version: '1', ok: true as const, events: [], durationMs: 0 }) });
+      expect(await routed('c6')).toEqual(['js-cache@1', 'late@1.0.0', 'emitter@1.0.0']);
+      unregister();
+      expect(await routed('c7')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
+    } finally {
+      asked.mockRestore();
+    }
   });
 });

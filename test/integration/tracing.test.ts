@@ -59,7 +59,7 @@ function tracedCall(manager: VersionManager, type: string) {
 
 describe('tracing', () => {
   it('records nothing while off (the default): no provider, no host-call spans requested', async () => {
-    const tracing = Tracing.start({ enabled: false, otlpEndpoint: null, sampleRatio: 1 });
+    const tracing = await Tracing.start({ enabled: false, otlpEndpoint: null, sampleRatio: 1 });
     const manager = await host();
     const outcome = await tracedCall(manager, 'reading');
     expect(outcome.ok).toBe(true);
@@ -69,7 +69,7 @@ describe('tracing', () => {
 
   it('builds the event → plugin → host-call tree, in the exporter and in the ring', async () => {
     const exporter = new InMemorySpanExporter();
-    const tracing = Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, undefined, [new SimpleSpanProcessor(exporter)]);
+    const tracing = await Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, undefined, [new SimpleSpanProcessor(exporter)]);
     onTestFinished(() => tracing.shutdown());
     const manager = await host();
     const outcome = await tracedCall(manager, 'reading');
@@ -110,7 +110,7 @@ describe('tracing', () => {
 
   it('a call without a recording parent span asks for no host-call spans; ratio 0 records no new trace', async () => {
     const exporter = new InMemorySpanExporter();
-    const tracing = Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, undefined, [new SimpleSpanProcessor(exporter)]);
+    const tracing = await Tracing.start({ enabled: true, otlpEndpoint: null, sampleRatio: 1 }, undefined, [new SimpleSpanProcessor(exporter)]);
     onTestFinished(() => tracing.shutdown());
     const manager = await host();
     await manager.call('telemetry', event('untraced'));
@@ -137,7 +137,7 @@ describe('tracing', () => {
     await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
     onTestFinished(() => new Promise<void>((r) => collector.close(() => r())));
     const port = (collector.address() as AddressInfo).port;
-    const tracing = Tracing.start({ enabled: true, otlpEndpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 });
+    const tracing = await Tracing.start({ enabled: true, otlpEndpoint: `http://127.0.0.1:${port}/v1/traces`, sampleRatio: 1 });
     const manager = await host();
     await tracedCall(manager, 'exported');
     await tracing.shutdown(); // flushes the batch

@@ -112,6 +112,9 @@ describe('deploy pipeline', () => {
     const { digest } = await m.storeArtifact(readFileSync(fixture('strings')));
     expect(await m.deploy({ manifest: manifest('lib', '1.0.0'), digest, actor: 'test' }).catch((e: { details: unknown }) => e.details))
       .toMatchObject({ step: 'validate', reason: expect.stringContaining('not a plugin') });
+    const async = await m.storeArtifact(readFileSync(fixture('async-command')));
+    expect(await m.deploy({ manifest: manifest('lib', '1.0.0'), digest: async.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details))
+      .toMatchObject({ step: 'validate', causeCode: 'LN_ERR_LOAD_ASYNC_UNSUPPORTED' });
     const echo = await m.storeArtifact(ECHO);
     const mismatch = manifest('echo', '1.0.0', { digest });
     expect(await m.deploy({ manifest: mismatch, digest: echo.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details)).toMatchObject({ step: 'validate' });

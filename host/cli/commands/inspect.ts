@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { readComponentFile } from '../../engine/component-file.js';
-import type { Component } from '../../engine/component.js';
+import { componentKind, type Component } from '../../engine/component.js';
+import { asyncRefusal } from '../../engine/engine.js';
 import { formatWitFunction, formatWitType } from '../../engine/wit-format.js';
 import type { WitTypeExport, WorldItem } from '../../engine/wit-types.js';
 import { capabilityOf } from '../../capabilities/catalog.js';
@@ -17,7 +19,9 @@ export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 Prints what a component is: its kind, the world it implements (every import and export with
 WIT types; an exported resource with its constructor and methods, which \`lnano run --invoke\`
 cannot call) and the capabilities it would need, with what it sees without a grant and the exact
-flag and manifest line that grant each. Imports this host will not link are flagged.
+flag and manifest line that grant each. Imports this host will not link are flagged. A component
+using component-model async (WASI 0.3) is described, with what it uses, and the command exits 2
+with LN_ERR_LOAD_ASYNC_UNSUPPORTED (run and deploy refuse it).
 
 Options:
   --json              machine-readable output
@@ -40,6 +44,9 @@ const KIND_NOTES: Record<Component['kind'], string> = {
   library: 'call its exports with `lnano run --invoke`',
 };
 
+/** What inspect shows of a component: a loaded one, or only decoded when it cannot be loaded. */
+type Described = Pick<Component, 'digest' | 'sizeBytes' | 'kind' | 'shape'> & { readonly asyncUses: readonly string[] };
+
 /** A needed capability of the component, for output. */
 interface Need {
   readonly capability: string;
@@ -53,7 +60,7 @@ interface Need {
   readonly problem: string | null;
 }
 
-function needs(component: Component, policy: OperatorPolicy): Need[] {
+function needs(component: Described, policy: OperatorPolicy): Need[] {
   const problems = new Map(linkProblems(component.shape, policy).map((p) => [p.import, p.reason]));
   const byCap = new Map<string, Need & { imports: string[] }>();
   for (const item of component.shape.imports) {
@@ -91,10 +98,21 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const file = positionals[0]!;
   const { policy } = loadHostConfig(values.config, io);
   const engine = openEngine(values['data-dir'], io);
-  const component = await engine.load(await readComponentFile(file), basename(file));
+  const bytes = await readComponentFile(file);
+  const subject = basename(file);
+  // Decoded off the main thread within the decode limits; async is described, then refused.
+  const decoded = await engine.decode(bytes, subject);
+  const refusal = asyncRefusal(decoded, subject);
+  const component: Described = refusal
+    ? {
+        digest: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length,
+        kind: componentKind(decoded.shape), shape: decoded.shape, asyncUses: decoded.asyncUses,
+      }
+    : { ...await engine.load(bytes, subject), asyncUses: [] };
   if (values.json) {
     io.stdout.write(`${JSON.stringify({
       file, digest: `sha256:${component.digest}`, sizeBytes: component.sizeBytes, kind: component.kind,
+      asyncUses: component.asyncUses,
       imports: component.shape.imports, exports: component.shape.exports,
       resources: exportedResources(component.shape).map((r) => ({
         interface: r.interface, name: r.name,
@@ -102,25 +120,31 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
       })),
       capabilities: needs(component, policy),
     }, null, 2)}\n`);
-    return 0;
+  } else {
+    io.stdout.write(renderText(file, component, policy));
   }
-  io.stdout.write(renderText(file, component, policy));
+  if (refusal) throw refusal;
   return 0;
 }
 
-function renderText(file: string, component: Component, policy: OperatorPolicy): string {
+function renderText(file: string, component: Described, policy: OperatorPolicy): string {
   const lines = [
     `component  ${basename(file)}`,
     `digest     sha256:${component.digest}`,
     `size       ${component.sizeBytes} bytes`,
     `kind       ${component.kind} (${KIND_NOTES[component.kind]})`,
+  ];
+  if (component.asyncUses.length > 0) {
+    lines.push(`unsupported  component-model async (WASI 0.3): ${component.asyncUses.join(', ')}; \`lnano run\` and deploys refuse it (LN_ERR_LOAD_ASYNC_UNSUPPORTED)`);
+  }
+  lines.push(
     '',
     'world {',
     ...component.shape.imports.flatMap((item) => renderItem('import', item)),
     ...component.shape.exports.flatMap((item) => renderItem('export', item)),
     '}',
     '',
-  ];
+  );
   if (exportedResources(component.shape).length > 0) {
     lines.push('note: exported resources are listed with their constructor and methods; `lnano run --invoke` calls functions only', '');
   }

@@ -25,8 +25,9 @@ import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { timelineRoutes } from '../../server/timeline-routes.js';
 import { parseLimits } from '../../resources/limits.js';
 import { ensurePrivateDir } from '../../support/private-files.js';
+import { boundedEach } from '../../support/bounded-each.js';
 import { formatByteSize } from '../../support/units.js';
-import { readManifest } from '../../versions/manifest.js';
+import { readManifest, type Manifest } from '../../versions/manifest.js';
 import { VersionManager } from '../../versions/version-manager.js';
 import { parseCommandArgs, usageError, type OptionSpec } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
@@ -35,12 +36,15 @@ import { transpileCacheDir } from '../data-dir.js';
 /** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
 const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
 
+/** Plugin folders deployed at once when seeding: enough to overlap one plugin's transpile with others' start, few enough for a small machine. */
+export const SEED_CONCURRENCY = 3;
+
 export const SERVE_HELP = `Usage: lnano serve [options]
 
 Runs the host: the event ingress, the admin API and every deployed plugin.
 On start it restores the active version of every plugin from the data dir, then deploys each
 plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose name the
-registry has never seen; a name it knows is the operator's (a restart never undoes a deploy,
+registry has never seen (${SEED_CONCURRENCY} at a time); a name it knows is the operator's (a restart never undoes a deploy,
 promote or rollback), and the start-up output says "kept <name> at <version>". POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
@@ -128,19 +132,28 @@ const urlOf = (address: { address: string; port: number; family: string }): stri
   `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
 /**
- * Deploys each plugin folder under `dir` whose name the registry has never seen. A name it knows
- * (any version, even retired) belongs to the operator: a restart never undoes a deploy, promote
- * or rollback, so the folder is left alone and the start-up output says what is kept.
+ * Deploys each plugin folder under `dir` whose name the registry has never seen, up to
+ * `SEED_CONCURRENCY` at a time (deploys of distinct names run side by side in the version
+ * manager). A name it knows (any version, even retired) belongs to the operator: a restart never
+ * undoes a deploy, promote or rollback, so the folder is left alone and the start-up output says
+ * what is kept. Two folders naming one plugin: the first in name order is seeded.
  */
 async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Logger): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => {
     throw usageError('serve', `cannot read the components folder ${dir}`);
   });
+  const fresh: Array<{ folder: string; entry: string; manifest: Manifest }> = [];
+  const claimed = new Map<string, string>();
+  const failed = (entry: string, err: unknown): void => {
+    io.stdout.write(`seeding ${entry} failed\n`);
+    logger.warn({ component: entry, err }, 'seed failed');
+    reportError(io, err);
+  };
+  // Decided in name order before any deploy starts, so the outcome does not depend on timing.
   for (const entry of entries.filter((e) => e.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const folder = join(dir, entry.name);
     const manifestPath = join(folder, 'manifest.json');
     if (!existsSync(manifestPath)) continue;
-    const started = performance.now();
     try {
       const manifest = await readManifest(manifestPath);
       const known = manager.registry.get(manifest.name);
@@ -148,9 +161,20 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
         io.stdout.write(known?.active
           ? `kept ${manifest.name} at ${known.active} (operator-managed; ${folder} is not deployed over it)\n`
           : `kept ${manifest.name} as it is (operator-managed: the registry knows it, nothing is active; \`lnano deploy ${folder}\` deploys the folder)\n`);
-        continue;
+      } else if (claimed.has(manifest.name)) {
+        io.stdout.write(`skipped ${folder}: ${claimed.get(manifest.name)} seeds ${manifest.name} already\n`);
+      } else {
+        claimed.set(manifest.name, folder);
+        fresh.push({ folder, entry: entry.name, manifest });
       }
-      io.stdout.write(`seeding ${manifest.name} (new) ... `);
+    } catch (err) {
+      failed(entry.name, err);
+    }
+  }
+  if (fresh.length > 0) io.stdout.write(`seeding ${fresh.length} new plugin(s), ${SEED_CONCURRENCY} at a time: ${fresh.map((f) => f.manifest.name).join(', ')}\n`);
+  await boundedEach(fresh, SEED_CONCURRENCY, async ({ folder, entry, manifest }) => {
+    const started = performance.now();
+    try {
       const bytes = await readFile(manifest.component ?? join(folder, 'component.wasm'));
       const stored = await manager.storeArtifact(new Uint8Array(bytes));
       const result = await manager.deploy({
@@ -161,17 +185,15 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       });
       io.stdout.write(`seeded ${result.name}@${result.version} (new): ${formatByteSize(bytes.length)}, ready in ${Math.round(performance.now() - started)} ms\n`);
     } catch (err) {
-      io.stdout.write(`seeding ${entry.name} failed\n`);
-      logger.warn({ component: entry.name, err }, 'seed failed');
-      reportError(io, err);
+      failed(entry, err);
     }
-  }
+  });
 }
 
 /** The runtime's live settings from the config's `runtime` section. */
-function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean } {
+function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean; delivery: 'concurrent' | 'sequential' } {
   const r = config.runtime;
-  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError };
+  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError, delivery: r.delivery };
 }
 
 /** `lnano serve`: runs until SIGINT/SIGTERM, then returns the exit code. */
@@ -194,7 +216,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const logs = new LogRing(logDestination(effectiveLogFormat(config.logFormat, process.stderr.isTTY === true)));
   const logger = createLogger({ level: config.logLevel, destination: logs });
   const watcher = new ConfigWatcher(inputs, resolved, { logger });
-  const tracing = Tracing.start({ ...config.tracing }, logger);
+  const tracing = await Tracing.start({ ...config.tracing }, logger);
   const metrics = new HostMetrics();
   const timeoutSource = resolved.sources.get('timeout')!;
   const hostLimits = timeoutSource === 'default' ? [] : [{ section: parseLimits({ timeout: config.timeoutMs }, timeoutSource), source: timeoutSource }];

@@ -20,8 +20,10 @@
  */
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
+import { rewriteNames } from './global-shift.js';
 import { InstructionReader, Op, CallKind } from './instruction-reader.js';
-import { readLayout, sectionRank, skipLimits, SectionId, type ModuleLayout, type Section } from './module-layout.js';
+import { readLocals, withOneMoreLocal } from './locals.js';
+import { readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
 
 /** The import module name of the check. */
 export const DEADLINE_MODULE = 'lnano:deadline';
@@ -29,9 +31,6 @@ export const DEADLINE_MODULE = 'lnano:deadline';
 export const DEADLINE_CHECK = 'check';
 /** Loop iterations (per loop activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
-
-/** V8's limit on locals per function (params included); the pass adds one. */
-const MAX_LOCALS = 50_000;
 
 /**
  * Adds the deadline checks to a core module.
@@ -48,6 +47,9 @@ export function addDeadlineChecks(bytes: Uint8Array, subject = 'core module'): U
   }
   return new DeadlinePass(bytes, subject, layout).run();
 }
+
+/** The `name` subsections indexed by function: function names and local names. */
+const FUNCTION_NAMES: ReadonlySet<number> = new Set([1, 2]);
 
 class DeadlinePass {
   /** The check's function index: the first after the imported ones. */
@@ -77,42 +79,16 @@ class DeadlinePass {
 
   run(): Uint8Array {
     const { sections } = this.layout;
-    const content = new Map<Section | number, ByteWriter>();
+    const content = new Map<Section, ByteWriter[]>();
     for (const s of sections) {
       const w = this.#section(s);
-      if (w) content.set(s, w);
+      if (w) content.set(s, [w]);
     }
-    if (!sections.some((s) => s.id === SectionId.Type)) content.set(SectionId.Type, this.#typeSection(undefined));
-    if (!sections.some((s) => s.id === SectionId.Import)) content.set(SectionId.Import, this.#importSection(undefined));
-    if (!sections.some((s) => s.id === SectionId.Global)) content.set(SectionId.Global, this.#globalSection(undefined));
-    const added = [SectionId.Type, SectionId.Import, SectionId.Global].filter((id) => content.has(id));
-
-    const out = new ByteWriter(this.bytes.length + this.bytes.length / 8 + 256);
-    out.range(this.bytes, 0, 8);
-    const write = (id: number, w: ByteWriter): void => {
-      out.u8(id);
-      out.u32(w.length);
-      out.append(w);
-    };
-    for (const s of sections) {
-      if (s.id === SectionId.Custom && s.name?.startsWith('metadata.code.')) continue; // offsets into bodies we moved
-      if (s.id !== SectionId.Custom) {
-        while (added.length > 0 && sectionRank(added[0]!) < sectionRank(s.id)) {
-          const id = added.shift()!;
-          write(id, content.get(id)!);
-        }
-      }
-      const w = content.get(s);
-      if (w) {
-        write(s.id, w);
-      } else {
-        out.u8(s.id);
-        out.u32(s.end - s.start);
-        out.range(this.bytes, s.start, s.end);
-      }
-    }
-    for (const id of added) write(id, content.get(id)!);
-    return out.toBytes();
+    const added = new Map<number, ByteWriter[]>();
+    if (!sections.some((s) => s.id === SectionId.Type)) added.set(SectionId.Type, [this.#typeSection(undefined)]);
+    if (!sections.some((s) => s.id === SectionId.Import)) added.set(SectionId.Import, [this.#importSection(undefined)]);
+    if (!sections.some((s) => s.id === SectionId.Global)) added.set(SectionId.Global, [this.#globalSection(undefined)]);
+    return writeModule(this.bytes, sections, (s) => content.get(s), added, this.bytes.length + this.bytes.length / 8 + 256);
   }
 
   #reader(s: Section): InstructionReader {
@@ -261,36 +237,8 @@ class DeadlinePass {
     const c = new CodeCursor(this.bytes, this.subject, s.start, s.end);
     c.nameBytes();
     const w = new ByteWriter(s.end - s.start + 16);
-    w.name('name');
-    while (c.pos < c.end) {
-      const id = c.byte();
-      const size = c.u32();
-      const start = c.pos;
-      c.skip(size);
-      if (id === 3) continue;
-      if (id !== 1 && id !== 2) {
-        w.u8(id);
-        w.u32(size);
-        w.range(this.bytes, start, start + size);
-        continue;
-      }
-      const sub = new CodeCursor(this.bytes, this.subject, start, start + size);
-      const body = new ByteWriter(size + 16);
-      const n = sub.count('function names', 2);
-      body.u32(n);
-      for (let i = 0; i < n; i++) {
-        const f = sub.u32();
-        body.u32(f < this.layout.importedFuncs + this.layout.funcTypes.length ? this.#fn(f) : f); // names are lenient
-        const at = sub.pos;
-        if (id === 1) {
-          sub.nameBytes();
-        } else {
-          for (let m = sub.count('local names', 2); m > 0; m--) { sub.u32(); sub.nameBytes(); }
-        }
-        body.range(this.bytes, at, sub.pos);
-      }
-      w.section(id, body);
-    }
+    const functions = this.layout.importedFuncs + this.layout.funcTypes.length;
+    rewriteNames(c, w, true, FUNCTION_NAMES, (f) => (f < functions ? this.#fn(f) : f)); // names are lenient
     return w;
   }
 
@@ -323,19 +271,7 @@ class DeadlinePass {
 
   /** Copies the locals declaration with one more i32 local (the loop counter); returns its index. */
   #locals(r: InstructionReader, out: ByteWriter, params: number): number {
-    const groups = r.count('local declarations', 2);
-    const first = r.pos;
-    let total = params;
-    for (let i = 0; i < groups; i++) {
-      total += r.u32();
-      if (total > MAX_LOCALS) r.fail(`more than ${MAX_LOCALS} locals`);
-      r.valType();
-    }
-    if (total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (deadline checks need one more)`);
-    out.u32(groups + 1);
-    out.range(this.bytes, first, r.pos);
-    out.u8(1); out.u8(0x7f);
-    return total;
+    return withOneMoreLocal(r, readLocals(r, params), out, 0x7f, 'deadline checks need');
   }
 
   /**

@@ -43,9 +43,7 @@ import { ControlStack, Frame } from './control-stack.js';
 import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
 import { CallKind, InstructionReader, Op } from './instruction-reader.js';
-
-/** V8's limit on locals per function (params included); the pass adds one. */
-const MAX_LOCALS = 50_000;
+import { readLocals, withOneMoreLocal } from './locals.js';
 
 /** What the code pass needs to know about the module. */
 export interface CodePassSettings {
@@ -322,26 +320,13 @@ export class CodePass {
     const e = this.#e;
     const params = this.#s.typeParams[typeIndex] ?? -1;
     if (params < 0) r.fail(`function type ${typeIndex} is not a function type`);
-    const groupsAt = r.pos;
-    const groups = r.count('local declarations', 2);
-    const firstGroup = r.pos;
-    let total = params;
-    for (let i = 0; i < groups; i++) {
-      total += r.u32();
-      if (total > MAX_LOCALS) r.fail(`more than ${MAX_LOCALS} locals`);
-      r.valType();
-    }
+    const locals = readLocals(r, params);
     if (!this.#s.fuel) {
-      e.reset(groupsAt);
+      e.reset(locals.at);
       return;
     }
-    if (total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (fuel needs one more)`);
     e.reset(r.pos);
-    e.local = total;
-    e.w.u32(groups + 1);
-    e.w.range(r.bytes, firstGroup, r.pos);
-    e.w.u8(1);
-    e.w.u8(0x7e);
+    e.local = withOneMoreLocal(r, locals, e.w, 0x7e, 'fuel needs');
   }
   #push(kind: Frame): void {
     this.#c.push(kind, this.#dead, this.#targets?.has(this.#c.nextId) ?? false, this.#rec);

@@ -151,30 +151,46 @@ export class GlobalShift {
    * blocks that renumber labels.
    */
   nameSection(c: CodeCursor, out: ByteWriter, dropLabels: boolean): void {
-    out.name('name');
-    while (c.pos < c.end) {
-      const id = c.byte();
-      const size = c.u32();
-      const start = c.pos;
-      c.skip(size);
-      if (id === 3 && dropLabels) continue;
-      if (id !== 7) {
-        out.u8(id);
-        out.u32(size);
-        out.range(c.bytes, start, start + size);
-        continue;
-      }
-      const sub = new CodeCursor(c.bytes, c.subject, start, start + size);
-      const body = new ByteWriter(size + 16);
-      const count = sub.count('global names', 2);
-      body.u32(count);
-      for (let i = 0; i < count; i++) {
-        body.u32(this.map(sub.u32()));
-        const at = sub.pos;
-        sub.nameBytes();
-        body.range(c.bytes, at, sub.pos);
-      }
-      out.section(7, body);
+    rewriteNames(c, out, dropLabels, GLOBAL_NAMES, (g) => this.map(g));
+  }
+}
+
+const GLOBAL_NAMES: ReadonlySet<number> = new Set([7]);
+
+/**
+ * Rewrites a `name` custom section's content (after its own name): in the subsections listed in
+ * `reindexed` (1 function names, 2 local names, 7 global names: a count, then per entry an index
+ * and what follows it) each index becomes `map(index)`; with `dropLabels`, label names (3) are
+ * dropped, because the passes insert blocks that renumber labels; the rest is copied.
+ */
+export function rewriteNames(c: CodeCursor, out: ByteWriter, dropLabels: boolean, reindexed: ReadonlySet<number>, map: (index: number) => number): void {
+  out.name('name');
+  while (c.pos < c.end) {
+    const id = c.byte();
+    const size = c.u32();
+    const start = c.pos;
+    c.skip(size);
+    if (id === 3 && dropLabels) continue;
+    if (!reindexed.has(id)) {
+      out.u8(id);
+      out.u32(size);
+      out.range(c.bytes, start, start + size);
+      continue;
     }
+    const sub = new CodeCursor(c.bytes, c.subject, start, start + size);
+    const body = new ByteWriter(size + 16);
+    const count = sub.count('names', 2);
+    body.u32(count);
+    for (let i = 0; i < count; i++) {
+      body.u32(map(sub.u32()));
+      const at = sub.pos;
+      if (id === 2) {
+        for (let m = sub.count('local names', 2); m > 0; m--) { sub.u32(); sub.nameBytes(); }
+      } else {
+        sub.nameBytes();
+      }
+      body.range(c.bytes, at, sub.pos);
+    }
+    out.section(id, body);
   }
 }

@@ -31,7 +31,7 @@ import { InstructionReader } from './instruction-reader.js';
 import {
   boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
 } from './limits-pass.js';
-import { readLayout, sectionRank, SectionId, type ModuleLayout, type Section } from './module-layout.js';
+import { readLayout, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
 
 /** The import module name of the added globals. */
 export const METER_MODULE = 'lnano';
@@ -148,34 +148,11 @@ class Instrumenter {
       new CodeCursor(this.bytes, this.subject).fail('code without a type section', 8);
     }
 
-    const out = new ByteWriter(this.bytes.length + this.bytes.length / 4 + 1024);
-    out.range(this.bytes, 0, 8);
-    const writeParts = (id: number, parts: readonly ByteWriter[]): void => {
-      out.u8(id);
-      out.u32(parts.reduce((sum, p) => sum + p.length, 0));
-      for (const p of parts) out.append(p);
-    };
     const present = new Set(sections.map((s) => s.id));
-    const added = [...content.keys()].filter((id) => !present.has(id)).sort((a, b) => sectionRank(a) - sectionRank(b));
-    for (const s of sections) {
-      if (s.id === SectionId.Custom && s.name?.startsWith('metadata.code.')) continue; // offsets into bodies we moved
-      if (s.id !== SectionId.Custom) {
-        while (added.length > 0 && sectionRank(added[0]!) < sectionRank(s.id)) {
-          const id = added.shift()!;
-          writeParts(id, content.get(id)!);
-        }
-      }
-      const parts = s.id === SectionId.Custom ? (customs.has(s) ? [customs.get(s)!] : undefined) : content.get(s.id);
-      if (parts) {
-        writeParts(s.id, parts);
-      } else {
-        out.u8(s.id);
-        out.u32(s.end - s.start);
-        out.range(this.bytes, s.start, s.end);
-      }
-    }
-    for (const id of added) writeParts(id, content.get(id)!);
-    return out.toBytes();
+    const added = new Map([...content].filter(([id]) => !present.has(id)));
+    const replaced = (s: Section): readonly ByteWriter[] | undefined =>
+      s.id === SectionId.Custom ? (customs.has(s) ? [customs.get(s)!] : undefined) : content.get(s.id);
+    return writeModule(this.bytes, sections, replaced, added, this.bytes.length + this.bytes.length / 4 + 1024);
   }
 
   #reader(s: Section): InstructionReader {

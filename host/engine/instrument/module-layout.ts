@@ -3,6 +3,7 @@
  * spaces the instrumentation passes need (each type's parameter count, each defined function's
  * type, how many functions and globals are imported).
  */
+import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 
 /** Section ids (the binary format's numbering). */
@@ -183,4 +184,46 @@ export function skipLimits(c: CodeCursor): void {
   c.u64();
   if (flags & 0x01) c.u64();
   if (flags & 0x08) c.u32();
+}
+
+/**
+ * Writes a module back: the header, then each section copied, or replaced by the parts
+ * `replaced` gives for it, with the sections of `added` (ids the module lacks) where their rank
+ * puts them. `metadata.code.*` custom sections are dropped: they hold offsets into function
+ * bodies the passes moved.
+ */
+export function writeModule(
+  bytes: Uint8Array,
+  sections: readonly Section[],
+  replaced: (s: Section) => readonly ByteWriter[] | undefined,
+  added: ReadonlyMap<number, readonly ByteWriter[]>,
+  sizeHint: number,
+): Uint8Array {
+  const out = new ByteWriter(sizeHint);
+  out.range(bytes, 0, 8);
+  const writeParts = (id: number, parts: readonly ByteWriter[]): void => {
+    out.u8(id);
+    out.u32(parts.reduce((sum, p) => sum + p.length, 0));
+    for (const p of parts) out.append(p);
+  };
+  const pending = [...added.keys()].sort((a, b) => sectionRank(a) - sectionRank(b));
+  for (const s of sections) {
+    if (s.id === SectionId.Custom && s.name?.startsWith('metadata.code.')) continue;
+    if (s.id !== SectionId.Custom) {
+      while (pending.length > 0 && sectionRank(pending[0]!) < sectionRank(s.id)) {
+        const id = pending.shift()!;
+        writeParts(id, added.get(id)!);
+      }
+    }
+    const parts = replaced(s);
+    if (parts) {
+      writeParts(s.id, parts);
+    } else {
+      out.u8(s.id);
+      out.u32(s.end - s.start);
+      out.range(bytes, s.start, s.end);
+    }
+  }
+  for (const id of pending) writeParts(id, added.get(id)!);
+  return out.toBytes();
 }

@@ -5,15 +5,17 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { LnError } from '../../errors/ln-error.js';
 import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
+import { lazyModule } from '../../support/lazy-module.js';
 import { GROUPS, KEYS_BY_NAME } from './config-keys.js';
 
 /** Largest config file read, bytes. */
 export const MAX_CONFIG_FILE_BYTES = 1024 * 1024;
 /** Most YAML alias expansions in one file. */
 const MAX_YAML_ALIASES = 50;
+/** `yaml` is loaded when a YAML file is read, not at start-up. */
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 /**
  * Reads and flattens a config file.
@@ -41,7 +43,7 @@ export function readConfigFile(path: string, label: string): Map<string, unknown
   try {
     value = extname(path).toLowerCase() === '.json'
       ? JSON.parse(text)
-      : parseYaml(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
+      : yaml().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (err) {
     fail('(file)', `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`, err);
   }

@@ -59,6 +59,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
   { key: 'runtime.maxFanOut', kind: { type: 'int', min: 0, max: 10_000 }, default: 64, live: true, doc: 'most follow-up events routed per ingress event, all generations together' },
   { key: 'runtime.concurrency.global', kind: { type: 'int', min: 1, max: 100_000 }, default: 256, live: true, doc: 'plugin calls in flight at once, all plugins' },
   { key: 'runtime.concurrency.perPlugin', kind: { type: 'int', min: 1, max: 10_000 }, default: 64, live: true, doc: 'plugin calls in flight at once, per plugin' },
+  { key: 'runtime.delivery', kind: { type: 'enum', values: ['concurrent', 'sequential'] }, default: 'concurrent', live: true, doc: 'plugins matching one event: called side by side (answer still in priority/name order), or one after another' },
   { key: 'runtime.stopOnError', kind: { type: 'bool' }, default: false, live: true, doc: 'stop routing an event to later plugins after one fails' },
   { key: 'pipelines.dir', kind: { type: 'path' }, default: 'pipelines', live: false, flag: 'pipelines', doc: 'pipeline definitions (<dir>/<name>.json|.yaml), hot-reloaded; when not set: <data-dir>/pipelines, created on demand' },
   { key: 'pipelines.concurrency', kind: { type: 'int', min: 1, max: 10_000 }, default: 256, live: false, doc: 'pipeline step executions in flight at once, all runs together' },

@@ -34,6 +34,7 @@ export interface HostConfig {
     readonly maxFanOut: number;
     readonly concurrency: { readonly global: number; readonly perPlugin: number };
     readonly stopOnError: boolean;
+    readonly delivery: 'concurrent' | 'sequential';
   };
   readonly pipelines: { readonly dir: string; readonly concurrency: number };
   readonly ingress: {
@@ -142,6 +143,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
       maxDepth: g('runtime.maxDepth'), maxFanOut: g('runtime.maxFanOut'),
       concurrency: Object.freeze({ global: g('runtime.concurrency.global'), perPlugin: g('runtime.concurrency.perPlugin') }),
       stopOnError: g('runtime.stopOnError'),
+      delivery: g('runtime.delivery'),
     }),
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
     ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),

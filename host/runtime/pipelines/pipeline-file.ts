@@ -4,12 +4,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { LnError } from '../../errors/ln-error.js';
 import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
+import { lazyModule } from '../../support/lazy-module.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
 import { PIPELINE_NAME } from './pipeline-schema.js';
+
+/** `yaml` is loaded when a YAML pipeline is read, not at start-up. */
+const yaml = lazyModule<typeof import('yaml')>('yaml');
 
 export const PIPELINE_EXTENSIONS: readonly string[] = ['.json', '.yaml', '.yml'];
 
@@ -32,7 +35,7 @@ export function parsePipelineText(text: string, file: string): PipelineDefinitio
   }
   let value: unknown;
   try {
-    value = extname(file) === '.json' ? JSON.parse(text) : parseYaml(text, { maxAliasCount: 50, uniqueKeys: true });
+    value = extname(file) === '.json' ? JSON.parse(text) : yaml().parse(text, { maxAliasCount: 50, uniqueKeys: true });
   } catch (err) {
     throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: `not ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}` }, { cause: err });
   }

@@ -460,7 +460,7 @@ describe('readComponentShape on newer and rarer encodings', () => {
         (param "m" (map string u32)) (param "fixed" (list u8 4)))))`));
     expect(res.imports).toEqual([{
       kind: 'function', name: 'f', func: {
-        name: 'f', result: null, params: [
+        name: 'f', async: true, result: null, params: [
           { name: 's', type: { kind: 'unknown', description: 'stream<u8>' } },
           { name: 'g', type: { kind: 'unknown', description: 'future' } },
           { name: 'e', type: { kind: 'unknown', description: 'error-context' } },

@@ -61,7 +61,7 @@ describe('host config: precedence and sources', () => {
     expect(c.logLevel).toBe('error');
     expect(c.timeoutMs).toBe(2000);
     expect(c.tracing).toEqual({ enabled: true, otlpEndpoint: null, sampleRatio: 0.25 });
-    expect(c.runtime).toEqual({ maxDepth: 2, maxFanOut: 64, concurrency: { global: 256, perPlugin: 3 }, stopOnError: false });
+    expect(c.runtime).toEqual({ maxDepth: 2, maxFanOut: 64, concurrency: { global: 256, perPlugin: 3 }, stopOnError: false, delivery: 'concurrent' });
     expect(c.ingress.maxBodyBytes).toBe(64 * 1024);
     expect(c.dataDir).toBe('/srv/.lnano');
     const source = (key: string) => r.sources.get(key);
@@ -88,6 +88,11 @@ describe('host config: precedence and sources', () => {
     const env = { LNANO_INGRESS_ALLOWED_ORIGINS: 'https://a.example, https://b.example:8443' };
     expect(resolveHostConfig({ cwd: '/', env }).config.ingress.allowedOrigins).toEqual(['https://a.example', 'https://b.example:8443']);
     expect(resolveHostConfig({ cwd: '/', env: {} }).config.ingress.allowedOrigins).toEqual([]);
+  });
+
+  it('takes the delivery mode from the environment (issue 15)', () => {
+    expect(resolveHostConfig({ cwd: '/', env: { LNANO_RUNTIME_DELIVERY: 'sequential' } }).config.runtime.delivery).toBe('sequential');
+    expect(resolveHostConfig({ cwd: '/', env: {} }).config.runtime.delivery).toBe('concurrent');
   });
 
   it('never shows the admin token', () => {
@@ -119,6 +124,7 @@ describe('host config: hostile input names the key and the source', () => {
     ['a port out of range', () => failure({ cwd: '/', env: { LNANO_LISTEN: '127.0.0.1:70000' } }), 'listen', 'env LNANO_LISTEN', /host:port/],
     ['a non-http OTLP endpoint', () => failure({ cwd: '/', env: { LNANO_TRACING_OTLP_ENDPOINT: 'file:///etc/passwd' } }), 'tracing.otlpEndpoint', 'env LNANO_TRACING_OTLP_ENDPOINT', /http/],
     ['a log level that does not exist', () => failure({ cwd: '/', env: { LNANO_LOG_LEVEL: 'loud' } }), 'logLevel', 'env LNANO_LOG_LEVEL', /one of trace, debug/],
+    ['a delivery mode that does not exist', () => failure({ cwd: '/', env: { LNANO_RUNTIME_DELIVERY: 'parallel' } }), 'runtime.delivery', 'env LNANO_RUNTIME_DELIVERY', /one of concurrent, sequential/],
     ['a boolean that is not one', () => failure({ cwd: '/', env: { LNANO_TRACING_ENABLED: 'maybe' } }), 'tracing.enabled', 'env LNANO_TRACING_ENABLED', /true or false/],
     ['a missing file', () => failure({ cwd: '/', env: {}, file: '/definitely/not/here.yaml' }), '(file)', 'file /definitely/not/here.yaml', /does not exist/],
     ['a file that is not YAML', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'listen: [unclosed\n') }), '(file)', 'file', /not valid YAML/],

@@ -2,7 +2,7 @@
 // versions are dropped, guest metrics cannot forge host labels, change kinds or grow past their
 // bounds, and every refusal is counted. (The scrape of a real host: test/e2e/metrics-scrape.test.ts.)
 import parsePrometheus from 'parse-prometheus-text-format';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HostMetrics } from '../../../host/runtime/metrics-registry.js';
 import type { CallRecord } from '../../../host/versions/version-manager.js';
 
@@ -82,5 +82,46 @@ describe('HostMetrics', () => {
     expect(text).toContain('lnano_swaps_total{component="p",version="1"} 2');
     expect(text).toContain('lnano_rollbacks_total{component="p",version="1",automatic="true"} 1');
     expect(text).toContain('lnano_canary_aborts_total{component="p",version="2",automatic="true"} 1');
+  });
+
+  // Issue 14 item 6: output floods are counted, not logged line by line.
+  it('counts the guest output lines a call dropped past its rate', async () => {
+    const m = new HostMetrics({ processMetrics: false });
+    m.observeCall(call('1'));
+    expect((await families(m)).get('lnano_guest_output_dropped_total')!.metrics).toEqual([]);
+    const flooded = call('1');
+    m.observeCall({ ...flooded, usage: { ...flooded.usage!, outputDropped: 1500 } });
+    m.observeCall({ ...flooded, usage: { ...flooded.usage!, outputDropped: 20 } });
+    expect((await families(m)).get('lnano_guest_output_dropped_total')!.metrics).toEqual([{ value: '1520', labels: { component: 'p', version: '1' } }]);
+  });
+
+  // Issue 15: a call no longer has prom-client validate and hash label sets; the totals are read at scrape.
+  it('adds a call to per-version totals; a version evicted and seen again starts from zero', async () => {
+    const m = new HostMetrics({ maxVersionsPerComponent: 2, processMetrics: false });
+    const calls = m.registry.getSingleMetric('lnano_calls_total')!;
+    const inc = vi.spyOn(calls as unknown as { inc: () => void }, 'inc');
+    for (let i = 0; i < 3; i++) m.observeCall(call('1'));
+    expect(inc).not.toHaveBeenCalled();
+    let f = await families(m);
+    expect(f.get('lnano_calls_total')!.metrics).toEqual([{ value: '3', labels: { component: 'p', version: '1', outcome: 'ok' } }]);
+    expect(f.get('lnano_host_calls_total')!.metrics).toEqual([{ value: '6', labels: { component: 'p', version: '1', kind: 'kv' } }]);
+    expect(f.get('lnano_memory_peak_bytes')!.metrics).toEqual([{ value: '65536', labels: { component: 'p', version: '1' } }]);
+    // A scrape does not double what it read before.
+    f = await families(m);
+    expect(f.get('lnano_calls_total')!.metrics[0]!.value).toBe('3');
+    // Swapped to 2, then 3: 1 is evicted from every family, the histogram included.
+    m.observeCall(call('2'));
+    m.observeTransition({ kind: 'deploy', name: 'p', from: '2', to: '3', automatic: false });
+    m.observeCall(call('3', false, 'LN_ERR_GUEST_TRAP'));
+    f = await families(m);
+    for (const name of ['lnano_calls_total', 'lnano_call_duration_seconds', 'lnano_memory_peak_bytes', 'lnano_payload_bytes_total']) {
+      expect(f.get(name)!.metrics.map((s) => s.labels?.version), name).not.toContain('1');
+    }
+    expect(f.get('lnano_swaps_total')!.metrics).toEqual([{ value: '1', labels: { component: 'p', version: '3' } }]);
+    // Back to 1 (a rollback): its series start again, not from the dropped totals.
+    m.observeCall(call('1'));
+    f = await families(m);
+    expect(f.get('lnano_calls_total')!.metrics.filter((s) => s.labels!.version === '1')).toEqual([{ value: '1', labels: { component: 'p', version: '1', outcome: 'ok' } }]);
+    expect(f.get('lnano_calls_total')!.metrics.some((s) => s.labels!.version === '2')).toBe(false);
   });
 });

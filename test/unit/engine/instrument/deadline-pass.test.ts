@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { DeadlineExceeded, deadlineImports } from '../../../../host/engine/instrument/deadline-check.js';
 import { addDeadlineChecks, DEADLINE_CHECK_INTERVAL } from '../../../../host/engine/instrument/deadline-pass.js';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
@@ -153,6 +154,10 @@ describe('deadline pass: same results when the flag is never set', () => {
       expect(b[name]!(arg), name).toBe(a[name]!(arg));
     }
     expect(b.started!()).toBe(42);
+    // Names follow their functions: the check is function 1, right after the one import.
+    const text = await print(checked);
+    expect(text).toContain('(func $fib (;4;)');
+    expect(text).toContain('(import "lnano:deadline" "check" (func (;1;)');
   });
 
   it('cpu-c (clang -O2): fib, sieve and loop-sum, plain and with fuel', { timeout: 60_000 }, async () => {
