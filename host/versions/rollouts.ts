@@ -214,6 +214,8 @@ export class Rollouts {
     const warm = route.standby?.version === to ? route.standby : null;
     let target: LiveVersion;
     try {
+      // A standby parked past its warm window starts its warm minimum again (its modules are compiled).
+      if (warm) await warm.unpark();
       target = warm ?? await this.#ctx.pipeline.launch(record);
     } catch (err) {
       const error = toLnError(err);

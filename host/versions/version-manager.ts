@@ -53,6 +53,12 @@ export interface VersionManagerOptions {
   readonly logger?: Logger;
   /** Versions kept per name besides the active, previous and last-deployed ones. */
   readonly retain?: number;
+  /**
+   * How long a blue-green standby stays warm after it became the standby, ms: a rollback inside
+   * that window starts nothing; after it the standby is parked (no instances, compiled modules
+   * kept), and a rollback re-instantiates (milliseconds for a small guest). Default 60 000.
+   */
+  readonly standbyWarmMs?: number;
   /** When a version counts as unhealthy; see `HEALTH_DEFAULTS`. */
   readonly health?: Partial<HealthPolicy>;
   /** Largest artifact accepted; default the engine's (`ENGINE_DEFAULTS.maxComponentBytes`). */
@@ -71,8 +77,8 @@ export interface VersionManagerOptions {
   readonly random?: () => number;
 }
 
-/** Defaults: five versions retained per name. */
-export const VERSION_MANAGER_DEFAULTS = Object.freeze({ retain: 5 });
+/** Defaults: five versions retained per name; a blue-green standby stays warm for a minute. */
+export const VERSION_MANAGER_DEFAULTS = Object.freeze({ retain: 5, standbyWarmMs: 60_000 });
 
 /** What `restore()` found and started. */
 export interface RestoreReport {
@@ -111,6 +117,7 @@ export class VersionManager {
   readonly #log: Logger;
   readonly #dataDir: string;
   readonly #maxBytes: number;
+  readonly #standbyWarmMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
   #restored = false;
@@ -128,6 +135,7 @@ export class VersionManager {
     this.#now = options.now ?? (() => performance.now());
     this.#random = options.random ?? Math.random;
     this.#maxBytes = options.maxComponentBytes ?? ENGINE_DEFAULTS.maxComponentBytes;
+    this.#standbyWarmMs = options.standbyWarmMs ?? VERSION_MANAGER_DEFAULTS.standbyWarmMs;
     const clock = options.clock ? { now: options.clock } : {};
     this.#db = new RegistryDatabase(options.dataDir);
     this.auditTrail = new AuditTrail(this.#db, clock);
@@ -329,7 +337,7 @@ export class VersionManager {
   #route(name: string): VersionRoute {
     let route = this.#routes.get(name);
     if (!route) {
-      route = new VersionRoute(name, () => { this.#revision++; });
+      route = new VersionRoute(name, () => { this.#revision++; }, { standbyWarmMs: this.#standbyWarmMs, logger: this.#log });
       this.#routes.set(name, route);
     }
     return route;

@@ -4,6 +4,8 @@
  * over. The registry says the same durably; the version manager keeps the two in step.
  */
 import type { LiveVersion } from './live-version.js';
+import type { Logger } from '../log/logger.js';
+import { toLnError } from '../errors/ln-error.js';
 import { canHandOff, handOffState, type HandoffResult } from './state-handoff.js';
 
 /** The versions of one name that have instances. */
@@ -15,16 +17,53 @@ export class VersionRoute {
   candidate: LiveVersion | null = null;
   /** The canary's share of calls, 0–100. */
   weight = 0;
-  /** The previous version, still warm (blue-green), for an instant rollback; takes no calls. */
-  standby: LiveVersion | null = null;
+  #standby: LiveVersion | null = null;
+  #parkTimer: ReturnType<typeof setTimeout> | null = null;
+  readonly #standbyWarmMs: number;
+  readonly #log: Logger | undefined;
   /** An automatic rollback or abort is queued. */
   autoActionQueued = false;
   #gate: Promise<void> | null = null;
 
-  /** @param onActiveChange - called whenever another version becomes the active one (routing caches) */
-  constructor(name: string, onActiveChange: () => void = () => undefined) {
+  /**
+   * @param onActiveChange - called whenever another version becomes the active one (routing caches)
+   * @param options.standbyWarmMs - how long a new standby stays warm before it is parked (default: forever)
+   */
+  constructor(name: string, onActiveChange: () => void = () => undefined, options: { standbyWarmMs?: number; logger?: Logger } = {}) {
     this.name = name;
     this.#onActiveChange = onActiveChange;
+    this.#standbyWarmMs = options.standbyWarmMs ?? Number.POSITIVE_INFINITY;
+    this.#log = options.logger;
+  }
+
+  /**
+   * The previous version (blue-green), for a rollback; takes no calls. It stays warm for
+   * `standbyWarmMs` after it became the standby (a rollback then starts nothing), then it is
+   * parked: its instances go, its compiled modules stay (`LiveVersion.park`). Whoever makes a
+   * parked standby serve again unparks it first (`LiveVersion.unpark`).
+   */
+  get standby(): LiveVersion | null {
+    return this.#standby;
+  }
+
+  set standby(next: LiveVersion | null) {
+    if (next === this.#standby) return;
+    if (this.#parkTimer) clearTimeout(this.#parkTimer);
+    this.#parkTimer = null;
+    this.#standby = next;
+    if (!next || !Number.isFinite(this.#standbyWarmMs)) return;
+    const park = (): void => {
+      this.#parkTimer = null;
+      if (this.#standby !== next) return;
+      next.park().catch((err: unknown) => {
+        this.#log?.warn({ component: this.name, version: next.version, err: toLnError(err) }, 'parking the standby failed');
+      });
+    };
+    if (this.#standbyWarmMs <= 0) park();
+    else {
+      this.#parkTimer = setTimeout(park, this.#standbyWarmMs);
+      this.#parkTimer.unref?.();
+    }
   }
 
   /** Takes all calls, or `100 - weight`% of them during a canary. */

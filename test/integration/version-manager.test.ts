@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parsePolicy } from '../../host/capabilities/policy.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
@@ -207,6 +207,19 @@ describe('strategies', () => {
     expect(after.active).toMatchObject({ version: '1.0.0', pool: { started: standby.pool.started } });
     expect(after.standby?.version).toBe('2.0.0'); // blue-green: the version left stays warm too
     expect((await m.call('echo', event(1))).version).toBe('1.0.0');
+  });
+
+  // Issue 15 item 7: an idle standby costs almost nothing; a rollback to it re-instantiates.
+  it('a blue-green standby past its warm window is parked (no instances) and still takes a rollback', async () => {
+    const m = await open({ standbyWarmMs: 0 });
+    await deployed(m, 'echo', '1.0.0', ECHO);
+    await deployed(m, 'echo', '2.0.0', variant(ECHO, 'bg-park'), { strategy: 'blue-green' });
+    await vi.waitFor(() => expect(m.status('echo').standby).toMatchObject({ version: '1.0.0', pool: { instances: 0 } }));
+    const rolled = await m.rollback('echo', { actor: 'test' });
+    expect(rolled).toMatchObject({ from: '2.0.0', to: '1.0.0', source: 'standby' });
+    expect(m.status('echo').active).toMatchObject({ version: '1.0.0', pool: { instances: 1 } });
+    expect((await m.call('echo', event(1))).version).toBe('1.0.0');
+    await vi.waitFor(() => expect(m.status('echo').standby).toMatchObject({ version: '2.0.0', pool: { instances: 0 } }));
   });
 
   it('rollback starts an earlier version from the cache (no transpile), to the previous one or any retained one', async () => {

@@ -225,7 +225,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const token = resolveAdminToken(config.dataDir, io.env, config.adminToken ?? undefined);
   const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
   const manager = new VersionManager({
-    dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain,
+    dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain, standbyWarmMs: config.standbyWarmMs,
     ...metrics.observers(),
   });
   metrics.bind(manager);

@@ -49,6 +49,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
   { key: 'logLevel', kind: { type: 'enum', values: LEVELS }, default: 'info', live: true, flag: 'log-level', doc: 'host log level' },
   { key: 'logFormat', kind: { type: 'enum', values: ['auto', 'json', 'pretty'] }, default: 'auto', live: false, flag: 'log-format', doc: 'log lines as JSON, or pretty; auto: pretty when stderr is a terminal' },
   { key: 'retain', kind: { type: 'int', min: 1, max: 1000 }, default: 5, live: false, flag: 'retain', doc: 'versions kept per plugin for rollback' },
+  { key: 'standbyWarm', kind: { type: 'duration' }, default: 60_000, live: false, doc: 'how long a blue-green standby keeps its instances after a swap (rollback starts nothing); then it is parked: compiled modules kept, instances dropped' },
   { key: 'timeout', kind: { type: 'duration' }, default: 5000, live: false, flag: 'timeout', doc: "default deadline of one plugin call (a manifest's limits win)" },
   { key: 'policy', kind: { type: 'object' }, default: null, live: false, fileOnly: true, doc: 'the operator policy bounding every grant and limit (docs/policy.md)' },
   { key: 'tracing.enabled', kind: { type: 'bool' }, default: false, live: false, flag: 'tracing', doc: 'record traces (GET /v1/traces; OTLP export when an endpoint is set)' },

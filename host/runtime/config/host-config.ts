@@ -23,6 +23,7 @@ export interface HostConfig {
   readonly logLevel: string;
   readonly logFormat: 'auto' | 'json' | 'pretty';
   readonly retain: number;
+  readonly standbyWarmMs: number;
   /** Default deadline of one plugin call (key `timeout`), ms. */
   readonly timeoutMs: number;
   readonly policy: OperatorPolicy;
@@ -135,7 +136,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
   const g = <T>(key: string): T => v.get(key) as T;
   return Object.freeze({
     listen: g('listen'), adminListen: g('adminListen'), adminToken: g('adminToken'), dataDir: g('dataDir'), components: g('components'),
-    seed: g('seed'), logLevel: g('logLevel'), logFormat: g('logFormat'), retain: g('retain'), timeoutMs: g('timeout'),
+    seed: g('seed'), logLevel: g('logLevel'), logFormat: g('logFormat'), retain: g('retain'), standbyWarmMs: g('standbyWarm'), timeoutMs: g('timeout'),
     policy, limitsPolicy,
     tracing: Object.freeze({ enabled: g('tracing.enabled'), otlpEndpoint: g('tracing.otlpEndpoint'), sampleRatio: g('tracing.sampleRatio') }),
     timeline: Object.freeze({ capacity: g('timeline.capacity') }),
