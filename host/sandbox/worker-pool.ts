@@ -1,8 +1,8 @@
 /**
  * The sandbox workers of this process and the placement rule (see docs/sandbox.md).
  *
- * - `shared`: a small set of workers (default: the number of cores, `LNANO_SANDBOX_WORKERS` or
- *   `WorkerPool` options to change it) each hosting many instances of many components. A new
+ * - `shared`: a small set of workers (default: the number of cores; `WorkerPool` options, or
+ *   the host config's `sandbox.workers` through `configureDefaultWorkerPool`, change it) each hosting many instances of many components. A new
  *   instance goes to a new shared worker while there are fewer than the maximum and every one
  *   has instances, else to the one with the fewest instances. Only a component whose guest checks
  *   the deadline flag may share (the deadline then stops it without touching its neighbours).
@@ -18,7 +18,7 @@ export type Isolation = 'shared' | 'worker';
 
 /** Settings of a worker pool. */
 export interface WorkerPoolOptions {
-  /** Most shared workers; default `LNANO_SANDBOX_WORKERS` or the number of cores. */
+  /** Most shared workers; default: the number of cores. */
   readonly sharedWorkers?: number;
   /**
    * After a call's deadline, how long its guest may take to stop at a deadline check before its
@@ -31,8 +31,7 @@ export interface WorkerPoolOptions {
 export const WORKER_POOL_DEFAULTS = Object.freeze({ graceMs: 1000 });
 
 function defaultSharedWorkers(): number {
-  const configured = Number(process.env.LNANO_SANDBOX_WORKERS);
-  return Number.isSafeInteger(configured) && configured > 0 ? configured : Math.max(1, availableParallelism());
+  return Math.max(1, availableParallelism());
 }
 
 /** Places instances on sandbox workers. */
@@ -82,6 +81,16 @@ export class WorkerPool {
 }
 
 let processPool: WorkerPool | undefined;
+
+/**
+ * Sets up the process's worker pool (`lnano serve` does, from the host config) before any
+ * instance starts. @throws Error when instances already run on the default pool
+ */
+export function configureDefaultWorkerPool(options: WorkerPoolOptions): WorkerPool {
+  if (processPool && processPool.stats().sharedWorkers > 0) throw new Error('the sandbox worker pool is already in use');
+  processPool = new WorkerPool(options);
+  return processPool;
+}
 
 /** The process's worker pool, used by instances started without one. */
 export function defaultWorkerPool(): WorkerPool {

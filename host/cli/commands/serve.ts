@@ -24,6 +24,7 @@ import { IngressServer } from '../../server/ingress-server.js';
 import { pipelineRoutes } from '../../server/pipeline-routes.js';
 import { timelineRoutes } from '../../server/timeline-routes.js';
 import { parseLimits } from '../../resources/limits.js';
+import { configureDefaultWorkerPool } from '../../sandbox/worker-pool.js';
 import { ensurePrivateDir } from '../../support/private-files.js';
 import { boundedEach } from '../../support/bounded-each.js';
 import { formatByteSize } from '../../support/units.js';
@@ -223,6 +224,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   // Data at rest is private: the data dir 0700 (an existing one is tightened), its files 0600.
   ensurePrivateDir(config.dataDir);
   const token = resolveAdminToken(config.dataDir, io.env, config.adminToken ?? undefined);
+  configureDefaultWorkerPool({ graceMs: config.sandbox.deadlineGraceMs, ...(config.sandbox.workers > 0 ? { sharedWorkers: config.sandbox.workers } : {}) });
   const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
   const manager = new VersionManager({
     dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain, standbyWarmMs: config.standbyWarmMs,

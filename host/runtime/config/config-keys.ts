@@ -56,6 +56,8 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
   { key: 'tracing.otlpEndpoint', kind: { type: 'url' }, default: null, live: false, flag: 'otlp-endpoint', doc: 'OTLP/HTTP traces endpoint, e.g. http://127.0.0.1:4318/v1/traces' },
   { key: 'tracing.sampleRatio', kind: { type: 'ratio' }, default: 1, live: true, doc: 'share of new traces recorded, 0 to 1' },
   { key: 'timeline.capacity', kind: { type: 'int', min: 1, max: 1_000_000 }, default: 10_000, live: false, doc: 'diagnostics timeline entries kept in memory (a ring: the oldest go first)' },
+  { key: 'sandbox.workers', kind: { type: 'int', min: 0, max: 256 }, default: 0, live: false, doc: 'shared sandbox worker threads, each hosting many instances (0: one per core); see docs/sandbox.md' },
+  { key: 'sandbox.deadlineGrace', kind: { type: 'duration' }, default: 1000, live: false, doc: "after a call's deadline, how long its guest may take to stop at a deadline check before its worker (and the neighbours in it) is terminated" },
   { key: 'runtime.maxDepth', kind: { type: 'int', min: 0, max: 64 }, default: 8, live: true, doc: 'deepest chain of follow-up events (0: follow-ups are not routed)' },
   { key: 'runtime.maxFanOut', kind: { type: 'int', min: 0, max: 10_000 }, default: 64, live: true, doc: 'most follow-up events routed per ingress event, all generations together' },
   { key: 'runtime.concurrency.global', kind: { type: 'int', min: 1, max: 100_000 }, default: 256, live: true, doc: 'plugin calls in flight at once, all plugins' },

@@ -95,6 +95,12 @@ describe('host config: precedence and sources', () => {
     expect(resolveHostConfig({ cwd: '/', env: {} }).config.runtime.delivery).toBe('concurrent');
   });
 
+  it('takes the shared sandbox workers and the deadline grace (issue 15)', () => {
+    expect(resolveHostConfig({ cwd: '/', env: {} }).config.sandbox).toEqual({ workers: 0, deadlineGraceMs: 1000 });
+    const env = { LNANO_SANDBOX_WORKERS: '3', LNANO_SANDBOX_DEADLINE_GRACE: '250ms' };
+    expect(resolveHostConfig({ cwd: '/', env }).config.sandbox).toEqual({ workers: 3, deadlineGraceMs: 250 });
+  });
+
   it('never shows the admin token', () => {
     const r = resolveHostConfig({ cwd: '/', env: { LNANO_ADMIN_TOKEN: 'a-very-secret-token-of-some-length' } });
     expect(r.config.adminToken).toBe('a-very-secret-token-of-some-length');
