@@ -29,7 +29,7 @@ export function digestOf(bytes: Uint8Array): string {
  *
  * @throws LnError `LN_ERR_LOAD_NOT_FOUND` for a string that is not a digest
  */
-function hexOf(digest: string): string {
+export function hexOf(digest: string): string {
   if (typeof digest !== 'string' || !DIGEST.test(digest)) {
     throw new LnError('LN_ERR_LOAD_NOT_FOUND', {
       path: String(digest).slice(0, 100), reason: 'not a digest of the form sha256:<64 lowercase hex digits>',

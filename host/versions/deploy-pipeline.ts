@@ -35,7 +35,7 @@ import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } fro
 import { meterFor } from '../resources/metering.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import type { ArtifactStore } from './artifact-store.js';
+import { hexOf, type ArtifactStore } from './artifact-store.js';
 import type { AuditTrail, JsonObject } from './audit-trail.js';
 import { STRATEGIES, type DeployStep, type Strategy, type VersionRecord } from './deployment.js';
 import type { HealthPolicy } from './health-window.js';
@@ -168,7 +168,7 @@ export class DeployPipeline {
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
-      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`);
+      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest) });
       if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
@@ -232,7 +232,7 @@ export class DeployPipeline {
     let candidate: LiveVersion | undefined;
     let started = this.#ctx.now();
     try {
-      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits) });
+      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits), digest: hexOf(plan.digest) });
       const record = this.#ctx.registry.version(name, version)!;
       candidate = this.#live(record, request.manifest, component, plan.grants, plan.limits);
       report({ step, detail: component.source === 'transpiled' ? 'transpiled and instrumented' : `from the ${component.source}`, durationMs: this.#ctx.now() - started });
@@ -293,10 +293,12 @@ export class DeployPipeline {
       const grants = resolveGrants(manifest.capabilities, {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
-      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`), this.#ctx.policy, `${name}@${version}`);
+      // The store verified the bytes against the digest: the engine need not hash them again.
+      const digest = hexOf(record.digest);
+      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest }), this.#ctx.policy, `${name}@${version}`);
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
-      const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits) });
+      const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits), digest });
       live = this.#live(record, manifest, component, grants, limits);
       step = 'warm';
       await live.warm();
