@@ -142,10 +142,17 @@ function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** Whether a cached value has the form of a decode (a damaged entry is a miss). */
-function isDecoded(value: unknown): value is DecodedComponent {
-  const decoded = value as Partial<DecodedComponent> | undefined;
-  return typeof decoded?.shape === 'object' && decoded.shape !== null && Array.isArray(decoded.asyncUses);
+/** What the disk cache keeps of a decode: the answer, and the size of the bytes decoded. */
+interface DecodeEntry {
+  readonly sizeBytes: number;
+  readonly decoded: DecodedComponent;
+}
+
+/** Whether a cached value has the form of a decode entry (a damaged entry is a miss). */
+function isDecodeEntry(value: unknown): value is DecodeEntry {
+  const entry = value as Partial<DecodeEntry> | undefined;
+  const decoded = entry?.decoded as Partial<DecodedComponent> | undefined;
+  return typeof entry?.sizeBytes === 'number' && typeof decoded?.shape === 'object' && decoded.shape !== null && Array.isArray(decoded.asyncUses);
 }
 
 function jcoVersion(): string {
@@ -216,9 +223,9 @@ export class Engine {
   async #decodeUncached(bytes: Uint8Array, digest: string, subject: string): Promise<DecodedComponent> {
     const key = this.#cache ? this.decodeCacheKey(digest) : undefined;
     const cached = key ? await this.#cache!.getJson(key) : undefined;
-    if (isDecoded(cached)) return cached;
+    if (isDecodeEntry(cached) && cached.sizeBytes === bytes.length) return cached.decoded;
     const decoded = await this.#decodeOnThread(bytes, subject);
-    if (key) await this.#cache!.putJson(key, decoded);
+    if (key) await this.#cache!.putJson(key, { sizeBytes: bytes.length, decoded } satisfies DecodeEntry);
     return decoded;
   }
 
@@ -290,6 +297,40 @@ export class Engine {
     return this.#remember(this.#loaded, memoryKey, this.#loadUncached(bytes, digest, subject, meter));
   }
 
+  /**
+   * The component from the caches alone, without its bytes: from memory, or from the disk cache's
+   * decoded types and (with `meter`, instrumented) transpile output. Undefined when any of it is
+   * missing, or the caches knew the component at another size (a stored artifact replaced or cut
+   * short): then read the bytes and `load` them. A restart serves its versions this way, without
+   * reading, hashing or decoding their artifacts.
+   *
+   * @param digest - sha256 of the component, lowercase hex (the caches are keyed by it)
+   * @param sizeBytes - the size of the component's stored bytes now
+   * @throws LnError `LN_ERR_LOAD_ASYNC_UNSUPPORTED` (as `load`), `LN_ERR_LOAD_INVALID` when a
+   *   cached core module does not compile
+   */
+  async loadCached(digest: string, subject: string, options: { readonly meter?: InstrumentOptions; readonly sizeBytes: number }): Promise<Component | undefined> {
+    const meter = options.meter ?? null;
+    const memoryKey = meter ? `${digest} ${meterKey(meter)}` : digest;
+    const pending = this.#loaded.get(memoryKey);
+    if (pending) {
+      const component = await pending.catch(() => undefined);
+      return component?.sizeBytes === options.sizeBytes ? { ...component, source: 'memory-cache' } : undefined;
+    }
+    if (!this.#cache) return undefined;
+    const entry = await this.#cache.getJson(this.decodeCacheKey(digest));
+    if (!isDecodeEntry(entry) || entry.sizeBytes !== options.sizeBytes) return undefined;
+    const { decoded } = entry;
+    const artifact = await this.#cache.get(this.cacheKey(digest, meter ?? undefined));
+    if (!artifact) return undefined;
+    const refusal = asyncRefusal(decoded, subject);
+    if (refusal) throw refusal;
+    const started = performance.now();
+    const component = await this.#component(decoded.shape, artifact, { digest, sizeBytes: options.sizeBytes, subject, meter, source: 'disk-cache' });
+    this.#log.debug({ digest, subject, source: 'disk-cache', metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    return this.#remember(this.#loaded, memoryKey, Promise.resolve(component));
+  }
+
   /** Keeps a load or decode in memory (the last `memoryCacheEntries`), forgotten if it fails. */
   #remember<T>(map: Map<string, Promise<T>>, key: string, work: Promise<T>): Promise<T> {
     if (this.#memoryEntries === 0) return work;
@@ -314,6 +355,14 @@ export class Engine {
     const started = performance.now();
     const shape = await this.shape(bytes, subject, { digest });
     const { artifact, source } = await this.#artifact(bytes, digest, subject, meter);
+    const component = await this.#component(shape, artifact, { digest, sizeBytes: bytes.length, subject, meter, source });
+    this.#log.debug({ digest, subject, source, metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    return component;
+  }
+
+  /** The component of a transpile output: its core modules compiled. */
+  async #component(shape: ComponentShape, artifact: TranspiledArtifact, about: Pick<Component, 'digest' | 'sizeBytes' | 'meter' | 'source'> & { subject: string }): Promise<Component> {
+    const { subject, ...rest } = about;
     const modules = new Map<string, WebAssembly.Module>();
     for (const [name, moduleBytes] of artifact.modules) {
       try {
@@ -324,11 +373,7 @@ export class Engine {
         }, { cause: err });
       }
     }
-    this.#log.debug({ digest, subject, source, metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
-    return {
-      digest, sizeBytes: bytes.length, shape, kind: componentKind(shape),
-      bindings: artifact.bindings, modules, source, meter,
-    };
+    return { ...rest, shape, kind: componentKind(shape), bindings: artifact.bindings, modules };
   }
 
   /** The transpile output, instrumented when `meter` is set, from the disk cache or made now. */

@@ -273,12 +273,13 @@ export class DeployPipeline {
   }
 
   /**
-   * Starts a retained version from its stored artifact and manifest (transpile and
-   * instrumentation come from the cache): grants and limits resolved under today's policy, the
-   * warm minimum started, `init` called on each.
+   * Starts a retained version from its stored artifact and manifest (decoded types, transpile
+   * and instrumentation come from the cache; the artifact's bytes are read only when the cache
+   * lacks them): grants and limits resolved under today's policy, the warm minimum started,
+   * `init` called on each.
    *
-   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the step that stopped it: a missing or
-   *   damaged artifact (validate), a policy refusal or another component's kv namespace
+   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the step that stopped it: a missing
+   *   artifact, or a damaged one the cache lacks (validate), a policy refusal or another component's kv namespace
    *   (capability-check; the namespace is claimed if nobody has), a failed start (warm) or init (probe)
    */
   async launch(record: VersionRecord): Promise<LiveVersion> {
@@ -287,18 +288,29 @@ export class DeployPipeline {
     let live: LiveVersion | undefined;
     try {
       const manifest = manifestOf(record, this.#ctx.dataDir);
-      const bytes = await this.#ctx.artifacts.get(record.digest);
+      const subject = `${name}@${version}`;
+      const digest = hexOf(record.digest);
+      const sizeBytes = await this.#ctx.artifacts.size(record.digest);
       step = 'capability-check';
       const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
+      const meter = meterFor(limits);
       const grants = resolveGrants(manifest.capabilities, {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
-      // The store verified the bytes against the digest: the engine need not hash them again.
-      const digest = hexOf(record.digest);
-      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest }), this.#ctx.policy, `${name}@${version}`);
+      // A restart or rollback finds the version in the transpile cache: its 11 MB artifact is
+      // neither read, hashed nor decoded. Otherwise the store reads and verifies the bytes, so
+      // the engine need not hash them again.
+      const cached = await this.#ctx.engine.loadCached(digest, subject, { meter, sizeBytes });
+      let bytes: Uint8Array | undefined;
+      if (!cached) {
+        step = 'validate';
+        bytes = await this.#ctx.artifacts.get(record.digest);
+        step = 'capability-check';
+      }
+      checkLink(cached?.shape ?? await this.#ctx.engine.shape(bytes!, subject, { digest }), this.#ctx.policy, subject);
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
-      const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits), digest });
+      const component = cached ?? await this.#ctx.engine.load(bytes!, subject, { meter, digest });
       live = this.#live(record, manifest, component, grants, limits);
       step = 'warm';
       await live.warm();

@@ -68,6 +68,18 @@ describe('engine: restart from a warm transpile cache', () => {
     expect(restarted.calls).toEqual({ decode: 0, transpile: 0 });
     expect(vi.mocked(instrumentModule)).not.toHaveBeenCalled();
     expect(snapshot(cacheDir)).toEqual(before);
+
+    // Without the bytes at all, as a restore launches a retained version: same component.
+    const bytesless = new Engine({ cacheDir, transpiler: restarted });
+    const fromCache = await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length });
+    expect(fromCache).toMatchObject({ source: 'disk-cache', digest: first.digest, sizeBytes: bytes.length, bindings: first.bindings, shape: first.shape });
+    expect([...fromCache!.modules.keys()]).toEqual([...first.modules.keys()]);
+    expect((await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length }))?.source).toBe('memory-cache');
+    expect(restarted.calls).toEqual({ decode: 0, transpile: 0 });
+    expect(vi.mocked(instrumentModule)).not.toHaveBeenCalled();
+    // Known at another size (the stored artifact was replaced), or under other meter options: a miss.
+    expect(await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length + 1 })).toBeUndefined();
+    expect(await new Engine({ cacheDir, transpiler: restarted }).loadCached(first.digest, 'fuel-loop', { meter: meterOptions(), sizeBytes: bytes.length })).toBeUndefined();
   });
 
   it('a damaged decode entry is a miss: decoded again, not a failure', async () => {
