@@ -318,11 +318,11 @@ export class Engine {
       return component?.sizeBytes === options.sizeBytes ? { ...component, source: 'memory-cache' } : undefined;
     }
     if (!this.#cache) return undefined;
-    const entry = await this.#cache.getJson(this.decodeCacheKey(digest));
-    if (!isDecodeEntry(entry) || entry.sizeBytes !== options.sizeBytes) return undefined;
+    const [entry, artifact] = await Promise.all([
+      this.#cache.getJson(this.decodeCacheKey(digest)), this.#cache.get(this.cacheKey(digest, meter ?? undefined)),
+    ]);
+    if (!isDecodeEntry(entry) || entry.sizeBytes !== options.sizeBytes || !artifact) return undefined;
     const { decoded } = entry;
-    const artifact = await this.#cache.get(this.cacheKey(digest, meter ?? undefined));
-    if (!artifact) return undefined;
     const refusal = asyncRefusal(decoded, subject);
     if (refusal) throw refusal;
     const started = performance.now();
