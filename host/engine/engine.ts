@@ -121,7 +121,7 @@ export function asyncRefusal(decoded: DecodedComponent, subject: string): LnErro
  * The meter options as a stable string (part of cache keys): every option, sorted by name, so
  * an option added to `InstrumentOptions` changes the key without anyone remembering to add it.
  */
-export function meterKey(meter: InstrumentOptions): string {
+function meterKey(meter: InstrumentOptions): string {
   const all: Record<string, unknown> = { ...meter, deadline: meter.deadline ?? false };
   return Object.keys(all).sort().map((k) => `${k}=${JSON.stringify(all[k])}`).join(' ');
 }
