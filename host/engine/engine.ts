@@ -6,6 +6,7 @@ import type { ErrorCode } from '../errors/codes.js';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
+import { compiledModuleUrl } from '../support/compiled-url.js';
 import { toClassicScript } from './bindings-source.js';
 import { componentKind, type Component } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
@@ -71,7 +72,16 @@ export interface LoadOptions {
    * `meterOptions()` fills in the default caps.
    */
   readonly meter?: InstrumentOptions;
+  /**
+   * sha256 of the bytes, lowercase hex, when the caller has verified it (a content-addressed
+   * artifact's name): spares hashing them again. A wrong digest poisons the caches; never pass
+   * one taken on trust.
+   */
+  readonly digest?: string;
 }
+
+/** How `Engine.decode` and `Engine.shape` treat a component. */
+export type DecodeCallOptions = Pick<LoadOptions, 'digest'>;
 
 /**
  * Instrumentation options with the default caps filled in.
@@ -108,9 +118,57 @@ export function asyncRefusal(decoded: DecodedComponent, subject: string): LnErro
   return new LnError('LN_ERR_LOAD_ASYNC_UNSUPPORTED', { subject, uses: decoded.asyncUses.join(', ') });
 }
 
-/** The meter options as a stable string (part of cache keys). */
+/**
+ * The meter options as a stable string (part of cache keys): every option, sorted by name, so
+ * an option added to `InstrumentOptions` changes the key without anyone remembering to add it.
+ */
 function meterKey(meter: InstrumentOptions): string {
-  return `fuel=${meter.fuel} memory=${meter.maxMemoryBytes} tables=${meter.maxTableElements}${meter.deadline ? ' deadline' : ''}`;
+  const all: Record<string, unknown> = { ...meter, deadline: meter.deadline ?? false };
+  return Object.keys(all).sort().map((k) => `${k}=${JSON.stringify(all[k])}`).join(' ');
+}
+
+/**
+ * Digest of the decoder's compiled code (the decode thread runs dist/): part of the decode cache
+ * key, so a host whose decoder changed decodes again instead of trusting an old answer.
+ */
+function decoderVersion(): string {
+  const hash = createHash('sha256');
+  for (const file of DECODER_FILES) hash.update(readFileSync(compiledModuleUrl(file, import.meta.url)));
+  return hash.digest('hex');
+}
+const DECODER_FILES = ['./component-type-reader.js', './binary-reader.js', './wit-format.js'];
+let decoderDigest: string | undefined;
+
+/** A transpile output's core modules, compiled. @throws LnError `LN_ERR_LOAD_INVALID` for one that does not compile */
+async function compileModules(artifact: TranspiledArtifact, subject: string): Promise<Map<string, WebAssembly.Module>> {
+  const modules = new Map<string, WebAssembly.Module>();
+  for (const [name, moduleBytes] of artifact.modules) {
+    try {
+      modules.set(name, await WebAssembly.compile(moduleBytes as Uint8Array<ArrayBuffer>));
+    } catch (err) {
+      throw new LnError('LN_ERR_LOAD_INVALID', {
+        subject, reason: `core module ${name} does not compile: ${(err as Error).message}`,
+      }, { cause: err });
+    }
+  }
+  return modules;
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** What the disk cache keeps of a decode: the answer, and the size of the bytes decoded. */
+interface DecodeEntry {
+  readonly sizeBytes: number;
+  readonly decoded: DecodedComponent;
+}
+
+/** Whether a cached value has the form of a decode entry (a damaged entry is a miss). */
+function isDecodeEntry(value: unknown): value is DecodeEntry {
+  const entry = value as Partial<DecodeEntry> | undefined;
+  const decoded = entry?.decoded as Partial<DecodedComponent> | undefined;
+  return typeof entry?.sizeBytes === 'number' && typeof decoded?.shape === 'object' && decoded.shape !== null && Array.isArray(decoded.asyncUses);
 }
 
 function jcoVersion(): string {
@@ -127,6 +185,8 @@ function jcoVersion(): string {
  * options) → with `meter`, core
  * modules instrumented (cached on disk by the transpile key + meter options + instrument
  * version) → core modules compiled once (cached in memory by digest and meter options).
+ * The decoded types are cached too (see `decode`): a restart with a warm cache neither decodes,
+ * transpiles nor instruments.
  * Type decoding and transpile run on the decode thread (transpiler.ts) within the item, time and
  * memory limits of `EngineOptions`, so a huge component never stalls the caller's event loop.
  *
@@ -140,6 +200,9 @@ export class Engine {
   readonly #maxBytes: number;
   readonly #memoryEntries: number;
   readonly #loaded = new Map<string, Promise<Component>>();
+  readonly #decoded = new Map<string, Promise<DecodedComponent>>();
+  /** The last component compile queued (see `#component`). */
+  #compiling: Promise<unknown> = Promise.resolve();
   readonly #log: Logger;
   readonly #items: number;
   readonly #timeoutMs: number;
@@ -161,11 +224,30 @@ export class Engine {
   /**
    * Decodes a component's types on the decode thread, within the item, time and memory limits,
    * without refusing async features (`lnano inspect` shows them; `load` and `shape` refuse them).
+   * Once per digest: later calls get the answer from memory or the disk cache (keyed by digest,
+   * decoder code and item limit), so a restart decodes nothing.
    *
    * @throws LnError the `checkPreamble` codes, `LN_ERR_LOAD_INVALID`, `LN_ERR_LOAD_TOO_COMPLEX`
    */
-  async decode(bytes: Uint8Array, subject = 'component'): Promise<DecodedComponent> {
+  async decode(bytes: Uint8Array, subject = 'component', options: DecodeCallOptions = {}): Promise<DecodedComponent> {
     checkPreamble(bytes, subject, this.#maxBytes);
+    const digest = options.digest ?? sha256(bytes);
+    const pending = this.#decoded.get(digest);
+    if (pending) return pending;
+    return this.#remember(this.#decoded, digest, this.#decodeUncached(bytes, digest, subject));
+  }
+
+  /** The decode from the disk cache, or made on the decode thread now (and cached). */
+  async #decodeUncached(bytes: Uint8Array, digest: string, subject: string): Promise<DecodedComponent> {
+    const key = this.#cache ? this.decodeCacheKey(digest) : undefined;
+    const cached = key ? await this.#cache!.getJson(key) : undefined;
+    if (isDecodeEntry(cached) && cached.sizeBytes === bytes.length) return cached.decoded;
+    const decoded = await this.#decodeOnThread(bytes, subject);
+    if (key) await this.#cache!.putJson(key, { sizeBytes: bytes.length, decoded } satisfies DecodeEntry);
+    return decoded;
+  }
+
+  async #decodeOnThread(bytes: Uint8Array, subject: string): Promise<DecodedComponent> {
     try {
       return await this.#transpiler.decode(bytes, this.#items, { subject, timeoutMs: this.#timeoutMs });
     } catch (err) {
@@ -182,8 +264,8 @@ export class Engine {
    *
    * @throws LnError like `decode`, and `LN_ERR_LOAD_ASYNC_UNSUPPORTED` for component-model async
    */
-  async shape(bytes: Uint8Array, subject = 'component'): Promise<ComponentShape> {
-    const decoded = await this.decode(bytes, subject);
+  async shape(bytes: Uint8Array, subject = 'component', options: DecodeCallOptions = {}): Promise<ComponentShape> {
+    const decoded = await this.decode(bytes, subject, options);
     const refusal = asyncRefusal(decoded, subject);
     if (refusal) throw refusal;
     return decoded.shape;
@@ -201,6 +283,12 @@ export class Engine {
     return createHash('sha256').update(`${transpiled}\n${meterKey(meter)}\ninstrument ${INSTRUMENT_VERSION}`).digest('hex');
   }
 
+  /** The disk cache key of a component digest's decoded types under this decoder and item limit. */
+  decodeCacheKey(digest: string): string {
+    decoderDigest ??= decoderVersion();
+    return createHash('sha256').update(`${digest}\ndecoded\n${decoderDigest}\nitems=${this.#items}`).digest('hex');
+  }
+
   /**
    * Loads a component.
    *
@@ -216,7 +304,7 @@ export class Engine {
    */
   async load(bytes: Uint8Array, subject = 'component', options: LoadOptions = {}): Promise<Component> {
     checkPreamble(bytes, subject, this.#maxBytes);
-    const digest = createHash('sha256').update(bytes).digest('hex');
+    const digest = options.digest ?? sha256(bytes);
     const meter = options.meter ?? null;
     const memoryKey = meter ? `${digest} ${meterKey(meter)}` : digest;
     const pending = this.#loaded.get(memoryKey);
@@ -224,22 +312,58 @@ export class Engine {
       const component = await pending;
       return { ...component, source: 'memory-cache' };
     }
-    const loading = this.#loadUncached(bytes, digest, subject, meter);
-    if (this.#memoryEntries > 0) {
-      this.#loaded.set(memoryKey, loading);
-      loading.catch(() => this.#loaded.delete(memoryKey));
-      while (this.#loaded.size > this.#memoryEntries) {
-        this.#loaded.delete(this.#loaded.keys().next().value!);
-      }
-    }
-    return loading;
+    return this.#remember(this.#loaded, memoryKey, this.#loadUncached(bytes, digest, subject, meter));
   }
 
   /**
-   * Forgets a component's compiled modules, metered or not (its transpile and instrumentation
-   * output stay in the disk cache).
+   * The component from the caches alone, without its bytes: from memory, or from the disk cache's
+   * decoded types and (with `meter`, instrumented) transpile output. Undefined when any of it is
+   * missing, or the caches knew the component at another size (a stored artifact replaced or cut
+   * short): then read the bytes and `load` them. A restart serves its versions this way, without
+   * reading, hashing or decoding their artifacts.
+   *
+   * @param digest - sha256 of the component, lowercase hex (the caches are keyed by it)
+   * @param sizeBytes - the size of the component's stored bytes now
+   * @throws LnError `LN_ERR_LOAD_ASYNC_UNSUPPORTED` (as `load`), `LN_ERR_LOAD_INVALID` when a
+   *   cached core module does not compile
+   */
+  async loadCached(digest: string, subject: string, options: { readonly meter?: InstrumentOptions; readonly sizeBytes: number }): Promise<Component | undefined> {
+    const meter = options.meter ?? null;
+    const memoryKey = meter ? `${digest} ${meterKey(meter)}` : digest;
+    const pending = this.#loaded.get(memoryKey);
+    if (pending) {
+      const component = await pending.catch(() => undefined);
+      return component?.sizeBytes === options.sizeBytes ? { ...component, source: 'memory-cache' } : undefined;
+    }
+    if (!this.#cache) return undefined;
+    const [entry, artifact] = await Promise.all([
+      this.#cache.getJson(this.decodeCacheKey(digest)), this.#cache.get(this.cacheKey(digest, meter ?? undefined)),
+    ]);
+    if (!isDecodeEntry(entry) || entry.sizeBytes !== options.sizeBytes || !artifact) return undefined;
+    const { decoded } = entry;
+    const refusal = asyncRefusal(decoded, subject);
+    if (refusal) throw refusal;
+    const started = performance.now();
+    const component = await this.#component(subject, decoded.shape, artifact, { digest, sizeBytes: options.sizeBytes, meter, source: 'disk-cache' });
+    this.#log.debug({ digest, subject, source: 'disk-cache', metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    return this.#remember(this.#loaded, memoryKey, Promise.resolve(component));
+  }
+
+  /** Keeps a load or decode in memory (the last `memoryCacheEntries`), forgotten if it fails. */
+  #remember<T>(map: Map<string, Promise<T>>, key: string, work: Promise<T>): Promise<T> {
+    if (this.#memoryEntries === 0) return work;
+    map.set(key, work);
+    work.catch(() => map.delete(key));
+    while (map.size > this.#memoryEntries) map.delete(map.keys().next().value!);
+    return work;
+  }
+
+  /**
+   * Forgets a component's compiled modules, metered or not, and its decoded types (its transpile
+   * and instrumentation output stay in the disk cache).
    */
   unload(digest: string): void {
+    this.#decoded.delete(digest);
     for (const key of [...this.#loaded.keys()]) {
       if (key === digest || key.startsWith(`${digest} `)) this.#loaded.delete(key);
     }
@@ -247,23 +371,24 @@ export class Engine {
 
   async #loadUncached(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<Component> {
     const started = performance.now();
-    const shape = await this.shape(bytes, subject);
+    const shape = await this.shape(bytes, subject, { digest });
     const { artifact, source } = await this.#artifact(bytes, digest, subject, meter);
-    const modules = new Map<string, WebAssembly.Module>();
-    for (const [name, moduleBytes] of artifact.modules) {
-      try {
-        modules.set(name, await WebAssembly.compile(moduleBytes as Uint8Array<ArrayBuffer>));
-      } catch (err) {
-        throw new LnError('LN_ERR_LOAD_INVALID', {
-          subject, reason: `core module ${name} does not compile: ${(err as Error).message}`,
-        }, { cause: err });
-      }
-    }
+    const component = await this.#component(subject, shape, artifact, { digest, sizeBytes: bytes.length, meter, source });
     this.#log.debug({ digest, subject, source, metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
-    return {
-      digest, sizeBytes: bytes.length, shape, kind: componentKind(shape),
-      bindings: artifact.bindings, modules, source, meter,
-    };
+    return component;
+  }
+
+  /**
+   * The component of a transpile output: its core modules compiled, one component at a time.
+   * V8 validates a module on this thread as it compiles it (100–200 ms for an 11 MB
+   * componentize-js module); compiles started side by side interleave and all finish last,
+   * while one after the other let the first component start its instances (in their workers)
+   * as the next one compiles — a restart of ten versions gets its first ones serving sooner.
+   */
+  #component(subject: string, shape: ComponentShape, artifact: TranspiledArtifact, about: Pick<Component, 'digest' | 'sizeBytes' | 'meter' | 'source'>): Promise<Component> {
+    const compiled = this.#compiling.then(() => compileModules(artifact, subject));
+    this.#compiling = compiled.catch(() => undefined);
+    return compiled.then((modules) => ({ ...about, shape, kind: componentKind(shape), bindings: artifact.bindings, modules }));
   }
 
   /** The transpile output, instrumented when `meter` is set, from the disk cache or made now. */

@@ -9,12 +9,13 @@ export interface TranspiledArtifact {
 }
 
 const BINDINGS_FILE = 'bindings.js';
+const JSON_FILE = 'value.json';
 /** The file names jco gives core modules: `component.core.wasm`, `component.core2.wasm`, … */
 export const CORE_MODULE_FILE = /^[\w.-]+\.core\d*\.wasm$/;
 
 /**
- * The on-disk cache of transpile output, content-addressed by a key the engine derives from the
- * component digest, the jco version and the options.
+ * The on-disk cache of transpile output (and of decoded types, as JSON entries), content-addressed
+ * by a key the engine derives from the component digest, the jco version and the options.
  *
  * Entries are written to a temporary folder and renamed into place, so a crash never leaves a
  * half-written entry under its key; an unreadable entry is treated as a miss.
@@ -31,13 +32,12 @@ export class TranspileCache {
   async get(key: string): Promise<TranspiledArtifact | undefined> {
     const dir = join(this.#dir, key);
     try {
-      const names = await readdir(dir);
-      const bindings = await readFile(join(dir, BINDINGS_FILE), 'utf8');
-      const modules = new Map<string, Uint8Array>();
-      for (const name of names.filter((n) => CORE_MODULE_FILE.test(n)).sort()) {
-        modules.set(name, new Uint8Array(await readFile(join(dir, name))));
-      }
-      return { bindings, modules };
+      const names = (await readdir(dir)).filter((n) => CORE_MODULE_FILE.test(n)).sort();
+      // Read side by side, and kept as read (a Buffer is a Uint8Array): no copy of 11 MB modules.
+      const [bindings, ...contents] = await Promise.all([
+        readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFile(join(dir, name))),
+      ]);
+      return { bindings: bindings as string, modules: new Map(names.map((name, i) => [name, contents[i] as Uint8Array])) };
     } catch {
       return undefined;
     }
@@ -45,15 +45,32 @@ export class TranspileCache {
 
   /** Stores an entry atomically; a concurrent writer of the same key wins harmlessly. */
   async put(key: string, artifact: TranspiledArtifact): Promise<void> {
+    for (const name of artifact.modules.keys()) {
+      if (!CORE_MODULE_FILE.test(name)) throw new Error(`bad module name ${name}`);
+    }
+    await this.#write(key, [[BINDINGS_FILE, artifact.bindings], ...artifact.modules]);
+  }
+
+  /** Reads a JSON entry (see `putJson`), or returns undefined when it is missing or damaged. */
+  async getJson(key: string): Promise<unknown> {
+    try {
+      return JSON.parse(await readFile(join(this.#dir, key, JSON_FILE), 'utf8')) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Stores a JSON value (a decoded component) atomically under its own key. */
+  async putJson(key: string, value: unknown): Promise<void> {
+    await this.#write(key, [[JSON_FILE, JSON.stringify(value)]]);
+  }
+
+  async #write(key: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     const tmp = join(this.#dir, `.tmp-${key}-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp);
     try {
-      await writeFile(join(tmp, BINDINGS_FILE), artifact.bindings);
-      for (const [name, bytes] of artifact.modules) {
-        if (!CORE_MODULE_FILE.test(name)) throw new Error(`bad module name ${name}`);
-        await writeFile(join(tmp, name), bytes);
-      }
+      for (const [name, content] of files) await writeFile(join(tmp, name), content);
       await rename(tmp, join(this.#dir, key));
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });

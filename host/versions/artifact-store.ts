@@ -29,7 +29,7 @@ export function digestOf(bytes: Uint8Array): string {
  *
  * @throws LnError `LN_ERR_LOAD_NOT_FOUND` for a string that is not a digest
  */
-function hexOf(digest: string): string {
+export function hexOf(digest: string): string {
   if (typeof digest !== 'string' || !DIGEST.test(digest)) {
     throw new LnError('LN_ERR_LOAD_NOT_FOUND', {
       path: String(digest).slice(0, 100), reason: 'not a digest of the form sha256:<64 lowercase hex digits>',
@@ -122,6 +122,21 @@ export class ArtifactStore {
       });
     }
     return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /**
+   * The size of the file stored under a digest, without reading it (nor checking its bytes: a
+   * caller serving from the transpile cache never uses them).
+   *
+   * @throws LnError `LN_ERR_LOAD_NOT_FOUND` when none is stored or the digest is malformed
+   */
+  async size(digest: string): Promise<number> {
+    try {
+      return (await stat(this.pathOf(digest))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: digest, reason: 'no artifact with this digest is stored' }, { cause: err });
+    }
   }
 
   /** Whether a file is stored under the digest (without reading it). @throws LnError `LN_ERR_LOAD_NOT_FOUND` for a malformed digest */

@@ -35,7 +35,7 @@ import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } fro
 import { meterFor } from '../resources/metering.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import type { ArtifactStore } from './artifact-store.js';
+import { hexOf, type ArtifactStore } from './artifact-store.js';
 import type { AuditTrail, JsonObject } from './audit-trail.js';
 import { STRATEGIES, type DeployStep, type Strategy, type VersionRecord } from './deployment.js';
 import type { HealthPolicy } from './health-window.js';
@@ -168,7 +168,7 @@ export class DeployPipeline {
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
-      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`);
+      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest) });
       if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
@@ -232,7 +232,7 @@ export class DeployPipeline {
     let candidate: LiveVersion | undefined;
     let started = this.#ctx.now();
     try {
-      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits) });
+      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits), digest: hexOf(plan.digest) });
       const record = this.#ctx.registry.version(name, version)!;
       candidate = this.#live(record, request.manifest, component, plan.grants, plan.limits);
       report({ step, detail: component.source === 'transpiled' ? 'transpiled and instrumented' : `from the ${component.source}`, durationMs: this.#ctx.now() - started });
@@ -273,12 +273,13 @@ export class DeployPipeline {
   }
 
   /**
-   * Starts a retained version from its stored artifact and manifest (transpile and
-   * instrumentation come from the cache): grants and limits resolved under today's policy, the
-   * warm minimum started, `init` called on each.
+   * Starts a retained version from its stored artifact and manifest (decoded types, transpile
+   * and instrumentation come from the cache; the artifact's bytes are read only when the cache
+   * lacks them): grants and limits resolved under today's policy, the warm minimum started,
+   * `init` called on each.
    *
-   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the step that stopped it: a missing or
-   *   damaged artifact (validate), a policy refusal or another component's kv namespace
+   * @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` naming the step that stopped it: a missing
+   *   artifact, or a damaged one the cache lacks (validate), a policy refusal or another component's kv namespace
    *   (capability-check; the namespace is claimed if nobody has), a failed start (warm) or init (probe)
    */
   async launch(record: VersionRecord): Promise<LiveVersion> {
@@ -287,16 +288,29 @@ export class DeployPipeline {
     let live: LiveVersion | undefined;
     try {
       const manifest = manifestOf(record, this.#ctx.dataDir);
-      const bytes = await this.#ctx.artifacts.get(record.digest);
+      const subject = `${name}@${version}`;
+      const digest = hexOf(record.digest);
+      const sizeBytes = await this.#ctx.artifacts.size(record.digest);
       step = 'capability-check';
       const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
+      const meter = meterFor(limits);
       const grants = resolveGrants(manifest.capabilities, {
         name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
       });
-      checkLink(await this.#ctx.engine.shape(bytes, `${name}@${version}`), this.#ctx.policy, `${name}@${version}`);
+      // A restart or rollback finds the version in the transpile cache: its 11 MB artifact is
+      // neither read, hashed nor decoded. Otherwise the store reads and verifies the bytes, so
+      // the engine need not hash them again.
+      const cached = await this.#ctx.engine.loadCached(digest, subject, { meter, sizeBytes });
+      let bytes: Uint8Array | undefined;
+      if (!cached) {
+        step = 'validate';
+        bytes = await this.#ctx.artifacts.get(record.digest);
+        step = 'capability-check';
+      }
+      checkLink(cached?.shape ?? await this.#ctx.engine.shape(bytes!, subject, { digest }), this.#ctx.policy, subject);
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
-      const component = await this.#ctx.engine.load(bytes, `${name}@${version}`, { meter: meterFor(limits) });
+      const component = cached ?? await this.#ctx.engine.load(bytes!, subject, { meter, digest });
       live = this.#live(record, manifest, component, grants, limits);
       step = 'warm';
       await live.warm();

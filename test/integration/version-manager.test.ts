@@ -369,8 +369,11 @@ describe('restart and retention', () => {
 
     const reopened = new VersionManager({ dataDir, engine: new Engine({ cacheDir }) });
     managers.push(reopened);
+    // Issue 15 item 6: the cache has both versions, so no artifact is read (nor hashed or decoded).
+    const reads = vi.spyOn(reopened.artifacts, 'get');
     const report = await reopened.restore();
     expect(report).toMatchObject({ serving: [{ name: 'echo', version: '2.0.0', standby: '1.0.0' }], failed: [], interrupted: [] });
+    expect(reads).not.toHaveBeenCalled();
     expect(reopened.status('echo').active?.version).toBe('2.0.0');
     expect((await reopened.call('echo', event(1))).version).toBe('2.0.0');
     expect((await reopened.rollback('echo', { actor: 'test' })).source).toBe('standby');

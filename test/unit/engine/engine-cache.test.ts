@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ describe('engine cache', () => {
     expect(second.bindings).toBe(first.bindings);
     expect([...second.modules.keys()]).toEqual([...first.modules.keys()]);
     expect((await engine.load(bytes, 'strings')).source).toBe('memory-cache');
-    expect(readdirSync(cacheDir)).toEqual([engine.cacheKey(first.digest)]);
+    expect(readdirSync(cacheDir).sort()).toEqual([engine.cacheKey(first.digest), engine.decodeCacheKey(first.digest)].sort());
   });
 
   it('a damaged cache entry is a miss, not a failure', async () => {
@@ -31,6 +31,19 @@ describe('engine cache', () => {
     const { digest } = await engine.load(bytes, 'numbers');
     rmSync(join(cacheDir, engine.cacheKey(digest), 'bindings.js'));
     expect((await engine.load(bytes, 'numbers')).source).toBe('transpiled');
+  });
+
+  it('a cached core module that does not compile fails its load only; the loads queued after it compile', async () => {
+    const cacheDir = join(mkdtempSync(join(tmpdir(), 'lnano-cache-')), 'transpile');
+    const bytes = readFileSync(fixture('strings'));
+    const { digest } = await new Engine({ cacheDir }).load(bytes, 'strings');
+    const entry = join(cacheDir, new Engine().cacheKey(digest));
+    const [moduleFile] = readdirSync(entry).filter((n) => n.endsWith('.wasm'));
+    writeFileSync(join(entry, moduleFile!), Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff));
+    const engine = new Engine({ cacheDir });
+    const [broken, other] = await Promise.allSettled([engine.load(bytes, 'strings'), engine.load(readFileSync(fixture('numbers')), 'numbers')]);
+    expect(broken.status === 'rejected' && codeOf(() => { throw broken.reason; })).toBe('LN_ERR_LOAD_INVALID');
+    expect(other.status === 'fulfilled' && other.value.source).toBe('transpiled');
   });
 
   it('keys differ by content', async () => {

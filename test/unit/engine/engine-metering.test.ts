@@ -16,7 +16,7 @@ describe('engine: metered loads', () => {
     expect(first.source).toBe('transpiled');
     expect(first.meter).toEqual(meter);
     const engine = new Engine({ cacheDir });
-    expect(readdirSync(cacheDir).sort()).toEqual([engine.cacheKey(first.digest), engine.cacheKey(first.digest, meter)].sort());
+    expect(readdirSync(cacheDir).sort()).toEqual([engine.cacheKey(first.digest), engine.cacheKey(first.digest, meter), engine.decodeCacheKey(first.digest)].sort());
     const second = await engine.load(bytes, 'fuel-loop', { meter });
     expect(second.source).toBe('disk-cache');
     const imports = (m: WebAssembly.Module) => WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}`);
@@ -24,7 +24,7 @@ describe('engine: metered loads', () => {
     // Other options: another instrumentation from the cached transpile output, not a new transpile.
     const capsOnly = await engine.load(bytes, 'fuel-loop', { meter: meterOptions({ memoryBytes: 1 << 20 }) });
     expect(capsOnly.source).toBe('disk-cache');
-    expect(readdirSync(cacheDir)).toHaveLength(3);
+    expect(readdirSync(cacheDir)).toHaveLength(4);
   });
 
   it('keeps metered and plain loads of the same bytes apart in memory; unload forgets both', async () => {
@@ -52,6 +52,14 @@ describe('engine: metered loads', () => {
       engine.cacheKey(digest, meterOptions({ fuel: true, tableElements: 10 })),
     ]);
     expect(keys.size).toBe(5);
+  });
+
+  it('every meter option is part of the cache key, the deadline checks too (issue 15 item 6)', () => {
+    const engine = new Engine();
+    const digest = 'a'.repeat(64);
+    const meter = meterOptions({ fuel: true });
+    expect(engine.cacheKey(digest, { ...meter, deadline: true })).not.toBe(engine.cacheKey(digest, meter));
+    expect(engine.cacheKey(digest, { ...meter, deadline: false })).toBe(engine.cacheKey(digest, meter));
   });
 
   it('meterOptions fills in the default caps', () => {
