@@ -2,28 +2,34 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../host/engine/engine.js';
+import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { findExport } from '../../host/engine/component.js';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { fixture } from '../helpers/cli.js';
 
-const CYCLES = 1000;
 const WARMUP = 50;
+
+// The served path (deadline checks: instances share sandbox workers) and the dedicated-worker
+// path (no deadline checks: each instance starts and ends a worker thread, the slow one).
+const PLACEMENTS = [
+  { placement: 'shared workers', cycles: 1000, meter: meterOptions({ deadline: true }) },
+  { placement: 'dedicated workers', cycles: 200, meter: undefined },
+] as const;
 
 function rssMiB(): number {
   (globalThis as { gc?: () => void }).gc?.();
   return process.memoryUsage().rss / 1024 / 1024;
 }
 
-describe('load/unload cycles', () => {
+describe.each(PLACEMENTS)('load/unload cycles, $placement', ({ placement, cycles: CYCLES, meter }) => {
   it(`${CYCLES} load → instantiate → call → unload cycles keep RSS bounded`, async () => {
     const bytes = readFileSync(fixture('strings'));
     // No memory cache: every cycle reads the disk cache, compiles the core modules, starts a worker.
     const engine = new Engine({ cacheDir: join(mkdtempSync(join(tmpdir(), 'lnano-cycles-')), 'cache'), memoryCacheEntries: 0 });
     const cycle = async (): Promise<void> => {
-      const component = await engine.load(bytes, 'strings');
+      const component = await engine.load(bytes, 'strings', meter ? { meter } : {});
       const instance = await Instance.start(component, { linker: linkerSpec(closedGrants('strings')) });
       const outcome = await instance.call(findExport(component.shape, 'greet')!, ['x']);
       expect(outcome.value).toBe('Hello, x!');
@@ -42,7 +48,7 @@ describe('load/unload cycles', () => {
     await run(CYCLES);
     const after = rssMiB();
     const seconds = (performance.now() - started) / 1000;
-    console.log(`[load-unload] ${CYCLES} cycles in ${seconds.toFixed(1)} s; RSS ${before.toFixed(0)} MiB -> ${after.toFixed(0)} MiB (growth ${(after - before).toFixed(1)} MiB)`);
+    console.log(`[load-unload, ${placement}] ${CYCLES} cycles in ${seconds.toFixed(1)} s; RSS ${before.toFixed(0)} MiB -> ${after.toFixed(0)} MiB (growth ${(after - before).toFixed(1)} MiB)`);
     expect(after - before).toBeLessThan(150);
   }, 300_000);
 });
