@@ -24,7 +24,7 @@ export function withRatios(rows) {
     if (r.baseline && !base) throw new Error(`row "${r.name}": no baseline row "${r.baseline}"`);
     r.ratio = base ? r.value / base.value : null;
     if (r.goal?.equals !== undefined) r.met = r.value === r.goal.equals;
-    else if (r.goal?.belowNs !== undefined) r.met = r.value < r.goal.belowNs;
+    else if (r.goal?.below !== undefined) r.met = r.value < r.goal.below;
     else if (r.goal && r.ratio !== null) r.met = r.goal.ratio === '<' ? r.ratio < r.goal.value : r.ratio > r.goal.value;
   }
   return rows;
@@ -33,7 +33,7 @@ export function withRatios(rows) {
 function goalText(r) {
   if (!r.goal) return '';
   const what = r.goal.equals !== undefined ? `= ${r.goal.equals}`
-    : r.goal.belowNs !== undefined ? `< ${formatValue({ value: r.goal.belowNs, unit: 'ns' })}`
+    : r.goal.below !== undefined ? `< ${formatValue({ value: r.goal.below, unit: r.unit })}`
     : `${r.goal.ratio} ${r.goal.value}x`;
   return `${what} ${r.met ? 'met' : 'MISSED'}`;
 }

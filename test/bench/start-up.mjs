@@ -5,7 +5,7 @@
 //   spawn to the first `GET /health` 200, on a fresh data dir and on a restart of the same one
 //   (goals: 8 s and 3 s, absolute). Medians of 3 rounds (1 with --quick).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,11 @@ const healthy = (port) => new Promise((resolve) => {
   req.setTimeout(1000, () => { req.destroy(); resolve(false); });
 });
 
-/** ns from spawning `lnano serve` on `dataDir` to its first /health 200; then stops it. */
-async function serveToHealth(dataDir) {
+/**
+ * ns from spawning `lnano serve` on `dataDir` to its first /health 200, and with `rssAfterMs`
+ * its RSS (MiB) that long after (idle: nothing is sent); then stops it.
+ */
+async function serveToHealth(dataDir, rssAfterMs = 0) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const t = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, 'serve', '--pipelines', 'deploy/pipelines', '--data-dir', dataDir,
@@ -53,9 +56,15 @@ async function serveToHealth(dataDir) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const ns = Number(process.hrtime.bigint() - t);
+  let rssMiB = null;
+  if (rssAfterMs > 0) {
+    await new Promise((r) => setTimeout(r, rssAfterMs));
+    const kb = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+    rssMiB = kb ? Number(kb[1]) / 1024 : null;
+  }
   child.kill('SIGTERM');
   await exited;
-  return ns;
+  return { ns, rssMiB };
 }
 
 export async function benchStartUp() {
@@ -72,12 +81,18 @@ export async function benchStartUp() {
   rmSync(dataDir, { recursive: true, force: true });
   const fresh = [];
   const restart = [];
+  const idle = {};
   for (let i = 0; i < rounds; i++) {
     progress(`start-up: serve round ${i + 1}/${rounds} ...`);
     const serveDir = mkdtempSync(join(tmpdir(), 'lnano-bench-serve-'));
+    // The first round also reads the idle RSS 10 s after /health (what `npm start` costs at rest).
+    const rssAfterMs = i === 0 ? 10_000 : 0;
     try {
-      fresh.push(await serveToHealth(serveDir));
-      restart.push(await serveToHealth(serveDir));
+      const first = await serveToHealth(serveDir, rssAfterMs);
+      const again = await serveToHealth(serveDir, rssAfterMs);
+      fresh.push(first.ns);
+      restart.push(again.ns);
+      if (i === 0) Object.assign(idle, { fresh: first.rssMiB, restart: again.rssMiB });
     } finally {
       rmSync(serveDir, { recursive: true, force: true });
     }
@@ -85,7 +100,9 @@ export async function benchStartUp() {
   return [
     { name: 'node -e 0', value: median(node), unit: 'ns' },
     { name: 'lnano run --invoke, warm transpile cache', value: median(run), unit: 'ns', baseline: 'node -e 0', goal: { ratio: '<', value: 3 } },
-    { name: 'lnano serve → first /health, fresh data dir (10 examples)', value: median(fresh), unit: 'ns', goal: { belowNs: 8e9 } },
-    { name: 'lnano serve → first /health, restart (10 examples)', value: median(restart), unit: 'ns', goal: { belowNs: 3e9 } },
+    { name: 'lnano serve → first /health, fresh data dir (10 examples)', value: median(fresh), unit: 'ns', goal: { below: 8e9 } },
+    { name: 'lnano serve → first /health, restart (10 examples)', value: median(restart), unit: 'ns', goal: { below: 3e9 } },
+    { name: 'lnano serve idle RSS, 10 s after /health, fresh data dir (10 examples)', value: idle.fresh, unit: 'MiB', goal: { below: 200 } },
+    { name: 'lnano serve idle RSS, 10 s after /health, restart (10 examples)', value: idle.restart, unit: 'MiB', goal: { below: 200 } },
   ];
 }

@@ -4,7 +4,7 @@
 // A row: { section, name, value, unit, baseline?, goal?, note? }
 //   unit: 'ns' (time per op, lower is better), 'ops/s' (higher is better), 'MiB', 'count'
 //   baseline: the name of another row measured in the same run; ratio = value / baseline.value
-//   goal: { ratio: '<' | '>', value } (on the ratio), { equals: n } or { belowNs: n } (on the value)
+//   goal: { ratio: '<' | '>', value } (on the ratio), { equals: n } or { below: n } (on the value, in the row's unit)
 
 /** Whether this is a `--quick` smoke run (smaller batches, shorter loads). */
 export const QUICK = process.argv.includes('--quick');
