@@ -50,7 +50,7 @@ interface Pending {
 }
 
 /** What V8 prints when a process passes its heap limit. */
-const HEAP_LIMIT = /heap out of memory|Reached heap limit/;
+const HEAP_LIMIT = /heap out of memory|Reached heap limit|javascript OOM/i;
 
 /**
  * One child process running jco's transpiler, the instrumentation and the type decoder, and the
