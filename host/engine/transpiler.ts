@@ -21,10 +21,11 @@ export type TranspileReply =
   | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string; readonly stderr: string; readonly error?: SerializedError };
 
 /**
- * Defaults: the transpiler process stops after 30 s without work (the next call starts a new one); its
+ * Defaults: the transpiler process stops after 2 s without work (the next call starts a new one,
+ * ~0.1 s), so the ~300 MB a seeding's transpiles leave in it go back to the OS soon after; its
  * JavaScript heap is capped at 512 MiB.
  */
-export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 30_000, memoryMb: 512 });
+export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 2_000, memoryMb: 512 });
 
 const WORKER_ENTRY = compiledModuleUrl('./transpile-worker.js', import.meta.url);
 /** What jco's wasm says once an earlier panic has poisoned its instance. */
