@@ -10,7 +10,7 @@ import { compiledModuleUrl } from '../support/compiled-url.js';
 import { toClassicScript } from './bindings-source.js';
 import { componentKind, type Component } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
-import { INSTRUMENT_VERSION, instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
+import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/instrument.js';
 import { checkPreamble } from './preamble.js';
 import { CORE_MODULE_FILE, TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
 import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler } from './transpiler.js';
@@ -407,11 +407,8 @@ export class Engine {
     }
     if (!meter) return { artifact, source };
     const started = performance.now();
-    const modules = new Map<string, Uint8Array>();
-    for (const [name, moduleBytes] of artifact.modules) {
-      modules.set(name, instrumentModule(moduleBytes, meter, `${subject} (${name})`));
-    }
-    const metered = { bindings: artifact.bindings, modules };
+    const instrumented = await this.#transpiler.instrument(Object.fromEntries(artifact.modules), meter, { subject, timeoutMs: this.#timeoutMs });
+    const metered = { bindings: artifact.bindings, modules: new Map(Object.entries(instrumented)) };
     await this.#cache?.put(this.cacheKey(digest, meter), metered);
     this.#log.debug({ digest, subject, meter, durationMs: Math.round(performance.now() - started) }, 'core modules instrumented');
     return { artifact: metered, source };

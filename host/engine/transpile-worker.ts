@@ -1,20 +1,21 @@
 /**
- * The entry point of the transpiler's worker thread (see transpiler.ts). Runs only inside a worker.
+ * The entry point of the transpiler's child process (see transpiler.ts). Runs only as a forked child.
  *
  * It answers each `{ id, op: 'transpile', bytes, options }` with jco's output files and each
  * `{ id, op: 'decode', bytes, maxItems }` with the decoded shape and async features, or the
  * error (a coded one as such). jco's transpiler is a Rust program compiled to a wasm component:
  * when a hostile component makes it panic, its instance is poisoned for good, so the host
- * retires this whole thread. jco is loaded on the first transpile, so a thread that only decodes
+ * retires this whole process. jco is loaded on the first transpile, so a process that only decodes
  * stays small.
  */
-import { parentPort } from 'node:worker_threads';
 import { isLnError } from '../errors/ln-error.js';
 import { decodeComponent } from './component-type-reader.js';
+import { instrumentModule } from './instrument/instrument.js';
 import type { TranspileReply, TranspileRequest } from './transpiler.js';
 
-const port = parentPort;
-if (!port) throw new Error('transpile-worker.js must run in a worker thread');
+const port = process.send ? { postMessage: (reply: TranspileReply): void => void process.send!(reply) } : undefined;
+if (!port) throw new Error('transpile-worker.js must run in a child process with an IPC channel');
+process.on('disconnect', () => process.exit(0));
 
 /**
  * What jco writes to stderr (a Rust panic's message) is kept here and sent with the failure, not
@@ -42,18 +43,28 @@ async function transpile(request: Extract<TranspileRequest, { op: 'transpile' }>
   const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
   const { files } = await transpileBytes(request.bytes, { ...request.options });
   const reply: TranspileReply = { id: request.id, ok: true, files };
-  port!.postMessage(reply, Object.values(files).map((f) => f.buffer as ArrayBuffer));
+  port!.postMessage(reply);
 }
 
-port.on('message', (request: TranspileRequest) => {
-  stderrTail = '';
-  if (request.op === 'decode') {
-    try {
-      const reply: TranspileReply = { id: request.id, ok: true, decoded: decodeComponent(request.bytes, { maxItems: request.maxItems }) };
-      port.postMessage(reply);
-    } catch (err) {
-      port.postMessage(failure(request.id, err));
+/** The reply to a decode or instrument request (both synchronous). */
+function answerNow(request: Exclude<TranspileRequest, { op: 'transpile' }>): void {
+  try {
+    if (request.op === 'decode') {
+      port!.postMessage({ id: request.id, ok: true, decoded: decodeComponent(request.bytes, { maxItems: request.maxItems }) } satisfies TranspileReply);
+      return;
     }
+    const files: Record<string, Uint8Array> = {};
+    for (const [name, bytes] of Object.entries(request.files)) files[name] = instrumentModule(bytes, request.meter, `${request.subject} (${name})`);
+    port!.postMessage({ id: request.id, ok: true, files } satisfies TranspileReply);
+  } catch (err) {
+    port!.postMessage(failure(request.id, err));
+  }
+}
+
+process.on('message', (request: TranspileRequest) => {
+  stderrTail = '';
+  if (request.op !== 'transpile') {
+    answerNow(request);
     return;
   }
   transpile(request).catch((err: unknown) => port.postMessage(failure(request.id, err)));

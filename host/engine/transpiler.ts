@@ -1,11 +1,18 @@
-import { Worker } from 'node:worker_threads';
+import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { LnError, type SerializedError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import type { DecodedComponent } from './component-type-reader.js';
+import type { InstrumentOptions } from './instrument/instrument.js';
 
-/** What the engine asks the thread for: jco's transpile (see `TRANSPILE_OPTIONS` in engine.ts) or a type decode. */
+/**
+ * What the engine asks the thread for: jco's transpile (see `TRANSPILE_OPTIONS` in engine.ts), the
+ * instrumentation of core modules (`instrumentModule`, named by `subject`) or a type decode.
+ */
 export type TranspileRequest =
   | { readonly id: number; readonly op: 'transpile'; readonly bytes: Uint8Array; readonly options: Readonly<Record<string, unknown>> }
+  | { readonly id: number; readonly op: 'instrument'; readonly files: Record<string, Uint8Array>; readonly meter: InstrumentOptions; readonly subject: string }
   | { readonly id: number; readonly op: 'decode'; readonly bytes: Uint8Array; readonly maxItems: number };
 
 export type TranspileReply =
@@ -14,14 +21,18 @@ export type TranspileReply =
   | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string; readonly stderr: string; readonly error?: SerializedError };
 
 /**
- * Defaults: the worker stops after 30 s without work (the next call starts a new one); its
+ * Defaults: the transpiler process stops after 2 s without work (the next call starts a new one,
+ * ~0.1 s), so the ~300 MB a seeding's transpiles leave in it go back to the OS soon after; its
  * JavaScript heap is capped at 512 MiB.
  */
-export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 30_000, memoryMb: 512 });
+export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 2_000, memoryMb: 512 });
 
 const WORKER_ENTRY = compiledModuleUrl('./transpile-worker.js', import.meta.url);
 /** What jco's wasm says once an earlier panic has poisoned its instance. */
 const POISONED = /cannot enter component instance/;
+
+/** Each operation as errors name it. */
+const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types' };
 
 /** Per call: how to name the component in errors, and how long the thread may work on it. */
 export interface CallOptions {
@@ -39,38 +50,70 @@ interface Pending {
   timer?: NodeJS.Timeout;
 }
 
-/** One worker thread running jco's transpiler and the type decoder, and the calls waiting on it. */
+/** What V8 prints when a process passes its heap limit. */
+const HEAP_LIMIT = /heap out of memory|Reached heap limit|javascript OOM/i;
+
+/**
+ * One child process running jco's transpiler, the instrumentation and the type decoder, and the
+ * calls waiting on it. A process, not a worker thread: what a transpile or an instrumentation
+ * allocates outside V8's heap (jco's output, glibc's malloc arenas, ~300 MB for the five 11 MB
+ * example components) stays with a thread's process for good, but goes back to the OS when a
+ * child exits.
+ */
 class TranspileThread {
-  readonly worker: Worker;
+  readonly child: ChildProcess;
   readonly pending = new Map<number, Pending>();
-  /** Set when V8 stopped the thread for passing its heap limit. */
+  /** Set when V8 stopped the process for passing its heap limit. */
   outOfMemory = false;
+  #stderr = '';
 
   constructor(memoryMb: number, onExit: (thread: TranspileThread) => void) {
-    this.worker = new Worker(WORKER_ENTRY, {
-      execArgv: [], name: 'lnano-transpiler', resourceLimits: { maxOldGenerationSizeMb: memoryMb },
+    this.child = fork(fileURLToPath(WORKER_ENTRY), [], {
+      execArgv: [`--max-old-space-size=${memoryMb}`], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    this.worker.once('exit', () => onExit(this));
-    this.worker.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ERR_WORKER_OUT_OF_MEMORY') this.outOfMemory = true;
+    this.child.stderr!.on('data', (chunk: Buffer) => { this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-4096); });
+    let gone = false;
+    const exited = (): void => {
+      if (gone) return;
+      gone = true;
+      if (HEAP_LIMIT.test(this.#stderr)) this.outOfMemory = true;
       onExit(this);
-    });
+    };
+    this.child.once('close', exited);
+    // A failed spawn or send: the process (if any) is stopped, and 'close' reports it.
+    this.child.on('error', () => (this.child.pid === undefined ? exited() : this.child.kill('SIGKILL')));
+  }
+
+  /** Whether the process keeps the host's event loop alive. */
+  hold(held: boolean): void {
+    for (const handle of [this.child, this.child.channel, this.child.stderr as Socket | null]) {
+      if (held) handle?.ref(); else handle?.unref();
+    }
+  }
+
+  /** Kills the process; resolves once it is gone. */
+  stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    const gone = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
+    this.child.kill('SIGKILL');
+    return gone;
   }
 }
 
 /**
- * jco's transpiler and the component type decoder in a worker thread of their own, with a time
- * and a memory budget, replaced when it breaks.
+ * jco's transpiler, the instrumentation and the component type decoder in a child process of
+ * their own (see `TranspileThread` for why not a thread), with a time and a memory budget,
+ * replaced when it breaks.
  *
- * Why a thread: jco's transpiler is Rust compiled to wasm, and a malformed component can make it
+ * Why off the main thread: jco's transpiler is Rust compiled to wasm, and a malformed component can make it
  * panic (found by test/fuzz/component-bytes.test.ts: `wit-parser` hits `unreachable`). A panic
  * poisons that wasm instance for the rest of the process — every later transpile failed with
  * `cannot enter component instance` until a restart — so one bad upload broke all later deploys.
- * Here the poisoned thread is retired and the next call gets a fresh one. It also keeps decoding
+ * Here the poisoned process is retired and the next call gets a fresh one. It also keeps decoding
  * off the thread that serves events: a 2 MB component with 50 000 exports took jco 95 s and 1 GB.
  *
- * Budgets: a call not answered within its `timeoutMs` retires the thread and fails with
- * `LN_ERR_LOAD_TOO_COMPLEX` (limit `time`); a thread whose JavaScript heap passes `memoryMb` is
+ * Budgets: a call not answered within its `timeoutMs` retires the process and fails with
+ * `LN_ERR_LOAD_TOO_COMPLEX` (limit `time`); a process whose JavaScript heap passes `memoryMb` is
  * stopped by V8 and its call fails the same way (limit `memory`). jco's own wasm memory is not
  * counted by V8's heap limit: the decoder's item limit bounds it, and the time budget stops it.
  */
@@ -103,6 +146,18 @@ export class Transpiler {
   }
 
   /**
+   * Each core module instrumented (`instrumentModule`, see instrument/instrument.ts), by name. On
+   * the thread because instrumenting a componentize-js module (11 MB) churns through a few times
+   * its size in buffers: freed on this thread, glibc keeps most of it in the process for good.
+   *
+   * @throws LnError what `instrumentModule` throws (`LN_ERR_BUDGET_MEMORY`, `LN_ERR_LOAD_INVALID`),
+   *   `LN_ERR_LOAD_TOO_COMPLEX` past the time or memory budget
+   */
+  instrument(files: Record<string, Uint8Array>, meter: InstrumentOptions, call: CallOptions): Promise<Record<string, Uint8Array>> {
+    return this.#call({ id: this.#nextId++, op: 'instrument', files, meter, subject: call.subject }, call) as Promise<Record<string, Uint8Array>>;
+  }
+
+  /**
    * The component's shape and async features (`decodeComponent`), decoded on the thread.
    *
    * @throws LnError `LN_ERR_LOAD_INVALID` (subject `<component>`), `LN_ERR_LOAD_TOO_COMPLEX`
@@ -112,12 +167,12 @@ export class Transpiler {
     return this.#call({ id: this.#nextId++, op: 'decode', bytes, maxItems }, call) as Promise<DecodedComponent>;
   }
 
-  /** Stops the worker now; calls in flight fail. */
+  /** Stops the process now; calls in flight fail. */
   async close(): Promise<void> {
     const thread = this.#thread;
     this.#thread = undefined;
     clearTimeout(this.#idleTimer);
-    if (thread) await thread.worker.terminate();
+    if (thread) await thread.stop();
   }
 
   #call(request: TranspileRequest, call: CallOptions): Promise<unknown> {
@@ -130,13 +185,13 @@ export class Transpiler {
     thread.pending.set(pending.request.id, pending);
     clearTimeout(pending.timer);
     pending.timer = setTimeout(() => this.#timedOut(thread, pending), pending.call.timeoutMs);
-    thread.worker.ref();
-    thread.worker.postMessage(pending.request);
+    thread.hold(true);
+    thread.child.send(pending.request);
   }
 
   #start(): TranspileThread {
     const thread = new TranspileThread(this.#memoryMb, (dead) => this.#lost(dead));
-    thread.worker.on('message', (reply: TranspileReply) => this.#answer(thread, reply));
+    thread.child.on('message', (reply: TranspileReply) => this.#answer(thread, reply));
     this.#thread = thread;
     return thread;
   }
@@ -151,7 +206,7 @@ export class Transpiler {
 
   #timedOut(thread: TranspileThread, pending: Pending): void {
     if (!this.#settle(thread, pending.request.id)) return;
-    const what = pending.request.op === 'decode' ? 'decoding its types' : 'transpiling it';
+    const what = WORK[pending.request.op];
     pending.reject(new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
       subject: pending.call.subject, limit: 'time',
       reason: `${what} took longer than ${pending.call.timeoutMs} ms`,
@@ -185,7 +240,7 @@ export class Transpiler {
   /** Stops using a thread: calls still on it go to a fresh one (once). */
   #retire(thread: TranspileThread): void {
     if (this.#thread === thread) this.#thread = undefined;
-    void thread.worker.terminate();
+    void thread.stop();
   }
 
   /**
@@ -200,7 +255,7 @@ export class Transpiler {
       if (thread.outOfMemory && (alone || call.retried)) {
         call.reject(new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
           subject: call.call.subject, limit: 'memory',
-          reason: `${call.request.op === 'decode' ? 'decoding its types' : 'transpiling it'} needed more than the ${this.#memoryMb} MiB heap of the decode thread`,
+          reason: `${WORK[call.request.op]} needed more than the ${this.#memoryMb} MiB heap of the decode thread`,
         }));
       } else if (call.retried) {
         call.reject(new Error('the transpiler thread stopped'));
@@ -214,7 +269,7 @@ export class Transpiler {
   /** With nothing in flight the thread no longer keeps the process up, and stops after `idleMs`. */
   #idleCheck(thread: TranspileThread): void {
     if (thread.pending.size > 0 || this.#thread !== thread) return;
-    thread.worker.unref();
+    thread.hold(false);
     clearTimeout(this.#idleTimer);
     this.#idleTimer = setTimeout(() => this.#retire(thread), this.#idleMs).unref();
   }
