@@ -33,12 +33,13 @@ export interface ServeProcess {
 }
 
 /**
- * Spawns `lnano serve <args>` (`env` is its whole environment, default this process's) and
+ * Spawns `lnano serve <args>` (`env` is its whole environment, default this process's; `bin`
+ * another installation's `bin/lnano.js`, default this checkout's) and
  * resolves once it has printed both listener addresses; rejects with its output when it exits
  * first or does not start within `timeoutMs`.
  */
-export function spawnServe(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'serve', ...args], {
+export function spawnServe(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string } = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [options.bin ?? join(ROOT, 'bin', 'lnano.js'), 'serve', ...args], {
     env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = '';
