@@ -1,6 +1,8 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { LnError } from '../errors/ln-error.js';
+import { toClassicScript } from './bindings-source.js';
 
 /** What the cache keeps per key: the classic-script bindings and the core modules by name. */
 export interface TranspiledArtifact {
@@ -12,6 +14,22 @@ const BINDINGS_FILE = 'bindings.js';
 const JSON_FILE = 'value.json';
 /** The file names jco gives core modules: `component.core.wasm`, `component.core2.wasm`, … */
 export const CORE_MODULE_FILE = /^[\w.-]+\.core\d*\.wasm$/;
+
+/**
+ * The cache entry of jco's output files: the bindings (`<name>.js`, as a classic script, see
+ * bindings-source.ts) and the core modules.
+ *
+ * @throws LnError `LN_ERR_LOAD_INVALID` when there are no bindings or they have an unknown shape
+ */
+export function transpiledArtifact(files: Readonly<Record<string, Uint8Array>>, name: string, subject: string): TranspiledArtifact {
+  const js = files[`${name}.js`];
+  if (!js) throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: 'transpile produced no bindings' });
+  const modules = new Map<string, Uint8Array>();
+  for (const [file, content] of Object.entries(files)) {
+    if (CORE_MODULE_FILE.test(file)) modules.set(file, content);
+  }
+  return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
+}
 
 /**
  * The on-disk cache of transpile output (and of decoded types, as JSON entries), content-addressed
@@ -26,6 +44,11 @@ export class TranspileCache {
   /** @param dir - the cache folder (created on first write) */
   constructor(dir: string) {
     this.#dir = dir;
+  }
+
+  /** The cache folder. */
+  get dir(): string {
+    return this.#dir;
   }
 
   /** Reads an entry, or returns undefined when it is missing or damaged. */

@@ -13,11 +13,31 @@ import type { InstrumentOptions } from './instrument/instrument.js';
 export type TranspileRequest =
   | { readonly id: number; readonly op: 'transpile'; readonly bytes: Uint8Array; readonly options: Readonly<Record<string, unknown>> }
   | { readonly id: number; readonly op: 'instrument'; readonly files: Record<string, Uint8Array>; readonly meter: InstrumentOptions; readonly subject: string }
-  | { readonly id: number; readonly op: 'decode'; readonly bytes: Uint8Array; readonly maxItems: number };
+  | { readonly id: number; readonly op: 'decode'; readonly bytes: ComponentSource; readonly maxItems: number }
+  | { readonly id: number; readonly op: 'prepare'; readonly bytes: ComponentSource; readonly options: Readonly<Record<string, unknown>>; readonly store: PrepareStore; readonly subject: string };
+
+/**
+ * A component's bytes, or a file holding them (a content-addressed artifact) that the process
+ * reads itself and checks against `digest` (sha256, lowercase hex): 11 MB sent over IPC cost the
+ * host a serialization buffer grown by `realloc`, which glibc keeps in the main arena.
+ */
+export type ComponentSource = Uint8Array | { readonly file: string; readonly digest: string };
+
+/**
+ * Where a `prepare` call keeps its output: the transpile cache folder, the key of the transpile
+ * output and, with `meter`, the key of the instrumented output (see `Engine.cacheKey`).
+ */
+export interface PrepareStore {
+  readonly cacheDir: string;
+  readonly transpiledKey: string;
+  readonly meter?: InstrumentOptions;
+  readonly meteredKey?: string;
+}
 
 export type TranspileReply =
   | { readonly id: number; readonly ok: true; readonly files: Record<string, Uint8Array> }
   | { readonly id: number; readonly ok: true; readonly decoded: DecodedComponent }
+  | { readonly id: number; readonly ok: true; readonly transpiled: boolean }
   | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string; readonly stderr: string; readonly error?: SerializedError };
 
 /**
@@ -32,7 +52,7 @@ const WORKER_ENTRY = compiledModuleUrl('./transpile-worker.js', import.meta.url)
 const POISONED = /cannot enter component instance/;
 
 /** Each operation as errors name it. */
-const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types' };
+const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types', prepare: 'transpiling and instrumenting it' };
 
 /** Per call: how to name the component in errors, and how long the thread may work on it. */
 export interface CallOptions {
@@ -158,12 +178,29 @@ export class Transpiler {
   }
 
   /**
+   * Transpiles a component (unless the cache holds its transpile output) and, with `store.meter`,
+   * instruments its core modules, writing each output to the transpile cache in the process
+   * itself: the caller reads the entry from disk as a restart does. Why: 11 MB modules sent back
+   * over the IPC channel arrive as thousands of small reads that glibc keeps in the caller's main
+   * arena for good (~130 MB after seeding the five componentize-js examples); a file read is one
+   * large allocation, returned to the OS when freed. Resolves whether it transpiled (false: the
+   * transpile output was in the cache already).
+   *
+   * @throws Error jco's own error, as `transpile`
+   * @throws LnError what `instrument` throws, `LN_ERR_LOAD_INVALID` when jco's output has no
+   *   bindings, `LN_ERR_LOAD_TOO_COMPLEX` past the time or memory budget
+   */
+  prepare(bytes: ComponentSource, options: Readonly<Record<string, unknown>>, store: PrepareStore, call: CallOptions): Promise<boolean> {
+    return this.#call({ id: this.#nextId++, op: 'prepare', bytes, options, store, subject: call.subject }, call) as Promise<boolean>;
+  }
+
+  /**
    * The component's shape and async features (`decodeComponent`), decoded on the thread.
    *
    * @throws LnError `LN_ERR_LOAD_INVALID` (subject `<component>`), `LN_ERR_LOAD_TOO_COMPLEX`
    *   (items, time or memory)
    */
-  decode(bytes: Uint8Array, maxItems: number, call: CallOptions): Promise<DecodedComponent> {
+  decode(bytes: ComponentSource, maxItems: number, call: CallOptions): Promise<DecodedComponent> {
     return this.#call({ id: this.#nextId++, op: 'decode', bytes, maxItems }, call) as Promise<DecodedComponent>;
   }
 
@@ -218,7 +255,7 @@ export class Transpiler {
     const call = this.#settle(thread, reply.id);
     if (!call) return;
     if (reply.ok) {
-      call.resolve('files' in reply ? reply.files : reply.decoded);
+      call.resolve('files' in reply ? reply.files : 'decoded' in reply ? reply.decoded : reply.transpiled);
     } else if (reply.error) {
       call.reject(LnError.fromJSON(reply.error));
     } else if (reply.name === 'RuntimeError' || POISONED.test(reply.message)) {
