@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { LogRing } from '../../log/log-ring.js';
@@ -38,15 +38,19 @@ import { collectStartUpGarbage } from '../start-up-garbage.js';
 /** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
 const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
 
-/** Plugin folders deployed at once when seeding: enough to overlap one plugin's transpile with others' start, few enough for a small machine. */
-export const SEED_CONCURRENCY = 3;
+/**
+ * Plugin folders deployed at once when seeding: enough to keep both transpiler processes busy
+ * while the main thread compiles, starts and probes the ones already transpiled, few enough for
+ * a small machine.
+ */
+export const SEED_CONCURRENCY = 4;
 
 export const SERVE_HELP = `Usage: lnano serve [options]
 
 Runs the host: the event ingress, the admin API and every deployed plugin.
 On start it restores the active version of every plugin from the data dir, then deploys each
 plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose name the
-registry has never seen (${SEED_CONCURRENCY} at a time); a name it knows is the operator's (a restart never undoes a deploy,
+registry has never seen (${SEED_CONCURRENCY} at a time, largest first); a name it knows is the operator's (a restart never undoes a deploy,
 promote or rollback), and the start-up output says "kept <name> at <version>". POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
@@ -134,8 +138,8 @@ const urlOf = (address: { address: string; port: number; family: string }): stri
   `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
 /**
- * Deploys each plugin folder under `dir` whose name the registry has never seen, up to
- * `SEED_CONCURRENCY` at a time (deploys of distinct names run side by side in the version
+ * Deploys each plugin folder under `dir` whose name the registry has never seen, largest
+ * component first, up to `SEED_CONCURRENCY` at a time (deploys of distinct names run side by side in the version
  * manager). A name it knows (any version, even retired) belongs to the operator: a restart never
  * undoes a deploy, promote or rollback, so the folder is left alone and the start-up output says
  * what is kept. Two folders naming one plugin: the first in name order is seeded.
@@ -173,6 +177,10 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       failed(entry.name, err);
     }
   }
+  // Largest first: a componentize-js guest takes ~1.5 s to transpile and instrument, a C one
+  // ~0.1 s; starting the long ones first keeps them off the end of the critical path.
+  const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(f.manifest.component ?? join(f.folder, 'component.wasm')).then((s) => s.size, () => 0)] as const)));
+  fresh.sort((a, b) => sizes.get(b.folder)! - sizes.get(a.folder)!);
   if (fresh.length > 0) io.stdout.write(`seeding ${fresh.length} new plugin(s), ${SEED_CONCURRENCY} at a time: ${fresh.map((f) => f.manifest.name).join(', ')}\n`);
   await boundedEach(fresh, SEED_CONCURRENCY, async ({ folder, entry, manifest }) => {
     const started = performance.now();
