@@ -31,6 +31,12 @@ export function transpiledArtifact(files: Readonly<Record<string, Uint8Array>>, 
   return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
 }
 
+/** Whether a rename failed because the target folder exists. */
+function taken(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+}
+
 /**
  * The on-disk cache of transpile output (and of decoded types, as JSON entries), content-addressed
  * by a key the engine derives from the component digest, the jco version and the options.
@@ -66,12 +72,15 @@ export class TranspileCache {
     }
   }
 
-  /** Stores an entry atomically; a concurrent writer of the same key wins harmlessly. */
+  /**
+   * Stores an entry atomically; a concurrent writer of the same key wins harmlessly, a damaged
+   * entry under the key is replaced.
+   */
   async put(key: string, artifact: TranspiledArtifact): Promise<void> {
     for (const name of artifact.modules.keys()) {
       if (!CORE_MODULE_FILE.test(name)) throw new Error(`bad module name ${name}`);
     }
-    await this.#write(key, [[BINDINGS_FILE, artifact.bindings], ...artifact.modules]);
+    await this.#write(key, [[BINDINGS_FILE, artifact.bindings], ...artifact.modules], async () => (await this.get(key)) !== undefined);
   }
 
   /** Reads a JSON entry (see `putJson`), or returns undefined when it is missing or damaged. */
@@ -85,19 +94,28 @@ export class TranspileCache {
 
   /** Stores a JSON value (a decoded component) atomically under its own key. */
   async putJson(key: string, value: unknown): Promise<void> {
-    await this.#write(key, [[JSON_FILE, JSON.stringify(value)]]);
+    await this.#write(key, [[JSON_FILE, JSON.stringify(value)]], async () => (await this.getJson(key)) !== undefined);
   }
 
-  async #write(key: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>): Promise<void> {
+  async #write(key: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>, intact: () => Promise<boolean>): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     const tmp = join(this.#dir, `.tmp-${key}-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp);
+    const target = join(this.#dir, key);
     try {
       for (const [name, content] of files) await writeFile(join(tmp, name), content);
-      await rename(tmp, join(this.#dir, key));
+      try {
+        await rename(tmp, target);
+      } catch (err) {
+        if (!taken(err)) throw err;
+        // Another writer's entry wins; a damaged one (a reader found it unreadable) is replaced.
+        if (await intact()) return;
+        await rm(target, { recursive: true, force: true });
+        await rename(tmp, target);
+      }
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
-      if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') return;
+      if (taken(err)) return;
       throw err;
     }
   }
