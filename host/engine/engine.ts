@@ -5,7 +5,6 @@ import { dirname, join } from 'node:path';
 import type { ErrorCode } from '../errors/codes.js';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import { silentLogger } from '../log/logger.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import { componentKind, type Component } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
@@ -212,7 +211,7 @@ export class Engine {
   readonly #decoded = new Map<string, Promise<DecodedComponent>>();
   /** The last component compile queued (see `#component`). */
   #compiling: Promise<unknown> = Promise.resolve();
-  readonly #log: Logger;
+  readonly #log: Pick<Logger, 'debug'>;
   readonly #items: number;
   readonly #timeoutMs: number;
   readonly #transpiler: Transpiler;
@@ -222,7 +221,8 @@ export class Engine {
     this.#cache = options.cacheDir ? new TranspileCache(options.cacheDir) : undefined;
     this.#maxBytes = options.maxComponentBytes ?? ENGINE_DEFAULTS.maxComponentBytes;
     this.#memoryEntries = options.memoryCacheEntries ?? ENGINE_DEFAULTS.memoryCacheEntries;
-    this.#log = options.logger ?? silentLogger();
+    // Without a logger nothing is logged: pino is not loaded for it (`lnano run` never is).
+    this.#log = options.logger ?? { debug: () => undefined };
     this.#items = options.decodeItems ?? ENGINE_DEFAULTS.decodeItems;
     this.#timeoutMs = options.decodeTimeoutMs ?? ENGINE_DEFAULTS.decodeTimeoutMs;
     const memoryMb = options.decodeMemoryMb ?? ENGINE_DEFAULTS.decodeMemoryMb;
