@@ -33,7 +33,7 @@ import { VersionManager } from '../../versions/version-manager.js';
 import { parseCommandArgs, usageError, type OptionSpec } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
 import { transpileCacheDir } from '../data-dir.js';
-import { collectStartUpGarbage } from '../start-up-garbage.js';
+import { endStartUp } from '../start-up-memory.js';
 
 /** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
 const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
@@ -254,8 +254,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const pipelineDir = resolved.sources.get('pipelines.dir') === 'default' ? join(config.dataDir, 'pipelines') : config.pipelines.dir;
   const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger, maxStepsInFlight: config.pipelines.concurrency });
   const loaded = pipelines.list();
-  // Restore and seeding are over: the buffers their loads read are garbage now (see why there).
-  collectStartUpGarbage();
+  // Restore and seeding are over: their garbage goes back to the OS now (see why there).
+  endStartUp();
   io.stdout.write(`pipelines from ${pipelineDir}: ${loaded.map((p) => (p.valid ? p.name : `${p.name} (INVALID: ${p.error.code})`)).join(', ') || 'none'}\n`);
 
   // Live keys are read per request: a hot reload of ingress.* applies to the next request.
