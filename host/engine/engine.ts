@@ -5,15 +5,13 @@ import { dirname, join } from 'node:path';
 import type { ErrorCode } from '../errors/codes.js';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import { silentLogger } from '../log/logger.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
-import { toClassicScript } from './bindings-source.js';
 import { componentKind, type Component } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
 import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/instrument.js';
 import { checkPreamble } from './preamble.js';
-import { CORE_MODULE_FILE, TranspileCache, type TranspiledArtifact } from './transpile-cache.js';
-import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler } from './transpiler.js';
+import { TranspileCache, transpiledArtifact, type TranspiledArtifact } from './transpile-cache.js';
+import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler, type ComponentSource } from './transpiler.js';
 import type { ComponentShape } from './wit-types.js';
 
 /** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
@@ -78,10 +76,20 @@ export interface LoadOptions {
    * one taken on trust.
    */
   readonly digest?: string;
+  /**
+   * A file holding exactly these bytes (a content-addressed artifact), given with `digest`: the
+   * decode process reads it itself (and checks its digest) instead of receiving the bytes.
+   */
+  readonly file?: string;
 }
 
 /** How `Engine.decode` and `Engine.shape` treat a component. */
-export type DecodeCallOptions = Pick<LoadOptions, 'digest'>;
+export type DecodeCallOptions = Pick<LoadOptions, 'digest' | 'file'>;
+
+/** The bytes, or their file when the caller named one with its verified digest. */
+function sourceOf(bytes: Uint8Array, options: DecodeCallOptions): ComponentSource {
+  return options.file !== undefined && options.digest !== undefined ? { file: options.file, digest: options.digest } : bytes;
+}
 
 /**
  * Instrumentation options with the default caps filled in.
@@ -203,7 +211,7 @@ export class Engine {
   readonly #decoded = new Map<string, Promise<DecodedComponent>>();
   /** The last component compile queued (see `#component`). */
   #compiling: Promise<unknown> = Promise.resolve();
-  readonly #log: Logger;
+  readonly #log: Pick<Logger, 'debug'>;
   readonly #items: number;
   readonly #timeoutMs: number;
   readonly #transpiler: Transpiler;
@@ -213,7 +221,8 @@ export class Engine {
     this.#cache = options.cacheDir ? new TranspileCache(options.cacheDir) : undefined;
     this.#maxBytes = options.maxComponentBytes ?? ENGINE_DEFAULTS.maxComponentBytes;
     this.#memoryEntries = options.memoryCacheEntries ?? ENGINE_DEFAULTS.memoryCacheEntries;
-    this.#log = options.logger ?? silentLogger();
+    // Without a logger nothing is logged: pino is not loaded for it (`lnano run` never is).
+    this.#log = options.logger ?? { debug: () => undefined };
     this.#items = options.decodeItems ?? ENGINE_DEFAULTS.decodeItems;
     this.#timeoutMs = options.decodeTimeoutMs ?? ENGINE_DEFAULTS.decodeTimeoutMs;
     const memoryMb = options.decodeMemoryMb ?? ENGINE_DEFAULTS.decodeMemoryMb;
@@ -234,20 +243,20 @@ export class Engine {
     const digest = options.digest ?? sha256(bytes);
     const pending = this.#decoded.get(digest);
     if (pending) return pending;
-    return this.#remember(this.#decoded, digest, this.#decodeUncached(bytes, digest, subject));
+    return this.#remember(this.#decoded, digest, this.#decodeUncached(bytes, digest, subject, options.file));
   }
 
   /** The decode from the disk cache, or made on the decode thread now (and cached). */
-  async #decodeUncached(bytes: Uint8Array, digest: string, subject: string): Promise<DecodedComponent> {
+  async #decodeUncached(bytes: Uint8Array, digest: string, subject: string, file: string | undefined): Promise<DecodedComponent> {
     const key = this.#cache ? this.decodeCacheKey(digest) : undefined;
     const cached = key ? await this.#cache!.getJson(key) : undefined;
     if (isDecodeEntry(cached) && cached.sizeBytes === bytes.length) return cached.decoded;
-    const decoded = await this.#decodeOnThread(bytes, subject);
+    const decoded = await this.#decodeOnThread(sourceOf(bytes, { digest, ...(file !== undefined ? { file } : {}) }), subject);
     if (key) await this.#cache!.putJson(key, { sizeBytes: bytes.length, decoded } satisfies DecodeEntry);
     return decoded;
   }
 
-  async #decodeOnThread(bytes: Uint8Array, subject: string): Promise<DecodedComponent> {
+  async #decodeOnThread(bytes: ComponentSource, subject: string): Promise<DecodedComponent> {
     try {
       return await this.#transpiler.decode(bytes, this.#items, { subject, timeoutMs: this.#timeoutMs });
     } catch (err) {
@@ -312,7 +321,7 @@ export class Engine {
       const component = await pending;
       return { ...component, source: 'memory-cache' };
     }
-    return this.#remember(this.#loaded, memoryKey, this.#loadUncached(bytes, digest, subject, meter));
+    return this.#remember(this.#loaded, memoryKey, this.#loadUncached(bytes, digest, subject, meter, options.file));
   }
 
   /**
@@ -369,10 +378,11 @@ export class Engine {
     }
   }
 
-  async #loadUncached(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<Component> {
+  async #loadUncached(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null, file: string | undefined): Promise<Component> {
     const started = performance.now();
-    const shape = await this.shape(bytes, subject, { digest });
-    const { artifact, source } = await this.#artifact(bytes, digest, subject, meter);
+    const at = { digest, ...(file !== undefined ? { file } : {}) };
+    const shape = await this.shape(bytes, subject, at);
+    const { artifact, source } = await this.#artifact(sourceOf(bytes, at), bytes, digest, subject, meter);
     const component = await this.#component(subject, shape, artifact, { digest, sizeBytes: bytes.length, meter, source });
     this.#log.debug({ digest, subject, source, metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
     return component;
@@ -391,44 +401,47 @@ export class Engine {
     return compiled.then((modules) => ({ ...about, shape, kind: componentKind(shape), bindings: artifact.bindings, modules }));
   }
 
-  /** The transpile output, instrumented when `meter` is set, from the disk cache or made now. */
-  async #artifact(bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<{ artifact: TranspiledArtifact; source: Component['source'] }> {
-    if (meter) {
-      const meteredKey = this.cacheKey(digest, meter);
-      const cached = await this.#cache?.get(meteredKey);
+  /**
+   * The transpile output, instrumented when `meter` is set, from the disk cache or made now. With
+   * a disk cache the transpiler process makes and stores the entries itself and this reads them
+   * back as a restart does (see `Transpiler.prepare` for why); without one the files come back
+   * over IPC.
+   */
+  async #artifact(from: ComponentSource, bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<{ artifact: TranspiledArtifact; source: Component['source'] }> {
+    const cache = this.#cache;
+    if (cache) {
+      const key = this.cacheKey(digest, meter ?? undefined);
+      const cached = await cache.get(key);
       if (cached) return { artifact: cached, source: 'disk-cache' };
+      const started = performance.now();
+      const store = { cacheDir: cache.dir, transpiledKey: this.cacheKey(digest), ...(meter ? { meter, meteredKey: key } : {}) };
+      const transpiled = await this.#onThread(subject, () => this.#transpiler.prepare(from, TRANSPILE_OPTIONS, store, { subject, timeoutMs: 2 * this.#timeoutMs }));
+      const artifact = await cache.get(key);
+      if (!artifact) throw new Error(`the transpile cache entry of ${subject} could not be read back from ${cache.dir}`);
+      this.#log.debug({ digest, subject, meter, transpiled, durationMs: Math.round(performance.now() - started) }, 'component prepared');
+      return { artifact, source: transpiled ? 'transpiled' : 'disk-cache' };
     }
-    const key = this.cacheKey(digest);
-    let artifact = await this.#cache?.get(key);
-    const source = artifact ? 'disk-cache' : 'transpiled';
-    if (!artifact) {
-      artifact = await this.#transpile(bytes, subject);
-      await this.#cache?.put(key, artifact);
-    }
-    if (!meter) return { artifact, source };
+    const artifact = await this.#transpile(bytes, subject);
+    if (!meter) return { artifact, source: 'transpiled' };
     const started = performance.now();
     const instrumented = await this.#transpiler.instrument(Object.fromEntries(artifact.modules), meter, { subject, timeoutMs: this.#timeoutMs });
-    const metered = { bindings: artifact.bindings, modules: new Map(Object.entries(instrumented)) };
-    await this.#cache?.put(this.cacheKey(digest, meter), metered);
     this.#log.debug({ digest, subject, meter, durationMs: Math.round(performance.now() - started) }, 'core modules instrumented');
-    return { artifact: metered, source };
+    return { artifact: { bindings: artifact.bindings, modules: new Map(Object.entries(instrumented)) }, source: 'transpiled' };
   }
 
-  async #transpile(bytes: Uint8Array, subject: string): Promise<TranspiledArtifact> {
-    let files: Record<string, Uint8Array>;
+  /** A transpiler call whose plain errors are jco's: they become `LN_ERR_LOAD_INVALID`. */
+  async #onThread<T>(subject: string, work: () => Promise<T>): Promise<T> {
     try {
-      files = await this.#transpiler.transpile(bytes, TRANSPILE_OPTIONS, { subject, timeoutMs: this.#timeoutMs });
+      return await work();
     } catch (err) {
       if (isLnError(err)) throw err;
       const reason = err instanceof Error ? err.message.split('\n')[0]! : String(err);
       throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: `transpile failed: ${reason}` }, { cause: err });
     }
-    const js = files[`${TRANSPILE_OPTIONS.name}.js`];
-    if (!js) throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: 'transpile produced no bindings' });
-    const modules = new Map<string, Uint8Array>();
-    for (const [name, content] of Object.entries(files)) {
-      if (CORE_MODULE_FILE.test(name)) modules.set(name, content);
-    }
-    return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
+  }
+
+  async #transpile(bytes: Uint8Array, subject: string): Promise<TranspiledArtifact> {
+    const files = await this.#onThread(subject, () => this.#transpiler.transpile(bytes, TRANSPILE_OPTIONS, { subject, timeoutMs: this.#timeoutMs }));
+    return transpiledArtifact(files, TRANSPILE_OPTIONS.name, subject);
   }
 }

@@ -1,6 +1,8 @@
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { LnError } from '../errors/ln-error.js';
+import { toClassicScript } from './bindings-source.js';
 
 /** What the cache keeps per key: the classic-script bindings and the core modules by name. */
 export interface TranspiledArtifact {
@@ -12,6 +14,28 @@ const BINDINGS_FILE = 'bindings.js';
 const JSON_FILE = 'value.json';
 /** The file names jco gives core modules: `component.core.wasm`, `component.core2.wasm`, … */
 export const CORE_MODULE_FILE = /^[\w.-]+\.core\d*\.wasm$/;
+
+/**
+ * The cache entry of jco's output files: the bindings (`<name>.js`, as a classic script, see
+ * bindings-source.ts) and the core modules.
+ *
+ * @throws LnError `LN_ERR_LOAD_INVALID` when there are no bindings or they have an unknown shape
+ */
+export function transpiledArtifact(files: Readonly<Record<string, Uint8Array>>, name: string, subject: string): TranspiledArtifact {
+  const js = files[`${name}.js`];
+  if (!js) throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: 'transpile produced no bindings' });
+  const modules = new Map<string, Uint8Array>();
+  for (const [file, content] of Object.entries(files)) {
+    if (CORE_MODULE_FILE.test(file)) modules.set(file, content);
+  }
+  return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
+}
+
+/** Whether a rename failed because the target folder exists. */
+function taken(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOTEMPTY' || code === 'EEXIST';
+}
 
 /**
  * The on-disk cache of transpile output (and of decoded types, as JSON entries), content-addressed
@@ -26,6 +50,11 @@ export class TranspileCache {
   /** @param dir - the cache folder (created on first write) */
   constructor(dir: string) {
     this.#dir = dir;
+  }
+
+  /** The cache folder. */
+  get dir(): string {
+    return this.#dir;
   }
 
   /** Reads an entry, or returns undefined when it is missing or damaged. */
@@ -43,12 +72,15 @@ export class TranspileCache {
     }
   }
 
-  /** Stores an entry atomically; a concurrent writer of the same key wins harmlessly. */
+  /**
+   * Stores an entry atomically; a concurrent writer of the same key wins harmlessly, a damaged
+   * entry under the key is replaced.
+   */
   async put(key: string, artifact: TranspiledArtifact): Promise<void> {
     for (const name of artifact.modules.keys()) {
       if (!CORE_MODULE_FILE.test(name)) throw new Error(`bad module name ${name}`);
     }
-    await this.#write(key, [[BINDINGS_FILE, artifact.bindings], ...artifact.modules]);
+    await this.#write(key, [[BINDINGS_FILE, artifact.bindings], ...artifact.modules], async () => (await this.get(key)) !== undefined);
   }
 
   /** Reads a JSON entry (see `putJson`), or returns undefined when it is missing or damaged. */
@@ -62,19 +94,28 @@ export class TranspileCache {
 
   /** Stores a JSON value (a decoded component) atomically under its own key. */
   async putJson(key: string, value: unknown): Promise<void> {
-    await this.#write(key, [[JSON_FILE, JSON.stringify(value)]]);
+    await this.#write(key, [[JSON_FILE, JSON.stringify(value)]], async () => (await this.getJson(key)) !== undefined);
   }
 
-  async #write(key: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>): Promise<void> {
+  async #write(key: string, files: ReadonlyArray<readonly [string, string | Uint8Array]>, intact: () => Promise<boolean>): Promise<void> {
     await mkdir(this.#dir, { recursive: true });
     const tmp = join(this.#dir, `.tmp-${key}-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp);
+    const target = join(this.#dir, key);
     try {
       for (const [name, content] of files) await writeFile(join(tmp, name), content);
-      await rename(tmp, join(this.#dir, key));
+      try {
+        await rename(tmp, target);
+      } catch (err) {
+        if (!taken(err)) throw err;
+        // Another writer's entry wins; a damaged one (a reader found it unreadable) is replaced.
+        if (await intact()) return;
+        await rm(target, { recursive: true, force: true });
+        await rename(tmp, target);
+      }
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
-      if ((err as NodeJS.ErrnoException).code === 'ENOTEMPTY' || (err as NodeJS.ErrnoException).code === 'EEXIST') return;
+      if (taken(err)) return;
       throw err;
     }
   }

@@ -8,10 +8,13 @@
  * retires this whole process. jco is loaded on the first transpile, so a process that only decodes
  * stays small.
  */
-import { isLnError } from '../errors/ln-error.js';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { isLnError, LnError } from '../errors/ln-error.js';
 import { decodeComponent } from './component-type-reader.js';
-import { instrumentModule } from './instrument/instrument.js';
-import type { TranspileReply, TranspileRequest } from './transpiler.js';
+import { instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
+import { TranspileCache, transpiledArtifact } from './transpile-cache.js';
+import type { ComponentSource, TranspileReply, TranspileRequest } from './transpiler.js';
 
 const port = process.send ? { postMessage: (reply: TranspileReply): void => void process.send!(reply) } : undefined;
 if (!port) throw new Error('transpile-worker.js must run in a child process with an IPC channel');
@@ -39,23 +42,72 @@ function failure(id: number, err: unknown): TranspileReply {
   };
 }
 
-async function transpile(request: Extract<TranspileRequest, { op: 'transpile' }>): Promise<void> {
+/**
+ * The bytes of a component source: read from its file and checked against its digest.
+ *
+ * @throws LnError `LN_ERR_LOAD_INVALID` when the file's bytes do not hash to the digest
+ */
+function bytesOf(source: ComponentSource, subject: string): Uint8Array {
+  if (source instanceof Uint8Array) return source;
+  const bytes = readFileSync(source.file);
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (actual !== source.digest) {
+    throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: `${source.file} changed: its bytes hash to ${actual}, not ${source.digest}` });
+  }
+  return bytes;
+}
+
+async function transpileFiles(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<Record<string, Uint8Array>> {
   const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
-  const { files } = await transpileBytes(request.bytes, { ...request.options });
-  const reply: TranspileReply = { id: request.id, ok: true, files };
+  return (await transpileBytes(bytes, { ...options })).files;
+}
+
+async function transpile(request: Extract<TranspileRequest, { op: 'transpile' }>): Promise<void> {
+  const reply: TranspileReply = { id: request.id, ok: true, files: await transpileFiles(request.bytes, request.options) };
   port!.postMessage(reply);
 }
 
+/** Each core module instrumented, by name. */
+function instrumentAll(files: Readonly<Record<string, Uint8Array>>, meter: InstrumentOptions, subject: string): Record<string, Uint8Array> {
+  const out: Record<string, Uint8Array> = {};
+  for (const [name, bytes] of Object.entries(files)) out[name] = instrumentModule(bytes, meter, `${subject} (${name})`);
+  return out;
+}
+
+/**
+ * The transpile output (from the cache, or made and stored now) and with a meter its instrumented
+ * modules, stored under their keys; only whether it transpiled goes back to the host.
+ */
+async function prepare(request: Extract<TranspileRequest, { op: 'prepare' }>): Promise<void> {
+  const { store, subject } = request;
+  const cache = new TranspileCache(store.cacheDir);
+  let artifact = await cache.get(store.transpiledKey);
+  const transpiled = artifact === undefined;
+  if (!artifact) {
+    artifact = transpiledArtifact(await transpileFiles(bytesOf(request.bytes, subject), request.options), String(request.options.name), subject);
+    await cache.put(store.transpiledKey, artifact);
+  }
+  if (store.meter && store.meteredKey) {
+    let modules: Record<string, Uint8Array>;
+    try {
+      modules = instrumentAll(Object.fromEntries(artifact.modules), store.meter, subject);
+    } catch (err) {
+      if (isLnError(err)) throw err;
+      throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: `instrumenting failed: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
+    }
+    await cache.put(store.meteredKey, { bindings: artifact.bindings, modules: new Map(Object.entries(modules)) });
+  }
+  port!.postMessage({ id: request.id, ok: true, transpiled } satisfies TranspileReply);
+}
+
 /** The reply to a decode or instrument request (both synchronous). */
-function answerNow(request: Exclude<TranspileRequest, { op: 'transpile' }>): void {
+function answerNow(request: Extract<TranspileRequest, { op: 'decode' | 'instrument' }>): void {
   try {
     if (request.op === 'decode') {
-      port!.postMessage({ id: request.id, ok: true, decoded: decodeComponent(request.bytes, { maxItems: request.maxItems }) } satisfies TranspileReply);
+      port!.postMessage({ id: request.id, ok: true, decoded: decodeComponent(bytesOf(request.bytes, '<component>'), { maxItems: request.maxItems }) } satisfies TranspileReply);
       return;
     }
-    const files: Record<string, Uint8Array> = {};
-    for (const [name, bytes] of Object.entries(request.files)) files[name] = instrumentModule(bytes, request.meter, `${request.subject} (${name})`);
-    port!.postMessage({ id: request.id, ok: true, files } satisfies TranspileReply);
+    port!.postMessage({ id: request.id, ok: true, files: instrumentAll(request.files, request.meter, request.subject) } satisfies TranspileReply);
   } catch (err) {
     port!.postMessage(failure(request.id, err));
   }
@@ -63,9 +115,9 @@ function answerNow(request: Exclude<TranspileRequest, { op: 'transpile' }>): voi
 
 process.on('message', (request: TranspileRequest) => {
   stderrTail = '';
-  if (request.op !== 'transpile') {
+  if (request.op === 'decode' || request.op === 'instrument') {
     answerNow(request);
     return;
   }
-  transpile(request).catch((err: unknown) => port.postMessage(failure(request.id, err)));
+  (request.op === 'transpile' ? transpile(request) : prepare(request)).catch((err: unknown) => port.postMessage(failure(request.id, err)));
 });

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LnError, type SerializedError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
@@ -13,26 +14,46 @@ import type { InstrumentOptions } from './instrument/instrument.js';
 export type TranspileRequest =
   | { readonly id: number; readonly op: 'transpile'; readonly bytes: Uint8Array; readonly options: Readonly<Record<string, unknown>> }
   | { readonly id: number; readonly op: 'instrument'; readonly files: Record<string, Uint8Array>; readonly meter: InstrumentOptions; readonly subject: string }
-  | { readonly id: number; readonly op: 'decode'; readonly bytes: Uint8Array; readonly maxItems: number };
+  | { readonly id: number; readonly op: 'decode'; readonly bytes: ComponentSource; readonly maxItems: number }
+  | { readonly id: number; readonly op: 'prepare'; readonly bytes: ComponentSource; readonly options: Readonly<Record<string, unknown>>; readonly store: PrepareStore; readonly subject: string };
+
+/**
+ * A component's bytes, or a file holding them (a content-addressed artifact) that the process
+ * reads itself and checks against `digest` (sha256, lowercase hex): 11 MB sent over IPC cost the
+ * host a serialization buffer grown by `realloc`, which glibc keeps in the main arena.
+ */
+export type ComponentSource = Uint8Array | { readonly file: string; readonly digest: string };
+
+/**
+ * Where a `prepare` call keeps its output: the transpile cache folder, the key of the transpile
+ * output and, with `meter`, the key of the instrumented output (see `Engine.cacheKey`).
+ */
+export interface PrepareStore {
+  readonly cacheDir: string;
+  readonly transpiledKey: string;
+  readonly meter?: InstrumentOptions;
+  readonly meteredKey?: string;
+}
 
 export type TranspileReply =
   | { readonly id: number; readonly ok: true; readonly files: Record<string, Uint8Array> }
   | { readonly id: number; readonly ok: true; readonly decoded: DecodedComponent }
+  | { readonly id: number; readonly ok: true; readonly transpiled: boolean }
   | { readonly id: number; readonly ok: false; readonly name: string; readonly message: string; readonly stderr: string; readonly error?: SerializedError };
 
 /**
- * Defaults: the transpiler process stops after 2 s without work (the next call starts a new one,
+ * Defaults: a transpiler process stops after 2 s without work (the next call starts a new one,
  * ~0.1 s), so the ~300 MB a seeding's transpiles leave in it go back to the OS soon after; its
- * JavaScript heap is capped at 512 MiB.
+ * JavaScript heap is capped at 512 MiB; up to 2 processes (1 on a single core) work side by side.
  */
-export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 2_000, memoryMb: 512 });
+export const TRANSPILER_DEFAULTS = Object.freeze({ idleMs: 2_000, memoryMb: 512, processes: Math.min(2, availableParallelism()) });
 
 const WORKER_ENTRY = compiledModuleUrl('./transpile-worker.js', import.meta.url);
 /** What jco's wasm says once an earlier panic has poisoned its instance. */
 const POISONED = /cannot enter component instance/;
 
 /** Each operation as errors name it. */
-const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types' };
+const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types', prepare: 'transpiling and instrumenting it' };
 
 /** Per call: how to name the component in errors, and how long the thread may work on it. */
 export interface CallOptions {
@@ -101,9 +122,13 @@ class TranspileThread {
 }
 
 /**
- * jco's transpiler, the instrumentation and the component type decoder in a child process of
+ * jco's transpiler, the instrumentation and the component type decoder in child processes of
  * their own (see `TranspileThread` for why not a thread), with a time and a memory budget,
- * replaced when it breaks.
+ * replaced when one breaks. Up to `processes` of them (default: 2, or 1 on a single core) work
+ * side by side, one call each at a time; further calls wait in order. One call at a time per
+ * process lets the first of several components finish (and start serving) first instead of all
+ * of them interleaving and finishing last; two processes halve a seeding's transpile time on a
+ * two-core machine (jco and the instrumentation are single-threaded).
  *
  * Why off the main thread: jco's transpiler is Rust compiled to wasm, and a malformed component can make it
  * panic (found by test/fuzz/component-bytes.test.ts: `wit-parser` hits `unreachable`). A panic
@@ -120,13 +145,17 @@ class TranspileThread {
 export class Transpiler {
   readonly #idleMs: number;
   readonly #memoryMb: number;
-  #thread: TranspileThread | undefined;
+  readonly #processes: number;
+  readonly #threads = new Set<TranspileThread>();
+  readonly #idleTimers = new Map<TranspileThread, NodeJS.Timeout>();
+  /** Calls not yet handed to a process, in order. */
+  readonly #queue: Pending[] = [];
   #nextId = 1;
-  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(options: { idleMs?: number; memoryMb?: number } = {}) {
+  constructor(options: { idleMs?: number; memoryMb?: number; processes?: number } = {}) {
     this.#idleMs = options.idleMs ?? TRANSPILER_DEFAULTS.idleMs;
     this.#memoryMb = options.memoryMb ?? TRANSPILER_DEFAULTS.memoryMb;
+    this.#processes = Math.max(1, options.processes ?? TRANSPILER_DEFAULTS.processes);
   }
 
   /** The JavaScript heap cap of the thread, in MiB. */
@@ -158,41 +187,72 @@ export class Transpiler {
   }
 
   /**
+   * Transpiles a component (unless the cache holds its transpile output) and, with `store.meter`,
+   * instruments its core modules, writing each output to the transpile cache in the process
+   * itself: the caller reads the entry from disk as a restart does. Why: 11 MB modules sent back
+   * over the IPC channel arrive as thousands of small reads that glibc keeps in the caller's main
+   * arena for good (~130 MB after seeding the five componentize-js examples); a file read is one
+   * large allocation, returned to the OS when freed. Resolves whether it transpiled (false: the
+   * transpile output was in the cache already).
+   *
+   * @throws Error jco's own error, as `transpile`
+   * @throws LnError what `instrument` throws, `LN_ERR_LOAD_INVALID` when jco's output has no
+   *   bindings, `LN_ERR_LOAD_TOO_COMPLEX` past the time or memory budget
+   */
+  prepare(bytes: ComponentSource, options: Readonly<Record<string, unknown>>, store: PrepareStore, call: CallOptions): Promise<boolean> {
+    return this.#call({ id: this.#nextId++, op: 'prepare', bytes, options, store, subject: call.subject }, call) as Promise<boolean>;
+  }
+
+  /**
    * The component's shape and async features (`decodeComponent`), decoded on the thread.
    *
    * @throws LnError `LN_ERR_LOAD_INVALID` (subject `<component>`), `LN_ERR_LOAD_TOO_COMPLEX`
    *   (items, time or memory)
    */
-  decode(bytes: Uint8Array, maxItems: number, call: CallOptions): Promise<DecodedComponent> {
+  decode(bytes: ComponentSource, maxItems: number, call: CallOptions): Promise<DecodedComponent> {
     return this.#call({ id: this.#nextId++, op: 'decode', bytes, maxItems }, call) as Promise<DecodedComponent>;
   }
 
-  /** Stops the process now; calls in flight fail. */
+  /** Stops the processes now; calls in flight fail, waiting calls go to a fresh process. */
   async close(): Promise<void> {
-    const thread = this.#thread;
-    this.#thread = undefined;
-    clearTimeout(this.#idleTimer);
-    if (thread) await thread.stop();
+    const threads = [...this.#threads];
+    this.#threads.clear();
+    for (const timer of this.#idleTimers.values()) clearTimeout(timer);
+    this.#idleTimers.clear();
+    await Promise.all(threads.map((t) => t.stop()));
   }
 
   #call(request: TranspileRequest, call: CallOptions): Promise<unknown> {
     return new Promise((resolve, reject) => this.#send({ resolve, reject, request, call, retried: false }));
   }
 
-  #send(pending: Pending): void {
-    clearTimeout(this.#idleTimer);
-    const thread = this.#thread ?? this.#start();
-    thread.pending.set(pending.request.id, pending);
-    clearTimeout(pending.timer);
-    pending.timer = setTimeout(() => this.#timedOut(thread, pending), pending.call.timeoutMs);
-    thread.hold(true);
-    thread.child.send(pending.request);
+  /** Queues a call (a retried one first) and hands out what can go now. */
+  #send(pending: Pending, first = false): void {
+    if (first) this.#queue.unshift(pending); else this.#queue.push(pending);
+    this.#pump();
+  }
+
+  /** Hands waiting calls to idle processes, starting processes up to `processes`. */
+  #pump(): void {
+    while (this.#queue.length > 0) {
+      let thread = [...this.#threads].find((t) => t.pending.size === 0);
+      if (!thread && this.#threads.size < this.#processes) thread = this.#start();
+      if (!thread) return;
+      const pending = this.#queue.shift()!;
+      clearTimeout(this.#idleTimers.get(thread));
+      this.#idleTimers.delete(thread);
+      thread.pending.set(pending.request.id, pending);
+      clearTimeout(pending.timer);
+      pending.timer = setTimeout(() => this.#timedOut(thread, pending), pending.call.timeoutMs);
+      thread.hold(true);
+      thread.child.send(pending.request);
+    }
   }
 
   #start(): TranspileThread {
     const thread = new TranspileThread(this.#memoryMb, (dead) => this.#lost(dead));
     thread.child.on('message', (reply: TranspileReply) => this.#answer(thread, reply));
-    this.#thread = thread;
+    this.#threads.add(thread);
     return thread;
   }
 
@@ -218,15 +278,15 @@ export class Transpiler {
     const call = this.#settle(thread, reply.id);
     if (!call) return;
     if (reply.ok) {
-      call.resolve('files' in reply ? reply.files : reply.decoded);
+      call.resolve('files' in reply ? reply.files : 'decoded' in reply ? reply.decoded : reply.transpiled);
     } else if (reply.error) {
       call.reject(LnError.fromJSON(reply.error));
     } else if (reply.name === 'RuntimeError' || POISONED.test(reply.message)) {
-      // The wasm transpiler trapped (a panic) or an earlier panic poisoned it: retire the thread.
+      // The wasm transpiler trapped (a panic) or an earlier panic poisoned it: retire the process.
       this.#retire(thread);
       if (POISONED.test(reply.message) && !call.retried) {
         call.retried = true;
-        this.#send(call);
+        this.#send(call, true);
       } else {
         const panic = /panicked at [^\n]*\n([^\n]+)/.exec(reply.stderr)?.[1];
         call.reject(new Error(panic ? `the transpiler panicked: ${panic.trim()}` : `the transpiler trapped: ${reply.message}`));
@@ -235,20 +295,25 @@ export class Transpiler {
       call.reject(Object.assign(new Error(reply.message), { name: reply.name }));
     }
     this.#idleCheck(thread);
+    this.#pump();
   }
 
-  /** Stops using a thread: calls still on it go to a fresh one (once). */
+  /** Stops using a process: calls still on it go to a fresh one (once). */
   #retire(thread: TranspileThread): void {
-    if (this.#thread === thread) this.#thread = undefined;
+    this.#threads.delete(thread);
+    clearTimeout(this.#idleTimers.get(thread));
+    this.#idleTimers.delete(thread);
     void thread.stop();
   }
 
   /**
-   * A thread stopped: its calls go to a fresh one once. Past its heap limit, the call is refused
-   * when it was alone on the thread or already retried (so it was the one that needed the memory).
+   * A process stopped: its calls go to a fresh one once. Past its heap limit, the call is refused
+   * when it was alone on the process or already retried (so it was the one that needed the memory).
    */
   #lost(thread: TranspileThread): void {
-    if (this.#thread === thread) this.#thread = undefined;
+    this.#threads.delete(thread);
+    clearTimeout(this.#idleTimers.get(thread));
+    this.#idleTimers.delete(thread);
     const alone = thread.pending.size === 1;
     for (const call of [...thread.pending.values()]) {
       this.#settle(thread, call.request.id);
@@ -261,17 +326,18 @@ export class Transpiler {
         call.reject(new Error('the transpiler thread stopped'));
       } else {
         call.retried = true;
-        this.#send(call);
+        this.#send(call, true);
       }
     }
+    this.#pump();
   }
 
-  /** With nothing in flight the thread no longer keeps the process up, and stops after `idleMs`. */
+  /** With nothing in flight a process no longer keeps the host up, and stops after `idleMs`. */
   #idleCheck(thread: TranspileThread): void {
-    if (thread.pending.size > 0 || this.#thread !== thread) return;
+    if (thread.pending.size > 0 || !this.#threads.has(thread) || this.#queue.length > 0) return;
     thread.hold(false);
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.#retire(thread), this.#idleMs).unref();
+    clearTimeout(this.#idleTimers.get(thread));
+    this.#idleTimers.set(thread, setTimeout(() => this.#retire(thread), this.#idleMs).unref());
   }
 }
 

@@ -168,7 +168,8 @@ export class DeployPipeline {
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
-      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest) });
+      // The decode process reads the stored artifact itself: the bytes do not cross IPC.
+      const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest), file: this.#ctx.artifacts.pathOf(digest) });
       if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
@@ -232,7 +233,7 @@ export class DeployPipeline {
     let candidate: LiveVersion | undefined;
     let started = this.#ctx.now();
     try {
-      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits), digest: hexOf(plan.digest) });
+      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits), digest: hexOf(plan.digest), file: this.#ctx.artifacts.pathOf(plan.digest) });
       const record = this.#ctx.registry.version(name, version)!;
       candidate = this.#live(record, request.manifest, component, plan.grants, plan.limits);
       report({ step, detail: component.source === 'transpiled' ? 'transpiled and instrumented' : `from the ${component.source}`, durationMs: this.#ctx.now() - started });
@@ -307,10 +308,10 @@ export class DeployPipeline {
         bytes = await this.#ctx.artifacts.get(record.digest);
         step = 'capability-check';
       }
-      checkLink(cached?.shape ?? await this.#ctx.engine.shape(bytes!, subject, { digest }), this.#ctx.policy, subject);
+      checkLink(cached?.shape ?? await this.#ctx.engine.shape(bytes!, subject, { digest, file: this.#ctx.artifacts.pathOf(record.digest) }), this.#ctx.policy, subject);
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
-      const component = cached ?? await this.#ctx.engine.load(bytes!, subject, { meter, digest });
+      const component = cached ?? await this.#ctx.engine.load(bytes!, subject, { meter, digest, file: this.#ctx.artifacts.pathOf(record.digest) });
       live = this.#live(record, manifest, component, grants, limits);
       step = 'warm';
       await live.warm();

@@ -3,7 +3,9 @@
 //   run, interleaved (goal < 3×);
 //   `lnano serve` (the examples under components/, the pipelines under deploy/pipelines) from
 //   spawn to the first `GET /health` 200, on a fresh data dir and on a restart of the same one
-//   (goals: 8 s and 3 s, absolute). Medians of 3 rounds (1 with --quick).
+//   (goals: 8 s and 3 s, absolute), and its idle RSS 10 s after /health (goal 200 MiB), with
+//   `--no-seed` beside it as the floor (docs/limits.md "What lnano serve costs at rest").
+//   Medians of 3 rounds (1 with --quick).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
@@ -41,11 +43,11 @@ const healthy = (port) => new Promise((resolve) => {
  * ns from spawning `lnano serve` on `dataDir` to its first /health 200, and with `rssAfterMs`
  * its RSS (MiB) that long after (idle: nothing is sent); then stops it.
  */
-async function serveToHealth(dataDir, rssAfterMs = 0) {
+async function serveToHealth(dataDir, rssAfterMs = 0, extraArgs = []) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const t = process.hrtime.bigint();
   const child = spawn(process.execPath, [BIN, 'serve', '--pipelines', 'deploy/pipelines', '--data-dir', dataDir,
-    '--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`, '--log-level', 'warn'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    '--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`, '--log-level', 'warn', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c) => { stderr += c; });
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -93,6 +95,15 @@ export async function benchStartUp() {
       fresh.push(first.ns);
       restart.push(again.ns);
       if (i === 0) Object.assign(idle, { fresh: first.rssMiB, restart: again.rssMiB });
+      // The floor the examples add to: the host with nothing deployed (docs/limits.md).
+      if (i === 0) {
+        const emptyDir = mkdtempSync(join(tmpdir(), 'lnano-bench-empty-'));
+        try {
+          idle.empty = (await serveToHealth(emptyDir, rssAfterMs, ['--no-seed'])).rssMiB;
+        } finally {
+          rmSync(emptyDir, { recursive: true, force: true });
+        }
+      }
     } finally {
       rmSync(serveDir, { recursive: true, force: true });
     }
@@ -104,5 +115,6 @@ export async function benchStartUp() {
     { name: 'lnano serve → first /health, restart (10 examples)', value: median(restart), unit: 'ns', goal: { below: 3e9 } },
     { name: 'lnano serve idle RSS, 10 s after /health, fresh data dir (10 examples)', value: idle.fresh, unit: 'MiB', goal: { below: 200 } },
     { name: 'lnano serve idle RSS, 10 s after /health, restart (10 examples)', value: idle.restart, unit: 'MiB', goal: { below: 200 } },
+    { name: 'lnano serve --no-seed idle RSS, 10 s after /health (nothing deployed)', value: idle.empty, unit: 'MiB' },
   ];
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { LogRing } from '../../log/log-ring.js';
@@ -33,19 +33,24 @@ import { VersionManager } from '../../versions/version-manager.js';
 import { parseCommandArgs, usageError, type OptionSpec } from '../args.js';
 import { reportError, type CliIo } from '../cli-io.js';
 import { transpileCacheDir } from '../data-dir.js';
+import { endStartUp } from '../start-up-memory.js';
 
 /** The flags that set a config key (`--listen` → `listen`, ...), from the config key table. */
 const KEY_FLAGS = CONFIG_KEYS.filter((k) => k.flag !== undefined);
 
-/** Plugin folders deployed at once when seeding: enough to overlap one plugin's transpile with others' start, few enough for a small machine. */
-export const SEED_CONCURRENCY = 3;
+/**
+ * Plugin folders deployed at once when seeding: enough to keep both transpiler processes busy
+ * while the main thread compiles, starts and probes the ones already transpiled, few enough for
+ * a small machine.
+ */
+export const SEED_CONCURRENCY = 4;
 
 export const SERVE_HELP = `Usage: lnano serve [options]
 
 Runs the host: the event ingress, the admin API and every deployed plugin.
 On start it restores the active version of every plugin from the data dir, then deploys each
 plugin folder under --components (<dir>/<name>/manifest.json + component.wasm) whose name the
-registry has never seen (${SEED_CONCURRENCY} at a time); a name it knows is the operator's (a restart never undoes a deploy,
+registry has never seen (${SEED_CONCURRENCY} at a time, largest first); a name it knows is the operator's (a restart never undoes a deploy,
 promote or rollback), and the start-up output says "kept <name> at <version>". POST /events delivers a CloudEvents-style JSON event (or an array of them) to
 every plugin whose "events" patterns match, in priority order, and answers with each result.
 Deploy, roll back and inspect with \`lnano deploy | rollback | ls | status | history\`.
@@ -133,8 +138,8 @@ const urlOf = (address: { address: string; port: number; family: string }): stri
   `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
 /**
- * Deploys each plugin folder under `dir` whose name the registry has never seen, up to
- * `SEED_CONCURRENCY` at a time (deploys of distinct names run side by side in the version
+ * Deploys each plugin folder under `dir` whose name the registry has never seen, largest
+ * component first, up to `SEED_CONCURRENCY` at a time (deploys of distinct names run side by side in the version
  * manager). A name it knows (any version, even retired) belongs to the operator: a restart never
  * undoes a deploy, promote or rollback, so the folder is left alone and the start-up output says
  * what is kept. Two folders naming one plugin: the first in name order is seeded.
@@ -172,12 +177,16 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       failed(entry.name, err);
     }
   }
+  // Largest first: a componentize-js guest takes ~1.5 s to transpile and instrument, a C one
+  // ~0.1 s; starting the long ones first keeps them off the end of the critical path.
+  const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(f.manifest.component ?? join(f.folder, 'component.wasm')).then((s) => s.size, () => 0)] as const)));
+  fresh.sort((a, b) => sizes.get(b.folder)! - sizes.get(a.folder)!);
   if (fresh.length > 0) io.stdout.write(`seeding ${fresh.length} new plugin(s), ${SEED_CONCURRENCY} at a time: ${fresh.map((f) => f.manifest.name).join(', ')}\n`);
   await boundedEach(fresh, SEED_CONCURRENCY, async ({ folder, entry, manifest }) => {
     const started = performance.now();
     try {
       const bytes = await readFile(manifest.component ?? join(folder, 'component.wasm'));
-      const stored = await manager.storeArtifact(new Uint8Array(bytes));
+      const stored = await manager.storeArtifact(bytes); // a Buffer is a Uint8Array: no 11 MB copy
       const result = await manager.deploy({
         manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
         // The operator put these folders there: their grants (e.g. a kv namespace) are approved.
@@ -245,6 +254,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const pipelineDir = resolved.sources.get('pipelines.dir') === 'default' ? join(config.dataDir, 'pipelines') : config.pipelines.dir;
   const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger, maxStepsInFlight: config.pipelines.concurrency });
   const loaded = pipelines.list();
+  // Restore and seeding are over: their garbage goes back to the OS now (see why there).
+  endStartUp();
   io.stdout.write(`pipelines from ${pipelineDir}: ${loaded.map((p) => (p.valid ? p.name : `${p.name} (INVALID: ${p.error.code})`)).join(', ') || 'none'}\n`);
 
   // Live keys are read per request: a hot reload of ingress.* applies to the next request.

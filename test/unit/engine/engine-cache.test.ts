@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,21 @@ describe('engine cache', () => {
     expect([...second.modules.keys()]).toEqual([...first.modules.keys()]);
     expect((await engine.load(bytes, 'strings')).source).toBe('memory-cache');
     expect(readdirSync(cacheDir).sort()).toEqual([engine.cacheKey(first.digest), engine.decodeCacheKey(first.digest)].sort());
+  });
+
+  it('a component named by its file is read by the transpiler process, and refused when the file does not hold the digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lnano-cache-'));
+    const bytes = readFileSync(fixture('numbers'));
+    const digest = createHash('sha256').update(bytes).digest('hex');
+    const file = join(dir, 'stored.wasm');
+    writeFileSync(file, bytes);
+    const loaded = await new Engine({ cacheDir: join(dir, 'transpile') }).load(bytes, 'numbers', { digest, file });
+    expect(loaded.source).toBe('transpiled');
+    expect(loaded.shape.exports.length).toBeGreaterThan(0);
+    // The file changed after the caller hashed the bytes: the process checks what it reads.
+    writeFileSync(file, readFileSync(fixture('strings')));
+    const other = new Engine({ cacheDir: join(dir, 'other') });
+    await expect(other.load(bytes, 'numbers', { digest, file })).rejects.toMatchObject({ code: 'LN_ERR_LOAD_INVALID' });
   });
 
   it('a damaged cache entry is a miss, not a failure', async () => {

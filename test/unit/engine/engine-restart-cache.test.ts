@@ -10,7 +10,7 @@ import { fixture } from '../../helpers/cli.js';
 
 /** The real decode thread, counting what it is asked to do. */
 class CountingTranspiler extends Transpiler {
-  readonly calls = { decode: 0, transpile: 0, instrument: 0 };
+  readonly calls = { decode: 0, transpile: 0, instrument: 0, prepare: 0 };
   override decode(...args: Parameters<Transpiler['decode']>): ReturnType<Transpiler['decode']> {
     this.calls.decode++;
     return super.decode(...args);
@@ -18,6 +18,10 @@ class CountingTranspiler extends Transpiler {
   override instrument(...args: Parameters<Transpiler['instrument']>): ReturnType<Transpiler['instrument']> {
     this.calls.instrument++;
     return super.instrument(...args);
+  }
+  override prepare(...args: Parameters<Transpiler['prepare']>): ReturnType<Transpiler['prepare']> {
+    this.calls.prepare++;
+    return super.prepare(...args);
   }
   override transpile(...args: Parameters<Transpiler['transpile']>): ReturnType<Transpiler['transpile']> {
     this.calls.transpile++;
@@ -46,7 +50,8 @@ describe('engine: restart from a warm transpile cache', () => {
     transpilers.push(seeding);
     const first = await new Engine({ cacheDir, transpiler: seeding }).load(bytes, 'fuel-loop', { meter });
     expect(first.source).toBe('transpiled');
-    expect(seeding.calls).toEqual({ decode: 1, transpile: 1, instrument: 1 });
+    // One call to the transpiler process transpiles, instruments and writes both cache entries.
+    expect(seeding.calls).toEqual({ decode: 1, transpile: 0, instrument: 0, prepare: 1 });
     const before = snapshot(cacheDir);
 
     // The restart: a new engine (empty memory cache), as `lnano serve` launches a version.
@@ -61,7 +66,7 @@ describe('engine: restart from a warm transpile cache', () => {
     expect(second.shape).toEqual(first.shape);
     expect(second.bindings).toBe(first.bindings);
     expect([...second.modules.keys()]).toEqual([...first.modules.keys()]);
-    expect(restarted.calls).toEqual({ decode: 0, transpile: 0, instrument: 0 });
+    expect(restarted.calls).toEqual({ decode: 0, transpile: 0, instrument: 0, prepare: 0 });
     expect(snapshot(cacheDir)).toEqual(before);
 
     // Without the bytes at all, as a restore launches a retained version: same component.
@@ -70,7 +75,7 @@ describe('engine: restart from a warm transpile cache', () => {
     expect(fromCache).toMatchObject({ source: 'disk-cache', digest: first.digest, sizeBytes: bytes.length, bindings: first.bindings, shape: first.shape });
     expect([...fromCache!.modules.keys()]).toEqual([...first.modules.keys()]);
     expect((await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length }))?.source).toBe('memory-cache');
-    expect(restarted.calls).toEqual({ decode: 0, transpile: 0, instrument: 0 });
+    expect(restarted.calls).toEqual({ decode: 0, transpile: 0, instrument: 0, prepare: 0 });
     // Known at another size (the stored artifact was replaced), or under other meter options: a miss.
     expect(await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length + 1 })).toBeUndefined();
     expect(await new Engine({ cacheDir, transpiler: restarted }).loadCached(first.digest, 'fuel-loop', { meter: meterOptions(), sizeBytes: bytes.length })).toBeUndefined();
@@ -87,6 +92,6 @@ describe('engine: restart from a warm transpile cache', () => {
     const [file] = readdirSync(entry);
     writeFileSync(join(entry, file!), '{"shape":');
     expect((await again.load(bytes, 'numbers')).source).toBe('disk-cache');
-    expect(counting.calls).toEqual({ decode: 1, transpile: 0, instrument: 0 });
+    expect(counting.calls).toEqual({ decode: 1, transpile: 0, instrument: 0, prepare: 0 });
   });
 });
