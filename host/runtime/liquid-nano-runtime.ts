@@ -12,7 +12,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { envelopeToEvent, eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import type { HostCallLimit, NotifyMessage } from '../sandbox/protocol.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import { DiagnosticsTimeline, type TimelineEntry } from './diagnostics-timeline.js';
+import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from './diagnostics-timeline.js';
 import type { DispatchResult, DroppedFollowUps, EventOutcome } from './dispatch-result.js';
 import { FollowUpQueue, type QueuedEvent } from './follow-up-queue.js';
 import type { PluginCallContext, PluginCaller } from './plugin-caller.js';
@@ -51,7 +51,7 @@ interface FinishedCall {
   readonly outcome: PluginCallOutcome;
   readonly emitted: PluginEvent[];
   readonly elapsedMs: number;
-  readonly traceId?: string;
+  readonly traceId: string | undefined;
 }
 
 /** One plugin to get one queued event. */
@@ -146,18 +146,24 @@ export class LiquidNanoRuntime implements PluginCaller {
     if (this.#inFlight >= settings.maxConcurrentCalls) {
       throw new LnError('LN_ERR_EVENT_OVERLOADED', { limit: settings.maxConcurrentCalls, scope: 'total' });
     }
-    await this.hooks.before('beforeEvent', { event }, `event "${event.id}"`);
+    if (this.hooks.count('beforeEvent') > 0) await this.hooks.before('beforeEvent', { event }, `event "${event.id}"`);
     const { span, context } = startEventSpan(event);
     const traceId = traceIdOf(span);
     const results: EventOutcome[] = [];
     const followUps: EventOutcome[] = [];
     const run: DispatchRun = { queue: new FollowUpQueue(event, settings.maxFanOut), parent: context, dropped: [], settings };
+    const inTurn = settings.stopOnError || settings.delivery === 'sequential';
     let stopped: DispatchResult['stopped'] = null;
     try {
       for (let level = run.queue.takeLevel(); level.length > 0 && !stopped; level = run.queue.takeLevel()) {
-        const deliveries = level.flatMap((item) => this.#plugins.matching(item.event.type).map((plugin) => ({ plugin, item })));
-        const outcomes = settings.stopOnError || settings.delivery === 'sequential' ? this.#inTurn(deliveries, run) : this.#sideBySide(deliveries, run);
-        for await (const outcome of outcomes) {
+        const deliveries: Delivery[] = [];
+        for (const item of level) for (const plugin of this.#plugins.matching(item.event.type)) deliveries.push({ plugin, item });
+        // Side by side: every call of the level finishes, then they are settled in delivery order.
+        const calls = inTurn ? null : await this.#sideBySide(deliveries, run);
+        for (let i = 0; i < deliveries.length; i++) {
+          // In turn: each call may emit what the budget has left at its start (the previous one settled).
+          const call = calls ? calls[i]! : await this.#start(deliveries[i]!, run.queue.remaining, run);
+          const outcome = this.#settle(deliveries[i]!, call, run);
           (outcome.depth === 0 ? results : followUps).push(outcome);
           if (!outcome.ok && settings.stopOnError) {
             stopped = { plugin: outcome.plugin, eventId: outcome.eventId, code: String(outcome.error.code) };
@@ -166,35 +172,41 @@ export class LiquidNanoRuntime implements PluginCaller {
         }
       }
     } finally {
-      endSpan(span, { ok: stopped === null, ...(stopped ? { code: stopped.code } : {}) });
+      endSpan(span, stopped ? { ok: false, code: stopped.code } : { ok: true });
     }
-    const result: DispatchResult = { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped, ...(traceId ? { traceId } : {}) };
-    this.hooks.after('afterEvent', { event, result });
+    const result: DispatchResult = traceId
+      ? { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped, traceId }
+      : { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped };
+    if (this.hooks.count('afterEvent') > 0) this.hooks.after('afterEvent', { event, result });
     return result;
-  }
-
-  /** One level, one call after the other: each call may emit what the budget has left at its start. */
-  async *#inTurn(deliveries: readonly Delivery[], run: DispatchRun): AsyncGenerator<EventOutcome> {
-    for (const delivery of deliveries) yield this.#settle(delivery, await this.#start(delivery, run.queue.remaining, run), run);
   }
 
   /**
    * One level, side by side: one lane per plugin (its deliveries in order, one call at a time, so
    * a dispatch never has more calls in flight to a plugin than the sequential delivery had), every
    * lane at once. Each call may emit what the budget had left when the level began; the follow-ups
-   * are then queued in delivery order until the budget runs out, so what is routed and what is
-   * dropped does not depend on which call finished first. Timeline entries are recorded in
-   * delivery order too.
+   * are then queued in delivery order until the budget runs out (by the caller, which settles the
+   * calls in delivery order once they all finished), so what is routed and what is dropped does
+   * not depend on which call finished first. Timeline entries are recorded in delivery order too.
    */
-  async *#sideBySide(deliveries: readonly Delivery[], run: DispatchRun): AsyncGenerator<EventOutcome> {
+  async #sideBySide(deliveries: readonly Delivery[], run: DispatchRun): Promise<FinishedCall[]> {
     const budget = run.queue.remaining;
+    if (deliveries.length === 1) return [await this.#start(deliveries[0]!, budget, run)];
     const lanes = new Map<string, number[]>();
-    deliveries.forEach(({ plugin }, i) => lanes.set(plugin.name, [...(lanes.get(plugin.name) ?? []), i]));
+    for (let i = 0; i < deliveries.length; i++) {
+      const name = deliveries[i]!.plugin.name;
+      const lane = lanes.get(name);
+      if (lane) lane.push(i);
+      else lanes.set(name, [i]);
+    }
     const calls = new Array<FinishedCall>(deliveries.length);
-    await Promise.all([...lanes.values()].map(async (lane) => {
-      for (const i of lane) calls[i] = await this.#start(deliveries[i]!, budget, run);
-    }));
-    for (let i = 0; i < deliveries.length; i++) yield this.#settle(deliveries[i]!, calls[i]!, run);
+    const lane = async (indexes: number[]): Promise<void> => {
+      for (const i of indexes) calls[i] = await this.#start(deliveries[i]!, budget, run);
+    };
+    const running: Array<Promise<void>> = [];
+    for (const indexes of lanes.values()) running.push(lane(indexes));
+    await Promise.all(running);
+    return calls;
   }
 
   /** Makes one delivery's call, with its emit limit (the depth guard, or `budget` events). */
@@ -233,16 +245,17 @@ export class LiquidNanoRuntime implements PluginCaller {
     const { maxDepth, maxFanOut } = run.settings;
     const atDepthLimit = item.depth >= maxDepth;
     const { outcome, entry, emitted } = this.#record(call);
-    const candidates = [...emitted, ...(outcome.ok ? outcome.events : [])];
     const followUps: PluginEvent[] = [];
     let invalid = 0;
-    for (const candidate of candidates) {
+    const take = (candidate: unknown): void => {
       try {
         followUps.push(envelopeToEvent(isPluginEvent(candidate) ? eventToEnvelope(candidate) : candidate));
       } catch {
         invalid++;
       }
-    }
+    };
+    for (const candidate of emitted) take(candidate);
+    if (outcome.ok) for (const candidate of outcome.events) take(candidate);
     const base = { plugin: plugin.name, parentEventId: item.event.id, depth: item.depth + 1 };
     // Emits the guest attempted past its limit were refused in the worker (it saw the error); they
     // count as dropped here too, next to returned events a guard dropped.
@@ -264,7 +277,15 @@ export class LiquidNanoRuntime implements PluginCaller {
         this.#log.warn({ component: plugin.name, eventId: item.event.id, count, code: error.code }, 'follow-up events not routed');
       }
     }
-    return { ...outcome, eventId: item.event.id, eventType: item.event.type, depth: item.depth, parentEventId: item.parentEventId, emitted: this.#envelopes(emitted), seq: entry.seq };
+    // Built by assignment: a spread of the outcome plus six keys makes V8 walk map transitions per call.
+    const result = Object.assign({}, outcome) as Record<string, unknown>;
+    result.eventId = item.event.id;
+    result.eventType = item.event.type;
+    result.depth = item.depth;
+    result.parentEventId = item.parentEventId;
+    result.emitted = this.#envelopes(emitted);
+    result.seq = entry.seq;
+    return result as EventOutcome;
   }
 
   /** Calls a plugin under the concurrency guards, hooks and a span. Never throws. */
@@ -280,15 +301,17 @@ export class LiquidNanoRuntime implements PluginCaller {
       outcome = { plugin: plugin.name, version: plugin.version, ok: false, error: refusal.toJSON() };
     } else {
       try {
-        const hookContext = { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}) };
-        await this.hooks.before('beforeCall', hookContext, `the call of ${plugin.name} with event "${event.id}"`);
-        outcome = await plugin.call(event, {
-          ...(request.timeoutMs !== undefined ? { timeoutMs: request.timeoutMs } : {}),
-          ...(request.emitLimit ? { hostCallLimits: { emit: request.emitLimit } } : {}),
-          onNotify: (message: NotifyMessage) => {
-            if (message.topic === 'emit') emitted.push(message.payload as PluginEvent);
-          },
-        });
+        if (this.hooks.count('beforeCall') > 0) {
+          const hookContext = { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}) };
+          await this.hooks.before('beforeCall', hookContext, `the call of ${plugin.name} with event "${event.id}"`);
+        }
+        const onNotify = (message: NotifyMessage): void => {
+          if (message.topic === 'emit') emitted.push(message.payload as PluginEvent);
+        };
+        const hostCallLimits = request.emitLimit ? { emit: request.emitLimit } : undefined;
+        outcome = await plugin.call(event, request.timeoutMs !== undefined
+          ? (hostCallLimits ? { timeoutMs: request.timeoutMs, hostCallLimits, onNotify } : { timeoutMs: request.timeoutMs, onNotify })
+          : (hostCallLimits ? { hostCallLimits, onNotify } : { onNotify }));
       } catch (err) {
         const error = toLnError(err);
         outcome = { plugin: plugin.name, version: plugin.version, ok: false, error: error.toJSON() };
@@ -296,9 +319,8 @@ export class LiquidNanoRuntime implements PluginCaller {
         this.#release(plugin.name);
       }
     }
-    const code = outcome.ok ? undefined : String(outcome.error.code);
-    endSpan(span, { version: outcome.version, ok: outcome.ok, ...(code ? { code } : {}) });
-    return { plugin, event, request, outcome, emitted, elapsedMs: performance.now() - started, ...(traceId ? { traceId } : {}) };
+    if (span) endSpan(span, outcome.ok ? { version: outcome.version, ok: true } : { version: outcome.version, ok: false, code: String(outcome.error.code) });
+    return { plugin, event, request, outcome, emitted, elapsedMs: performance.now() - started, traceId };
   }
 
   /** Records a finished call in the timeline and runs the `afterCall` hooks. */
@@ -306,15 +328,19 @@ export class LiquidNanoRuntime implements PluginCaller {
     const { plugin, event, request, outcome, emitted, traceId } = call;
     const code = outcome.ok ? undefined : String(outcome.error.code);
     const usage = outcome.usage;
-    const entry = this.timeline.record({
-      eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version,
-      status: outcome.ok ? 'ok' : 'error', ...(code ? { code } : {}),
-      durationMs: round(outcome.durationMs ?? usage?.durationMs ?? call.elapsedMs),
-      usage: usage ? { fuelUsed: usage.fuelUsed, memoryPeakBytes: usage.memoryBytes } : null,
-      depth: request.depth, ...(request.parentEventId !== null ? { parentEventId: request.parentEventId } : {}),
-      ...(request.pipeline ? { pipeline: request.pipeline } : {}), ...(traceId ? { traceId } : {}),
-    });
-    this.hooks.after('afterCall', { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}), outcome, entry });
+    const durationMs = round(outcome.durationMs ?? usage?.durationMs ?? call.elapsedMs);
+    const receipt = usage ? { fuelUsed: usage.fuelUsed, memoryPeakBytes: usage.memoryBytes } : null;
+    // The entry's keys in their documented order (contract A); optional ones only when set.
+    const input: { -readonly [K in keyof TimelineInput]: TimelineInput[K] } = code === undefined
+      ? { eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version, status: 'ok', durationMs, usage: receipt, depth: request.depth }
+      : { eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version, status: 'error', code, durationMs, usage: receipt, depth: request.depth };
+    if (request.parentEventId !== null) input.parentEventId = request.parentEventId;
+    if (request.pipeline) input.pipeline = request.pipeline;
+    if (traceId) input.traceId = traceId;
+    const entry = this.timeline.record(input);
+    if (this.hooks.count('afterCall') > 0) {
+      this.hooks.after('afterCall', { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}), outcome, entry });
+    }
     return { outcome, entry, emitted };
   }
 

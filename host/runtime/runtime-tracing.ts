@@ -1,10 +1,11 @@
 /**
  * The runtime's spans, through `@opentelemetry/api` only (the host installs an SDK provider or
- * not; without one every span is a no-op): `event <type>` per ingress event and, under it,
- * `plugin <name>` per plugin call. Attribute names follow the OpenTelemetry CloudEvents
- * conventions (`cloudevents.*`) plus `lnano.*`.
+ * not): `event <type>` per ingress event and, under it, `plugin <name>` per plugin call.
+ * Attribute names follow the OpenTelemetry CloudEvents conventions (`cloudevents.*`) plus
+ * `lnano.*`. Without a provider no span is made at all (`null`): the API's no-op spans would
+ * still cost a tracer, a span, a context and the attribute objects per call.
  */
-import { SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
+import { ProxyTracerProvider, SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { PluginEvent } from '../engine/plugin-event.js';
 
 /** The tracer name (contract D). */
@@ -14,19 +15,36 @@ const eventAttributes = (event: PluginEvent): Record<string, string> => ({
   'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type, 'cloudevents.event_source': event.source,
 });
 
-/** Starts the span of an ingress event; returns it and the context its calls are children of. */
-export function startEventSpan(event: PluginEvent): { span: Span; context: Context } {
-  const span = trace.getTracer(TRACER_NAME).startSpan(`event ${event.type}`, { attributes: eventAttributes(event) }, context.active());
-  return { span, context: trace.setSpan(context.active(), span) };
+/**
+ * The runtime's tracer, or null when no tracer provider is registered (the global provider is
+ * still the API's empty proxy): asked per span, so a provider registered later is used at once.
+ */
+function tracer(): Tracer | null {
+  const provider = trace.getTracerProvider();
+  if (provider instanceof ProxyTracerProvider) return provider.getDelegateTracer(TRACER_NAME) ?? null;
+  return provider.getTracer(TRACER_NAME);
 }
 
-/** Starts the span of one plugin call under `parent` (default: the active context). */
-export function startCallSpan(plugin: string, event: PluginEvent, depth: number, parent: Context = context.active()): Span {
-  return trace.getTracer(TRACER_NAME).startSpan(`plugin ${plugin}`, { attributes: { ...eventAttributes(event), 'lnano.plugin': plugin, 'lnano.depth': depth } }, parent);
+/**
+ * Starts the span of an ingress event; returns it and the context its calls are children of
+ * (`span` null and the active context when tracing is off).
+ */
+export function startEventSpan(event: PluginEvent): { span: Span | null; context: Context } {
+  const active = context.active();
+  const span = tracer()?.startSpan(`event ${event.type}`, { attributes: eventAttributes(event) }, active) ?? null;
+  return { span, context: span ? trace.setSpan(active, span) : active };
 }
 
-/** Sets the outcome attributes and ends the span. */
-export function endSpan(span: Span, outcome: { version?: string; ok: boolean; code?: string }): void {
+/** Starts the span of one plugin call under `parent` (default: the active context); null when tracing is off. */
+export function startCallSpan(plugin: string, event: PluginEvent, depth: number, parent?: Context): Span | null {
+  const t = tracer();
+  if (!t) return null;
+  return t.startSpan(`plugin ${plugin}`, { attributes: { ...eventAttributes(event), 'lnano.plugin': plugin, 'lnano.depth': depth } }, parent ?? context.active());
+}
+
+/** Sets the outcome attributes and ends the span (nothing for no span). */
+export function endSpan(span: Span | null, outcome: { version?: string; ok: boolean; code?: string }): void {
+  if (!span) return;
   if (outcome.version) span.setAttribute('lnano.plugin.version', outcome.version);
   span.setAttribute('lnano.status', outcome.ok ? 'ok' : 'error');
   if (outcome.code) {
@@ -37,6 +55,6 @@ export function endSpan(span: Span, outcome: { version?: string; ok: boolean; co
 }
 
 /** The span's trace id when it records (an SDK is installed and sampled it). */
-export function traceIdOf(span: Span): string | undefined {
-  return span.isRecording() ? span.spanContext().traceId : undefined;
+export function traceIdOf(span: Span | null): string | undefined {
+  return span?.isRecording() ? span.spanContext().traceId : undefined;
 }

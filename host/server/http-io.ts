@@ -9,11 +9,12 @@ import { toLnError, type LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { isLoopbackAddress } from './request-origin.js';
 
-/** Writes a JSON answer. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': String(Buffer.byteLength(text)), ...headers });
-  res.end(text);
+/** Writes a JSON answer (encoded once: the length and the body come from the same bytes). */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const head = { 'content-type': 'application/json; charset=utf-8', 'content-length': String(bytes.length) };
+  res.writeHead(status, headers ? { ...head, ...headers } : head);
+  res.end(bytes);
 }
 
 /**
@@ -39,7 +40,7 @@ export function readBody(req: IncomingMessage, limit: number, tooLarge: () => Ln
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     req.on('error', reject);
   });
 }

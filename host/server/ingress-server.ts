@@ -73,13 +73,22 @@ export class IngressServer extends HttpService {
     const limit = this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes;
     const body = await readBody(req, limit, () => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
     const { events, batch } = mode === 'binary' ? { events: [binaryEvent(req.headers, body)], batch: false } : this.#jsonEvents(body);
-    const results = [];
-    const pipelines = this.#options.pipelines;
-    for (const event of events) {
-      const runs = pipelines ? { pipelines: pipelines.start(event) } : {};
-      results.push({ id: event.id, ...(await this.#options.plugins.dispatch(event)), ...runs });
+    if (!batch) {
+      send(res, 200, await this.#route(events[0]!, requestId));
+      return;
     }
-    send(res, 200, batch ? { requestId, events: results } : { requestId, ...results[0] });
+    const results = [];
+    for (const event of events) results.push(await this.#route(event, undefined));
+    send(res, 200, { requestId, events: results });
+  }
+
+  /** One event's part of the answer (with the request id first for a single event): its id, what routing it did, the pipeline runs it started. */
+  async #route(event: PluginEvent, requestId: string | undefined): Promise<object> {
+    const pipelines = this.#options.pipelines;
+    const runs = pipelines ? pipelines.start(event) : undefined;
+    const routed = await this.#options.plugins.dispatch(event);
+    const head = requestId === undefined ? { id: event.id } : { requestId, id: event.id };
+    return runs ? { ...head, ...routed, pipelines: runs } : { ...head, ...routed };
   }
 
   /** The events of a structured or batch body: JSON within the depth limit, each envelope validated. */

@@ -35,10 +35,17 @@ export function isLoopbackHost(host: string): boolean {
   return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
 }
 
+/** The last `Host` found to name loopback: clients send the same one on every request. */
+let lastLoopbackHost: string | undefined;
+
 /** Why a request's `Host` is refused (a loopback listener, a non-loopback name), or null. */
 export function reboundHostReason(req: IncomingMessage, loopback: boolean): string | null {
   const host = req.headers.host;
-  if (!loopback || host === undefined || isLoopbackHost(host)) return null;
+  if (!loopback || host === undefined || host === lastLoopbackHost) return null;
+  if (isLoopbackHost(host)) {
+    lastLoopbackHost = host;
+    return null;
+  }
   return `the Host "${host.slice(0, 100)}" does not name loopback, but this listener is on loopback (DNS rebinding is refused)`;
 }
 

@@ -1,10 +1,10 @@
 // A real host for the HTTP benches: a version manager in a temp data dir, plugins deployed from
 // the example components under names of our choosing, the event runtime (LiquidNanoRuntime) and a
 // real IngressServer on 127.0.0.1 (port 0).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, LiquidNanoRuntime, VersionManager, parseManifest, silentLogger } from '../../dist/host/index.js';
+import { Engine, LiquidNanoRuntime, VersionManager, parseManifest, readManifest, silentLogger } from '../../dist/host/index.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
 
 const EXAMPLES = new URL('../../components/', import.meta.url);
@@ -44,12 +44,33 @@ export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p',
       digest, actor: 'bench',
     });
   }
-  const router = new LiquidNanoRuntime({ source: host.manager, logger: silentLogger() });
-  const ingress = new IngressServer({ plugins: router, logger: silentLogger() });
+  return serve(host, { digest });
+}
+
+/**
+ * A host serving every example component (components/*, what `npm start` seeds) under its own
+ * manifest: a `hello` event reaches the seven echo plugins, as in the issue's measurement.
+ */
+export async function examplesHost() {
+  const host = benchManager('examples');
+  const folders = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  await Promise.all(folders.map(async (folder) => {
+    const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
+    const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
+    await host.manager.deploy({ manifest, digest, actor: 'bench', approveCapabilities: true }); // as `serve` seeds them
+  }));
+  return serve(host, { plugins: folders });
+}
+
+/** The event runtime and a real IngressServer on 127.0.0.1 (port 0) over a bench manager. */
+async function serve(host, extra) {
+  const runtime = new LiquidNanoRuntime({ source: host.manager, logger: silentLogger() });
+  const ingress = new IngressServer({ plugins: runtime, logger: silentLogger() });
   const address = await ingress.listen(0, '127.0.0.1');
   return {
     ...host,
-    digest,
+    ...extra,
+    runtime,
     url: `http://127.0.0.1:${address.port}/events`,
     async close() {
       await ingress.close();

@@ -1,5 +1,6 @@
 // HTTP load from a separate thread, so the server under test keeps the main thread to itself.
 // The same generator drives every HTTP row (ingress, scale, hot swap) and the soak script.
+import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { percentile } from './support.mjs';
 
@@ -36,3 +37,21 @@ function summarise(r) {
     p99Ms: percentile(r.latencies, 99),
   };
 }
+
+/**
+ * CPU time of this process's main thread (where the server under test runs), ms; null where
+ * `/proc` cannot tell (not Linux). Node 20 has no per-thread `cpuUsage`, and the process's
+ * counts the load generator, the sandbox workers and V8's compiler threads too.
+ */
+export function mainThreadCpuMs() {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** `getconf CLK_TCK`: 100 on every Linux Node supports. */
+const CLOCK_TICKS = 100;

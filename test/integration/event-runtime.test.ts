@@ -277,10 +277,16 @@ describe('side-by-side delivery', () => {
     await deploy(manager, 'fast', ECHO, ['race']);
   }, 120_000);
 
-  /** A registered plugin on `race` (priority 1) that notes how many calls were in flight when it ran. */
+  /**
+   * A registered plugin on `race` (priority 1) that notes how many calls were in flight while it
+   * ran (after one microtask: the runtime starts a level's calls one after the other in one
+   * synchronous pass, calling a registered plugin's `handle` when its turn comes; no worker's
+   * answer can arrive before the next macrotask).
+   */
   function probe(rt: LiquidNanoRuntime): number[] {
     const seen: number[] = [];
     rt.register({ name: 'probe', version: '1', events: ['race'], priority: 1, handle: async () => {
+      await Promise.resolve();
       seen.push(rt.inFlight);
       return { plugin: 'probe', version: '1', ok: true as const, events: [], durationMs: 0 };
     } });
