@@ -56,6 +56,8 @@ class DeadlinePass {
   readonly #check: number;
   /** The entry counter global, appended after the module's globals. */
   readonly #counter: number;
+  /** Functions that can be entered other than by a direct call (see `CallGraph`). */
+  readonly #escaped = new Set<number>();
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -106,7 +108,7 @@ class DeadlinePass {
       case SectionId.Start: {
         const w = new ByteWriter(8);
         const r = this.#reader(s);
-        w.u32(this.#fn(r.u32(), r));
+        w.u32(this.#fn(this.#escape(r.u32()), r));
         return w;
       }
       case SectionId.Element: return this.#elementSection(s);
@@ -150,7 +152,7 @@ class DeadlinePass {
       w.range(this.bytes, at, r!.pos);
       this.#constExpr(r!, w);
     }
-    w.bytes(Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b));
+    w.u8(0x7f); w.u8(0x01); w.u8(0x41); w.s64(DEADLINE_CHECK_INTERVAL); w.u8(0x0b); // (mut i32) INTERVAL
     return w;
   }
 
@@ -183,7 +185,7 @@ class DeadlinePass {
       w.range(this.bytes, at, r.pos);
       const index = r.u32();
       if (kind === 0x03) this.#global(r, index);
-      w.u32(kind === 0x00 ? this.#fn(index, r) : index);
+      w.u32(kind === 0x00 ? this.#fn(this.#escape(index), r) : index);
     }
     return w;
   }
@@ -210,7 +212,7 @@ class DeadlinePass {
       w.u32(m);
       for (let j = 0; j < m; j++) {
         if (flags & 0x04) this.#constExpr(r, w);
-        else w.u32(this.#fn(r.u32(), r));
+        else w.u32(this.#fn(this.#escape(r.u32()), r));
       }
     }
     return w;
@@ -223,7 +225,7 @@ class DeadlinePass {
       if (op === Op.GlobalGet) this.#global(r, r.index);
       if (op !== Op.RefFunc) continue;
       w.range(this.bytes, from, r.start);
-      w.u8(0xd2); w.u32(this.#fn(r.index, r));
+      w.u8(0xd2); w.u32(this.#fn(this.#escape(r.index), r));
       from = r.pos;
     }
     w.range(this.bytes, from, r.pos);
@@ -242,90 +244,328 @@ class DeadlinePass {
     return w;
   }
 
+  /** Notes that defined or imported function `f` can be entered from outside the module's bodies. */
+  #escape(f: number): number {
+    this.#escaped.add(f);
+    return f;
+  }
+
+  /**
+   * Rewrites every body. A first walk finds the call graph (see `CallGraph`) and which bodies
+   * hold a label immediate the loop wrapping cannot renumber; the second writes the checks.
+   */
   #codeSection(s: Section): ByteWriter {
     const r = this.#reader(s);
-    const { funcTypes, typeParams } = this.layout;
+    const { funcTypes, typeParams, importedFuncs } = this.layout;
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
-    const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 8 + 64);
-    w.u32(n);
-    const code = new ByteWriter(64 * 1024);
-    const body = new ByteWriter(64 * 1024);
+    const bodies: number[] = [];
+    const graph = new CallGraph(n);
+    const wrappable: boolean[] = [];
     for (let i = 0; i < n; i++) {
+      bodies.push(r.pos);
       const size = r.u32();
       const end = r.pos + size;
       const params = typeParams[funcTypes[i]!] ?? -1;
       if (params < 0) r.fail(`function type ${funcTypes[i]} is not a function type`);
-      body.reset();
-      const local = this.#locals(r, body, params);
-      code.reset();
-      const calls = this.#body(r, end, local, code);
+      readLocals(r, params);
+      wrappable.push(this.#scan(r, end, i, graph));
       r.end = s.end;
-      if (calls) this.#entryCheck(body, local);
+      r.pos = end;
+    }
+    for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
+    const cyclic = graph.cyclic();
+
+    const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 4 + 64);
+    w.u32(n);
+    const code = new ByteWriter(64 * 1024);
+    const body = new ByteWriter(64 * 1024);
+    for (let i = 0; i < n; i++) {
+      r.end = s.end;
+      r.pos = bodies[i]!;
+      const size = r.u32();
+      const end = r.pos + size;
+      body.reset();
+      const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need');
+      code.reset();
+      const loops = this.#body(r, end, counter, wrappable[i]!, code);
+      if (cyclic[i]) this.#entryCheck(body, counter);
+      if (loops) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter); }
       body.append(code);
       w.u32(body.length);
       w.append(body);
     }
+    r.end = s.end;
     return w;
   }
 
-  /** Copies the locals declaration with one more i32 local (the loop counter); returns its index. */
-  #locals(r: InstructionReader, out: ByteWriter, params: number): number {
-    return withOneMoreLocal(r, readLocals(r, params), out, 0x7f, 'deadline checks need');
+  /**
+   * First walk of body `i` (up to `end`): its calls into `graph` (an import, `call_indirect` or
+   * `call_ref` is an edge to the outside node), its `ref.func`s into the escaped set. Returns
+   * whether its loops can be wrapped: false when it holds a label immediate `#body` does not
+   * renumber (`rethrow`, `delegate`, `try_table`, `br_on_cast*`).
+   */
+  #scan(r: InstructionReader, end: number, i: number, graph: CallGraph): boolean {
+    r.end = end;
+    const { importedFuncs } = this.layout;
+    let wrappable = true;
+    while (r.pos < end) {
+      const op = r.next();
+      switch (op) {
+        case Op.Call:
+        case Op.ReturnCall:
+          if (r.callKind === CallKind.Direct) this.#fn(r.index, r); // fails for a function the module does not have
+          graph.edge(i, r.callKind !== CallKind.Direct || r.index < importedFuncs ? graph.outside : r.index - importedFuncs);
+          break;
+        case Op.RefFunc:
+          this.#escape(r.index);
+          break;
+        case Op.Delegate:
+        case Op.TryTable:
+          wrappable = false;
+          break;
+        case Op.Throw:
+          if (this.bytes[r.start] === 0x09) wrappable = false; // rethrow label
+          break;
+        case Op.BrIf:
+          if (this.bytes[r.start] === 0xfb) wrappable = false; // br_on_cast, br_on_cast_fail
+          break;
+      }
+    }
+    return wrappable;
   }
 
   /**
-   * Copies the instructions up to `end` with function indices rewritten and a check after every
-   * `loop`; returns whether the body calls anything.
+   * Copies the instructions up to `end` with function indices rewritten and a countdown of
+   * `counter` at every loop header (see the file comment); returns whether the body has a loop.
+   * With `wrappable`, a loop without parameters is wrapped so that its rare path leaves it:
+   *
+   *   block BT ($exit) loop ($outer) block ($slow)
+   *     loop BT ($l)
+   *       (br_if $slow (i32.eqz (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+   *       ...body, every label outside $l 3 deeper...
+   *     end
+   *     br $exit
+   *   end
+   *   (local.set $c (i32.const INTERVAL)) (call $check) (br $outer)
+   *   end unreachable end
+   *
+   * Other loops get the check inline: `(if (i32.eqz ...) (then (local.set $c ...) (call $check)))`.
    */
-  #body(r: InstructionReader, end: number, local: number, out: ByteWriter): boolean {
+  #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
     let from = r.pos;
-    let calls = false;
+    let loops = false;
+    /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
+    const wrapped: number[] = [0];
+    /** Per open frame: whether it is a wrapped loop. */
+    const isWrapped: boolean[] = [false];
+    /** Label depth `d` from the innermost frame, renumbered past the labels the wrappers add. */
+    const depth = (d: number): number => {
+      const top = wrapped.length - 1;
+      return d + 3 * (wrapped[top]! - (d <= top ? wrapped[top - d]! : 0));
+    };
     while (r.pos < end) {
       const op = r.next();
-      if (op === Op.Call || op === Op.ReturnCall) calls = true;
-      if (op === Op.GlobalGet || op === Op.GlobalSet) this.#global(r, r.index);
-      if (op === Op.Loop) {
-        out.range(this.bytes, from, r.pos);
-        from = r.pos;
-        this.#countAndCheck(out, 0x20, 0x21, local, local);
-      } else if ((op === Op.Call || op === Op.ReturnCall) && r.callKind === CallKind.Direct || op === Op.RefFunc) {
-        out.range(this.bytes, from, r.start);
-        out.u8(this.bytes[r.start]!);
-        out.u32(this.#fn(r.index, r));
-        from = r.pos;
+      switch (op) {
+        case Op.GlobalGet:
+        case Op.GlobalSet:
+          this.#global(r, r.index);
+          break;
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.TryTable:
+          wrapped.push(wrapped[wrapped.length - 1]!);
+          isWrapped.push(false);
+          break;
+        case Op.Loop: {
+          loops = true;
+          const wrap = wrappable && this.#noParams(r.immStart);
+          out.range(this.bytes, from, r.start);
+          if (wrap) {
+            out.u8(0x02); out.range(this.bytes, r.immStart, r.pos); // block BT ($exit)
+            out.u8(0x03); out.u8(0x40); // loop ($outer)
+            out.u8(0x02); out.u8(0x40); // block ($slow)
+          }
+          out.range(this.bytes, r.start, r.pos);
+          from = r.pos;
+          this.#countDown(out, counter);
+          if (wrap) {
+            out.u8(0x0d); out.u8(1); // br_if $slow
+          } else {
+            out.u8(0x04); out.u8(0x40); // if
+            this.#slowPath(out, counter);
+            out.u8(0x0b);
+          }
+          wrapped.push(wrapped[wrapped.length - 1]! + (wrap ? 1 : 0));
+          isWrapped.push(wrap);
+          break;
+        }
+        case Op.End:
+        case Op.Delegate: {
+          wrapped.pop();
+          if (!isWrapped.pop()) break;
+          out.range(this.bytes, from, r.pos);
+          from = r.pos;
+          out.u8(0x0c); out.u8(2); // br $exit
+          out.u8(0x0b); // end $slow
+          this.#slowPath(out, counter);
+          out.u8(0x0c); out.u8(0); // br $outer
+          out.u8(0x0b); // end $outer
+          out.u8(0x00); // unreachable
+          out.u8(0x0b); // end $exit
+          break;
+        }
+        case Op.Br:
+        case Op.BrIf: {
+          const d = depth(r.index);
+          if (d === r.index) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(this.bytes[r.start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
+          out.u32(d);
+          from = r.pos;
+          break;
+        }
+        case Op.BrTable: {
+          if (wrapped[wrapped.length - 1] === 0) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(0x0e);
+          out.u32(r.labelCount - 1);
+          for (let k = 0; k < r.labelCount; k++) out.u32(depth(r.labels[k]!));
+          from = r.pos;
+          break;
+        }
+        case Op.Call:
+        case Op.ReturnCall:
+        case Op.RefFunc:
+          if (op !== Op.RefFunc && r.callKind !== CallKind.Direct) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(this.bytes[r.start]!);
+          out.u32(this.#fn(r.index, r));
+          from = r.pos;
+          break;
       }
     }
     out.range(this.bytes, from, end);
-    return calls;
+    return loops;
   }
 
-  /** At function entry: count up the appended global, check every interval. */
-  #entryCheck(out: ByteWriter, local: number): void {
-    this.#countAndCheck(out, 0x23, 0x24, this.#counter, local);
+  /** Whether the block type at `at` takes no parameters (a type index of a function type with none). */
+  #noParams(at: number): boolean {
+    const b = this.bytes[at]!;
+    if (b >= 0x40 && b < 0x80) return true; // empty or a value type
+    const c = new CodeCursor(this.bytes, this.subject, at, this.bytes.length);
+    const index = c.u32();
+    return this.layout.typeParams[index] === 0;
+  }
+
+  /** `(local.tee $c (i32.sub (local.get $c) (i32.const 1))) i32.eqz`: true every INTERVAL-th time. */
+  #countDown(out: ByteWriter, counter: number): void {
+    out.u8(0x20); out.u32(counter);
+    out.u8(0x41); out.u8(1);
+    out.u8(0x6b); // i32.sub
+    out.u8(0x22); out.u32(counter);
+    out.u8(0x45); // i32.eqz
+  }
+
+  /** The rare path: the counter starts over, then `check` (which may throw). */
+  #slowPath(out: ByteWriter, counter: number): void {
+    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x21); out.u32(counter);
+    out.u8(0x10); out.u32(this.#check);
   }
 
   /**
-   * `counter += 1; if (counter >= interval) { check(); counter = 0 }`, for a local (`get` 0x20,
-   * `set` 0x21) or a global (0x23, 0x24); `temp` is a local the sequence may use.
+   * At the entry of a function on a cycle of calls: count the appended global down, `check`
+   * when it reaches zero (`temp` is a local the sequence may use).
    *
-   *   (local.set $temp (i32.add (get $counter) (i32.const 1))) (set $counter (local.get $temp))
-   *   (if (i32.ge_u (local.get $temp) (i32.const INTERVAL)) (then (call $check) (set $counter (i32.const 0))))
+   *   (local.set $t (i32.sub (global.get $g) (i32.const 1))) (global.set $g (local.get $t))
+   *   (if (i32.eqz (local.get $t)) (then (global.set $g (i32.const INTERVAL)) (call $check)))
    */
-  #countAndCheck(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
-    out.u8(get); out.u32(counter);
-    out.u8(0x41); out.u8(1); // i32.const 1
-    out.u8(0x6a); // i32.add
-    out.u8(0x22); out.u32(temp); // local.tee $temp
-    if (get !== 0x20 || counter !== temp) { out.u8(set); out.u32(counter); out.u8(0x20); out.u32(temp); }
-    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-    out.u8(0x4f); // i32.ge_u
+  #entryCheck(out: ByteWriter, temp: number): void {
+    out.u8(0x23); out.u32(this.#counter);
+    out.u8(0x41); out.u8(1);
+    out.u8(0x6b); // i32.sub
+    out.u8(0x22); out.u32(temp);
+    out.u8(0x24); out.u32(this.#counter);
+    out.u8(0x20); out.u32(temp);
+    out.u8(0x45); // i32.eqz
     out.u8(0x04); out.u8(0x40); // if
-    out.u8(0x10); out.u32(this.#check); // call $check
-    out.u8(0x41); out.u8(0); // i32.const 0
-    out.u8(set); out.u32(counter);
-    if (set === 0x24) { out.u8(0x41); out.u8(0); out.u8(0x21); out.u32(temp); } // the loop counter starts over too
-    out.u8(0x0b); // end
+    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x24); out.u32(this.#counter);
+    out.u8(0x10); out.u32(this.#check);
+    out.u8(0x0b);
+  }
+}
+
+/**
+ * The call graph of a module's defined functions plus one node for everything outside its bodies
+ * (`outside`): an imported function, `call_indirect` or `call_ref` may reach it, and it may call
+ * every function that escapes (exported, the start function, in an element segment, `ref.func`).
+ * A function on a cycle of this graph can be re-entered without bound and counts at entry; every
+ * other function can be active at most once per stack of the others, so it needs no entry count.
+ */
+class CallGraph {
+  readonly #edges: number[][];
+  /** The outside node's index. */
+  readonly outside: number;
+
+  constructor(functions: number) {
+    this.outside = functions;
+    this.#edges = Array.from({ length: functions + 1 }, () => []);
+  }
+
+  edge(from: number, to: number): void {
+    this.#edges[from]!.push(to);
+  }
+
+  /** Per defined function: whether it lies on a cycle (Tarjan's strongly connected components, iteratively). */
+  cyclic(): boolean[] {
+    const n = this.#edges.length;
+    const index = new Int32Array(n).fill(-1);
+    const low = new Int32Array(n);
+    const onStack = new Uint8Array(n);
+    const stack: number[] = [];
+    const out = new Array<boolean>(this.outside).fill(false);
+    let next = 0;
+    const work: number[] = []; // pairs: node, next edge
+    for (let root = 0; root < n; root++) {
+      if (index[root] !== -1) continue;
+      work.push(root, 0);
+      while (work.length > 0) {
+        const v = work[work.length - 2]!;
+        const e = work[work.length - 1]!;
+        if (e === 0 && index[v] === -1) {
+          index[v] = low[v] = next++;
+          stack.push(v);
+          onStack[v] = 1;
+        }
+        const edges = this.#edges[v]!;
+        if (e < edges.length) {
+          work[work.length - 1] = e + 1;
+          const w = edges[e]!;
+          if (index[w] === -1) work.push(w, 0);
+          else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+          continue;
+        }
+        work.length -= 2;
+        if (work.length > 0) {
+          const parent = work[work.length - 2]!;
+          low[parent] = Math.min(low[parent]!, low[v]!);
+        }
+        if (low[v] !== index[v]) continue;
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        const onCycle = component.length > 1 || edges.includes(v);
+        if (onCycle) for (const f of component) if (f < this.outside) out[f] = true;
+      }
+    }
+    return out;
   }
 }
