@@ -29,6 +29,11 @@ import { readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type
 export const DEADLINE_MODULE = 'lnano:deadline';
 /** `(import "lnano:deadline" "check" (func))`. */
 export const DEADLINE_CHECK = 'check';
+/**
+ * A call-free innermost loop of at least this many instructions keeps a call inside (see
+ * `DeadlinePass.#body`), so that V8 does not unroll it.
+ */
+const PIN_MIN_SIZE = 24;
 /** Loop iterations (per loop activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
 
@@ -58,6 +63,9 @@ class DeadlinePass {
   readonly #counter: number;
   /** Functions that can be entered other than by a direct call (see `CallGraph`). */
   readonly #escaped = new Set<number>();
+  /** Per loop of the code section, in order: 1 when its wrapper keeps V8 from unrolling it (see `#body`). */
+  readonly #pins: number[] = [];
+  #nextPin = 0;
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -152,7 +160,7 @@ class DeadlinePass {
       w.range(this.bytes, at, r!.pos);
       this.#constExpr(r!, w);
     }
-    w.u8(0x7f); w.u8(0x01); w.u8(0x41); w.s64(DEADLINE_CHECK_INTERVAL); w.u8(0x0b); // (mut i32) INTERVAL
+    w.bytes(Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b)); // (mut i32) 0
     return w;
   }
 
@@ -286,11 +294,11 @@ class DeadlinePass {
       const size = r.u32();
       const end = r.pos + size;
       body.reset();
-      const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need');
+      const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need', 2);
       code.reset();
-      const loops = this.#body(r, end, counter, wrappable[i]!, code);
+      const wrapped = this.#body(r, end, counter, wrappable[i]!, code);
       if (cyclic[i]) this.#entryCheck(body, counter);
-      if (loops) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter); }
+      if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
       body.append(code);
       w.u32(body.length);
       w.append(body);
@@ -309,8 +317,38 @@ class DeadlinePass {
     r.end = end;
     const { importedFuncs } = this.layout;
     let wrappable = true;
+    const pins = this.#pins;
+    /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
+    const open: number[] = [-1];
+    const sizeAt: number[] = [0];
+    let size = 0;
     while (r.pos < end) {
       const op = r.next();
+      size++;
+      switch (op) {
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.TryTable:
+          open.push(-1);
+          sizeAt.push(size);
+          break;
+        case Op.Loop:
+          open.push(pins.push(1) - 1);
+          sizeAt.push(size);
+          break;
+        case Op.End:
+        case Op.Delegate: {
+          const loop = open.pop() ?? -1;
+          const from = sizeAt.pop() ?? 0;
+          if (loop >= 0 && pins[loop] === 1 && size - from < PIN_MIN_SIZE) pins[loop] = 0;
+          break;
+        }
+      }
+      if (op === Op.Loop || op === Op.Call || op === Op.ReturnCall) {
+        // A loop around this one or around a call: V8 does not unroll it anyway.
+        for (let k = open.length - (op === Op.Loop ? 2 : 1); k > 0; k--) if (open[k]! >= 0) pins[open[k]!] = 0;
+      }
       switch (op) {
         case Op.Call:
         case Op.ReturnCall:
@@ -355,7 +393,7 @@ class DeadlinePass {
   #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
     let from = r.pos;
-    let loops = false;
+    let hasWrapped = false;
     /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
     const wrapped: number[] = [0];
     /** Per open frame: whether it is a wrapped loop. */
@@ -380,8 +418,7 @@ class DeadlinePass {
           isWrapped.push(false);
           break;
         case Op.Loop: {
-          loops = true;
-          const wrap = wrappable && this.#noParams(r.immStart);
+          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(r.immStart);
           out.range(this.bytes, from, r.start);
           if (wrap) {
             out.u8(0x02); out.range(this.bytes, r.immStart, r.pos); // block BT ($exit)
@@ -390,12 +427,18 @@ class DeadlinePass {
           }
           out.range(this.bytes, r.start, r.pos);
           from = r.pos;
-          this.#countDown(out, counter);
           if (wrap) {
+            hasWrapped = true;
+            out.u8(0x20); out.u32(counter + 1);
+            out.u8(0x41); out.u8(1);
+            out.u8(0x6b); // i32.sub
+            out.u8(0x22); out.u32(counter + 1);
+            out.u8(0x45); // i32.eqz
             out.u8(0x0d); out.u8(1); // br_if $slow
           } else {
+            this.#countUp(out, 0x20, 0x21, counter, counter);
             out.u8(0x04); out.u8(0x40); // if
-            this.#slowPath(out, counter);
+            this.#slowPath(out, 0x21, counter);
             out.u8(0x0b);
           }
           wrapped.push(wrapped[wrapped.length - 1]! + (wrap ? 1 : 0));
@@ -410,7 +453,9 @@ class DeadlinePass {
           from = r.pos;
           out.u8(0x0c); out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
-          this.#slowPath(out, counter);
+          out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+          out.u8(0x21); out.u32(counter + 1);
+          out.u8(0x10); out.u32(this.#check);
           out.u8(0x0c); out.u8(0); // br $outer
           out.u8(0x0b); // end $outer
           out.u8(0x00); // unreachable
@@ -448,7 +493,7 @@ class DeadlinePass {
       }
     }
     out.range(this.bytes, from, end);
-    return loops;
+    return hasWrapped;
   }
 
   /** Whether the block type at `at` takes no parameters (a type index of a function type with none). */
@@ -460,41 +505,42 @@ class DeadlinePass {
     return this.layout.typeParams[index] === 0;
   }
 
-  /** `(local.tee $c (i32.sub (local.get $c) (i32.const 1))) i32.eqz`: true every INTERVAL-th time. */
-  #countDown(out: ByteWriter, counter: number): void {
-    out.u8(0x20); out.u32(counter);
+  /**
+   * `(i32.ge_u (local.tee $t (i32.add (get $c) (i32.const 1))) (i32.const INTERVAL))` with
+   * `(set $c (local.get $t))` in between for a global (`get`/`set`: 0x20/0x21 for a local, 0x23/0x24
+   * for a global); `temp` is a local the sequence may use. Counting up and comparing the new value
+   * keeps the add on the path into the branch: counting down to zero, V8 compares the old value
+   * and moves the subtraction behind the branch, which then costs a jump per iteration.
+   */
+  #countUp(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
+    out.u8(get); out.u32(counter);
     out.u8(0x41); out.u8(1);
-    out.u8(0x6b); // i32.sub
-    out.u8(0x22); out.u32(counter);
-    out.u8(0x45); // i32.eqz
+    out.u8(0x6a); // i32.add
+    out.u8(0x22); out.u32(temp); // local.tee $t
+    if (get !== 0x20 || counter !== temp) { out.u8(set); out.u32(counter); out.u8(0x20); out.u32(temp); }
+    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x4f); // i32.ge_u
   }
 
-  /** The rare path: the counter starts over, then `check` (which may throw). */
-  #slowPath(out: ByteWriter, counter: number): void {
-    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-    out.u8(0x21); out.u32(counter);
+  /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
+  #slowPath(out: ByteWriter, set: number, counter: number): void {
+    out.u8(0x41); out.u8(0);
+    out.u8(set); out.u32(counter);
     out.u8(0x10); out.u32(this.#check);
   }
 
   /**
-   * At the entry of a function on a cycle of calls: count the appended global down, `check`
-   * when it reaches zero (`temp` is a local the sequence may use).
+   * At the entry of a function on a cycle of calls: count the appended global up, `check` every
+   * INTERVAL-th time. `temp` is the loop counter, which therefore starts below INTERVAL, not at
+   * 0 (a loop may check early once; never later).
    *
-   *   (local.set $t (i32.sub (global.get $g) (i32.const 1))) (global.set $g (local.get $t))
-   *   (if (i32.eqz (local.get $t)) (then (global.set $g (i32.const INTERVAL)) (call $check)))
+   *   (if (i32.ge_u (local.tee $t (i32.add (global.get $g) (i32.const 1))) ... (global.set $g (local.get $t)) ...)
+   *     (then (global.set $g (i32.const 0)) (call $check)))
    */
   #entryCheck(out: ByteWriter, temp: number): void {
-    out.u8(0x23); out.u32(this.#counter);
-    out.u8(0x41); out.u8(1);
-    out.u8(0x6b); // i32.sub
-    out.u8(0x22); out.u32(temp);
-    out.u8(0x24); out.u32(this.#counter);
-    out.u8(0x20); out.u32(temp);
-    out.u8(0x45); // i32.eqz
+    this.#countUp(out, 0x23, 0x24, this.#counter, temp);
     out.u8(0x04); out.u8(0x40); // if
-    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-    out.u8(0x24); out.u32(this.#counter);
-    out.u8(0x10); out.u32(this.#check);
+    this.#slowPath(out, 0x24, this.#counter);
     out.u8(0x0b);
   }
 }
