@@ -59,6 +59,13 @@ const FUNCTION_NAMES: ReadonlySet<number> = new Set([1, 2]);
 class DeadlinePass {
   /** The check's function index: the first after the imported ones. */
   readonly #check: number;
+  /**
+   * The appended `(func (call $check))`, after every defined function. The checks call it rather
+   * than the import: a call of an import loads its target from the instance, and V8 hoists those
+   * loads out of the loop around the rare path, which then spills and reloads them every
+   * iteration of a loop that contains any call.
+   */
+  readonly #slow: number;
   /** The entry counter global, appended after the module's globals. */
   readonly #counter: number;
   /** Functions that can be entered other than by a direct call (see `CallGraph`). */
@@ -69,6 +76,7 @@ class DeadlinePass {
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
+    this.#slow = layout.importedFuncs + 1 + layout.funcTypes.length;
     this.#counter = layout.importedGlobals + layout.definedGlobals;
   }
 
@@ -117,6 +125,15 @@ class DeadlinePass {
         const w = new ByteWriter(8);
         const r = this.#reader(s);
         w.u32(this.#fn(this.#escape(r.u32()), r));
+        return w;
+      }
+      case SectionId.Function: {
+        if (this.layout.funcTypes.length === 0) return undefined;
+        const r = this.#reader(s);
+        const w = new ByteWriter(s.end - s.start + 8);
+        w.u32(r.u32() + 1);
+        w.range(this.bytes, r.pos, s.end);
+        w.u32(this.layout.typeParams.length); // (func), appended to the types
         return w;
       }
       case SectionId.Element: return this.#elementSection(s);
@@ -285,7 +302,7 @@ class DeadlinePass {
     const cyclic = graph.cyclic();
 
     const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 4 + 64);
-    w.u32(n);
+    w.u32(n > 0 ? n + 1 : 0);
     const code = new ByteWriter(64 * 1024);
     const body = new ByteWriter(64 * 1024);
     for (let i = 0; i < n; i++) {
@@ -302,6 +319,14 @@ class DeadlinePass {
       body.append(code);
       w.u32(body.length);
       w.append(body);
+    }
+    if (n > 0) {
+      const slow = new ByteWriter(16);
+      slow.u8(0); // no locals
+      slow.u8(0x10); slow.u32(this.#check);
+      slow.u8(0x0b);
+      w.u32(slow.length);
+      w.append(slow);
     }
     r.end = s.end;
     return w;
@@ -438,7 +463,7 @@ class DeadlinePass {
           } else {
             this.#countUp(out, 0x20, 0x21, counter, counter);
             out.u8(0x04); out.u8(0x40); // if
-            this.#slowPath(out, 0x21, counter);
+            this.#slowPath(out, 0x21, counter, this.#check);
             out.u8(0x0b);
           }
           wrapped.push(wrapped[wrapped.length - 1]! + (wrap ? 1 : 0));
@@ -455,7 +480,7 @@ class DeadlinePass {
           out.u8(0x0b); // end $slow
           out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
           out.u8(0x21); out.u32(counter + 1);
-          out.u8(0x10); out.u32(this.#check);
+          out.u8(0x10); out.u32(this.#slow);
           out.u8(0x0c); out.u8(0); // br $outer
           out.u8(0x0b); // end $outer
           out.u8(0x00); // unreachable
@@ -523,10 +548,10 @@ class DeadlinePass {
   }
 
   /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
-  #slowPath(out: ByteWriter, set: number, counter: number): void {
+  #slowPath(out: ByteWriter, set: number, counter: number, call: number): void {
     out.u8(0x41); out.u8(0);
     out.u8(set); out.u32(counter);
-    out.u8(0x10); out.u32(this.#check);
+    out.u8(0x10); out.u32(call);
   }
 
   /**
@@ -540,7 +565,7 @@ class DeadlinePass {
   #entryCheck(out: ByteWriter, temp: number): void {
     this.#countUp(out, 0x23, 0x24, this.#counter, temp);
     out.u8(0x04); out.u8(0x40); // if
-    this.#slowPath(out, 0x24, this.#counter);
+    this.#slowPath(out, 0x24, this.#counter, this.#slow);
     out.u8(0x0b);
   }
 }
