@@ -73,6 +73,12 @@ class DeadlinePass {
   /** Per loop of the code section, in order: 1 when its wrapper keeps V8 from unrolling it (see `#body`). */
   readonly #pins: number[] = [];
   #nextPin = 0;
+  /** Per loop of the code section, in order: the defined function every iteration calls first, or -1. */
+  readonly #firstCall: number[] = [];
+  /** The first walk's loops still looking for their first call: pairs of (loop, nesting depth below it). */
+  readonly #seeking: number[] = [];
+  /** Per defined function: on a cycle of calls, so it counts at entry (see `CallGraph`). */
+  #cyclic: boolean[] = [];
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -294,12 +300,14 @@ class DeadlinePass {
       const params = typeParams[funcTypes[i]!] ?? -1;
       if (params < 0) r.fail(`function type ${funcTypes[i]} is not a function type`);
       readLocals(r, params);
+      this.#seeking.length = 0;
       wrappable.push(this.#scan(r, end, i, graph));
       r.end = s.end;
       r.pos = end;
     }
     for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
     const cyclic = graph.cyclic();
+    this.#cyclic = cyclic;
 
     const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 4 + 64);
     w.u32(n > 0 ? n + 1 : 0);
@@ -360,6 +368,7 @@ class DeadlinePass {
           break;
         case Op.Loop:
           open.push(pins.push(1) - 1);
+          this.#firstCall.push(-1);
           sizeAt.push(size);
           break;
         case Op.End:
@@ -370,6 +379,7 @@ class DeadlinePass {
           break;
         }
       }
+      this.#seekFirstCall(op, r);
       if (op === Op.Loop || op === Op.Call || op === Op.ReturnCall) {
         // A loop around this one or around a call: V8 does not unroll it anyway.
         for (let k = open.length - (op === Op.Loop ? 2 : 1); k > 0; k--) if (open[k]! >= 0) pins[open[k]!] = 0;
@@ -396,6 +406,47 @@ class DeadlinePass {
       }
     }
     return wrappable;
+  }
+
+  /**
+   * Finds, for each loop, a direct call of a defined function that every iteration makes: the
+   * first call at the top level of the loop's body with no branch, `try` or `try_table` between
+   * the header and it (nested blocks before it are fine: they cannot skip it without a branch).
+   * When that function counts at entry (it is on a cycle), the loop needs no count of its own:
+   * every iteration counts one entry. Called for every instruction of the first walk, after the
+   * loop (if any) is pushed.
+   */
+  #seekFirstCall(op: Op, r: InstructionReader): void {
+    const seeking = this.#seeking;
+    switch (op) {
+      case Op.Block:
+      case Op.If:
+        for (let k = 1; k < seeking.length; k += 2) seeking[k]!++;
+        break;
+      case Op.Loop:
+        for (let k = 1; k < seeking.length; k += 2) seeking[k]!++;
+        seeking.push(this.#firstCall.length - 1, 0);
+        break;
+      case Op.End:
+        for (let k = seeking.length - 2; k >= 0; k -= 2) {
+          if (seeking[k + 1] === 0) seeking.splice(k, 2); // the loop ended before a call
+          else seeking[k + 1]!--;
+        }
+        break;
+      case Op.Call:
+        if (r.callKind !== CallKind.Direct || r.index < this.layout.importedFuncs) break;
+        for (let k = seeking.length - 2; k >= 0; k -= 2) {
+          if (seeking[k + 1] !== 0) continue;
+          this.#firstCall[seeking[k]!] = r.index - this.layout.importedFuncs;
+          seeking.splice(k, 2);
+        }
+        break;
+      case Op.Br: case Op.BrIf: case Op.BrTable: case Op.Try: case Op.TryTable: case Op.Delegate: case Op.Catch: case Op.Else:
+        seeking.length = 0; // a path may go round without the call
+        break;
+      default:
+        break;
+    }
   }
 
   /**
@@ -443,6 +494,13 @@ class DeadlinePass {
           isWrapped.push(false);
           break;
         case Op.Loop: {
+          const first = this.#firstCall[this.#nextPin]!;
+          if (first >= 0 && this.#cyclic[first]) { // every iteration counts an entry: no count here
+            this.#nextPin++;
+            wrapped.push(wrapped[wrapped.length - 1]!);
+            isWrapped.push(false);
+            break;
+          }
           const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(r.immStart);
           out.range(this.bytes, from, r.start);
           if (wrap) {

@@ -86,6 +86,15 @@ const EVASIVE = `(module
     (loop $l
       ${'(local.set $s (i32.xor (i32.add (local.get $s) (local.get $n)) (i32.const 7)))'.repeat(8)}
       (br $l)))
+  (func $rec (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
+  (func $callsRecursive (export "callsRecursive") (local $i i32)
+    (loop $l (drop (call $rec (i32.const 0))) (br $l)))
+  (func $skipsTheCall (export "skipsTheCall") (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.and (local.get $i) (i32.const 1023)))
+      (drop (call $rec (i32.const 0))) (br $l)))
   (func (export "rethrows") (local $i i32)
     try loop $l br $l end catch_all rethrow 0 end))`;
 
@@ -173,7 +182,7 @@ describe('deadline pass: interruption', () => {
     expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
   });
 
-  for (const name of ['table', 'nested', 'long', 'rethrows']) {
+  for (const name of ['table', 'nested', 'long', 'rethrows', 'callsRecursive', 'skipsTheCall']) {
     it(`an evasive loop (${name}) stops once the flag is set`, { timeout: 60_000 }, async () => {
       const out = await spinInWorker(addDeadlineChecks(await wat(EVASIVE)), name, 3);
       expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
@@ -209,6 +218,19 @@ describe('deadline pass: interruption', () => {
     expect(body('caller')).not.toContain('global.get');
     expect(body('leaf')).not.toContain('global.get');
     expect(body('self')).toContain('global.get');
+  });
+
+  it('a loop whose every iteration first calls a function on a call cycle counts through that call alone', async () => {
+    const text = await print(addDeadlineChecks(await wat(EVASIVE)));
+    const body = (name: string): string => {
+      const at = text.indexOf(`(func $${name} (;`);
+      return text.slice(at, text.indexOf('(func', at + 1));
+    };
+    // callsRecursive: no count of its own; skipsTheCall: a br_if can go round without the call, so it counts.
+    expect(body('callsRecursive')).toContain('call $rec');
+    expect(body('callsRecursive')).not.toMatch(/i32\.eqz|i32\.ge_u/);
+    expect(body('skipsTheCall')).toMatch(/i32\.eqz|i32\.ge_u/);
+    expect(body('rec')).toContain('global.get');
   });
 
   it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
