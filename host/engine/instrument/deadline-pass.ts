@@ -7,13 +7,27 @@
  * - the module imports `(import "lnano:deadline" "check" (func))` after its other imports; it
  *   throws when the flag is set (see `deadline-check.ts`). Every defined function's index moves
  *   up by one and every reference to one is rewritten (calls, `ref.func`, exports, the start
- *   function, element segments, initialisers, the `name` section);
- * - every loop header counts up a local of its own and calls `check` every
- *   `DEADLINE_CHECK_INTERVAL` iterations (a loop that calls nothing stops within that many
- *   iterations);
- * - every function that calls anything counts up an appended global at entry and calls `check`
- *   every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
- *   recursion stops too). Functions that call nothing cannot recurse and pay nothing at entry.
+ *   function, element segments, initialisers, the `name` section); a helper that calls it is
+ *   appended after the defined functions;
+ * - every loop header counts and calls `check` every `DEADLINE_CHECK_INTERVAL` iterations, so a
+ *   loop stops within that many iterations (per activation of its function). The shape is the
+ *   one V8 compiles best, measured (docs/benchmarks.md, "Fixes the numbers showed"):
+ *   - most loops are wrapped so that the rare path *leaves* the loop: a countdown local, a
+ *     `br_if` out to a block that calls an appended helper (`(func (call $check))`) and re-enters
+ *     the loop (see `#body`). A call that returns into the loop makes TurboFan keep the loop's
+ *     values in stack slots across it and stops it unrolling the loop (1.6x on a sieve);
+ *   - a call-free innermost loop of `PIN_MIN_SIZE` instructions or more keeps the call inline
+ *     (count up, `if`, call the import): V8 then leaves it rolled, where it unrolls the wrapped
+ *     shape into a slower loop (1.25x against 1.0x on a clang-unrolled sum);
+ *   - a loop whose every iteration first calls a function that counts at entry has no count of
+ *     its own (each iteration counts that entry);
+ *   - in a body with a label immediate the wrapping cannot renumber (`rethrow`, `delegate`,
+ *     `try_table`, `br_on_cast*`), and for loops with parameters, the check is inline;
+ * - every function on a cycle of the call graph (`CallGraph`: calls through imports, tables and
+ *   references reach every function that escapes) counts an appended global at entry and calls
+ *   `check` every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
+ *   recursion stops too). Functions on no cycle cannot recur without passing one of those, and
+ *   pay nothing at entry.
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
  * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).
@@ -34,7 +48,7 @@ export const DEADLINE_CHECK = 'check';
  * `DeadlinePass.#body`), so that V8 does not unroll it.
  */
 const PIN_MIN_SIZE = 24;
-/** Loop iterations (per loop activation) and function entries (per instance) between checks. */
+/** Loop iterations (per function activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
 
 /**
@@ -70,7 +84,7 @@ class DeadlinePass {
   readonly #counter: number;
   /** Functions that can be entered other than by a direct call (see `CallGraph`). */
   readonly #escaped = new Set<number>();
-  /** Per loop of the code section, in order: 1 when its wrapper keeps V8 from unrolling it (see `#body`). */
+  /** Per loop of the code section, in order: 1 when it is pinned (call-free, innermost, `PIN_MIN_SIZE` long: its check stays inline, see the file comment). */
   readonly #pins: number[] = [];
   #nextPin = 0;
   /** Per loop of the code section, in order: the defined function every iteration calls first, or -1. */
@@ -450,21 +464,24 @@ class DeadlinePass {
   }
 
   /**
-   * Copies the instructions up to `end` with function indices rewritten and a countdown of
-   * `counter` at every loop header (see the file comment); returns whether the body has a loop.
-   * With `wrappable`, a loop without parameters is wrapped so that its rare path leaves it:
+   * Copies the instructions up to `end` with function indices rewritten, branch depths renumbered
+   * past the added labels, and a count at every loop header (see the file comment): locals
+   * `counter` (counted up) and `counter + 1` (counted down). With `wrappable`, a loop without
+   * parameters that is not pinned (`#pins`) is wrapped so that its rare path leaves it:
    *
    *   block BT ($exit) loop ($outer) block ($slow)
    *     loop BT ($l)
-   *       (br_if $slow (i32.eqz (local.tee $c (i32.sub (local.get $c) (i32.const 1)))))
+   *       (br_if $slow (i32.eqz (local.tee $d (i32.sub (local.get $d) (i32.const 1)))))
    *       ...body, every label outside $l 3 deeper...
    *     end
    *     br $exit
    *   end
-   *   (local.set $c (i32.const INTERVAL)) (call $check) (br $outer)
+   *   (local.set $d (i32.const INTERVAL)) (call $slow) (br $outer)
    *   end unreachable end
    *
-   * Other loops get the check inline: `(if (i32.eqz ...) (then (local.set $c ...) (call $check)))`.
+   * Other loops count `counter` up, inline (see `#countUp`):
+   * `(if (i32.ge_u ...) (then (local.set $c (i32.const 0)) (call $check)))`. Returns whether a
+   * loop was wrapped (the countdown local then starts at INTERVAL).
    */
   #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
