@@ -368,10 +368,13 @@ class DeadlinePass {
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
     const open: number[] = [-1];
     const sizeAt: number[] = [0];
+    /** The open loops (their indices in `pins`), innermost last. */
+    const loops: number[] = [];
     let size = 0;
     while (r.pos < end) {
       const op = r.next();
       size++;
+      let closed = -1;
       switch (op) {
         case Op.Block:
         case Op.If:
@@ -387,17 +390,21 @@ class DeadlinePass {
           break;
         case Op.End:
         case Op.Delegate: {
-          const loop = open.pop() ?? -1;
+          closed = open.pop() ?? -1;
           const from = sizeAt.pop() ?? 0;
-          if (loop >= 0 && pins[loop] === 1 && size - from < PIN_MIN_SIZE) pins[loop] = 0;
+          if (closed >= 0 && pins[closed] === 1 && size - from < PIN_MIN_SIZE) pins[closed] = 0;
           break;
         }
       }
-      this.#seekFirstCall(op, r);
       if (op === Op.Loop || op === Op.Call || op === Op.ReturnCall) {
-        // A loop around this one or around a call: V8 does not unroll it anyway.
-        for (let k = open.length - (op === Op.Loop ? 2 : 1); k > 0; k--) if (open[k]! >= 0) pins[open[k]!] = 0;
+        // The innermost loop around a loop or a call: V8 does not unroll it anyway (nor the loops
+        // around it, which contain a loop).
+        const outer = loops[loops.length - (op === Op.Loop ? 2 : 1)];
+        if (outer !== undefined) pins[outer] = 0;
       }
+      if (op === Op.Loop) loops.push(open[open.length - 1]!);
+      else if (op === Op.End && closed >= 0) loops.pop();
+      if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r);
       switch (op) {
         case Op.Call:
         case Op.ReturnCall:
