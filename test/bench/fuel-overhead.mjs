@@ -70,9 +70,8 @@ function cpuNs() {
 function interleaved(variants, op, batch) {
   const best = variants.map(() => Infinity);
   for (let r = 0; r < ROUNDS + 1; r++) {
-    // Each round starts with another variant: the first of a round paid for the garbage the
-    // previous round left (echo-ts allocates), which put plain echo-ts at 2x its cost and the
-    // deadline row at 0.58x.
+    // Each round starts with another variant, so no variant always runs right after another's
+    // garbage (echo-ts allocates).
     variants.forEach((_, k) => {
       const i = (k + r) % variants.length;
       const v = variants[i];
