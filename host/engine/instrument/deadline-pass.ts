@@ -89,7 +89,7 @@ class DeadlinePass {
   #nextPin = 0;
   /** Per loop of the code section, in order: the defined function every iteration calls first, or -1. */
   readonly #firstCall: number[] = [];
-  /** The first walk's loops still looking for their first call: pairs of (loop, nesting depth below it). */
+  /** The first walk's loops still looking for their first call: pairs of (loop, frame depth of its body). */
   readonly #seeking: number[] = [];
   /** Per defined function: on a cycle of calls, so it counts at entry (see `CallGraph`). */
   #cyclic: boolean[] = [];
@@ -404,7 +404,7 @@ class DeadlinePass {
       }
       if (op === Op.Loop) loops.push(open[open.length - 1]!);
       else if (op === Op.End && closed >= 0) loops.pop();
-      if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r);
+      if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r, open.length);
       switch (op) {
         case Op.Call:
         case Op.ReturnCall:
@@ -437,31 +437,25 @@ class DeadlinePass {
    * every iteration counts one entry. Called for every instruction of the first walk, after the
    * loop (if any) is pushed.
    */
-  #seekFirstCall(op: Op, r: InstructionReader): void {
+  #seekFirstCall(op: Op, r: InstructionReader, depth: number): void {
+    // Pairs of (loop, depth of its body), nested, so sorted by depth: only the last one can be
+    // at the current depth, and an `end` drops them from the tail (constant work per instruction
+    // however deep the nesting).
     const seeking = this.#seeking;
     switch (op) {
-      case Op.Block:
-      case Op.If:
-        for (let k = 1; k < seeking.length; k += 2) seeking[k]!++;
-        break;
       case Op.Loop:
-        for (let k = 1; k < seeking.length; k += 2) seeking[k]!++;
-        seeking.push(this.#firstCall.length - 1, 0);
+        seeking.push(this.#firstCall.length - 1, depth);
         break;
       case Op.End:
-        for (let k = seeking.length - 2; k >= 0; k -= 2) {
-          if (seeking[k + 1] === 0) seeking.splice(k, 2); // the loop ended before a call
-          else seeking[k + 1]!--;
-        }
+        while (seeking.length > 0 && seeking[seeking.length - 1]! > depth) seeking.length -= 2; // ended before a call
         break;
-      case Op.Call:
-        if (r.callKind !== CallKind.Direct || r.index < this.layout.importedFuncs) break;
-        for (let k = seeking.length - 2; k >= 0; k -= 2) {
-          if (seeking[k + 1] !== 0) continue;
-          this.#firstCall[seeking[k]!] = r.index - this.layout.importedFuncs;
-          seeking.splice(k, 2);
-        }
+      case Op.Call: {
+        const n = seeking.length;
+        if (n === 0 || seeking[n - 1] !== depth || r.callKind !== CallKind.Direct || r.index < this.layout.importedFuncs) break;
+        this.#firstCall[seeking[n - 2]!] = r.index - this.layout.importedFuncs;
+        seeking.length -= 2;
         break;
+      }
       case Op.Br: case Op.BrIf: case Op.BrTable: case Op.Try: case Op.TryTable: case Op.Delegate: case Op.Catch: case Op.Else:
         seeking.length = 0; // a path may go round without the call
         break;

@@ -353,6 +353,17 @@ describe('deadline pass: same results when the flag is never set', () => {
     expect(outcomes.has('ok')).toBe(true);
   });
 
+  it('200 000 nested loops (every one wrapped, branches renumbered past all of them) instrument without a walk per frame', { timeout: 60_000 }, () => {
+    const depth = 200_000;
+    const leb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...leb(n >>> 7)]);
+    // (loop (loop ... (br <depth - 1>) ...)): the innermost branch targets the outermost loop.
+    const ops = [...Array.from({ length: depth }, () => [0x03, 0x40]).flat(), 0x0c, ...leb(depth - 1), ...Array.from({ length: depth + 1 }, () => 0x0b)];
+    const code = [...leb(1), ...leb(ops.length + 1), 0, ...ops];
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, ...leb(code.length), ...code]);
+    const out = addDeadlineChecks(bytes); // quadratic work here would run into the test's timeout
+    expect(out.length).toBeGreaterThan(bytes.length + depth * 6);
+  });
+
   it('refuses a module that already has the checks', async () => {
     const once = addDeadlineChecks(await wat(SPIN));
     expect(() => addDeadlineChecks(once)).toThrow(expect.objectContaining({ code: 'LN_ERR_LOAD_UNSUPPORTED_FEATURE' }));
