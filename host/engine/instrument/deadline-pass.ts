@@ -399,7 +399,7 @@ class DeadlinePass {
       if (op === Op.Loop || op === Op.Call || op === Op.ReturnCall) {
         // The innermost loop around a loop or a call: V8 does not unroll it anyway (nor the loops
         // around it, which contain a loop).
-        const outer = loops[loops.length - (op === Op.Loop ? 2 : 1)];
+        const outer = loops[loops.length - 1]; // (a new loop is pushed below)
         if (outer !== undefined) pins[outer] = 0;
       }
       if (op === Op.Loop) loops.push(open[open.length - 1]!);

@@ -233,6 +233,22 @@ describe('deadline pass: interruption', () => {
     expect(body('rec')).toContain('global.get');
   });
 
+  it('only a long call-free innermost loop keeps its check inline; a long loop around another loop is wrapped', async () => {
+    const plainOps = '(local.set $s (i32.xor (i32.add (local.get $s) (local.get $n)) (i32.const 7)))'.repeat(4);
+    const text = await print(addDeadlineChecks(await wat(`(module
+      (func $long (export "long") (param $n i32) (local $s i32) (loop $l ${plainOps} (br_if $l (local.get $s))))
+      (func $around (export "around") (param $n i32) (local $s i32)
+        (loop $o (loop $i (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) ${plainOps} (br_if $o (local.get $s)))))`)));
+    const body = (name: string): string => {
+      const at = text.indexOf(`(func $${name} (;`);
+      return text.slice(at, text.indexOf('(func', at + 1));
+    };
+    expect(body('long')).toContain('i32.ge_u'); // inline, counted up
+    expect(body('long')).not.toContain('i32.eqz');
+    expect(body('around')).not.toContain('i32.ge_u'); // both wrapped, counted down
+    expect(body('around').match(/i32\.eqz/g)).toHaveLength(2);
+  });
+
   it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
     const bytes = instrumentModule(await wat(SPIN), { ...LOOSE, deadline: true });
     const m = meter();
