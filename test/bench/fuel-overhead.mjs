@@ -9,7 +9,8 @@
 //   loop-sum(3e7) (a tight arithmetic loop);
 //   componentize-js (components/echo-ts): `handle` on a 1 KiB event, in a loop.
 //
-// Variants are interleaved round by round and each keeps its fastest round, timed in CPU time of
+// Variants are interleaved round by round (each round starting with the next variant) and each
+// keeps its fastest round, timed in CPU time of
 // this process (process.cpuUsage: these ops are synchronous and run on this thread alone), not
 // wall time: on the shared 2-core machine (load 10-18) the wall clock measured the scheduler
 // (loop-sum plain 22 ms wall against 10 ms CPU in the same minute), and the ratios swung by 0.4x.
@@ -69,7 +70,11 @@ function cpuNs() {
 function interleaved(variants, op, batch) {
   const best = variants.map(() => Infinity);
   for (let r = 0; r < ROUNDS + 1; r++) {
-    variants.forEach((v, i) => {
+    // Each round starts with another variant, so no variant always runs right after another's
+    // garbage (echo-ts allocates).
+    variants.forEach((_, k) => {
+      const i = (k + r) % variants.length;
+      const v = variants[i];
       v.fuel.value = NO_LIMIT;
       const t = cpuNs();
       for (let k = 0; k < batch; k++) op(v.exports);

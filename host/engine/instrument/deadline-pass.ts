@@ -7,13 +7,27 @@
  * - the module imports `(import "lnano:deadline" "check" (func))` after its other imports; it
  *   throws when the flag is set (see `deadline-check.ts`). Every defined function's index moves
  *   up by one and every reference to one is rewritten (calls, `ref.func`, exports, the start
- *   function, element segments, initialisers, the `name` section);
- * - every loop header counts up a local of its own and calls `check` every
- *   `DEADLINE_CHECK_INTERVAL` iterations (a loop that calls nothing stops within that many
- *   iterations);
- * - every function that calls anything counts up an appended global at entry and calls `check`
- *   every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
- *   recursion stops too). Functions that call nothing cannot recurse and pay nothing at entry.
+ *   function, element segments, initialisers, the `name` section); a helper that calls it is
+ *   appended after the defined functions;
+ * - every loop header counts and calls `check` every `DEADLINE_CHECK_INTERVAL` iterations, so a
+ *   loop stops within that many iterations (per activation of its function). The shape is the
+ *   one V8 compiles best, measured (docs/benchmarks.md, "Fixes the numbers showed"):
+ *   - most loops are wrapped so that the rare path *leaves* the loop: a countdown local, a
+ *     `br_if` out to a block that calls an appended helper (`(func (call $check))`) and re-enters
+ *     the loop (see `#body`). A call that returns into the loop makes TurboFan keep the loop's
+ *     values in stack slots across it and stops it unrolling the loop (1.6x on a sieve);
+ *   - a call-free innermost loop of `PIN_MIN_SIZE` instructions or more keeps the call inline
+ *     (count up, `if`, call the import): V8 then leaves it rolled, where it unrolls the wrapped
+ *     shape into a slower loop (1.25x against 1.0x on a clang-unrolled sum);
+ *   - a loop whose every iteration first calls a function that counts at entry has no count of
+ *     its own (each iteration counts that entry);
+ *   - in a body with a label immediate the wrapping cannot renumber (`rethrow`, `delegate`,
+ *     `try_table`, `br_on_cast*`), and for loops with parameters, the check is inline;
+ * - every function on a cycle of the call graph (`CallGraph`: calls through imports, tables and
+ *   references reach every function that escapes) counts an appended global at entry and calls
+ *   `check` every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
+ *   recursion stops too). Functions on no cycle cannot recur without passing one of those, and
+ *   pay nothing at entry.
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
  * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).
@@ -29,7 +43,12 @@ import { readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type
 export const DEADLINE_MODULE = 'lnano:deadline';
 /** `(import "lnano:deadline" "check" (func))`. */
 export const DEADLINE_CHECK = 'check';
-/** Loop iterations (per loop activation) and function entries (per instance) between checks. */
+/**
+ * A call-free innermost loop of at least this many instructions keeps a call inside (see
+ * `DeadlinePass.#body`), so that V8 does not unroll it.
+ */
+const PIN_MIN_SIZE = 24;
+/** Loop iterations (per function activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
 
 /**
@@ -54,11 +73,30 @@ const FUNCTION_NAMES: ReadonlySet<number> = new Set([1, 2]);
 class DeadlinePass {
   /** The check's function index: the first after the imported ones. */
   readonly #check: number;
+  /**
+   * The appended `(func (call $check))`, after every defined function. The checks call it rather
+   * than the import: a call of an import loads its target from the instance, and V8 hoists those
+   * loads out of the loop around the rare path, which then spills and reloads them every
+   * iteration of a loop that contains any call.
+   */
+  readonly #slow: number;
   /** The entry counter global, appended after the module's globals. */
   readonly #counter: number;
+  /** Functions that can be entered other than by a direct call (see `CallGraph`). */
+  readonly #escaped = new Set<number>();
+  /** Per loop of the code section, in order: 1 when it is pinned (call-free, innermost, `PIN_MIN_SIZE` long: its check stays inline, see the file comment). */
+  readonly #pins: number[] = [];
+  #nextPin = 0;
+  /** Per loop of the code section, in order: the defined function every iteration calls first, or -1. */
+  readonly #firstCall: number[] = [];
+  /** The first walk's loops still looking for their first call: pairs of (loop, frame depth of its body). */
+  readonly #seeking: number[] = [];
+  /** Per defined function: on a cycle of calls, so it counts at entry (see `CallGraph`). */
+  #cyclic: boolean[] = [];
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
+    this.#slow = layout.importedFuncs + 1 + layout.funcTypes.length;
     this.#counter = layout.importedGlobals + layout.definedGlobals;
   }
 
@@ -106,7 +144,16 @@ class DeadlinePass {
       case SectionId.Start: {
         const w = new ByteWriter(8);
         const r = this.#reader(s);
-        w.u32(this.#fn(r.u32(), r));
+        w.u32(this.#fn(this.#escape(r.u32()), r));
+        return w;
+      }
+      case SectionId.Function: {
+        if (this.layout.funcTypes.length === 0) return undefined;
+        const r = this.#reader(s);
+        const w = new ByteWriter(s.end - s.start + 8);
+        w.u32(r.u32() + 1);
+        w.range(this.bytes, r.pos, s.end);
+        w.u32(this.layout.typeParams.length); // (func), appended to the types
         return w;
       }
       case SectionId.Element: return this.#elementSection(s);
@@ -150,7 +197,7 @@ class DeadlinePass {
       w.range(this.bytes, at, r!.pos);
       this.#constExpr(r!, w);
     }
-    w.bytes(Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b));
+    w.bytes(Uint8Array.of(0x7f, 0x01, 0x41, 0x00, 0x0b)); // (mut i32) 0
     return w;
   }
 
@@ -183,7 +230,7 @@ class DeadlinePass {
       w.range(this.bytes, at, r.pos);
       const index = r.u32();
       if (kind === 0x03) this.#global(r, index);
-      w.u32(kind === 0x00 ? this.#fn(index, r) : index);
+      w.u32(kind === 0x00 ? this.#fn(this.#escape(index), r) : index);
     }
     return w;
   }
@@ -210,7 +257,7 @@ class DeadlinePass {
       w.u32(m);
       for (let j = 0; j < m; j++) {
         if (flags & 0x04) this.#constExpr(r, w);
-        else w.u32(this.#fn(r.u32(), r));
+        else w.u32(this.#fn(this.#escape(r.u32()), r));
       }
     }
     return w;
@@ -223,7 +270,7 @@ class DeadlinePass {
       if (op === Op.GlobalGet) this.#global(r, r.index);
       if (op !== Op.RefFunc) continue;
       w.range(this.bytes, from, r.start);
-      w.u8(0xd2); w.u32(this.#fn(r.index, r));
+      w.u8(0xd2); w.u32(this.#fn(this.#escape(r.index), r));
       from = r.pos;
     }
     w.range(this.bytes, from, r.pos);
@@ -242,90 +289,430 @@ class DeadlinePass {
     return w;
   }
 
+  /** Notes that defined or imported function `f` can be entered from outside the module's bodies. */
+  #escape(f: number): number {
+    this.#escaped.add(f);
+    return f;
+  }
+
+  /**
+   * Rewrites every body. A first walk finds the call graph (see `CallGraph`) and which bodies
+   * hold a label immediate the loop wrapping cannot renumber; the second writes the checks.
+   */
   #codeSection(s: Section): ByteWriter {
     const r = this.#reader(s);
-    const { funcTypes, typeParams } = this.layout;
+    const { funcTypes, typeParams, importedFuncs } = this.layout;
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
-    const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 8 + 64);
-    w.u32(n);
-    const code = new ByteWriter(64 * 1024);
-    const body = new ByteWriter(64 * 1024);
+    const bodies: number[] = [];
+    const graph = new CallGraph(n);
+    const wrappable: boolean[] = [];
     for (let i = 0; i < n; i++) {
+      bodies.push(r.pos);
       const size = r.u32();
       const end = r.pos + size;
       const params = typeParams[funcTypes[i]!] ?? -1;
       if (params < 0) r.fail(`function type ${funcTypes[i]} is not a function type`);
-      body.reset();
-      const local = this.#locals(r, body, params);
-      code.reset();
-      const calls = this.#body(r, end, local, code);
+      readLocals(r, params);
+      this.#seeking.length = 0;
+      wrappable.push(this.#scan(r, end, i, graph));
       r.end = s.end;
-      if (calls) this.#entryCheck(body, local);
+      r.pos = end;
+    }
+    for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
+    const cyclic = graph.cyclic();
+    this.#cyclic = cyclic;
+
+    const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 4 + 64);
+    w.u32(n > 0 ? n + 1 : 0);
+    const code = new ByteWriter(64 * 1024);
+    const body = new ByteWriter(64 * 1024);
+    for (let i = 0; i < n; i++) {
+      r.end = s.end;
+      r.pos = bodies[i]!;
+      const size = r.u32();
+      const end = r.pos + size;
+      body.reset();
+      const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need', 2);
+      code.reset();
+      const wrapped = this.#body(r, end, counter, wrappable[i]!, code);
+      if (cyclic[i]) this.#entryCheck(body, counter);
+      if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
       body.append(code);
       w.u32(body.length);
       w.append(body);
     }
+    if (n > 0) {
+      const slow = new ByteWriter(16);
+      slow.u8(0); // no locals
+      slow.u8(0x10); slow.u32(this.#check);
+      slow.u8(0x0b);
+      w.u32(slow.length);
+      w.append(slow);
+    }
+    r.end = s.end;
     return w;
   }
 
-  /** Copies the locals declaration with one more i32 local (the loop counter); returns its index. */
-  #locals(r: InstructionReader, out: ByteWriter, params: number): number {
-    return withOneMoreLocal(r, readLocals(r, params), out, 0x7f, 'deadline checks need');
+  /**
+   * First walk of body `i` (up to `end`): its calls into `graph` (an import, `call_indirect` or
+   * `call_ref` is an edge to the outside node), its `ref.func`s into the escaped set. Returns
+   * whether its loops can be wrapped: false when it holds a label immediate `#body` does not
+   * renumber (`rethrow`, `delegate`, `try_table`, `br_on_cast*`).
+   */
+  #scan(r: InstructionReader, end: number, i: number, graph: CallGraph): boolean {
+    r.end = end;
+    const { importedFuncs } = this.layout;
+    let wrappable = true;
+    const pins = this.#pins;
+    /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
+    const open: number[] = [-1];
+    const sizeAt: number[] = [0];
+    /** The open loops (their indices in `pins`), innermost last. */
+    const loops: number[] = [];
+    let size = 0;
+    while (r.pos < end) {
+      const op = r.next();
+      size++;
+      let closed = -1;
+      switch (op) {
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.TryTable:
+          open.push(-1);
+          sizeAt.push(size);
+          break;
+        case Op.Loop:
+          open.push(pins.push(1) - 1);
+          this.#firstCall.push(-1);
+          sizeAt.push(size);
+          break;
+        case Op.End:
+        case Op.Delegate: {
+          closed = open.pop() ?? -1;
+          const from = sizeAt.pop() ?? 0;
+          if (closed >= 0 && pins[closed] === 1 && size - from < PIN_MIN_SIZE) pins[closed] = 0;
+          break;
+        }
+      }
+      if (op === Op.Loop || op === Op.Call || op === Op.ReturnCall) {
+        // The innermost loop around a loop or a call: V8 does not unroll it anyway (nor the loops
+        // around it, which contain a loop).
+        const outer = loops[loops.length - 1]; // (a new loop is pushed below)
+        if (outer !== undefined) pins[outer] = 0;
+      }
+      if (op === Op.Loop) loops.push(open[open.length - 1]!);
+      else if (op === Op.End && closed >= 0) loops.pop();
+      if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r, open.length);
+      switch (op) {
+        case Op.Call:
+        case Op.ReturnCall:
+          if (r.callKind === CallKind.Direct) this.#fn(r.index, r); // fails for a function the module does not have
+          graph.edge(i, r.callKind !== CallKind.Direct || r.index < importedFuncs ? graph.outside : r.index - importedFuncs);
+          break;
+        case Op.RefFunc:
+          this.#escape(r.index);
+          break;
+        case Op.Delegate:
+        case Op.TryTable:
+          wrappable = false;
+          break;
+        case Op.Throw:
+          if (this.bytes[r.start] === 0x09) wrappable = false; // rethrow label
+          break;
+        case Op.BrIf:
+          if (this.bytes[r.start] === 0xfb) wrappable = false; // br_on_cast, br_on_cast_fail
+          break;
+      }
+    }
+    return wrappable;
   }
 
   /**
-   * Copies the instructions up to `end` with function indices rewritten and a check after every
-   * `loop`; returns whether the body calls anything.
+   * Finds, for each loop, a direct call of a defined function that every iteration makes: the
+   * first call at the top level of the loop's body with no branch, `try` or `try_table` between
+   * the header and it (nested blocks before it are fine: they cannot skip it without a branch).
+   * When that function counts at entry (it is on a cycle), the loop needs no count of its own:
+   * every iteration counts one entry. Called for every instruction of the first walk, after the
+   * loop (if any) is pushed.
    */
-  #body(r: InstructionReader, end: number, local: number, out: ByteWriter): boolean {
+  #seekFirstCall(op: Op, r: InstructionReader, depth: number): void {
+    // Pairs of (loop, depth of its body), nested, so sorted by depth: only the last one can be
+    // at the current depth, and an `end` drops them from the tail (constant work per instruction
+    // however deep the nesting).
+    const seeking = this.#seeking;
+    switch (op) {
+      case Op.Loop:
+        seeking.push(this.#firstCall.length - 1, depth);
+        break;
+      case Op.End:
+        while (seeking.length > 0 && seeking[seeking.length - 1]! > depth) seeking.length -= 2; // ended before a call
+        break;
+      case Op.Call: {
+        const n = seeking.length;
+        if (n === 0 || seeking[n - 1] !== depth || r.callKind !== CallKind.Direct || r.index < this.layout.importedFuncs) break;
+        this.#firstCall[seeking[n - 2]!] = r.index - this.layout.importedFuncs;
+        seeking.length -= 2;
+        break;
+      }
+      case Op.Br: case Op.BrIf: case Op.BrTable: case Op.Try: case Op.TryTable: case Op.Delegate: case Op.Catch: case Op.Else:
+        seeking.length = 0; // a path may go round without the call
+        break;
+      default:
+        break;
+    }
+  }
+
+  /**
+   * Copies the instructions up to `end` with function indices rewritten, branch depths renumbered
+   * past the added labels, and a count at every loop header (see the file comment): locals
+   * `counter` (counted up) and `counter + 1` (counted down). With `wrappable`, a loop without
+   * parameters that is not pinned (`#pins`) is wrapped so that its rare path leaves it:
+   *
+   *   block BT ($exit) loop ($outer) block ($slow)
+   *     loop BT ($l)
+   *       (br_if $slow (i32.eqz (local.tee $d (i32.sub (local.get $d) (i32.const 1)))))
+   *       ...body, every label outside $l 3 deeper...
+   *     end
+   *     br $exit
+   *   end
+   *   (local.set $d (i32.const INTERVAL)) (call $slow) (br $outer)
+   *   end unreachable end
+   *
+   * Other loops count `counter` up, inline (see `#countUp`):
+   * `(if (i32.ge_u ...) (then (local.set $c (i32.const 0)) (call $check)))`. Returns whether a
+   * loop was wrapped (the countdown local then starts at INTERVAL).
+   */
+  #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
     let from = r.pos;
-    let calls = false;
+    let hasWrapped = false;
+    /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
+    const wrapped: number[] = [0];
+    /** Per open frame: whether it is a wrapped loop. */
+    const isWrapped: boolean[] = [false];
+    /** Label depth `d` from the innermost frame, renumbered past the labels the wrappers add. */
+    const depth = (d: number): number => {
+      const top = wrapped.length - 1;
+      return d + 3 * (wrapped[top]! - (d <= top ? wrapped[top - d]! : 0));
+    };
     while (r.pos < end) {
       const op = r.next();
-      if (op === Op.Call || op === Op.ReturnCall) calls = true;
-      if (op === Op.GlobalGet || op === Op.GlobalSet) this.#global(r, r.index);
-      if (op === Op.Loop) {
-        out.range(this.bytes, from, r.pos);
-        from = r.pos;
-        this.#countAndCheck(out, 0x20, 0x21, local, local);
-      } else if ((op === Op.Call || op === Op.ReturnCall) && r.callKind === CallKind.Direct || op === Op.RefFunc) {
-        out.range(this.bytes, from, r.start);
-        out.u8(this.bytes[r.start]!);
-        out.u32(this.#fn(r.index, r));
-        from = r.pos;
+      switch (op) {
+        case Op.GlobalGet:
+        case Op.GlobalSet:
+          this.#global(r, r.index);
+          break;
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.TryTable:
+          wrapped.push(wrapped[wrapped.length - 1]!);
+          isWrapped.push(false);
+          break;
+        case Op.Loop: {
+          const first = this.#firstCall[this.#nextPin]!;
+          if (first >= 0 && this.#cyclic[first]) { // every iteration counts an entry: no count here
+            this.#nextPin++;
+            wrapped.push(wrapped[wrapped.length - 1]!);
+            isWrapped.push(false);
+            break;
+          }
+          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(r.immStart);
+          out.range(this.bytes, from, r.start);
+          if (wrap) {
+            out.u8(0x02); out.range(this.bytes, r.immStart, r.pos); // block BT ($exit)
+            out.u8(0x03); out.u8(0x40); // loop ($outer)
+            out.u8(0x02); out.u8(0x40); // block ($slow)
+          }
+          out.range(this.bytes, r.start, r.pos);
+          from = r.pos;
+          if (wrap) {
+            hasWrapped = true;
+            out.u8(0x20); out.u32(counter + 1);
+            out.u8(0x41); out.u8(1);
+            out.u8(0x6b); // i32.sub
+            out.u8(0x22); out.u32(counter + 1);
+            out.u8(0x45); // i32.eqz
+            out.u8(0x0d); out.u8(1); // br_if $slow
+          } else {
+            this.#countUp(out, 0x20, 0x21, counter, counter);
+            out.u8(0x04); out.u8(0x40); // if
+            this.#slowPath(out, 0x21, counter, this.#check);
+            out.u8(0x0b);
+          }
+          wrapped.push(wrapped[wrapped.length - 1]! + (wrap ? 1 : 0));
+          isWrapped.push(wrap);
+          break;
+        }
+        case Op.End:
+        case Op.Delegate: {
+          wrapped.pop();
+          if (!isWrapped.pop()) break;
+          out.range(this.bytes, from, r.pos);
+          from = r.pos;
+          out.u8(0x0c); out.u8(2); // br $exit
+          out.u8(0x0b); // end $slow
+          out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+          out.u8(0x21); out.u32(counter + 1);
+          out.u8(0x10); out.u32(this.#slow);
+          out.u8(0x0c); out.u8(0); // br $outer
+          out.u8(0x0b); // end $outer
+          out.u8(0x00); // unreachable
+          out.u8(0x0b); // end $exit
+          break;
+        }
+        case Op.Br:
+        case Op.BrIf: {
+          const d = depth(r.index);
+          if (d === r.index) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(this.bytes[r.start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
+          out.u32(d);
+          from = r.pos;
+          break;
+        }
+        case Op.BrTable: {
+          if (wrapped[wrapped.length - 1] === 0) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(0x0e);
+          out.u32(r.labelCount - 1);
+          for (let k = 0; k < r.labelCount; k++) out.u32(depth(r.labels[k]!));
+          from = r.pos;
+          break;
+        }
+        case Op.Call:
+        case Op.ReturnCall:
+        case Op.RefFunc:
+          if (op !== Op.RefFunc && r.callKind !== CallKind.Direct) break;
+          out.range(this.bytes, from, r.start);
+          out.u8(this.bytes[r.start]!);
+          out.u32(this.#fn(r.index, r));
+          from = r.pos;
+          break;
       }
     }
     out.range(this.bytes, from, end);
-    return calls;
+    return hasWrapped;
   }
 
-  /** At function entry: count up the appended global, check every interval. */
-  #entryCheck(out: ByteWriter, local: number): void {
-    this.#countAndCheck(out, 0x23, 0x24, this.#counter, local);
+  /** Whether the block type at `at` takes no parameters (a type index of a function type with none). */
+  #noParams(at: number): boolean {
+    const b = this.bytes[at]!;
+    if (b >= 0x40 && b < 0x80) return true; // empty or a value type
+    const c = new CodeCursor(this.bytes, this.subject, at, this.bytes.length);
+    const index = c.u32();
+    return this.layout.typeParams[index] === 0;
   }
 
   /**
-   * `counter += 1; if (counter >= interval) { check(); counter = 0 }`, for a local (`get` 0x20,
-   * `set` 0x21) or a global (0x23, 0x24); `temp` is a local the sequence may use.
-   *
-   *   (local.set $temp (i32.add (get $counter) (i32.const 1))) (set $counter (local.get $temp))
-   *   (if (i32.ge_u (local.get $temp) (i32.const INTERVAL)) (then (call $check) (set $counter (i32.const 0))))
+   * `(i32.ge_u (local.tee $t (i32.add (get $c) (i32.const 1))) (i32.const INTERVAL))` with
+   * `(set $c (local.get $t))` in between for a global (`get`/`set`: 0x20/0x21 for a local, 0x23/0x24
+   * for a global); `temp` is a local the sequence may use. Counting up and comparing the new value
+   * keeps the add on the path into the branch: counting down to zero, V8 compares the old value
+   * and moves the subtraction behind the branch, which then costs a jump per iteration.
    */
-  #countAndCheck(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
+  #countUp(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
     out.u8(get); out.u32(counter);
-    out.u8(0x41); out.u8(1); // i32.const 1
+    out.u8(0x41); out.u8(1);
     out.u8(0x6a); // i32.add
-    out.u8(0x22); out.u32(temp); // local.tee $temp
+    out.u8(0x22); out.u32(temp); // local.tee $t
     if (get !== 0x20 || counter !== temp) { out.u8(set); out.u32(counter); out.u8(0x20); out.u32(temp); }
     out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
     out.u8(0x4f); // i32.ge_u
-    out.u8(0x04); out.u8(0x40); // if
-    out.u8(0x10); out.u32(this.#check); // call $check
-    out.u8(0x41); out.u8(0); // i32.const 0
+  }
+
+  /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
+  #slowPath(out: ByteWriter, set: number, counter: number, call: number): void {
+    out.u8(0x41); out.u8(0);
     out.u8(set); out.u32(counter);
-    if (set === 0x24) { out.u8(0x41); out.u8(0); out.u8(0x21); out.u32(temp); } // the loop counter starts over too
-    out.u8(0x0b); // end
+    out.u8(0x10); out.u32(call);
+  }
+
+  /**
+   * At the entry of a function on a cycle of calls: count the appended global up, `check` every
+   * INTERVAL-th time. `temp` is the loop counter, which therefore starts below INTERVAL, not at
+   * 0 (a loop may check early once; never later).
+   *
+   *   (if (i32.ge_u (local.tee $t (i32.add (global.get $g) (i32.const 1))) ... (global.set $g (local.get $t)) ...)
+   *     (then (global.set $g (i32.const 0)) (call $check)))
+   */
+  #entryCheck(out: ByteWriter, temp: number): void {
+    this.#countUp(out, 0x23, 0x24, this.#counter, temp);
+    out.u8(0x04); out.u8(0x40); // if
+    this.#slowPath(out, 0x24, this.#counter, this.#slow);
+    out.u8(0x0b);
+  }
+}
+
+/**
+ * The call graph of a module's defined functions plus one node for everything outside its bodies
+ * (`outside`): an imported function, `call_indirect` or `call_ref` may reach it, and it may call
+ * every function that escapes (exported, the start function, in an element segment, `ref.func`).
+ * A function on a cycle of this graph can be re-entered without bound and counts at entry; every
+ * other function can be active at most once per stack of the others, so it needs no entry count.
+ */
+class CallGraph {
+  readonly #edges: number[][];
+  /** The outside node's index. */
+  readonly outside: number;
+
+  constructor(functions: number) {
+    this.outside = functions;
+    this.#edges = Array.from({ length: functions + 1 }, () => []);
+  }
+
+  edge(from: number, to: number): void {
+    this.#edges[from]!.push(to);
+  }
+
+  /** Per defined function: whether it lies on a cycle (Tarjan's strongly connected components, iteratively). */
+  cyclic(): boolean[] {
+    const n = this.#edges.length;
+    const index = new Int32Array(n).fill(-1);
+    const low = new Int32Array(n);
+    const onStack = new Uint8Array(n);
+    const stack: number[] = [];
+    const out = new Array<boolean>(this.outside).fill(false);
+    let next = 0;
+    const work: number[] = []; // pairs: node, next edge
+    for (let root = 0; root < n; root++) {
+      if (index[root] !== -1) continue;
+      work.push(root, 0);
+      while (work.length > 0) {
+        const v = work[work.length - 2]!;
+        const e = work[work.length - 1]!;
+        if (e === 0 && index[v] === -1) {
+          index[v] = low[v] = next++;
+          stack.push(v);
+          onStack[v] = 1;
+        }
+        const edges = this.#edges[v]!;
+        if (e < edges.length) {
+          work[work.length - 1] = e + 1;
+          const w = edges[e]!;
+          if (index[w] === -1) work.push(w, 0);
+          else if (onStack[w]) low[v] = Math.min(low[v]!, index[w]!);
+          continue;
+        }
+        work.length -= 2;
+        if (work.length > 0) {
+          const parent = work[work.length - 2]!;
+          low[parent] = Math.min(low[parent]!, low[v]!);
+        }
+        if (low[v] !== index[v]) continue;
+        const component: number[] = [];
+        let w: number;
+        do {
+          w = stack.pop()!;
+          onStack[w] = 0;
+          component.push(w);
+        } while (w !== v);
+        const onCycle = component.length > 1 || edges.includes(v);
+        if (onCycle) for (const f of component) if (f < this.outside) out[f] = true;
+      }
+    }
+    return out;
   }
 }

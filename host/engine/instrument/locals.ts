@@ -32,14 +32,14 @@ export function readLocals(r: CodeCursor, params: number): Locals {
 }
 
 /**
- * Right after `readLocals`: writes the declaration with one more local of `valType` (`needs`
- * says who wants it, for the error); returns that local's index.
+ * Right after `readLocals`: writes the declaration with one more local of `valType` (`count`
+ * more, when given; `needs` says who wants them, for the error); returns the first one's index.
  */
-export function withOneMoreLocal(r: CodeCursor, locals: Locals, out: ByteWriter, valType: number, needs: string): number {
-  if (locals.total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (${needs} one more)`);
+export function withOneMoreLocal(r: CodeCursor, locals: Locals, out: ByteWriter, valType: number, needs: string, count = 1): number {
+  if (locals.total + count > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (${needs} ${count === 1 ? 'one' : count} more)`);
   out.u32(locals.groups + 1);
   out.range(r.bytes, locals.first, r.pos);
-  out.u8(1);
+  out.u8(count);
   out.u8(valType);
   return locals.total;
 }

@@ -56,6 +56,72 @@ const SHAPES = `(module
 
 const ENV = { env: { add: (a: number, b: number) => a + b } };
 
+/** 2^n calls, n deep, each through the table: only `call_indirect`s, no direct call, no loop. */
+const INDIRECT = `(module
+  (type $t (func (param i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) func $a $b)
+  (func $a (export "indirect") (type $t)
+    (if (local.get 0) (then
+      (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1))
+      (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 1)))))
+  (func $b (type $t)
+    (if (local.get 0) (then
+      (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))
+      (call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.const 0))))))`;
+
+/** Loops that try to slip past their headers: a br_table to itself, branches across nested loops, a long body. */
+const EVASIVE = `(module
+  (func (export "table") (local $i i32)
+    (loop $l (br_table $l $l (local.get $i))))
+  (func (export "nested") (local $i i32)
+    (loop $a (block $x (loop $b (loop $c
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $b (i32.and (local.get $i) (i32.const 1)))
+      (br_if $x (i32.and (local.get $i) (i32.const 2)))
+      (br $a))))
+      (br $a))
+    (unreachable))
+  (func (export "long") (param $n i32) (local $s i32)
+    (loop $l
+      ${'(local.set $s (i32.xor (i32.add (local.get $s) (local.get $n)) (i32.const 7)))'.repeat(8)}
+      (br $l)))
+  (func $rec (param i32) (result i32)
+    (if (result i32) (local.get 0) (then (call $rec (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0))))
+  (func $callsRecursive (export "callsRecursive") (local $i i32)
+    (loop $l (drop (call $rec (i32.const 0))) (br $l)))
+  (func $skipsTheCall (export "skipsTheCall") (local $i i32)
+    (loop $l
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $l (i32.and (local.get $i) (i32.const 1023)))
+      (drop (call $rec (i32.const 0))) (br $l)))
+  (func (export "rethrows") (local $i i32)
+    try loop $l br $l end catch_all rethrow 0 end))`;
+
+/**
+ * Branch depths across wrapped loops, a loop with a result, a loop with parameters (not wrapped),
+ * a br_table out of nested loops: must compute what the plain module computes.
+ */
+const LABELS = `(module
+  (type $p (func (param i32) (result i32)))
+  (func (export "labels") (param $n i32) (result i32) (local $i i32) (local $s i32)
+    (block $done
+      (loop $outer
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (block $skip
+          (loop $inner
+            (local.set $s (i32.add (local.get $s) (local.get $i)))
+            (br_table $inner $skip $outer $done (i32.rem_u (local.get $s) (i32.const 5)))))
+        (local.set $s (i32.mul (local.get $s) (i32.const 3)))
+        (br $outer)))
+    (i32.add (local.get $s)
+      (loop $r (result i32) (br_if $r (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 100))) (local.get $i)))
+    (i32.const 7)
+    (loop $q (type $p) (i32.add (i32.const 1)) (local.tee $s) (br_if $q (i32.lt_u (local.get $s) (i32.const 1000))) (drop) (local.get $s))
+    (i32.add)))`;
+
+
 function flag(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4));
 }
@@ -111,6 +177,78 @@ describe('deadline pass: interruption', () => {
     expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
   });
 
+  it('a recursion only through call_indirect (2^60 calls, mutual) stops once the flag is set', { timeout: 60_000 }, async () => {
+    const out = await spinInWorker(addDeadlineChecks(await wat(INDIRECT)), 'indirect', 60);
+    expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
+  });
+
+  for (const name of ['table', 'nested', 'long', 'rethrows', 'callsRecursive', 'skipsTheCall']) {
+    it(`an evasive loop (${name}) stops once the flag is set`, { timeout: 60_000 }, async () => {
+      const out = await spinInWorker(addDeadlineChecks(await wat(EVASIVE)), name, 3);
+      expect(out).toEqual({ threw: 'DeadlineExceeded', code: 'LN_ERR_BUDGET_TIME' });
+    });
+  }
+
+  it('a recursion through an import (the host calls back in) reaches a check within the interval', async () => {
+    const text = `(module (import "env" "back" (func $back (param i32)))
+      (func (export "f") (param i32) (if (local.get 0) (then
+        (call $back (i32.sub (local.get 0) (i32.const 1))) (call $back (i32.sub (local.get 0) (i32.const 1)))))))`;
+    const f = flag();
+    Atomics.store(f, 0, 1);
+    let calls = 0;
+    let exports: Record<string, (n: number) => void> = {};
+    const back = (n: number): void => { calls++; exports.f!(n); };
+    const { instance } = await WebAssembly.instantiate(addDeadlineChecks(await wat(text)), { env: { back }, ...deadlineImports(f) });
+    exports = instance.exports as typeof exports;
+    expect(() => exports.f!(30)).toThrow(DeadlineExceeded);
+    expect(calls).toBeLessThanOrEqual(DEADLINE_CHECK_INTERVAL);
+  });
+
+  it('counts at entry only the functions on a cycle of calls', async () => {
+    const text = `(module
+      (func $leaf (result i32) (i32.const 1))
+      (func $caller (export "caller") (result i32) (call $leaf))
+      (func $self (export "self") (param i32) (result i32)
+        (if (result i32) (local.get 0) (then (call $self (i32.sub (local.get 0) (i32.const 1)))) (else (i32.const 0)))))`;
+    const printed = await print(addDeadlineChecks(await wat(text)));
+    const body = (name: string): string => {
+      const at = printed.indexOf(`(func $${name} (;`);
+      return printed.slice(at, printed.indexOf('(func', at + 1));
+    };
+    expect(body('caller')).not.toContain('global.get');
+    expect(body('leaf')).not.toContain('global.get');
+    expect(body('self')).toContain('global.get');
+  });
+
+  it('a loop whose every iteration first calls a function on a call cycle counts through that call alone', async () => {
+    const text = await print(addDeadlineChecks(await wat(EVASIVE)));
+    const body = (name: string): string => {
+      const at = text.indexOf(`(func $${name} (;`);
+      return text.slice(at, text.indexOf('(func', at + 1));
+    };
+    // callsRecursive: no count of its own; skipsTheCall: a br_if can go round without the call, so it counts.
+    expect(body('callsRecursive')).toContain('call $rec');
+    expect(body('callsRecursive')).not.toMatch(/i32\.eqz|i32\.ge_u/);
+    expect(body('skipsTheCall')).toMatch(/i32\.eqz|i32\.ge_u/);
+    expect(body('rec')).toContain('global.get');
+  });
+
+  it('only a long call-free innermost loop keeps its check inline; a long loop around another loop is wrapped', async () => {
+    const plainOps = '(local.set $s (i32.xor (i32.add (local.get $s) (local.get $n)) (i32.const 7)))'.repeat(4);
+    const text = await print(addDeadlineChecks(await wat(`(module
+      (func $long (export "long") (param $n i32) (local $s i32) (loop $l ${plainOps} (br_if $l (local.get $s))))
+      (func $around (export "around") (param $n i32) (local $s i32)
+        (loop $o (loop $i (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) ${plainOps} (br_if $o (local.get $s)))))`)));
+    const body = (name: string): string => {
+      const at = text.indexOf(`(func $${name} (;`);
+      return text.slice(at, text.indexOf('(func', at + 1));
+    };
+    expect(body('long')).toContain('i32.ge_u'); // inline, counted up
+    expect(body('long')).not.toContain('i32.eqz');
+    expect(body('around')).not.toContain('i32.ge_u'); // both wrapped, counted down
+    expect(body('around').match(/i32\.eqz/g)).toHaveLength(2);
+  });
+
   it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
     const bytes = instrumentModule(await wat(SPIN), { ...LOOSE, deadline: true });
     const m = meter();
@@ -158,6 +296,15 @@ describe('deadline pass: same results when the flag is never set', () => {
     const text = await print(checked);
     expect(text).toContain('(func $fib (;4;)');
     expect(text).toContain('(import "lnano:deadline" "check" (func (;1;)');
+  });
+
+  it('branches across wrapped loops, loops with results and parameters, br_table out of nested loops', async () => {
+    const plain = await wat(LABELS);
+    const checked = addDeadlineChecks(plain);
+    expect(WebAssembly.validate(checked)).toBe(true);
+    const a = (await WebAssembly.instantiate(plain)).instance.exports.labels as (n: number) => number;
+    const b = (await WebAssembly.instantiate(checked, deadlineImports(flag()))).instance.exports.labels as (n: number) => number;
+    for (const n of [0, 1, 7, 100, 10_000]) expect(b(n), `labels(${n})`).toBe(a(n));
   });
 
   it('cpu-c (clang -O2): fib, sieve and loop-sum, plain and with fuel', { timeout: 60_000 }, async () => {
@@ -220,6 +367,17 @@ describe('deadline pass: same results when the flag is never set', () => {
     }
     expect([...outcomes].every((c) => /^(ok|LN_ERR_LOAD_INVALID|LN_ERR_LOAD_UNSUPPORTED_FEATURE)$/.test(c)), [...outcomes].join()).toBe(true);
     expect(outcomes.has('ok')).toBe(true);
+  });
+
+  it('200 000 nested loops (every one wrapped, branches renumbered past all of them) instrument without a walk per frame', { timeout: 60_000 }, () => {
+    const depth = 200_000;
+    const leb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...leb(n >>> 7)]);
+    // (loop (loop ... (br <depth - 1>) ...)): the innermost branch targets the outermost loop.
+    const ops = [...Array.from({ length: depth }, () => [0x03, 0x40]).flat(), 0x0c, ...leb(depth - 1), ...Array.from({ length: depth + 1 }, () => 0x0b)];
+    const code = [...leb(1), ...leb(ops.length + 1), 0, ...ops];
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, ...leb(code.length), ...code]);
+    const out = addDeadlineChecks(bytes); // quadratic work here would run into the test's timeout
+    expect(out.length).toBeGreaterThan(bytes.length + depth * 6);
   });
 
   it('refuses a module that already has the checks', async () => {
