@@ -3,7 +3,7 @@ import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
-import type { GuestEndpoint, SandboxWorker, WorkerLoss } from './sandbox-worker.js';
+import type { GuestEndpoint, Sandbox, WorkerLoss } from './sandbox-worker.js';
 import { defaultWorkerPool, type Isolation, type WorkerPool } from './worker-pool.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
@@ -44,9 +44,12 @@ export interface InstanceOptions {
   /** Default output limit of each call (see `CallOptions.maxOutputBytes`). */
   readonly maxOutputBytes?: number;
   /**
-   * `shared` (default): a sandbox worker shared with other instances, when the component was
-   * loaded with deadline checks (`meterOptions({ deadline: true })`), else its own worker;
-   * `worker`: always its own worker (components that may block their thread). See docs/sandbox.md.
+   * Where the instance runs, when the component was loaded with deadline checks
+   * (`meterOptions({ deadline: true })`; without them it always gets its own worker):
+   * `inline`: on the main thread (no thread hop per call; a call stalls the event loop while it
+   * runs); `shared`: a sandbox worker shared with other instances; `worker`: its own worker
+   * (components that may block their thread). Absent: the worker pool's default
+   * (`WorkerPoolOptions.isolation`, `shared` unless configured). See docs/sandbox.md.
    */
   readonly isolation?: Isolation;
   /** The workers to place the instance on; default: the process's (`defaultWorkerPool()`). */
@@ -128,7 +131,7 @@ interface Pending {
  */
 export class Instance implements GuestEndpoint {
   readonly component: Component;
-  readonly #worker: SandboxWorker;
+  readonly #worker: Sandbox;
   readonly #id: number;
   readonly #options: InstanceOptions;
   #defaults: Pick<InstanceOptions, 'fuel' | 'maxInputBytes' | 'maxOutputBytes'> = {};
@@ -148,7 +151,7 @@ export class Instance implements GuestEndpoint {
     this.component = component;
     this.#options = options;
     const preemptible = component.meter?.deadline === true;
-    const isolation: Isolation = options.isolation === 'worker' || !preemptible ? 'worker' : 'shared';
+    const isolation: Isolation | undefined = preemptible ? options.isolation : 'worker';
     const output = options.output;
     this.#worker = (options.workers ?? defaultWorkerPool()).place(isolation, component.digest.slice(0, 12), {
       stdout: (c) => output?.stdout(c),
