@@ -100,7 +100,9 @@ export class GuestHost {
   readonly #guests = new Map<number, Guest>();
   /** The instance whose call runs now (for host-interface notifications and counts). */
   #running: number | undefined;
-  /** Notifications of the running call, sent with its result. */
+  /** Whether a call runs (its notifications go with its result). */
+  #inCall = false;
+  /** Notifications of the running call, sent with its result (made at the first). */
   #notes: NotifyMessage[] | undefined;
   /** Host calls made by the running guest call, by kind; reset when a call starts. */
   #hostCalls = new Map<string, number>();
@@ -167,7 +169,7 @@ export class GuestHost {
     const linker = (await import(message.linker.module)) as { link: LinkFunction };
     const imports = this.#hostSpans.wrap(linker.link(message.linker.config, {
       notify: (topic, payload) => {
-        if (this.#notes && this.#running === id) this.#notes.push({ type: 'notify', topic, payload });
+        if (this.#inCall && this.#running === id) (this.#notes ??= []).push({ type: 'notify', topic, payload });
         else post({ type: 'notify', instance: id, topic, payload });
       },
       output: (stream, bytes) => output.write(stream, bytes),
@@ -216,7 +218,8 @@ export class GuestHost {
    */
   call(message: CallMessage): ResultMessage {
     this.#running = message.instance;
-    this.#notes = [];
+    this.#inCall = true;
+    this.#notes = undefined;
     let result: ResultMessage;
     try {
       result = this.#call(message);
@@ -225,8 +228,9 @@ export class GuestHost {
     }
     const notes = this.#notes;
     this.#notes = undefined;
+    this.#inCall = false;
     this.#running = undefined;
-    return notes.length > 0 ? { ...result, notes } : result;
+    return notes ? { ...result, notes } : result;
   }
 
   /**
@@ -241,16 +245,16 @@ export class GuestHost {
   }
 
   #call(message: CallMessage): ResultMessage {
-    const head = { type: 'result', instance: message.instance, id: message.id } as const;
-    const guest = this.#guests.get(message.instance);
+    const { instance, id, name } = message;
+    const guest = this.#guests.get(instance);
     if (!guest) {
-      const error = new LnError('LN_ERR_GUEST_CRASH', { call: message.name, reason: 'the instance is gone' });
-      return { ...head, ok: false, error: error.toJSON(), poisoned: true, usage: NO_USAGE };
+      const error = new LnError('LN_ERR_GUEST_CRASH', { call: name, reason: 'the instance is gone' });
+      return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned: true, usage: NO_USAGE };
     }
     const fn = resolve(guest.exports, message.path);
     if (typeof fn !== 'function') {
-      const error = new LnError('LN_ERR_LINK_EXPORT_MISSING', { name: message.name, available: 'see `lnano inspect`' });
-      return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) } };
+      const error = new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available: 'see `lnano inspect`' });
+      return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned: false, usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) } };
     }
     const start = this.#startMetering(guest, message);
     let value: unknown;
@@ -261,10 +265,10 @@ export class GuestHost {
       if (!isComponentError(err)) {
         const { usage, signals } = this.#stopMetering(guest, start, message, 0);
         const { error, poisoned } = this.#expired
-          ? { error: new LnError('LN_ERR_BUDGET_TIME', { call: message.name, timeoutMs: null }), poisoned: true }
-          : classifyGuestFailure(err, message.name, signals);
+          ? { error: new LnError('LN_ERR_BUDGET_TIME', { call: name, timeoutMs: null }), poisoned: true }
+          : classifyGuestFailure(err, name, signals);
         if (poisoned) this.forget(guest.id);
-        return { ...head, ok: false, error: error.toJSON(), poisoned, usage };
+        return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned, usage };
       }
       value = err.payload;
       errResult = true;
@@ -274,19 +278,19 @@ export class GuestHost {
     const { usage, signals } = this.#stopMetering(guest, start, message, bytesOut);
     if (signals.fuelExhausted) {
       // The call finished, but its last straight-line stretch ran past the budget (see fuel-pass.ts).
-      const error = new LnError('LN_ERR_BUDGET_FUEL', { call: message.name, fuel: message.fuel });
-      return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage };
+      const error = new LnError('LN_ERR_BUDGET_FUEL', { call: name, fuel: message.fuel });
+      return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned: false, usage };
     }
     if (bytesOut > limit) {
-      const error = new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'result', call: message.name, size: bytesOut, limit });
-      return { ...head, ok: false, error: error.toJSON(), poisoned: false, usage };
+      const error = new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'result', call: name, size: bytesOut, limit });
+      return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned: false, usage };
     }
-    return { ...head, ok: true, value, errResult, usage };
+    return { type: 'result', instance, id, ok: true, value, errResult, usage };
   }
 
   /** Fuel the running call started with (null: not fuel-metered). */
   #startMetering(guest: Guest, message: CallMessage): bigint | null {
-    this.#hostCalls = new Map();
+    if (this.#hostCalls.size > 0) this.#hostCalls = new Map();
     this.#hostCallLimits = message.hostCallLimits ?? null;
     this.#hostSpans.begin(message.trace === true);
     guest.output.takeCallDropped();
@@ -309,14 +313,15 @@ export class GuestHost {
     const outputDropped = guest.output.takeCallDropped();
     const hostCalls: Record<string, number> = {};
     for (const [kind, n] of this.#hostCalls) hostCalls[kind] = n;
-    const usage: WorkerUsage = {
+    // Built without spreads: this runs on every call, and an inline call's whole budget is microseconds.
+    const usage: { -readonly [K in keyof WorkerUsage]: WorkerUsage[K] } = {
       fuelUsed: left === null ? null : Number(start! - left),
       memoryBytes: memoryBytes(guest.memories),
       hostCalls,
       bytesOut,
-      ...(outputDropped > 0 ? { outputDropped } : {}),
-      ...(spans ? { hostSpans: spans } : {}),
     };
+    if (outputDropped > 0) usage.outputDropped = outputDropped;
+    if (spans) usage.hostSpans = spans;
     const signals: BudgetSignals = {
       fuelExhausted: left !== null && left < 0n,
       growFailed: meter !== null && meter.growFailed.value !== 0,

@@ -274,7 +274,7 @@ export class Instance implements GuestEndpoint {
         this.#disposed?.();
         break;
       case 'result':
-        for (const note of message.notes ?? []) this.#notify(note);
+        if (message.notes) for (const note of message.notes) this.#notify(note);
         this.#settle(message, expired);
         break;
       case 'notify':
@@ -332,9 +332,13 @@ export class Instance implements GuestEndpoint {
     if (!current || current.message.id !== message.id) return;
     this.#current = undefined;
     const durationMs = performance.now() - current.started;
-    const { hostSpans, ...measured } = message.usage;
-    if (hostSpans && current.traced) emitHostCallSpans(current.traced, hostSpans);
-    const usage: Usage = { ...measured, durationMs, bytesIn: current.bytesIn };
+    const measured = message.usage;
+    if (measured.hostSpans && current.traced) emitHostCallSpans(current.traced, measured.hostSpans);
+    // Built without spreads or rest: an inline call's whole budget is microseconds.
+    const usage: { -readonly [K in keyof Usage]: Usage[K] } = {
+      durationMs, fuelUsed: measured.fuelUsed, memoryBytes: measured.memoryBytes, hostCalls: measured.hostCalls, bytesIn: current.bytesIn, bytesOut: measured.bytesOut,
+    };
+    if (measured.outputDropped !== undefined) usage.outputDropped = measured.outputDropped;
     if (expired) {
       // Past its deadline: the guest was stopped at a deadline check (or finished just then).
       const err = new LnError('LN_ERR_BUDGET_TIME', { call: current.message.name, timeoutMs: current.timeoutMs ?? null, ...usageDetails(usage) });
