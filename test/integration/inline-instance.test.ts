@@ -18,7 +18,7 @@ import { loggerOutput } from '../../host/sandbox/guest-output.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import type { OutputRate } from '../../host/sandbox/output-gate.js';
 import { usageFromDetails } from '../../host/sandbox/usage.js';
-import { WorkerPool } from '../../host/sandbox/worker-pool.js';
+import { defaultWorkerPool, WorkerPool } from '../../host/sandbox/worker-pool.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
@@ -178,7 +178,9 @@ describe('hot swap and rollback with inline instances', () => {
         const manifest = parseManifest({ name: 'echo', version, limits: { concurrency: 2, timeout: '5s', isolation: 'inline' } }, `echo@${version} (test)`, tmpdir());
         return m.deploy({ manifest, digest, actor: 'test', ...(strategy ? { strategy } : {}) });
       };
+      const inlineBefore = defaultWorkerPool().stats().inlineInstances;
       await deploy('1.0.0', ECHO);
+      expect(defaultWorkerPool().stats().inlineInstances).toBeGreaterThan(inlineBefore);
       expect((await m.call('echo', event(1))).version).toBe('1.0.0');
       await deploy('2.0.0', new Uint8Array([...ECHO, 0, 5, 4, 0x74, 0x65, 0x73, 0x74]), 'blue-green');
       const results = await Promise.all(Array.from({ length: 20 }, (_, i) => m.call('echo', event(i))));

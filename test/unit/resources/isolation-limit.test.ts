@@ -10,7 +10,7 @@ import { errorOf } from '../../helpers/errors.js';
 const manifest = (section: unknown) => ({ section: parseLimits(section, 'lnano.json'), source: 'lnano.json' });
 
 describe('limits.isolation', () => {
-  it('defaults to auto (the host's choice), and a manifest can ask for its own worker or for inline', () => {
+  it('defaults to auto (the host choice), and a manifest can ask for its own worker or for inline', () => {
     expect(LIMIT_DEFAULTS.isolation).toBe('auto');
     expect(resolveLimits([manifest({})]).isolation).toBe('auto');
     expect(callBudgets(LIMIT_DEFAULTS).isolation).toBeUndefined();
