@@ -121,7 +121,8 @@ interface Pending {
 
 /**
  * One guest instance (a wasmtime `Store` + `Instance`), living in a sandbox worker that may host
- * many others (see `WorkerPool` for the placement rule).
+ * many others, or inline on the main thread (see `WorkerPool` for the placement rule). An inline
+ * call runs the guest before `call` returns; its promise settles the same way as a worker call's.
  *
  * Calls run one at a time in the order they are made. A trap, a guest `exit`, an uncaught error,
  * a passed deadline or a lost worker fails the call with a coded error and kills the instance
