@@ -96,7 +96,7 @@ export class InlineSandbox implements Sandbox {
     let result: ResultMessage;
     let expired = false;
     try {
-      if (armed) this.#watchdog.arm(job.timeoutMs!);
+      if (armed) this.#watchdog.arm(job.timeoutMs!, performance.now());
       result = this.#host.call(message);
     } finally {
       if (armed) expired = this.#watchdog.disarm();

@@ -19,6 +19,8 @@ import { Worker } from 'node:worker_threads';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 
 const WATCHDOG_ENTRY = compiledModuleUrl('./watchdog-main.js', import.meta.url);
+/** This thread's time origin: epoch ms = `TIME_ORIGIN + performance.now()` on every thread. */
+const TIME_ORIGIN = performance.timeOrigin;
 
 /** Layout of the control buffer: Int32 words `run`, `asleep`; Float64 word `deadline`. */
 export const CONTROL = Object.freeze({
@@ -64,13 +66,13 @@ export class Watchdog {
   }
 
   /**
-   * Watches the call about to run: its deadline is `timeoutMs` from now. Pair with `disarm`
-   * when the call returned (the flag is clear at this point).
+   * Watches the call about to run: its deadline is `timeoutMs` from `now` (`performance.now()`,
+   * default: now). Pair with `disarm` when the call returned (the flag is clear at this point).
    */
-  arm(timeoutMs: number): void {
+  arm(timeoutMs: number, now = performance.now()): void {
     this.#worker ??= this.#start();
     this.#token = this.#token >= 0x3fffffff ? 1 : this.#token + 1;
-    this.#deadline[CONTROL.deadline] = performance.timeOrigin + performance.now() + timeoutMs;
+    this.#deadline[CONTROL.deadline] = TIME_ORIGIN + now + timeoutMs;
     Atomics.store(this.#control, CONTROL.run, this.#token);
     if (Atomics.load(this.#control, CONTROL.asleep) === 1) {
       Atomics.store(this.#control, CONTROL.asleep, 0);
