@@ -110,6 +110,8 @@ export class InlineSandbox implements Sandbox {
   async #init(message: InitMessage, timeoutMs: number | undefined): Promise<void> {
     this.#initDeadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
     try {
+      // No instance is ready before the watchdog runs: its first call is already watched.
+      await this.#watchdog.start();
       await this.#host.init(message);
       this.#deliver({ type: 'ready', instance: message.instance }, false);
     } catch (err) {

@@ -59,6 +59,8 @@ export class Watchdog {
   readonly #deadline = new Float64Array(this.#control.buffer);
   readonly #options: Required<WatchdogOptions>;
   #worker: Worker | undefined;
+  /** Resolves when the current thread runs (or failed to start). */
+  #online: Promise<void> | undefined;
   #token = 0;
 
   constructor(options: WatchdogOptions = {}) {
@@ -89,6 +91,15 @@ export class Watchdog {
     return true;
   }
 
+  /**
+   * Starts the watchdog thread if it is not running; resolves once it runs (calls armed before
+   * that are only watched from then on).
+   */
+  start(): Promise<void> {
+    this.#worker ??= this.#start();
+    return this.#online!;
+  }
+
   /** Ends the watchdog thread (a new one starts with the next `arm`). */
   async close(): Promise<void> {
     const worker = this.#worker;
@@ -99,10 +110,17 @@ export class Watchdog {
   #start(): Worker {
     const data: WatchdogData = { control: this.#control.buffer as SharedArrayBuffer, flag: this.flag.buffer as SharedArrayBuffer, ...this.#options };
     const worker = new Worker(WATCHDOG_ENTRY, { env: {}, argv: [], execArgv: [], name: 'lnano-inline-watchdog', workerData: data, stdout: false, stderr: false });
+    // Referenced until it runs (someone awaits `start`), then it never keeps the process alive.
+    this.#online = new Promise((resolve) => {
+      worker.once('online', () => {
+        worker.unref();
+        resolve();
+      });
+      worker.once('error', () => resolve());
+    });
     worker.on('error', () => {
       if (this.#worker === worker) this.#worker = undefined;
     });
-    worker.unref();
     return worker;
   }
 }
