@@ -14,7 +14,7 @@
  * and no blocking grants may go inline (`WorkerPool.place`), and a call stalls this thread's event
  * loop for as long as it runs.
  */
-import { LnError } from '../errors/ln-error.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
 import { GuestHost } from './guest-host.js';
 import type { CallMessage, InitMessage, ResultMessage, WorkerToHost } from './protocol.js';
 import type { GuestEndpoint, Sandbox, SandboxJob } from './sandbox-worker.js';
@@ -115,8 +115,7 @@ export class InlineSandbox implements Sandbox {
       await this.#host.init(message);
       this.#deliver({ type: 'ready', instance: message.instance }, false);
     } catch (err) {
-      const error = err instanceof LnError ? err : new LnError('LN_ERR_GUEST_INIT', { reason: String(err) });
-      this.#deliver({ type: 'init-failed', instance: message.instance, error: error.toJSON() }, false);
+      this.#deliver({ type: 'init-failed', instance: message.instance, error: toLnError(err).toJSON() }, false);
     } finally {
       this.#initDeadline = Number.POSITIVE_INFINITY;
     }
