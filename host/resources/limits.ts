@@ -23,8 +23,11 @@ export const limitsSchema = z.strictObject({
   maxPayload: sizeSchema.optional(),
   maxOutput: sizeSchema.optional(),
   minInstances: z.number().int().min(0).max(1024).optional(),
-  isolation: z.enum(['shared', 'worker']).optional(),
+  isolation: z.enum(['auto', 'inline', 'shared', 'worker']).optional(),
 });
+
+/** The values of `limits.isolation`. */
+export type LimitsIsolation = 'auto' | 'inline' | 'shared' | 'worker';
 
 /** A validated `limits` section. */
 export type LimitsSection = z.infer<typeof limitsSchema>;
@@ -51,11 +54,14 @@ export interface Limits {
   /** Instances kept warm even when idle. */
   readonly minInstances: number;
   /**
-   * `shared`: instances may share a sandbox worker with other components' (when nothing they are
-   * granted can block the thread); `worker`: each instance gets its own worker. A policy's
-   * `worker` applies to every component. See docs/sandbox.md.
+   * Where instances run when nothing they are granted can block the thread (else always a worker
+   * of their own): `inline`: on the host's main thread; `shared`: a sandbox worker shared with
+   * other components' instances; `worker`: a worker of its own; `auto` (default): the host's
+   * choice (`sandbox.isolation` of the host config). A policy's value is a floor: `worker` puts
+   * every component in its own worker, `shared` keeps every component off the main thread.
+   * See docs/sandbox.md.
    */
-  readonly isolation: 'shared' | 'worker';
+  readonly isolation: LimitsIsolation;
 }
 
 /** Host defaults, documented in docs/limits.md. */
@@ -68,7 +74,7 @@ export const LIMIT_DEFAULTS: Limits = Object.freeze({
   maxPayloadBytes: 1024 * 1024,
   maxOutputBytes: 4 * 1024 * 1024,
   minInstances: 1,
-  isolation: 'shared',
+  isolation: 'auto',
 });
 
 /** Hard ceilings no manifest, flag or policy can pass. */
@@ -109,8 +115,8 @@ function toLimits(section: LimitsSection, base: Limits, source: string, prefix: 
 export interface LimitsPolicy {
   readonly source: string;
   readonly max: Partial<Limits>;
-  /** `worker`: the policy puts every instance in its own worker. */
-  readonly isolation?: 'worker';
+  /** The least isolation allowed: `worker` puts every instance in its own worker, `shared` keeps every instance off the main thread. */
+  readonly isolation?: 'shared' | 'worker';
 }
 
 /** Parses `policy.limits` (maxima). */
@@ -119,7 +125,8 @@ export function parseLimitsPolicy(value: unknown, source: string): LimitsPolicy 
   const none = { ...LIMIT_DEFAULTS, memoryBytes: NaN, timeoutMs: NaN, fuel: null, concurrency: NaN, queue: NaN, maxPayloadBytes: NaN, maxOutputBytes: NaN, minInstances: NaN };
   const all = toLimits(section, none, source, 'policy.limits');
   const max = Object.fromEntries(Object.entries(all).filter(([k, v]) => k !== 'isolation' && v !== null && !Number.isNaN(v))) as Partial<Limits>;
-  return { source, max, ...(section.isolation === 'worker' ? { isolation: 'worker' as const } : {}) };
+  const floor = section.isolation === 'worker' || section.isolation === 'shared' ? section.isolation : undefined;
+  return { source, max, ...(floor ? { isolation: floor } : {}) };
 }
 
 export const NO_LIMITS_POLICY: LimitsPolicy = Object.freeze({ source: 'built-in defaults', max: {} });
@@ -140,6 +147,7 @@ export function resolveLimits(sections: ReadonlyArray<{ section: LimitsSection; 
     }
   }
   if (policy.isolation === 'worker') limits = { ...limits, isolation: 'worker' };
+  else if (policy.isolation === 'shared' && limits.isolation !== 'worker') limits = { ...limits, isolation: 'shared' };
   for (const [key, max] of Object.entries(policy.max) as Array<[keyof Limits, number]>) {
     const value = limits[key];
     if (value !== null && (value as number) > max) {

@@ -21,7 +21,7 @@ export function meterFor(limits: Limits): InstrumentOptions {
 /** The per-call budgets an instance applies by default. */
 export function callBudgets(limits: Limits): Pick<InstanceOptions, 'fuel' | 'maxInputBytes' | 'maxOutputBytes' | 'isolation'> {
   return {
-    isolation: limits.isolation,
+    ...(limits.isolation !== 'auto' ? { isolation: limits.isolation } : {}),
     ...(limits.fuel !== null ? { fuel: limits.fuel } : {}),
     maxInputBytes: limits.maxPayloadBytes,
     maxOutputBytes: limits.maxOutputBytes,
@@ -31,11 +31,12 @@ export function callBudgets(limits: Limits): Pick<InstanceOptions, 'fuel' | 'max
 /**
  * Where a component's instances run (see docs/sandbox.md): a worker of their own when the limits
  * ask for it or when the grants let the guest block its thread (preview2-shim's filesystem and
- * outgoing HTTP wait synchronously, which would stall every instance of a shared worker); else a
- * shared worker. Stdin is served from memory and the key-value store is a local SQLite call, so
- * neither blocks for long.
+ * outgoing HTTP wait synchronously, which would stall every instance of a shared worker, or the
+ * main thread); else what the limits ask for (`inline`, `shared`), or undefined for `auto`: the
+ * worker pool's default. Stdin is served from memory and the key-value store is a local SQLite
+ * call, so neither blocks for long.
  */
-export function isolationFor(limits: Pick<Limits, 'isolation'>, grants: InstanceGrants): Isolation {
+export function isolationFor(limits: Pick<Limits, 'isolation'>, grants: InstanceGrants): Isolation | undefined {
   if (grants.wasi.preopens.length > 0 || grants.wasi.http !== null) return 'worker';
-  return limits.isolation;
+  return limits.isolation === 'auto' ? undefined : limits.isolation;
 }

@@ -49,6 +49,7 @@ export class HostCallRecorder {
   /** Starts a call: records spans when `traced`. */
   begin(traced: boolean): void {
     this.#on = traced;
+    if (!traced) return;
     this.#spans = [];
     this.#dropped = 0;
   }

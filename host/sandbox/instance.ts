@@ -3,7 +3,7 @@ import type { Component } from '../engine/component.js';
 import { unversionedName, type CallableExport } from '../engine/component.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
-import type { GuestEndpoint, SandboxWorker, WorkerLoss } from './sandbox-worker.js';
+import type { GuestEndpoint, Sandbox, WorkerLoss } from './sandbox-worker.js';
 import { defaultWorkerPool, type Isolation, type WorkerPool } from './worker-pool.js';
 import { payloadBytes, usageDetails, type Usage } from './usage.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
@@ -44,9 +44,12 @@ export interface InstanceOptions {
   /** Default output limit of each call (see `CallOptions.maxOutputBytes`). */
   readonly maxOutputBytes?: number;
   /**
-   * `shared` (default): a sandbox worker shared with other instances, when the component was
-   * loaded with deadline checks (`meterOptions({ deadline: true })`), else its own worker;
-   * `worker`: always its own worker (components that may block their thread). See docs/sandbox.md.
+   * Where the instance runs, when the component was loaded with deadline checks
+   * (`meterOptions({ deadline: true })`; without them it always gets its own worker):
+   * `inline`: on the main thread (no thread hop per call; a call stalls the event loop while it
+   * runs); `shared`: a sandbox worker shared with other instances; `worker`: its own worker
+   * (components that may block their thread). Absent: the worker pool's default
+   * (`WorkerPoolOptions.isolation`, `shared` unless configured). See docs/sandbox.md.
    */
   readonly isolation?: Isolation;
   /** The workers to place the instance on; default: the process's (`defaultWorkerPool()`). */
@@ -118,7 +121,8 @@ interface Pending {
 
 /**
  * One guest instance (a wasmtime `Store` + `Instance`), living in a sandbox worker that may host
- * many others (see `WorkerPool` for the placement rule).
+ * many others, or inline on the main thread (see `WorkerPool` for the placement rule). An inline
+ * call runs the guest before `call` returns; its promise settles the same way as a worker call's.
  *
  * Calls run one at a time in the order they are made. A trap, a guest `exit`, an uncaught error,
  * a passed deadline or a lost worker fails the call with a coded error and kills the instance
@@ -128,7 +132,7 @@ interface Pending {
  */
 export class Instance implements GuestEndpoint {
   readonly component: Component;
-  readonly #worker: SandboxWorker;
+  readonly #worker: Sandbox;
   readonly #id: number;
   readonly #options: InstanceOptions;
   #defaults: Pick<InstanceOptions, 'fuel' | 'maxInputBytes' | 'maxOutputBytes'> = {};
@@ -148,7 +152,7 @@ export class Instance implements GuestEndpoint {
     this.component = component;
     this.#options = options;
     const preemptible = component.meter?.deadline === true;
-    const isolation: Isolation = options.isolation === 'worker' || !preemptible ? 'worker' : 'shared';
+    const isolation: Isolation | undefined = preemptible ? options.isolation : 'worker';
     const output = options.output;
     this.#worker = (options.workers ?? defaultWorkerPool()).place(isolation, component.digest.slice(0, 12), {
       stdout: (c) => output?.stdout(c),
@@ -271,7 +275,7 @@ export class Instance implements GuestEndpoint {
         this.#disposed?.();
         break;
       case 'result':
-        for (const note of message.notes ?? []) this.#notify(note);
+        if (message.notes) for (const note of message.notes) this.#notify(note);
         this.#settle(message, expired);
         break;
       case 'notify':
@@ -329,9 +333,13 @@ export class Instance implements GuestEndpoint {
     if (!current || current.message.id !== message.id) return;
     this.#current = undefined;
     const durationMs = performance.now() - current.started;
-    const { hostSpans, ...measured } = message.usage;
-    if (hostSpans && current.traced) emitHostCallSpans(current.traced, hostSpans);
-    const usage: Usage = { ...measured, durationMs, bytesIn: current.bytesIn };
+    const measured = message.usage;
+    if (measured.hostSpans && current.traced) emitHostCallSpans(current.traced, measured.hostSpans);
+    // Built without spreads or rest: an inline call's whole budget is microseconds.
+    const usage: { -readonly [K in keyof Usage]: Usage[K] } = {
+      durationMs, fuelUsed: measured.fuelUsed, memoryBytes: measured.memoryBytes, hostCalls: measured.hostCalls, bytesIn: current.bytesIn, bytesOut: measured.bytesOut,
+    };
+    if (measured.outputDropped !== undefined) usage.outputDropped = measured.outputDropped;
     if (expired) {
       // Past its deadline: the guest was stopped at a deadline check (or finished just then).
       const err = new LnError('LN_ERR_BUDGET_TIME', { call: current.message.name, timeoutMs: current.timeoutMs ?? null, ...usageDetails(usage) });

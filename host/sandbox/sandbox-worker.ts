@@ -31,6 +31,25 @@ export interface GuestEndpoint {
   lost(loss: WorkerLoss): void;
 }
 
+/**
+ * Where instances live, as `Instance` sees it: a sandbox worker (`SandboxWorker`), or the main
+ * thread itself (`InlineSandbox`). Jobs of one instance answer in the order they were submitted.
+ */
+export interface Sandbox {
+  /** One instance only, ended with it. */
+  readonly dedicated: boolean;
+  /** Adds an instance; returns its id. `preemptible`: its guest checks the deadline flag. */
+  attach(endpoint: GuestEndpoint, preemptible: boolean): number;
+  /** Removes an instance (after its `disposed`, or when it was lost). */
+  detach(id: number): void;
+  /** Queues a job; its answer reaches the instance's `receive`. */
+  submit(job: SandboxJob): void;
+  /** Stops instance `id`'s running job as if its deadline had passed. */
+  interrupt(id: number): void;
+  /** Ends the sandbox (every instance in it is lost). */
+  terminate(reason?: string): Promise<void>;
+}
+
 /** One job for the worker. */
 export interface SandboxJob {
   readonly message: HostToWorker;
@@ -66,7 +85,7 @@ function answers(message: WorkerToHost): boolean {
   return message.type === 'ready' || message.type === 'init-failed' || message.type === 'result' || message.type === 'disposed';
 }
 
-export class SandboxWorker {
+export class SandboxWorker implements Sandbox {
   readonly dedicated: boolean;
   readonly #worker: Worker;
   readonly #flag = new Int32Array(new SharedArrayBuffer(4));

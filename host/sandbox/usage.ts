@@ -84,6 +84,36 @@ export function usageFromDetails(details: Readonly<Record<string, unknown>>): Us
  * @param limit - stop counting once past this; the result is then some number over `limit`
  */
 export function payloadBytes(value: unknown, limit = Number.POSITIVE_INFINITY): number {
+  if (typeof value !== 'object' || value === null) return scalarBytes(value, limit);
+  if (Array.isArray(value) && value.length <= 8) {
+    // Fast path for the common call: a few scalar arguments (no set, no stack).
+    let flat = 0;
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (typeof v === 'object' && v !== null) return walkBytes(value, limit);
+      flat += scalarBytes(v, limit - flat);
+    }
+    return flat;
+  }
+  return walkBytes(value, limit);
+}
+
+/** Bytes of a value that is not an object (see `payloadBytes`). */
+function scalarBytes(v: unknown, room: number): number {
+  switch (typeof v) {
+    case 'string':
+      return v.length > room ? v.length : Buffer.byteLength(v, 'utf8');
+    case 'number':
+    case 'bigint':
+      return 8;
+    case 'boolean':
+      return 1;
+    default:
+      return 0;
+  }
+}
+
+function walkBytes(value: unknown, limit: number): number {
   let total = 0;
   const seen = new Set<object>();
   const stack: object[] = [];

@@ -1,11 +1,13 @@
-// Benchmark: the cost of one trivial call, measured four ways in the same run.
-//   raw core-wasm call  <  jco binding in-process  <  bare postMessage round trip  <  lnano worker invoke
-// Goal (issue 2): the host's worker invoke adds less than 2x over the bare round trip.
+// Benchmark: the cost of one trivial call, measured six ways in the same run.
+//   raw core-wasm call  <  jco binding in-process  <  lnano inline invoke  <  bare postMessage round trip  <  lnano worker invoke
+// Goals: the host's worker invoke adds less than 2x over the bare round trip (issue 2); an inline
+// invoke (the guest on the calling thread, preempted by its deadline checks) under 5 µs (issue 15).
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { Engine, Instance, closedGrants, linkerSpec, findExport, meterOptions } from '../../dist/host/index.js';
+import { WorkerPool } from '../../dist/host/sandbox/worker-pool.js';
 import { size, timeAsync, timeSync } from './support.mjs';
 
 const FIXTURE = new URL('../fixtures/components/numbers/component.wasm', import.meta.url);
@@ -44,6 +46,13 @@ export async function benchCallOverhead() {
   const shared = await Instance.start(checked, { linker: linkerSpec(closedGrants('numbers')) });
   const sharedInvoke = await timeAsync((i) => shared.call(target, [i, 1]), size(5_000, 1_000));
   await shared.dispose();
+
+  // 6. lnano inline invoke: the same deadline-checked component on the calling thread, with a deadline armed per call (as pools do)
+  const inlinePool = new WorkerPool({ isolation: 'inline' });
+  const inline = await Instance.start(checked, { linker: linkerSpec(closedGrants('numbers')), isolation: 'inline', workers: inlinePool });
+  const inlineInvoke = await timeAsync((i) => inline.call(target, [i, 1], { timeoutMs: 5_000 }), size(50_000, 10_000));
+  await inline.dispose();
+  await inlinePool.close();
   if (sink === 42) console.log('');
 
   return [
@@ -52,5 +61,6 @@ export async function benchCallOverhead() {
     { name: 'bare postMessage round trip', value: roundTrip, unit: 'ns', baseline: 'raw core-wasm call' },
     { name: 'lnano worker invoke', value: invoke, unit: 'ns', baseline: 'bare postMessage round trip', goal: { ratio: '<', value: 2 } },
     { name: 'lnano shared-worker invoke (deadline checks)', value: sharedInvoke, unit: 'ns', baseline: 'bare postMessage round trip' },
+    { name: 'lnano inline invoke', value: inlineInvoke, unit: 'ns', baseline: 'jco binding, in-process', goal: { below: 5_000 } },
   ];
 }

@@ -46,7 +46,7 @@ describe('a shared sandbox worker', () => {
     const near = await neighbours();
     const spin = await load('spin');
     const spinner = await start(spin);
-    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 51 });
+    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 51, inlineInstances: 0 });
     const spinning = codeOf(spinner.call(fn(spin, 'spin'), [], { timeoutMs: 200 }));
     // Queued behind the spinner in the same thread: they run once the deadline check stopped it.
     const answers = near.answer();
@@ -56,7 +56,7 @@ describe('a shared sandbox worker', () => {
     expect(near.all.every((n) => n.alive)).toBe(true);
     expect(await near.answer()).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     // The same worker: nobody was re-created, the spinner's bindings were dropped.
-    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 50 });
+    expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 50, inlineInstances: 0 });
   });
 
   it('a trap, a stack overflow and a memory-cap hit each fail alone; the neighbours keep answering', async () => {

@@ -233,7 +233,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   // Data at rest is private: the data dir 0700 (an existing one is tightened), its files 0600.
   ensurePrivateDir(config.dataDir);
   const token = resolveAdminToken(config.dataDir, io.env, config.adminToken ?? undefined);
-  configureDefaultWorkerPool({ graceMs: config.sandbox.deadlineGraceMs, ...(config.sandbox.workers > 0 ? { sharedWorkers: config.sandbox.workers } : {}) });
+  configureDefaultWorkerPool({ graceMs: config.sandbox.deadlineGraceMs, isolation: config.sandbox.isolation, ...(config.sandbox.workers > 0 ? { sharedWorkers: config.sandbox.workers } : {}) });
   const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
   const manager = new VersionManager({
     dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain, standbyWarmMs: config.standbyWarmMs,

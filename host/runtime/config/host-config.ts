@@ -30,7 +30,7 @@ export interface HostConfig {
   readonly limitsPolicy: LimitsPolicy;
   readonly tracing: { readonly enabled: boolean; readonly otlpEndpoint: string | null; readonly sampleRatio: number };
   readonly timeline: { readonly capacity: number };
-  readonly sandbox: { readonly workers: number; readonly deadlineGraceMs: number };
+  readonly sandbox: { readonly workers: number; readonly deadlineGraceMs: number; readonly isolation: 'shared' | 'inline' };
   readonly runtime: {
     readonly maxDepth: number;
     readonly maxFanOut: number;
@@ -141,7 +141,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
     policy, limitsPolicy,
     tracing: Object.freeze({ enabled: g('tracing.enabled'), otlpEndpoint: g('tracing.otlpEndpoint'), sampleRatio: g('tracing.sampleRatio') }),
     timeline: Object.freeze({ capacity: g('timeline.capacity') }),
-    sandbox: Object.freeze({ workers: g('sandbox.workers'), deadlineGraceMs: g('sandbox.deadlineGrace') }),
+    sandbox: Object.freeze({ workers: g('sandbox.workers'), deadlineGraceMs: g('sandbox.deadlineGrace'), isolation: g<'shared' | 'inline'>('sandbox.isolation') }),
     runtime: Object.freeze({
       maxDepth: g('runtime.maxDepth'), maxFanOut: g('runtime.maxFanOut'),
       concurrency: Object.freeze({ global: g('runtime.concurrency.global'), perPlugin: g('runtime.concurrency.perPlugin') }),

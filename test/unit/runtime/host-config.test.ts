@@ -96,9 +96,10 @@ describe('host config: precedence and sources', () => {
   });
 
   it('takes the shared sandbox workers and the deadline grace (issue 15)', () => {
-    expect(resolveHostConfig({ cwd: '/', env: {} }).config.sandbox).toEqual({ workers: 0, deadlineGraceMs: 1000 });
-    const env = { LNANO_SANDBOX_WORKERS: '3', LNANO_SANDBOX_DEADLINE_GRACE: '250ms' };
-    expect(resolveHostConfig({ cwd: '/', env }).config.sandbox).toEqual({ workers: 3, deadlineGraceMs: 250 });
+    expect(resolveHostConfig({ cwd: '/', env: {} }).config.sandbox).toEqual({ workers: 0, deadlineGraceMs: 1000, isolation: 'shared' });
+    const env = { LNANO_SANDBOX_WORKERS: '3', LNANO_SANDBOX_DEADLINE_GRACE: '250ms', LNANO_SANDBOX_ISOLATION: 'inline' };
+    expect(resolveHostConfig({ cwd: '/', env }).config.sandbox).toEqual({ workers: 3, deadlineGraceMs: 250, isolation: 'inline' });
+    expect(() => resolveHostConfig({ cwd: '/', env: { LNANO_SANDBOX_ISOLATION: 'thread' } })).toThrow();
   });
 
   it('never shows the admin token', () => {
