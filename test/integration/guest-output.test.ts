@@ -4,19 +4,18 @@
 // limited in the worker, before it crosses to this thread; the drops are counted in the call's
 // usage and summarized once per interval.
 import { readFileSync } from 'node:fs';
-import { pino } from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { commandRunExport, type Component } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { isLnError, type LnError } from '../../host/errors/ln-error.js';
-import { loggerOutput } from '../../host/sandbox/guest-output.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import type { OutputRate } from '../../host/sandbox/output-gate.js';
 import { usageFromDetails } from '../../host/sandbox/usage.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
 import { fixture } from '../helpers/cli.js';
+import { logSink } from '../helpers/log-sink.js';
 
 let component: Component;
 
@@ -29,15 +28,6 @@ function grants(args: readonly string[]): InstanceGrants {
   return { ...closed, wasi: { ...closed.wasi, args: ['print-burst', ...args] } };
 }
 
-/** A log capturing entries synchronously, and the `lnano serve` sink writing into it. */
-function logSink(rate?: OutputRate) {
-  const entries: Array<{ msg: string; guest?: { stream?: string; line?: string; dropped?: { stdout: number; stderr: number } } }> = [];
-  const logger = pino({ base: null }, { write: (s: string) => void entries.push(JSON.parse(s)) });
-  const output = loggerOutput(logger, rate);
-  const lines = (stream: string) => entries.filter((e) => e.msg === 'guest output' && e.guest?.stream === stream).map((e) => e.guest!.line);
-  const summaries = () => entries.filter((e) => e.guest?.dropped).map((e) => e.guest!.dropped!);
-  return { output, lines, summaries };
-}
 
 async function failure(promise: Promise<unknown>): Promise<LnError> {
   const err = await promise.then(() => undefined, (e: unknown) => e);

@@ -7,15 +7,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
-import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { commandRunExport, findExport, type Component } from '../../host/engine/component.js';
+import { commandRunExport, type Component } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
-import { loggerOutput } from '../../host/sandbox/guest-output.js';
-import { Instance } from '../../host/sandbox/instance.js';
 import type { OutputRate } from '../../host/sandbox/output-gate.js';
 import { usageFromDetails } from '../../host/sandbox/usage.js';
 import { defaultWorkerPool, WorkerPool } from '../../host/sandbox/worker-pool.js';
@@ -24,37 +20,23 @@ import { VersionManager } from '../../host/versions/version-manager.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import { logSink } from '../helpers/log-sink.js';
+import { fn, instanceSet } from '../helpers/instance-set.js';
 import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
 // Instances that ask for nothing go inline; the grace never matters (there is no thread to end).
 const workers = new WorkerPool({ isolation: 'inline', sharedWorkers: 1 });
-const started: Instance[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((i) => i.dispose()));
-  await workers.close();
-});
+const set = instanceSet(workers, (name) => load(name));
+const { start } = set;
+afterAll(() => set.close());
 
 const load = (name: string, fuel = false): Promise<Component> =>
   engine.load(readFileSync(fixture(name)), name, { meter: meterOptions({ deadline: true, fuel, memoryBytes: 16 * 1024 * 1024 }) });
-const fn = (c: Component, name: string) => findExport(c.shape, name)!;
-async function start(c: Component, grants: InstanceGrants = closedGrants(c.digest.slice(0, 8)), extra: Partial<Parameters<typeof Instance.start>[1]> = {}): Promise<Instance> {
-  const instance = await Instance.start(c, { linker: linkerSpec(grants), workers, ...extra });
-  started.push(instance);
-  return instance;
-}
-
-/** Fifty inline `numbers` instances, and a check that every one still answers. */
-async function neighbours(): Promise<{ all: Instance[]; answer(): Promise<number[]> }> {
-  const numbers = await load('numbers');
-  const all = await Promise.all(Array.from({ length: 50 }, () => start(numbers)));
-  const add = fn(numbers, 'add-u32');
-  return { all, answer: () => Promise.all(all.map(async (n, i) => (await n.call(add, [i, 1], { timeoutMs: 1000 })).value as number)) };
-}
 
 describe('inline instances', () => {
   it('stops a spinning guest at its deadline with LN_ERR_BUDGET_TIME; the event loop resumes and 50 inline neighbours keep answering', async () => {
-    const near = await neighbours();
+    const near = await set.neighbours({ timeoutMs: 1000 });
     const spin = await load('spin');
     const spinner = await start(spin);
     expect(workers.stats()).toMatchObject({ sharedWorkers: 0, inlineInstances: 51 });
@@ -78,7 +60,7 @@ describe('inline instances', () => {
   });
 
   it('a trap, a stack overflow, a memory-cap hit and running out of fuel each fail alone; the neighbours keep answering', async () => {
-    const near = await neighbours();
+    const near = await set.neighbours({ timeoutMs: 1000 });
     const trap = await load('trap');
     const cpu = await load('hostile-cpu');
     const grower = await load('memory-grower');
@@ -117,15 +99,6 @@ describe('inline instances', () => {
   });
 });
 
-/** A log capturing entries synchronously, and the `lnano serve` sink writing into it. */
-function logSink(rate?: OutputRate) {
-  const entries: Array<{ msg: string; guest?: { stream?: string; line?: string; dropped?: { stdout: number; stderr: number } } }> = [];
-  const logger = pino({ base: null }, { write: (s: string) => void entries.push(JSON.parse(s)) });
-  const output = loggerOutput(logger, rate);
-  const lines = (stream: string) => entries.filter((e) => e.msg === 'guest output' && e.guest?.stream === stream).map((e) => e.guest!.line);
-  const summaries = () => entries.filter((e) => e.guest?.dropped).map((e) => e.guest!.dropped!);
-  return { output, lines, summaries };
-}
 
 function burst(args: readonly string[]): InstanceGrants {
   const closed = closedGrants('print-burst');

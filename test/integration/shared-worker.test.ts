@@ -5,41 +5,26 @@
 // and this file fails to build.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
+import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import type { Component } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { WorkerPool } from '../../host/sandbox/worker-pool.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import { fn, instanceSet } from '../helpers/instance-set.js';
 import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
 // One shared worker, and a grace so long that only the deadline check can stop the spinner in time.
 const workers = new WorkerPool({ sharedWorkers: 1, graceMs: 60_000 });
-const started: Instance[] = [];
-afterAll(async () => {
-  await Promise.all(started.map((i) => i.dispose()));
-  await workers.close();
-});
+const set = instanceSet(workers, (name) => load(name));
+const { start, neighbours } = set;
+afterAll(() => set.close());
 
 const load = (name: string): Promise<Component> =>
   engine.load(readFileSync(fixture(name)), name, { meter: meterOptions({ deadline: true, memoryBytes: 16 * 1024 * 1024 }) });
-const fn = (c: Component, name: string) => findExport(c.shape, name)!;
-async function start(c: Component, grants: InstanceGrants = closedGrants(c.digest.slice(0, 8))): Promise<Instance> {
-  const instance = await Instance.start(c, { linker: linkerSpec(grants), workers });
-  started.push(instance);
-  return instance;
-}
-
-/** Fifty `numbers` instances in the shared worker, and a check that every one still answers. */
-async function neighbours(): Promise<{ all: Instance[]; answer(): Promise<number[]> }> {
-  const numbers = await load('numbers');
-  const all = await Promise.all(Array.from({ length: 50 }, () => start(numbers)));
-  const add = fn(numbers, 'add-u32');
-  return { all, answer: () => Promise.all(all.map(async (n, i) => (await n.call(add, [i, 1])).value as number)) };
-}
 
 describe('a shared sandbox worker', () => {
   it('stops a spinning guest at its deadline with LN_ERR_BUDGET_TIME while its 50 neighbours keep answering', async () => {
