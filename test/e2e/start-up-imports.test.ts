@@ -39,7 +39,7 @@ describe('start-up imports (issue 15)', () => {
     expect(hostLoaded(files, 'sandbox/instance.js')).toBe(true);
     for (const pkg of [
       '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
-      'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile',
+      '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile',
     ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
     for (const path of ['server/', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js']) {
       expect(hostLoaded(files, path), path).toBe(false);
