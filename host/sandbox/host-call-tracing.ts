@@ -3,18 +3,46 @@
  * runtime's plugin-call span) asks its worker to time the guest's host calls; when the result
  * arrives, each becomes a child span of that span, with the times measured in the worker. Uses
  * `@opentelemetry/api` only: without a tracer provider (tracing off) nothing is recorded.
+ *
+ * The API is loaded only once tracing is on (issue 15: `lnano run` starts without its 47
+ * modules): a span can be active only under a global context manager, which whoever turned
+ * tracing on registered in the API's global registry (`Symbol.for('opentelemetry.js.api.1')`,
+ * shared by every copy of API 1.x). Until one is there, `tracedContext` answers undefined
+ * without loading the API; once it is, the API is already loaded and `require` returns it.
  */
-import { context, SpanStatusCode, trace, type Context } from '@opentelemetry/api';
+import { createRequire } from 'node:module';
+import type { Context } from '@opentelemetry/api';
 import type { HostCallSpan } from './host-call-spans.js';
+
+type OtelApi = typeof import('@opentelemetry/api');
+
+/** The API's global registry key for major version 1 (see `@opentelemetry/api` global-utils). */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
+let api: OtelApi | undefined;
+
+/** True when a global context manager is registered, i.e. some span may be active. */
+function tracingOn(): boolean {
+  const registry = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_GLOBAL];
+  return registry?.context !== undefined;
+}
+
+/** The API, loaded on first use (its package resolves to one CommonJS build for import and require). */
+function otel(): OtelApi {
+  api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi;
+  return api;
+}
 
 /** The active context when it holds a recording span (the call's parent), else undefined. */
 export function tracedContext(): Context | undefined {
+  if (!tracingOn()) return undefined;
+  const { context, trace } = otel();
   const ctx = context.active();
   return trace.getSpan(ctx)?.isRecording() ? ctx : undefined;
 }
 
 /** Creates the host-call spans of one call under `parent`. */
 export function emitHostCallSpans(parent: Context, recorded: { readonly spans: readonly HostCallSpan[]; readonly dropped: number }): void {
+  const { trace, SpanStatusCode } = otel();
   // Looked up per use, not cached: a provider installed (or replaced) later is the one used.
   const tracer = trace.getTracer('liquid-nano');
   for (const s of recorded.spans) {

@@ -1,11 +1,14 @@
 /**
  * Issue 15, "start fast": a command loads only what it uses. `lnano run --invoke` must not load
  * OpenTelemetry's SDK or exporter, prom-client, pino-pretty, the HTTP servers, the event runtime,
- * yaml or jco's transpiler (warm cache); `lnano serve` with tracing off must not load the SDK.
+ * yaml or jco's transpiler (warm cache), nor `@opentelemetry/api` (tracing is off); `lnano serve`
+ * with tracing off must not load the SDK. `run` places its instance inline (no sandbox worker to
+ * start) unless a policy floor says otherwise: the guest's preview2-shim then loads in the main
+ * thread (the hook sees only the main thread's modules).
  * Checked on the list of module files the real CLI process loaded (no timing involved).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,11 +42,25 @@ describe('start-up imports (issue 15)', () => {
     expect(hostLoaded(files, 'sandbox/instance.js')).toBe(true);
     for (const pkg of [
       '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
-      'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile',
+      '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile',
     ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
     for (const path of ['server/', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js']) {
       expect(hostLoaded(files, path), path).toBe(false);
     }
+  });
+
+  it('lnano run places its instance inline, or in a worker under a policy floor of shared', () => {
+    const dataDir = tempDataDir();
+    const args = ['run', fixture('numbers'), '--data-dir', dataDir, '--invoke', 'add-u32(1, 2)'];
+    expect(spawnSync(process.execPath, [join(ROOT, 'bin', 'lnano.js'), ...args]).status).toBe(0); // fills the cache
+    const inline = loadedBy(args);
+    expect(inline.stdout).toBe('3\n');
+    expect(packageLoaded(inline.files, '@bytecodealliance/preview2-shim')).toBe(true);
+    const config = join(mkdtempSync(join(tmpdir(), 'lnano-floor-')), 'config.json');
+    writeFileSync(config, JSON.stringify({ policy: { limits: { isolation: 'shared' } } }));
+    const floored = loadedBy([...args, '--config', config]);
+    expect(floored.stdout).toBe('3\n');
+    expect(packageLoaded(floored.files, '@bytecodealliance/preview2-shim')).toBe(false);
   });
 
   it('lnano serve with tracing off loads no OpenTelemetry SDK or exporter', () => {

@@ -7,7 +7,7 @@ import { resolveGrants } from '../../capabilities/grant-resolver.js';
 import { claimKvNamespace } from '../../capabilities/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
-import { callBudgets, meterFor } from '../../resources/metering.js';
+import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
 import { readManifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
@@ -116,6 +116,11 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
 
   const instance = await Instance.start(component, {
     ...callBudgets(limits),
+    // A one-shot run has no neighbours to stall, so its instance goes inline (no sandbox worker to
+    // start) unless something says otherwise: grants that can block the thread (own worker), the
+    // limits' `isolation` (manifest, flags, or the policy's floor `shared`/`worker`), or a
+    // component without deadline checks (the instance then takes its own worker whatever it asks).
+    isolation: isolationFor(limits, grants) ?? 'inline',
     linker: linkerSpec(grants),
     // No `rate`: a one-shot command's user wants all of its output, so nothing is dropped.
     output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) },
