@@ -50,6 +50,8 @@ export const DEADLINE_CHECK = 'check';
 const PIN_MIN_SIZE = 24;
 /** Loop iterations (per function activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
+/** Numbers per recorded instruction in `DeadlinePass.#events`: its `Op`, start, end, index. */
+const EVENT_SIZE = 4;
 
 /**
  * Adds the deadline checks to a core module.
@@ -93,6 +95,13 @@ class DeadlinePass {
   readonly #seeking: number[] = [];
   /** Per defined function: on a cycle of calls, so it counts at entry (see `CallGraph`). */
   #cyclic: boolean[] = [];
+  /**
+   * The instructions the second walk acts on, recorded by the first so that the second decodes
+   * nothing: per instruction `EVENT_SIZE` numbers (its `Op`, start, end, index immediate), every
+   * body's in order (see `#record`).
+   */
+  #events = new Int32Array(1 << 16);
+  #eventCount = 0;
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -307,7 +316,11 @@ class DeadlinePass {
     const bodies: number[] = [];
     const graph = new CallGraph(n);
     const wrappable: boolean[] = [];
+    /** Per body: where its instructions start in `#events` (and, at `n`, where the last one's end). */
+    const events = new Int32Array(n + 1);
+    this.#eventCount = 0;
     for (let i = 0; i < n; i++) {
+      events[i] = this.#eventCount;
       bodies.push(r.pos);
       const size = r.u32();
       const end = r.pos + size;
@@ -319,6 +332,7 @@ class DeadlinePass {
       r.end = s.end;
       r.pos = end;
     }
+    events[n] = this.#eventCount;
     for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
     const cyclic = graph.cyclic();
     this.#cyclic = cyclic;
@@ -335,7 +349,7 @@ class DeadlinePass {
       body.reset();
       const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need', 2);
       code.reset();
-      const wrapped = this.#body(r, end, counter, wrappable[i]!, code);
+      const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code);
       if (cyclic[i]) this.#entryCheck(body, counter);
       if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
       body.append(code);
@@ -406,16 +420,35 @@ class DeadlinePass {
       else if (op === Op.End && closed >= 0) loops.pop();
       if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r, open.length);
       switch (op) {
+        case Op.GlobalGet:
+        case Op.GlobalSet:
+          this.#global(r, r.index);
+          break;
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.Loop:
+        case Op.End:
+        case Op.Br:
+        case Op.BrIf:
+        case Op.BrTable:
+          this.#record(op, r);
+          break;
         case Op.Call:
         case Op.ReturnCall:
-          if (r.callKind === CallKind.Direct) this.#fn(r.index, r); // fails for a function the module does not have
+          if (r.callKind === CallKind.Direct) {
+            this.#fn(r.index, r); // fails for a function the module does not have
+            this.#record(op, r);
+          }
           graph.edge(i, r.callKind !== CallKind.Direct || r.index < importedFuncs ? graph.outside : r.index - importedFuncs);
           break;
         case Op.RefFunc:
           this.#escape(r.index);
+          this.#record(op, r);
           break;
         case Op.Delegate:
         case Op.TryTable:
+          this.#record(op, r);
           wrappable = false;
           break;
         case Op.Throw:
@@ -427,6 +460,22 @@ class DeadlinePass {
       }
     }
     return wrappable;
+  }
+
+  /** Appends the instruction `r` just decoded to `#events`. */
+  #record(op: Op, r: InstructionReader): void {
+    let events = this.#events;
+    const at = this.#eventCount;
+    if (at + EVENT_SIZE > events.length) {
+      const grown = new Int32Array(events.length * 2);
+      grown.set(events);
+      this.#events = events = grown;
+    }
+    events[at] = op;
+    events[at + 1] = r.start;
+    events[at + 2] = r.pos;
+    events[at + 3] = r.index;
+    this.#eventCount = at + EVENT_SIZE;
   }
 
   /**
@@ -484,9 +533,11 @@ class DeadlinePass {
    * `(if (i32.ge_u ...) (then (local.set $c (i32.const 0)) (call $check)))`. Returns whether a
    * loop was wrapped (the countdown local then starts at INTERVAL).
    */
-  #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
+  #body(r: InstructionReader, end: number, eventsFrom: number, eventsTo: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
     let from = r.pos;
+    const events = this.#events;
+    const bytes = this.bytes;
     let hasWrapped = false;
     /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
     const wrapped: number[] = [0];
@@ -497,13 +548,12 @@ class DeadlinePass {
       const top = wrapped.length - 1;
       return d + 3 * (wrapped[top]! - (d <= top ? wrapped[top - d]! : 0));
     };
-    while (r.pos < end) {
-      const op = r.next();
+    for (let e = eventsFrom; e < eventsTo; e += EVENT_SIZE) {
+      const op = events[e]!;
+      const start = events[e + 1]!;
+      const pos = events[e + 2]!;
+      const index = events[e + 3]!;
       switch (op) {
-        case Op.GlobalGet:
-        case Op.GlobalSet:
-          this.#global(r, r.index);
-          break;
         case Op.Block:
         case Op.If:
         case Op.Try:
@@ -519,15 +569,15 @@ class DeadlinePass {
             isWrapped.push(false);
             break;
           }
-          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(r.immStart);
-          out.range(this.bytes, from, r.start);
+          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(start + 1);
+          out.range(bytes, from, start);
           if (wrap) {
-            out.u8(0x02); out.range(this.bytes, r.immStart, r.pos); // block BT ($exit)
+            out.u8(0x02); out.range(bytes, start + 1, pos); // block BT ($exit)
             out.u8(0x03); out.u8(0x40); // loop ($outer)
             out.u8(0x02); out.u8(0x40); // block ($slow)
           }
-          out.range(this.bytes, r.start, r.pos);
-          from = r.pos;
+          out.range(bytes, start, pos);
+          from = pos;
           if (wrap) {
             hasWrapped = true;
             out.u8(0x20); out.u32(counter + 1);
@@ -550,8 +600,8 @@ class DeadlinePass {
         case Op.Delegate: {
           wrapped.pop();
           if (!isWrapped.pop()) break;
-          out.range(this.bytes, from, r.pos);
-          from = r.pos;
+          out.range(bytes, from, pos);
+          from = pos;
           out.u8(0x0c); out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
           out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
@@ -565,35 +615,36 @@ class DeadlinePass {
         }
         case Op.Br:
         case Op.BrIf: {
-          const d = depth(r.index);
-          if (d === r.index) break;
-          out.range(this.bytes, from, r.start);
-          out.u8(this.bytes[r.start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
+          const d = depth(index);
+          if (d === index) break;
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
           out.u32(d);
-          from = r.pos;
+          from = pos;
           break;
         }
         case Op.BrTable: {
           if (wrapped[wrapped.length - 1] === 0) break;
-          out.range(this.bytes, from, r.start);
+          r.pos = start;
+          r.next(); // its labels (rare: decoded again)
+          out.range(bytes, from, start);
           out.u8(0x0e);
           out.u32(r.labelCount - 1);
           for (let k = 0; k < r.labelCount; k++) out.u32(depth(r.labels[k]!));
-          from = r.pos;
+          from = pos;
           break;
         }
         case Op.Call:
         case Op.ReturnCall:
         case Op.RefFunc:
-          if (op !== Op.RefFunc && r.callKind !== CallKind.Direct) break;
-          out.range(this.bytes, from, r.start);
-          out.u8(this.bytes[r.start]!);
-          out.u32(this.#fn(r.index, r));
-          from = r.pos;
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!);
+          out.u32(this.#fn(index, r));
+          from = pos;
           break;
       }
     }
-    out.range(this.bytes, from, end);
+    out.range(bytes, from, end);
     return hasWrapped;
   }
 
