@@ -385,7 +385,30 @@ class DeadlinePass {
     /** The open loops (their indices in `pins`), innermost last. */
     const loops: number[] = [];
     let size = 0;
+    const bytes = this.bytes;
     while (r.pos < end) {
+      // Most instructions are plain and need only counting: skip the common short ones without
+      // decoding them (anything else, a longer immediate included, goes through `r.next()`).
+      let pos = r.pos;
+      const plainFrom = pos;
+      let plain = 0;
+      do {
+        const b = bytes[pos]!;
+        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) pos += 1; // numeric, drop, select
+        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) { // local.*, i32/i64.const: one-byte immediate
+          if (pos + 1 >= end || bytes[pos + 1]! >= 0x80) break;
+          pos += 2;
+        } else if (b >= 0x28 && b <= 0x3e) { // loads and stores: one-byte alignment (no memory index), one-byte offset
+          if (pos + 2 >= end || bytes[pos + 1]! >= 0x40 || bytes[pos + 2]! >= 0x80) break;
+          pos += 3;
+        } else break;
+        plain++;
+      } while (pos < end);
+      if (pos !== plainFrom) {
+        size += plain;
+        r.pos = pos;
+        if (pos >= end) break;
+      }
       const op = r.next();
       size++;
       let closed = -1;
