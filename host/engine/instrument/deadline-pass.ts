@@ -352,9 +352,9 @@ class DeadlinePass {
       const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code);
       if (cyclic[i]) this.#entryCheck(body, counter);
       if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
-      body.append(code);
-      w.u32(body.length);
+      w.u32(body.length + code.length);
       w.append(body);
+      w.append(code);
     }
     if (n > 0) {
       const slow = new ByteWriter(16);
@@ -378,6 +378,7 @@ class DeadlinePass {
     r.end = end;
     const { importedFuncs } = this.layout;
     let wrappable = true;
+    let callsOutside = false;
     const pins = this.#pins;
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
     const open: number[] = [-1];
@@ -463,7 +464,8 @@ class DeadlinePass {
             this.#fn(r.index, r); // fails for a function the module does not have
             this.#record(op, r);
           }
-          graph.edge(i, r.callKind !== CallKind.Direct || r.index < importedFuncs ? graph.outside : r.index - importedFuncs);
+          if (r.callKind === CallKind.Direct && r.index >= importedFuncs) graph.edge(i, r.index - importedFuncs);
+          else callsOutside = true;
           break;
         case Op.RefFunc:
           this.#escape(r.index);
@@ -482,6 +484,7 @@ class DeadlinePass {
           break;
       }
     }
+    if (callsOutside) graph.edge(i, graph.outside); // one edge for every such call: only reachability matters
     return wrappable;
   }
 
