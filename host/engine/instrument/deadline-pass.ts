@@ -102,6 +102,12 @@ class DeadlinePass {
    */
   #events = new Int32Array(1 << 16);
   #eventCount = 0;
+  /** The walks' stacks (see `#scan` and `#body`), reused from body to body. */
+  readonly #open: number[] = [];
+  readonly #sizeAt: number[] = [];
+  readonly #loops: number[] = [];
+  readonly #wrapped: number[] = [];
+  readonly #isWrapped: boolean[] = [];
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -381,10 +387,15 @@ class DeadlinePass {
     let callsOutside = false;
     const pins = this.#pins;
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
-    const open: number[] = [-1];
-    const sizeAt: number[] = [0];
+    const open = this.#open;
+    open.length = 0;
+    open.push(-1);
+    const sizeAt = this.#sizeAt;
+    sizeAt.length = 0;
+    sizeAt.push(0);
     /** The open loops (their indices in `pins`), innermost last. */
-    const loops: number[] = [];
+    const loops = this.#loops;
+    loops.length = 0;
     let size = 0;
     const bytes = this.bytes;
     while (r.pos < end) {
@@ -566,9 +577,13 @@ class DeadlinePass {
     const bytes = this.bytes;
     let hasWrapped = false;
     /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
-    const wrapped: number[] = [0];
+    const wrapped = this.#wrapped;
+    wrapped.length = 0;
+    wrapped.push(0);
     /** Per open frame: whether it is a wrapped loop. */
-    const isWrapped: boolean[] = [false];
+    const isWrapped = this.#isWrapped;
+    isWrapped.length = 0;
+    isWrapped.push(false);
     /** Label depth `d` from the innermost frame, renumbered past the labels the wrappers add. */
     const depth = (d: number): number => {
       const top = wrapped.length - 1;
