@@ -312,7 +312,8 @@ class DeadlinePass {
 
   /**
    * Rewrites every body. A first walk finds the call graph (see `CallGraph`) and which bodies
-   * hold a label immediate the loop wrapping cannot renumber; the second writes the checks.
+   * hold a label immediate the loop wrapping cannot renumber, and records the instructions the
+   * second acts on (`#events`); the second writes the checks from those records, decoding nothing.
    */
   #codeSection(s: Section): ByteWriter {
     const r = this.#reader(s);
