@@ -401,20 +401,23 @@ class DeadlinePass {
     const bytes = this.bytes;
     while (r.pos < end) {
       // Most instructions are plain and need only counting: skip the common short ones without
-      // decoding them (anything else, a longer immediate included, goes through `r.next()`).
+      // decoding them (anything else goes through `r.next()`).
       let pos = r.pos;
       const plainFrom = pos;
       let plain = 0;
       do {
         const b = bytes[pos]!;
-        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) pos += 1; // numeric, drop, select
-        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) { // local.*, i32/i64.const: one-byte immediate
-          if (pos + 1 >= end || bytes[pos + 1]! >= 0x80) break;
-          pos += 2;
-        } else if (b >= 0x28 && b <= 0x3e) { // loads and stores: one-byte alignment (no memory index), one-byte offset
-          if (pos + 2 >= end || bytes[pos + 1]! >= 0x40 || bytes[pos + 2]! >= 0x80) break;
-          pos += 3;
-        } else break;
+        let leb: number; // where the instruction's last LEB128 immediate starts
+        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) { pos += 1; plain++; continue; } // numeric, drop, select
+        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) leb = pos + 1; // local.*, i32/i64.const
+        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2; // loads and stores: alignment without a memory index, offset
+        else break;
+        // An immediate of at most 4 bytes is in range for every kind above; longer ones (and the end
+        // of the body) go through `r.next()`, which checks them.
+        let last = leb;
+        while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
+        if (last >= end || bytes[last]! >= 0x80) break;
+        pos = last + 1;
         plain++;
       } while (pos < end);
       if (pos !== plainFrom) {
