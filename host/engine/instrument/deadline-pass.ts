@@ -98,9 +98,10 @@ class DeadlinePass {
   /**
    * The instructions the second walk acts on, recorded by the first so that the second decodes
    * nothing: per instruction `EVENT_SIZE` numbers (its `Op`, start, end, index immediate), every
-   * body's in order (see `#record`).
+   * body's in order (see `#record`). Unsigned: an index immediate is any u32, and an invalid
+   * label depth must stay as large as it was (see `#body`'s `depth`).
    */
-  #events = new Int32Array(1 << 16);
+  #events = new Uint32Array(1 << 16);
   #eventCount = 0;
   /** The walks' stacks (see `#scan` and `#body`), reused from body to body. */
   readonly #open: number[] = [];
@@ -508,7 +509,7 @@ class DeadlinePass {
     let events = this.#events;
     const at = this.#eventCount;
     if (at + EVENT_SIZE > events.length) {
-      const grown = new Int32Array(events.length * 2);
+      const grown = new Uint32Array(events.length * 2);
       grown.set(events);
       this.#events = events = grown;
     }

@@ -268,6 +268,20 @@ describe('deadline pass: interruption', () => {
       expect(body('wrapped')).not.toContain('i32.ge_u');
     });
 
+  it('a label depth of 2^31 or more inside a wrapped loop stays invalid (not renumbered into range)', () => {
+    // (module (func (loop (br_if 2^31+5 (i32.const 0))))): invalid; the pass must not make it valid.
+    const leb = (v: number): number[] => {
+      const out: number[] = [];
+      do { const low = v % 128; v = Math.floor(v / 128); out.push(v > 0 ? low | 0x80 : low); } while (v > 0);
+      return out;
+    };
+    const body = [0x00, 0x03, 0x40, 0x41, 0x00, 0x0d, ...leb(2 ** 31 + 5), 0x0b, 0x0b];
+    const code = [0x01, body.length, ...body];
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, code.length, ...code]);
+    expect(WebAssembly.validate(bytes)).toBe(false);
+    expect(WebAssembly.validate(addDeadlineChecks(bytes) as Uint8Array<ArrayBuffer>)).toBe(false);
+  });
+
   it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
     const bytes = instrumentModule(await wat(SPIN), { ...LOOSE, deadline: true });
     const m = meter();
