@@ -53,9 +53,16 @@ export class ByteWriter {
   /** Writes `src[start, end)` (copied). */
   range(src: Uint8Array, start: number, end: number): void {
     if (end <= start) return;
-    this.#reserve(end - start);
-    this.#buf.set(src.subarray(start, end), this.#len);
-    this.#len += end - start;
+    const n = end - start;
+    this.#reserve(n);
+    const buf = this.#buf;
+    if (n <= 32) { // a loop beats allocating a view for the short runs the passes copy between edits
+      let at = this.#len;
+      for (let i = start; i < end; i++) buf[at++] = src[i]!;
+    } else {
+      buf.set(src.subarray(start, end), this.#len);
+    }
+    this.#len += n;
   }
 
   /** Writes an unsigned LEB128 of a non-negative integer up to 2^53 (u32 and u64 alike). */

@@ -50,6 +50,8 @@ export const DEADLINE_CHECK = 'check';
 const PIN_MIN_SIZE = 24;
 /** Loop iterations (per function activation) and function entries (per instance) between checks. */
 export const DEADLINE_CHECK_INTERVAL = 4096;
+/** Numbers per recorded instruction in `DeadlinePass.#events`: its `Op`, start, end, index. */
+const EVENT_SIZE = 4;
 
 /**
  * Adds the deadline checks to a core module.
@@ -93,6 +95,20 @@ class DeadlinePass {
   readonly #seeking: number[] = [];
   /** Per defined function: on a cycle of calls, so it counts at entry (see `CallGraph`). */
   #cyclic: boolean[] = [];
+  /**
+   * The instructions the second walk acts on, recorded by the first so that the second decodes
+   * nothing: per instruction `EVENT_SIZE` numbers (its `Op`, start, end, index immediate), every
+   * body's in order (see `#record`). Unsigned: an index immediate is any u32, and an invalid
+   * label depth must stay as large as it was (see `#body`'s `depth`).
+   */
+  #events = new Uint32Array(1 << 16);
+  #eventCount = 0;
+  /** The walks' stacks (see `#scan` and `#body`), reused from body to body. */
+  readonly #open: number[] = [];
+  readonly #sizeAt: number[] = [];
+  readonly #loops: number[] = [];
+  readonly #wrapped: number[] = [];
+  readonly #isWrapped: boolean[] = [];
 
   constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
     this.#check = layout.importedFuncs;
@@ -297,7 +313,8 @@ class DeadlinePass {
 
   /**
    * Rewrites every body. A first walk finds the call graph (see `CallGraph`) and which bodies
-   * hold a label immediate the loop wrapping cannot renumber; the second writes the checks.
+   * hold a label immediate the loop wrapping cannot renumber, and records the instructions the
+   * second acts on (`#events`); the second writes the checks from those records, decoding nothing.
    */
   #codeSection(s: Section): ByteWriter {
     const r = this.#reader(s);
@@ -307,7 +324,11 @@ class DeadlinePass {
     const bodies: number[] = [];
     const graph = new CallGraph(n);
     const wrappable: boolean[] = [];
+    /** Per body: where its instructions start in `#events` (and, at `n`, where the last one's end). */
+    const events = new Int32Array(n + 1);
+    this.#eventCount = 0;
     for (let i = 0; i < n; i++) {
+      events[i] = this.#eventCount;
       bodies.push(r.pos);
       const size = r.u32();
       const end = r.pos + size;
@@ -319,6 +340,7 @@ class DeadlinePass {
       r.end = s.end;
       r.pos = end;
     }
+    events[n] = this.#eventCount;
     for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
     const cyclic = graph.cyclic();
     this.#cyclic = cyclic;
@@ -335,12 +357,12 @@ class DeadlinePass {
       body.reset();
       const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need', 2);
       code.reset();
-      const wrapped = this.#body(r, end, counter, wrappable[i]!, code);
+      const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code);
       if (cyclic[i]) this.#entryCheck(body, counter);
       if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
-      body.append(code);
-      w.u32(body.length);
+      w.u32(body.length + code.length);
       w.append(body);
+      w.append(code);
     }
     if (n > 0) {
       const slow = new ByteWriter(16);
@@ -364,14 +386,46 @@ class DeadlinePass {
     r.end = end;
     const { importedFuncs } = this.layout;
     let wrappable = true;
+    let callsOutside = false;
     const pins = this.#pins;
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
-    const open: number[] = [-1];
-    const sizeAt: number[] = [0];
+    const open = this.#open;
+    open.length = 0;
+    open.push(-1);
+    const sizeAt = this.#sizeAt;
+    sizeAt.length = 0;
+    sizeAt.push(0);
     /** The open loops (their indices in `pins`), innermost last. */
-    const loops: number[] = [];
+    const loops = this.#loops;
+    loops.length = 0;
     let size = 0;
+    const bytes = this.bytes;
     while (r.pos < end) {
+      // Most instructions are plain and need only counting: skip the common short ones without
+      // decoding them (anything else goes through `r.next()`).
+      let pos = r.pos;
+      const plainFrom = pos;
+      let plain = 0;
+      do {
+        const b = bytes[pos]!;
+        let leb: number; // where the instruction's last LEB128 immediate starts
+        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) { pos += 1; plain++; continue; } // numeric, drop, select
+        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) leb = pos + 1; // local.*, i32/i64.const
+        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2; // loads and stores: alignment without a memory index, offset
+        else break;
+        // An immediate of at most 4 bytes is in range for every kind above; longer ones (and the end
+        // of the body) go through `r.next()`, which checks them.
+        let last = leb;
+        while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
+        if (last >= end || bytes[last]! >= 0x80) break;
+        pos = last + 1;
+        plain++;
+      } while (pos < end);
+      if (pos !== plainFrom) {
+        size += plain;
+        r.pos = pos;
+        if (pos >= end) break;
+      }
       const op = r.next();
       size++;
       let closed = -1;
@@ -406,16 +460,36 @@ class DeadlinePass {
       else if (op === Op.End && closed >= 0) loops.pop();
       if (this.#seeking.length > 0 || op === Op.Loop) this.#seekFirstCall(op, r, open.length);
       switch (op) {
+        case Op.GlobalGet:
+        case Op.GlobalSet:
+          this.#global(r, r.index);
+          break;
+        case Op.Block:
+        case Op.If:
+        case Op.Try:
+        case Op.Loop:
+        case Op.End:
+        case Op.Br:
+        case Op.BrIf:
+        case Op.BrTable:
+          this.#record(op, r);
+          break;
         case Op.Call:
         case Op.ReturnCall:
-          if (r.callKind === CallKind.Direct) this.#fn(r.index, r); // fails for a function the module does not have
-          graph.edge(i, r.callKind !== CallKind.Direct || r.index < importedFuncs ? graph.outside : r.index - importedFuncs);
+          if (r.callKind === CallKind.Direct) {
+            this.#fn(r.index, r); // fails for a function the module does not have
+            this.#record(op, r);
+          }
+          if (r.callKind === CallKind.Direct && r.index >= importedFuncs) graph.edge(i, r.index - importedFuncs);
+          else callsOutside = true;
           break;
         case Op.RefFunc:
           this.#escape(r.index);
+          this.#record(op, r);
           break;
         case Op.Delegate:
         case Op.TryTable:
+          this.#record(op, r);
           wrappable = false;
           break;
         case Op.Throw:
@@ -426,7 +500,24 @@ class DeadlinePass {
           break;
       }
     }
+    if (callsOutside) graph.edge(i, graph.outside); // one edge for every such call: only reachability matters
     return wrappable;
+  }
+
+  /** Appends the instruction `r` just decoded to `#events`. */
+  #record(op: Op, r: InstructionReader): void {
+    let events = this.#events;
+    const at = this.#eventCount;
+    if (at + EVENT_SIZE > events.length) {
+      const grown = new Uint32Array(events.length * 2);
+      grown.set(events);
+      this.#events = events = grown;
+    }
+    events[at] = op;
+    events[at + 1] = r.start;
+    events[at + 2] = r.pos;
+    events[at + 3] = r.index;
+    this.#eventCount = at + EVENT_SIZE;
   }
 
   /**
@@ -484,26 +575,31 @@ class DeadlinePass {
    * `(if (i32.ge_u ...) (then (local.set $c (i32.const 0)) (call $check)))`. Returns whether a
    * loop was wrapped (the countdown local then starts at INTERVAL).
    */
-  #body(r: InstructionReader, end: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
+  #body(r: InstructionReader, end: number, eventsFrom: number, eventsTo: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
     r.end = end;
     let from = r.pos;
+    const events = this.#events;
+    const bytes = this.bytes;
     let hasWrapped = false;
     /** Per open frame (the function's first): how many wrapped loops are open up to and including it. */
-    const wrapped: number[] = [0];
+    const wrapped = this.#wrapped;
+    wrapped.length = 0;
+    wrapped.push(0);
     /** Per open frame: whether it is a wrapped loop. */
-    const isWrapped: boolean[] = [false];
+    const isWrapped = this.#isWrapped;
+    isWrapped.length = 0;
+    isWrapped.push(false);
     /** Label depth `d` from the innermost frame, renumbered past the labels the wrappers add. */
     const depth = (d: number): number => {
       const top = wrapped.length - 1;
       return d + 3 * (wrapped[top]! - (d <= top ? wrapped[top - d]! : 0));
     };
-    while (r.pos < end) {
-      const op = r.next();
+    for (let e = eventsFrom; e < eventsTo; e += EVENT_SIZE) {
+      const op = events[e]!;
+      const start = events[e + 1]!;
+      const pos = events[e + 2]!;
+      const index = events[e + 3]!;
       switch (op) {
-        case Op.GlobalGet:
-        case Op.GlobalSet:
-          this.#global(r, r.index);
-          break;
         case Op.Block:
         case Op.If:
         case Op.Try:
@@ -519,15 +615,15 @@ class DeadlinePass {
             isWrapped.push(false);
             break;
           }
-          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(r.immStart);
-          out.range(this.bytes, from, r.start);
+          const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(start + 1);
+          out.range(bytes, from, start);
           if (wrap) {
-            out.u8(0x02); out.range(this.bytes, r.immStart, r.pos); // block BT ($exit)
+            out.u8(0x02); out.range(bytes, start + 1, pos); // block BT ($exit)
             out.u8(0x03); out.u8(0x40); // loop ($outer)
             out.u8(0x02); out.u8(0x40); // block ($slow)
           }
-          out.range(this.bytes, r.start, r.pos);
-          from = r.pos;
+          out.range(bytes, start, pos);
+          from = pos;
           if (wrap) {
             hasWrapped = true;
             out.u8(0x20); out.u32(counter + 1);
@@ -550,8 +646,8 @@ class DeadlinePass {
         case Op.Delegate: {
           wrapped.pop();
           if (!isWrapped.pop()) break;
-          out.range(this.bytes, from, r.pos);
-          from = r.pos;
+          out.range(bytes, from, pos);
+          from = pos;
           out.u8(0x0c); out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
           out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
@@ -565,35 +661,36 @@ class DeadlinePass {
         }
         case Op.Br:
         case Op.BrIf: {
-          const d = depth(r.index);
-          if (d === r.index) break;
-          out.range(this.bytes, from, r.start);
-          out.u8(this.bytes[r.start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
+          const d = depth(index);
+          if (d === index) break;
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!); // br, br_if, br_on_null, br_on_non_null (not br_on_cast: see #scan)
           out.u32(d);
-          from = r.pos;
+          from = pos;
           break;
         }
         case Op.BrTable: {
           if (wrapped[wrapped.length - 1] === 0) break;
-          out.range(this.bytes, from, r.start);
+          r.pos = start;
+          r.next(); // its labels (rare: decoded again)
+          out.range(bytes, from, start);
           out.u8(0x0e);
           out.u32(r.labelCount - 1);
           for (let k = 0; k < r.labelCount; k++) out.u32(depth(r.labels[k]!));
-          from = r.pos;
+          from = pos;
           break;
         }
         case Op.Call:
         case Op.ReturnCall:
         case Op.RefFunc:
-          if (op !== Op.RefFunc && r.callKind !== CallKind.Direct) break;
-          out.range(this.bytes, from, r.start);
-          out.u8(this.bytes[r.start]!);
-          out.u32(this.#fn(r.index, r));
-          from = r.pos;
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!);
+          out.u32(this.#fn(index, r));
+          from = pos;
           break;
       }
     }
-    out.range(this.bytes, from, end);
+    out.range(bytes, from, end);
     return hasWrapped;
   }
 

@@ -249,6 +249,39 @@ describe('deadline pass: interruption', () => {
     expect(body('around').match(/i32\.eqz/g)).toHaveLength(2);
   });
 
+  it.each([['one-byte', 7, 4, 1], ['multi-byte', 1_000_000, 1000, 200]] as const)(
+    'the pinning threshold counts instructions, not bytes (%s immediates)', async (_, constant, offset, local) => {
+      // A loop body of 23 instructions (plus `end`) is pinned, one of 22 is wrapped; the first
+      // walk skips short plain instructions without decoding them, so both encodings must count alike.
+      const unit = `i32.const ${constant} i32.load offset=${offset} local.set ${local} `;
+      const loop = (fill: string): string => `(loop $l ${fill} local.get ${local} br_if $l)`;
+      const text = await print(addDeadlineChecks(await wat(`(module (memory 1)
+        (func $pinned (export "pinned") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(unit.repeat(7))})
+        (func $wrapped (export "wrapped") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(unit.repeat(6) + 'nop nop')}))`)));
+      const body = (name: string): string => {
+        const at = text.indexOf(`(func $${name} (;`);
+        return text.slice(at, text.indexOf('(func', at + 1));
+      };
+      expect(body('pinned')).toContain('i32.ge_u');
+      expect(body('pinned')).not.toContain('i32.eqz');
+      expect(body('wrapped')).toContain('i32.eqz');
+      expect(body('wrapped')).not.toContain('i32.ge_u');
+    });
+
+  it('a label depth of 2^31 or more inside a wrapped loop stays invalid (not renumbered into range)', () => {
+    // (module (func (loop (br_if 2^31+5 (i32.const 0))))): invalid; the pass must not make it valid.
+    const leb = (v: number): number[] => {
+      const out: number[] = [];
+      do { const low = v % 128; v = Math.floor(v / 128); out.push(v > 0 ? low | 0x80 : low); } while (v > 0);
+      return out;
+    };
+    const body = [0x00, 0x03, 0x40, 0x41, 0x00, 0x0d, ...leb(2 ** 31 + 5), 0x0b, 0x0b];
+    const code = [0x01, body.length, ...body];
+    const bytes = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 2, 1, 0, 10, code.length, ...code]);
+    expect(WebAssembly.validate(bytes)).toBe(false);
+    expect(WebAssembly.validate(addDeadlineChecks(bytes) as Uint8Array<ArrayBuffer>)).toBe(false);
+  });
+
   it('with fuel too: the spinning loop stops on the flag (not on fuel: the budget is huge)', { timeout: 60_000 }, async () => {
     const bytes = instrumentModule(await wat(SPIN), { ...LOOSE, deadline: true });
     const m = meter();
