@@ -3,6 +3,7 @@
  * `numbers` neighbours that must keep answering while one of them misbehaves (the shared-worker
  * and inline isolation tests).
  */
+import { expect } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { findExport, type CallableExport, type Component } from '../../host/engine/component.js';
@@ -41,4 +42,19 @@ export function instanceSet(workers: WorkerPool, load: (name: string) => Promise
       await workers.close();
     },
   };
+}
+
+/**
+ * Two `env-reader` instances side by side, one granted two variables and one granted none: each
+ * sees only its own environment, before and after the other ran.
+ */
+export async function expectGrantsApart(set: InstanceSet, load: (name: string) => Promise<Component>): Promise<void> {
+  const reader = await load('env-reader');
+  const base = closedGrants('env-a');
+  const granted = await set.start(reader, { ...base, wasi: { ...base.wasi, env: [['SECRET', 'hunter2'], ['OTHER', '1']] } });
+  const closed = await set.start(reader, closedGrants('env-b'));
+  const count = fn(reader, 'count-env');
+  expect((await granted.call(count, [])).value).toBe(2);
+  expect((await closed.call(count, [])).value).toBe(0);
+  expect((await granted.call(count, [])).value).toBe(2);
 }

@@ -21,7 +21,7 @@ import { burstLines } from '../fixtures/components/print-burst/burst.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { logSink } from '../helpers/log-sink.js';
-import { fn, instanceSet } from '../helpers/instance-set.js';
+import { expectGrantsApart, fn, instanceSet } from '../helpers/instance-set.js';
 import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
@@ -79,14 +79,7 @@ describe('inline instances', () => {
   });
 
   it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
-    const reader = await load('env-reader');
-    const base = closedGrants('env-a');
-    const granted = await start(reader, { ...base, wasi: { ...base.wasi, env: [['SECRET', 'hunter2'], ['OTHER', '1']] } });
-    const closed = await start(reader, closedGrants('env-b'));
-    const count = fn(reader, 'count-env');
-    expect((await granted.call(count, [])).value).toBe(2);
-    expect((await closed.call(count, [])).value).toBe(0);
-    expect((await granted.call(count, [])).value).toBe(2);
+    await expectGrantsApart(set, (name) => load(name));
     expect(workers.stats()).toMatchObject({ sharedWorkers: 0, inlineInstances: 2 });
   });
 

@@ -13,7 +13,7 @@ import { Instance } from '../../host/sandbox/instance.js';
 import { WorkerPool } from '../../host/sandbox/worker-pool.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
-import { fn, instanceSet } from '../helpers/instance-set.js';
+import { expectGrantsApart, fn, instanceSet } from '../helpers/instance-set.js';
 import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
@@ -73,14 +73,7 @@ describe('a shared sandbox worker', () => {
   });
 
   it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
-    const reader = await load('env-reader');
-    const base = closedGrants('env-a');
-    const granted = await start(reader, { ...base, wasi: { ...base.wasi, env: [['SECRET', 'hunter2'], ['OTHER', '1']] } });
-    const closed = await start(reader, closedGrants('env-b'));
-    const count = fn(reader, 'count-env');
-    expect((await granted.call(count, [])).value).toBe(2);
-    expect((await closed.call(count, [])).value).toBe(0);
-    expect((await granted.call(count, [])).value).toBe(2);
+    await expectGrantsApart(set, (name) => load(name));
     expect(workers.stats().sharedWorkers).toBe(1);
   });
 
