@@ -300,10 +300,15 @@ export class Transpiler {
 
   /** Stops using a process: calls still on it go to a fresh one (once). */
   #retire(thread: TranspileThread): void {
+    this.#forget(thread);
+    void thread.stop();
+  }
+
+  /** Takes a process out of the set, with its idle timer. */
+  #forget(thread: TranspileThread): void {
     this.#threads.delete(thread);
     clearTimeout(this.#idleTimers.get(thread));
     this.#idleTimers.delete(thread);
-    void thread.stop();
   }
 
   /**
@@ -311,9 +316,7 @@ export class Transpiler {
    * when it was alone on the process or already retried (so it was the one that needed the memory).
    */
   #lost(thread: TranspileThread): void {
-    this.#threads.delete(thread);
-    clearTimeout(this.#idleTimers.get(thread));
-    this.#idleTimers.delete(thread);
+    this.#forget(thread);
     const alone = thread.pending.size === 1;
     for (const call of [...thread.pending.values()]) {
       this.#settle(thread, call.request.id);

@@ -26,11 +26,11 @@ export const limitsSchema = z.strictObject({
   isolation: z.enum(['auto', 'inline', 'shared', 'worker']).optional(),
 });
 
-/** The values of `limits.isolation`. */
-export type LimitsIsolation = 'auto' | 'inline' | 'shared' | 'worker';
-
 /** A validated `limits` section. */
 export type LimitsSection = z.infer<typeof limitsSchema>;
+
+/** The values of `limits.isolation` (the schema's enum). */
+export type LimitsIsolation = NonNullable<LimitsSection['isolation']>;
 
 /** Resolved limits, in bytes and milliseconds. */
 export interface Limits {

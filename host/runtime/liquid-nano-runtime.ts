@@ -10,6 +10,7 @@ import type { Context } from '@opentelemetry/api';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { envelopeToEvent, eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
+import type { CallOptions } from '../sandbox/instance.js';
 import type { HostCallLimit, NotifyMessage } from '../sandbox/protocol.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
 import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from './diagnostics-timeline.js';
@@ -174,9 +175,8 @@ export class LiquidNanoRuntime implements PluginCaller {
     } finally {
       endSpan(span, stopped ? { ok: false, code: stopped.code } : { ok: true });
     }
-    const result: DispatchResult = traceId
-      ? { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped, traceId }
-      : { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped };
+    const result: { -readonly [K in keyof DispatchResult]: DispatchResult[K] } = { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped };
+    if (traceId) result.traceId = traceId;
     if (this.hooks.count('afterEvent') > 0) this.hooks.after('afterEvent', { event, result });
     return result;
   }
@@ -305,13 +305,15 @@ export class LiquidNanoRuntime implements PluginCaller {
           const hookContext = { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}) };
           await this.hooks.before('beforeCall', hookContext, `the call of ${plugin.name} with event "${event.id}"`);
         }
-        const onNotify = (message: NotifyMessage): void => {
-          if (message.topic === 'emit') emitted.push(message.payload as PluginEvent);
+        // Built by assignment, optional keys only when set (no spreads on this per-call path).
+        const options: { -readonly [K in keyof CallOptions]: CallOptions[K] } = {
+          onNotify: (message: NotifyMessage): void => {
+            if (message.topic === 'emit') emitted.push(message.payload as PluginEvent);
+          },
         };
-        const hostCallLimits = request.emitLimit ? { emit: request.emitLimit } : undefined;
-        outcome = await plugin.call(event, request.timeoutMs !== undefined
-          ? (hostCallLimits ? { timeoutMs: request.timeoutMs, hostCallLimits, onNotify } : { timeoutMs: request.timeoutMs, onNotify })
-          : (hostCallLimits ? { hostCallLimits, onNotify } : { onNotify }));
+        if (request.timeoutMs !== undefined) options.timeoutMs = request.timeoutMs;
+        if (request.emitLimit) options.hostCallLimits = { emit: request.emitLimit };
+        outcome = await plugin.call(event, options);
       } catch (err) {
         const error = toLnError(err);
         outcome = { plugin: plugin.name, version: plugin.version, ok: false, error: error.toJSON() };

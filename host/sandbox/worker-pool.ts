@@ -61,11 +61,6 @@ export class WorkerPool {
     this.#isolation = options.isolation ?? WORKER_POOL_DEFAULTS.isolation;
   }
 
-  /** Where instances that ask for no isolation go (see `WorkerPoolOptions.isolation`). */
-  get isolation(): DefaultIsolation {
-    return this.#isolation;
-  }
-
   /**
    * The sandbox a new instance goes to. The caller has already sent components that may not
    * share a thread (no deadline checks, blocking grants) to `worker`.

@@ -179,13 +179,14 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
   }
   // Largest first: a componentize-js guest takes ~1.5 s to transpile and instrument, a C one
   // ~0.1 s; starting the long ones first keeps them off the end of the critical path.
-  const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(f.manifest.component ?? join(f.folder, 'component.wasm')).then((s) => s.size, () => 0)] as const)));
+  const componentFile = (f: { folder: string; manifest: Manifest }): string => f.manifest.component ?? join(f.folder, 'component.wasm');
+  const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(componentFile(f)).then((s) => s.size, () => 0)] as const)));
   fresh.sort((a, b) => sizes.get(b.folder)! - sizes.get(a.folder)!);
   if (fresh.length > 0) io.stdout.write(`seeding ${fresh.length} new plugin(s), ${SEED_CONCURRENCY} at a time: ${fresh.map((f) => f.manifest.name).join(', ')}\n`);
   await boundedEach(fresh, SEED_CONCURRENCY, async ({ folder, entry, manifest }) => {
     const started = performance.now();
     try {
-      const bytes = await readFile(manifest.component ?? join(folder, 'component.wasm'));
+      const bytes = await readFile(componentFile({ folder, manifest }));
       const stored = await manager.storeArtifact(bytes); // a Buffer is a Uint8Array: no 11 MB copy
       const result = await manager.deploy({
         manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
