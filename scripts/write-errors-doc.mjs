@@ -14,5 +14,6 @@ const cell = (text) => String(text).replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const extra = (s) => (s.extra ?? []).map((name) => `\`${name}\``).join(', ');
 const rows = Object.entries(ERROR_CODES).map(([code, s]) =>
   `| \`${code}\` | ${s.status} | ${s.exit} | ${s.expose ? 'yes' : 'no'} | ${cell(s.message)} | ${cell(s.fix)} | ${extra(s)} |`);
-writeFileSync(path, `${doc.slice(0, start)}| code | HTTP | exit | shown | message | fix | extra details |\n|---|---|---|---|---|---|---|\n${rows.join('\n')}\n`);
+const header = '| code | HTTP | exit | shown | message | fix | extra details |\n|---|---|---|---|---|---|---|';
+writeFileSync(path, `${doc.slice(0, start)}${header}\n${rows.join('\n')}\n`);
 console.log(`docs/errors.md: ${rows.length} codes`);

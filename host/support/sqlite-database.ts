@@ -67,7 +67,8 @@ function migrate(db: Database.Database, options: SqliteOpenOptions): void {
     let current = schemaVersion(db);
     if (current === 0 && options.legacyVersion) current = options.legacyVersion(db);
     if (current > latest) {
-      throw new Refusal(`it was written by a newer Liquid Nano (schema ${current}; this host reads up to ${latest}); upgrade Liquid Nano or use another data dir`);
+      const newer = `schema ${current}; this host reads up to ${latest}`;
+      throw new Refusal(`it was written by a newer Liquid Nano (${newer}); upgrade Liquid Nano or use another data dir`);
     }
     for (let v = current; v < latest; v++) db.exec(options.migrations[v]!);
     if (schemaVersion(db) !== latest) db.pragma(`user_version = ${latest}`);
