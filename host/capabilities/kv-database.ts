@@ -2,10 +2,11 @@
  * The key-value store's database: one SQLite file (better-sqlite3) holding every namespace.
  *
  * Each instance's worker opens its own connection; SQLite's locking makes the connections of
- * many instances (and processes) safe together. The file is created on demand with its parent
- * directory, in WAL mode (readers never wait for the writer) with `synchronous = NORMAL` (a
- * committed write survives a crash of the host process; a power loss may lose the last
- * commits) and a busy timeout of `KV_DATABASE_DEFAULTS.busyTimeoutMs`.
+ * many instances (and processes) safe together. The file is opened by `openSqliteDatabase`:
+ * created on demand with its parent directory (private), in WAL mode (readers never wait for the
+ * writer) with `synchronous = NORMAL` (a committed write survives a crash of the host process; a
+ * power loss may lose the last commits), a busy timeout of `KV_DATABASE_DEFAULTS.busyTimeoutMs`,
+ * and the schema versioned by `PRAGMA user_version`.
  *
  * Keys are stored as their UTF-8 bytes (BLOB), so the order is byte order and a prefix is a
  * range. Per-namespace usage (key count, bytes of keys + values) is kept in its own table and
@@ -19,7 +20,7 @@
  * never as exceptions of the host.
  */
 import type Database from 'better-sqlite3';
-import { openPrivateDatabase } from '../support/private-files.js';
+import { openSqliteDatabase } from '../support/sqlite-database.js';
 
 /** `liquid-nano:plugin/kv#error` as jco lowers it (thrown from a `result` import). */
 export type KvError =
@@ -49,26 +50,31 @@ export const KV_DATABASE_DEFAULTS = Object.freeze({
   busyTimeoutMs: 5_000,
 });
 
-/** The schema version this code writes (`PRAGMA user_version`). */
-const SCHEMA_VERSION = 2;
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS kv_entries (
-  namespace TEXT NOT NULL,
-  key BLOB NOT NULL,
-  value BLOB NOT NULL,
-  PRIMARY KEY (namespace, key)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS kv_usage (
-  namespace TEXT PRIMARY KEY,
-  keys INTEGER NOT NULL,
-  bytes INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS kv_owners (
-  namespace TEXT PRIMARY KEY,
-  owner TEXT NOT NULL
-) WITHOUT ROWID;
-`;
+/**
+ * The schema, one migration per version (`PRAGMA user_version`; index 0 brings the file to
+ * version 1). Released migrations are never edited: a change is a new migration appended here.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE IF NOT EXISTS kv_entries (
+    namespace TEXT NOT NULL,
+    key BLOB NOT NULL,
+    value BLOB NOT NULL,
+    PRIMARY KEY (namespace, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS kv_usage (
+    namespace TEXT PRIMARY KEY,
+    keys INTEGER NOT NULL,
+    bytes INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE IF NOT EXISTS kv_owners (
+    namespace TEXT PRIMARY KEY,
+    owner TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
+];
 
 function isKvError(err: unknown): err is KvError {
   return err !== null && typeof err === 'object' && !(err instanceof Error) && typeof (err as KvError).tag === 'string';
@@ -154,26 +160,20 @@ export class KvDatabase {
    *   newer schema
    */
   static open(path: string, options: { busyTimeoutMs?: number } = {}): KvDatabase {
-    return guarded(() => {
-      // Its folder 0700 and the database files 0600: data at rest is private.
-      const db = openPrivateDatabase(path, { timeout: options.busyTimeoutMs ?? KV_DATABASE_DEFAULTS.busyTimeoutMs });
-      try {
-        db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
-        db.transaction(() => {
-          const version = db.pragma('user_version', { simple: true }) as number;
-          if (version > SCHEMA_VERSION) {
-            throw { tag: 'internal', val: `the store was written by a newer Liquid Nano (schema ${version}; this one reads ${SCHEMA_VERSION})` } satisfies KvError;
-          }
-          db.exec(SCHEMA);
-          if (version < SCHEMA_VERSION) db.pragma(`user_version = ${SCHEMA_VERSION}`);
-        }).immediate();
-        return new KvDatabase(db);
-      } catch (err) {
-        db.close();
-        throw err;
-      }
+    // Its folder 0700 and the database files 0600: data at rest is private.
+    const db = openSqliteDatabase(path, {
+      busyTimeoutMs: options.busyTimeoutMs ?? KV_DATABASE_DEFAULTS.busyTimeoutMs,
+      synchronous: 'NORMAL',
+      foreignKeys: true, // none are declared; as better-sqlite3 opened it before
+      migrations: MIGRATIONS,
+      failure: (reason) => ({ tag: 'internal', val: `the kv store: ${reason}` }) satisfies KvError,
     });
+    try {
+      return new KvDatabase(db);
+    } catch (err) {
+      db.close();
+      throw internalError(err);
+    }
   }
 
   /** Closes the connection. */

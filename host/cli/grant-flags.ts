@@ -4,7 +4,7 @@
  * validated and bounded by the policy the same way.
  */
 import { readFile } from 'node:fs/promises';
-import { LnError } from '../errors/ln-error.js';
+import { LnError, isLnError } from '../errors/ln-error.js';
 import { parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { parseLimits, type LimitsSection } from '../resources/limits.js';
 import type { OptionSpec } from './args.js';
@@ -99,7 +99,7 @@ export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.P
   try {
     return parseCapabilities(section, 'command line');
   } catch (err) {
-    const reason = err instanceof LnError ? String(err.details.reason) : String(err);
+    const reason = isLnError(err) ? String(err.details.reason) : String(err);
     throw flagError('grant flags', reason.replace(/capabilities\.(env|fs|http|kv|cwd)/g, (_m, k: string) => ({ env: '--env', fs: '--dir', http: '--allow-http', kv: '--kv', cwd: '--cwd' })[k] ?? k));
   }
 }
@@ -126,7 +126,7 @@ export function limitsFromFlags(values: GrantFlagValues): LimitsSection {
   try {
     return parseLimits(section, 'command line');
   } catch (err) {
-    throw flagError('limit flags', err instanceof LnError ? String(err.details.reason) : String(err));
+    throw flagError('limit flags', isLnError(err) ? String(err.details.reason) : String(err));
   }
 }
 

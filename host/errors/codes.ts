@@ -11,6 +11,13 @@
  * - `status`: the HTTP status the admin API and ingress answer with.
  * - `expose`: whether the message is shown to HTTP clients (otherwise they see only the code).
  * - `exit`: the `lnano` exit code (1 run-time failure, 2 usage/config/manifest/input error).
+ * - `extra`: the structured details the code may carry besides its placeholders (for programs
+ *   and logs; they are not in the text). `new LnError(code, details)` takes exactly the
+ *   placeholders of `message` and `fix` plus these, checked when compiled.
+ *
+ * A failed guest call also carries its usage receipt in its details, whatever its code
+ * (`usageDetails` in host/sandbox/usage.ts: durationMs, fuelUsed, memoryBytes, hostCalls,
+ * bytesIn, bytesOut, outputDropped).
  */
 export interface ErrorSpec {
   readonly message: string;
@@ -18,6 +25,7 @@ export interface ErrorSpec {
   readonly status: number;
   readonly expose: boolean;
   readonly exit: 1 | 2;
+  readonly extra?: readonly string[];
 }
 
 export const ERROR_CODES = {
@@ -130,6 +138,7 @@ export const ERROR_CODES = {
     message: 'The component imports {imports}, which this host does not provide',
     fix: 'Build the component against the interfaces in wit/ and WASI 0.2, or drop the import.',
     status: 422, expose: true, exit: 1,
+    extra: ['subject'],
   },
   LN_ERR_LINK_EXPORT_MISSING: {
     message: 'The component has no export "{name}"; it exports: {available}',
@@ -140,6 +149,7 @@ export const ERROR_CODES = {
     message: 'The component imports {imports} ({capability}), which this host denies: {reason}',
     fix: 'Build the component without these imports, or ask the operator to allow {capability} ({policy}).',
     status: 403, expose: true, exit: 1,
+    extra: ['subject'],
   },
   LN_ERR_CAP_POLICY: {
     message: 'The grant of {capability} "{request}" is beyond the operator policy {policy}',
@@ -165,6 +175,7 @@ export const ERROR_CODES = {
     message: 'The guest ran out of its memory budget of {limitBytes} bytes',
     fix: 'Raise limits.memory (--memory) or make the guest allocate less.',
     status: 507, expose: true, exit: 1,
+    extra: ['call', 'subject', 'reason', 'limitTableElements'],
   },
   LN_ERR_BUDGET_FUEL: {
     message: 'The call to "{call}" used up its fuel budget of {fuel} instructions',
@@ -225,6 +236,7 @@ export const ERROR_CODES = {
     message: 'Deploying {name}@{version} failed at step "{step}": {reason}',
     fix: 'The active version is untouched; fix the cause and deploy again.',
     status: 422, expose: true, exit: 1,
+    extra: ['causeCode'],
   },
   LN_ERR_VERSION_APPROVAL_REQUIRED: {
     message: '{name}@{version} asks for capabilities the active version does not have: {added}',

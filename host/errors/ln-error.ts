@@ -17,14 +17,20 @@ export type Placeholders<T extends string> = T extends `${string}{${infer Name}}
 /** The detail names a code's message and fix templates need. */
 export type DetailKeys<C extends ErrorCode> = Placeholders<(typeof ERROR_CODES)[C]['message'] | (typeof ERROR_CODES)[C]['fix']>;
 
+/** The structured details a code may carry besides its placeholders (its registry `extra`). */
+export type ExtraDetailKeys<C extends ErrorCode> = (typeof ERROR_CODES)[C] extends { readonly extra: readonly (infer K)[] } ? K & string : never;
+
 /**
- * The details `new LnError(code, details)` takes: every placeholder of the code's templates
- * (more keys are allowed). So a missing or misspelled detail is a compile error, not a message
- * that prints `{path}`. A code only known at run time (a revived error) takes any details.
+ * The details `new LnError(code, details)` takes: every placeholder of the code's templates, and
+ * optionally the `extra` details its registry entry names; nothing else. So a missing, misspelled
+ * or unknown detail is a compile error, not a message that prints `{path}`. A code only known at
+ * run time (a revived error) takes any details.
  */
 export type DetailsFor<C extends ErrorCode> = [ErrorCode] extends [C]
   ? ErrorDetails
-  : ErrorDetails & { readonly [K in DetailKeys<C>]: DetailValue };
+  : [DetailKeys<C> | ExtraDetailKeys<C>] extends [never]
+    ? { readonly [key: string]: never }
+    : { readonly [K in DetailKeys<C>]: DetailValue } & { readonly [K in Exclude<ExtraDetailKeys<C>, DetailKeys<C>>]?: DetailValue };
 
 /** The plain form of an `LnError`, as it crosses `postMessage` and goes out in HTTP bodies. */
 export interface SerializedError {
@@ -76,20 +82,35 @@ export class LnError<C extends ErrorCode = ErrorCode> extends Error {
     return { code: this.code, message: this.message, details: this.details };
   }
 
-  /** Rebuilds an error that crossed a thread boundary; anything malformed becomes an internal error. */
+  /**
+   * Rebuilds an error that crossed a thread or HTTP boundary; anything malformed becomes an
+   * internal error. The message is the one sent when there is one: a client is sent an error's
+   * message without its details when the code is not exposed, and rendering the template again
+   * from no details would print its placeholders (`{path}`).
+   */
   static fromJSON(value: unknown): LnError {
     if (value && typeof value === 'object' && isErrorCode((value as SerializedError).code)) {
       const v = value as SerializedError;
       const details = v.details && typeof v.details === 'object' ? v.details : {};
-      return new LnError(v.code, details);
+      const error = new LnError(v.code, details);
+      if (typeof v.message === 'string' && v.message !== '') error.message = v.message;
+      return error;
     }
     return new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: 'malformed error from a worker' });
   }
 }
 
-/** Whether a value is an `LnError` (by its name and code, so it works across realms). */
-export function isLnError(value: unknown): value is LnError {
-  return value instanceof Error && (value as LnError).name === 'LnError' && isErrorCode((value as LnError).code);
+/**
+ * Whether a value is an `LnError`, and, given codes, one with one of them. Checked by name and
+ * code, not by class, so it holds for an error made by another copy of this module.
+ *
+ * @example
+ * if (isLnError(err, 'LN_ERR_GUEST_EXIT')) return Number(err.details.exitCode);
+ */
+export function isLnError<C extends ErrorCode = ErrorCode>(value: unknown, ...codes: readonly C[]): value is LnError<C> {
+  if (!(value instanceof Error) || value.name !== 'LnError') return false;
+  const code = (value as LnError).code;
+  return codes.length === 0 ? isErrorCode(code) : (codes as readonly string[]).includes(code);
 }
 
 /** Wraps anything thrown into an `LnError`, keeping coded errors as they are. */

@@ -18,7 +18,7 @@
  * `notify` messages.
  */
 import { Script } from 'node:vm';
-import { LnError, toLnError } from '../errors/ln-error.js';
+import { LnError, isLnError, toLnError } from '../errors/ln-error.js';
 import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/instrument.js';
 import { DEADLINE_MODULE } from '../engine/instrument/deadline-pass.js';
 import { deadlineImports } from '../engine/instrument/deadline-check.js';
@@ -202,7 +202,7 @@ export class GuestHost {
       this.#guests.set(id, { id, exports, memories, meter, output });
     } catch (err) {
       output.finish();
-      if (err instanceof LnError && err.code === 'LN_ERR_BUDGET_TIME') throw err;
+      if (isLnError(err, 'LN_ERR_BUDGET_TIME')) throw err;
       if (this.#expired) throw new LnError('LN_ERR_BUDGET_TIME', { call: 'instantiate', timeoutMs: null }, { cause: err });
       if (meter?.growFailed.value) {
         throw new LnError('LN_ERR_BUDGET_MEMORY', { call: 'instantiate', limitBytes: meter.options.maxMemoryBytes }, { cause: err });

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { LnError } from '../errors/ln-error.js';
+import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
@@ -106,7 +106,7 @@ export class IngressServer extends HttpService {
       try {
         return envelopeToEvent(e);
       } catch (err) {
-        if (batch && err instanceof LnError) throw new LnError('LN_ERR_EVENT_INVALID', { reason: `event ${i}: ${String(err.details.reason)}` });
+        if (batch && isLnError(err)) throw new LnError('LN_ERR_EVENT_INVALID', { reason: `event ${i}: ${String(err.details.reason)}` });
         throw err;
       }
     });

@@ -5,11 +5,6 @@
  */
 import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type Database from 'better-sqlite3';
-import { lazyModule } from './lazy-module.js';
-
-/** `better-sqlite3` is loaded when a database is first opened, not at start-up. */
-const sqlite = lazyModule<typeof Database>('better-sqlite3');
 
 /** Mode of the data dir and the folders in it. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -32,14 +27,13 @@ export function ensurePrivateDir(dir: string): void {
 }
 
 /**
- * Opens (creating if needed) the SQLite database at `path` as a private file: its folder 0700,
- * the file 0600 before SQLite first opens it (SQLite gives the `-wal` and `-shm` files the
- * database file's mode), and existing files tightened to 0600.
+ * Creates `path` (empty) with mode 0600 if it is missing, in a private folder, and tightens it
+ * and the files beside it named in `siblings` (e.g. SQLite's `-wal` and `-shm`) to 0600 when
+ * they exist. A file created 0600 before SQLite first opens it gives its `-wal` and `-shm`
+ * files the same mode.
  */
-export function openPrivateDatabase(path: string, options: Database.Options = {}): Database.Database {
+export function ensurePrivateFile(path: string, siblings: readonly string[] = []): void {
   ensurePrivateDir(dirname(path));
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  for (const file of [path, `${path}-wal`, `${path}-shm`]) tighten(file, PRIVATE_FILE_MODE);
-  const Sqlite = sqlite();
-  return new Sqlite(path, options);
+  for (const file of [path, ...siblings]) tighten(file, PRIVATE_FILE_MODE);
 }

@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
-import { LnError } from '../errors/ln-error.js';
+import { LnError, isLnError } from '../errors/ln-error.js';
 import { capabilitiesSchema, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { parseJson, tooDeepReason } from '../support/json-depth.js';
 import { describeIssues } from '../support/schema.js';
@@ -98,7 +98,7 @@ function parseProbe(value: unknown, source: string): PluginEvent {
   try {
     return envelopeToEvent(value);
   } catch (err) {
-    const reason = err instanceof LnError ? String(err.details.reason ?? err.message) : String(err);
+    const reason = isLnError(err) ? String(err.details.reason ?? err.message) : String(err);
     throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: `probe: ${reason}` });
   }
 }

@@ -4,14 +4,14 @@
  * transaction (see docs/registry.md for why SQLite and not lmdb).
  *
  * Durability: WAL journal with `synchronous=FULL`, so a transaction that returned is on disk and a
- * process killed at any moment leaves the last committed state. The schema is versioned: each
- * migration below runs once, in order, inside a transaction; a file written by a newer host is
- * refused rather than misread.
+ * process killed at any moment leaves the last committed state. The schema is versioned
+ * (`openSqliteDatabase`): each migration below runs once, in order, inside a transaction; a file
+ * written by a newer host is refused rather than misread.
  */
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { LnError } from '../errors/ln-error.js';
-import { openPrivateDatabase } from '../support/private-files.js';
+import { openSqliteDatabase, schemaVersion } from '../support/sqlite-database.js';
 
 /**
  * The schema, one migration per version (index 0 brings the file to version 1). Released
@@ -80,8 +80,23 @@ const MIGRATIONS: readonly string[] = [
   `,
 ];
 
-/** The schema version this host writes and reads. */
+/** The schema version this host writes and reads (`PRAGMA user_version`). */
 export const REGISTRY_SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The version of a registry written before it was kept in `user_version`: hosts up to issue 16
+ * kept it in a one-row `schema_version` table. The table stays, so such a host can still open a
+ * file it wrote; a migration past version 1 must also write its number there (`UPDATE
+ * schema_version SET version = N` when the table exists), so such a host refuses the file as
+ * newer instead of misreading it. (A file created by this host has no such table; an older host
+ * fails to open it, on its first migration, rather than misread it.)
+ */
+function legacyVersion(db: Database.Database): number {
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!table) return 0;
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  return row?.version ?? 0;
+}
 
 /** The registry file's name in the data directory. */
 export const REGISTRY_FILE = 'registry.sqlite3';
@@ -119,26 +134,21 @@ export class RegistryDatabase {
   /** @param dataDir - the data directory (created if missing) */
   constructor(dataDir: string, options: RegistryDatabaseOptions = {}) {
     this.path = join(dataDir, REGISTRY_FILE);
-    const busyTimeoutMs = options.busyTimeoutMs ?? REGISTRY_DATABASE_DEFAULTS.busyTimeoutMs;
+    const path = this.path;
     // The data dir 0700 and the database files 0600: data at rest is private.
-    this.#db = openPrivateDatabase(this.path, { timeout: busyTimeoutMs });
-    try {
-      this.#db.pragma('journal_mode = WAL');
-      this.#db.pragma('synchronous = FULL');
-      this.#db.pragma('foreign_keys = ON');
-      this.#migrate();
-    } catch (err) {
-      this.#db.close();
-      if (err instanceof LnError) throw err;
-      throw new LnError('LN_ERR_VERSION_REGISTRY', {
-        path: this.path, reason: `the database cannot be opened: ${(err as Error).message}`,
-      }, { cause: err });
-    }
+    this.#db = openSqliteDatabase(path, {
+      busyTimeoutMs: options.busyTimeoutMs ?? REGISTRY_DATABASE_DEFAULTS.busyTimeoutMs,
+      synchronous: 'FULL',
+      foreignKeys: true,
+      migrations: MIGRATIONS,
+      legacyVersion,
+      failure: (reason, cause) => new LnError('LN_ERR_VERSION_REGISTRY', { path, reason }, { cause }),
+    });
   }
 
   /** The file's schema version (equal to `REGISTRY_SCHEMA_VERSION` once open). */
   get schemaVersion(): number {
-    return this.#readVersion();
+    return schemaVersion(this.#db);
   }
 
   /** Whether a transaction is open on this connection. */
@@ -176,26 +186,5 @@ export class RegistryDatabase {
   close(): void {
     this.#statements.clear();
     if (this.#db.open) this.#db.close();
-  }
-
-  #readVersion(): number {
-    const row = this.#db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
-    return row?.version ?? 0;
-  }
-
-  #migrate(): void {
-    this.#db.transaction(() => {
-      this.#db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
-      const current = this.#readVersion();
-      if (current > REGISTRY_SCHEMA_VERSION) {
-        throw new LnError('LN_ERR_VERSION_REGISTRY', {
-          path: this.path,
-          reason: `it was written by a newer Liquid Nano (schema version ${current}; this host reads up to ${REGISTRY_SCHEMA_VERSION}); upgrade Liquid Nano or use another data dir`,
-        });
-      }
-      for (let v = current; v < REGISTRY_SCHEMA_VERSION; v++) this.#db.exec(MIGRATIONS[v]!);
-      if (current === 0) this.#db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(REGISTRY_SCHEMA_VERSION);
-      else if (current < REGISTRY_SCHEMA_VERSION) this.#db.prepare('UPDATE schema_version SET version = ?').run(REGISTRY_SCHEMA_VERSION);
-    }).immediate();
   }
 }

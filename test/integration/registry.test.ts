@@ -58,7 +58,7 @@ describe('registry database', () => {
     expect(again.schemaVersion).toBe(REGISTRY_SCHEMA_VERSION);
     const r = raw(dataDir);
     expect(r.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(r.prepare('SELECT count(*) AS n FROM schema_version').get()).toEqual({ n: 1 });
+    expect(r.pragma('user_version', { simple: true })).toBe(REGISTRY_SCHEMA_VERSION);
     r.close();
     expect(again.integrityCheck()).toEqual(['ok']);
   });
@@ -67,13 +67,39 @@ describe('registry database', () => {
     const { dataDir, db } = openAll();
     db.close();
     const r = raw(dataDir);
-    r.prepare('UPDATE schema_version SET version = ?').run(REGISTRY_SCHEMA_VERSION + 1);
+    r.pragma(`user_version = ${REGISTRY_SCHEMA_VERSION + 1}`);
     r.close();
     expect(codeOf(() => new RegistryDatabase(dataDir))).toBe('LN_ERR_VERSION_REGISTRY');
     expect(() => new RegistryDatabase(dataDir)).toThrow(/newer Liquid Nano/);
     const junk = mkdtempSync(join(tmpdir(), 'lnano-registry-junk-'));
     writeFileSync(join(junk, 'registry.sqlite3'), 'this is not a database, just some text '.repeat(200));
     expect(codeOf(() => new RegistryDatabase(junk))).toBe('LN_ERR_VERSION_REGISTRY');
+  });
+
+  it('opens a registry written before user_version (issue 16), with its data, and an older host still can', async () => {
+    const ctx = openAll();
+    await bind(ctx, 'telemetry', ['1.0.0']);
+    ctx.db.close();
+    // The layout hosts up to issue 16 wrote: the same tables, the version in a schema_version
+    // table, user_version 0.
+    const r = raw(ctx.dataDir);
+    r.pragma('user_version = 0');
+    r.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (1);');
+    r.close();
+    const { db, registry, audit } = openAll(ctx.dataDir);
+    expect(db.schemaVersion).toBe(REGISTRY_SCHEMA_VERSION);
+    expect(registry.versions('telemetry').map((v) => v.version)).toEqual(['1.0.0']);
+    expect(audit.verify()).toMatchObject({ ok: true });
+    db.close();
+    const after = raw(ctx.dataDir);
+    // Left as an older host reads it, and nothing migrated twice.
+    expect(after.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }]);
+    expect(after.pragma('user_version', { simple: true })).toBe(REGISTRY_SCHEMA_VERSION);
+    // A file of that layout from a newer host is refused, not misread.
+    after.pragma('user_version = 0');
+    after.prepare('UPDATE schema_version SET version = ?').run(REGISTRY_SCHEMA_VERSION + 1);
+    after.close();
+    expect(() => new RegistryDatabase(ctx.dataDir)).toThrow(/newer Liquid Nano/);
   });
 
   it('commits a registry change and its audit entry together, or neither', async () => {

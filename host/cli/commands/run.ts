@@ -1,5 +1,5 @@
 import { basename, resolve } from 'node:path';
-import { LnError } from '../../errors/ln-error.js';
+import { isLnError } from '../../errors/ln-error.js';
 import { readComponentFile } from '../../engine/component-file.js';
 import { commandRunExport, type Component } from '../../engine/component.js';
 import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
@@ -143,7 +143,7 @@ async function runMain(component: Component, instance: Instance, timeoutMs: numb
     const outcome = await instance.call(run, [], { timeoutMs });
     return outcome.errResult ? 1 : 0;
   } catch (err) {
-    if (err instanceof LnError && err.code === 'LN_ERR_GUEST_EXIT') return Number(err.details.exitCode);
+    if (isLnError(err, 'LN_ERR_GUEST_EXIT')) return Number(err.details.exitCode);
     throw err;
   }
 }

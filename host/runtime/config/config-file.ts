@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { LnError } from '../../errors/ln-error.js';
+import { LnError, isLnError } from '../../errors/ln-error.js';
 import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
 import { lazyModule } from '../../support/lazy-module.js';
 import { GROUPS, KEYS_BY_NAME } from './config-keys.js';
@@ -35,7 +35,7 @@ export function readConfigFile(path: string, label: string): Map<string, unknown
     if (stat.size > MAX_CONFIG_FILE_BYTES) fail('(file)', `it is ${stat.size} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES}`);
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    if (err instanceof LnError) throw err;
+    if (isLnError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     fail('(file)', code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : `cannot read it: ${(err as Error).message}`, err);
   }

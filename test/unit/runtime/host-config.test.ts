@@ -12,7 +12,7 @@ import { ConfigWatcher } from '../../../host/runtime/config/config-watcher.js';
 import { MAX_CONFIG_FILE_BYTES } from '../../../host/runtime/config/config-file.js';
 import { configEntries, resolveHostConfig, type ConfigInputs } from '../../../host/runtime/config/host-config.js';
 import { codeOf } from '../../helpers/errors.js';
-import { LnError } from '../../../host/errors/ln-error.js';
+import { isLnError, type LnError } from '../../../host/errors/ln-error.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'lnano-config-'));
 
@@ -28,7 +28,7 @@ function failure(inputs: ConfigInputs): LnError {
   try {
     resolveHostConfig(inputs);
   } catch (err) {
-    if (err instanceof LnError) return err;
+    if (isLnError(err)) return err;
     throw err;
   }
   throw new Error('expected the config to be refused');

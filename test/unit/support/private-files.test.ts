@@ -1,6 +1,6 @@
 /**
  * Issue 14 item 12: data at rest is private. The kv store (a real SQLite database through
- * KvDatabase) and any database opened through `openPrivateDatabase` get a 0700 folder and 0600
+ * KvDatabase) and any database opened through `openSqliteDatabase` get a 0700 folder and 0600
  * files, `-wal` and `-shm` included; files an older host left world-readable are tightened.
  */
 import { chmodSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KvDatabase } from '../../../host/capabilities/kv-database.js';
-import { ensurePrivateDir, openPrivateDatabase } from '../../../host/support/private-files.js';
+import { ensurePrivateDir } from '../../../host/support/private-files.js';
+import { openSqliteDatabase } from '../../../host/support/sqlite-database.js';
 
 const mode = (path: string): string => (statSync(path).mode & 0o777).toString(8);
 
@@ -34,7 +35,7 @@ describe('private files', () => {
     const file = join(dataDir, 'old.sqlite3');
     writeFileSync(file, '', { mode: 0o644 });
     chmodSync(file, 0o644);
-    openPrivateDatabase(file).close();
+    openSqliteDatabase(file, { busyTimeoutMs: 100, synchronous: 'NORMAL', foreignKeys: false, migrations: [], failure: (reason) => new Error(reason) }).close();
     expect(mode(dataDir)).toBe('700');
     expect(mode(file)).toBe('600');
     const nested = join(dataDir, 'a', 'b');
