@@ -178,7 +178,7 @@ async function seed(dir: string, manager: VersionManager, io: CliIo, logger: Log
       failed(entry.name, err);
     }
   }
-  // Largest first: a componentize-js guest takes ~1.5 s to transpile and instrument, a C one
+  // Largest first: a componentize-js guest takes ~1 s to transpile and instrument, a C one
   // ~0.1 s; starting the long ones first keeps them off the end of the critical path.
   const componentFile = (f: { folder: string; manifest: Manifest }): string => f.manifest.component ?? join(f.folder, 'component.wasm');
   const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(componentFile(f)).then((s) => s.size, () => 0)] as const)));
