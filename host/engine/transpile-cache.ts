@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { LnError } from '../errors/ln-error.js';
@@ -31,6 +31,37 @@ export function transpiledArtifact(files: Readonly<Record<string, Uint8Array>>, 
   return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
 }
 
+/**
+ * A whole file read into memory V8 maps for itself (a resizable ArrayBuffer's pages), not into a
+ * Buffer from malloc. Why: glibc serves the first large allocation with its own mapping, but
+ * freeing it raises its mmap threshold to that size, so every later 11 MB read came from the main
+ * arena and its holes stayed in the process after the buffers were freed (fragmentation: 57 MB
+ * after reading the five componentize-js examples three times; none this way, where freeing the
+ * buffer unmaps its pages). For the core modules the main thread reads to compile and the
+ * artifacts it reads to store or check.
+ *
+ * @throws Error the file system's error (ENOENT, …); a file that shrank while read is cut short
+ */
+export async function readFileMapped(path: string): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const view = new Uint8Array(new (ArrayBuffer as ResizableArrayBufferConstructor)(size, { maxByteLength: Math.max(size, 1) }));
+    let offset = 0;
+    while (offset < size) {
+      const { bytesRead } = await handle.read(view, offset, size - offset, offset);
+      if (bytesRead === 0) return view.subarray(0, offset);
+      offset += bytesRead;
+    }
+    return view;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** `ArrayBuffer` with the ES2024 resizable form, which V8 11 (Node 20) has and the TypeScript lib here lacks. */
+type ResizableArrayBufferConstructor = new (length: number, options: { maxByteLength: number }) => ArrayBuffer;
+
 /** Whether a rename failed because the target folder exists. */
 function taken(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;
@@ -62,9 +93,9 @@ export class TranspileCache {
     const dir = join(this.#dir, key);
     try {
       const names = (await readdir(dir)).filter((n) => CORE_MODULE_FILE.test(n)).sort();
-      // Read side by side, and kept as read (a Buffer is a Uint8Array): no copy of 11 MB modules.
+      // Read side by side, and kept as read: no copy of 11 MB modules (see `readFileMapped`).
       const [bindings, ...contents] = await Promise.all([
-        readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFile(join(dir, name))),
+        readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFileMapped(join(dir, name))),
       ]);
       return { bindings: bindings as string, modules: new Map(names.map((name, i) => [name, contents[i] as Uint8Array])) };
     } catch {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import { decodeComponent } from './component-type-reader.js';
 import { instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
+import { restoreModules, stubComponent } from './stub-component.js';
 import { TranspileCache, transpiledArtifact } from './transpile-cache.js';
 import type { ComponentSource, TranspileReply, TranspileRequest } from './transpiler.js';
 
@@ -57,8 +58,23 @@ function bytesOf(source: ComponentSource, subject: string): Uint8Array {
   return bytes;
 }
 
+/**
+ * jco's output files. A component with large core modules is transpiled with them stubbed (see
+ * stub-component.ts) and the originals put back; when jco refuses the stubbed bytes, or a stub is
+ * not found in its output, the real bytes are transpiled (so a refusal is jco's word on them). A
+ * trap (a panic) is not retried here: it poisons jco's instance, and the host retires the process.
+ */
 async function transpileFiles(bytes: Uint8Array, options: Readonly<Record<string, unknown>>): Promise<Record<string, Uint8Array>> {
   const { transpileBytes } = await import('@bytecodealliance/jco-transpile');
+  const stubbed = stubComponent(bytes);
+  if (stubbed) {
+    try {
+      const files = restoreModules((await transpileBytes(stubbed.bytes, { ...options })).files, stubbed);
+      if (files) return files;
+    } catch (err) {
+      if (err instanceof WebAssembly.RuntimeError) throw err;
+    }
+  }
   return (await transpileBytes(bytes, { ...options })).files;
 }
 

@@ -7,9 +7,10 @@
  * reads, so a file damaged on disk is reported, never served.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
+import { readFileMapped } from '../engine/transpile-cache.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../support/private-files.js';
 
 /** A digest as Liquid Nano writes it everywhere (manifests, registry, audit): `sha256:<64 lowercase hex>`. */
@@ -108,9 +109,9 @@ export class ArtifactStore {
    */
   async get(digest: string): Promise<Uint8Array> {
     const path = this.pathOf(digest);
-    let bytes: Buffer;
+    let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      bytes = await readFileMapped(path); // not malloc'd: see readFileMapped
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no artifact with this digest is stored' : (err as Error).message;
       throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: digest, reason }, { cause: err });
@@ -121,7 +122,7 @@ export class ArtifactStore {
         subject: path, reason: `the stored artifact is corrupted: its bytes hash to ${actual}, not ${digest}`,
       });
     }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return bytes;
   }
 
   /**
@@ -213,7 +214,7 @@ export class ArtifactStore {
 
   async #intact(path: string, digest: string): Promise<boolean> {
     try {
-      return digestOf(await readFile(path)) === digest;
+      return digestOf(await readFileMapped(path)) === digest;
     } catch {
       return false;
     }
