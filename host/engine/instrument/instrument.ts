@@ -24,7 +24,7 @@ import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
 import { addDeadlineChecks } from './deadline-pass.js';
-import { CodePass, type CodePassSettings } from './fuel-pass.js';
+import { CodePass, Rewrite, type CodePassSettings } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
 import { InstructionReader } from './instruction-reader.js';
@@ -40,7 +40,7 @@ export const FUEL_GLOBAL = 'fuel';
 /** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
 export const GROW_FAILED_GLOBAL = 'grow_failed';
 /** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 4;
+export const INSTRUMENT_VERSION = 5;
 
 /** What to instrument. */
 export interface InstrumentOptions {
@@ -107,6 +107,11 @@ class Instrumenter {
   readonly #growFailedGlobal: number;
   /** The module's own counter global (see fuel-scope.ts), or -1 when it uses the shared one. */
   #ownCounter = -1;
+  /**
+   * Defined functions (by index in the function section) that take the counter as a parameter
+   * (see fuel-pass.ts) → their new type index.
+   */
+  readonly #retyped = new Map<number, number>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -227,40 +232,79 @@ class Instrumenter {
     const shared = this.layout.importedGlobals;
     if (plan?.ownCounter) {
       const own = this.layout.importedGlobals + GLOBAL_SHIFT + this.layout.definedGlobals;
-      const bodies = this.#bodies(s, { module: own, shared }, plan.leaves);
-      if (bodies) {
-        this.#ownCounter = own;
-        for (const fn of plan.entries) {
-          const typeIndex = this.layout.funcTypes[fn - this.layout.importedFuncs]!;
-          this.#entries.set(fn, this.#nextFunction());
-          this.#appended.push({ typeIndex, body: entryWrapper(fn, this.layout.typeParams[typeIndex]!, own, shared) });
+      for (const passing of [true, false]) {
+        const passed = passing ? this.#passingFunctions(plan.inElements) : new Map<number, PassedType>();
+        for (const [i, t] of passed) this.#retyped.set(i, this.#addType(t.type));
+        const bodies = this.#bodies(s, { module: own, shared }, plan.leaves, passed);
+        if (bodies instanceof ByteWriter) {
+          this.#ownCounter = own;
+          for (const fn of plan.entries) {
+            const i = fn - this.layout.importedFuncs;
+            const typeIndex = this.layout.funcTypes[i]!;
+            this.#entries.set(fn, this.#nextFunction());
+            this.#appended.push({ typeIndex, body: entryWrapper(fn, this.layout.typeParams[typeIndex]!, own, shared, passed.has(i)) });
+          }
+          return this.#codeParts(bodies);
         }
-        return this.#codeParts(bodies);
+        this.#appended.length = 0; // start over without passing, or with the shared counter
+        this.#helperTypes.length = 0;
+        this.#helperFor.clear();
+        this.#retyped.clear();
+        if (bodies === Rewrite.SharedOnly) break;
       }
-      this.#appended.length = 0; // start over with the shared counter
-      this.#helperTypes.length = 0;
-      this.#helperFor.clear();
     }
-    return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true)!);
+    return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true, new Map()) as ByteWriter);
   }
 
-  /** Every body rewritten, or null when the module's own counter turned out unsound. */
-  #bodies(s: Section, globals: CounterGlobals, leaves: CodePassSettings['leaves']): ByteWriter | null {
+  /**
+   * The defined functions (by index in the function section) that can take the counter as a
+   * parameter: entered only by direct calls and entry wrappers (in no element segment; `ref.func`
+   * in a body rules the module's own counter out anyway), of a plain function type with at most
+   * one result (the wrapping block's type).
+   */
+  #passingFunctions(inElements: ReadonlySet<number>): Map<number, PassedType> {
+    const { funcTypes, importedFuncs, plainFuncTypeAt } = this.layout;
+    const byType = new Map<number, PassedType | null>();
+    const passed = new Map<number, PassedType>();
+    for (let i = 0; i < funcTypes.length; i++) {
+      if (inElements.has(importedFuncs + i)) continue;
+      const typeIndex = funcTypes[i]!;
+      let t = byType.get(typeIndex);
+      if (t === undefined) {
+        t = plainFuncTypeAt[typeIndex]! >= 0 ? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[typeIndex]!)) : null;
+        byType.set(typeIndex, t);
+      }
+      if (t) passed.set(i, t);
+    }
+    return passed;
+  }
+
+  /** Appends a type (encoded) once; returns its index. */
+  #addType(type: Uint8Array): number {
+    let typeAt = this.#helperTypes.findIndex((t) => sameBytes(t, type));
+    if (typeAt < 0) typeAt = this.#helperTypes.push(type) - 1;
+    return this.layout.typeParams.length + typeAt;
+  }
+
+  /** Every body rewritten, or why not (see `CodePass.rewrite`). */
+  #bodies(s: Section, globals: CounterGlobals, leaves: CodePassSettings['leaves'], passed: ReadonlyMap<number, PassedType>): ByteWriter | Rewrite {
     const r = this.#reader(s);
-    const { funcTypes, typeParams } = this.layout;
+    const { funcTypes, typeParams, importedFuncs } = this.layout;
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
     const pass = new CodePass(this.bytes, this.subject, {
       fuel: this.options.fuel, globals, leaves, shift: this.#shift, typeParams,
       growHelper: (what, index) => this.#growHelper(what, index),
       trapHelper: () => this.#helper('fuel trap', FUEL_TRAP_TYPE, () => fuelTrapHelper(globals)),
+      passes: passed.size > 0 ? (fn) => passed.has(fn - importedFuncs) : null,
     });
     const bodies = new ByteWriter(s.end - s.start + (this.options.fuel ? (s.end - s.start) / 3 : 0) + 64);
     for (let i = 0; i < n; i++) {
       const size = r.u32();
       const start = r.pos;
       r.skip(size);
-      if (!pass.rewrite(start, start + size, funcTypes[i]!, bodies)) return null;
+      const done = pass.rewrite(start, start + size, funcTypes[i]!, bodies, passed.get(i)?.results ?? null);
+      if (done !== Rewrite.Done) return done;
     }
     this.#done(r, 'code');
     return bodies;
@@ -291,11 +335,15 @@ class Instrumenter {
         return w;
       }
       case SectionId.Function: {
-        if (this.#appended.length === 0) return undefined;
+        if (this.#appended.length === 0 && this.#retyped.size === 0) return undefined;
         const r = this.#reader(s);
         const n = r.u32();
         w.u32(n + this.#appended.length);
-        w.range(this.bytes, r.pos, s.end);
+        if (this.#retyped.size === 0) {
+          w.range(this.bytes, r.pos, s.end);
+        } else {
+          for (let i = 0; i < n; i++) w.u32(this.#retyped.get(i) ?? this.layout.funcTypes[i]!);
+        }
         for (const f of this.#appended) w.u32(f.typeIndex);
         return w;
       }
@@ -337,13 +385,41 @@ class Instrumenter {
         if (s.name !== 'name') return undefined;
         const r = this.#reader(s);
         r.nameBytes();
-        this.#shift.nameSection(r, w, this.options.fuel);
+        this.#shift.nameSection(r, w, this.options.fuel, this.#retyped.size > 0);
         return w;
       }
       default:
         return undefined;
     }
   }
+}
+
+/** A function type with the counter added: the type, encoded, and the wrapping block's type. */
+interface PassedType {
+  readonly type: Uint8Array;
+  readonly results: Uint8Array;
+}
+
+/**
+ * Reads the plain function type at `c.pos`: `(func (param p*) (result r?))` becomes
+ * `(func (param p* i64) (result r? i64))`; null for more than one result.
+ */
+function passedType(c: CodeCursor): PassedType | null {
+  c.byte(); // 0x60
+  const from = c.pos;
+  const params = c.u32();
+  const paramsAt = c.pos;
+  for (let i = 0; i < params; i++) c.valType();
+  const paramsTo = c.pos;
+  const results = c.u32();
+  const resultsAt = c.pos;
+  for (let i = 0; i < results; i++) c.valType();
+  if (results > 1) return null;
+  const w = new ByteWriter(c.pos - from + 12);
+  w.u8(0x60);
+  w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(0x7e);
+  w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(0x7e);
+  return { type: w.toBytes(), results: results === 0 ? Uint8Array.of(0x40) : c.bytes.slice(resultsAt, c.pos) };
 }
 
 /** The module's own counter: `(global (mut i64) (i64.const 0))`; entry wrappers set it. */

@@ -34,6 +34,11 @@ export interface ModuleLayout {
   readonly sections: readonly Section[];
   /** Per type index: the parameter count of a function type, -1 for struct and array types. */
   readonly typeParams: readonly number[];
+  /**
+   * Per type index: where a function type that is neither in a recursion group nor a subtype
+   * starts (its 0x60 byte), -1 for any other type.
+   */
+  readonly plainFuncTypeAt: readonly number[];
   /** Per defined function (in order): its type index. */
   readonly funcTypes: readonly number[];
   readonly importedFuncs: number;
@@ -78,26 +83,32 @@ export function readLayout(bytes: Uint8Array, subject: string): ModuleLayout {
     sections.push({ id, start, end: start + size });
   }
   const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
-  const typeParams = readTypes(bytes, subject, find(SectionId.Type));
+  const plainFuncTypeAt: number[] = [];
+  const typeParams = readTypes(bytes, subject, find(SectionId.Type), plainFuncTypeAt);
   const imports = readImportCounts(bytes, subject, find(SectionId.Import));
   const funcTypes = readFunctions(bytes, subject, find(SectionId.Function));
   const globals = find(SectionId.Global);
   const definedGlobals = globals ? new CodeCursor(bytes, subject, globals.start, globals.end).u32() : 0;
-  return { sections, typeParams, funcTypes, definedGlobals, ...imports };
+  return { sections, typeParams, plainFuncTypeAt, funcTypes, definedGlobals, ...imports };
 }
 
-function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {
+function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined, plainAt: number[]): number[] {
   const params: number[] = [];
   if (!section) return params;
   const c = new CodeCursor(bytes, subject, section.start, section.end);
   const n = c.count('types');
   for (let i = 0; i < n; i++) {
+    const at = c.pos;
     const form = c.byte();
     if (form === 0x4e) { // rec group
       const m = c.count('recursive types');
-      for (let j = 0; j < m; j++) params.push(subType(c, c.byte()));
+      for (let j = 0; j < m; j++) {
+        params.push(subType(c, c.byte()));
+        plainAt.push(-1);
+      }
     } else {
       params.push(subType(c, form));
+      plainAt.push(form === 0x60 ? at : -1);
     }
   }
   if (c.pos !== c.end) c.fail('type section has trailing bytes');
