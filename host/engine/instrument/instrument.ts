@@ -31,7 +31,7 @@ import { InstructionReader } from './instruction-reader.js';
 import {
   boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
 } from './limits-pass.js';
-import { readLayout, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
+import { passedType, readLayout, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
 
 /** The import module name of the added globals. */
 export const METER_MODULE = 'lnano';
@@ -271,7 +271,7 @@ class Instrumenter {
       const typeIndex = funcTypes[i]!;
       let t = byType.get(typeIndex);
       if (t === undefined) {
-        t = plainFuncTypeAt[typeIndex]! >= 0 ? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[typeIndex]!)) : null;
+        t = plainFuncTypeAt[typeIndex]! >= 0 ? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[typeIndex]!), 0x7e) : null;
         byType.set(typeIndex, t);
       }
       if (t) passed.set(i, t);
@@ -392,34 +392,6 @@ class Instrumenter {
         return undefined;
     }
   }
-}
-
-/** A function type with the counter added: the type, encoded, and the wrapping block's type. */
-interface PassedType {
-  readonly type: Uint8Array;
-  readonly results: Uint8Array;
-}
-
-/**
- * Reads the plain function type at `c.pos`: `(func (param p*) (result r?))` becomes
- * `(func (param p* i64) (result r? i64))`; null for more than one result.
- */
-function passedType(c: CodeCursor): PassedType | null {
-  c.byte(); // 0x60
-  const from = c.pos;
-  const params = c.u32();
-  const paramsAt = c.pos;
-  for (let i = 0; i < params; i++) c.valType();
-  const paramsTo = c.pos;
-  const results = c.u32();
-  const resultsAt = c.pos;
-  for (let i = 0; i < results; i++) c.valType();
-  if (results > 1) return null;
-  const w = new ByteWriter(c.pos - from + 12);
-  w.u8(0x60);
-  w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(0x7e);
-  w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(0x7e);
-  return { type: w.toBytes(), results: results === 0 ? Uint8Array.of(0x40) : c.bytes.slice(resultsAt, c.pos) };
 }
 
 /** The module's own counter: `(global (mut i64) (i64.const 0))`; entry wrappers set it. */

@@ -188,6 +188,34 @@ function readFunctions(bytes: Uint8Array, subject: string, section: Section | un
   return types;
 }
 
+/** A function type with a counter added: the type, encoded, and the block type of its results. */
+export interface PassedType {
+  readonly type: Uint8Array;
+  readonly results: Uint8Array;
+}
+
+/**
+ * Reads the plain function type at `c.pos` (see `plainFuncTypeAt`): `(func (param p*) (result r?))`
+ * becomes `(func (param p* t) (result r? t))` for the counter's value type `t`; null for more
+ * than one result (the results' block type would need a type of its own).
+ */
+export function passedType(c: CodeCursor, counterType: number): PassedType | null {
+  c.byte(); // 0x60
+  const params = c.u32();
+  const paramsAt = c.pos;
+  for (let i = 0; i < params; i++) c.valType();
+  const paramsTo = c.pos;
+  const results = c.u32();
+  const resultsAt = c.pos;
+  for (let i = 0; i < results; i++) c.valType();
+  if (results > 1) return null;
+  const w = new ByteWriter(c.pos - paramsAt + 16);
+  w.u8(0x60);
+  w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(counterType);
+  w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(counterType);
+  return { type: w.toBytes(), results: results === 0 ? Uint8Array.of(0x40) : c.bytes.slice(resultsAt, c.pos) };
+}
+
 /** Skips memory or table limits (flags, minimum, optional maximum, optional page size). */
 export function skipLimits(c: CodeCursor): void {
   const flags = c.u32();
