@@ -97,6 +97,8 @@ class DeadlinePass {
   readonly #passed = new Map<number, PassedType>();
   /** Per function in `#passed`: its new type index. */
   readonly #passedTypeIndex = new Map<number, number>();
+  /** Per function in `#passed`: the block type of its results (encoded). */
+  readonly #resultsBlock = new Map<number, Uint8Array>();
   /** The new types, appended after the check's `(func)`. */
   readonly #newTypes: Uint8Array[] = [];
   /** Exported functions in `#passed` (by index in the function section) → their wrapper's new function index. */
@@ -400,7 +402,7 @@ class DeadlinePass {
       const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code, passed !== undefined);
       if (passed) {
         this.#countDown(body, params);
-        body.u8(0x02); body.bytes(passed.results); // block: the body, whose results the count follows
+        body.u8(0x02); body.bytes(this.#resultsBlock.get(i)!); // block: the body, whose results the count follows
       } else if (cyclic[i]) {
         this.#entryCheck(body, counter);
       }
@@ -763,8 +765,8 @@ class DeadlinePass {
    * as their last result, instead of counting a global (a load, an add and a store per call,
    * which on a call every few instructions is a store→load chain through memory): those on a
    * cycle entered only by direct calls and exports (an export then enters through an appended
-   * wrapper that counts the global once and passes a fresh count), of a plain function type with
-   * at most one result, in a module without tail calls. Their cycles among themselves count the
+   * wrapper that counts the global once and passes a fresh count), of a plain function type, in
+   * a module without tail calls. Their cycles among themselves count the
    * parameter, threaded through every call and return; a cycle through any other function
    * counts that function's entry (it is on the cycle too), and one through the outside counts
    * the wrapper's.
@@ -772,21 +774,29 @@ class DeadlinePass {
   #passing(cyclic: readonly boolean[]): void {
     if (this.#tailCalls) return;
     const { funcTypes, importedFuncs, plainFuncTypeAt, typeParams } = this.layout;
-    const byType = new Map<number, number>();
+    /** Per original type: the new one's index and the results' block type. */
+    const byType = new Map<number, [number, Uint8Array]>();
     for (let i = 0; i < funcTypes.length; i++) {
       const f = importedFuncs + i;
       if (!cyclic[i] || this.#escapedElsewhere.has(f)) continue;
       const t = funcTypes[i]!;
       if (!(plainFuncTypeAt[t]! >= 0)) continue;
       const passed = passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
-      if (!passed) continue;
       this.#passed.set(i, passed);
-      let typeIndex = byType.get(t);
-      if (typeIndex === undefined) {
-        typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
-        byType.set(t, typeIndex);
+      let known = byType.get(t);
+      if (known === undefined) {
+        const typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
+        let block = passed.results;
+        if (!block) { // several results: a block type by index, `(func (result r*))`
+          const w = new ByteWriter(8);
+          w.s64(typeParams.length + 1 + this.#newTypes.push(passed.resultsType) - 1);
+          block = w.toBytes();
+        }
+        known = [typeIndex, block];
+        byType.set(t, known);
       }
-      this.#passedTypeIndex.set(i, typeIndex);
+      this.#passedTypeIndex.set(i, known[0]);
+      this.#resultsBlock.set(i, known[1]);
       if (this.#escaped.has(f)) this.#wrapperOf.set(i, this.#slow + 1 + this.#wrapperOf.size);
     }
   }

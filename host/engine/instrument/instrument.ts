@@ -272,6 +272,7 @@ class Instrumenter {
       let t = byType.get(typeIndex);
       if (t === undefined) {
         t = plainFuncTypeAt[typeIndex]! >= 0 ? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[typeIndex]!), 0x7e) : null;
+        if (t?.results === null) t = null; // kept simple: more than one result keeps the global
         byType.set(typeIndex, t);
       }
       if (t) passed.set(i, t);

@@ -191,15 +191,17 @@ function readFunctions(bytes: Uint8Array, subject: string, section: Section | un
 /** A function type with a counter added: the type, encoded, and the block type of its results. */
 export interface PassedType {
   readonly type: Uint8Array;
-  readonly results: Uint8Array;
+  /** The block type of the results: 0x40 or one value type; null for more than one result. */
+  readonly results: Uint8Array | null;
+  /** `(func (result r*))`, encoded: a block type for more than one result (by its index). */
+  readonly resultsType: Uint8Array;
 }
 
 /**
  * Reads the plain function type at `c.pos` (see `plainFuncTypeAt`): `(func (param p*) (result r?))`
- * becomes `(func (param p* t) (result r? t))` for the counter's value type `t`; null for more
- * than one result (the results' block type would need a type of its own).
+ * becomes `(func (param p* t) (result r* t))` for the counter's value type `t`.
  */
-export function passedType(c: CodeCursor, counterType: number): PassedType | null {
+export function passedType(c: CodeCursor, counterType: number): PassedType {
   c.byte(); // 0x60
   const params = c.u32();
   const paramsAt = c.pos;
@@ -208,12 +210,17 @@ export function passedType(c: CodeCursor, counterType: number): PassedType | nul
   const results = c.u32();
   const resultsAt = c.pos;
   for (let i = 0; i < results; i++) c.valType();
-  if (results > 1) return null;
   const w = new ByteWriter(c.pos - paramsAt + 16);
   w.u8(0x60);
   w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(counterType);
   w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(counterType);
-  return { type: w.toBytes(), results: results === 0 ? Uint8Array.of(0x40) : c.bytes.slice(resultsAt, c.pos) };
+  const only = new ByteWriter(c.pos - resultsAt + 8);
+  only.u8(0x60); only.u8(0); only.u32(results); only.range(c.bytes, resultsAt, c.pos);
+  return {
+    type: w.toBytes(),
+    results: results === 0 ? Uint8Array.of(0x40) : results === 1 ? c.bytes.slice(resultsAt, c.pos) : null,
+    resultsType: only.toBytes(),
+  };
 }
 
 /** Skips memory or table limits (flags, minimum, optional maximum, optional page size). */
