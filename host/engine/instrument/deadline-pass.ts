@@ -27,7 +27,8 @@
  *   references reach every function that escapes) counts an appended global at entry and calls
  *   `check` every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
  *   recursion stops too). Functions on no cycle cannot recur without passing one of those, and
- *   pay nothing at entry.
+ *   pay nothing at entry. A function on a cycle that only direct calls and exports enter counts
+ *   a parameter instead, threaded through its calls and returned (see `#passing`).
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
  * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).

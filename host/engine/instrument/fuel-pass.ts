@@ -33,6 +33,14 @@
  * and grows, exceptions, a tail call out of the module), so the module is rewritten with the
  * shared global alone.
  *
+ * In such a module, a function only direct calls and the entry wrappers can enter (`passes`:
+ * in no element segment, a plain type with at most one result) keeps the counter in a register
+ * instead: it takes it as its last parameter (the declared locals move up by one) and returns it
+ * as its last result (the body is wrapped in a block of its results followed by the counter, and
+ * every `return` pushes it first); a direct call of it passes the local in and takes it back, so
+ * no store→load chain through the global remains on such calls. A tail call rules that out
+ * (`Rewrite.NoPassing`): the module is rewritten without it.
+ *
  * The host tells fuel exhaustion from other traps by the global being negative. Between checks a
  * body runs at most one segment per header it passes, so the overshoot is bounded by the body's
  * straight-line length; the host also treats a call that returns with a negative global as over

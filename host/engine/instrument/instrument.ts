@@ -14,10 +14,12 @@
  *   negative value in `fuel` and traps. A module whose functions can be entered from outside only
  *   through its exports keeps the counter in a global of its own, appended after its globals, and
  *   its exported and start functions are reached through appended entry wrappers (see
- *   `fuel-scope.ts`).
+ *   `fuel-scope.ts`); its functions that only direct calls and those wrappers enter take the
+ *   counter as a last parameter and return it as a last result instead (new types, appended).
  *
  * Function and type indices never move (helpers, wrappers and their types are appended), so
- * calls, element segments and the `name` section's function names stay valid.
+ * calls, element segments and the `name` section's function names stay valid; local names are
+ * dropped when a counter parameter renumbered locals.
  */
 import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
