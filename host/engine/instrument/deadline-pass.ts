@@ -98,6 +98,11 @@ class DeadlinePass {
   readonly #passed = new Map<number, PassedType>();
   /** Per function in `#passed`: its new type index. */
   readonly #passedTypeIndex = new Map<number, number>();
+  /**
+   * While `#body` writes a body that takes the count: where it wrote a local instruction of its
+   * own (on its counters), in order, so that `#passCounter` leaves those alone; else null.
+   */
+  #ours: number[] | null = null;
   /** Per function in `#passed`: the block type of its results (encoded). */
   readonly #resultsBlock = new Map<number, Uint8Array>();
   /** The new types, appended after the check's `(func)`. */
@@ -396,10 +401,10 @@ class DeadlinePass {
       const locals = readLocals(r, params);
       const passed = this.#passed.get(i);
       if (passed && locals.total + 3 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (deadline checks need 3 more)`);
-      if (passed) this.#checkLocals(r.pos, end, locals.total);
       // A counter parameter comes before the declared locals: theirs and the added ones move up by one.
       const counter = withOneMoreLocal(r, locals, body, 0x7f, 'deadline checks need', 2) + (passed ? 1 : 0);
       code.reset();
+      this.#ours = passed ? [] : null;
       const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code, passed !== undefined);
       if (passed) {
         this.#countDown(body, params);
@@ -408,7 +413,8 @@ class DeadlinePass {
         this.#entryCheck(body, counter);
       }
       if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
-      const bytes = passed ? this.#passCounter(code, params, locals.total) : code;
+      const bytes = passed ? this.#passCounter(code, params, locals.total, this.#ours!) : code;
+      this.#ours = null;
       w.u32(body.length + bytes.length);
       w.append(body);
       w.append(bytes);
@@ -686,10 +692,10 @@ class DeadlinePass {
           from = pos;
           if (wrap) {
             hasWrapped = true;
-            out.u8(0x20); out.u32(counter + 1);
+            this.#mark(out); out.u8(0x20); out.u32(counter + 1);
             out.u8(0x41); out.u8(1);
             out.u8(0x6b); // i32.sub
-            out.u8(0x22); out.u32(counter + 1);
+            this.#mark(out); out.u8(0x22); out.u32(counter + 1);
             out.u8(0x45); // i32.eqz
             out.u8(0x0d); out.u8(1); // br_if $slow
           } else {
@@ -711,7 +717,7 @@ class DeadlinePass {
           out.u8(0x0c); out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
           out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-          out.u8(0x21); out.u32(counter + 1);
+          this.#mark(out); out.u8(0x21); out.u32(counter + 1);
           out.u8(0x10); out.u32(this.#slow);
           out.u8(0x0c); out.u8(0); // br $outer
           out.u8(0x0b); // end $outer
@@ -806,15 +812,18 @@ class DeadlinePass {
    * A body (as `#body` wrote it) of a function that takes the count as parameter `params`:
    * declared locals (`[params, total)`) move up by one, every `return` and the end of the
    * wrapping block (opened after the entry count) leave the count last, and calls of functions
-   * that take it pass it through.
+   * that take it pass it through. The local instructions `#body` added (at the offsets `ours`)
+   * stay; any other naming a local at or past `total` fails (renumbered, it could name one the
+   * pass adds: the first walk skips local instructions unread).
    */
-  #passCounter(code: ByteWriter, params: number, total: number): ByteWriter {
+  #passCounter(code: ByteWriter, params: number, total: number, ours: readonly number[]): ByteWriter {
     const bytes = code.toBytes();
     const r = new InstructionReader(bytes, this.subject, 0, bytes.length - 1); // up to the final `end`
     const out = new ByteWriter(bytes.length + 64);
     const first = this.layout.importedFuncs + 1;
     let from = 0;
     let depth = 0;
+    let next = 0; // the next of `ours`
     if (bytes[bytes.length - 1] !== 0x0b) r.fail('function body does not end with `end`', bytes.length - 1);
     while (r.pos < r.end) {
       const op = r.next();
@@ -823,7 +832,13 @@ class DeadlinePass {
       // The wrapping block must close only where the body did: a body whose frames do not
       // balance is invalid and must stay so.
       if ((op === Op.End || op === Op.Delegate) && --depth < 0) r.fail('function body continues after its final `end`', r.start);
-      if (op === Op.Plain && code >= 0x20 && code <= 0x22 && r.index >= params && r.index < total) {
+      if (op === Op.Plain && code >= 0x20 && code <= 0x22) {
+        if (r.start === ours[next]) {
+          next++;
+          continue;
+        }
+        if (r.index >= total) r.fail(`local ${r.index} does not exist (the function has ${total})`, r.start);
+        if (r.index < params) continue;
         out.range(bytes, from, r.start);
         out.u8(code); out.u32(r.index + 1);
         from = r.pos;
@@ -847,17 +862,9 @@ class DeadlinePass {
     return out;
   }
 
-  /**
-   * Fails for a local index out of range in the instructions at `[from, end)`: renumbered, it
-   * could name one of the locals the pass adds (the first walk skips local instructions unread).
-   */
-  #checkLocals(from: number, end: number, total: number): void {
-    const r = new InstructionReader(this.bytes, this.subject, from, end);
-    while (r.pos < end) {
-      const op = r.next();
-      const code = this.bytes[r.start]!;
-      if (op === Op.Plain && code >= 0x20 && code <= 0x22 && r.index >= total) r.fail(`local ${r.index} does not exist (the function has ${total})`, r.start);
-    }
+  /** Notes that a local instruction of the pass's own starts at `out.length` (see `#ours`). */
+  #mark(out: ByteWriter): void {
+    this.#ours?.push(out.length);
   }
 
   /**
@@ -910,11 +917,16 @@ class DeadlinePass {
    * and moves the subtraction behind the branch, which then costs a jump per iteration.
    */
   #countUp(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
+    if (get === 0x20) this.#mark(out);
     out.u8(get); out.u32(counter);
     out.u8(0x41); out.u8(1);
     out.u8(0x6a); // i32.add
-    out.u8(0x22); out.u32(temp); // local.tee $t
-    if (get !== 0x20 || counter !== temp) { out.u8(set); out.u32(counter); out.u8(0x20); out.u32(temp); }
+    this.#mark(out); out.u8(0x22); out.u32(temp); // local.tee $t
+    if (get !== 0x20 || counter !== temp) {
+      if (set === 0x21) this.#mark(out);
+      out.u8(set); out.u32(counter);
+      this.#mark(out); out.u8(0x20); out.u32(temp);
+    }
     out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
     out.u8(0x4f); // i32.ge_u
   }
@@ -922,6 +934,7 @@ class DeadlinePass {
   /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
   #slowPath(out: ByteWriter, set: number, counter: number, call: number): void {
     out.u8(0x41); out.u8(0);
+    if (set === 0x21) this.#mark(out);
     out.u8(set); out.u32(counter);
     out.u8(0x10); out.u32(call);
   }
