@@ -1,8 +1,9 @@
 // Benchmark: what fuel metering and deadline checks cost. Each workload runs in-process through
-// jco's bindings three times in the same run: on the core modules as the toolchain built them, on
-// the modules instrumented with fuel (and the default memory/table caps), and on the modules with
-// deadline checks alone (host/engine/instrument/deadline-pass.ts, the flag never set); the ratios
-// are instrumented/plain.
+// jco's bindings four times in the same run: on the core modules as the toolchain built them, on
+// the modules instrumented with fuel (and the default memory/table caps), on the modules with
+// deadline checks alone (host/engine/instrument/deadline-pass.ts, the flag never set), and with
+// both (what the sandbox loads when a plugin has a fuel limit: host/resources/metering.ts); the
+// ratios are instrumented/plain.
 //
 //   C (test/fixtures/components/cpu-c, clang -O2): fib(27) (call-heavy: one call per ~8
 //   instructions, the worst case for a per-call counter), sieve(3e6) (loops over memory),
@@ -33,6 +34,7 @@ const VARIANTS = {
   plain: null,
   fuel: meterOptions({ fuel: true }),
   'deadline checks': { ...meterOptions({ fuel: false }), deadline: true },
+  'fuel + deadline checks': { ...meterOptions({ fuel: true }), deadline: true },
 };
 
 /**
@@ -93,10 +95,11 @@ async function workload(path, name, cases) {
   for (const options of Object.values(VARIANTS)) variants.push(await instantiate(component, plain, options));
   const rows = [];
   for (const [label, op, batch] of cases) {
-    const [base, metered, checked] = interleaved(variants, op, batch);
+    const [base, metered, checked, both] = interleaved(variants, op, batch);
     rows.push({ name: `${label}, plain`, value: base, unit: 'ns' });
     rows.push({ name: `${label}, fuel`, value: metered, unit: 'ns', baseline: `${label}, plain`, goal: { ratio: '<', value: GOAL } });
     rows.push({ name: `${label}, deadline checks`, value: checked, unit: 'ns', baseline: `${label}, plain`, goal: { ratio: '<', value: DEADLINE_GOAL } });
+    rows.push({ name: `${label}, fuel + deadline checks`, value: both, unit: 'ns', baseline: `${label}, plain` });
   }
   return rows;
 }

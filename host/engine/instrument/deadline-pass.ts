@@ -27,7 +27,8 @@
  *   references reach every function that escapes) counts an appended global at entry and calls
  *   `check` every `DEADLINE_CHECK_INTERVAL` entries (every cycle of calls passes such an entry, so
  *   recursion stops too). Functions on no cycle cannot recur without passing one of those, and
- *   pay nothing at entry.
+ *   pay nothing at entry. A function on a cycle that only direct calls and exports enter counts
+ *   a parameter instead, threaded through its calls and returned (see `#passing`).
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
  * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).
@@ -36,8 +37,8 @@ import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { rewriteNames } from './global-shift.js';
 import { InstructionReader, Op, CallKind } from './instruction-reader.js';
-import { readLocals, withOneMoreLocal } from './locals.js';
-import { readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
+import { MAX_LOCALS, readLocals, withOneMoreLocal } from './locals.js';
+import { passedType, readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
 
 /** The import module name of the check. */
 export const DEADLINE_MODULE = 'lnano:deadline';
@@ -86,6 +87,28 @@ class DeadlinePass {
   readonly #counter: number;
   /** Functions that can be entered other than by a direct call (see `CallGraph`). */
   readonly #escaped = new Set<number>();
+  /** Escaped functions entered other than through an export (start, element segments, `ref.func`). */
+  readonly #escapedElsewhere = new Set<number>();
+  /** A body holds a tail call (the counter cannot be passed: results would not match). */
+  #tailCalls = false;
+  /**
+   * Defined functions (by index in the function section) that take the entry count as their last
+   * parameter and return it as their last result (see `#passing`), with their new types.
+   */
+  readonly #passed = new Map<number, PassedType>();
+  /** Per function in `#passed`: its new type index. */
+  readonly #passedTypeIndex = new Map<number, number>();
+  /**
+   * While `#body` writes a body that takes the count: where it wrote a local instruction of its
+   * own (on its counters), in order, so that `#passCounter` leaves those alone; else null.
+   */
+  #ours: number[] | null = null;
+  /** Per function in `#passed`: the block type of its results (encoded). */
+  readonly #resultsBlock = new Map<number, Uint8Array>();
+  /** The new types, appended after the check's `(func)`. */
+  readonly #newTypes: Uint8Array[] = [];
+  /** Exported functions in `#passed` (by index in the function section) → their wrapper's new function index. */
+  readonly #wrapperOf = new Map<number, number>();
   /** Per loop of the code section, in order: 1 when it is pinned (call-free, innermost, `PIN_MIN_SIZE` long: its check stays inline, see the file comment). */
   readonly #pins: number[] = [];
   #nextPin = 0;
@@ -138,6 +161,14 @@ class DeadlinePass {
       const w = this.#section(s);
       if (w) content.set(s, [w]);
     }
+    if (this.#passed.size > 0) {
+      // The code section decided which functions take the count as a parameter: the sections
+      // before it that name types or functions, and the names, are written again knowing it.
+      for (const s of sections) {
+        if (s.id !== SectionId.Type && s.id !== SectionId.Function && s.id !== SectionId.Export && !(s.id === SectionId.Custom && s.name === 'name')) continue;
+        content.set(s, [this.#section(s)!]);
+      }
+    }
     const added = new Map<number, ByteWriter[]>();
     if (!sections.some((s) => s.id === SectionId.Type)) added.set(SectionId.Type, [this.#typeSection(undefined)]);
     if (!sections.some((s) => s.id === SectionId.Import)) added.set(SectionId.Import, [this.#importSection(undefined)]);
@@ -160,16 +191,19 @@ class DeadlinePass {
       case SectionId.Start: {
         const w = new ByteWriter(8);
         const r = this.#reader(s);
-        w.u32(this.#fn(this.#escape(r.u32()), r));
+        w.u32(this.#fn(this.#escape(r.u32(), false), r));
         return w;
       }
       case SectionId.Function: {
         if (this.layout.funcTypes.length === 0) return undefined;
         const r = this.#reader(s);
-        const w = new ByteWriter(s.end - s.start + 8);
-        w.u32(r.u32() + 1);
-        w.range(this.bytes, r.pos, s.end);
+        const w = new ByteWriter(s.end - s.start + 8 + 4 * this.#wrapperOf.size);
+        const n = r.u32();
+        w.u32(n + 1 + this.#wrapperOf.size);
+        if (this.#passed.size === 0) w.range(this.bytes, r.pos, s.end);
+        else for (let i = 0; i < n; i++) w.u32(this.#passedTypeIndex.get(i) ?? this.layout.funcTypes[i]!);
         w.u32(this.layout.typeParams.length); // (func), appended to the types
+        for (const i of this.#wrapperOf.keys()) w.u32(this.layout.funcTypes[i]!);
         return w;
       }
       case SectionId.Element: return this.#elementSection(s);
@@ -183,9 +217,10 @@ class DeadlinePass {
   #typeSection(s: Section | undefined): ByteWriter {
     const w = new ByteWriter((s ? s.end - s.start : 0) + 8);
     const r = s && this.#reader(s);
-    w.u32((r ? r.u32() : 0) + 1);
+    w.u32((r ? r.u32() : 0) + 1 + this.#newTypes.length);
     if (r) w.range(this.bytes, r.pos, r.end);
     w.u8(0x60); w.u8(0); w.u8(0);
+    for (const t of this.#newTypes) w.bytes(t);
     return w;
   }
 
@@ -246,7 +281,8 @@ class DeadlinePass {
       w.range(this.bytes, at, r.pos);
       const index = r.u32();
       if (kind === 0x03) this.#global(r, index);
-      w.u32(kind === 0x00 ? this.#fn(this.#escape(index), r) : index);
+      const wrapper = kind === 0x00 ? this.#wrapperOf.get(index - this.layout.importedFuncs) : undefined;
+      w.u32(kind === 0x00 ? wrapper ?? this.#fn(this.#escape(index, true), r) : index);
     }
     return w;
   }
@@ -273,7 +309,7 @@ class DeadlinePass {
       w.u32(m);
       for (let j = 0; j < m; j++) {
         if (flags & 0x04) this.#constExpr(r, w);
-        else w.u32(this.#fn(this.#escape(r.u32()), r));
+        else w.u32(this.#fn(this.#escape(r.u32(), false), r));
       }
     }
     return w;
@@ -286,7 +322,7 @@ class DeadlinePass {
       if (op === Op.GlobalGet) this.#global(r, r.index);
       if (op !== Op.RefFunc) continue;
       w.range(this.bytes, from, r.start);
-      w.u8(0xd2); w.u32(this.#fn(this.#escape(r.index), r));
+      w.u8(0xd2); w.u32(this.#fn(this.#escape(r.index, false), r));
       from = r.pos;
     }
     w.range(this.bytes, from, r.pos);
@@ -301,13 +337,18 @@ class DeadlinePass {
     c.nameBytes();
     const w = new ByteWriter(s.end - s.start + 16);
     const functions = this.layout.importedFuncs + this.layout.funcTypes.length;
-    rewriteNames(c, w, true, FUNCTION_NAMES, (f) => (f < functions ? this.#fn(f) : f)); // names are lenient
+    // names are lenient; a counter parameter renumbers locals
+    rewriteNames(c, w, true, FUNCTION_NAMES, (f) => (f < functions ? this.#fn(f) : f), this.#passed.size > 0);
     return w;
   }
 
-  /** Notes that defined or imported function `f` can be entered from outside the module's bodies. */
-  #escape(f: number): number {
+  /**
+   * Notes that defined or imported function `f` can be entered from outside the module's bodies
+   * (`exported`: through an export, which a wrapper can take over).
+   */
+  #escape(f: number, exported: boolean): number {
     this.#escaped.add(f);
+    if (!exported) this.#escapedElsewhere.add(f);
     return f;
   }
 
@@ -344,9 +385,10 @@ class DeadlinePass {
     for (const f of this.#escaped) if (f >= importedFuncs && f - importedFuncs < n) graph.edge(n, f - importedFuncs);
     const cyclic = graph.cyclic();
     this.#cyclic = cyclic;
+    this.#passing(cyclic);
 
     const w = new ByteWriter(s.end - s.start + (s.end - s.start) / 4 + 64);
-    w.u32(n > 0 ? n + 1 : 0);
+    w.u32(n > 0 ? n + 1 + this.#wrapperOf.size : 0);
     const code = new ByteWriter(64 * 1024);
     const body = new ByteWriter(64 * 1024);
     for (let i = 0; i < n; i++) {
@@ -355,14 +397,27 @@ class DeadlinePass {
       const size = r.u32();
       const end = r.pos + size;
       body.reset();
-      const counter = withOneMoreLocal(r, readLocals(r, typeParams[funcTypes[i]!]!), body, 0x7f, 'deadline checks need', 2);
+      const params = typeParams[funcTypes[i]!]!;
+      const locals = readLocals(r, params);
+      const passed = this.#passed.get(i);
+      if (passed && locals.total + 3 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (deadline checks need 3 more)`);
+      // A counter parameter comes before the declared locals: theirs and the added ones move up by one.
+      const counter = withOneMoreLocal(r, locals, body, 0x7f, 'deadline checks need', 2) + (passed ? 1 : 0);
       code.reset();
-      const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code);
-      if (cyclic[i]) this.#entryCheck(body, counter);
+      this.#ours = passed ? [] : null;
+      const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code, passed !== undefined);
+      if (passed) {
+        this.#countDown(body, params);
+        body.u8(0x02); body.bytes(this.#resultsBlock.get(i)!); // block: the body, whose results the count follows
+      } else if (cyclic[i]) {
+        this.#entryCheck(body, counter);
+      }
       if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
-      w.u32(body.length + code.length);
+      const bytes = passed ? this.#passCounter(code, params, locals.total, this.#ours!) : code;
+      this.#ours = null;
+      w.u32(body.length + bytes.length);
       w.append(body);
-      w.append(code);
+      w.append(bytes);
     }
     if (n > 0) {
       const slow = new ByteWriter(16);
@@ -371,6 +426,11 @@ class DeadlinePass {
       slow.u8(0x0b);
       w.u32(slow.length);
       w.append(slow);
+    }
+    for (const i of this.#wrapperOf.keys()) {
+      const wrapper = this.#wrapper(i, typeParams[funcTypes[i]!]!);
+      w.u32(wrapper.length);
+      w.append(wrapper);
     }
     r.end = s.end;
     return w;
@@ -476,6 +536,7 @@ class DeadlinePass {
           break;
         case Op.Call:
         case Op.ReturnCall:
+          if (op === Op.ReturnCall) this.#tailCalls = true;
           if (r.callKind === CallKind.Direct) {
             this.#fn(r.index, r); // fails for a function the module does not have
             this.#record(op, r);
@@ -484,7 +545,7 @@ class DeadlinePass {
           else callsOutside = true;
           break;
         case Op.RefFunc:
-          this.#escape(r.index);
+          this.#escape(r.index, false);
           this.#record(op, r);
           break;
         case Op.Delegate:
@@ -575,7 +636,10 @@ class DeadlinePass {
    * `(if (i32.ge_u ...) (then (local.set $c (i32.const 0)) (call $check)))`. Returns whether a
    * loop was wrapped (the countdown local then starts at INTERVAL).
    */
-  #body(r: InstructionReader, end: number, eventsFrom: number, eventsTo: number, counter: number, wrappable: boolean, out: ByteWriter): boolean {
+  #body(
+    r: InstructionReader, end: number, eventsFrom: number, eventsTo: number, counter: number, wrappable: boolean, out: ByteWriter,
+    passing: boolean,
+  ): boolean {
     r.end = end;
     let from = r.pos;
     const events = this.#events;
@@ -609,7 +673,9 @@ class DeadlinePass {
           break;
         case Op.Loop: {
           const first = this.#firstCall[this.#nextPin]!;
-          if (first >= 0 && this.#cyclic[first]) { // every iteration counts an entry: no count here
+          // Every iteration counts an entry (one that takes the count as a parameter counts on
+          // from this body's only when this body passes it too): no count here.
+          if (first >= 0 && this.#cyclic[first] && (passing || !this.#passed.has(first))) {
             this.#nextPin++;
             wrapped.push(wrapped[wrapped.length - 1]!);
             isWrapped.push(false);
@@ -626,10 +692,10 @@ class DeadlinePass {
           from = pos;
           if (wrap) {
             hasWrapped = true;
-            out.u8(0x20); out.u32(counter + 1);
+            this.#mark(out); out.u8(0x20); out.u32(counter + 1);
             out.u8(0x41); out.u8(1);
             out.u8(0x6b); // i32.sub
-            out.u8(0x22); out.u32(counter + 1);
+            this.#mark(out); out.u8(0x22); out.u32(counter + 1);
             out.u8(0x45); // i32.eqz
             out.u8(0x0d); out.u8(1); // br_if $slow
           } else {
@@ -651,7 +717,7 @@ class DeadlinePass {
           out.u8(0x0c); out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
           out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-          out.u8(0x21); out.u32(counter + 1);
+          this.#mark(out); out.u8(0x21); out.u32(counter + 1);
           out.u8(0x10); out.u32(this.#slow);
           out.u8(0x0c); out.u8(0); // br $outer
           out.u8(0x0b); // end $outer
@@ -682,16 +748,156 @@ class DeadlinePass {
         }
         case Op.Call:
         case Op.ReturnCall:
-        case Op.RefFunc:
+        case Op.RefFunc: {
           out.range(bytes, from, start);
+          // A call of a function that takes the count, from one that has none: a fresh count in,
+          // the one out dropped (this body's loops and entry count what repeats the call). From
+          // one that has it, `#passCounter` passes it.
+          const fresh = op === Op.Call && !passing && this.#passed.has(index - this.layout.importedFuncs);
+          if (fresh) { out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL); }
           out.u8(bytes[start]!);
           out.u32(this.#fn(index, r));
+          if (fresh) out.u8(0x1a); // drop
           from = pos;
           break;
+        }
       }
     }
     out.range(bytes, from, end);
     return hasWrapped;
+  }
+
+  /**
+   * Decides which defined functions take the entry count as their last parameter and return it
+   * as their last result, instead of counting a global (a load, an add and a store per call,
+   * which on a call every few instructions is a store→load chain through memory): those on a
+   * cycle entered only by direct calls and exports (an export then enters through an appended
+   * wrapper that counts the global once and passes a fresh count), of a plain function type, in
+   * a module without tail calls. Their cycles among themselves count the
+   * parameter, threaded through every call and return; a cycle through any other function
+   * counts that function's entry (it is on the cycle too), and one through the outside counts
+   * the wrapper's.
+   */
+  #passing(cyclic: readonly boolean[]): void {
+    if (this.#tailCalls) return;
+    const { funcTypes, importedFuncs, plainFuncTypeAt, typeParams } = this.layout;
+    /** Per original type: the new one's index and the results' block type. */
+    const byType = new Map<number, [number, Uint8Array]>();
+    for (let i = 0; i < funcTypes.length; i++) {
+      const f = importedFuncs + i;
+      if (!cyclic[i] || this.#escapedElsewhere.has(f)) continue;
+      const t = funcTypes[i]!;
+      if (!(plainFuncTypeAt[t]! >= 0)) continue;
+      const passed = passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
+      this.#passed.set(i, passed);
+      let known = byType.get(t);
+      if (known === undefined) {
+        const typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
+        let block = passed.results;
+        if (!block) { // several results: a block type by index, `(func (result r*))`
+          const w = new ByteWriter(8);
+          w.s64(typeParams.length + 1 + this.#newTypes.push(passed.resultsType) - 1);
+          block = w.toBytes();
+        }
+        known = [typeIndex, block];
+        byType.set(t, known);
+      }
+      this.#passedTypeIndex.set(i, known[0]);
+      this.#resultsBlock.set(i, known[1]);
+      if (this.#escaped.has(f)) this.#wrapperOf.set(i, this.#slow + 1 + this.#wrapperOf.size);
+    }
+  }
+
+  /**
+   * A body (as `#body` wrote it) of a function that takes the count as parameter `params`:
+   * declared locals (`[params, total)`) move up by one, every `return` and the end of the
+   * wrapping block (opened after the entry count) leave the count last, and calls of functions
+   * that take it pass it through. The local instructions `#body` added (at the offsets `ours`)
+   * stay; any other naming a local at or past `total` fails (renumbered, it could name one the
+   * pass adds: the first walk skips local instructions unread).
+   */
+  #passCounter(code: ByteWriter, params: number, total: number, ours: readonly number[]): ByteWriter {
+    const bytes = code.toBytes();
+    const r = new InstructionReader(bytes, this.subject, 0, bytes.length - 1); // up to the final `end`
+    const out = new ByteWriter(bytes.length + 64);
+    const first = this.layout.importedFuncs + 1;
+    let from = 0;
+    let depth = 0;
+    let next = 0; // the next of `ours`
+    if (bytes[bytes.length - 1] !== 0x0b) r.fail('function body does not end with `end`', bytes.length - 1);
+    while (r.pos < r.end) {
+      const op = r.next();
+      const code = bytes[r.start]!;
+      if (op === Op.Block || op === Op.Loop || op === Op.If || op === Op.Try || op === Op.TryTable) depth++;
+      // The wrapping block must close only where the body did: a body whose frames do not
+      // balance is invalid and must stay so.
+      if ((op === Op.End || op === Op.Delegate) && --depth < 0) r.fail('function body continues after its final `end`', r.start);
+      if (op === Op.Plain && code >= 0x20 && code <= 0x22) {
+        if (r.start === ours[next]) {
+          next++;
+          continue;
+        }
+        if (r.index >= total) r.fail(`local ${r.index} does not exist (the function has ${total})`, r.start);
+        if (r.index < params) continue;
+        out.range(bytes, from, r.start);
+        out.u8(code); out.u32(r.index + 1);
+        from = r.pos;
+      } else if (op === Op.Return) {
+        out.range(bytes, from, r.start);
+        out.u8(0x20); out.u32(params);
+        from = r.start;
+      } else if (op === Op.Call && r.callKind === CallKind.Direct && r.index >= first && this.#passed.has(r.index - first)) {
+        out.range(bytes, from, r.start);
+        out.u8(0x20); out.u32(params);
+        out.range(bytes, r.start, r.pos);
+        out.u8(0x21); out.u32(params);
+        from = r.pos;
+      }
+    }
+    if (depth !== 0) r.fail('function body ends inside a block', r.end);
+    out.range(bytes, from, r.end);
+    out.u8(0x0b); // end of the wrapping block
+    out.u8(0x20); out.u32(params);
+    out.u8(0x0b);
+    return out;
+  }
+
+  /** Notes that a local instruction of the pass's own starts at `out.length` (see `#ours`). */
+  #mark(out: ByteWriter): void {
+    this.#ours?.push(out.length);
+  }
+
+  /**
+   * At the entry of a function that takes the count as parameter `counter`: count it down,
+   * `check` when it reaches zero.
+   */
+  #countDown(out: ByteWriter, counter: number): void {
+    out.u8(0x20); out.u32(counter);
+    out.u8(0x41); out.u8(1);
+    out.u8(0x6b); // i32.sub
+    out.u8(0x22); out.u32(counter);
+    out.u8(0x45); // i32.eqz
+    out.u8(0x04); out.u8(0x40); // if
+    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x21); out.u32(counter);
+    out.u8(0x10); out.u32(this.#slow);
+    out.u8(0x0b);
+  }
+
+  /**
+   * The wrapper an export of function `i` (which takes the count) enters through: counts the
+   * global at entry (see `#entryCheck`), calls it with a fresh count and drops the one it returns.
+   */
+  #wrapper(i: number, params: number): ByteWriter {
+    const w = new ByteWriter(32 + 2 * params);
+    w.u8(1); w.u8(1); w.u8(0x7f); // (local i32): the entry check's temporary
+    this.#entryCheck(w, params);
+    for (let k = 0; k < params; k++) { w.u8(0x20); w.u32(k); }
+    w.u8(0x41); w.s64(DEADLINE_CHECK_INTERVAL);
+    w.u8(0x10); w.u32(this.layout.importedFuncs + 1 + i);
+    w.u8(0x1a); // drop
+    w.u8(0x0b);
+    return w;
   }
 
   /** Whether the block type at `at` takes no parameters (a type index of a function type with none). */
@@ -711,11 +917,16 @@ class DeadlinePass {
    * and moves the subtraction behind the branch, which then costs a jump per iteration.
    */
   #countUp(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
+    if (get === 0x20) this.#mark(out);
     out.u8(get); out.u32(counter);
     out.u8(0x41); out.u8(1);
     out.u8(0x6a); // i32.add
-    out.u8(0x22); out.u32(temp); // local.tee $t
-    if (get !== 0x20 || counter !== temp) { out.u8(set); out.u32(counter); out.u8(0x20); out.u32(temp); }
+    this.#mark(out); out.u8(0x22); out.u32(temp); // local.tee $t
+    if (get !== 0x20 || counter !== temp) {
+      if (set === 0x21) this.#mark(out);
+      out.u8(set); out.u32(counter);
+      this.#mark(out); out.u8(0x20); out.u32(temp);
+    }
     out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
     out.u8(0x4f); // i32.ge_u
   }
@@ -723,6 +934,7 @@ class DeadlinePass {
   /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
   #slowPath(out: ByteWriter, set: number, counter: number, call: number): void {
     out.u8(0x41); out.u8(0);
+    if (set === 0x21) this.#mark(out);
     out.u8(set); out.u32(counter);
     out.u8(0x10); out.u32(call);
   }

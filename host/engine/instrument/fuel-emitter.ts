@@ -132,6 +132,31 @@ export class FuelEmitter {
     this.#storeTo(global);
   }
 
+  /** After the header: opens the block a passing body is wrapped in (`resultType`: its block type). */
+  openBlock(resultType: Uint8Array): void {
+    this.w.u8(0x02);
+    this.w.bytes(resultType);
+  }
+
+  /** Before the function's final `end`: closes the wrapping block and pushes the counter as the last result. */
+  closeBlockPushCounter(): void {
+    this.flushRun(this.r.start);
+    this.w.u8(0x0b);
+    this.pushCounter();
+  }
+
+  /** Before the current instruction: push the counter (the last argument or result). */
+  pushCounter(): void {
+    this.flushRun(this.r.start);
+    this.w.u8(0x20); this.w.u32(this.local);
+  }
+
+  /** After the current instruction (a call of a passing function): take the counter back. */
+  popCounterAfter(): void {
+    this.flushRun(this.r.pos);
+    this.w.u8(0x21); this.w.u32(this.local);
+  }
+
   /** After the current instruction: reload the counter from `global`. */
   reloadAfter(global: number): void {
     this.flushRun(this.r.pos);

@@ -33,6 +33,14 @@
  * and grows, exceptions, a tail call out of the module), so the module is rewritten with the
  * shared global alone.
  *
+ * In such a module, a function only direct calls and the entry wrappers can enter (`passes`:
+ * in no element segment, a plain type with at most one result) keeps the counter in a register
+ * instead: it takes it as its last parameter (the declared locals move up by one) and returns it
+ * as its last result (the body is wrapped in a block of its results followed by the counter, and
+ * every `return` pushes it first); a direct call of it passes the local in and takes it back, so
+ * no store→load chain through the global remains on such calls. A tail call rules that out
+ * (`Rewrite.NoPassing`): the module is rewritten without it.
+ *
  * The host tells fuel exhaustion from other traps by the global being negative. Between checks a
  * body runs at most one segment per header it passes, so the overshoot is bounded by the body's
  * straight-line length; the host also treats a call that returns with a negative global as over
@@ -43,7 +51,7 @@ import { ControlStack, Frame } from './control-stack.js';
 import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
 import { CallKind, InstructionReader, Op } from './instruction-reader.js';
-import { readLocals, withOneMoreLocal } from './locals.js';
+import { MAX_LOCALS, readLocals, withOneMoreLocal } from './locals.js';
 
 /** What the code pass needs to know about the module. */
 export interface CodePassSettings {
@@ -63,10 +71,27 @@ export interface CodePassSettings {
   readonly trapHelper: () => number;
   /** Per type index: the parameter count of a function type (-1: not a function type). */
   readonly typeParams: readonly number[];
+  /**
+   * Whether the defined function `fn` takes the counter as its last parameter and returns it as
+   * its last result (see the file comment); null: no function does.
+   */
+  readonly passes: ((fn: number) => boolean) | null;
 }
+
+/** How `CodePass.rewrite` went. */
+export const Rewrite = {
+  Done: 0,
+  /** The module's own counter global is unsound for this module: start over with the shared one. */
+  SharedOnly: 1,
+  /** Passing the counter as a parameter is unsound for this module: start over without. */
+  NoPassing: 2,
+} as const;
+export type Rewrite = (typeof Rewrite)[keyof typeof Rewrite];
 
 /** Thrown inside a walk when a module-owned counter is unsound for this module. */
 const SHARED_ONLY = Symbol('shared counter only');
+/** Thrown inside a walk when passing the counter as a parameter is unsound for this module. */
+const NO_PASSING = Symbol('no counter parameters');
 
 /**
  * Rewrites function bodies one at a time. Reuses its buffers across bodies, so one instance per
@@ -94,6 +119,13 @@ export class CodePass {
   /** Blocks that `try_table` catch clauses branch to (by opening order), found in a first pass. */
   #targets: Set<number> | null = null;
   #found: Set<number> | null = null;
+  /**
+   * This body's function takes the counter as a parameter: its parameter count (the counter's
+   * index; the declared locals move up by one), or -1.
+   */
+  #passed = -1;
+  /** The block type of the block that wraps a passing body (its results), when `#passed >= 0`. */
+  #resultType: Uint8Array | null = null;
 
   constructor(bytes: Uint8Array, subject: string, settings: CodePassSettings) {
     this.#s = settings;
@@ -105,14 +137,18 @@ export class CodePass {
 
   /**
    * Rewrites the body at `[start, end)` of a function of type `typeIndex` and appends it, size
-   * first, to `out`. Returns false, writing nothing, when the module has a counter global of its
-   * own and this body could let its functions be entered from outside (see the file comment).
+   * first, to `out`. Returns `SharedOnly`, writing nothing, when the module has a counter global
+   * of its own and this body could let its functions be entered from outside, `NoPassing` when
+   * it rules out passing the counter as a parameter (a tail call; see the file comment).
    *
+   * @param resultType - when the function takes the counter as a parameter: the block type of
+   *   its results (one value type, or 0x40 for none); null otherwise
    * @throws LnError `LN_ERR_LOAD_INVALID` for a malformed body, `LN_ERR_LOAD_UNSUPPORTED_FEATURE`
    *   for an opcode the reader does not know
    */
-  rewrite(start: number, end: number, typeIndex: number, out: ByteWriter): boolean {
+  rewrite(start: number, end: number, typeIndex: number, out: ByteWriter, resultType: Uint8Array | null = null): Rewrite {
     this.#targets = null;
+    this.#resultType = resultType;
     try {
       this.#run(start, end, typeIndex);
       if (this.#found) {
@@ -121,12 +157,13 @@ export class CodePass {
         this.#run(start, end, typeIndex);
       }
     } catch (err) {
-      if (err === SHARED_ONLY) return false;
+      if (err === SHARED_ONLY) return Rewrite.SharedOnly;
+      if (err === NO_PASSING) return Rewrite.NoPassing;
       throw err;
     }
     if (this.#s.fuel) this.#e.sweep(out, !this.#needsEntryCheck);
     else out.sized(this.#e.w);
-    return true;
+    return Rewrite.Done;
   }
 
   /** In a module with its own counter global: this instruction makes that unsound. */
@@ -150,13 +187,20 @@ export class CodePass {
     this.#loopTraps.length = 0;
     this.#readLocals(typeIndex);
     this.#push(Frame.Func);
-    if (fuel) this.#rec = e.header(true, true);
+    const passed = this.#passed;
+    if (fuel) this.#rec = e.header(passed < 0, true);
+    if (passed >= 0) e.openBlock(this.#resultType!);
+    const passes = this.#s.passes;
     const shiftFrom = this.#s.shift.from;
     for (;;) {
       const op = r.next();
       switch (op) {
         case Op.Plain:
           if (fuel) this.#charge();
+          // local.get/set/tee of a declared local: the counter parameter moved it up by one.
+          if (passed >= 0 && r.bytes[r.start]! >= 0x20 && r.bytes[r.start]! <= 0x22 && r.index >= passed) {
+            e.replace(r.bytes[r.start]!, r.index + 1);
+          }
           break;
         case Op.Nop:
           break;
@@ -247,7 +291,8 @@ export class CodePass {
           const kind = this.#c.kinds[top]!;
           if (kind === Frame.Func) {
             if (op === Op.Delegate) r.fail('`delegate` outside `try`', r.start);
-            if (fuel && !this.#dead) e.store(own);
+            if (passed >= 0) e.closeBlockPushCounter(); // branches to the function's label end here too
+            else if (fuel && !this.#dead) e.store(own);
             e.flushRun(r.pos);
             if (r.pos !== end) r.fail('function body continues after its final `end`');
             return;
@@ -263,7 +308,7 @@ export class CodePass {
         case Op.BrIf:
           if (fuel) {
             this.#charge();
-            if (this.#c.branchTo(r.index) && !this.#dead) e.store(own);
+            if (this.#c.branchTo(r.index) && !this.#dead && (passed < 0 || this.#c.frame(r.index) !== 0)) e.store(own);
             this.#rec = -1;
           }
           if (op === Op.Br) this.#dead = true;
@@ -272,7 +317,9 @@ export class CodePass {
           if (fuel) {
             this.#charge();
             let store = false;
-            for (let i = 0; i < r.labelCount; i++) store = this.#c.branchTo(r.labels[i]!) || store;
+            for (let i = 0; i < r.labelCount; i++) {
+              store = (this.#c.branchTo(r.labels[i]!) && (passed < 0 || this.#c.frame(r.labels[i]!) !== 0)) || store;
+            }
             if (store && !this.#dead) e.store(own);
             this.#rec = -1;
           }
@@ -285,8 +332,11 @@ export class CodePass {
           if (op === Op.ReturnCall && r.callKind === CallKind.Direct) this.#s.shift.checkFunction(r, r.index, r.start);
           if (fuel) {
             if (op === Op.Throw || (op === Op.ReturnCall && this.#s.leaves(r.callKind, r.index))) this.#sharedOnly();
+            if (op === Op.ReturnCall && passes) throw NO_PASSING; // the caller's and callee's results must match
             this.#charge();
-            if (!this.#dead) {
+            if (op === Op.Return && passed >= 0) {
+              e.pushCounter(); // even where dead: `return` then takes the counter as its last value
+            } else if (!this.#dead) {
               e.store(own);
               if (op === Op.Unreachable && shared !== own) e.store(shared); // the trap's fuel, for the receipt
             }
@@ -303,7 +353,10 @@ export class CodePass {
             this.#charge();
             if (this.#loops === 0) this.#needsEntryCheck = true;
             this.#callInLoop();
-            if (!this.#dead) {
+            if (r.callKind === CallKind.Direct && passes?.(r.index)) {
+              e.pushCounter(); // in and out as the last argument and result
+              e.popCounterAfter();
+            } else if (!this.#dead) {
               const global = this.#s.leaves(r.callKind, r.index) ? shared : own;
               e.store(global);
               e.reloadAfter(global);
@@ -321,8 +374,15 @@ export class CodePass {
     const params = this.#s.typeParams[typeIndex] ?? -1;
     if (params < 0) r.fail(`function type ${typeIndex} is not a function type`);
     const locals = readLocals(r, params);
+    this.#passed = -1;
     if (!this.#s.fuel) {
       e.reset(locals.at);
+      return;
+    }
+    if (this.#resultType) {
+      if (locals.total + 1 > MAX_LOCALS) r.unsupported(`a function with ${MAX_LOCALS} locals (fuel needs one more)`);
+      e.reset(locals.at); // the declaration as it is: the counter is a parameter
+      e.local = this.#passed = params;
       return;
     }
     e.reset(r.pos);

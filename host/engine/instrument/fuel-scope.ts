@@ -28,6 +28,8 @@ export interface FuelScopePlan {
   readonly leaves: (kind: CallKind, index: number) => boolean;
   /** Defined functions entered from outside: the exported ones and the start function. */
   readonly entries: readonly number[];
+  /** Defined functions some element segment names (any table, declarative ones too). */
+  readonly inElements: ReadonlySet<number>;
 }
 
 /** Reads the export, start, table, global and element sections to plan the counter's scope. */
@@ -37,6 +39,7 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
     return s && new InstructionReader(bytes, subject, s.start, s.end);
   };
   const entries = new Set<number>();
+  const inElements = new Set<number>();
   const defined = (f: number): boolean => f >= layout.importedFuncs;
   const functions = layout.importedFuncs + layout.funcTypes.length;
   const entry = (r: InstructionReader, f: number): void => {
@@ -108,6 +111,7 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
         } else {
           fn = elements.u32();
         }
+        if (fn >= 0 && defined(fn)) inElements.add(fn);
         if (fn < 0 || declarative) continue;
         if (!defined(fn)) foreignInTables = true;
         else if (reachable) ownCounter = false;
@@ -119,6 +123,7 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
     leaves: (kind, index) => kind === CallKind.Ref
       || (kind === CallKind.Direct ? !defined(index) : foreignInTables || sharedTables.has(index)),
     entries: [...entries].sort((a, b) => a - b),
+    inElements,
   };
 }
 
@@ -128,15 +133,23 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
  *
  *   (func (type $t) (global.set $own (global.get $shared)) (call $f (local.get 0) ...)
  *     (global.set $shared (global.get $own)))
+ *
+ * With `passed` (the function takes the counter as its last parameter and returns it last, see
+ * `fuel-pass.ts`), the counter goes in and out through the call instead:
+ *
+ *   (func (type $t) (global.set $shared (call $f (local.get 0) ... (global.get $shared))))
  */
-export function entryWrapper(fn: number, params: number, own: number, shared: number): Uint8Array {
+export function entryWrapper(fn: number, params: number, own: number, shared: number, passed = false): Uint8Array {
   const w = new ByteWriter(16 + 2 * params);
   w.u8(0); // no locals
-  w.u8(0x23); w.u32(shared);
-  w.u8(0x24); w.u32(own);
+  if (!passed) {
+    w.u8(0x23); w.u32(shared);
+    w.u8(0x24); w.u32(own);
+  }
   for (let i = 0; i < params; i++) { w.u8(0x20); w.u32(i); }
+  if (passed) { w.u8(0x23); w.u32(shared); }
   w.u8(0x10); w.u32(fn);
-  w.u8(0x23); w.u32(own);
+  if (!passed) { w.u8(0x23); w.u32(own); }
   w.u8(0x24); w.u32(shared);
   w.u8(0x0b);
   return w.toBytes();

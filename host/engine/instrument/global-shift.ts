@@ -150,8 +150,8 @@ export class GlobalShift {
    * with `dropLabels`, label names (subsection 3) are dropped, because the fuel pass inserts
    * blocks that renumber labels.
    */
-  nameSection(c: CodeCursor, out: ByteWriter, dropLabels: boolean): void {
-    rewriteNames(c, out, dropLabels, GLOBAL_NAMES, (g) => this.map(g));
+  nameSection(c: CodeCursor, out: ByteWriter, dropLabels: boolean, dropLocals = false): void {
+    rewriteNames(c, out, dropLabels, GLOBAL_NAMES, (g) => this.map(g), dropLocals);
   }
 }
 
@@ -161,16 +161,19 @@ const GLOBAL_NAMES: ReadonlySet<number> = new Set([7]);
  * Rewrites a `name` custom section's content (after its own name): in the subsections listed in
  * `reindexed` (1 function names, 2 local names, 7 global names: a count, then per entry an index
  * and what follows it) each index becomes `map(index)`; with `dropLabels`, label names (3) are
- * dropped, because the passes insert blocks that renumber labels; the rest is copied.
+ * dropped, because the passes insert blocks that renumber labels; with `dropLocals`, local names
+ * (2) are dropped, because a pass renumbered locals; the rest is copied.
  */
-export function rewriteNames(c: CodeCursor, out: ByteWriter, dropLabels: boolean, reindexed: ReadonlySet<number>, map: (index: number) => number): void {
+export function rewriteNames(
+  c: CodeCursor, out: ByteWriter, dropLabels: boolean, reindexed: ReadonlySet<number>, map: (index: number) => number, dropLocals = false,
+): void {
   out.name('name');
   while (c.pos < c.end) {
     const id = c.byte();
     const size = c.u32();
     const start = c.pos;
     c.skip(size);
-    if (id === 3 && dropLabels) continue;
+    if ((id === 3 && dropLabels) || (id === 2 && dropLocals)) continue;
     if (!reindexed.has(id)) {
       out.u8(id);
       out.u32(size);

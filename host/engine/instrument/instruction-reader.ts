@@ -129,7 +129,7 @@ export class InstructionReader extends CodeCursor {
         return Op.Plain;
       }
       case 0x1f: this.#tryTable(); return Op.TryTable;
-      case 0x20: case 0x21: case 0x22: this.u32(); return Op.Plain; // local.get/set/tee
+      case 0x20: case 0x21: case 0x22: this.index = this.u32(); return Op.Plain; // local.get/set/tee (index: the local)
       case 0x23: this.index = this.u32(); return Op.GlobalGet;
       case 0x24: this.index = this.u32(); return Op.GlobalSet;
       case 0x25: this.index = this.u32(); return Op.TableGet;

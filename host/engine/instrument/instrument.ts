@@ -14,24 +14,26 @@
  *   negative value in `fuel` and traps. A module whose functions can be entered from outside only
  *   through its exports keeps the counter in a global of its own, appended after its globals, and
  *   its exported and start functions are reached through appended entry wrappers (see
- *   `fuel-scope.ts`).
+ *   `fuel-scope.ts`); its functions that only direct calls and those wrappers enter take the
+ *   counter as a last parameter and return it as a last result instead (new types, appended).
  *
  * Function and type indices never move (helpers, wrappers and their types are appended), so
- * calls, element segments and the `name` section's function names stay valid.
+ * calls, element segments and the `name` section's function names stay valid; local names are
+ * dropped when a counter parameter renumbered locals.
  */
 import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
 import { addDeadlineChecks } from './deadline-pass.js';
-import { CodePass, type CodePassSettings } from './fuel-pass.js';
+import { CodePass, Rewrite, type CodePassSettings } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
 import { InstructionReader } from './instruction-reader.js';
 import {
   boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
 } from './limits-pass.js';
-import { readLayout, SectionId, writeModule, type ModuleLayout, type Section } from './module-layout.js';
+import { passedType, readLayout, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
 
 /** The import module name of the added globals. */
 export const METER_MODULE = 'lnano';
@@ -40,7 +42,7 @@ export const FUEL_GLOBAL = 'fuel';
 /** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
 export const GROW_FAILED_GLOBAL = 'grow_failed';
 /** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 4;
+export const INSTRUMENT_VERSION = 5;
 
 /** What to instrument. */
 export interface InstrumentOptions {
@@ -107,6 +109,11 @@ class Instrumenter {
   readonly #growFailedGlobal: number;
   /** The module's own counter global (see fuel-scope.ts), or -1 when it uses the shared one. */
   #ownCounter = -1;
+  /**
+   * Defined functions (by index in the function section) that take the counter as a parameter
+   * (see fuel-pass.ts) → their new type index.
+   */
+  readonly #retyped = new Map<number, number>();
 
   constructor(
     readonly bytes: Uint8Array,
@@ -227,40 +234,80 @@ class Instrumenter {
     const shared = this.layout.importedGlobals;
     if (plan?.ownCounter) {
       const own = this.layout.importedGlobals + GLOBAL_SHIFT + this.layout.definedGlobals;
-      const bodies = this.#bodies(s, { module: own, shared }, plan.leaves);
-      if (bodies) {
-        this.#ownCounter = own;
-        for (const fn of plan.entries) {
-          const typeIndex = this.layout.funcTypes[fn - this.layout.importedFuncs]!;
-          this.#entries.set(fn, this.#nextFunction());
-          this.#appended.push({ typeIndex, body: entryWrapper(fn, this.layout.typeParams[typeIndex]!, own, shared) });
+      for (const passing of [true, false]) {
+        const passed = passing ? this.#passingFunctions(plan.inElements) : new Map<number, PassedType>();
+        for (const [i, t] of passed) this.#retyped.set(i, this.#addType(t.type));
+        const bodies = this.#bodies(s, { module: own, shared }, plan.leaves, passed);
+        if (bodies instanceof ByteWriter) {
+          this.#ownCounter = own;
+          for (const fn of plan.entries) {
+            const i = fn - this.layout.importedFuncs;
+            const typeIndex = this.layout.funcTypes[i]!;
+            this.#entries.set(fn, this.#nextFunction());
+            this.#appended.push({ typeIndex, body: entryWrapper(fn, this.layout.typeParams[typeIndex]!, own, shared, passed.has(i)) });
+          }
+          return this.#codeParts(bodies);
         }
-        return this.#codeParts(bodies);
+        this.#appended.length = 0; // start over without passing, or with the shared counter
+        this.#helperTypes.length = 0;
+        this.#helperFor.clear();
+        this.#retyped.clear();
+        if (bodies === Rewrite.SharedOnly) break;
       }
-      this.#appended.length = 0; // start over with the shared counter
-      this.#helperTypes.length = 0;
-      this.#helperFor.clear();
     }
-    return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true)!);
+    return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true, new Map()) as ByteWriter);
   }
 
-  /** Every body rewritten, or null when the module's own counter turned out unsound. */
-  #bodies(s: Section, globals: CounterGlobals, leaves: CodePassSettings['leaves']): ByteWriter | null {
+  /**
+   * The defined functions (by index in the function section) that can take the counter as a
+   * parameter: entered only by direct calls and entry wrappers (in no element segment; `ref.func`
+   * in a body rules the module's own counter out anyway), of a plain function type with at most
+   * one result (the wrapping block's type).
+   */
+  #passingFunctions(inElements: ReadonlySet<number>): Map<number, PassedType> {
+    const { funcTypes, importedFuncs, plainFuncTypeAt } = this.layout;
+    const byType = new Map<number, PassedType | null>();
+    const passed = new Map<number, PassedType>();
+    for (let i = 0; i < funcTypes.length; i++) {
+      if (inElements.has(importedFuncs + i)) continue;
+      const typeIndex = funcTypes[i]!;
+      let t = byType.get(typeIndex);
+      if (t === undefined) {
+        t = plainFuncTypeAt[typeIndex]! >= 0 ? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[typeIndex]!), 0x7e) : null;
+        if (t?.results === null) t = null; // kept simple: more than one result keeps the global
+        byType.set(typeIndex, t);
+      }
+      if (t) passed.set(i, t);
+    }
+    return passed;
+  }
+
+  /** Appends a type (encoded) once; returns its index. */
+  #addType(type: Uint8Array): number {
+    let typeAt = this.#helperTypes.findIndex((t) => sameBytes(t, type));
+    if (typeAt < 0) typeAt = this.#helperTypes.push(type) - 1;
+    return this.layout.typeParams.length + typeAt;
+  }
+
+  /** Every body rewritten, or why not (see `CodePass.rewrite`). */
+  #bodies(s: Section, globals: CounterGlobals, leaves: CodePassSettings['leaves'], passed: ReadonlyMap<number, PassedType>): ByteWriter | Rewrite {
     const r = this.#reader(s);
-    const { funcTypes, typeParams } = this.layout;
+    const { funcTypes, typeParams, importedFuncs } = this.layout;
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
     const pass = new CodePass(this.bytes, this.subject, {
       fuel: this.options.fuel, globals, leaves, shift: this.#shift, typeParams,
       growHelper: (what, index) => this.#growHelper(what, index),
       trapHelper: () => this.#helper('fuel trap', FUEL_TRAP_TYPE, () => fuelTrapHelper(globals)),
+      passes: passed.size > 0 ? (fn) => passed.has(fn - importedFuncs) : null,
     });
     const bodies = new ByteWriter(s.end - s.start + (this.options.fuel ? (s.end - s.start) / 3 : 0) + 64);
     for (let i = 0; i < n; i++) {
       const size = r.u32();
       const start = r.pos;
       r.skip(size);
-      if (!pass.rewrite(start, start + size, funcTypes[i]!, bodies)) return null;
+      const done = pass.rewrite(start, start + size, funcTypes[i]!, bodies, passed.get(i)?.results ?? null);
+      if (done !== Rewrite.Done) return done;
     }
     this.#done(r, 'code');
     return bodies;
@@ -291,11 +338,15 @@ class Instrumenter {
         return w;
       }
       case SectionId.Function: {
-        if (this.#appended.length === 0) return undefined;
+        if (this.#appended.length === 0 && this.#retyped.size === 0) return undefined;
         const r = this.#reader(s);
         const n = r.u32();
         w.u32(n + this.#appended.length);
-        w.range(this.bytes, r.pos, s.end);
+        if (this.#retyped.size === 0) {
+          w.range(this.bytes, r.pos, s.end);
+        } else {
+          for (let i = 0; i < n; i++) w.u32(this.#retyped.get(i) ?? this.layout.funcTypes[i]!);
+        }
         for (const f of this.#appended) w.u32(f.typeIndex);
         return w;
       }
@@ -337,7 +388,7 @@ class Instrumenter {
         if (s.name !== 'name') return undefined;
         const r = this.#reader(s);
         r.nameBytes();
-        this.#shift.nameSection(r, w, this.options.fuel);
+        this.#shift.nameSection(r, w, this.options.fuel, this.#retyped.size > 0);
         return w;
       }
       default:

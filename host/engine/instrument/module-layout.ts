@@ -34,6 +34,11 @@ export interface ModuleLayout {
   readonly sections: readonly Section[];
   /** Per type index: the parameter count of a function type, -1 for struct and array types. */
   readonly typeParams: readonly number[];
+  /**
+   * Per type index: where a function type that is neither in a recursion group nor a subtype
+   * starts (its 0x60 byte), -1 for any other type.
+   */
+  readonly plainFuncTypeAt: readonly number[];
   /** Per defined function (in order): its type index. */
   readonly funcTypes: readonly number[];
   readonly importedFuncs: number;
@@ -78,26 +83,32 @@ export function readLayout(bytes: Uint8Array, subject: string): ModuleLayout {
     sections.push({ id, start, end: start + size });
   }
   const find = (id: number): Section | undefined => sections.find((s) => s.id === id);
-  const typeParams = readTypes(bytes, subject, find(SectionId.Type));
+  const plainFuncTypeAt: number[] = [];
+  const typeParams = readTypes(bytes, subject, find(SectionId.Type), plainFuncTypeAt);
   const imports = readImportCounts(bytes, subject, find(SectionId.Import));
   const funcTypes = readFunctions(bytes, subject, find(SectionId.Function));
   const globals = find(SectionId.Global);
   const definedGlobals = globals ? new CodeCursor(bytes, subject, globals.start, globals.end).u32() : 0;
-  return { sections, typeParams, funcTypes, definedGlobals, ...imports };
+  return { sections, typeParams, plainFuncTypeAt, funcTypes, definedGlobals, ...imports };
 }
 
-function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined): number[] {
+function readTypes(bytes: Uint8Array, subject: string, section: Section | undefined, plainAt: number[]): number[] {
   const params: number[] = [];
   if (!section) return params;
   const c = new CodeCursor(bytes, subject, section.start, section.end);
   const n = c.count('types');
   for (let i = 0; i < n; i++) {
+    const at = c.pos;
     const form = c.byte();
     if (form === 0x4e) { // rec group
       const m = c.count('recursive types');
-      for (let j = 0; j < m; j++) params.push(subType(c, c.byte()));
+      for (let j = 0; j < m; j++) {
+        params.push(subType(c, c.byte()));
+        plainAt.push(-1);
+      }
     } else {
       params.push(subType(c, form));
+      plainAt.push(form === 0x60 ? at : -1);
     }
   }
   if (c.pos !== c.end) c.fail('type section has trailing bytes');
@@ -175,6 +186,41 @@ function readFunctions(bytes: Uint8Array, subject: string, section: Section | un
   for (let i = 0; i < n; i++) types.push(c.u32());
   if (c.pos !== c.end) c.fail('function section has trailing bytes');
   return types;
+}
+
+/** A function type with a counter added: the type, encoded, and the block type of its results. */
+export interface PassedType {
+  readonly type: Uint8Array;
+  /** The block type of the results: 0x40 or one value type; null for more than one result. */
+  readonly results: Uint8Array | null;
+  /** `(func (result r*))`, encoded: a block type for more than one result (by its index). */
+  readonly resultsType: Uint8Array;
+}
+
+/**
+ * Reads the plain function type at `c.pos` (see `plainFuncTypeAt`): `(func (param p*) (result r?))`
+ * becomes `(func (param p* t) (result r* t))` for the counter's value type `t`.
+ */
+export function passedType(c: CodeCursor, counterType: number): PassedType {
+  c.byte(); // 0x60
+  const params = c.u32();
+  const paramsAt = c.pos;
+  for (let i = 0; i < params; i++) c.valType();
+  const paramsTo = c.pos;
+  const results = c.u32();
+  const resultsAt = c.pos;
+  for (let i = 0; i < results; i++) c.valType();
+  const w = new ByteWriter(c.pos - paramsAt + 16);
+  w.u8(0x60);
+  w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(counterType);
+  w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(counterType);
+  const only = new ByteWriter(c.pos - resultsAt + 8);
+  only.u8(0x60); only.u8(0); only.u32(results); only.range(c.bytes, resultsAt, c.pos);
+  return {
+    type: w.toBytes(),
+    results: results === 0 ? Uint8Array.of(0x40) : results === 1 ? c.bytes.slice(resultsAt, c.pos) : null,
+    resultsType: only.toBytes(),
+  };
 }
 
 /** Skips memory or table limits (flags, minimum, optional maximum, optional page size). */

@@ -117,3 +117,86 @@ describe('fuel scope: counts across modules', () => {
     expect(START - (m.fuel.value as bigint)).toBeGreaterThan(60n);
   });
 });
+
+describe('fuel scope: the counter passed as a parameter', () => {
+  // $fib and $pick are entered only by direct calls and the export wrappers: they take the
+  // counter as a last parameter and return it as a last result. $viaTable is in a table and
+  // $pair returns two values: both keep the global.
+  const PASSING = `(module
+    (type $t (func (param i32) (result i32)))
+    (table 1 funcref) (elem (i32.const 0) $viaTable)
+    (func $fib (export "fib") (param $n i32) (result i64)
+      (local $acc i64)
+      (if (i32.lt_u (local.get $n) (i32.const 2)) (then (return (i64.extend_i32_u (local.get $n)))))
+      (local.set $acc (call $fib (i32.sub (local.get $n) (i32.const 1))))
+      (local.tee $acc (i64.add (local.get $acc) (call $fib (i32.sub (local.get $n) (i32.const 2))))))
+    (func $pick (export "pick") (param $k i32) (param $x i32) (result i32)
+      (local $y i32)
+      (local.set $y (i32.mul (local.get $x) (i32.const 3)))
+      (drop (block $b (result i32)
+        (br_table $b $b 1 (local.get $y) (local.get $k))))
+      (if (i32.eq (local.get $k) (i32.const 0)) (then (br 1 (i32.add (local.get $y) (local.get $y)))))
+      (return (i32.add (local.get $y) (call_indirect (type $t) (local.get $x) (i32.const 0))))
+      unreachable
+      (i32.const 7)
+      return)
+    (func $viaTable (param $x i32) (result i32)
+      (local $s i32)
+      (loop $l
+        (local.set $s (i32.add (local.get $s) (i32.wrap_i64 (call $fib (local.get $x)))))
+        (br_if $l (i32.lt_u (local.tee $x (i32.sub (local.get $x) (i32.const 1))) (i32.const 100))))
+      (local.get $s))
+    (func $pair (param i32) (result i32 i32) (local.get 0) (i32.add (local.get 0) (i32.const 1)))
+    (func $spin (export "spin") (loop $l (br $l)))
+    (func (export "sum") (param $x i32) (result i32)
+      (call $pair (local.get $x)) (i32.add)))`;
+
+  it('functions only direct calls reach take and return it; counts match the reference meter', async () => {
+    const bytes = await wat(PASSING);
+    const printed = await print(instrumentModule(bytes, LOOSE));
+    expect(printed).toMatch(/\(func \$fib \(;\d+;\) \(type \d+\) \(param i32 i64\) \(result i64 i64\)/);
+    expect(printed).toMatch(/\(func \$pick \(;\d+;\) \(type \d+\) \(param i32 i32 i64\) \(result i32 i64\)/);
+    expect(printed).toMatch(/\(func \$viaTable \(;\d+;\) \(type [^)]+\) \(param i32\) \(result i32\)/);
+    expect(printed).toMatch(/\(func \$pair \(;\d+;\) \(type \d+\) \(param i32\) \(result i32 i32\)/);
+    const m1 = meter();
+    const m2 = meter();
+    const pass = (await instantiate(instrumentModule(bytes, LOOSE), m1)).exports;
+    const naive = (await instantiate(naiveMeter(bytes), m2)).exports;
+    const calls: [string, unknown[]][] = [['fib', [0]], ['fib', [15]], ['sum', [4]]];
+    for (const k of [0, 1, 2, 3]) calls.push(['pick', [k, 5]]);
+    for (const [name, args] of calls) {
+      const x = used(m1, () => (pass[name] as (...a: unknown[]) => unknown)(...args));
+      const y = used(m2, () => (naive[name] as (...a: unknown[]) => unknown)(...args));
+      expect(x.value, `${name}(${args.join()})`).toBe(y.value);
+      expect(x.fuel, `${name}(${args.join()})`).toBe(y.fuel);
+    }
+  });
+
+  it('a runaway passing function traps with the shared global negative', async () => {
+    const m = meter(100_000n);
+    const { exports } = await instantiate(instrumentModule(await wat(PASSING), LOOSE), m);
+    expect(() => (exports.spin as () => void)()).toThrow(WebAssembly.RuntimeError);
+    expect(m.fuel.value as bigint).toBeLessThan(0n);
+    m.fuel.value = 100_000n;
+    expect(() => (exports.fib as (n: number) => bigint)(40)).toThrow(WebAssembly.RuntimeError);
+    expect(m.fuel.value as bigint).toBeLessThan(0n);
+  });
+
+  it('a tail call between its functions keeps the counter in the global (the results would not match)', async () => {
+    const text = `(module
+      (func $down (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n)) (then (i32.const 0)) (else (return_call $down (i32.sub (local.get $n) (i32.const 1))))))
+      (func (export "run") (param i32) (result i32) (call $down (local.get 0))))`;
+    const bytes = await wat(text);
+    const printed = await print(instrumentModule(bytes, LOOSE));
+    expect(printed).not.toMatch(/i64\)\s*\(result i32 i64\)/);
+    expect(await ownsCounter(text)).toBe(true);
+    const m1 = meter();
+    const m2 = meter();
+    const pass = (await instantiate(instrumentModule(bytes, LOOSE), m1)).exports;
+    const naive = (await instantiate(naiveMeter(bytes), m2)).exports;
+    const x = used(m1, () => (pass.run as (n: number) => number)(1000));
+    const y = used(m2, () => (naive.run as (n: number) => number)(1000));
+    expect(x).toEqual(y);
+  });
+});
