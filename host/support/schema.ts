@@ -11,10 +11,12 @@
  * `require(esm)`, zod is imported with this module instead (as before: eager, same behaviour).
  */
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import type { z as Zod } from 'zod';
 
 type ZodModule = typeof import('zod');
+
+const requireHere = createRequire(import.meta.url);
 
 /** zod, already imported where Node cannot `require` an ES module. */
 const eager: ZodModule | undefined = process.features.require_module ? undefined : await import('zod');
@@ -27,9 +29,18 @@ let loaded: typeof Zod | undefined = eager?.z;
  * const name = zod().string().min(1);
  */
 export function zod(): typeof Zod {
-  // `import.meta.resolve` gives the `import` entry of zod's package.json; `require('zod')` would take its CommonJS copy.
-  loaded ??= (createRequire(import.meta.url)(fileURLToPath(import.meta.resolve('zod'))) as ZodModule).z;
+  loaded ??= (requireHere(zodModuleFile()) as ZodModule).z;
   return loaded;
+}
+
+/**
+ * The file of zod's ES module: the `import` entry of its package.json (`require('zod')` would take
+ * its CommonJS copy, a second zod).
+ */
+function zodModuleFile(): string {
+  const manifest = requireHere.resolve('zod/package.json');
+  const { exports } = requireHere('zod/package.json') as { exports: { '.': { import: string } } };
+  return join(dirname(manifest), exports['.'].import);
 }
 
 /**
