@@ -9,55 +9,59 @@
  *   "http": { "allow": ["api.example.com", "*.example.org:8443"], "maxResponse": "1MiB", "timeout": "5s" },
  *   "kv": { "namespace": "telemetry", "maxKeys": 1000, "maxTotal": "16MiB" } }
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
-import { describeIssues, durationSchema, sizeSchema } from '../support/schema.js';
+import { describeIssues, durationSchema, isEmptySection, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { parseAuthorityPattern } from './authority.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What a kv namespace may be called. */
 export const KV_NAMESPACE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
+/** Builds the section's schema (on first use: see `lazySchema`). */
+function buildCapabilitiesSchema() {
+  const z = zod();
+  const guestPath = z.string().min(1).max(4096)
+    .refine((p) => p.startsWith('/'), 'must be an absolute guest path such as /data')
+    .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'must not contain . or .. segments')
+    .refine((p) => !p.includes('\0'), 'must not contain NUL');
 
-const guestPath = z.string().min(1).max(4096)
-  .refine((p) => p.startsWith('/'), 'must be an absolute guest path such as /data')
-  .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'must not contain . or .. segments')
-  .refine((p) => !p.includes('\0'), 'must not contain NUL');
+  const mount = z.strictObject({
+    host: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL'),
+    guest: guestPath,
+    mode: z.enum(['ro', 'rw']).default('ro'),
+  });
 
-const mount = z.strictObject({
-  host: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL'),
-  guest: guestPath,
-  mode: z.enum(['ro', 'rw']).default('ro'),
-});
+  const authority = z.string().min(1).max(300).superRefine((text, ctx) => {
+    try {
+      parseAuthorityPattern(text);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    }
+  });
+  return z.strictObject({
+    env: z.record(z.string().regex(ENV_NAME, 'is not a valid variable name').max(256), z.string().max(65536)).optional(),
+    fs: z.array(mount).max(64).optional(),
+    /** The guest's initial working directory (`wasi:cli/environment#initial-cwd`), a guest path. */
+    cwd: guestPath.optional(),
+    http: z.strictObject({
+      allow: z.array(authority).min(1).max(256),
+      maxResponse: sizeSchema.optional(),
+      timeout: durationSchema.optional(),
+      maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
+    }).optional(),
+    kv: z.strictObject({
+      namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
+      maxKeys: z.number().int().positive().max(100_000_000).optional(),
+      maxKeySize: sizeSchema.optional(),
+      maxValueSize: sizeSchema.optional(),
+      maxTotal: sizeSchema.optional(),
+    }).optional(),
+  });
+}
 
-const authority = z.string().min(1).max(300).superRefine((text, ctx) => {
-  try {
-    parseAuthorityPattern(text);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-  }
-});
-
-/** The zod schema of the section. Unknown keys are refused at every level. */
-export const capabilitiesSchema = z.strictObject({
-  env: z.record(z.string().regex(ENV_NAME, 'is not a valid variable name').max(256), z.string().max(65536)).optional(),
-  fs: z.array(mount).max(64).optional(),
-  /** The guest's initial working directory (`wasi:cli/environment#initial-cwd`), a guest path. */
-  cwd: guestPath.optional(),
-  http: z.strictObject({
-    allow: z.array(authority).min(1).max(256),
-    maxResponse: sizeSchema.optional(),
-    timeout: durationSchema.optional(),
-    maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
-  }).optional(),
-  kv: z.strictObject({
-    namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
-    maxKeys: z.number().int().positive().max(100_000_000).optional(),
-    maxKeySize: sizeSchema.optional(),
-    maxValueSize: sizeSchema.optional(),
-    maxTotal: sizeSchema.optional(),
-  }).optional(),
-});
+/** The zod schema of the section. Unknown keys are refused at every level. Built on first use. */
+export const capabilitiesSchema = lazySchema(buildCapabilitiesSchema);
 
 /** A validated `capabilities` section. */
 export type CapabilitySection = z.infer<typeof capabilitiesSchema>;
@@ -69,6 +73,8 @@ export type CapabilitySection = z.infer<typeof capabilitiesSchema>;
  * @throws LnError `LN_ERR_MANIFEST_INVALID` naming each bad key
  */
 export function parseCapabilities(value: unknown, file: string): CapabilitySection {
+  // An empty section (no manifest, no grant flags) is `{}` without zod being loaded.
+  if (isEmptySection(value)) return {};
   const parsed = capabilitiesSchema.safeParse(value ?? {});
   if (!parsed.success) {
     throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: describeIssues(parsed.error, 'capabilities') });

@@ -13,40 +13,44 @@
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
-import { describeIssues, sizeSchema } from '../support/schema.js';
+import { describeIssues, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { parseByteSize } from '../support/units.js';
 import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
 import { KV_NAMESPACE } from './capability-manifest.js';
 import { CAPABILITIES } from './catalog.js';
 
-
-/** The zod schema of the `policy` section. `limits` is checked by the resource manager. */
-export const policySchema = z.strictObject({
-  fs: z.strictObject({
-    roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
-    write: z.boolean().optional(),
-  }).optional(),
-  http: z.strictObject({
-    allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
-    allowPrivateNetworks: z.boolean().optional(),
-  }).optional(),
-  env: z.strictObject({ allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)')).max(1024).optional() }).optional(),
-  kv: z.strictObject({
-    allow: z.boolean().optional(),
-    maxKeys: z.number().int().positive().optional(),
-    maxKeySize: sizeSchema.optional(),
-    maxValueSize: sizeSchema.optional(),
-    maxTotal: sizeSchema.optional(),
-    /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
-    shared: z.record(
-      z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'),
-      z.array(z.string().min(1).max(128)).min(1).max(1024),
-    ).optional(),
-  }).optional(),
-  deny: z.array(z.string().min(1)).max(64).optional(),
-  limits: z.record(z.string(), z.unknown()).optional(),
+/**
+ * The zod schema of the `policy` section. `limits` is checked by the resource manager. Built on
+ * first use (see `lazySchema`).
+ */
+export const policySchema = lazySchema(() => {
+  const z = zod();
+  return z.strictObject({
+    fs: z.strictObject({
+      roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
+      write: z.boolean().optional(),
+    }).optional(),
+    http: z.strictObject({
+      allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
+      allowPrivateNetworks: z.boolean().optional(),
+    }).optional(),
+    env: z.strictObject({ allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)')).max(1024).optional() }).optional(),
+    kv: z.strictObject({
+      allow: z.boolean().optional(),
+      maxKeys: z.number().int().positive().optional(),
+      maxKeySize: sizeSchema.optional(),
+      maxValueSize: sizeSchema.optional(),
+      maxTotal: sizeSchema.optional(),
+      /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
+      shared: z.record(
+        z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'),
+        z.array(z.string().min(1).max(128)).min(1).max(1024),
+      ).optional(),
+    }).optional(),
+    deny: z.array(z.string().min(1)).max(64).optional(),
+    limits: z.record(z.string(), z.unknown()).optional(),
+  });
 });
 
 /** A loaded operator policy, resolved (paths real, sizes in bytes). */

@@ -7,23 +7,29 @@
  * { "memory": "64MiB", "timeout": "500ms", "fuel": 1000000000, "concurrency": 16, "queue": 64,
  *   "maxPayload": "1MiB", "maxOutput": "1MiB", "minInstances": 1 }
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
-import { describeIssues, durationSchema, sizeSchema } from '../support/schema.js';
+import { describeIssues, durationSchema, isEmptySection, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { formatByteSize, parseByteSize, parseDurationMs } from '../support/units.js';
 
 
-/** The zod schema of a `limits` section (also the shape of `policy.limits`, as maxima). */
-export const limitsSchema = z.strictObject({
-  memory: sizeSchema.optional(),
-  timeout: durationSchema.optional(),
-  fuel: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-  concurrency: z.number().int().min(1).max(1024).optional(),
-  queue: z.number().int().min(0).max(1_000_000).optional(),
-  maxPayload: sizeSchema.optional(),
-  maxOutput: sizeSchema.optional(),
-  minInstances: z.number().int().min(0).max(1024).optional(),
-  isolation: z.enum(['auto', 'inline', 'shared', 'worker']).optional(),
+/**
+ * The zod schema of a `limits` section (also the shape of `policy.limits`, as maxima). Built on
+ * first use (see `lazySchema`).
+ */
+export const limitsSchema = lazySchema(() => {
+  const z = zod();
+  return z.strictObject({
+    memory: sizeSchema.optional(),
+    timeout: durationSchema.optional(),
+    fuel: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    concurrency: z.number().int().min(1).max(1024).optional(),
+    queue: z.number().int().min(0).max(1_000_000).optional(),
+    maxPayload: sizeSchema.optional(),
+    maxOutput: sizeSchema.optional(),
+    minInstances: z.number().int().min(0).max(1024).optional(),
+    isolation: z.enum(['auto', 'inline', 'shared', 'worker']).optional(),
+  });
 });
 
 /** A validated `limits` section. */
@@ -86,6 +92,8 @@ const CEILINGS = { memoryBytes: 4 * 1024 ** 3, maxPayloadBytes: 64 * 1024 ** 2, 
  * @throws LnError `LN_ERR_MANIFEST_INVALID` (manifests) or `LN_ERR_CONFIG_INVALID` (flags, config)
  */
 export function parseLimits(value: unknown, source: string, kind: 'manifest' | 'config' = 'manifest'): LimitsSection {
+  // An empty section (no manifest, no limit flags) is `{}` without zod being loaded.
+  if (isEmptySection(value)) return {};
   const parsed = limitsSchema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const reason = describeIssues(parsed.error, kind === 'manifest' ? 'limits' : 'policy.limits');

@@ -110,9 +110,12 @@ export class InlineSandbox implements Sandbox {
   async #init(message: InitMessage, timeoutMs: number | undefined): Promise<void> {
     this.#initDeadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : performance.now() + timeoutMs;
     try {
-      // No instance is ready before the watchdog runs: its first call is already watched.
-      await this.#watchdog.start();
+      // The watchdog thread starts while the instance is built (its own thread comes up even while
+      // this one is busy, and watches an armed instantiation from then on); no instance is ready
+      // before it runs, so its first call is already watched.
+      const watching = this.#watchdog.start();
       await this.#host.init(message);
+      await watching;
       this.#deliver({ type: 'ready', instance: message.instance }, false);
     } catch (err) {
       this.#deliver({ type: 'init-failed', instance: message.instance, error: toLnError(err).toJSON() }, false);

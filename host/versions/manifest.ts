@@ -10,11 +10,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import { capabilitiesSchema, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { parseJson, tooDeepReason } from '../support/json-depth.js';
-import { describeIssues } from '../support/schema.js';
+import { describeIssues, lazySchema, zod } from '../support/schema.js';
 import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
 import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 
@@ -23,27 +22,33 @@ export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
 /** Semantic versions: `1.2.0`, `2.0.0-rc.1`. */
 export const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,64})?$/;
 
-/** The zod schema of a manifest; `capabilities` and `limits` come from their own modules. */
-export const manifestSchema = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(PLUGIN_NAME, 'must be 1-63 of a-z 0-9 - starting with a letter'),
-  version: z.string().regex(VERSION, 'must be a semantic version such as 1.2.0'),
-  description: z.string().max(1024).optional(),
-  component: z.string().min(1).max(4096).optional(),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
-  events: z.array(z.string().min(1).max(256).regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* ')).max(256).default(['*']),
-  priority: z.number().int().min(-1000).max(1000).default(0),
-  config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
-  capabilities: capabilitiesSchema.default({}),
-  limits: limitsSchema.default({}),
-  /** A CloudEvents-style event the new version must answer with `ok` before it is swapped in. */
-  probe: z.record(z.string(), z.unknown()).optional(),
+/**
+ * The zod schema of a manifest; `capabilities` and `limits` come from their own modules. Built on
+ * first use (see `lazySchema`).
+ */
+export const manifestSchema = lazySchema(() => {
+  const z = zod();
+  return z.strictObject({
+    $schema: z.string().optional(),
+    name: z.string().regex(PLUGIN_NAME, 'must be 1-63 of a-z 0-9 - starting with a letter'),
+    version: z.string().regex(VERSION, 'must be a semantic version such as 1.2.0'),
+    description: z.string().max(1024).optional(),
+    component: z.string().min(1).max(4096).optional(),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
+    events: z.array(z.string().min(1).max(256).regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* ')).max(256).default(['*']),
+    priority: z.number().int().min(-1000).max(1000).default(0),
+    config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
+    capabilities: capabilitiesSchema.default({}),
+    limits: limitsSchema.default({}),
+    /** A CloudEvents-style event the new version must answer with `ok` before it is swapped in. */
+    probe: z.record(z.string(), z.unknown()).optional(),
+  });
 });
 
 /** The JSON Schema of manifests, for editors (published as docs/manifest.schema.json). */
 export function manifestJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' }),
+    ...zod().toJSONSchema(manifestSchema, { io: 'input', unrepresentable: 'any' }),
     $id: 'https://liquid-nano.dev/schemas/manifest.schema.json',
     title: 'Liquid Nano plugin manifest',
   };

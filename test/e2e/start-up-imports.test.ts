@@ -42,11 +42,20 @@ describe('start-up imports (issue 15)', () => {
     expect(hostLoaded(files, 'sandbox/instance.js')).toBe(true);
     for (const pkg of [
       '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
-      '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile',
+      '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile', 'zod',
     ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
-    for (const path of ['server/', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js']) {
+    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js']) {
       expect(hostLoaded(files, path), path).toBe(false);
     }
+  });
+
+  it('lnano run loads zod only for something to validate: a limit flag', () => {
+    const dataDir = tempDataDir();
+    const args = ['run', fixture('numbers'), '--data-dir', dataDir, '--invoke', 'add-u32(1, 2)', '--memory', '64MiB'];
+    expect(spawnSync(process.execPath, [join(ROOT, 'bin', 'lnano.js'), ...args]).status).toBe(0); // fills the cache
+    const { files, stdout } = loadedBy(args);
+    expect(stdout).toBe('3\n');
+    expect(packageLoaded(files, 'zod')).toBe(true);
   });
 
   it('lnano run places its instance inline, or in a worker under a policy floor of shared', () => {

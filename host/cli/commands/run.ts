@@ -8,7 +8,7 @@ import { claimKvNamespace } from '../../capabilities/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
 import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
-import { readManifest } from '../../versions/manifest.js';
+import type { Manifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
 import { Instance } from '../../sandbox/instance.js';
@@ -80,7 +80,10 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   }
   if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
   const hostConfig = loadHostConfig(values.config, io);
-  const manifest = values.manifest === undefined ? undefined : await readManifest(resolve(io.cwd, values.manifest));
+  // The manifest module (and its schema) is imported only for a run that has a manifest.
+  const manifest: Manifest | undefined = values.manifest === undefined
+    ? undefined
+    : await (await import('../../versions/manifest.js')).readManifest(resolve(io.cwd, values.manifest));
   const file = positionals[0] ?? manifest?.component;
   if (file === undefined) throw usageError('run', 'missing <component.wasm> (or a --manifest naming its component)');
   const name = manifest?.name ?? basename(file).replace(/\.wasm$/, '');
