@@ -15,7 +15,7 @@ import { LnError } from '../errors/ln-error.js';
 import { absoluteCapabilities, manifestOf } from '../versions/deploy-pipeline.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
-import type { AdminRoute } from './admin-server.js';
+import { defineRoute, type AdminRoute } from './admin-server.js';
 
 const diffSchema = z.strictObject({
   /** The version compared from; default: the active one (none before the first deploy). */
@@ -58,10 +58,10 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
         return { body: { grants } };
       },
     },
-    {
-      method: 'POST', path: '/v1/components/:name/capability-diff', handler: async (req) => {
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/capability-diff', body: diffSchema, handler: (req) => {
         const name = req.params.name!;
-        const body = await req.json(diffSchema);
+        const body = req.body;
         const deployment = manager.registry.get(name);
         const from = body.from ?? deployment?.active ?? null;
         let to: string;
@@ -78,6 +78,6 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
         const diff: CapabilityDiff = diffCapabilities(from ? retained(name, from) : undefined, target, manager.kvOwner(name, target));
         return { body: { name, from, to, diff, needsApproval: diff.added.length > 0 } };
       },
-    },
+    }),
   ];
 }

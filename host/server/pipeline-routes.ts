@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { PipelineService } from '../runtime/pipelines/pipeline-service.js';
 import type { StepRecord } from '../runtime/pipelines/run-record.js';
-import type { AdminRoute } from './admin-server.js';
+import { defineRoute, type AdminRoute } from './admin-server.js';
 
 const anyObject = z.record(z.string(), z.unknown());
 const runSchema = z.strictObject({
@@ -27,8 +27,8 @@ function progressLine(step: StepRecord): Record<string, unknown> {
 export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
   return [
     {
-      method: 'POST', path: '/v1/pipelines/validate', handler: async (req) => {
-        const definition = pipelines.validate(await req.json(anyObject));
+      method: 'POST', path: '/v1/pipelines/validate', handler: (req) => {
+        const definition = pipelines.validate(req.json(anyObject));
         return { body: { valid: true, name: definition.name, order: definition.order } };
       },
     },
@@ -36,7 +36,7 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
     { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) }) },
     {
       method: 'PUT', path: '/v1/pipelines/:name', handler: async (req) => {
-        const pipeline = await pipelines.save(req.params.name!, await req.json(anyObject));
+        const pipeline = await pipelines.save(req.params.name!, req.json(anyObject));
         return { body: { pipeline } };
       },
     },
@@ -48,9 +48,9 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
     },
     { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } }) },
     { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) }) },
-    {
-      method: 'POST', path: '/v1/pipelines/:name/runs', handler: async (req, res) => {
-        const body = await req.json(runSchema);
+    defineRoute({
+      method: 'POST', path: '/v1/pipelines/:name/runs', body: runSchema, handler: async (req) => {
+        const body = req.body;
         const options = body.priority !== undefined ? { priority: body.priority } : {};
         if (!body.wait) {
           const started = pipelines.run(req.params.name!, body.event, options);
@@ -66,11 +66,12 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
         let open = false;
         const write = (line: string): void => void (open ? res.write(line) : early.push(line));
         const started = pipelines.run(req.params.name!, body.event, { ...options, onProgress: (step) => write(`${JSON.stringify(progressLine(step))}\n`) });
+        const res = req.stream();
         res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
         open = true;
         for (const line of early) res.write(line);
         res.end(`${JSON.stringify(await started.done)}\n`);
       },
-    },
+    }),
   ];
 }
