@@ -15,6 +15,7 @@ import type { VersionManager } from '../versions/version-manager.js';
 import type { LogRing } from '../log/log-ring.js';
 import type { PluginCaller } from '../runtime/plugin-caller.js';
 import { defineRoute, type AdminRequest, type AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 const deploySchema = z.strictObject({
   manifest: z.record(z.string(), z.unknown()),
@@ -74,11 +75,11 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
     if (!manager.registry.get(name)) throw new LnError('LN_ERR_VERSION_NOT_FOUND', { name, version: '(any)' });
   };
   return [
-    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } }) },
+    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } satisfies AdminAnswers['GET /v1/health'] }) },
     {
       method: 'PUT', path: '/v1/artifacts', body: 'bytes', handler: async (req) => {
         const stored = await manager.storeArtifact(req.bytes());
-        return { status: stored.created ? 201 : 200, body: stored };
+        return { status: stored.created ? 201 : 200, body: stored satisfies AdminAnswers['PUT /v1/artifacts'] };
       },
     },
     defineRoute({
@@ -95,7 +96,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
           ...(body.approveCapabilities !== undefined ? { approveCapabilities: body.approveCapabilities } : {}),
           ...(body.reason ? { reason: body.reason } : {}),
         };
-        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) };
+        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) satisfies AdminAnswers['POST /v1/deployments'] };
         const out = ndjson(req);
         try {
           const result = await manager.deploy({ ...request, onProgress: (step, detail) => out.line({ step, detail }) });
@@ -106,14 +107,14 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         }
       },
     }),
-    { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } }) },
+    { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } satisfies AdminAnswers['GET /v1/components'] }) },
     {
-      method: 'GET', path: '/v1/components/:name', handler: (req) => ({ body: manager.status(req.params.name!) }),
+      method: 'GET', path: '/v1/components/:name', handler: (req) => ({ body: manager.status(req.params.name!) satisfies AdminAnswers['GET /v1/components/:name'] }),
     },
     {
       method: 'GET', path: '/v1/components/:name/history', handler: (req) => {
         const limit = queryInt(req, 'limit', 1, 10_000);
-        return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) };
+        return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) satisfies AdminAnswers['GET /v1/components/:name/history'] };
       },
     },
     defineRoute({
@@ -172,7 +173,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         const after = queryInt(req, 'after', 0, Number.MAX_SAFE_INTEGER);
         const limit = queryInt(req, 'limit', 1, 10_000);
         const verify = req.query.get('verify') === '1' || req.query.get('verify') === 'true';
-        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) };
+        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) satisfies AdminAnswers['GET /v1/audit'] };
       },
     },
     {

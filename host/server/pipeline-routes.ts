@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { PipelineService } from '../runtime/pipelines/pipeline-service.js';
 import type { StepRecord } from '../runtime/pipelines/run-record.js';
 import { defineRoute, type AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 const anyObject = z.record(z.string(), z.unknown());
 const runSchema = z.strictObject({
@@ -29,11 +30,11 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
     {
       method: 'POST', path: '/v1/pipelines/validate', handler: (req) => {
         const definition = pipelines.validate(req.json(anyObject));
-        return { body: { valid: true, name: definition.name, order: definition.order } };
+        return { body: { valid: true, name: definition.name, order: definition.order } satisfies AdminAnswers['POST /v1/pipelines/validate'] };
       },
     },
-    { method: 'GET', path: '/v1/pipelines', handler: () => ({ body: { pipelines: pipelines.list() } }) },
-    { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) }) },
+    { method: 'GET', path: '/v1/pipelines', handler: () => ({ body: { pipelines: pipelines.list() } satisfies AdminAnswers['GET /v1/pipelines'] }) },
+    { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) satisfies AdminAnswers['GET /v1/pipelines/:name'] }) },
     {
       method: 'PUT', path: '/v1/pipelines/:name', handler: async (req) => {
         const pipeline = await pipelines.save(req.params.name!, req.json(anyObject));
@@ -46,18 +47,18 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
         return { body: { deleted: req.params.name } };
       },
     },
-    { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } }) },
-    { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) }) },
+    { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } satisfies AdminAnswers['GET /v1/pipelines/:name/runs'] }) },
+    { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] }) },
     defineRoute({
       method: 'POST', path: '/v1/pipelines/:name/runs', body: runSchema, handler: async (req) => {
         const body = req.body;
         const options = body.priority !== undefined ? { priority: body.priority } : {};
         if (!body.wait) {
           const started = pipelines.run(req.params.name!, body.event, options);
-          return { status: 202, body: { runId: started.runId, status: started.status } };
+          return { status: 202, body: { runId: started.runId, status: started.status } satisfies AdminAnswers['POST /v1/pipelines/:name/runs'] };
         }
         if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) {
-          return { body: await pipelines.run(req.params.name!, body.event, options).done };
+          return { body: await pipelines.run(req.params.name!, body.event, options).done satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] };
         }
         // NDJSON: one line per step change, then the run (or a coded error) as the last line.
         // Lines of steps settled while the run starts wait until the headers are out; a run that

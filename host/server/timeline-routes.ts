@@ -11,6 +11,7 @@
 import { LnError } from '../errors/ln-error.js';
 import { TIMELINE_QUERY_LIMITS, type DiagnosticsTimeline, type TimelineEntry, type TimelineFilter } from '../runtime/diagnostics-timeline.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 /** Stream settings. Every default is in `TIMELINE_STREAM_DEFAULTS`. */
 export interface TimelineRouteOptions {
@@ -82,7 +83,7 @@ export function timelineRoutes(timeline: DiagnosticsTimeline, options: TimelineR
     {
       method: 'GET', path: '/v1/timeline', handler: (req) => {
         const { filter, limit } = parseFilter(req, [...FILTER_KEYS, 'limit']);
-        return { body: timeline.query(filter, limit) };
+        return { body: timeline.query(filter, limit) satisfies AdminAnswers['GET /v1/timeline'] };
       },
     },
     {
