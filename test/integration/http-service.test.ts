@@ -174,3 +174,30 @@ describe('bodies', () => {
     expect([overJson.statusCode, overJson.json().code, overJson.json().details]).toEqual([413, 'LN_ERR_ADMIN_TOO_LARGE', { limit: 512 }]);
   });
 });
+
+describe('closing', () => {
+  it('finishes the requests in flight before close() resolves', async () => {
+    let entered = (): void => {};
+    const arrived = new Promise<void>((resolve) => { entered = resolve; });
+    let release = (): void => {};
+    const held = new Promise<void>((resolve) => { release = resolve; });
+    const slow = new IngressServer({
+      logger: silentLogger(),
+      plugins: { names: ['slow'], dispatch: async () => { entered(); await held; return { results: ['done'] }; } },
+    });
+    const { port } = await slow.listen(0, '127.0.0.1');
+    const inFlight = fetch(`http://127.0.0.1:${port}/events`, { method: 'POST', headers: JSON_TYPE, body: EVENT });
+    await arrived;
+    let closed = false;
+    const closing = slow.close().then(() => { closed = true; });
+    await new Promise((resolve) => setImmediate(resolve));
+    // The request is still held: close() cannot have finished.
+    expect(closed).toBe(false);
+    release();
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ id: 'e1', results: ['done'] });
+    await closing;
+    expect(closed).toBe(true);
+  });
+});
