@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import { parseJson } from '../support/json-depth.js';
-import { binaryEvent, ingressMode, type IngressMode } from './cloudevents-http.js';
+import { binaryEvent, ingressMode, JSON_TYPES, type IngressMode } from './cloudevents-http.js';
 import { HttpService } from './http-service.js';
 import { crossSiteReason } from './request-origin.js';
 
@@ -95,10 +95,13 @@ export class IngressServer extends HttpService {
     });
     this.#options = options;
     // Every body type: the mode comes from the headers (415 before reading), the bytes under the live limit.
-    this.app.addContentTypeParser('*', (request, payload, done) => {
+    const parse = (request: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: EventBody) => void): void => {
       const mode = ingressMode(request.headers);
       readBody(payload, this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes).then((bytes) => done(null, { mode, bytes }), done);
-    });
+    };
+    // The JSON types by name (fastify caches their lookup), every other type through '*'.
+    this.app.addContentTypeParser([...JSON_TYPES], parse);
+    this.app.addContentTypeParser('*', parse);
     this.app.get('/health', () => ({ status: 'ok', plugins: this.#options.plugins.names }));
     this.app.post('/events', (request) => this.#events(request));
     this.refuseOtherMethods('/health', ['GET']);
