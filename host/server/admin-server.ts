@@ -33,7 +33,7 @@ export interface AdminRequest<B = unknown> {
   readonly body: B;
   /** The body as JSON validated by `schema` (`LN_ERR_ADMIN_BAD_REQUEST` naming the field otherwise), for routes that declare none. */
   json<T>(schema: z.ZodType<T>): T;
-  /** The raw body (up to the route's limit; empty when none was sent). */
+  /** The raw body (up to the route's limit; empty when none was sent, and for a route with a schema: read `body`). */
   bytes(): Buffer;
   /**
    * Takes the response over, for a stream (NDJSON, server-sent events): the handler writes the
