@@ -6,7 +6,6 @@
  * `Accept: application/x-ndjson` the deploy answers one JSON line per finished step, then the
  * result (or the coded error) as the last line.
  */
-import type { ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
@@ -15,7 +14,8 @@ import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
 import type { LogRing } from '../log/log-ring.js';
 import type { PluginCaller } from '../runtime/plugin-caller.js';
-import type { AdminRequest, AdminRoute } from './admin-server.js';
+import { defineRoute, type AdminRequest, type AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 const deploySchema = z.strictObject({
   manifest: z.record(z.string(), z.unknown()),
@@ -59,7 +59,8 @@ function queryInt(req: AdminRequest, key: string, min: number, max: number): num
 }
 
 /** Writes NDJSON lines as a deploy makes progress; the last line is the result or the error. */
-function ndjson(res: ServerResponse): { line(value: unknown): void; end(value: unknown): void } {
+function ndjson(req: AdminRequest): { line(value: unknown): void; end(value: unknown): void } {
+  const res = req.stream();
   res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
   return {
     line: (value) => void res.write(`${JSON.stringify(value)}\n`),
@@ -74,16 +75,16 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
     if (!manager.registry.get(name)) throw new LnError('LN_ERR_VERSION_NOT_FOUND', { name, version: '(any)' });
   };
   return [
-    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } }) },
+    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } satisfies AdminAnswers['GET /v1/health'] }) },
     {
-      method: 'PUT', path: '/v1/artifacts', handler: async (req) => {
-        const stored = await manager.storeArtifact(await req.bytes());
-        return { status: stored.created ? 201 : 200, body: stored };
+      method: 'PUT', path: '/v1/artifacts', body: 'bytes', handler: async (req) => {
+        const stored = await manager.storeArtifact(req.bytes());
+        return { status: stored.created ? 201 : 200, body: stored satisfies AdminAnswers['PUT /v1/artifacts'] };
       },
     },
-    {
-      method: 'POST', path: '/v1/deployments', handler: async (req, res) => {
-        const body = await req.json(deploySchema);
+    defineRoute({
+      method: 'POST', path: '/v1/deployments', body: deploySchema, handler: async (req) => {
+        const body = req.body;
         const manifest = parseManifest(body.manifest, 'the deploy request', options.baseDir);
         const digest = body.digest ?? manifest.digest;
         if (!digest) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'name the artifact: "digest" (from PUT /v1/artifacts) or manifest.digest' });
@@ -95,8 +96,8 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
           ...(body.approveCapabilities !== undefined ? { approveCapabilities: body.approveCapabilities } : {}),
           ...(body.reason ? { reason: body.reason } : {}),
         };
-        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) };
-        const out = ndjson(res);
+        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) satisfies AdminAnswers['POST /v1/deployments'] };
+        const out = ndjson(req);
         try {
           const result = await manager.deploy({ ...request, onProgress: (step, detail) => out.line({ step, detail }) });
           out.end(result);
@@ -105,56 +106,57 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
           out.end(error.spec.expose ? { ...error.toJSON(), requestId: req.requestId } : { code: error.code, message: 'Internal error', requestId: req.requestId });
         }
       },
-    },
-    { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } }) },
+    }),
+    { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } satisfies AdminAnswers['GET /v1/components'] }) },
     {
-      method: 'GET', path: '/v1/components/:name', handler: (req) => ({ body: manager.status(req.params.name!) }),
+      method: 'GET', path: '/v1/components/:name', handler: (req) => ({ body: manager.status(req.params.name!) satisfies AdminAnswers['GET /v1/components/:name'] }),
     },
     {
       method: 'GET', path: '/v1/components/:name/history', handler: (req) => {
         const limit = queryInt(req, 'limit', 1, 10_000);
-        return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) };
+        return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) satisfies AdminAnswers['GET /v1/components/:name/history'] };
       },
     },
-    {
-      method: 'POST', path: '/v1/components/:name/rollback', handler: async (req) => {
-        const body = await req.json(rollbackSchema);
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/rollback', body: rollbackSchema, handler: async (req) => {
+        const body = req.body;
         return { body: await manager.rollback(req.params.name!, { actor: req.actor, ...body }) };
       },
-    },
-    {
-      method: 'POST', path: '/v1/components/:name/promote', handler: async (req) => {
-        const body = await req.json(reasonSchema);
+    }),
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/promote', body: reasonSchema, handler: async (req) => {
+        const body = req.body;
         return { body: await manager.promote(req.params.name!, req.actor, body.reason) };
       },
-    },
-    {
-      method: 'POST', path: '/v1/components/:name/abort', handler: async (req) => {
-        const body = await req.json(reasonSchema);
+    }),
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/abort', body: reasonSchema, handler: async (req) => {
+        const body = req.body;
         return { body: await manager.abort(req.params.name!, req.actor, body.reason) };
       },
-    },
-    {
-      method: 'POST', path: '/v1/components/:name/canary', handler: async (req) => {
-        const body = await req.json(canarySchema);
+    }),
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/canary', body: canarySchema, handler: async (req) => {
+        const body = req.body;
         return { body: await manager.setCanaryWeight(req.params.name!, body.weight, req.actor, body.reason) };
       },
-    },
+    }),
     {
       method: 'POST', path: '/v1/components/:name/invoke', handler: async (req) => {
         exists(req.params.name!);
-        const event = envelopeToEvent(await req.json(z.record(z.string(), z.unknown())));
+        const event = envelopeToEvent(req.json(z.record(z.string(), z.unknown())));
         return { body: await (options.caller ? options.caller.invoke(req.params.name!, event) : manager.call(req.params.name!, event)) };
       },
     },
     {
-      method: 'GET', path: '/v1/components/:name/logs', handler: (req, res) => {
+      method: 'GET', path: '/v1/components/:name/logs', handler: (req) => {
         const name = req.params.name!;
         const lines = queryInt(req, 'lines', 1, 10_000) ?? 100;
         const follow = req.query.get('follow') === '1' || req.query.get('follow') === 'true';
         const recent = options.logs.recent(name, lines);
         if (!follow) return { body: { lines: recent } };
         // NDJSON, one log line each, until the client goes away.
+        const res = req.stream();
         res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
         for (const entry of recent) res.write(`${JSON.stringify(entry)}\n`);
         const stop = options.logs.follow(name, (entry) => void res.write(`${JSON.stringify(entry)}\n`));
@@ -171,7 +173,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         const after = queryInt(req, 'after', 0, Number.MAX_SAFE_INTEGER);
         const limit = queryInt(req, 'limit', 1, 10_000);
         const verify = req.query.get('verify') === '1' || req.query.get('verify') === 'true';
-        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) };
+        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) satisfies AdminAnswers['GET /v1/audit'] };
       },
     },
     {

@@ -1,46 +1,68 @@
 /**
- * The admin API's HTTP server: bearer-token auth on every route, a small router over
- * `/v1/...` paths with `:param` segments, bounded JSON and upload bodies, and coded errors.
- * What the routes do is given by the caller (the version manager wires them).
+ * The admin API's HTTP server, on fastify: a rebound `Host` is refused first; then the public
+ * requests (the console's static files) are answered; every other request needs the same-site
+ * rule and the bearer token, unknown routes included (404 and 405 only after the token). Bodies
+ * are read up to the route's limit (uploads: `maxUploadBytes`, everything else `maxJsonBytes`);
+ * a route with a zod `body` takes `application/json` only, nested within the depth limit
+ * (checked before parsing), validated before its handler runs. What the routes do is given by
+ * the caller (the version manager wires them).
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { parseJson } from '../support/json-depth.js';
-import { describeIssues } from '../support/schema.js';
 import { authorized } from './admin-token.js';
-import { HttpService, readBody, sendError, sendJson } from './http-io.js';
+import { HttpService, REQUEST_ID_HEADER, sendError } from './http-service.js';
 import { crossSiteReason, reboundHostReason } from './request-origin.js';
+import { checkBody, zodValidatorCompiler } from './zod-validator.js';
 
 /** One admin request, as a route handler sees it. */
-export interface AdminRequest {
+export interface AdminRequest<B = unknown> {
   readonly method: string;
   readonly path: string;
   /** Values of the route's `:name` segments, URL-decoded. */
   readonly params: Readonly<Record<string, string>>;
   readonly query: URLSearchParams;
+  /** The request's id: its sane `X-Request-Id`, else generated; sent back on the answer. */
   readonly requestId: string;
   /** Who made it, for the audit trail (`X-Lnano-Actor`, else `admin`). */
   readonly actor: string;
-  /** The body as JSON validated by `schema` (`LN_ERR_ADMIN_BAD_REQUEST` naming the field otherwise). */
-  json<T>(schema: z.ZodType<T>): Promise<T>;
-  /** The raw body, up to the upload limit. */
-  bytes(): Promise<Buffer>;
+  /** The body validated by the route's `body` schema (`undefined` for routes without one). */
+  readonly body: B;
+  /** The body as JSON validated by `schema` (`LN_ERR_ADMIN_BAD_REQUEST` naming the field otherwise), for routes that declare none. */
+  json<T>(schema: z.ZodType<T>): T;
+  /** The raw body (up to the route's limit; empty when none was sent, and for a route with a schema: read `body`). */
+  bytes(): Buffer;
+  /**
+   * Takes the response over, for a stream (NDJSON, server-sent events): the handler writes the
+   * head and the body and ends it, then returns nothing. `X-Request-Id` is already set on it.
+   */
+  stream(): ServerResponse;
   readonly raw: IncomingMessage;
 }
 
-/** A handler's answer: JSON with a status, or nothing when it wrote the response itself. */
+/** A handler's answer: JSON with a status, text with its type, or nothing after `stream()`. */
 export type AdminAnswer = { readonly status?: number; readonly body: unknown } | { readonly status?: number; readonly text: string; readonly contentType: string } | void;
 
-export type AdminHandler = (req: AdminRequest, res: ServerResponse) => Promise<AdminAnswer> | AdminAnswer;
-
 /** A route: `GET /v1/components/:name`. */
-export interface AdminRoute {
+export interface AdminRoute<B = unknown> {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
-  readonly handler: AdminHandler;
+  /**
+   * What the body is: a zod schema (JSON, validated before the handler, `req.body` is the
+   * result), or `bytes` (an upload, up to `maxUploadBytes`). None: up to `maxJsonBytes`, read
+   * with `req.json(schema)` or `req.bytes()`.
+   */
+  readonly body?: z.ZodType<B> | 'bytes';
+  // A method, not a property: a route of any body type is an `AdminRoute` (parameter bivariance).
+  handler(req: AdminRequest<B>): Promise<AdminAnswer> | AdminAnswer;
+}
+
+/** A route with its body type inferred from its schema (`defineRoute({ body: schema, handler })`). */
+export function defineRoute<B>(route: AdminRoute<B>): AdminRoute<B> {
+  return route;
 }
 
 /** Admin server settings. Every default is in `ADMIN_DEFAULTS`. */
@@ -48,9 +70,9 @@ export interface AdminServerOptions {
   readonly token: string;
   readonly routes: readonly AdminRoute[];
   readonly logger: Logger;
-  /** Largest JSON body, bytes. */
+  /** Largest JSON body (and body of a route that declares none), bytes. */
   readonly maxJsonBytes?: number;
-  /** Largest upload (component bytes), bytes. */
+  /** Largest upload (a route with `body: 'bytes'`: component bytes), bytes. */
   readonly maxUploadBytes?: number;
   /**
    * Answers the requests that need no token (the console's static files, which hold no data) and
@@ -65,117 +87,108 @@ export const ADMIN_DEFAULTS = Object.freeze({ maxJsonBytes: 1024 * 1024, maxUplo
 /** The admin API allows no other site's pages (its console is same-origin). */
 const NO_ORIGINS: readonly string[] = Object.freeze([]);
 
-interface CompiledRoute {
-  readonly route: AdminRoute;
-  readonly pattern: RegExp;
-  readonly names: string[];
-}
+const EMPTY = Buffer.alloc(0);
 
-function compile(route: AdminRoute): CompiledRoute {
-  const names: string[] = [];
-  const source = route.path.split('/').map((part) => {
-    if (!part.startsWith(':')) return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    names.push(part.slice(1));
-    return '([^/]+)';
-  }).join('/');
-  return { route, pattern: new RegExp(`^${source}$`), names };
-}
-
-/** The request's URL; a target `new URL` refuses is a bad request, not a crash. */
-function requestUrl(target: string | undefined): URL {
-  try {
-    return new URL(target ?? '/', 'http://admin');
-  } catch {
-    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the request target is not a valid URL path' });
+/** The JSON of a body: `application/json`, within the depth limit (checked before the value is used). */
+function jsonOf(request: FastifyRequest): unknown {
+  const type = String(request.headers['content-type'] ?? '');
+  if (!/^application\/json\b/i.test(type)) {
+    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `send the body as application/json (got ${type.slice(0, 60) || 'no content-type'})` });
   }
-}
-
-/** A `:param` path segment, URL-decoded; a malformed escape (`%ZZ`) is a bad request (found by test/fuzz). */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `the path segment "${segment.slice(0, 80)}" has a malformed %-escape` });
-  }
+  const bytes = (request.body as Buffer | undefined) ?? EMPTY;
+  return parseJson(bytes.toString('utf8'), (why) => why.kind === 'tooDeep'
+    ? new LnError('LN_ERR_ADMIN_TOO_DEEP', { limit: why.limit })
+    : new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' }));
 }
 
 export class AdminServer extends HttpService {
   readonly #options: AdminServerOptions;
-  readonly #routes: CompiledRoute[];
 
   constructor(options: AdminServerOptions) {
-    super();
-    this.#options = options;
-    this.#routes = options.routes.map(compile);
-  }
-
-  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    try {
-      // A rebound Host is refused before anything, the console's files included; other sites'
-      // pages may still link to the console (a navigation), but not call the API.
-      const rebound = reboundHostReason(req, this.loopback);
-      if (rebound !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: rebound });
-      if (this.#options.publicHandler?.(req, res)) return;
-      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: NO_ORIGINS });
-      if (refused !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: refused });
-      if (!authorized(req.headers.authorization, this.#options.token)) {
-        throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
-      }
-      const url = requestUrl(req.url);
-      const method = req.method ?? 'GET';
-      let params: Record<string, string> | undefined;
-      let found: CompiledRoute | undefined;
-      let pathMatched = false;
-      for (const compiled of this.#routes) {
-        const match = compiled.pattern.exec(url.pathname);
-        if (!match) continue;
-        pathMatched = true;
-        if (compiled.route.method !== method) continue;
-        found = compiled;
-        params = Object.fromEntries(compiled.names.map((n, i) => [n, decodeSegment(match[i + 1]!)]));
-        break;
-      }
-      if (!found || !params) {
-        const reason = pathMatched ? `${method} is not allowed on ${url.pathname}` : undefined;
-        throw reason
-          ? new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason })
-          : new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path: url.pathname.slice(0, 200) });
-      }
-      const answer = await found.route.handler(this.#request(req, url, params, requestId), res);
-      if (!answer) return;
-      if ('text' in answer) {
-        res.writeHead(answer.status ?? 200, { 'content-type': answer.contentType, 'content-length': String(Buffer.byteLength(answer.text)) });
-        res.end(answer.text);
-      } else {
-        sendJson(res, answer.status ?? 200, answer.body);
-      }
-    } catch (err) {
-      sendError(res, err, this.#options.logger, requestId);
-    }
-  }
-
-  #request(req: IncomingMessage, url: URL, params: Record<string, string>, requestId: string): AdminRequest {
-    const maxJson = this.#options.maxJsonBytes ?? ADMIN_DEFAULTS.maxJsonBytes;
-    const maxUpload = this.#options.maxUploadBytes ?? ADMIN_DEFAULTS.maxUploadBytes;
-    const actorHeader = req.headers['x-lnano-actor'];
-    const actor = typeof actorHeader === 'string' && /^[\w.@:-]{1,64}$/.test(actorHeader) ? actorHeader : 'admin';
-    return {
-      method: req.method ?? 'GET', path: url.pathname, params, query: url.searchParams, requestId, actor, raw: req,
-      async json<T>(schema: z.ZodType<T>): Promise<T> {
-        const type = String(req.headers['content-type'] ?? '');
-        if (!/^application\/json\b/i.test(type)) {
-          throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `send the body as application/json (got ${type.slice(0, 60) || 'no content-type'})` });
-        }
-        const body = await readBody(req, maxJson, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxJson }));
-        const value = parseJson(body.toString('utf8'), (why) => why.kind === 'tooDeep'
-          ? new LnError('LN_ERR_ADMIN_TOO_DEEP', { limit: why.limit })
-          : new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' }));
-        const parsed = schema.safeParse(value);
-        if (!parsed.success) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: describeIssues(parsed.error, '', { root: '(body)', max: 5 }) });
-        return parsed.data;
+    super({
+      logger: options.logger, name: 'admin API',
+      errors: {
+        notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
+        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})` }),
+        tooLarge: (limit) => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit }),
+        badRequest: (reason) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason }),
       },
-      bytes: () => readBody(req, maxUpload, () => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit: maxUpload })),
+    });
+    this.#options = options;
+    const maxJson = options.maxJsonBytes ?? ADMIN_DEFAULTS.maxJsonBytes;
+    const maxUpload = options.maxUploadBytes ?? ADMIN_DEFAULTS.maxUploadBytes;
+    // Every body is read as bytes under the route's limit; JSON is parsed per route (depth first).
+    this.app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
+    this.app.setValidatorCompiler(zodValidatorCompiler);
+    const methods = new Map<string, string[]>();
+    for (const route of options.routes) {
+      const schema = typeof route.body === 'object' ? route.body : undefined;
+      this.app.route({
+        method: route.method, url: route.path, bodyLimit: route.body === 'bytes' ? maxUpload : maxJson,
+        ...(schema ? {
+          schema: { body: schema },
+          preValidation: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+            request.body = jsonOf(request);
+            done();
+          },
+        } : {}),
+        handler: (request, reply) => this.#handle(route, request, reply),
+      });
+      methods.set(route.path, [...(methods.get(route.path) ?? []), route.method]);
+    }
+    for (const [path, allowed] of methods) this.refuseOtherMethods(path, allowed);
+  }
+
+  protected admit(request: FastifyRequest, reply: FastifyReply): void {
+    // A rebound Host is refused before anything, the console's files included; other sites'
+    // pages may still link to the console (a navigation), but not call the API.
+    const rebound = reboundHostReason(request.raw, this.loopback);
+    if (rebound !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: rebound });
+    const publicHandler = this.#options.publicHandler;
+    if (publicHandler) {
+      reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+      if (publicHandler(request.raw, reply.raw)) {
+        reply.hijack();
+        return;
+      }
+    }
+    const refused = crossSiteReason(request.raw, { loopback: this.loopback, allowedOrigins: NO_ORIGINS });
+    if (refused !== null) throw new LnError('LN_ERR_ADMIN_CROSS_SITE', { reason: refused });
+    if (!authorized(request.headers.authorization, this.#options.token)) throw new LnError('LN_ERR_ADMIN_UNAUTHORIZED', {});
+  }
+
+  async #handle(route: AdminRoute, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    let answer: AdminAnswer;
+    try {
+      answer = await route.handler(this.#request(request, reply));
+    } catch (err) {
+      if (!reply.sent) throw err;
+      // A stream that failed after its head went out: logged, and the connection is cut.
+      sendError(request, reply, err);
+      return reply;
+    }
+    if (reply.sent) return reply;
+    if (!answer) return reply.code(204).send();
+    if ('text' in answer) return reply.code(answer.status ?? 200).type(answer.contentType).send(answer.text);
+    return reply.code(answer.status ?? 200).send(answer.body);
+  }
+
+  #request(request: FastifyRequest, reply: FastifyReply): AdminRequest {
+    const actorHeader = request.headers['x-lnano-actor'];
+    const actor = typeof actorHeader === 'string' && /^[\w.@:-]{1,64}$/.test(actorHeader) ? actorHeader : 'admin';
+    const [path, query = ''] = request.url.split('?', 2) as [string, string?];
+    const validated = request.routeOptions.schema?.body !== undefined;
+    return {
+      method: request.method, path, params: request.params as Record<string, string>, query: new URLSearchParams(query),
+      requestId: request.id, actor, raw: request.raw,
+      body: validated ? request.body : undefined,
+      json: <T>(schema: z.ZodType<T>): T => checkBody(schema, jsonOf(request)),
+      bytes: () => (validated ? EMPTY : (request.body as Buffer | undefined) ?? EMPTY),
+      stream: () => {
+        reply.hijack();
+        reply.raw.setHeader(REQUEST_ID_HEADER, request.id);
+        return reply.raw;
+      },
     };
   }
 }

@@ -13,7 +13,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { LnError } from '../errors/ln-error.js';
 import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 
-const JSON_TYPES = new Set(['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']);
+/** The media types of JSON envelopes (structured or batch). */
+export const JSON_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']);
 
 /** How a request carries its events: JSON envelopes (structured or batch), or binary mode. */
 export type IngressMode = 'json' | 'binary';

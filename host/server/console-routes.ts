@@ -15,7 +15,8 @@ import { LnError } from '../errors/ln-error.js';
 import { absoluteCapabilities, manifestOf } from '../versions/deploy-pipeline.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
-import type { AdminRoute } from './admin-server.js';
+import { defineRoute, type AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 const diffSchema = z.strictObject({
   /** The version compared from; default: the active one (none before the first deploy). */
@@ -55,13 +56,13 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
             grants.push({ name: d.name, version: record.version, role, capabilities: absoluteCapabilities(manifest), limits: manifest.limits });
           }
         }
-        return { body: { grants } };
+        return { body: { grants } satisfies AdminAnswers['GET /v1/grants'] };
       },
     },
-    {
-      method: 'POST', path: '/v1/components/:name/capability-diff', handler: async (req) => {
+    defineRoute({
+      method: 'POST', path: '/v1/components/:name/capability-diff', body: diffSchema, handler: (req) => {
         const name = req.params.name!;
-        const body = await req.json(diffSchema);
+        const body = req.body;
         const deployment = manager.registry.get(name);
         const from = body.from ?? deployment?.active ?? null;
         let to: string;
@@ -76,8 +77,8 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
           target = retained(name, to);
         }
         const diff: CapabilityDiff = diffCapabilities(from ? retained(name, from) : undefined, target, manager.kvOwner(name, target));
-        return { body: { name, from, to, diff, needsApproval: diff.added.length > 0 } };
+        return { body: { name, from, to, diff, needsApproval: diff.added.length > 0 } satisfies AdminAnswers['POST /v1/components/:name/capability-diff'] };
       },
-    },
+    }),
   ];
 }

@@ -1,12 +1,12 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyRequest } from 'fastify';
 import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import { parseJson } from '../support/json-depth.js';
-import { binaryEvent, ingressMode } from './cloudevents-http.js';
-import { HttpService, readBody, sendError, sendJson as send } from './http-io.js';
+import { binaryEvent, ingressMode, JSON_TYPES, type IngressMode } from './cloudevents-http.js';
+import { HttpService } from './http-service.js';
 import { crossSiteReason } from './request-origin.js';
 
 /**
@@ -18,7 +18,7 @@ export interface EventDispatcher {
   dispatch(event: PluginEvent): Promise<{ readonly results: readonly unknown[] }>;
 }
 
-/** Ingress settings. Every default is in `INGRESS_DEFAULTS`. */
+/** Ingress settings. Every default is in `INGRESS_DEFAULTS`. Read per request: getters make them live. */
 export interface IngressOptions {
   readonly plugins: EventDispatcher;
   readonly logger: Logger;
@@ -35,51 +35,93 @@ export interface IngressOptions {
 /** Defaults: 1 MiB bodies, batches of up to 100 events, no origin allowed cross-site. */
 export const INGRESS_DEFAULTS = Object.freeze({ maxBodyBytes: 1024 * 1024, maxBatch: 100, allowedOrigins: Object.freeze([]) as readonly string[] });
 
+/** A `POST /events` body as its parser read it: the mode its headers name, and the bytes. */
+interface EventBody {
+  readonly mode: IngressMode;
+  readonly bytes: Buffer;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads a body of at most `limit` bytes (a declared larger one is refused before reading). The
+ * ingress reads its own bodies because its limit is live (`ingress.maxBodyBytes` hot-reloads),
+ * where fastify's route `bodyLimit` is fixed when the route is made.
+ */
+function readBody(payload: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const tooLarge = (): LnError => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit });
+    if (Number(payload.headers['content-length'] ?? 0) > limit) {
+      reject(tooLarge());
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    payload.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(tooLarge());
+        payload.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    payload.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    payload.on('error', (err) => reject(new LnError('LN_ERR_EVENT_INVALID', { reason: `the body could not be read (${err.message.slice(0, 80)})` })));
+  });
+}
+
 /**
  * The event ingress: `POST /events` takes one CloudEvents-style JSON envelope or an array of
  * them (or one binary-mode event, see `cloudevents-http.ts`) and answers with every plugin's
  * result and the follow-ups' (see docs/runtime.md); `GET /health` says whether the host is up.
  * Browsers' cross-site requests and, on a loopback listener, non-loopback `Host`s are refused
- * (`request-origin.ts`). Errors answer `{ code, message, requestId }`; internals go only to the log.
+ * (`request-origin.ts`) before anything else; then a body that is neither JSON nor binary mode is
+ * a 415 before it is read. Another method on either path is a 405 with `Allow`. Errors answer
+ * `{ code, message, details, requestId }`; internals go only to the log.
  */
 export class IngressServer extends HttpService {
   readonly #options: IngressOptions;
 
   constructor(options: IngressOptions) {
-    super();
+    super({
+      logger: options.logger, name: 'ingress',
+      errors: {
+        notFound: (method, path) => new LnError('LN_ERR_EVENT_NOT_FOUND', { method, path }),
+        methodNotAllowed: (method, path) => new LnError('LN_ERR_EVENT_NOT_FOUND', { method, path }),
+        tooLarge: (limit) => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }),
+        badRequest: (reason) => new LnError('LN_ERR_EVENT_INVALID', { reason }),
+      },
+    });
     this.#options = options;
+    // Every body type: the mode comes from the headers (415 before reading), the bytes under the live limit.
+    const parse = (request: FastifyRequest, payload: IncomingMessage, done: (err: Error | null, body?: EventBody) => void): void => {
+      const mode = ingressMode(request.headers);
+      readBody(payload, this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes).then((bytes) => done(null, { mode, bytes }), done);
+    };
+    // The JSON types by name (fastify caches their lookup), every other type through '*'.
+    this.app.addContentTypeParser([...JSON_TYPES], parse);
+    this.app.addContentTypeParser('*', parse);
+    this.app.get('/health', () => ({ status: 'ok', plugins: this.#options.plugins.names }));
+    this.app.post('/events', (request) => this.#events(request));
+    this.refuseOtherMethods('/health', ['GET']);
+    this.refuseOtherMethods('/events', ['POST']);
   }
 
-  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const requestId = randomUUID();
-    const path = (req.url ?? '/').split('?')[0];
-    try {
-      const refused = crossSiteReason(req, { loopback: this.loopback, allowedOrigins: this.#options.allowedOrigins ?? INGRESS_DEFAULTS.allowedOrigins });
-      if (refused !== null) throw new LnError('LN_ERR_EVENT_CROSS_SITE', { reason: refused });
-      if (req.method === 'GET' && path === '/health') {
-        send(res, 200, { status: 'ok', plugins: this.#options.plugins.names });
-      } else if (req.method === 'POST' && path === '/events') {
-        await this.#events(req, res, requestId);
-      } else {
-        throw new LnError('LN_ERR_EVENT_NOT_FOUND', { method: String(req.method), path: String(path).slice(0, 200) });
-      }
-    } catch (err) {
-      sendError(res, err, this.#options.logger, requestId);
-    }
+  protected admit(request: FastifyRequest): void {
+    const refused = crossSiteReason(request.raw, { loopback: this.loopback, allowedOrigins: this.#options.allowedOrigins ?? INGRESS_DEFAULTS.allowedOrigins });
+    if (refused !== null) throw new LnError('LN_ERR_EVENT_CROSS_SITE', { reason: refused });
   }
 
-  async #events(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    const mode = ingressMode(req.headers);
-    const limit = this.#options.maxBodyBytes ?? INGRESS_DEFAULTS.maxBodyBytes;
-    const body = await readBody(req, limit, () => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }));
-    const { events, batch } = mode === 'binary' ? { events: [binaryEvent(req.headers, body)], batch: false } : this.#jsonEvents(body);
-    if (!batch) {
-      send(res, 200, await this.#route(events[0]!, requestId));
-      return;
-    }
+  /** The answer to `POST /events`: one event's, or `{ requestId, events }` for a batch. */
+  async #events(request: FastifyRequest): Promise<object> {
+    // No body and no Content-Type skips the parser: the mode check is then made here.
+    const body = (request.body as EventBody | undefined) ?? { mode: ingressMode(request.headers), bytes: EMPTY };
+    const { events, batch } = body.mode === 'binary' ? { events: [binaryEvent(request.headers, body.bytes)], batch: false } : this.#jsonEvents(body.bytes);
+    if (!batch) return this.#route(events[0]!, request.id);
     const results = [];
     for (const event of events) results.push(await this.#route(event, undefined));
-    send(res, 200, { requestId, events: results });
+    return { requestId: request.id, events: results };
   }
 
   /** One event's part of the answer (with the request id first for a single event): its id, what routing it did, the pipeline runs it started. */

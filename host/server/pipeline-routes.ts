@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import type { PipelineService } from '../runtime/pipelines/pipeline-service.js';
 import type { StepRecord } from '../runtime/pipelines/run-record.js';
-import type { AdminRoute } from './admin-server.js';
+import { defineRoute, type AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 const anyObject = z.record(z.string(), z.unknown());
 const runSchema = z.strictObject({
@@ -27,16 +28,16 @@ function progressLine(step: StepRecord): Record<string, unknown> {
 export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
   return [
     {
-      method: 'POST', path: '/v1/pipelines/validate', handler: async (req) => {
-        const definition = pipelines.validate(await req.json(anyObject));
-        return { body: { valid: true, name: definition.name, order: definition.order } };
+      method: 'POST', path: '/v1/pipelines/validate', handler: (req) => {
+        const definition = pipelines.validate(req.json(anyObject));
+        return { body: { valid: true, name: definition.name, order: definition.order } satisfies AdminAnswers['POST /v1/pipelines/validate'] };
       },
     },
-    { method: 'GET', path: '/v1/pipelines', handler: () => ({ body: { pipelines: pipelines.list() } }) },
-    { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) }) },
+    { method: 'GET', path: '/v1/pipelines', handler: () => ({ body: { pipelines: pipelines.list() } satisfies AdminAnswers['GET /v1/pipelines'] }) },
+    { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) satisfies AdminAnswers['GET /v1/pipelines/:name'] }) },
     {
       method: 'PUT', path: '/v1/pipelines/:name', handler: async (req) => {
-        const pipeline = await pipelines.save(req.params.name!, await req.json(anyObject));
+        const pipeline = await pipelines.save(req.params.name!, req.json(anyObject));
         return { body: { pipeline } };
       },
     },
@@ -46,18 +47,18 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
         return { body: { deleted: req.params.name } };
       },
     },
-    { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } }) },
-    { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) }) },
-    {
-      method: 'POST', path: '/v1/pipelines/:name/runs', handler: async (req, res) => {
-        const body = await req.json(runSchema);
+    { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } satisfies AdminAnswers['GET /v1/pipelines/:name/runs'] }) },
+    { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] }) },
+    defineRoute({
+      method: 'POST', path: '/v1/pipelines/:name/runs', body: runSchema, handler: async (req) => {
+        const body = req.body;
         const options = body.priority !== undefined ? { priority: body.priority } : {};
         if (!body.wait) {
           const started = pipelines.run(req.params.name!, body.event, options);
-          return { status: 202, body: { runId: started.runId, status: started.status } };
+          return { status: 202, body: { runId: started.runId, status: started.status } satisfies AdminAnswers['POST /v1/pipelines/:name/runs'] };
         }
         if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) {
-          return { body: await pipelines.run(req.params.name!, body.event, options).done };
+          return { body: await pipelines.run(req.params.name!, body.event, options).done satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] };
         }
         // NDJSON: one line per step change, then the run (or a coded error) as the last line.
         // Lines of steps settled while the run starts wait until the headers are out; a run that
@@ -66,11 +67,12 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
         let open = false;
         const write = (line: string): void => void (open ? res.write(line) : early.push(line));
         const started = pipelines.run(req.params.name!, body.event, { ...options, onProgress: (step) => write(`${JSON.stringify(progressLine(step))}\n`) });
+        const res = req.stream();
         res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });
         open = true;
         for (const line of early) res.write(line);
         res.end(`${JSON.stringify(await started.done)}\n`);
       },
-    },
+    }),
   ];
 }

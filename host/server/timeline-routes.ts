@@ -8,10 +8,10 @@
  *   every `heartbeatMs`. A client that stops reading (more than `maxBufferedBytes` unsent) is
  *   disconnected.
  */
-import type { ServerResponse } from 'node:http';
 import { LnError } from '../errors/ln-error.js';
 import { TIMELINE_QUERY_LIMITS, type DiagnosticsTimeline, type TimelineEntry, type TimelineFilter } from '../runtime/diagnostics-timeline.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
+import type { AdminAnswers } from './api-types.js';
 
 /** Stream settings. Every default is in `TIMELINE_STREAM_DEFAULTS`. */
 export interface TimelineRouteOptions {
@@ -83,22 +83,23 @@ export function timelineRoutes(timeline: DiagnosticsTimeline, options: TimelineR
     {
       method: 'GET', path: '/v1/timeline', handler: (req) => {
         const { filter, limit } = parseFilter(req, [...FILTER_KEYS, 'limit']);
-        return { body: timeline.query(filter, limit) };
+        return { body: timeline.query(filter, limit) satisfies AdminAnswers['GET /v1/timeline'] };
       },
     },
     {
-      method: 'GET', path: '/v1/timeline/stream', handler: (req, res) => {
+      method: 'GET', path: '/v1/timeline/stream', handler: (req) => {
         const { filter } = parseFilter(req, FILTER_KEYS);
         const lastEventId = req.raw.headers['last-event-id'];
         const resumeFrom = typeof lastEventId === 'string' && lastEventId.length > 0 ? seqOf(lastEventId.trim(), 'Last-Event-ID') : undefined;
         const after = resumeFrom ?? filter.after;
-        stream(res, req, timeline, { ...filter, ...(after !== undefined ? { after } : {}) }, heartbeatMs, maxBuffered, options.signal);
+        stream(req, timeline, { ...filter, ...(after !== undefined ? { after } : {}) }, heartbeatMs, maxBuffered, options.signal);
       },
     },
   ];
 }
 
-function stream(res: ServerResponse, req: AdminRequest, timeline: DiagnosticsTimeline, filter: TimelineFilter, heartbeatMs: number, maxBuffered: number, signal: AbortSignal | undefined): void {
+function stream(req: AdminRequest, timeline: DiagnosticsTimeline, filter: TimelineFilter, heartbeatMs: number, maxBuffered: number, signal: AbortSignal | undefined): void {
+  const res = req.stream();
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   let open = true;
   const stop = (): void => {

@@ -57,12 +57,18 @@ describe('admin server', () => {
     expect(r.body).not.toHaveProperty('name');
   });
 
-  it('refuses unknown routes (404) and wrong methods (400) only after auth', async () => {
+  it('refuses unknown routes (404) and wrong methods (405 with Allow) only after auth', async () => {
     expect((await call('/v1/nope', { auth: null })).status).toBe(401);
     expect((await call('/v1/nope')).body.code).toBe('LN_ERR_ADMIN_NOT_FOUND');
-    const wrongMethod = await call('/v1/blobs', { method: 'DELETE' });
-    expect(wrongMethod.status).toBe(400);
-    expect(String(wrongMethod.body.message)).toContain('DELETE is not allowed');
+    expect((await call('/v1/blobs', { method: 'DELETE', auth: null })).status).toBe(401);
+    const res = await fetch(`${base}/v1/blobs`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('PUT');
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body.code).toBe('LN_ERR_ADMIN_BAD_REQUEST');
+    expect(String(body.message)).toContain('DELETE is not allowed');
+    const both = await fetch(`${base}/v1/things/x`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
+    expect([both.status, both.headers.get('allow')]).toEqual([405, 'GET, POST']);
   });
 
   it.each([

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from './api.js';
 import { Dialog, DiffView } from './dialog.js';
 import { describeError } from './hooks.js';
-import type { DiffAnswer, VersionRecord } from './types.js';
+import type { CapabilityDiffAnswer, VersionRecord } from '../../api-types.js';
 
 export type VersionAction =
   | { readonly kind: 'rollback'; readonly to: string }
@@ -39,14 +39,14 @@ async function perform(name: string, action: VersionAction, reason: string, appr
 
 export function ActionDialog(props: { name: string; action: VersionAction; onClose: () => void; onDone: (message: string) => void }) {
   const { name, action } = props;
-  const [diff, setDiff] = useState<DiffAnswer | null>(null);
+  const [diff, setDiff] = useState<CapabilityDiffAnswer | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const request = diffRequest(action);
   useEffect(() => {
     if (!request) return;
-    api<DiffAnswer>('POST', `/components/${encodeURIComponent(name)}/capability-diff`, request).then(setDiff, (err) => setError(describeError(err)));
+    api<CapabilityDiffAnswer>('POST', `/components/${encodeURIComponent(name)}/capability-diff`, request).then(setDiff, (err) => setError(describeError(err)));
   }, []);
   const confirm = async (): Promise<void> => {
     setBusy(true);

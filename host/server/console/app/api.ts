@@ -3,6 +3,8 @@
  * `Authorization: Bearer <token>`. The token lives in `sessionStorage` (gone with the tab), never
  * in a URL. A 401 from any call forgets it and shows the login page.
  */
+import type { AdminAnswers, ErrorAnswer } from '../../api-types.js';
+
 const TOKEN_KEY = 'lnano.adminToken';
 
 /** A coded error from the admin API (`{ code, message, details }`). */
@@ -42,7 +44,7 @@ function headers(extra: Record<string, string> = {}): Record<string, string> {
 
 async function failure(res: Response): Promise<ApiError> {
   if (res.status === 401) session.clear();
-  const body = (await res.json().catch(() => ({}))) as { code?: string; message?: string; details?: unknown };
+  const body = (await res.json().catch(() => ({}))) as Partial<ErrorAnswer>;
   return new ApiError(res.status, body.code ?? `HTTP_${res.status}`, body.message ?? res.statusText, body.details);
 }
 
@@ -57,10 +59,10 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
 }
 
 /** Uploads component bytes (`PUT /v1/artifacts`), content-addressed. */
-export async function uploadArtifact(bytes: ArrayBuffer): Promise<{ digest: string; sizeBytes: number }> {
+export async function uploadArtifact(bytes: ArrayBuffer): Promise<AdminAnswers['PUT /v1/artifacts']> {
   const res = await fetch('/v1/artifacts', { method: 'PUT', headers: headers({ 'content-type': 'application/wasm' }), body: bytes, cache: 'no-store' });
   if (!res.ok) throw await failure(res);
-  return (await res.json()) as { digest: string; sizeBytes: number };
+  return (await res.json()) as AdminAnswers['PUT /v1/artifacts'];
 }
 
 /** Checks a token without keeping it: true when the host accepts it. */

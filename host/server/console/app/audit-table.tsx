@@ -1,6 +1,6 @@
 /** An audit trail table, newest first. */
 import { dateTime } from './format.js';
-import type { AuditEntry } from './types.js';
+import type { AuditEntry } from '../../api-types.js';
 
 export function AuditTable(props: { entries: readonly AuditEntry[]; showName?: boolean; caption: string }) {
   const entries = [...props.entries].sort((a, b) => b.seq - a.seq);

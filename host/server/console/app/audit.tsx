@@ -2,10 +2,10 @@
 import { api } from './api.js';
 import { AuditTable } from './audit-table.js';
 import { usePoll } from './hooks.js';
-import type { AuditEntry, Verification } from './types.js';
+import type { AuditAnswer } from '../../api-types.js';
 
 export function AuditView() {
-  const { data, error, refresh } = usePoll((signal) => api<{ entries: AuditEntry[]; verification: Verification }>('GET', '/audit?verify=1&limit=500', undefined, signal), 5000);
+  const { data, error, refresh } = usePoll((signal) => api<AuditAnswer>('GET', '/audit?verify=1&limit=500', undefined, signal), 5000);
   const v = data?.verification ?? null;
   return (
     <section aria-labelledby="audit-title">

@@ -3,7 +3,7 @@
  * The SVG scales to its box (`viewBox`); each chart has a text summary for screen readers.
  */
 import type { ComponentChildren } from 'preact';
-import type { TimelineEntry } from './types.js';
+import type { TimelineEntry } from '../../api-types.js';
 
 /** One time bucket's numbers. */
 export interface Bucket {

@@ -7,18 +7,12 @@ import { healthOf } from './components.js';
 import { DeployDialog } from './deploy.js';
 import { bytes, count, dateTime, ms, percent } from './format.js';
 import { usePoll } from './hooks.js';
-import type { AuditEntry, ComponentStatus, Deployment, VersionRecord } from './types.js';
-
-interface History {
-  readonly deployment: Deployment | null;
-  readonly versions: VersionRecord[];
-  readonly entries: AuditEntry[];
-}
+import type { ComponentStatus, HistoryAnswer } from '../../api-types.js';
 
 export function ComponentView(props: { name: string }) {
   const path = `/components/${encodeURIComponent(props.name)}`;
   const status = usePoll((signal) => api<ComponentStatus>('GET', path, undefined, signal), 2000);
-  const history = usePoll((signal) => api<History>('GET', `${path}/history?limit=200`, undefined, signal), 5000);
+  const history = usePoll((signal) => api<HistoryAnswer>('GET', `${path}/history?limit=200`, undefined, signal), 5000);
   const [action, setAction] = useState<VersionAction | null>(null);
   const [deploying, setDeploying] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);

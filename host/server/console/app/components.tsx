@@ -2,11 +2,11 @@
 import { api } from './api.js';
 import { bytes, count, grantList, ms, percent } from './format.js';
 import { usePoll } from './hooks.js';
-import type { ComponentStatus, Grants } from './types.js';
+import type { AdminAnswers, ComponentStatus, ServingGrants } from '../../api-types.js';
 
 interface Overview {
-  readonly components: ComponentStatus[];
-  readonly grants: Grants[];
+  readonly components: readonly ComponentStatus[];
+  readonly grants: readonly ServingGrants[];
 }
 
 /** Healthy, degraded (errors in the window), deploying, or down (no active version). */
@@ -22,8 +22,8 @@ export function healthOf(c: ComponentStatus): { label: string; tone: 'ok' | 'war
 export function ComponentsView() {
   const { data, error } = usePoll<Overview>(async (signal) => {
     const [list, grants] = await Promise.all([
-      api<{ components: ComponentStatus[] }>('GET', '/components', undefined, signal),
-      api<{ grants: Grants[] }>('GET', '/grants', undefined, signal),
+      api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal),
+      api<AdminAnswers['GET /v1/grants']>('GET', '/grants', undefined, signal),
     ]);
     return { components: list.components, grants: grants.grants };
   }, 2000);

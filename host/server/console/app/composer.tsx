@@ -9,7 +9,7 @@ import { api } from './api.js';
 import { describeError, usePoll } from './hooks.js';
 import { EVENT_NODE, inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { consoleEvent, startRun } from './pipeline-run.js';
-import type { ComponentStatus, PipelineDefinition, PipelineStep } from './types.js';
+import type { AdminAnswers, PipelineDefinition, PipelineStep } from '../../api-types.js';
 
 const blank = (): PipelineDefinition => ({ name: '', description: '', trigger: { events: [] }, steps: [] });
 
@@ -67,12 +67,16 @@ export function ComposerView(props: { name: string | null }) {
   const [draft, setDraft] = useState<PipelineDefinition>(blank);
   const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' } | null>(null);
   const [busy, setBusy] = useState(false);
-  const components = usePoll((signal) => api<{ components: ComponentStatus[] }>('GET', '/components', undefined, signal), 0);
+  const components = usePoll((signal) => api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal), 0);
   const names = (components.data?.components ?? []).map((c) => c.name);
   useEffect(() => {
     if (!props.name) return;
-    api<{ pipeline: PipelineDefinition }>('GET', `/pipelines/${encodeURIComponent(props.name)}`)
-      .then((r) => setDraft({ ...blank(), ...r.pipeline }), (err) => setMessage({ text: describeError(err), tone: 'bad' }));
+    api<AdminAnswers['GET /v1/pipelines/:name']>('GET', `/pipelines/${encodeURIComponent(props.name)}`).then((r) => {
+      const listed = r.pipeline;
+      if (!listed.valid) return setMessage({ text: `${listed.file}: ${listed.error.code}: ${listed.error.message}`, tone: 'bad' });
+      // A valid listing is the file's definition plus what the listing adds (cleanDefinition drops it).
+      setDraft({ ...blank(), ...(listed as unknown as PipelineDefinition) });
+    }, (err) => setMessage({ text: describeError(err), tone: 'bad' }));
   }, []);
   const setStep = (i: number, s: PipelineStep): void => setDraft({ ...draft, steps: draft.steps.map((old, j) => (j === i ? s : old)) });
   const addStep = (): void => {
@@ -86,7 +90,7 @@ export function ComposerView(props: { name: string | null }) {
     setMessage(null);
     const definition = cleanDefinition(draft);
     try {
-      const checked = await api<{ valid: boolean; order: string[] }>('POST', '/pipelines/validate', definition);
+      const checked = await api<AdminAnswers['POST /v1/pipelines/validate']>('POST', '/pipelines/validate', definition);
       if (what === 'validate') setMessage({ text: `Valid: runs ${checked.order.join(' → ')}`, tone: 'ok' });
       if (what === 'save' || what === 'run') {
         await api('PUT', `/pipelines/${encodeURIComponent(definition.name)}`, definition);

@@ -6,7 +6,7 @@ import { useState } from 'preact/hooks';
 import { api, uploadArtifact } from './api.js';
 import { Dialog, DiffView } from './dialog.js';
 import { describeError } from './hooks.js';
-import type { DiffAnswer } from './types.js';
+import type { AdminAnswers, CapabilityDiffAnswer } from '../../api-types.js';
 
 const STRATEGIES = ['immediate', 'canary', 'blue-green'] as const;
 
@@ -17,7 +17,7 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
   const [manifestText, setManifestText] = useState(JSON.stringify(start, null, 2));
   const [strategy, setStrategy] = useState<typeof STRATEGIES[number]>('immediate');
   const [weight, setWeight] = useState(10);
-  const [review, setReview] = useState<{ digest: string; manifest: Record<string, unknown>; diff: DiffAnswer } | null>(null);
+  const [review, setReview] = useState<{ digest: string; manifest: Record<string, unknown>; diff: CapabilityDiffAnswer } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -33,7 +33,7 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
         throw new Error('The manifest is not valid JSON.');
       }
       const stored = await uploadArtifact(await file.arrayBuffer());
-      const diff = await api<DiffAnswer>('POST', `/components/${encodeURIComponent(props.name)}/capability-diff`, { manifest });
+      const diff = await api<CapabilityDiffAnswer>('POST', `/components/${encodeURIComponent(props.name)}/capability-diff`, { manifest });
       setReview({ digest: stored.digest, manifest, diff });
     } catch (err) {
       setError(describeError(err));
@@ -46,7 +46,7 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
     setError(null);
     setBusy(true);
     try {
-      const result = await api<{ version: string; outcome: string }>('POST', '/deployments', {
+      const result = await api<AdminAnswers['POST /v1/deployments']>('POST', '/deployments', {
         manifest: review.manifest, digest: review.digest, strategy, approveCapabilities: review.diff.needsApproval,
         ...(strategy === 'canary' ? { canaryWeight: weight } : {}),
       });

@@ -8,7 +8,7 @@ import { api, ApiError, readEventStream } from './api.js';
 import { bucketize, TimelineCharts } from './charts.js';
 import { ms, time } from './format.js';
 import { usePoll } from './hooks.js';
-import type { ComponentStatus, TimelineEntry } from './types.js';
+import type { AdminAnswers, TimelineEntry, TimelinePage } from '../../api-types.js';
 
 /** Entries kept in the page; older ones drop off. */
 const KEEP = 2000;
@@ -42,10 +42,10 @@ function useTimeline(filters: Filters): { entries: TimelineEntry[]; connection: 
     let last: string | undefined;
     setEntries([]);
     setConnection('connecting');
-    const add = (more: TimelineEntry[]): void => setEntries((old) => [...old, ...more].slice(-KEEP));
+    const add = (more: readonly TimelineEntry[]): void => setEntries((old) => [...old, ...more].slice(-KEEP));
     const run = async (): Promise<void> => {
       try {
-        const recent = await api<{ entries: TimelineEntry[]; latestSeq: number }>('GET', `/timeline?${q}${q ? '&' : ''}limit=${SHOW}`, undefined, controller.signal);
+        const recent = await api<TimelinePage>('GET', `/timeline?${q}${q ? '&' : ''}limit=${SHOW}`, undefined, controller.signal);
         add(recent.entries);
         last = String(recent.latestSeq);
       } catch (err) {
@@ -81,7 +81,7 @@ function useTimeline(filters: Filters): { entries: TimelineEntry[]; connection: 
 export function LiveView() {
   const [filters, setFilters] = useState<Filters>({ component: '', status: '', code: '' });
   const [codeText, setCodeText] = useState('');
-  const components = usePoll((signal) => api<{ components: ComponentStatus[] }>('GET', '/components', undefined, signal), 10_000);
+  const components = usePoll((signal) => api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal), 10_000);
   const { entries, connection } = useTimeline(filters);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {

@@ -3,7 +3,7 @@
  * layer right of its furthest input, steps in a layer ordered by where their inputs sit (one
  * barycenter pass, fewer crossings). Fallback links are dashed. Each step shows its run status.
  */
-import type { PipelineStep, StepStatus } from './types.js';
+import type { PipelineStep, StepStatus } from '../../api-types.js';
 
 const NODE_W = 150;
 const NODE_H = 46;

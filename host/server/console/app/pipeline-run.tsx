@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import { api } from './api.js';
 import { Dialog } from './dialog.js';
 import { describeError } from './hooks.js';
+import type { AdminAnswers } from '../../api-types.js';
 
 /** A CloudEvents-style envelope for a run started by hand. */
 export function consoleEvent(type: string, data: unknown): Record<string, unknown> {
@@ -11,7 +12,7 @@ export function consoleEvent(type: string, data: unknown): Record<string, unknow
 
 /** Starts a run: `POST /v1/pipelines/:name/runs`, answers the run id. */
 export async function startRun(name: string, event: Record<string, unknown>): Promise<string> {
-  const started = await api<{ runId: string }>('POST', `/pipelines/${encodeURIComponent(name)}/runs`, { event });
+  const started = await api<AdminAnswers['POST /v1/pipelines/:name/runs']>('POST', `/pipelines/${encodeURIComponent(name)}/runs`, { event });
   return started.runId;
 }
 

@@ -6,19 +6,21 @@ import { ms, time } from './format.js';
 import { describeError, usePoll } from './hooks.js';
 import { inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { RunDialog } from './pipeline-run.js';
-import type { PipelineDefinition, PipelineListing, PipelineRun, StepStatus } from './types.js';
+import type { AdminAnswers, PipelineListing, PipelineRun, PipelineStep, StepStatus } from '../../api-types.js';
 
 function latestRun(name: string, runId: string | null) {
   return async (signal: AbortSignal): Promise<PipelineRun | null> => {
     const path = `/pipelines/${encodeURIComponent(name)}/runs`;
-    const id = runId ?? (await api<{ runs: PipelineRun[] }>('GET', path, undefined, signal)).runs[0]?.runId;
+    const id = runId ?? (await api<AdminAnswers['GET /v1/pipelines/:name/runs']>('GET', path, undefined, signal)).runs[0]?.runId;
     return id ? api<PipelineRun>('GET', `${path}/${encodeURIComponent(id)}`, undefined, signal) : null;
   };
 }
 
 /** One pipeline: graph, latest run, actions. */
-export function PipelineCard(props: { pipeline: PipelineDefinition; onDeleted: () => void }) {
-  const { name, steps } = props.pipeline;
+export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid: true }>; onDeleted: () => void }) {
+  const { name } = props.pipeline;
+  // The host lists only pipelines its schema accepted, so each step has at least an id and a component.
+  const steps = props.pipeline.steps as readonly PipelineStep[];
   const [runId, setRunId] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'run' | 'delete' | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -81,7 +83,7 @@ export function PipelineCard(props: { pipeline: PipelineDefinition; onDeleted: (
 }
 
 export function PipelinesView() {
-  const list = usePoll((signal) => api<{ pipelines: PipelineListing[] }>('GET', '/pipelines', undefined, signal), 5000);
+  const list = usePoll((signal) => api<AdminAnswers['GET /v1/pipelines']>('GET', '/pipelines', undefined, signal), 5000);
   const missing = list.error?.startsWith('LN_ERR_ADMIN_NOT_FOUND');
   return (
     <section aria-labelledby="pipelines-title">
@@ -91,7 +93,7 @@ export function PipelinesView() {
       {list.data?.pipelines.length === 0 && <p>No pipelines yet: compose one, or put a file in the pipelines folder.</p>}
       {list.data?.pipelines.map((p) => p.valid
         ? <PipelineCard key={p.name} pipeline={p} onDeleted={list.refresh} />
-        : <article class="pipeline invalid" key={p.name}><h2>{p.name}</h2><p class="error">{p.file}: {p.error}</p></article>)}
+        : <article class="pipeline invalid" key={p.name}><h2>{p.name}</h2><p class="error">{p.file}: {p.error.code}: {p.error.message}</p></article>)}
     </section>
   );
 }
