@@ -5,7 +5,8 @@
  *
  * Host → worker: jobs, run one at a time in the order posted (the host posts a few ahead of their
  * answers): `init` (instantiate), `call`, `dispose` (drop an instance's bindings so its memories
- * are collected). Both sides number the jobs 1, 2, … in that order (no field carries it). Worker → host: `ready` or `init-failed`, one `result` per call (carrying the
+ * are collected); jobs submitted in the same turn travel in one message (`HostToWorkerPost`). Both
+ * sides number the jobs 1, 2, … in that order (no field carries it). Worker → host: `ready` or `init-failed`, one `result` per call (carrying the
  * notifications the call's host interfaces sent: one message per call each way), `disposed`,
  * and at any time `notify` messages sent outside a call, `output` (what a guest wrote to
  * stdout/stderr) and `output-dropped` (a drop summary). Everything goes over the one port, so
@@ -109,6 +110,8 @@ export interface DisposeMessage {
 }
 
 export type HostToWorker = InitMessage | CallMessage | DisposeMessage;
+/** What one host message to a worker carries: one job, or several (posted in the same turn), in order. */
+export type HostToWorkerPost = HostToWorker | readonly HostToWorker[];
 
 export interface ReadyMessage {
   readonly type: 'ready';

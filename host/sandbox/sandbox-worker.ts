@@ -116,6 +116,8 @@ export class SandboxWorker implements Sandbox {
   /** Jobs posted and not answered, oldest (the running one) first. */
   readonly #inFlight: Running[] = [];
   #posted = 0;
+  /** A flush of the queued jobs is scheduled. */
+  #flushing = false;
   #nextId = 1;
   #gone = false;
   #lossReason: string | undefined;
@@ -191,23 +193,50 @@ export class SandboxWorker implements Sandbox {
   }
 
   #pump(): void {
-    while (!this.#gone && this.#inFlight.length < MAX_IN_FLIGHT && this.#jobsHead < this.#jobs.length) {
-      const job = this.#jobs[this.#jobsHead]!;
-      this.#jobs[this.#jobsHead++] = undefined as unknown as SandboxJob;
-      if (this.#jobsHead === this.#jobs.length) {
-        this.#jobs.length = 0;
-        this.#jobsHead = 0;
+    if (this.#flushing) return;
+    this.#flushing = true;
+    // Jobs submitted in the same turn (the plugins of one event level) leave in one message.
+    queueMicrotask(() => {
+      this.#flushing = false;
+      this.#post();
+    });
+  }
+
+  /** Posts the queued jobs the in-flight cap allows, several in one message. */
+  #post(): void {
+    const room = MAX_IN_FLIGHT - this.#inFlight.length;
+    if (this.#gone || room <= 0 || this.#jobsHead >= this.#jobs.length) return;
+    const batch = this.#jobs.slice(this.#jobsHead, this.#jobsHead + room);
+    this.#jobsHead += batch.length;
+    if (this.#jobsHead >= this.#jobs.length) {
+      this.#jobs.length = 0;
+      this.#jobsHead = 0;
+    }
+    if (batch.length > 1) {
+      try {
+        this.#worker.postMessage(batch.map((job) => job.message));
+        for (const job of batch) this.#posted1(job);
+        return;
+      } catch {
+        // One of them cannot be cloned: post them one by one, so only that one fails.
       }
+    }
+    for (const job of batch) {
       try {
         this.#worker.postMessage(job.message);
       } catch (err) {
         job.onPostError?.(err as Error);
         continue;
       }
-      const running: Running = { job, seq: ++this.#posted, expired: false, timer: undefined, backstop: undefined };
-      this.#inFlight.push(running);
-      if (this.#inFlight.length === 1) this.#begin(running);
+      this.#posted1(job);
     }
+  }
+
+  /** A job was posted. */
+  #posted1(job: SandboxJob): void {
+    const running: Running = { job, seq: ++this.#posted, expired: false, timer: undefined, backstop: undefined };
+    this.#inFlight.push(running);
+    if (this.#inFlight.length === 1) this.#begin(running);
   }
 
   /** The job became the oldest one posted: it runs now (or as soon as the worker reads it); its clock starts. */

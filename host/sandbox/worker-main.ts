@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { GuestHost } from './guest-host.js';
-import { JobState, type HostToWorker, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
+import { JobState, type HostToWorker, type HostToWorkerPost, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-main.js must run in a worker thread');
@@ -47,7 +47,9 @@ async function run(seq: number, message: HostToWorker): Promise<void> {
 /** Jobs run strictly in order, even when an instantiation awaits. */
 let chain: Promise<void> = Promise.resolve();
 let received = 0;
-port.on('message', (message: HostToWorker) => {
-  const seq = ++received;
-  chain = chain.then(() => run(seq, message));
+port.on('message', (message: HostToWorkerPost) => {
+  for (const job of Array.isArray(message) ? message : [message as HostToWorker]) {
+    const seq = ++received;
+    chain = chain.then(() => run(seq, job));
+  }
 });
