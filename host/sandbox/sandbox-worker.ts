@@ -116,6 +116,8 @@ export class SandboxWorker implements Sandbox {
   /** Jobs posted and not answered, oldest (the running one) first. */
   readonly #inFlight: Running[] = [];
   #posted = 0;
+  /** Instances whose next call to start is stopped at once (`interrupt` before it ran). */
+  readonly #interrupted = new Set<number>();
   /** A flush of the queued jobs is scheduled. */
   #flushing = false;
   #nextId = 1;
@@ -165,6 +167,7 @@ export class SandboxWorker implements Sandbox {
   /** Removes an instance (after its `disposed`, or when it was lost). An empty worker does not keep the process alive. */
   detach(id: number): void {
     this.#guests.delete(id);
+    this.#interrupted.delete(id);
     if (this.#guests.size === 0) this.#worker.unref();
   }
 
@@ -175,14 +178,18 @@ export class SandboxWorker implements Sandbox {
   }
 
   /**
-   * Stops the running job if it is instance `id`'s, as if its deadline had passed (the deadline
-   * flag now, the backstop after the grace period): for disposing an instance mid-call.
+   * Stops instance `id`'s call as if its deadline had passed (the deadline flag, the backstop after
+   * the grace period): at once when it runs, else when its turn comes (it may still wait in this
+   * queue or in the worker's). For disposing an instance mid-call.
    */
   interrupt(id: number): void {
     const running = this.#inFlight[0];
-    if (!running || running.expired || running.job.message.instance !== id) return;
-    clearTimeout(running.timer);
-    this.#expire(running);
+    if (running && !running.expired && running.job.message.instance === id) {
+      clearTimeout(running.timer);
+      this.#expire(running);
+    } else {
+      this.#interrupted.add(id);
+    }
   }
 
   /** Terminates the worker (every instance in it is lost); resolves when its output is drained. */
@@ -242,6 +249,11 @@ export class SandboxWorker implements Sandbox {
   /** The job became the oldest one posted: it runs now (or as soon as the worker reads it); its clock starts. */
   #begin(running: Running): void {
     running.job.onStart?.();
+    const { message } = running.job;
+    if (message.type === 'call' && this.#interrupted.delete(message.instance)) {
+      this.#expire(running);
+      return;
+    }
     const timeoutMs = running.job.timeoutMs;
     if (timeoutMs !== undefined) running.timer = setTimeout(() => this.#expire(running), timeoutMs);
   }

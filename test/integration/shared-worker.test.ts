@@ -91,6 +91,18 @@ describe('a shared sandbox worker', () => {
     expect(neighbour.alive).toBe(true);
   });
 
+  it('disposing an instance in the same turn as its spinning call (not posted yet) stops that call too', async () => {
+    const numbers = await load('numbers');
+    const spin = await load('spin');
+    const neighbour = await start(numbers);
+    const spinner = await Instance.start(spin, { linker: linkerSpec(closedGrants('s2')), workers });
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), []));
+    await spinner.dispose();
+    expect(await spinning).toBe('LN_ERR_GUEST_CRASH');
+    expect((await neighbour.call(fn(numbers, 'add-u32'), [3, 4])).value).toBe(7);
+    expect(workers.stats().sharedWorkers).toBe(1);
+  });
+
   it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
     await expectGrantsApart(set, (name) => load(name));
     expect(workers.stats().sharedWorkers).toBe(1);
