@@ -45,11 +45,11 @@ describe('a shared sandbox worker', () => {
   });
 
   it('calls posted ahead behind a spinner keep their whole deadline, and its deadline never reaches them', async () => {
-    const near = await neighbours({ timeoutMs: 500 });
+    const near = await neighbours({ timeoutMs: 1000 });
     const spin = await load('spin');
     const spinner = await start(spin);
-    const spinning = codeOf(spinner.call(fn(spin, 'spin'), [], { timeoutMs: 1000 }));
-    // Posted to the worker behind the spinner at once; each deadline (500 ms) is shorter than the
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), [], { timeoutMs: 2500 }));
+    // Posted to the worker behind the spinner at once; each deadline (1 s) is shorter than the
     // spinner's run: the clock of each starts when the call before it answered.
     const answers = near.answer();
     expect(await spinning).toBe('LN_ERR_BUDGET_TIME');
