@@ -222,7 +222,7 @@ export class SandboxWorker implements Sandbox {
     if (batch.length > 1) {
       try {
         this.#worker.postMessage(batch.map((job) => job.message));
-        for (const job of batch) this.#posted1(job);
+        for (const job of batch) this.#track(job);
         return;
       } catch {
         // One of them cannot be cloned: post them one by one, so only that one fails.
@@ -235,12 +235,12 @@ export class SandboxWorker implements Sandbox {
         job.onPostError?.(err as Error);
         continue;
       }
-      this.#posted1(job);
+      this.#track(job);
     }
   }
 
-  /** A job was posted. */
-  #posted1(job: SandboxJob): void {
+  /** A job was posted: it awaits its answer (and starts now if it is the only one). */
+  #track(job: SandboxJob): void {
     const running: Running = { job, seq: ++this.#posted, expired: false, timer: undefined, backstop: undefined };
     this.#inFlight.push(running);
     if (this.#inFlight.length === 1) this.#begin(running);
