@@ -3,17 +3,18 @@
  * guest instances (see docs/sandbox.md). Every message names its instance (`instance`, an id
  * the host picks).
  *
- * Host → worker: jobs, one at a time (the host sends the next when the previous one answered):
- * `init` (instantiate), `call`, `dispose` (drop an instance's bindings so its memories are
- * collected). Worker → host: `ready` or `init-failed`, one `result` per call (carrying the
+ * Host → worker: jobs, run one at a time in the order posted (the host posts a few ahead of their
+ * answers): `init` (instantiate), `call`, `dispose` (drop an instance's bindings so its memories
+ * are collected); jobs submitted in the same turn travel in one message (`HostToWorkerPost`). Both
+ * sides number the jobs 1, 2, … in that order (no field carries it). Worker → host: `ready` or `init-failed`, one `result` per call (carrying the
  * notifications the call's host interfaces sent: one message per call each way), `disposed`,
  * and at any time `notify` messages sent outside a call, `output` (what a guest wrote to
  * stdout/stderr) and `output-dropped` (a drop summary). Everything goes over the one port, so
  * its order holds: the output a guest wrote before a result arrives before that result.
  *
- * The worker gets a deadline flag at start (`SandboxWorkerData`): an Int32Array over a
- * SharedArrayBuffer the host sets when the running job's deadline passes; deadline-instrumented
- * guests check it and unwind (`LN_ERR_BUDGET_TIME`).
+ * The worker gets its job state at start (`SandboxWorkerData.jobState`, laid out by `JobState`):
+ * the deadline flag deadline-instrumented guests check (they unwind, `LN_ERR_BUDGET_TIME`), set
+ * for the running job when its deadline passes, never for another.
  */
 import type { SerializedError } from '../errors/ln-error.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
@@ -27,10 +28,30 @@ export interface LinkerSpec {
   readonly config: unknown;
 }
 
+/**
+ * The elements of a sandbox worker's job state, an Int32Array over a SharedArrayBuffer of `SIZE`
+ * elements.
+ *
+ * - `FLAG`: the deadline flag; nonzero: the running job is past its deadline. Guests' deadline
+ *   checks read it (`deadlineImports(state)`, element 0).
+ * - `RUNNING`: the number of the job the worker runs (0: none); the worker stores it when it
+ *   starts a job.
+ * - `EXPIRED`: the number of the last job whose deadline passed (stored by the host).
+ *
+ * When a job's deadline passes, the host stores its number in `EXPIRED`, then swaps `RUNNING` from
+ * that number to its negative and, if the swap succeeded (the job runs), sets `FLAG`. A worker
+ * starting a job stores `RUNNING`, then, if `EXPIRED` names the job, makes the same swap and sets
+ * `FLAG` itself (the deadline passed before the job started). At the job's end the worker swaps
+ * `RUNNING` back to 0; if that fails, the job was expired: it waits until `FLAG` is set (the other
+ * side sets it right after its swap) and clears it before the next job. So the flag is only ever
+ * set while the job it was meant for runs, however many jobs are posted ahead.
+ */
+export const JobState = Object.freeze({ FLAG: 0, RUNNING: 1, EXPIRED: 2, SIZE: 3 });
+
 /** What a sandbox worker is started with (`workerData`). */
 export interface SandboxWorkerData {
-  /** Int32Array[1] over a SharedArrayBuffer: nonzero means "the running job is past its deadline". */
-  readonly deadlineFlag: SharedArrayBuffer;
+  /** The job state: `JobState.SIZE` Int32 elements over a SharedArrayBuffer (see `JobState`). */
+  readonly jobState: SharedArrayBuffer;
   /**
    * Drop what is written to the worker's own `process.stdout`/`stderr` (a shared worker: such
    * writes belong to no instance; guests' output goes through `output` messages).
@@ -89,6 +110,8 @@ export interface DisposeMessage {
 }
 
 export type HostToWorker = InitMessage | CallMessage | DisposeMessage;
+/** What one host message to a worker carries: one job, or several (posted in the same turn), in order. */
+export type HostToWorkerPost = HostToWorker | readonly HostToWorker[];
 
 export interface ReadyMessage {
   readonly type: 'ready';

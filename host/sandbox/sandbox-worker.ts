@@ -1,20 +1,32 @@
 /**
- * One sandbox worker thread as the host sees it: many guest instances, one job at a time.
+ * One sandbox worker thread as the host sees it: many guest instances, jobs run one at a time.
  *
- * Jobs (`init`, `call`, `dispose` of any of its instances) queue here and are posted one after the
- * other, each when the previous one answered, so the host always knows which job runs. A job with
- * a deadline arms a timer: when it fires, the worker's deadline flag is set (a deadline-instrumented
- * guest unwinds at its next check and fails alone with `LN_ERR_BUDGET_TIME`), and a backstop timer
- * terminates the whole worker if the job has not answered within the grace period (a guest stuck
- * in a host call, or one without deadline checks). A lost worker takes every instance in it: the
- * running job's instance learns it was the cause, its neighbours that the worker was recycled.
+ * Jobs (`init`, `call`, `dispose` of any of its instances) queue here and are posted in order, up
+ * to `MAX_IN_FLIGHT` ahead of their answers, so the worker goes from one job to the next without
+ * waiting for the host to read an answer and post the next job (the worker still runs them one
+ * after the other, in the order posted, and answers them in that order). The oldest job not
+ * answered yet is the one running (or about to run): its deadline clock starts when it becomes the
+ * oldest (when the job before it answered, or when it is posted to an idle worker), as it did when
+ * jobs were posted one at a time. When the deadline passes, the worker's deadline flag is set for
+ * that job only (see `JobState`: the worker and the host agree on which job runs through shared
+ * memory, so a flag meant for one job never stops the next): a deadline-instrumented guest unwinds
+ * at its next check and fails alone with `LN_ERR_BUDGET_TIME`, and a backstop timer terminates the
+ * whole worker if the job has not answered within the grace period (a guest stuck in a host call,
+ * or one without deadline checks). A lost worker takes every instance in it: the running job's
+ * instance learns it was the cause, its neighbours that the worker was recycled.
  */
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import { compiledModuleUrl } from '../support/compiled-url.js';
-import type { HostToWorker, SandboxWorkerData, WorkerToHost } from './protocol.js';
+import { JobState, type HostToWorker, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
 
 const WORKER_ENTRY = compiledModuleUrl('./worker-main.js', import.meta.url);
+
+/**
+ * Jobs posted to a worker ahead of their answers. More lets the worker run queued calls back to
+ * back; it does not change which instance a lost worker takes (all of them) or any deadline.
+ */
+export const MAX_IN_FLIGHT = 8;
 
 /** How the worker was lost, as each instance in it is told. */
 export interface WorkerLoss {
@@ -53,9 +65,12 @@ export interface Sandbox {
 /** One job for the worker. */
 export interface SandboxJob {
   readonly message: HostToWorker;
-  /** Wall-clock limit, ms, from when the job is posted; undefined: none. */
+  /**
+   * Wall-clock limit, ms, from when the job starts (the jobs posted before it answered); undefined:
+   * none.
+   */
   readonly timeoutMs?: number;
-  /** Runs when the job is posted (the call's clock starts). */
+  /** Runs when the job starts (the call's clock starts): the jobs posted before it answered. */
   readonly onStart?: () => void;
   /** Runs if the job cannot be posted (e.g. arguments that cannot be cloned). */
   readonly onPostError?: (err: Error) => void;
@@ -73,8 +88,11 @@ export interface SandboxWorkerOptions {
   readonly onExit?: (worker: SandboxWorker) => void;
 }
 
+/** A job posted to the worker and not answered yet. */
 interface Running {
   readonly job: SandboxJob;
+  /** Its number in post order (the worker counts the messages it gets the same way), from 1. */
+  readonly seq: number;
   expired: boolean;
   timer: NodeJS.Timeout | undefined;
   backstop: NodeJS.Timeout | undefined;
@@ -88,11 +106,20 @@ function answers(message: WorkerToHost): boolean {
 export class SandboxWorker implements Sandbox {
   readonly dedicated: boolean;
   readonly #worker: Worker;
-  readonly #flag = new Int32Array(new SharedArrayBuffer(4));
+  /** Shared with the worker: the deadline flag and which job runs (see `JobState`). */
+  readonly #state = new Int32Array(new SharedArrayBuffer(JobState.SIZE * Int32Array.BYTES_PER_ELEMENT));
   readonly #options: SandboxWorkerOptions;
   readonly #guests = new Map<number, { endpoint: GuestEndpoint; preemptible: boolean }>();
+  /** Jobs not posted yet. */
   readonly #jobs: SandboxJob[] = [];
-  #running: Running | undefined;
+  #jobsHead = 0;
+  /** Jobs posted and not answered, oldest (the running one) first. */
+  readonly #inFlight: Running[] = [];
+  #posted = 0;
+  /** Instances whose next call to start is stopped at once (`interrupt` before it ran). */
+  readonly #interrupted = new Set<number>();
+  /** A flush of the queued jobs is scheduled. */
+  #flushing = false;
   #nextId = 1;
   #gone = false;
   #lossReason: string | undefined;
@@ -102,7 +129,7 @@ export class SandboxWorker implements Sandbox {
     this.dedicated = dedicated;
     this.#options = options;
     const stdio = options.stdio;
-    const data: SandboxWorkerData = { deadlineFlag: this.#flag.buffer as SharedArrayBuffer, discardStdio: stdio === undefined };
+    const data: SandboxWorkerData = { jobState: this.#state.buffer as SharedArrayBuffer, discardStdio: stdio === undefined };
     this.#worker = new Worker(WORKER_ENTRY, { stdout: true, stderr: true, env: {}, argv: [], execArgv: [], name: options.name, workerData: data });
     // A piped stdout keeps the process alive even when the worker is unref'd: only dedicated
     // workers (ended with their instance) pipe it; a shared one drops such writes inside.
@@ -140,24 +167,29 @@ export class SandboxWorker implements Sandbox {
   /** Removes an instance (after its `disposed`, or when it was lost). An empty worker does not keep the process alive. */
   detach(id: number): void {
     this.#guests.delete(id);
+    this.#interrupted.delete(id);
     if (this.#guests.size === 0) this.#worker.unref();
   }
 
-  /** Queues a job; it is posted when the jobs before it answered. */
+  /** Queues a job; it is posted once fewer than `MAX_IN_FLIGHT` jobs await their answers. */
   submit(job: SandboxJob): void {
     this.#jobs.push(job);
     this.#pump();
   }
 
   /**
-   * Stops the running job if it is instance `id`'s, as if its deadline had passed (the deadline
-   * flag now, the backstop after the grace period): for disposing an instance mid-call.
+   * Stops instance `id`'s call as if its deadline had passed (the deadline flag, the backstop after
+   * the grace period): at once when it runs, else when its turn comes (it may still wait in this
+   * queue or in the worker's). For disposing an instance mid-call.
    */
   interrupt(id: number): void {
-    const running = this.#running;
-    if (!running || running.expired || running.job.message.instance !== id) return;
-    clearTimeout(running.timer);
-    this.#expire(running);
+    const running = this.#inFlight[0];
+    if (running && !running.expired && running.job.message.instance === id) {
+      clearTimeout(running.timer);
+      this.#expire(running);
+    } else {
+      this.#interrupted.add(id);
+    }
   }
 
   /** Terminates the worker (every instance in it is lost); resolves when its output is drained. */
@@ -168,32 +200,82 @@ export class SandboxWorker implements Sandbox {
   }
 
   #pump(): void {
-    if (this.#running || this.#gone) return;
-    const job = this.#jobs.shift();
-    if (!job) return;
-    const running: Running = { job, expired: false, timer: undefined, backstop: undefined };
-    this.#running = running;
-    Atomics.store(this.#flag, 0, 0);
-    job.onStart?.();
-    try {
-      this.#worker.postMessage(job.message);
-    } catch (err) {
-      this.#running = undefined;
-      job.onPostError?.(err as Error);
-      this.#pump();
-      return;
-    }
-    if (job.timeoutMs !== undefined) running.timer = setTimeout(() => this.#expire(running), job.timeoutMs);
+    if (this.#flushing) return;
+    this.#flushing = true;
+    // Jobs submitted in the same turn (the plugins of one event level) leave in one message.
+    queueMicrotask(() => {
+      this.#flushing = false;
+      this.#post();
+    });
   }
 
+  /** Posts the queued jobs the in-flight cap allows, several in one message. */
+  #post(): void {
+    const room = MAX_IN_FLIGHT - this.#inFlight.length;
+    if (this.#gone || room <= 0 || this.#jobsHead >= this.#jobs.length) return;
+    const batch = this.#jobs.slice(this.#jobsHead, this.#jobsHead + room);
+    this.#jobsHead += batch.length;
+    if (this.#jobsHead >= this.#jobs.length) {
+      this.#jobs.length = 0;
+      this.#jobsHead = 0;
+    }
+    if (batch.length > 1) {
+      try {
+        this.#worker.postMessage(batch.map((job) => job.message));
+        for (const job of batch) this.#track(job);
+        return;
+      } catch {
+        // One of them cannot be cloned: post them one by one, so only that one fails.
+      }
+    }
+    for (const job of batch) {
+      try {
+        this.#worker.postMessage(job.message);
+      } catch (err) {
+        job.onPostError?.(err as Error);
+        continue;
+      }
+      this.#track(job);
+    }
+  }
+
+  /** A job was posted: it awaits its answer (and starts now if it is the only one). */
+  #track(job: SandboxJob): void {
+    const running: Running = { job, seq: ++this.#posted, expired: false, timer: undefined, backstop: undefined };
+    this.#inFlight.push(running);
+    if (this.#inFlight.length === 1) this.#begin(running);
+  }
+
+  /** The job became the oldest one posted: it runs now (or as soon as the worker reads it); its clock starts. */
+  #begin(running: Running): void {
+    running.job.onStart?.();
+    const { message } = running.job;
+    if (message.type === 'call' && this.#interrupted.delete(message.instance)) {
+      this.#expire(running);
+      return;
+    }
+    const timeoutMs = running.job.timeoutMs;
+    if (timeoutMs !== undefined) running.timer = setTimeout(() => this.#expire(running), timeoutMs);
+  }
+
+  /**
+   * The running job's deadline passed: the deadline flag is set for that job only (the worker sets
+   * it itself if it had not started the job yet, see `JobState`), and the backstop armed.
+   */
   #expire(running: Running): void {
-    if (this.#running !== running) return;
+    if (this.#inFlight[0] !== running || running.expired) return;
     running.expired = true;
-    Atomics.store(this.#flag, 0, 1);
+    const state = this.#state;
+    const seq = running.seq;
+    Atomics.store(state, JobState.EXPIRED, seq);
+    if (Atomics.compareExchange(state, JobState.RUNNING, seq, -seq) === seq) {
+      Atomics.store(state, JobState.FLAG, 1);
+      Atomics.notify(state, JobState.FLAG);
+    }
     const guest = this.#guests.get(running.job.message.instance);
     const grace = guest?.preemptible ? this.#options.graceMs : 0;
     const stop = (): void => {
-      if (this.#running !== running) return;
+      if (this.#inFlight[0] !== running) return;
       this.#lossReason ??= 'a guest ran past its deadline and did not stop at its deadline check';
       void this.#worker.terminate();
     };
@@ -202,13 +284,15 @@ export class SandboxWorker implements Sandbox {
   }
 
   #receive(message: WorkerToHost): void {
-    const running = this.#running;
+    const running = this.#inFlight[0];
     let expired = false;
     if (running && answers(message) && running.job.message.instance === message.instance) {
       clearTimeout(running.timer);
       clearTimeout(running.backstop);
       expired = running.expired;
-      this.#running = undefined;
+      this.#inFlight.shift();
+      const next = this.#inFlight[0];
+      if (next) this.#begin(next);
     }
     this.#guests.get(message.instance ?? 0)?.endpoint.receive(message, expired);
     this.#pump();
@@ -217,13 +301,14 @@ export class SandboxWorker implements Sandbox {
   #exited(code: number): void {
     if (this.#gone) return;
     this.#gone = true;
-    const running = this.#running;
-    this.#running = undefined;
-    if (running) {
-      clearTimeout(running.timer);
-      clearTimeout(running.backstop);
+    const running = this.#inFlight[0];
+    for (const r of this.#inFlight) {
+      clearTimeout(r.timer);
+      clearTimeout(r.backstop);
     }
+    this.#inFlight.length = 0;
     this.#jobs.length = 0;
+    this.#jobsHead = 0;
     const reason = this.#lossReason ?? `the worker exited with code ${code}`;
     const guests = [...this.#guests];
     this.#guests.clear();

@@ -44,6 +44,25 @@ describe('a shared sandbox worker', () => {
     expect(workers.stats()).toEqual({ sharedWorkers: 1, sharedInstances: 50, inlineInstances: 0 });
   });
 
+  it('calls posted ahead behind a spinner keep their whole deadline, and its deadline never reaches them', async () => {
+    const near = await neighbours({ timeoutMs: 1000 });
+    const spin = await load('spin');
+    const spinner = await start(spin);
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), [], { timeoutMs: 2500 }));
+    // Posted to the worker behind the spinner at once; each deadline (1 s) is shorter than the
+    // spinner's run: the clock of each starts when the call before it answered.
+    const answers = near.answer();
+    expect(await spinning).toBe('LN_ERR_BUDGET_TIME');
+    expect(await answers).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(near.all.every((n) => n.alive)).toBe(true);
+    // A second spinner, then one neighbour posted right behind it: the flag set for the spinner is cleared before it runs.
+    const again = await start(spin);
+    const second = codeOf(again.call(fn(spin, 'spin'), [], { timeoutMs: 100 }));
+    const next = near.all[0]!.call(fn(await load('numbers'), 'add-u32'), [40, 2]);
+    expect(await second).toBe('LN_ERR_BUDGET_TIME');
+    expect((await next).value).toBe(42);
+  });
+
   it('a trap, a stack overflow and a memory-cap hit each fail alone; the neighbours keep answering', async () => {
     const near = await neighbours();
     const trap = await load('trap');
@@ -70,6 +89,18 @@ describe('a shared sandbox worker', () => {
     expect(await spinning).toBe('LN_ERR_GUEST_CRASH');
     expect((await neighbour.call(fn(numbers, 'add-u32'), [2, 2])).value).toBe(4);
     expect(neighbour.alive).toBe(true);
+  });
+
+  it('disposing an instance in the same turn as its spinning call (not posted yet) stops that call too', async () => {
+    const numbers = await load('numbers');
+    const spin = await load('spin');
+    const neighbour = await start(numbers);
+    const spinner = await Instance.start(spin, { linker: linkerSpec(closedGrants('s2')), workers });
+    const spinning = codeOf(spinner.call(fn(spin, 'spin'), []));
+    await spinner.dispose();
+    expect(await spinning).toBe('LN_ERR_GUEST_CRASH');
+    expect((await neighbour.call(fn(numbers, 'add-u32'), [3, 4])).value).toBe(7);
+    expect(workers.stats().sharedWorkers).toBe(1);
   });
 
   it('keeps grants apart: an instance without env sees none, next to one granted a secret', async () => {
