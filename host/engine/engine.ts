@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import { componentKind, type Component } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
-import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/instrument.js';
+import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/meter-contract.js';
 import { checkPreamble } from './preamble.js';
 import { TranspileCache, transpiledArtifact, type TranspiledArtifact } from './transpile-cache.js';
 import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler, type ComponentSource } from './transpiler.js';

@@ -1,4 +1,5 @@
 import { BinaryReader } from './binary-reader.js';
+import { ByteWriter } from './instrument/byte-writer.js';
 
 /**
  * Core modules at least this large are stubbed for the transpile (see `stubComponent`): a
@@ -30,22 +31,6 @@ const PREAMBLE_BYTES = 8;
 /** A function body of no locals whose code is `unreachable`: valid under any function type. */
 const UNREACHABLE_BODY = Uint8Array.of(3, 0x00, 0x00, 0x0b);
 
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n = Math.floor(n / 128);
-    if (n > 0) b |= 0x80;
-    out.push(b);
-  } while (n > 0);
-  return out;
-}
-
-/** A section: id, size, payload. */
-function section(id: number, payload: Uint8Array): Uint8Array[] {
-  return [Uint8Array.of(id, ...leb(payload.length)), payload];
-}
-
 /** The sections of a binary (component or core module) after its preamble, as views. */
 function sectionsOf(bytes: Uint8Array, what: string): Array<{ readonly id: number; readonly payload: Uint8Array }> {
   const r = new BinaryReader(bytes, what, what, PREAMBLE_BYTES);
@@ -57,39 +42,33 @@ function sectionsOf(bytes: Uint8Array, what: string): Array<{ readonly id: numbe
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  return Buffer.concat(parts);
-}
-
 /**
  * The core module with every function body replaced by `unreachable`, its data and custom
  * sections dropped: the same types, imports, functions, tables, memories, globals, exports,
  * start and elements, so the same bindings. Padded to `STUB_MIN_SIZE`.
  */
 function stubModule(module: Uint8Array): Uint8Array {
-  const parts: Uint8Array[] = [module.subarray(0, PREAMBLE_BYTES)];
+  const out = new ByteWriter(STUB_MIN_SIZE + 64);
+  out.bytes(module.subarray(0, PREAMBLE_BYTES));
   for (const { id, payload } of sectionsOf(module, 'core module')) {
     if (id === ModuleSection.Custom || id === ModuleSection.Data || id === ModuleSection.DataCount) continue;
     if (id !== ModuleSection.Code) {
-      parts.push(...section(id, payload));
+      out.sectionOf(id, payload);
       continue;
     }
     const count = new BinaryReader(payload, 'core module', 'code section').u32('number of function bodies');
-    const head = leb(count);
-    const code = new Uint8Array(head.length + count * UNREACHABLE_BODY.length);
-    code.set(head);
-    for (let i = 0; i < count; i++) code.set(UNREACHABLE_BODY, head.length + i * UNREACHABLE_BODY.length);
-    parts.push(...section(ModuleSection.Code, code));
+    const code = new ByteWriter(8 + count * UNREACHABLE_BODY.length);
+    code.u32(count);
+    for (let i = 0; i < count; i++) code.bytes(UNREACHABLE_BODY);
+    out.section(ModuleSection.Code, code);
   }
-  let size = parts.reduce((n, p) => n + p.length, 0);
-  if (size < STUB_MIN_SIZE) {
-    const name = [5, ...Buffer.from('lnano')];
-    const padding = new Uint8Array(STUB_MIN_SIZE - size + name.length);
-    padding.set(name);
-    parts.push(...section(ModuleSection.Custom, padding));
-    size += padding.length;
+  if (out.length < STUB_MIN_SIZE) {
+    const padding = new ByteWriter(STUB_MIN_SIZE);
+    padding.name('lnano');
+    padding.bytes(new Uint8Array(STUB_MIN_SIZE - out.length));
+    out.section(ModuleSection.Custom, padding);
   }
-  return concat(parts);
+  return out.toBytes();
 }
 
 /**
@@ -103,18 +82,19 @@ function stubModule(module: Uint8Array): Uint8Array {
  */
 export function stubComponent(bytes: Uint8Array): StubbedComponent | undefined {
   try {
-    const parts: Uint8Array[] = [bytes.subarray(0, PREAMBLE_BYTES)];
+    const out = new ByteWriter(64 * 1024);
+    out.bytes(bytes.subarray(0, PREAMBLE_BYTES));
     const modules: StubbedModule[] = [];
     for (const { id, payload } of sectionsOf(bytes, '<component>')) {
       if (id === ComponentSection.CoreModule && payload.length >= STUB_MIN_BYTES) {
         const stub = stubModule(payload);
         modules.push({ stub, original: payload });
-        parts.push(...section(id, stub));
+        out.sectionOf(id, stub);
       } else {
-        parts.push(...section(id, payload));
+        out.sectionOf(id, payload);
       }
     }
-    return modules.length > 0 ? { bytes: concat(parts), modules } : undefined;
+    return modules.length > 0 ? { bytes: out.toBytes(), modules } : undefined;
   } catch {
     return undefined;
   }

@@ -283,6 +283,11 @@ export const ERROR_CODES = {
     fix: 'See docs/admin-api.md for the request format.',
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_ADMIN_METHOD_NOT_ALLOWED: {
+    message: '{method} is not allowed on {path} (allowed: {allowed})',
+    fix: 'Use one of the methods the answer\'s Allow header lists; see docs/admin-api.md.',
+    status: 405, expose: true, exit: 2,
+  },
   LN_ERR_ADMIN_TOO_LARGE: {
     message: 'The request body is over the limit of {limit} bytes',
     fix: 'Send a smaller body, or raise the admin upload limit in the host config.',
@@ -337,6 +342,11 @@ export const ERROR_CODES = {
     message: 'No route for {method} {path}',
     fix: 'Send events with POST /events; GET /health tells whether the host is up.',
     status: 404, expose: true, exit: 2,
+  },
+  LN_ERR_EVENT_METHOD_NOT_ALLOWED: {
+    message: '{method} is not allowed on {path} (allowed: {allowed})',
+    fix: 'Send events with POST /events; GET /health tells whether the host is up.',
+    status: 405, expose: true, exit: 2,
   },
   LN_ERR_EVENT_DEPTH_LIMIT: {
     message: 'Follow-up events of "{eventId}" from {plugin} were not routed: depth {depth} is the limit ({reason})',

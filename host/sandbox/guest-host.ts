@@ -19,7 +19,7 @@
  */
 import { Script } from 'node:vm';
 import { LnError, isLnError, toLnError } from '../errors/ln-error.js';
-import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/instrument.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/meter-contract.js';
 import { DEADLINE_MODULE } from '../engine/instrument/deadline-pass.js';
 import { deadlineImports } from '../engine/instrument/deadline-check.js';
 import { classifyGuestFailure, isComponentError, type BudgetSignals } from './guest-failure.js';

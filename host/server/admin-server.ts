@@ -109,7 +109,7 @@ export class AdminServer extends HttpService {
       logger: options.logger, name: 'admin API',
       errors: {
         notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
-        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `${method} is not allowed on ${path} (allowed: ${allowed.join(', ')})` }),
+        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
         tooLarge: (limit) => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit }),
         badRequest: (reason) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason }),
       },

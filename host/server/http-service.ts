@@ -51,18 +51,18 @@ export function errorBody(error: LnError, requestId: string): object {
 }
 
 /**
- * Answers with a coded error (`status` overrides the code's status: the 405s). Errors not shown to
+ * Answers with a coded error, with its code's status. Errors not shown to
  * clients, and any 5xx, are logged whole with the request id. After a stream began (a hijacked
  * reply) the connection is cut instead: the client sees a truncated stream.
  */
-export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown, status?: number): void {
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): void {
   const error = toLnError(err);
   if (!error.spec.expose || error.spec.status >= 500) request.log.error({ err, requestId: request.id }, 'request failed');
   if (reply.raw.headersSent || reply.sent) {
     reply.raw.destroy();
     return;
   }
-  reply.code(status ?? error.spec.status).header(REQUEST_ID_HEADER, request.id).send(errorBody(error, request.id));
+  reply.code(error.spec.status).header(REQUEST_ID_HEADER, request.id).send(errorBody(error, request.id));
 }
 
 /** Turns what fastify throws on its own (its `FST_ERR_*` errors) into a coded error. */
@@ -150,7 +150,7 @@ export abstract class HttpService {
       method: others, url: path,
       handler: (request, reply) => {
         reply.header('allow', allow);
-        sendError(request, reply, this.#errors.methodNotAllowed(request.method, request.url.split('?', 1)[0]!.slice(0, 200), allowed), 405);
+        sendError(request, reply, this.#errors.methodNotAllowed(request.method, request.url.split('?', 1)[0]!.slice(0, 200), allowed));
       },
     });
   }

@@ -88,7 +88,7 @@ export class IngressServer extends HttpService {
       logger: options.logger, name: 'ingress',
       errors: {
         notFound: (method, path) => new LnError('LN_ERR_EVENT_NOT_FOUND', { method, path }),
-        methodNotAllowed: (method, path) => new LnError('LN_ERR_EVENT_NOT_FOUND', { method, path }),
+        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_EVENT_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
         tooLarge: (limit) => new LnError('LN_ERR_EVENT_TOO_LARGE', { limit }),
         badRequest: (reason) => new LnError('LN_ERR_EVENT_INVALID', { reason }),
       },

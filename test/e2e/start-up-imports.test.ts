@@ -30,7 +30,7 @@ const packageLoaded = (files: readonly string[], pkg: string): boolean => files.
 const hostLoaded = (files: readonly string[], path: string): boolean => files.some((f) => f.includes(`/dist/host/${path}`));
 
 describe('start-up imports (issue 15)', () => {
-  it('lnano run --invoke with a warm cache loads no tracing SDK, metrics, servers, runtime, yaml or transpiler', () => {
+  it('lnano run --invoke with a warm cache loads no tracing SDK, metrics, servers, runtime, yaml, transpiler or instrumenter', () => {
     const dataDir = tempDataDir();
     const args = ['run', fixture('numbers'), '--data-dir', dataDir, '--invoke', 'add-u32(1, 2)'];
     expect(spawnSync(process.execPath, [join(ROOT, 'bin', 'lnano.js'), ...args]).status).toBe(0); // fills the cache
@@ -44,7 +44,7 @@ describe('start-up imports (issue 15)', () => {
       '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
       '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile', 'zod',
     ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
-    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js']) {
+    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js', 'engine/instrument/instrument.js']) {
       expect(hostLoaded(files, path), path).toBe(false);
     }
   });

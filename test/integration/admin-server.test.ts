@@ -65,8 +65,8 @@ describe('admin server', () => {
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('PUT');
     const body = (await res.json()) as Record<string, unknown>;
-    expect(body.code).toBe('LN_ERR_ADMIN_BAD_REQUEST');
-    expect(String(body.message)).toContain('DELETE is not allowed');
+    expect(body.code).toBe('LN_ERR_ADMIN_METHOD_NOT_ALLOWED');
+    expect(String(body.message)).toBe('DELETE is not allowed on /v1/blobs (allowed: PUT)');
     const both = await fetch(`${base}/v1/things/x`, { method: 'PUT', headers: { authorization: `Bearer ${token}` } });
     expect([both.status, both.headers.get('allow')]).toEqual([405, 'GET, POST']);
   });

@@ -102,7 +102,7 @@ describe('methods', () => {
     const res = await ingress.inject({ method, url });
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe(allow);
-    expect(res.json()).toMatchObject({ code: 'LN_ERR_EVENT_NOT_FOUND' });
+    expect(res.json()).toMatchObject({ code: 'LN_ERR_EVENT_METHOD_NOT_ALLOWED', message: `${method} is not allowed on ${url} (allowed: ${allow})` });
   });
 
   it('answers an unknown path with 404, and refuses other sites before the method', async () => {
@@ -115,7 +115,7 @@ describe('methods', () => {
   it('gives the admin API 405 only after the token', async () => {
     expect((await admin.inject({ method: 'GET', url: '/v1/uploads' })).statusCode).toBe(401);
     const res = await admin.inject({ method: 'GET', url: '/v1/uploads', headers: auth });
-    expect([res.statusCode, res.headers.allow, res.json().code]).toEqual([405, 'PUT', 'LN_ERR_ADMIN_BAD_REQUEST']);
+    expect([res.statusCode, res.headers.allow, res.json().code]).toEqual([405, 'PUT', 'LN_ERR_ADMIN_METHOD_NOT_ALLOWED']);
   });
 });
 

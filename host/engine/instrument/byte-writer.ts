@@ -125,6 +125,13 @@ export class ByteWriter {
     this.range(body.#buf, 0, body.#len);
   }
 
+  /** Writes a section whose content is already encoded: id, size, then `payload`. */
+  sectionOf(id: number, payload: Uint8Array): void {
+    this.u8(id);
+    this.u32(payload.length);
+    this.bytes(payload);
+  }
+
   /** Appends everything `other` holds. */
   append(other: ByteWriter): void {
     this.range(other.#buf, 0, other.#len);

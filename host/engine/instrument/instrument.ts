@@ -22,6 +22,7 @@
  * dropped when a counter parameter renumbered locals.
  */
 import { LnError } from '../../errors/ln-error.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from './meter-contract.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
@@ -35,29 +36,7 @@ import {
 } from './limits-pass.js';
 import { passedType, readLayout, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
 
-/** The import module name of the added globals. */
-export const METER_MODULE = 'lnano';
-/** `(import "lnano" "fuel" (global (mut i64)))`: the remaining fuel. */
-export const FUEL_GLOBAL = 'fuel';
-/** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
-export const GROW_FAILED_GLOBAL = 'grow_failed';
-/** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 5;
-
-/** What to instrument. */
-export interface InstrumentOptions {
-  /** Meter fuel (every function body); false: only bound memories and tables. */
-  readonly fuel: boolean;
-  /** Largest size of each linear memory, bytes (whole 64 KiB pages; the rest is ignored). */
-  readonly maxMemoryBytes: number;
-  /** Largest number of elements of each table. */
-  readonly maxTableElements: number;
-  /**
-   * Add deadline checks (see `deadline-pass.ts`): the module then imports
-   * `"lnano:deadline" "check"` (see `deadline-check.ts`). Default false.
-   */
-  readonly deadline?: boolean;
-}
+export { FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, METER_MODULE, type InstrumentOptions } from './meter-contract.js';
 
 /**
  * Instruments one core module.
