@@ -1,6 +1,7 @@
 // Issue 16, item 4: the HTTP layer on fastify, through `inject()` (no listener): request ids in
 // and out, 405 with Allow, 415, per-route and live body limits, zod-validated bodies, coded errors
 // logged with their request id on the host's pino logger.
+import { createRequire } from 'node:module';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -172,6 +173,19 @@ describe('bodies', () => {
     expect((await admin.inject({ method: 'POST', url: '/v1/notes', headers: auth, payload: bytes(200) })).json()).toEqual({ bytes: 200 });
     const overJson = await admin.inject({ method: 'POST', url: '/v1/notes', headers: auth, payload: bytes(600) });
     expect([overJson.statusCode, overJson.json().code, overJson.json().details]).toEqual([413, 'LN_ERR_ADMIN_TOO_LARGE', { limit: 512 }]);
+  });
+});
+
+describe('footprint', () => {
+  it('validates bodies without loading ajv or the JSON Schema compilers', async () => {
+    // Both services validated and answered above; fastify loads its JSON Schema compilers lazily,
+    // only when no compilers factory is given.
+    expect((await admin.inject({ method: 'POST', url: '/v1/notes', headers: auth, payload: Buffer.alloc(10, 1) })).statusCode).toBe(200);
+    const loaded = Object.keys(createRequire(import.meta.url).cache);
+    expect(loaded.some((f) => f.includes('/node_modules/fastify/')), 'fastify itself is in the list').toBe(true);
+    for (const pkg of ['ajv', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler']) {
+      expect(loaded.some((f) => f.includes(`/node_modules/${pkg}/`)), pkg).toBe(false);
+    }
   });
 });
 
