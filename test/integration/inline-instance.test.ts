@@ -20,6 +20,7 @@ import { VersionManager } from '../../host/versions/version-manager.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
+import { deadlineRoomFor } from '../helpers/deadline.js';
 import { logSink } from '../helpers/log-sink.js';
 import { expectGrantsApart, fn, instanceSet } from '../helpers/instance-set.js';
 import type { LnError } from '../../host/errors/ln-error.js';
@@ -105,9 +106,16 @@ describe('inline guest output', () => {
     ['exit', {}, 'LN_ERR_GUEST_EXIT'],
     ['trap', {}, 'LN_ERR_GUEST_TRAP'],
     ['spin', { fuel: 200_000_000 }, 'LN_ERR_BUDGET_FUEL'],
-    ['spin', { timeoutMs: 2000 }, 'LN_ERR_BUDGET_TIME'],
-  ] as const)('%s %o: %s, after every line of stdout and stderr, in order', async (then, options, code) => {
+    ['spin', 'deadline', 'LN_ERR_BUDGET_TIME'],
+  ] as const)('%s %o: %s, after every line of stdout and stderr, in order', async (then, budget, code) => {
     const component = await load('print-burst', true);
+    // The deadline leaves room for the writes on this machine now (≥ 2 s), then stops the spin.
+    const options = budget === 'deadline'
+      ? { timeoutMs: await deadlineRoomFor(async () => {
+        const rehearsal = await start(component, burst(['1500', 'both', 'return']), { output: logSink(ROOMY).output });
+        await rehearsal.call(commandRunExport(component.shape)!, []);
+      }, 2000) }
+      : budget;
     const sink = logSink(ROOMY);
     const instance = await start(component, burst(['1500', 'both', then]), { output: sink.output });
     expect(await codeOf(instance.call(commandRunExport(component.shape)!, [], options))).toBe(code);
