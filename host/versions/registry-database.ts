@@ -88,14 +88,29 @@ export const REGISTRY_SCHEMA_VERSION = MIGRATIONS.length;
  * kept it in a one-row `schema_version` table. The table stays, so such a host can still open a
  * file it wrote; a migration past version 1 must also write its number there (`UPDATE
  * schema_version SET version = N` when the table exists), so such a host refuses the file as
- * newer instead of misreading it. (A file created by this host has no such table; an older host
- * fails to open it, on its first migration, rather than misread it.)
+ * newer instead of misreading it. A file this host creates gets the table too (`writeLegacyVersion`),
+ * so an older host put back on the same data dir opens it.
  */
 function legacyVersion(db: Database.Database): number {
   const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
   if (!table) return 0;
   const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
   return row?.version ?? 0;
+}
+
+/**
+ * Keeps the `schema_version` row of hosts before issue 16 equal to the schema version, creating
+ * the table when this host created the file: such a host reads only that row, and without it
+ * took the file for an empty one and failed on its first migration ("table versions already
+ * exists"). Writes (one small transaction) only when the row is missing or behind.
+ */
+function writeLegacyVersion(db: Database.Database): void {
+  if (legacyVersion(db) === REGISTRY_SCHEMA_VERSION) return;
+  db.transaction(() => {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+    db.exec('DELETE FROM schema_version');
+    db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(REGISTRY_SCHEMA_VERSION);
+  }).immediate();
 }
 
 /** The registry file's name in the data directory. */
@@ -144,6 +159,7 @@ export class RegistryDatabase {
       legacyVersion,
       failure: (reason, cause) => new LnError('LN_ERR_VERSION_REGISTRY', { path, reason }, { cause }),
     });
+    writeLegacyVersion(this.#db);
   }
 
   /** The file's schema version (equal to `REGISTRY_SCHEMA_VERSION` once open). */

@@ -59,6 +59,9 @@ describe('registry database', () => {
     const r = raw(dataDir);
     expect(r.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(r.pragma('user_version', { simple: true })).toBe(REGISTRY_SCHEMA_VERSION);
+    // The row hosts before issue 16 read instead of user_version: one, at the same version, so
+    // such a host put back on this data dir opens the file rather than failing on its first migration.
+    expect(r.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: REGISTRY_SCHEMA_VERSION }]);
     r.close();
     expect(again.integrityCheck()).toEqual(['ok']);
   });
@@ -84,7 +87,7 @@ describe('registry database', () => {
     // table, user_version 0.
     const r = raw(ctx.dataDir);
     r.pragma('user_version = 0');
-    r.exec('CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (1);');
+    r.exec('DROP TABLE schema_version; CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version (version) VALUES (1);');
     r.close();
     const { db, registry, audit } = openAll(ctx.dataDir);
     expect(db.schemaVersion).toBe(REGISTRY_SCHEMA_VERSION);
