@@ -10,7 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
-import { readFileMapped } from '../engine/transpile-cache.js';
+import { readFileMapped } from '../support/mapped-file.js';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../support/private-files.js';
 
 /** A digest as Liquid Nano writes it everywhere (manifests, registry, audit): `sha256:<64 lowercase hex>`. */

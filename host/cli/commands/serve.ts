@@ -8,7 +8,7 @@ import { effectiveLogFormat, logDestination } from '../../log/log-format.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { Engine } from '../../engine/engine.js';
 import { eventToEnvelope } from '../../engine/plugin-event.js';
-import { readFileMapped } from '../../engine/transpile-cache.js';
+import { readFileMapped } from '../../support/mapped-file.js';
 import { LiquidNanoRuntime } from '../../runtime/liquid-nano-runtime.js';
 import { PipelineService } from '../../runtime/pipelines/pipeline-service.js';
 import { CONFIG_KEYS } from '../../runtime/config/config-keys.js';

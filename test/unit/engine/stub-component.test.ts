@@ -1,10 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { describe, expect, it } from 'vitest';
 import { restoreModules, STUB_MIN_BYTES, stubComponent } from '../../../host/engine/stub-component.js';
-import { readFileMapped } from '../../../host/engine/transpile-cache.js';
 import { fixture } from '../../helpers/cli.js';
 
 const OPTIONS = { name: 'component', instantiation: 'async' as const, emitTypescriptDeclarations: false, noComponentErrorWrapping: false };
@@ -33,16 +31,5 @@ describe('stubbed transpile', () => {
   it('does not put a stub back when jco\'s output does not hold it', () => {
     const stubbed = stubComponent(readFileSync(ECHO_JS))!;
     expect(restoreModules({ 'component.js': new Uint8Array(3), 'component.core.wasm': new Uint8Array(10) }, stubbed)).toBeUndefined();
-  });
-});
-
-describe('readFileMapped', () => {
-  it('reads a file whole, an empty one too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'lnano-mapped-'));
-    const bytes = readFileSync(ECHO_JS);
-    expect(Buffer.from(await readFileMapped(ECHO_JS)).equals(bytes)).toBe(true);
-    writeFileSync(join(dir, 'empty'), '');
-    expect((await readFileMapped(join(dir, 'empty'))).length).toBe(0);
-    await expect(readFileMapped(join(dir, 'missing'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
