@@ -4,7 +4,7 @@
 // like `lnano build`), or that has its own `build.mjs` exporting
 // `async function build({ quiet }): Promise<Uint8Array>`.
 //
-//   node components/build.mjs [name ...] [--force] [--verbose]
+//   node components/build.mjs [name ...] [--force | --verify] [--verbose]
 //
 // Writes `<folder>/component.wasm` only when its bytes change. componentize-js output is not
 // reproducible (its wizer snapshot sees real randomness and clocks, and temp-dir paths), so
@@ -12,8 +12,10 @@
 // therefore also records `component.inputs.sha256`, a digest of its sources plus the shared
 // build inputs (sdk/tooling/toolchain.mjs, wit/plugin.wit; for an SDK project also sdk/tooling/
 // and its language's SDK folder): an example whose digest matches is skipped
-// as up to date, without needing its toolchain. `--force` rebuilds anyway (do that after a
-// toolchain upgrade, or in CI to prove the sources still build).
+// as up to date, without needing its toolchain. `--force` rebuilds anyway and writes what it
+// built (do that after a toolchain upgrade). `--verify` rebuilds every example to prove its
+// sources still build (CI does this) but keeps the committed bytes of an example whose inputs
+// digest matches, so the committed binaries change only when their inputs do.
 //
 // Exit codes: 0 all built; 1 a build failed or a toolchain is missing (the message names the
 // Debian package; .ci/install-toolchains.sh installs all of them); 2 usage error.
@@ -31,8 +33,9 @@ const componentsDir = fileURLToPath(new URL('.', import.meta.url));
  * @typedef {object} BuildResult
  * @property {string} name the example's folder name
  * @property {string} path the component.wasm path
- * @property {'written' | 'unchanged' | 'up-to-date' | 'failed'} status
- *   written: new bytes; unchanged: rebuilt, same bytes; up-to-date: inputs unchanged, not rebuilt
+ * @property {'written' | 'unchanged' | 'verified' | 'up-to-date' | 'failed'} status
+ *   written: new bytes; unchanged: rebuilt, same bytes; verified: rebuilt from unchanged inputs
+ *   (`verify`), other bytes, the committed ones kept; up-to-date: inputs unchanged, not rebuilt
  * @property {number} [sizeBytes] the component's size
  * @property {number} durationMs build time
  * @property {Error} [error] why it failed (a ToolchainMissingError has `debianPackages`)
@@ -132,14 +135,16 @@ export async function inputsDigest(folder) {
 /**
  * Builds the examples one after another. Never throws for a failed build: each result says
  * how it went, so one missing toolchain does not stop the others.
- * @param {{ dir?: string, only?: string[], force?: boolean, quiet?: boolean, log?: (line: string) => void }} [opts]
+ * @param {{ dir?: string, only?: string[], force?: boolean, verify?: boolean, quiet?: boolean, log?: (line: string) => void }} [opts]
  *   `dir`: the folder holding the component folders (default: components/; the test fixtures
  *   use their own); `only`: folder names to build (default: all); `force`: rebuild even when the inputs
- *   digest matches (default false); `quiet`: no per-step output from the builders (default
+ *   digest matches, and write the result (default false); `verify`: rebuild even when the inputs
+ *   digest matches, but keep the committed bytes of such an example (default false; a rebuild
+ *   of changed inputs is written as always); `quiet`: no per-step output from the builders (default
  *   true); `log`: progress lines (default: none)
  * @returns {Promise<BuildResult[]>}
  */
-export async function buildComponents({ dir = componentsDir, only, force = false, quiet = true, log = () => {} } = {}) {
+export async function buildComponents({ dir = componentsDir, only, force = false, verify = false, quiet = true, log = () => {} } = {}) {
   const all = await listComponents(dir);
   const unknown = (only ?? []).filter((n) => !all.includes(n));
   if (unknown.length) throw new Error(`no such example: ${unknown.join(', ')} (have: ${all.join(', ')})`);
@@ -154,18 +159,22 @@ export async function buildComponents({ dir = componentsDir, only, force = false
       const digest = await inputsDigest(join(dir, name));
       const old = existsSync(path) ? await readFile(path) : undefined;
       const oldDigest = existsSync(digestPath) ? (await readFile(digestPath, 'utf8')).trim() : '';
-      if (!force && old && oldDigest === digest) {
+      const inputsUnchanged = old !== undefined && oldDigest === digest;
+      if (!force && !verify && inputsUnchanged) {
         results.push({ name, path, status: 'up-to-date', sizeBytes: old.length, durationMs: 0 });
         log(`${name}: ${formatBytes(old.length)}, up to date`);
         continue;
       }
       log(`building ${name} …`);
       const bytes = await buildFolder(join(dir, name), quiet);
-      const changed = !old || !sameBytes(old, bytes);
-      if (changed) await writeFile(path, bytes);
+      const differs = !old || !sameBytes(old, bytes);
+      // componentize-js output differs from build to build (see above): with `verify`, a build
+      // of unchanged inputs proves the sources build and leaves the committed binary alone.
+      const keep = verify && !force && inputsUnchanged;
+      if (differs && !keep) await writeFile(path, bytes);
       if (oldDigest !== digest) await writeFile(digestPath, `${digest}\n`);
       const durationMs = performance.now() - started;
-      const status = changed ? 'written' : 'unchanged';
+      const status = !differs ? 'unchanged' : keep ? 'verified' : 'written';
       results.push({ name, path, status, sizeBytes: bytes.length, durationMs });
       log(`  ${name}: ${formatBytes(bytes.length)} in ${(durationMs / 1000).toFixed(1)} s (${status})`);
     } catch (err) {
@@ -189,16 +198,17 @@ async function main() {
   const flags = args.filter((a) => a.startsWith('--'));
   const only = args.filter((a) => !a.startsWith('--'));
   const all = await listComponents();
-  const bad = [...flags.filter((f) => !['--force', '--verbose'].includes(f)), ...only.filter((n) => !all.includes(n))];
-  if (bad.length) {
-    console.error(`unknown option or example: ${bad.join(' ')} (examples: ${all.join(', ')})`);
-    console.error('usage: node components/build.mjs [name ...] [--force] [--verbose]');
+  const bad = [...flags.filter((f) => !['--force', '--verify', '--verbose'].includes(f)), ...only.filter((n) => !all.includes(n))];
+  if (bad.length || (flags.includes('--force') && flags.includes('--verify'))) {
+    console.error(bad.length ? `unknown option or example: ${bad.join(' ')} (examples: ${all.join(', ')})` : '--force and --verify exclude each other');
+    console.error('usage: node components/build.mjs [name ...] [--force | --verify] [--verbose]');
     process.exitCode = 2;
     return;
   }
   const results = await buildComponents({
     only,
     force: flags.includes('--force'),
+    verify: flags.includes('--verify'),
     quiet: !flags.includes('--verbose'),
     log: (line) => console.log(line),
   });
