@@ -10,7 +10,7 @@ const { main } = await import('../dist/host/cli/main.js');
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (err) => {
-    process.stderr.write(`LN_ERR_INTERNAL_UNEXPECTED: ${err && err.message ? err.message : String(err)}\n`);
+    process.stderr.write(`LN_ERR_INTERNAL_UNEXPECTED: ${err?.message ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
 );

@@ -167,7 +167,7 @@ try {
   console.log(`  RSS           ${report.rssMiB.first.toFixed(0)} → ${report.rssMiB.last.toFixed(0)} MiB (max ${report.rssMiB.max.toFixed(0)}), slope ${report.rssSlopeMiBPerMin.toFixed(2)} MiB/min after the first ${Math.min(1, minutes / 2)} min`);
   console.log('  window        requests  p50       p99');
   for (const w of windows) console.log(`  ${`${w.fromMinute.toFixed(1)} min`.padEnd(12)}  ${String(w.requests).padEnd(8)}  ${`${w.p50Ms.toFixed(1)} ms`.padEnd(8)}  ${w.p99Ms.toFixed(1)} ms`);
-  console.log('  RSS samples   ' + samples.map((s) => s.rssMiB.toFixed(0)).join(' '));
+  console.log(`  RSS samples   ${samples.map((s) => s.rssMiB.toFixed(0)).join(' ')}`);
   if (report.failed > 0 || swaps.errors.length > 0) exitCode = 1;
 } finally {
   child.kill('SIGTERM');

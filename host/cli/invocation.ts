@@ -19,7 +19,7 @@ export interface PreparedInvocation {
  *   resource's constructor or method), `LN_ERR_LINK_EXPORT_MISSING`
  */
 export function prepareInvocation(shape: ComponentShape, expr: string): PreparedInvocation {
-  const { name, args } = parseInvocation(expr);
+  const { name } = parseInvocation(expr); // also checks the syntax before the export is looked up
   const target = findExport(shape, name);
   if (!target) {
     const method = findResourceFunction(shape, name);

@@ -44,6 +44,7 @@ export interface AdminRequest<B = unknown> {
 }
 
 /** A handler's answer: JSON with a status, text with its type, or nothing after `stream()`. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that streams returns nothing (`void`), as its function type says
 export type AdminAnswer = { readonly status?: number; readonly body: unknown } | { readonly status?: number; readonly text: string; readonly contentType: string } | void;
 
 /** A route: `GET /v1/components/:name`. */

@@ -32,7 +32,7 @@ export function isLoopbackHost(host: string): boolean {
   if (name === undefined) return false;
   if (name === 'localhost' || name === '[::1]') return true;
   const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(name);
-  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+  return octets?.slice(1).every((o) => Number(o) <= 255) ?? false;
 }
 
 /** The last `Host` found to name loopback: clients send the same one on every request. */

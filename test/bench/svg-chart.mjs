@@ -8,7 +8,7 @@ const PAD = 16;
 const MIN_LOG = -3; // 0.001x
 const MAX_LOG = 4; //  10000x
 
-const escape = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+const escapeXml = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 const x = (ratio) => {
   const l = Math.min(MAX_LOG, Math.max(MIN_LOG, Math.log10(Math.max(ratio, 1e-9))));
   return LABEL_W + ((l - MIN_LOG) / (MAX_LOG - MIN_LOG)) * BAR_W;
@@ -24,7 +24,7 @@ export function svgChart(record) {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="${PAD}" y="${PAD + 12}" font-size="14" font-weight="bold">Liquid Nano benchmarks: ratio against the same-run baseline (log scale)</text>`);
-  out.push(`<text x="${PAD}" y="${PAD + 30}" fill="#555">${escape(`${record.date.slice(0, 10)}, Node ${record.node}, ${record.cpus} CPUs, load ${record.loadAverage}${record.quick ? ', quick run' : ''}`)}</text>`);
+  out.push(`<text x="${PAD}" y="${PAD + 30}" fill="#555">${escapeXml(`${record.date.slice(0, 10)}, Node ${record.node}, ${record.cpus} CPUs, load ${record.loadAverage}${record.quick ? ', quick run' : ''}`)}</text>`);
   const top = PAD + 44;
   const bottom = height - PAD - 20;
   for (let l = MIN_LOG; l <= MAX_LOG; l++) {
@@ -34,13 +34,13 @@ export function svgChart(record) {
   }
   let y = top;
   for (const section of sections) {
-    out.push(`<text x="${PAD}" y="${y + 15}" font-weight="bold">${escape(section)}</text>`);
+    out.push(`<text x="${PAD}" y="${y + 15}" font-weight="bold">${escapeXml(section)}</text>`);
     y += ROW_H;
     for (const r of rows.filter((row) => row.section === section)) {
       const one = x(1);
       const end = x(r.ratio);
       const colour = r.met === false ? '#d9534f' : r.met === true ? '#5cb85c' : '#5b8fd6';
-      out.push(`<text x="${PAD + 10}" y="${y + 15}">${escape(r.name.length > 62 ? `${r.name.slice(0, 60)}…` : r.name)}</text>`);
+      out.push(`<text x="${PAD + 10}" y="${y + 15}">${escapeXml(r.name.length > 62 ? `${r.name.slice(0, 60)}…` : r.name)}</text>`);
       out.push(`<rect x="${Math.min(one, end)}" y="${y + 4}" width="${Math.max(1, Math.abs(end - one))}" height="${ROW_H - 8}" fill="${colour}"/>`);
       out.push(`<text x="${LABEL_W + BAR_W + 8}" y="${y + 15}">${r.ratio < 10 ? r.ratio.toFixed(2) : r.ratio.toFixed(0)}x</text>`);
       y += ROW_H;

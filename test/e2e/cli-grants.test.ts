@@ -65,9 +65,9 @@ describe('lnano run: grants', () => {
     expect(roWrite.code).toBe(1);
     const rwWrite = await runCli(['run', probe, '--dir', `${mount}::/data:rw`, '--', 'write', '/data/new.txt', 'x'], { dataDir });
     expect(rwWrite.code).toBe(0);
-    const escape = await runCli(['run', probe, '--dir', `${mount}::/data`, '--', 'read', '/data/../../../etc/passwd'], { dataDir });
-    expect(escape.code).toBe(1);
-    expect(escape.stdout).not.toContain('root:');
+    const breakout = await runCli(['run', probe, '--dir', `${mount}::/data`, '--', 'read', '/data/../../../etc/passwd'], { dataDir });
+    expect(breakout.code).toBe(1);
+    expect(breakout.stdout).not.toContain('root:');
   });
 
   it('--stdin hands the guest a file; without it stdin is closed', async () => {

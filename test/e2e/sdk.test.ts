@@ -5,12 +5,9 @@
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants, GRANT_DEFAULTS } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import type { CliIo } from '../../host/cli/cli-io.js';
-import { main } from '../../host/cli/main.js';
 import { findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
@@ -30,7 +27,6 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-type Run = Awaited<ReturnType<typeof runLnano>>;
 const lnano = runLnano;
 
 /** A new empty folder under the test's temp dir. */

@@ -20,7 +20,7 @@ export function hostileValue(rng: Prng, depth = 0): Json {
     case 7: return rng.pick(['../../etc/passwd', '/', '.', '..', 'C:\\x', '\0', '\u202e', '😀', '\ud800', 'a/b', '*', '**', 'sensor.*']);
     case 8: return rng.pick(['1.0.0', '0.0.0-', '99999999999.0.0', '1.0', 'v1.0.0', '1.0.0-rc.1']);
     case 9: return rng.pick(['64MiB', '0B', '-1MiB', '1e9GiB', '500ms', '0ms', '-5s', '1h', 'NaNms', '1.5s', '9999999999999999999999s', 'Infinity']);
-    case 10: return rng.pick(['sha256:' + '0'.repeat(64), 'sha256:', 'sha256:' + 'f'.repeat(63), 'md5:x']);
+    case 10: return rng.pick([`sha256:${'0'.repeat(64)}`, 'sha256:', `sha256:${'f'.repeat(63)}`, 'md5:x']);
     case 11: return String.fromCharCode(...Array.from({ length: 1 + rng.int(12) }, () => rng.int(0x3000)));
     case 12: return rng.pick(['immediate', 'canary', 'blue-green', 'ro', 'rw', 'info', '']);
     case 13: return rng.int(100);
@@ -37,7 +37,7 @@ export function hostileValue(rng: Prng, depth = 0): Json {
 /** Every path (list of keys) to a value inside `doc`, the root included. */
 function paths(doc: Json, prefix: Array<string | number> = [], out: Array<Array<string | number>> = []): Array<Array<string | number>> {
   out.push(prefix);
-  if (Array.isArray(doc)) doc.forEach((v, i) => paths(v, [...prefix, i], out));
+  if (Array.isArray(doc)) doc.forEach((v, i) => void paths(v, [...prefix, i], out));
   else if (doc !== null && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) paths(v, [...prefix, k], out);
   return out;
 }

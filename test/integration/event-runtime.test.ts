@@ -122,7 +122,8 @@ describe('guards', () => {
     await written();
     expect(result.results[0]!.emitted).toEqual([]);
     const refused = lines.slice(before).find((l) => (l.guest as { message?: string } | undefined)?.message === 'emit refused');
-    expect((refused?.guest as { fields: Record<string, string> }).fields).toEqual({ reason: 'depth limit: events at depth 0 may not emit follow-ups', emitted: '0' });
+    expect(refused).toBeDefined();
+    expect((refused!.guest as { fields: Record<string, string> }).fields).toEqual({ reason: 'depth limit: events at depth 0 may not emit follow-ups', emitted: '0' });
   });
 
   it('caps follow-ups per ingress event at maxFanOut: emit returns an error, returned events are dropped', async () => {

@@ -122,7 +122,7 @@ describe('registry database', () => {
   it('spells its CHECK lists exactly like the TypeScript constants', () => {
     const { dataDir } = openAll();
     const r = raw(dataDir);
-    r.exec("INSERT INTO versions (name, version, digest, manifest, created_at, created_by) VALUES ('a', '1.0.0', 'sha256:" + '0'.repeat(64) + "', '{}', 't', 'x')");
+    r.exec(`INSERT INTO versions (name, version, digest, manifest, created_at, created_by) VALUES ('a', '1.0.0', 'sha256:${'0'.repeat(64)}', '{}', 't', 'x')`);
     const insert = (strategy: string, step: string, status: string): string => codeOf(() => r.prepare(`INSERT OR REPLACE INTO deployments
       (name, deploy_version, strategy, weight, step, status, actor, started_at, updated_at) VALUES ('a', '1.0.0', ?, 0, ?, ?, 'x', 't', 't')`).run(strategy, step, status));
     for (const s of STRATEGIES) expect(insert(s, 'validate', 'deploying')).toBe('ok');
@@ -224,7 +224,7 @@ describe('deploy transitions', () => {
     expect(codeOf(() => registry.rollback('telemetry', { actor: 'ops', to: '0.0.1' }))).toBe('LN_ERR_VERSION_NOT_FOUND');
     expect(() => registry.rollback('telemetry', who)).toThrow('Cannot roll back telemetry: there is no previous version');
 
-    const refused = audit.list({ name: 'telemetry' }).filter((e) => e.action === 'refused').map((e) => e.details['attempted']);
+    const refused = audit.list({ name: 'telemetry' }).filter((e) => e.action === 'refused').map((e) => e.details.attempted);
     expect(refused).toEqual(['deploy', 'deploy', 'promote', 'rollback', 'deploy', 'canary-weight', 'promote', 'abort', 'deploy', 'rollback', 'rollback', 'rollback', 'rollback']);
     expect(registry.get('telemetry')).toMatchObject({ active: '1.0.0', inProgress: false, deploy: { status: 'deployed' } });
     expect(audit.verify().ok).toBe(true);

@@ -89,7 +89,8 @@ describe('preamble', () => {
 describe('bindings as a classic script', () => {
   it('turns the generated module into an expression that yields instantiate', () => {
     const src = toClassicScript('"use components";\nexport function instantiate(a, b, c) { return import.meta.url + (globalThis?.process?.env?.JCO_DEBUG ? 1 : 0); }\nexport const _util = {};\n');
-    // eslint-disable-next-line no-eval
+    // biome-ignore lint/security/noGlobalEval: the test evaluates the generated script as the engine does
+    // biome-ignore lint/complexity/noCommaOperator: (0, eval) is an indirect eval, in global scope
     const instantiate = (0, eval)(src) as () => string;
     expect(instantiate()).toBe('file:///lnano-bindings/0');
   });

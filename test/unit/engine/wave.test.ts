@@ -323,7 +323,7 @@ describe('hostile input', () => {
   it('accepts 100 levels', () => {
     let type: WitType = u8;
     for (let i = 1; i < 100; i++) type = list(type);
-    const text = '['.repeat(99) + '1' + ']'.repeat(99);
+    const text = `${'['.repeat(99)}1${']'.repeat(99)}`;
     expect(jsToWave(waveToJs(text, type), type)).toBe(text);
   });
 

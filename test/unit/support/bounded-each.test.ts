@@ -16,7 +16,7 @@ function gatedSteps() {
   };
   const releaseAll = async (): Promise<void> => {
     while (releases.length > 0 || inFlight > 0) {
-      releases.splice(0).forEach((r) => r());
+      for (const release of releases.splice(0)) release();
       await new Promise((r) => setImmediate(r));
     }
   };

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LnError } from '../../../host/errors/ln-error.js';
+import type { LnError } from '../../../host/errors/ln-error.js';
 import { manifestJsonSchema, parseManifest, readManifest } from '../../../host/versions/manifest.js';
 import { codeOfAsync } from '../../helpers/errors.js';
 import { ROOT } from '../../helpers/cli.js';

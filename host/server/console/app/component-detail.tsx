@@ -59,7 +59,7 @@ export function ComponentView(props: { name: string }) {
         </div>
       )}
       {d && (
-        <div class="toolbar" role="group" aria-label="Actions">
+        <div class="toolbar" role="toolbar" aria-label="Actions">
           <button type="button" onClick={() => setDeploying(true)}>Deploy new version…</button>
           {d.previous && d.previous !== d.active && <button type="button" onClick={() => setAction({ kind: 'rollback', to: d.previous! })}>Roll back to {d.previous}</button>}
           {s?.candidate && <button type="button" onClick={() => setAction({ kind: 'promote', candidate: s.candidate!.version })}>Promote {s.candidate.version}</button>}

@@ -272,7 +272,7 @@ describe('deadline pass: interruption', () => {
       const loop = (fill: string): string => `(loop $l ${fill} local.get ${local} br_if $l)`;
       const text = await print(addDeadlineChecks(await wat(`(module (memory 1)
         (func $pinned (export "pinned") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(unit.repeat(7))})
-        (func $wrapped (export "wrapped") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(unit.repeat(6) + 'nop nop')}))`)));
+        (func $wrapped (export "wrapped") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(`${unit.repeat(6)}nop nop`)}))`)));
       const body = (name: string): string => {
         const at = text.indexOf(`(func $${name} (;`);
         return text.slice(at, text.indexOf('(func', at + 1));
