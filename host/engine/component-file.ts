@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { LnError } from '../errors/ln-error.js';
 import { ENGINE_DEFAULTS } from './engine.js';
 
@@ -8,7 +8,7 @@ import { ENGINE_DEFAULTS } from './engine.js';
  * @throws LnError `LN_ERR_LOAD_NOT_FOUND` (missing, unreadable, a directory) or `LN_ERR_LOAD_TOO_LARGE`
  */
 export async function readComponentFile(path: string, maxBytes: number = ENGINE_DEFAULTS.maxComponentBytes): Promise<Uint8Array> {
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {

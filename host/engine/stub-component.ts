@@ -25,8 +25,8 @@ export interface StubbedComponent {
   readonly modules: readonly StubbedModule[];
 }
 
-const enum ComponentSection { CoreModule = 1 }
-const enum ModuleSection { Custom = 0, Code = 10, Data = 11, DataCount = 12 }
+const ComponentSection = { CoreModule: 1 } as const;
+const ModuleSection = { Custom: 0, Code: 10, Data: 11, DataCount: 12 } as const;
 const PREAMBLE_BYTES = 8;
 /** A function body of no locals whose code is `unreachable`: valid under any function type. */
 const UNREACHABLE_BODY = Uint8Array.of(3, 0x00, 0x00, 0x0b);

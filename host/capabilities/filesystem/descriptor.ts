@@ -26,7 +26,7 @@ import type { FdBudget } from './fd-budget.js';
 import { fileInputStream, fileOutputStream } from './file-streams.js';
 import { guard } from './fs-errors.js';
 import { hashOf, position, timeFor, toStat } from './metadata.js';
-import { openResolved, wantsWrite } from './open-at.js';
+import { type Opened, openResolved, wantsWrite } from './open-at.js';
 import {
   makeDirectory, makeSymlink, readLink, removeDirectory, renameBetween, setTimesOf, statOf, unlinkFile,
 } from './path-ops.js';
@@ -208,7 +208,7 @@ export class Descriptor {
       this.#dir();
       if (this.#mount.readOnly && wantsWrite(openFlags, flags)) throw 'read-only';
       this.#mount.budget.take();
-      let opened;
+      let opened: Opened;
       try {
         opened = this.#at(path, Boolean(pathFlags.symlinkFollow), (at) => openResolved(at, openFlags, flags, this.#mount.rootFd));
       } catch (err) {

@@ -14,7 +14,7 @@ import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
 import { parseCommandArgs, usageError } from '../args.js';
-import { reportError, type CliIo } from '../cli-io.js';
+import type { CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
 import { GRANT_HELP, GRANT_OPTIONS, capabilitiesFromFlags, configFromFlags, limitsFromFlags, stdinFromFlags, type GrantFlagValues } from '../grant-flags.js';
 import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
@@ -131,13 +131,13 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   });
   try {
     if (values.invoke !== undefined) return await invokeAll(component, instance, values.invoke, values.json ?? false, timeoutMs, io);
-    return await runMain(component, instance, timeoutMs, io);
+    return await runMain(component, instance, timeoutMs);
   } finally {
     await instance.dispose();
   }
 }
 
-async function runMain(component: Component, instance: Instance, timeoutMs: number | undefined, io: CliIo): Promise<number> {
+async function runMain(component: Component, instance: Instance, timeoutMs: number | undefined): Promise<number> {
   const run = commandRunExport(component.shape);
   if (!run) {
     throw usageError('run', `this component is not a wasi:cli/command (it has no wasi:cli/run export); call one of its exports with --invoke (see \`lnano inspect\`)`);

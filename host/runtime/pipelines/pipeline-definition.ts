@@ -71,8 +71,8 @@ function depthOf(value: unknown, limit: number, depth = 0): number {
 function conditionSteps(condition: Condition | undefined, out: string[] = []): string[] {
   if (!condition) return out;
   if ('step' in condition) out.push(condition.step);
-  else if ('all' in condition) condition.all.forEach((c) => conditionSteps(c, out));
-  else if ('any' in condition) condition.any.forEach((c) => conditionSteps(c, out));
+  else if ('all' in condition) for (const c of condition.all) conditionSteps(c, out);
+  else if ('any' in condition) for (const c of condition.any) conditionSteps(c, out);
   else if ('not' in condition) conditionSteps(condition.not, out);
   return out;
 }

@@ -143,7 +143,7 @@ export class PipelineService {
     const started: Array<{ name: string; runId: string }> = [];
     for (const entry of this.directory.list()) {
       const d = entry.definition;
-      if (!d || !d.trigger.events.some((p) => eventTypeMatches(p, String(envelope.type)))) continue;
+      if (!d?.trigger.events.some((p) => eventTypeMatches(p, String(envelope.type)))) continue;
       try {
         started.push({ name: d.name, runId: this.scheduler.start(d, envelope).runId });
       } catch (err) {
