@@ -12,7 +12,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import { exportedResources, formatResourceFunction } from '../resource-exports.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
-import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
+import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 

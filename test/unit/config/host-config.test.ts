@@ -7,10 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_KEYS, envName } from '../../../host/runtime/config/config-keys.js';
-import { ConfigWatcher } from '../../../host/runtime/config/config-watcher.js';
-import { MAX_CONFIG_FILE_BYTES } from '../../../host/runtime/config/config-file.js';
-import { configEntries, resolveHostConfig, type ConfigInputs } from '../../../host/runtime/config/host-config.js';
+import { CONFIG_KEYS, envName } from '../../../host/config/config-keys.js';
+import { ConfigWatcher } from '../../../host/config/config-watcher.js';
+import { MAX_CONFIG_FILE_BYTES } from '../../../host/config/config-file.js';
+import { configEntries, resolveHostConfig, type ConfigInputs } from '../../../host/config/host-config.js';
 import { codeOf } from '../../helpers/errors.js';
 import { isLnError, type LnError } from '../../../host/errors/ln-error.js';
 

@@ -3,7 +3,7 @@
 // bounds, and every refusal is counted. (The scrape of a real host: test/e2e/metrics-scrape.test.ts.)
 import parsePrometheus from 'parse-prometheus-text-format';
 import { describe, expect, it, vi } from 'vitest';
-import { HostMetrics } from '../../../host/runtime/metrics-registry.js';
+import { HostMetrics } from '../../../host/observability/metrics-registry.js';
 import type { CallRecord } from '../../../host/versions/version-manager.js';
 
 const call = (version: string, ok = true, code: string | null = null): CallRecord => ({

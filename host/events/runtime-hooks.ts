@@ -12,7 +12,7 @@ import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import type { TimelineEntry } from './diagnostics-timeline.js';
+import type { TimelineEntry } from '../observability/diagnostics-timeline.js';
 import type { DispatchResult } from './dispatch-result.js';
 
 /** Every hook name, in the order a call meets them. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../../../host/runtime/diagnostics-timeline.js';
-import { RUNTIME_DEFAULTS, resolveRuntimeSettings } from '../../../host/runtime/runtime-options.js';
+import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../../../host/observability/diagnostics-timeline.js';
+import { RUNTIME_DEFAULTS, resolveRuntimeSettings } from '../../../host/events/runtime-options.js';
 import { codeOf } from '../../helpers/errors.js';
 
 const clock = (): Date => new Date('2026-11-21T10:00:00.000Z');

@@ -7,8 +7,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LnError, toLnError } from '../../errors/ln-error.js';
-import { silentLogger, type Logger } from '../../log/logger.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import type { PipelineDefinition } from './pipeline-definition.js';
 import { parsePipelineText, pipelineNameOf } from './pipeline-file.js';

@@ -4,9 +4,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { LnError } from '../../errors/ln-error.js';
-import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
-import { lazyModule } from '../../support/lazy-module.js';
+import { LnError } from '../errors/ln-error.js';
+import { tooDeepReason, valueTooDeep } from '../support/json-depth.js';
+import { lazyModule } from '../support/lazy-module.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
 import { PIPELINE_NAME } from './pipeline-schema.js';

@@ -5,9 +5,9 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { LnError, isLnError } from '../../errors/ln-error.js';
-import { tooDeepReason, valueTooDeep } from '../../support/json-depth.js';
-import { lazyModule } from '../../support/lazy-module.js';
+import { LnError, isLnError } from '../errors/ln-error.js';
+import { tooDeepReason, valueTooDeep } from '../support/json-depth.js';
+import { lazyModule } from '../support/lazy-module.js';
 import { GROUPS, KEYS_BY_NAME } from './config-keys.js';
 
 /** Largest config file read, bytes. */

@@ -3,9 +3,9 @@
  * step ids, every reference known, no cycles, consistent fallbacks — and resolved (durations in
  * ms, the order steps may start in, what each waits for). Immutable (deeply frozen).
  */
-import { LnError, isLnError } from '../../errors/ln-error.js';
-import { describeIssues } from '../../support/schema.js';
-import { parseDurationMs } from '../../support/units.js';
+import { LnError, isLnError } from '../errors/ln-error.js';
+import { describeIssues } from '../support/schema.js';
+import { parseDurationMs } from '../support/units.js';
 import { deepFreeze } from './deep-freeze.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import { pipelineSchema, type Condition, type PipelineDocument, type StepDocument } from './pipeline-schema.js';

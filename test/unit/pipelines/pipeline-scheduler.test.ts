@@ -4,9 +4,9 @@
 // (The real components run through it in test/e2e/pipelines.test.ts.)
 import { describe, expect, it } from 'vitest';
 import type { PluginEvent } from '../../../host/engine/plugin-event.js';
-import type { PluginCallContext, PluginCaller } from '../../../host/runtime/plugin-caller.js';
-import { parsePipeline } from '../../../host/runtime/pipelines/pipeline-definition.js';
-import { PipelineScheduler, type SchedulerOptions } from '../../../host/runtime/pipelines/pipeline-scheduler.js';
+import type { PluginCallContext, PluginCaller } from '../../../host/events/plugin-caller.js';
+import { parsePipeline } from '../../../host/pipelines/pipeline-definition.js';
+import { PipelineScheduler, type SchedulerOptions } from '../../../host/pipelines/pipeline-scheduler.js';
 import type { PluginCallOutcome } from '../../../host/versions/version-manager.js';
 
 type Plugin = (event: PluginEvent, context: PluginCallContext | undefined) => Promise<PluginCallOutcome> | PluginCallOutcome;

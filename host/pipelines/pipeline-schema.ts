@@ -12,7 +12,7 @@
  *     { "id": "stats-fallback", "component": "persistence", "input": "transform", "role": "fallback" } ] }
  */
 import { z } from 'zod';
-import { durationSchema } from '../../support/schema.js';
+import { durationSchema } from '../support/schema.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 
 /** Pipeline names (also the file name) and step ids. */

@@ -4,7 +4,7 @@
  * by subscribers (the admin API's `GET /v1/timeline` and `/v1/timeline/stream`). See
  * docs/runtime.md; the entry shape is contract A.
  */
-import { eventTypeMatches } from './event-pattern.js';
+import { eventTypeMatches } from '../support/event-pattern.js';
 
 /** One plugin call's outcome. */
 export interface TimelineEntry {

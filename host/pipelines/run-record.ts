@@ -2,7 +2,7 @@
  * What a pipeline run looks like from outside (contract C): the run, its steps, and the bounded
  * in-memory history of runs.
  */
-import type { Usage } from '../../sandbox/usage.js';
+import type { Usage } from '../sandbox/usage.js';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 /** `fallback`: the step failed for good and its fallback step succeeded in its place. */

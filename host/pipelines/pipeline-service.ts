@@ -9,11 +9,11 @@
  * await pipelines.close();
  */
 import { randomUUID } from 'node:crypto';
-import { LnError } from '../../errors/ln-error.js';
-import { silentLogger, type Logger } from '../../log/logger.js';
-import type { JsonEnvelope } from '../../engine/plugin-event.js';
-import { eventTypeMatches } from '../event-pattern.js';
-import type { PluginCaller } from '../plugin-caller.js';
+import { LnError } from '../errors/ln-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { JsonEnvelope } from '../engine/plugin-event.js';
+import { eventTypeMatches } from '../support/event-pattern.js';
+import type { PluginCaller } from '../events/plugin-caller.js';
 import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
 import { PipelineDirectory, type PipelineEntry } from './pipeline-directory.js';
 import { PipelineScheduler, type SchedulerOptions, type StartOptions, type StartedRun } from './pipeline-scheduler.js';

@@ -10,7 +10,7 @@ import type { PluginEvent } from '../engine/plugin-event.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import { describeIssues } from '../support/schema.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import { anyPatternMatches } from './event-pattern.js';
+import { anyPatternMatches } from '../support/event-pattern.js';
 
 /** How a plugin is described for routing. */
 export interface PluginRoute {

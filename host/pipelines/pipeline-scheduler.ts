@@ -7,12 +7,12 @@
  * attempt gets its own freshly decoded event, so no step can change what another one sees.
  */
 import { randomUUID } from 'node:crypto';
-import { LnError, toLnError } from '../../errors/ln-error.js';
-import { silentLogger, type Logger } from '../../log/logger.js';
-import { envelopeToEvent, eventToEnvelope, type JsonEnvelope } from '../../engine/plugin-event.js';
-import { usageFromDetails, type Usage } from '../../sandbox/usage.js';
-import type { PluginCallOutcome } from '../../versions/version-manager.js';
-import type { PluginCaller } from '../plugin-caller.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { envelopeToEvent, eventToEnvelope, type JsonEnvelope } from '../engine/plugin-event.js';
+import { usageFromDetails, type Usage } from '../sandbox/usage.js';
+import type { PluginCallOutcome } from '../versions/version-manager.js';
+import type { PluginCaller } from '../events/plugin-caller.js';
 import { evaluate } from './condition.js';
 import { deepFreeze, frozenJson } from './deep-freeze.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';

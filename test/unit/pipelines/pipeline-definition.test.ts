@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isLnError } from '../../../host/errors/ln-error.js';
-import { evaluate } from '../../../host/runtime/pipelines/condition.js';
-import { parsePipeline } from '../../../host/runtime/pipelines/pipeline-definition.js';
-import { parsePipelineText, readPipelineFile } from '../../../host/runtime/pipelines/pipeline-file.js';
-import { pipelineJsonSchema } from '../../../host/runtime/pipelines/pipeline-schema.js';
+import { evaluate } from '../../../host/pipelines/condition.js';
+import { parsePipeline } from '../../../host/pipelines/pipeline-definition.js';
+import { parsePipelineText, readPipelineFile } from '../../../host/pipelines/pipeline-file.js';
+import { pipelineJsonSchema } from '../../../host/pipelines/pipeline-schema.js';
 import { ROOT } from '../../helpers/cli.js';
 
 const step = (id: string, extra: Record<string, unknown> = {}) => ({ id, component: 'echo-c', ...extra });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventTypeMatches } from '../../../host/runtime/event-pattern.js';
+import { eventTypeMatches } from '../../../host/support/event-pattern.js';
 
 describe('event type patterns', () => {
   it.each([

@@ -3,8 +3,8 @@
  * environment and flags give text. Every error names the key and the source.
  */
 import { isAbsolute, resolve } from 'node:path';
-import { LnError } from '../../errors/ln-error.js';
-import { parseByteSize, parseDurationMs } from '../../support/units.js';
+import { LnError } from '../errors/ln-error.js';
+import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { KeyDef } from './config-keys.js';
 
 /** Where a value came from: `default`, `file ./lnano.yaml`, `env LNANO_LISTEN`, `flag --listen`. */

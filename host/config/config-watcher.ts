@@ -7,8 +7,8 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { toLnError } from '../../errors/ln-error.js';
-import type { Logger } from '../../log/logger.js';
+import { toLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
 import { KEYS_BY_NAME } from './config-keys.js';
 import { buildConfig, resolveHostConfig, type ConfigInputs, type HostConfig, type ResolvedConfig } from './host-config.js';
 

@@ -4,12 +4,12 @@
  * file is `--config f`, else `LNANO_CONFIG`, else none. See docs/config.md.
  */
 import { dirname, resolve } from 'node:path';
-import { OPEN_POLICY, parsePolicy, type OperatorPolicy } from '../../capabilities/policy.js';
-import { NO_LIMITS_POLICY, parseLimitsPolicy, type LimitsPolicy } from '../../resources/limits.js';
+import { OPEN_POLICY, parsePolicy, type OperatorPolicy } from '../capabilities/policy.js';
+import { NO_LIMITS_POLICY, parseLimitsPolicy, type LimitsPolicy } from '../resources/limits.js';
 import { CONFIG_FILE_ENV, CONFIG_KEYS, KEYS_BY_NAME, envName, type KeyDef } from './config-keys.js';
 import { readConfigFile } from './config-file.js';
 import { parseValue, type ConfigSource } from './config-values.js';
-import { LnError } from '../../errors/ln-error.js';
+import { LnError } from '../errors/ln-error.js';
 
 /** The resolved host config (sizes in bytes, durations in ms). */
 export interface HostConfig {

@@ -13,14 +13,14 @@ import { envelopeToEvent, eventToEnvelope, type JsonEnvelope, type PluginEvent }
 import type { CallOptions } from '../sandbox/instance.js';
 import type { HostCallLimit, NotifyMessage } from '../sandbox/protocol.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from './diagnostics-timeline.js';
+import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../observability/diagnostics-timeline.js';
 import type { DispatchResult, DroppedFollowUps, EventOutcome } from './dispatch-result.js';
 import { FollowUpQueue, type QueuedEvent } from './follow-up-queue.js';
 import type { PluginCallContext, PluginCaller } from './plugin-caller.js';
 import { PluginSet, type PluginSource, type RoutedPlugin, type RuntimePlugin } from './plugin-set.js';
 import { RuntimeHooks, type HookName, type RuntimeHookMap } from './runtime-hooks.js';
 import { resolveRuntimeSettings, type RuntimeSettings } from './runtime-options.js';
-import { endSpan, startCallSpan, startEventSpan, traceIdOf } from './runtime-tracing.js';
+import { endSpan, startCallSpan, startEventSpan, traceIdOf } from '../observability/runtime-tracing.js';
 
 /** Settings (see `RUNTIME_DEFAULTS`) and what the runtime is wired to. */
 export interface RuntimeOptions extends Partial<RuntimeSettings> {
