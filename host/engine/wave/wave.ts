@@ -17,7 +17,7 @@
  * Every parse error is `LN_ERR_CONFIG_INVOKE` with `details.reason` saying where (`at column N`,
  * for errors not at the start of the value) and what was expected.
  */
-import type { WitParam, WitType } from './wit-types.js';
+import type { WitParam, WitType } from '../component-types/wit-types.js';
 import { parseInvocationSyntax, parseWaveValue, waveError, type WaveContext } from './wave-parser.js';
 import { describeType, nodeToJs } from './js-values.js';
 import { formatWave, toJson } from './wave-format.js';

@@ -7,8 +7,8 @@
  * names come from the export names of types in instance types and components: WIT-generated
  * types are always exported before use, so `(export "event" (type (eq 5)))` names record 5.
  */
-import { isLnError, LnError } from '../errors/ln-error.js';
-import { BinaryReader, type ItemBudget } from './binary-reader.js';
+import { isLnError, LnError } from '../../errors/ln-error.js';
+import { BinaryReader, type ItemBudget } from '../binary-reader.js';
 import { formatWitType } from './wit-format.js';
 import type {
   ComponentShape, WitCase, WitField, WitFunction, WitParam, WitPrimitive, WitType, WitTypeExport,

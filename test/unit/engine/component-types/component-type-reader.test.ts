@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   componentEmbed, componentNew, componentWit, parse,
 } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { readComponentShape } from '../../../host/engine/component-type-reader.js';
-import { formatWitFunction } from '../../../host/engine/wit-format.js';
-import type { ComponentShape, WitFunction, WitType, WorldItem } from '../../../host/engine/wit-types.js';
-import { isLnError } from '../../../host/errors/ln-error.js';
+import { readComponentShape } from '../../../../host/engine/component-types/component-type-reader.js';
+import { formatWitFunction } from '../../../../host/engine/component-types/wit-format.js';
+import type { ComponentShape, WitFunction, WitType, WorldItem } from '../../../../host/engine/component-types/wit-types.js';
+import { isLnError } from '../../../../host/errors/ln-error.js';
 
 // ---- type builders, so expectations read like WIT ----
 const p = (name: 'bool' | 'u32' | 'u64' | 's64' | 'f64' | 'char' | 'string' | 'u8' | 's32'): WitType =>

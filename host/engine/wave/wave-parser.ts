@@ -6,7 +6,7 @@
  * Like the reference parser, nesting is capped at {@link MAX_WAVE_DEPTH} levels, so hostile input
  * (`[[[[…`) fails with a clear error instead of overflowing the stack.
  */
-import { LnError } from '../errors/ln-error.js';
+import { LnError } from '../../errors/ln-error.js';
 
 /** Deepest nesting of lists, tuples, records, cases, `some(…)`, `ok(…)` accepted in one value. */
 export const MAX_WAVE_DEPTH = 100;

@@ -2,8 +2,8 @@
  * Formatting of the JS values jco's bindings return: as WAVE text (`formatWave`) and as plain
  * JSON (`toJson`). Both walk the value along its WIT type; conventions are listed in `js-values.ts`.
  */
-import { LnError } from '../errors/ln-error.js';
-import type { WitType } from './wit-types.js';
+import { LnError } from '../../errors/ln-error.js';
+import type { WitType } from '../component-types/wit-types.js';
 import { clip } from './wave-parser.js';
 import { describeType, INT_RANGES, jsFieldName, needsEscape, optionIsBare } from './js-values.js';
 

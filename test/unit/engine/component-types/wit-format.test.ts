@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatWitFunction, formatWitName, formatWitType } from '../../../host/engine/wit-format.js';
-import type { WitType } from '../../../host/engine/wit-types.js';
+import { formatWitFunction, formatWitName, formatWitType } from '../../../../host/engine/component-types/wit-format.js';
+import type { WitType } from '../../../../host/engine/component-types/wit-types.js';
 
 const u32: WitType = { kind: 'primitive', name: 'u32' };
 const string: WitType = { kind: 'primitive', name: 'string' };

@@ -3,7 +3,7 @@
  * typed step of WAVE parsing: a WAVE syntax tree checked against a WIT type becomes such a value.
  *
  * jco's conventions, confirmed by reading the lifting/lowering code it generates
- * (`test/unit/engine/wave.test.ts` round-trips through real bindings):
+ * (`test/unit/engine/wave/wave.test.ts` round-trips through real bindings):
  * - bool → boolean; s8…u32, f32, f64 → number; s64, u64 → bigint; char → a one-code-point string.
  * - list<T> of a numeric T (u8…s64, f32, f64) → the matching typed array (Uint8Array, Int8Array,
  *   Uint16Array, Int16Array, Uint32Array, Int32Array, BigUint64Array, BigInt64Array,
@@ -22,7 +22,7 @@
  *   the binding returns the ok payload and throws the err payload as is (not wrapped in an Error).
  * - own/borrow → resource handles, which WAVE cannot write.
  */
-import type { WitPrimitive, WitType } from './wit-types.js';
+import type { WitPrimitive, WitType } from '../component-types/wit-types.js';
 import { clip, WAVE_KEYWORDS, waveError, type WaveContext, type WaveNode } from './wave-parser.js';
 
 /** A value's context: errors point at a node's column unless it starts the value (`valueStart`). */

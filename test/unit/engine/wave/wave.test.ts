@@ -1,4 +1,4 @@
-// WAVE ↔ jco JS values (host/engine/wave.ts): every type kind both ways, edge values, exact error
+// WAVE ↔ jco JS values (host/engine/wave/wave.ts): every type kind both ways, edge values, exact error
 // reasons, hostile input, and a real round trip through bindings jco generates for a WAT component.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,9 +9,9 @@ import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco-trans
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import {
   invocationArgsToJs, jsToJson, jsToWave, parseInvocation, waveToJs,
-} from '../../../host/engine/wave.js';
-import type { WitPrimitive, WitType } from '../../../host/engine/wit-types.js';
-import type { LnError } from '../../../host/errors/ln-error.js';
+} from '../../../../host/engine/wave/wave.js';
+import type { WitPrimitive, WitType } from '../../../../host/engine/component-types/wit-types.js';
+import type { LnError } from '../../../../host/errors/ln-error.js';
 
 // ---- WIT types used below -----------------------------------------------------------------------
 const p = (name: WitPrimitive): WitType => ({ kind: 'primitive', name });
