@@ -6,11 +6,11 @@
 //
 // docs/manifest.schema.json  plugin manifests (host/versions/manifest.ts);
 //                            test/unit/versions/manifest.test.ts fails when it is out of date
-// docs/pipeline.schema.json  pipeline files (host/runtime/pipelines/pipeline-schema.ts);
-//                            test/unit/runtime/pipeline-definition.test.ts fails when it is out of date
+// docs/pipeline.schema.json  pipeline files (host/pipelines/pipeline-schema.ts);
+//                            test/unit/pipelines/pipeline-definition.test.ts fails when it is out of date
 import { writeFileSync } from 'node:fs';
 import { manifestJsonSchema } from '../dist/host/versions/manifest.js';
-import { pipelineJsonSchema } from '../dist/host/runtime/pipelines/pipeline-schema.js';
+import { pipelineJsonSchema } from '../dist/host/pipelines/pipeline-schema.js';
 
 for (const [name, schema] of [['manifest', manifestJsonSchema()], ['pipeline', pipelineJsonSchema()]]) {
   const file = new URL(`../docs/${name}.schema.json`, import.meta.url);

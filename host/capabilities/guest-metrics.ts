@@ -1,6 +1,6 @@
 /**
  * What a guest reports through `liquid-nano:plugin/metrics`: the worker sends each sample as a
- * `metric` notification; the host's metrics registry (runtime/guest-metric-families.ts) checks,
+ * `metric` notification; the host's metrics registry (observability/guest-metric-families.ts) checks,
  * bounds and exports them with the component and version labels the host adds.
  */
 

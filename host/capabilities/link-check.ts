@@ -5,7 +5,7 @@
  * the guest then sees their deny behaviour (see `CAPABILITIES`), never a host failure.
  */
 import { LnError } from '../errors/ln-error.js';
-import type { ComponentShape } from '../engine/wit-types.js';
+import type { ComponentShape } from '../engine/component-types/wit-types.js';
 import { capabilityOf, unsupportedVersion } from './catalog.js';
 import type { OperatorPolicy } from './policy.js';
 

@@ -1,8 +1,8 @@
 import { LnError } from '../errors/ln-error.js';
 import { callableExports, findExport, type CallableExport } from '../engine/component.js';
-import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave.js';
+import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave/wave.js';
 import type { CallOutcome } from '../sandbox/instance.js';
-import type { ComponentShape, WitType } from '../engine/wit-types.js';
+import type { ComponentShape, WitType } from '../engine/component-types/wit-types.js';
 import { exportedResources, findResourceFunction } from './resource-exports.js';
 
 /** A parsed `--invoke` expression, ready to call. */

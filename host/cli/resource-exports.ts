@@ -6,8 +6,8 @@
  * In a component's exports they are interface functions named `[constructor]R`,
  * `[method]R.name` and `[static]R.name` next to `resource R` in the interface's types.
  */
-import { formatWitFunction } from '../engine/wit-format.js';
-import type { ComponentShape, WitFunction } from '../engine/wit-types.js';
+import { formatWitFunction } from '../engine/component-types/wit-format.js';
+import type { ComponentShape, WitFunction } from '../engine/component-types/wit-types.js';
 
 /** One function of an exported resource. */
 export interface ResourceFunction {

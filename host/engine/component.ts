@@ -1,5 +1,5 @@
 import type { InstrumentOptions } from './instrument/instrument.js';
-import type { ComponentShape, WitFunction, WorldItem } from './wit-types.js';
+import type { ComponentShape, WitFunction, WorldItem } from './component-types/wit-types.js';
 
 /**
  * What kind of component this is, from its exports:

@@ -7,12 +7,12 @@ import { LnError, isLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
 import { componentKind, type Component } from './component.js';
-import { DECODE_DEFAULTS, type DecodedComponent } from './component-type-reader.js';
+import { DECODE_DEFAULTS, type DecodedComponent } from './component-types/component-type-reader.js';
 import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/meter-contract.js';
 import { checkPreamble } from './preamble.js';
 import { TranspileCache, transpiledArtifact, type TranspiledArtifact } from './transpile-cache.js';
 import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler, type ComponentSource } from './transpiler.js';
-import type { ComponentShape } from './wit-types.js';
+import type { ComponentShape } from './component-types/wit-types.js';
 
 /** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -145,7 +145,7 @@ function decoderVersion(): string {
   for (const file of DECODER_FILES) hash.update(readFileSync(compiledModuleUrl(file, import.meta.url)));
   return hash.digest('hex');
 }
-const DECODER_FILES = ['./component-type-reader.js', './binary-reader.js', './wit-format.js'];
+const DECODER_FILES = ['./component-types/component-type-reader.js', './binary-reader.js', './component-types/wit-format.js'];
 let decoderDigest: string | undefined;
 
 /** A transpile output's core modules, compiled. @throws LnError `LN_ERR_LOAD_INVALID` for one that does not compile */

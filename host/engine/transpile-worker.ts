@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isLnError, LnError } from '../errors/ln-error.js';
-import { decodeComponent } from './component-type-reader.js';
+import { decodeComponent } from './component-types/component-type-reader.js';
 import { instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
 import { restoreModules, stubComponent } from './stub-component.js';
 import { TranspileCache, transpiledArtifact } from './transpile-cache.js';

@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LnError, type SerializedError } from '../errors/ln-error.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
-import type { DecodedComponent } from './component-type-reader.js';
+import type { DecodedComponent } from './component-types/component-type-reader.js';
 import type { InstrumentOptions } from './instrument/instrument.js';
 
 /**

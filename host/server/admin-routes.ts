@@ -13,7 +13,7 @@ import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
 import type { LogRing } from '../log/log-ring.js';
-import type { PluginCaller } from '../runtime/plugin-caller.js';
+import type { PluginCaller } from '../events/plugin-caller.js';
 import { defineRoute, type AdminRequest, type AdminRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 

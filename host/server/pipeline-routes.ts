@@ -4,8 +4,8 @@
  * validate pipelines; start runs (optionally waiting, with NDJSON step progress) and read them.
  */
 import { z } from 'zod';
-import type { PipelineService } from '../runtime/pipelines/pipeline-service.js';
-import type { StepRecord } from '../runtime/pipelines/run-record.js';
+import type { PipelineService } from '../pipelines/pipeline-service.js';
+import type { StepRecord } from '../pipelines/run-record.js';
 import { defineRoute, type AdminRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 

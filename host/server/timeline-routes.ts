@@ -9,7 +9,7 @@
  *   disconnected.
  */
 import { LnError } from '../errors/ln-error.js';
-import { TIMELINE_QUERY_LIMITS, type DiagnosticsTimeline, type TimelineEntry, type TimelineFilter } from '../runtime/diagnostics-timeline.js';
+import { TIMELINE_QUERY_LIMITS, type DiagnosticsTimeline, type TimelineEntry, type TimelineFilter } from '../observability/diagnostics-timeline.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 

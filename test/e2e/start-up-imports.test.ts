@@ -44,7 +44,7 @@ describe('start-up imports (issue 15)', () => {
       '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
       '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile', 'zod',
     ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
-    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'runtime/liquid-nano-runtime.js', 'runtime/metrics-registry.js', 'runtime/tracing.js', 'engine/transpile-worker.js', 'engine/instrument/instrument.js']) {
+    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'events/liquid-nano-runtime.js', 'observability/metrics-registry.js', 'observability/tracing.js', 'engine/transpile-worker.js', 'engine/instrument/instrument.js']) {
       expect(hostLoaded(files, path), path).toBe(false);
     }
   });
@@ -75,7 +75,7 @@ describe('start-up imports (issue 15)', () => {
   it('lnano serve with tracing off loads no OpenTelemetry SDK or exporter', () => {
     const { files, status } = loadedBy(['serve', '--print-config', '--data-dir', tempDataDir()]);
     expect(status).toBe(0);
-    expect(hostLoaded(files, 'runtime/tracing.js')).toBe(true);
+    expect(hostLoaded(files, 'observability/tracing.js')).toBe(true);
     for (const pkg of ['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@opentelemetry/semantic-conventions']) {
       expect(packageLoaded(files, pkg), pkg).toBe(false);
     }

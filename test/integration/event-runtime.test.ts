@@ -14,7 +14,7 @@ import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { LnError } from '../../host/errors/ln-error.js';
 import { createLogger } from '../../host/log/logger.js';
-import { LiquidNanoRuntime, type RuntimeOptions } from '../../host/runtime/liquid-nano-runtime.js';
+import { LiquidNanoRuntime, type RuntimeOptions } from '../../host/events/liquid-nano-runtime.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';

@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PluginCaller } from '../../host/runtime/plugin-caller.js';
-import { PipelineService } from '../../host/runtime/pipelines/pipeline-service.js';
+import type { PluginCaller } from '../../host/events/plugin-caller.js';
+import { PipelineService } from '../../host/pipelines/pipeline-service.js';
 
 const calls: string[] = [];
 let release: () => void = () => {};

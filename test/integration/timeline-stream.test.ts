@@ -3,7 +3,7 @@
 // entries, filters, heartbeats, Last-Event-ID, a slow client dropped, streams ended on shutdown).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../host/log/logger.js';
-import { DiagnosticsTimeline, type TimelineInput } from '../../host/runtime/diagnostics-timeline.js';
+import { DiagnosticsTimeline, type TimelineInput } from '../../host/observability/diagnostics-timeline.js';
 import { AdminServer } from '../../host/server/admin-server.js';
 import { timelineRoutes } from '../../host/server/timeline-routes.js';
 

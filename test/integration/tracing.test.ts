@@ -12,7 +12,7 @@ import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-tr
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
-import { Tracing } from '../../host/runtime/tracing.js';
+import { Tracing } from '../../host/observability/tracing.js';
 import { MAX_HOST_CALL_SPANS } from '../../host/sandbox/host-call-spans.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';

@@ -20,7 +20,7 @@ const LAYERS: Readonly<Record<string, number>> = {
   capabilities: 4,
   resources: 5,
   versions: 6,
-  runtime: 7, events: 7, pipelines: 7, observability: 7, config: 7,
+  events: 7, pipelines: 7, observability: 7, config: 7,
   server: 8, bridges: 8, cluster: 8,
   cli: 9,
 };

@@ -3,8 +3,8 @@ import { basename } from 'node:path';
 import { readComponentFile } from '../../engine/component-file.js';
 import { componentKind, type Component } from '../../engine/component.js';
 import { asyncRefusal } from '../../engine/engine.js';
-import { formatWitFunction, formatWitType } from '../../engine/wit-format.js';
-import type { WitTypeExport, WorldItem } from '../../engine/wit-types.js';
+import { formatWitFunction, formatWitType } from '../../engine/component-types/wit-format.js';
+import type { WitTypeExport, WorldItem } from '../../engine/component-types/wit-types.js';
 import { capabilityOf } from '../../capabilities/catalog.js';
 import { linkProblems } from '../../capabilities/link-check.js';
 import type { OperatorPolicy } from '../../capabilities/policy.js';
@@ -12,7 +12,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import { exportedResources, formatResourceFunction } from '../resource-exports.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
-import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
+import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 

@@ -17,7 +17,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
 import { GRANT_HELP, GRANT_OPTIONS, capabilitiesFromFlags, configFromFlags, limitsFromFlags, stdinFromFlags, type GrantFlagValues } from '../grant-flags.js';
-import { loadPolicyConfig as loadHostConfig } from '../../runtime/config/host-config.js';
+import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]

@@ -1,4 +1,4 @@
-import type { TimelineEntry, TimelinePage } from '../../runtime/diagnostics-timeline.js';
+import type { TimelineEntry, TimelinePage } from '../../observability/diagnostics-timeline.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';

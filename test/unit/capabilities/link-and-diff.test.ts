@@ -3,7 +3,7 @@ import { errorOf } from '../../helpers/errors.js';
 import { diffCapabilities, formatDiff } from '../../../host/capabilities/grant-diff.js';
 import { checkLink, linkProblems } from '../../../host/capabilities/link-check.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
-import type { ComponentShape, WorldItem } from '../../../host/engine/wit-types.js';
+import type { ComponentShape, WorldItem } from '../../../host/engine/component-types/wit-types.js';
 
 function shape(...names: string[]): ComponentShape {
   const imports = names.map((name): WorldItem => ({ kind: 'interface', name, functions: [], types: [] }));

@@ -2,10 +2,10 @@
 // (types, then transpile) runs off the main thread within item, time and memory limits.
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { decodeComponent } from '../../../host/engine/component-type-reader.js';
+import { decodeComponent } from '../../../host/engine/component-types/component-type-reader.js';
 import { Engine } from '../../../host/engine/engine.js';
 import { Transpiler } from '../../../host/engine/transpiler.js';
-import { formatWitFunction } from '../../../host/engine/wit-format.js';
+import { formatWitFunction } from '../../../host/engine/component-types/wit-format.js';
 import { isLnError, type LnError } from '../../../host/errors/ln-error.js';
 import { example, fixture } from '../../helpers/cli.js';
 import { bigTypeSectionComponent, manyExportsComponent } from '../../helpers/generated-components.js';
