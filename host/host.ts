@@ -145,6 +145,7 @@ export interface Host {
 
 /** `HostConfig` fields whose config key has another name (the key has no unit suffix). */
 const RENAMED: Readonly<Record<string, string>> = { standbyWarmMs: 'standbyWarm', timeoutMs: 'timeout', 'sandbox.deadlineGraceMs': 'sandbox.deadlineGrace' };
+const RENAMED_KEYS = new Set(Object.values(RENAMED));
 /** Groups of keys (objects in the config). */
 const GROUP_PATHS = new Set(CONFIG_KEYS.flatMap((k) => k.key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
 
@@ -173,7 +174,7 @@ function resolveInput(input: unknown, cwd: string): ResolvedConfig {
         continue;
       }
       const def = KEYS_BY_NAME.get(RENAMED[path] ?? path);
-      if (!def || Object.hasOwn(RENAMED, def.key)) throw invalid(path, `not a host config key (keys: ${hostConfigFields().join(', ')})`);
+      if (!def || (RENAMED[path] === undefined && RENAMED_KEYS.has(def.key))) throw invalid(path, `not a host config key (keys: ${hostConfigFields().join(', ')})`);
       if (raw === null && def.default === null) continue;
       values.set(def.key, parseValue(def, raw, INPUT_SOURCE, cwd));
       sources.set(def.key, INPUT_SOURCE);
