@@ -65,7 +65,9 @@ export const SEED_CONCURRENCY = 4;
 const INPUT_SOURCE = 'createHost config';
 
 /** `T` with every field optional, nested objects too (arrays and maps are taken whole). */
-type DeepPartial<T> = { readonly [K in keyof T]?: T[K] extends readonly unknown[] | ReadonlyMap<unknown, unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  readonly [K in keyof T]?: T[K] extends readonly unknown[] | ReadonlyMap<unknown, unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 
 /**
  * The config `createHost` takes: the shape of `HostConfig` (what the config loader produces;
@@ -150,7 +152,10 @@ const RENAMED_KEYS = new Set(Object.values(RENAMED));
 const GROUP_PATHS = new Set(CONFIG_KEYS.flatMap((k) => k.key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  value !== null && typeof value === 'object' && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+  value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value));
+
+/** How a value that is not an object is named in an error. */
+const kindOf = (value: unknown): string => (value === null ? 'null' : Array.isArray(value) ? 'a list' : typeof value);
 
 const invalid = (key: string, reason: string): LnError => new LnError('LN_ERR_CONFIG_INVALID', { key, source: INPUT_SOURCE, reason });
 
@@ -161,7 +166,7 @@ const invalid = (key: string, reason: string): LnError => new LnError('LN_ERR_CO
  * @throws LnError `LN_ERR_CONFIG_INVALID` naming the key, for an unknown key or a bad value
  */
 function resolveInput(input: unknown, cwd: string): ResolvedConfig {
-  if (!isPlainObject(input)) throw invalid('(config)', `expected an object of host config keys, got ${input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input}`);
+  if (!isPlainObject(input)) throw invalid('(config)', `expected an object of host config keys, got ${kindOf(input)}`);
   const values = new Map<string, unknown>(CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' ? resolve(cwd, k.default as string) : k.default]));
   const sources = new Map<string, string>(CONFIG_KEYS.map((k) => [k.key, 'default']));
   const walk = (object: Record<string, unknown>, prefix: string): void => {
@@ -169,12 +174,15 @@ function resolveInput(input: unknown, cwd: string): ResolvedConfig {
       const path = prefix ? `${prefix}.${name}` : name;
       if (raw === undefined || path === 'limitsPolicy' || path === 'policy') continue;
       if (GROUP_PATHS.has(path)) {
-        if (!isPlainObject(raw)) throw invalid(path, `expected an object, got ${raw === null ? 'null' : Array.isArray(raw) ? 'a list' : typeof raw}`);
+        if (!isPlainObject(raw)) throw invalid(path, `expected an object, got ${kindOf(raw)}`);
         walk(raw, path);
         continue;
       }
       const def = KEYS_BY_NAME.get(RENAMED[path] ?? path);
-      if (!def || (RENAMED[path] === undefined && RENAMED_KEYS.has(def.key))) throw invalid(path, `not a host config key (keys: ${hostConfigFields().join(', ')})`);
+      // A key whose field has another name (`timeout` is `timeoutMs` here) is refused, not guessed at.
+      if (!def || (RENAMED[path] === undefined && RENAMED_KEYS.has(def.key))) {
+        throw invalid(path, `not a host config key (keys: ${hostConfigFields().join(', ')})`);
+      }
       if (raw === null && def.default === null) continue;
       values.set(def.key, parseValue(def, raw, INPUT_SOURCE, cwd));
       sources.set(def.key, INPUT_SOURCE);
@@ -340,7 +348,9 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const env = options.env ?? process.env;
   const fromLoader = config !== null && typeof config === 'object' && isResolved(config);
   const resolved = fromLoader ? config : resolveInput(config, cwd);
-  if (options.reloadFrom && !fromLoader) throw invalid('(options)', 'reloadFrom takes the inputs of a config resolved by the config loader (resolveHostConfig), not a plain config object');
+  if (options.reloadFrom && !fromLoader) {
+    throw invalid('(options)', 'reloadFrom takes the inputs of a config resolved by the config loader (resolveHostConfig), not a plain config object');
+  }
   const io = { stdout: options.output?.stdout, stderr: options.output?.stderr };
   const report: Report = {
     line: (text) => void io.stdout?.write(text),
@@ -352,7 +362,9 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const self = {};
   const current = (): ResolvedConfig => parts.watcher?.current ?? resolved;
   const started = <T>(what: string, value: T | undefined): T => {
-    if (phase !== 'started' || value === undefined) throw hostState(`read the ${what} of`, phase === 'closed' ? 'it is closed' : 'it has not started (await host.start())');
+    if (phase !== 'started' || value === undefined) {
+      throw hostState(`read the ${what} of`, phase === 'closed' ? 'it is closed' : 'it has not started (await host.start())');
+    }
     return value;
   };
 

@@ -36,9 +36,12 @@ function newHost(dataDir: string, config: HostConfigInput = {}, cwd = mkdtempSyn
   return { host, output: () => text };
 }
 
-async function postEvent(ingressUrl: string, event: Record<string, unknown>): Promise<{ status: number; body: { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> } }> {
+/** What POST /events answers for one event (the fields these tests read). */
+interface EventAnswer { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> }
+
+async function postEvent(ingressUrl: string, event: Record<string, unknown>): Promise<{ status: number; body: EventAnswer }> {
   const res = await fetch(`${ingressUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
-  return { status: res.status, body: (await res.json()) as { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> } };
+  return { status: res.status, body: (await res.json()) as EventAnswer };
 }
 
 /** A folder holding `components/echo-c` (the example), as `lnano serve` would seed it. */
@@ -57,7 +60,10 @@ function portFree(port: number): Promise<boolean> {
   });
 }
 
-const echoed = (id: string): unknown[] => [{ specversion: '1.0', id: `${id}-echo`, type: 'reading.echoed', source: '/s/1', datacontenttype: 'application/json', data: { t: 1 } }];
+/** What the echo example answers to event `id` of type `reading` with data `{ t: 1 }`. */
+const echoed = (id: string): unknown[] => [
+  { specversion: '1.0', id: `${id}-echo`, type: 'reading.echoed', source: '/s/1', datacontenttype: 'application/json', data: { t: 1 } },
+];
 
 describe('createHost', () => {
   it('starts, deploys over its admin API, answers events, closes idempotently and frees its ports; a second host restores', async () => {
@@ -182,7 +188,8 @@ describe('createHost', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     // Valid values in the units HostConfig uses (ms, bytes) are taken as they are.
     const host = createHost({ dataDir: tempDataDir(), timeoutMs: 250, standbyWarmMs: 1000, ingress: { maxBodyBytes: 4096 }, policy: { deny: ['sockets'] } });
-    expect([host.config.timeoutMs, host.config.standbyWarmMs, host.config.ingress.maxBodyBytes, host.config.policy.deny]).toEqual([250, 1000, 4096, ['sockets']]);
+    const { timeoutMs, standbyWarmMs, ingress, policy } = host.config;
+    expect([timeoutMs, standbyWarmMs, ingress.maxBodyBytes, policy.deny]).toEqual([250, 1000, 4096, ['sockets']]);
     expect(codeOf(() => host.events)).toBe('LN_ERR_CONFIG_HOST_STATE');
   });
 });
