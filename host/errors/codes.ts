@@ -79,6 +79,11 @@ export const ERROR_CODES = {
     fix: 'Fix the pipeline at the key named; docs/pipelines.md describes the format and docs/pipeline.schema.json lists every key.',
     status: 400, expose: true, exit: 2,
   },
+  LN_ERR_CONFIG_HOST_STATE: {
+    message: 'Cannot {action} the host: {reason}',
+    fix: 'Create a host with createHost(config), await start() once, and close() it when done; a closed host does not start again (create another one on the same data dir: it restores what the first served).',
+    status: 409, expose: true, exit: 1,
+  },
   LN_ERR_MANIFEST_INVALID: {
     message: 'Invalid manifest {file}: {reason}',
     fix: 'Fix the manifest; the JSON Schema in docs/manifest.schema.json lists every key.',

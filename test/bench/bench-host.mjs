@@ -4,7 +4,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, LiquidNanoRuntime, VersionManager, parseManifest, readManifest, silentLogger } from '../../dist/host/index.js';
+import { Engine, parseManifest, readManifest, silentLogger } from '../../dist/host/index.js';
+// Internals, not the package's public surface (host/index.ts).
+import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
+import { VersionManager } from '../../dist/host/versions/version-manager.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
 
 const EXAMPLES = new URL('../../components/', import.meta.url);

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { Script } from 'node:vm';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { Engine, Instance, closedGrants, linkerSpec, findExport, meterOptions } from '../../dist/host/index.js';
+import { Engine, Instance, closedGrants, linkerSpec, findExport } from '../../dist/host/index.js';
+import { meterOptions } from '../../dist/host/engine/engine.js';
 import { WorkerPool } from '../../dist/host/sandbox/worker-pool.js';
 import { size, timeAsync, timeSync } from './support.mjs';
 

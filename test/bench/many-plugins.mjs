@@ -4,7 +4,8 @@
 // the process RSS is read after full collections. Reported: RSS per additional plugin between
 // steps, and the total at the largest step. Goals: ≤ 2 MiB per plugin, 1000 plugins ≤ 1.5 GB.
 // Run alone: node --expose-gc test/bench/many-plugins.mjs [--quick]
-import { LiquidNanoRuntime, silentLogger } from '../../dist/host/index.js';
+import { silentLogger } from '../../dist/host/index.js';
+import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
 import { benchManager, envelope, exampleBytes } from './bench-host.mjs';
 import { progress, settledRss, size } from './support.mjs';

@@ -4,7 +4,8 @@
 // The pool starts the replacement as soon as the instance dies, so recovery should cost about
 // one cold start, never more.
 import { readFileSync } from 'node:fs';
-import { Engine, Instance, InstancePool, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec } from '../../dist/host/index.js';
+import { Engine, Instance, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec } from '../../dist/host/index.js';
+import { InstancePool } from '../../dist/host/resources/instance-pool.js';
 import { median, size } from './support.mjs';
 
 const FIXTURE = new URL('../fixtures/components/slow/component.wasm', import.meta.url);

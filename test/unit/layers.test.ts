@@ -24,8 +24,10 @@ const LAYERS: Readonly<Record<string, number>> = {
   server: 8, bridges: 8, cluster: 8,
   cli: 9,
 };
-/** Files directly in host/: the composition root and the public surface sit above everything. */
+/** Files directly in host/: the public surface (index.ts) sits above everything. */
 const TOP = 10;
+/** The composition root shares the CLI's layer (DESIGN.md item 9): `lnano serve` calls `createHost`. */
+const ROOT_FILES: Readonly<Record<string, number>> = { host: 9 };
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -38,7 +40,7 @@ function sourceFiles(dir: string): string[] {
 /** The layer of a file under `hostDir`, or `undefined` with its folder when the table lacks it. */
 function layerOf(hostDir: string, file: string): { folder: string; layer: number | undefined } {
   const parts = relative(hostDir, file).split(sep);
-  if (parts.length === 1) return { folder: '(host/)', layer: TOP };
+  if (parts.length === 1) return { folder: '(host/)', layer: ROOT_FILES[parts[0]!.replace(/\.[jt]sx?$/, '')] ?? TOP };
   const folder = parts[0]!;
   return { folder, layer: Object.hasOwn(LAYERS, folder) ? LAYERS[folder] : undefined };
 }
