@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { LnError } from '../errors/ln-error.js';
 import { jsonTextTooDeep } from '../support/json-depth.js';
 
@@ -18,6 +19,8 @@ export type JsonEnvelope = Record<string, unknown>;
 const CORE_ATTRIBUTES = new Set(['id', 'type', 'source', 'time', 'datacontenttype', 'data', 'data_base64', 'specversion']);
 const EXTENSION_NAME = /^[a-z0-9]{1,20}$/;
 const MAX_ATTRIBUTE_CHARS = 4096;
+/** Encodes `data` strings: one allocation, a buffer of its own (a `Buffer.from` may be a view into Node's shared pool). */
+const UTF8 = new TextEncoder();
 
 function attribute(envelope: JsonEnvelope, key: string, required: boolean): string | undefined {
   const value = envelope[key];
@@ -64,13 +67,14 @@ export function envelopeToEvent(envelope: unknown): PluginEvent {
     if (!/^[A-Za-z0-9+/]*={0,2}$/.test(env.data_base64)) {
       throw new LnError('LN_ERR_EVENT_INVALID', { reason: '"data_base64" is not base64' });
     }
-    data = new Uint8Array(Buffer.from(env.data_base64, 'base64'));
+    // A copy: the decoded Buffer may be a view into Node's shared pool, which postMessage would copy whole.
+    data = Uint8Array.prototype.slice.call(Buffer.from(env.data_base64, 'base64'));
   } else if (env.data_base64 !== undefined) {
     throw new LnError('LN_ERR_EVENT_INVALID', { reason: '"data_base64" must be a string' });
   } else if (typeof env.data === 'string') {
-    data = new Uint8Array(Buffer.from(env.data, 'utf8'));
+    data = UTF8.encode(env.data);
   } else if (env.data !== undefined) {
-    data = new Uint8Array(Buffer.from(JSON.stringify(env.data), 'utf8'));
+    data = UTF8.encode(JSON.stringify(env.data));
     datacontenttype ??= 'application/json';
   }
   const extensions: Array<[string, string]> = [];
@@ -95,15 +99,16 @@ export function eventToEnvelope(event: PluginEvent): JsonEnvelope {
   if (event.datacontenttype !== undefined) out.datacontenttype = event.datacontenttype;
   const bytes = Buffer.from(event.data.buffer, event.data.byteOffset, event.data.byteLength);
   if (bytes.length > 0) {
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-    const isUtf8 = Buffer.from(text, 'utf8').equals(bytes);
-    if (isUtf8 && /json/i.test(event.datacontenttype ?? '') && !jsonTextTooDeep(text)) {
+    // Valid UTF-8 without a byte order mark is text (a BOM-prefixed payload stays base64, as when
+    // this was "decodes, BOM dropped, and re-encodes to the same bytes").
+    const text = isUtf8(bytes) && !hasUtf8Bom(bytes) ? bytes.toString('utf8') : undefined;
+    if (text !== undefined && /json/i.test(event.datacontenttype ?? '') && !jsonTextTooDeep(text)) {
       try {
         out.data = JSON.parse(text);
       } catch {
         out.data = text;
       }
-    } else if (isUtf8) {
+    } else if (text !== undefined) {
       out.data = text;
     } else {
       out.data_base64 = bytes.toString('base64');
@@ -111,4 +116,8 @@ export function eventToEnvelope(event: PluginEvent): JsonEnvelope {
   }
   for (const [k, v] of event.extensions) if (!(k in out)) out[k] = v;
   return out;
+}
+
+function hasUtf8Bom(bytes: Uint8Array): boolean {
+  return bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
 }

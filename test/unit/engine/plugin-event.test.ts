@@ -26,6 +26,25 @@ describe('event envelope', () => {
     expect(eventToEnvelope(event).data_base64).toBe('//4=');
   });
 
+  it('gives each event data bytes of its own, not a view into a shared pool (postMessage copies a whole buffer)', () => {
+    for (const envelope of [{ ...base, data: 'short text' }, { ...base, data: { a: 1 } }, { ...base, data_base64: 'AAEC' }]) {
+      const { data } = envelopeToEvent(envelope);
+      expect(data.byteOffset).toBe(0);
+      expect(data.buffer.byteLength).toBe(data.byteLength);
+    }
+  });
+
+  it('passes text through as text, and invalid or BOM-prefixed UTF-8 as base64', () => {
+    const text = (bytes: number[], datacontenttype?: string) => eventToEnvelope({ ...envelopeToEvent(base), datacontenttype, data: new Uint8Array(bytes) });
+    expect(text([0x68, 0xc3, 0xa9])).toMatchObject({ data: 'hé' });
+    expect(text([0x7b, 0x7d], 'application/json')).toMatchObject({ data: {} });
+    expect(text([0x7b, 0x7d], 'text/plain')).toMatchObject({ data: '{}' });
+    expect(text([0xc3, 0x28])).toMatchObject({ data_base64: 'wyg=' });
+    expect(text([0xed, 0xa0, 0x80])).toMatchObject({ data_base64: '7aCA' }); // an encoded surrogate is not UTF-8
+    expect(text([0xef, 0xbb, 0xbf, 0x61])).toMatchObject({ data_base64: '77u/YQ==' });
+    expect(text([0xef, 0xbb, 0xbf, 0x61])).not.toHaveProperty('data');
+  });
+
   it.each([
     ['null', null], ['an array', [base]], ['a string', 'x'],
     ['a missing source', { id: '1', type: 't' }], ['an empty id', { ...base, id: '' }],
