@@ -14,7 +14,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { benchManager, exampleBytes } from '../test/bench/bench-host.mjs';
-import { LiquidNanoRuntime, readManifest, silentLogger } from '../dist/host/index.js';
+import { LiquidNanoRuntime } from '../dist/host/events/liquid-nano-runtime.js';
+import { readManifest, silentLogger } from '../dist/host/index.js';
 
 const { values } = parseArgs({
   options: {
