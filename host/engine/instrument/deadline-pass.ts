@@ -533,6 +533,7 @@ class DeadlinePass {
         case Op.BrIf:
         case Op.BrTable:
           this.#record(op, r);
+          if (op === Op.BrIf && this.bytes[r.start] === 0xfb) wrappable = false; // br_on_cast, br_on_cast_fail
           break;
         case Op.Call:
         case Op.ReturnCall:
@@ -555,9 +556,6 @@ class DeadlinePass {
           break;
         case Op.Throw:
           if (this.bytes[r.start] === 0x09) wrappable = false; // rethrow label
-          break;
-        case Op.BrIf:
-          if (this.bytes[r.start] === 0xfb) wrappable = false; // br_on_cast, br_on_cast_fail
           break;
       }
     }

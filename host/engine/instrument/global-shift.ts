@@ -11,7 +11,7 @@
  */
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
-import { InstructionReader, Op } from './instruction-reader.js';
+import { type InstructionReader, Op } from './instruction-reader.js';
 
 /** How many globals the instrumentation imports (fuel, grow_failed). */
 export const GLOBAL_SHIFT = 2;

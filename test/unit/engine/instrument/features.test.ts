@@ -29,6 +29,19 @@ const CASES: Record<string, string> = {
         (drop)
         (return (i31.get_s (ref.i31 (local.get $x)))))
       (struct.get $s 0)))`,
+  'GC: br_on_cast out of a loop (its label is not renumbered, so the loop is not wrapped)': `(module
+    (type $s (struct (field (mut i32)) (field i64)))
+    (func (export "run") (param $x i32) (result i32)
+      (local $r (ref null $s)) (local $i i32)
+      (local.set $r (struct.new $s (local.get $x) (i64.const 2)))
+      (block $out (result (ref $s))
+        (loop $l
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_on_cast $out anyref (ref $s) (local.get $r))
+          (drop)
+          (br_if $l (i32.lt_u (local.get $i) (i32.const 10))))
+        (unreachable))
+      (struct.get $s 0)))`,
   'exnref: try_table catching into a block, a loop and an if; throw_ref': `(module
     (tag $e (param i32))
     (func $thrower (param i32) (if (local.get 0) (then (throw $e (local.get 0)))))
@@ -95,12 +108,12 @@ const CASES: Record<string, string> = {
 };
 
 describe('instrumentModule: features beyond what Node 20 runs', () => {
-  it.each(Object.entries(CASES))('%s: instruments (fuel and caps) into a valid module', async (_, text) => {
+  it.each(Object.entries(CASES))('%s: instruments (fuel, deadline checks and caps) into a valid module', async (_, text) => {
     const bytes = await wat(text);
     await validateFully(bytes); // the input itself is valid
-    for (const fuel of [false, true]) {
-      const out = instrumentModule(bytes, { ...LOOSE, fuel });
-      await expect(validateFully(out)).resolves.toBeUndefined();
+    for (const [fuel, deadline] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      const out = instrumentModule(bytes, { ...LOOSE, fuel, deadline });
+      await expect(validateFully(out), `fuel ${fuel}, deadline ${deadline}`).resolves.toBeUndefined();
     }
   });
 

@@ -118,11 +118,16 @@ function countImportedGlobals(r: InstructionReader): number {
   return globals;
 }
 
+/** A function body without locals whose code is `unreachable` (size, local groups, unreachable, end). */
+const UNREACHABLE_BODY = Uint8Array.of(3, 0, 0x00, 0x0b);
+
 /**
- * The same module with every imported global, memory and table turned into a definition at the
- * front of its index space (so every index stays the same) and function imports kept: the shape
- * jco's `componentNew` (a full-featured wasmparser validator) accepts for a core module.
+ * The same module with every imported function, global, memory and table turned into a
+ * definition at the front of its index space (so every index stays the same; an imported
+ * function gets an `unreachable` body) and tags kept: the shape jco's `componentNew` (a
+ * full-featured wasmparser validator) accepts for a core module with an empty world.
  */
+
 export function defineImports(bytes: Uint8Array): Uint8Array {
   const sections = new Map<number, Uint8Array>();
   const order: number[] = [];
@@ -138,7 +143,9 @@ export function defineImports(bytes: Uint8Array): Uint8Array {
   const globals = new ByteWriter(256);
   const memories = new ByteWriter(64);
   const tables = new ByteWriter(64);
-  const counts = { funcs: 0, globals: 0, memories: 0, tables: 0 };
+  const funcTypes = new ByteWriter(64);
+  const bodies = new ByteWriter(64);
+  const counts = { funcs: 0, definedFuncs: 0, globals: 0, memories: 0, tables: 0 };
   const imports = sections.get(2);
   if (imports) {
     const c = new InstructionReader(imports, 'validate');
@@ -149,7 +156,13 @@ export function defineImports(bytes: Uint8Array): Uint8Array {
       c.nameBytes();
       const kind = c.byte();
       const from = c.pos;
-      if (kind === 0) { c.u32(); funcs.range(imports, at, c.pos); counts.funcs++; continue; }
+      if (kind === 0) {
+        // A function import becomes a function of the same type whose body is `unreachable`.
+        funcTypes.u32(c.u32());
+        bodies.bytes(UNREACHABLE_BODY);
+        counts.definedFuncs++;
+        continue;
+      }
       if (kind === 1) {
         c.valType(); skipLimits(c); tables.range(imports, from, c.pos); counts.tables++;
       } else if (kind === 2) {
@@ -185,9 +198,11 @@ export function defineImports(bytes: Uint8Array): Uint8Array {
   out.range(bytes, 0, 8);
   const replaced = new Map<number, Uint8Array | undefined>([
     [2, counts.funcs ? merged(-1, funcs, counts.funcs) : undefined],
+    [3, merged(3, funcTypes, counts.definedFuncs)],
     [4, merged(4, tables, counts.tables)],
     [5, merged(5, memories, counts.memories)],
     [6, merged(6, globals, counts.globals)],
+    [10, merged(10, bodies, counts.definedFuncs)],
   ]);
   const rank = [1, 2, 3, 4, 5, 13, 6, 7, 8, 9, 12, 10, 11];
   const ids = [...new Set([...order, ...[...replaced].filter(([, v]) => v).map(([k]) => k)])]
