@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import { LnError } from '../errors/ln-error.js';
 import { describeIssues, durationSchema, isEmptySection, lazySchema, sizeSchema, zod } from '../support/schema.js';
-import { parseAuthorityPattern } from './authority.js';
+import { parseAuthorityPattern } from './http/authority.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** What a kv namespace may be called. */

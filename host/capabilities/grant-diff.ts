@@ -6,7 +6,7 @@
  */
 import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { CapabilitySection } from './capability-manifest.js';
-import { describeKvOwner, type KvNamespaceOwner } from './kv-ownership.js';
+import { describeKvOwner, type KvNamespaceOwner } from './kv/kv-ownership.js';
 
 /** One grant, for people: `outgoing HTTP: api.example.com:443`. */
 export interface CapabilityChange {

@@ -6,7 +6,7 @@ import { realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
 import { parseByteSize, parseDurationMs } from '../support/units.js';
-import { parseAuthorityPattern } from './authority.js';
+import { parseAuthorityPattern } from './http/authority.js';
 import type { CapabilitySection } from './capability-manifest.js';
 import { GRANT_DEFAULTS, closedGrants, type HttpGrant, type InstanceGrants, type KvGrant, type Pair, type PreopenGrant } from './grants.js';
 import { beyondPolicy, envAllowed, httpAllowed, insideFsRoots, type OperatorPolicy } from './policy.js';

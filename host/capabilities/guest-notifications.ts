@@ -7,7 +7,7 @@
  */
 import type { GuestLogQueue } from '../log/guest-log-queue.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-outgoing.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from './http/http-outgoing.js';
 import type { GuestLogLine } from './plugin-imports.js';
 
 /**

@@ -5,7 +5,7 @@
 import type { HostBridge } from '../sandbox/protocol.js';
 import { TokenBucket } from '../support/token-bucket.js';
 import type { PluginGrants } from './grants.js';
-import { kvImports } from './kv-store.js';
+import { kvImports } from './kv/kv-store.js';
 
 type Pair = [string, string];
 

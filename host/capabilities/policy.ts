@@ -16,7 +16,7 @@ import { isAbsolute, relative, resolve } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
 import { describeIssues, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { parseByteSize } from '../support/units.js';
-import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
+import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './http/authority.js';
 import { KV_NAMESPACE } from './capability-manifest.js';
 import { CAPABILITIES } from './catalog.js';
 

@@ -12,8 +12,8 @@ import { guestExit } from '../sandbox/guest-exit.js';
 import type { HostBridge } from '../sandbox/protocol.js';
 import { createFilesystem } from './filesystem/wasi-filesystem.js';
 import type { WasiGrants } from './grants.js';
-import { outgoingHandler } from './http-outgoing.js';
-import { outputImports, stdinImport } from './stdio.js';
+import { outgoingHandler } from './http/http-outgoing.js';
+import { outputImports, stdinImport } from './stdio/stdio-streams.js';
 
 /**
  * The parts of the Node.js build of preview2-shim we use. Its package's `types` condition points

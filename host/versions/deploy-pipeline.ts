@@ -25,7 +25,7 @@ import type { CapabilitySection } from '../capabilities/capability-manifest.js';
 import { diffCapabilities, formatDiff, type CapabilityDiff } from '../capabilities/grant-diff.js';
 import { resolveGrants } from '../capabilities/grant-resolver.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
-import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv-ownership.js';
+import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';

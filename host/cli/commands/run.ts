@@ -4,7 +4,7 @@ import { readComponentFile } from '../../engine/component-file.js';
 import { commandRunExport, type Component } from '../../engine/component.js';
 import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
-import { claimKvNamespace } from '../../capabilities/kv-ownership.js';
+import { claimKvNamespace } from '../../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
 import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';

@@ -15,12 +15,12 @@
  * unless `policy.kv.shared` lists it under the namespace. The owner may always use it.
  */
 import { join } from 'node:path';
-import { LnError } from '../errors/ln-error.js';
-import type { CapabilitySection } from './capability-manifest.js';
-import { KV_DATABASE_FILE, kvNamespaceOf } from './grant-resolver.js';
-import type { KvGrant } from './grants.js';
+import { LnError } from '../../errors/ln-error.js';
+import type { CapabilitySection } from '../capability-manifest.js';
+import { KV_DATABASE_FILE, kvNamespaceOf } from '../grant-resolver.js';
+import type { KvGrant } from '../grants.js';
 import { KvDatabase, internalError } from './kv-database.js';
-import type { OperatorPolicy } from './policy.js';
+import type { OperatorPolicy } from '../policy.js';
 
 /** Who owns a namespace, and whether the component asking may use it. */
 export interface KvNamespaceOwner {
