@@ -30,7 +30,7 @@ import * as shim from '@bytecodealliance/preview2-shim';
 import { callExtension } from '@bytecodealliance/preview2-shim/io-worker';
 import type { HostBridge } from '../../sandbox/protocol.js';
 import { compiledModuleUrl } from '../../support/compiled-url.js';
-import type { HttpGrant } from '../grants.js';
+import type { HttpGrant } from './capability.js';
 import type { ResolveOptions, ResolveOutcome } from './http-dns-extension.js';
 import { capFutureResponse, type FutureIncomingResponseLike, type HttpErrorCode, type IoErrorClass } from './http-response-cap.js';
 import { AllowList, type RequestTarget, type WasiScheme } from './request-authority.js';

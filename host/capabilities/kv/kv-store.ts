@@ -14,7 +14,7 @@
  * longer than `maxKeyBytes` matches nothing. Every operation counts as a `kv` host call.
  */
 import type { HostBridge } from '../../sandbox/protocol.js';
-import type { KvGrant } from '../grants.js';
+import type { KvGrant } from './capability.js';
 import { KvDatabase, type KvError } from './kv-database.js';
 
 /** The kv error a plugin sees when no store is granted to it. */

@@ -1,0 +1,19 @@
+/**
+ * `wasi:io/*`: streams, pollables and errors, preview2-shim's own (jco's bindings check
+ * `instanceof` against them). Always available; a stream exists only for a granted resource.
+ */
+import type { Capability } from '../capability.js';
+import { nodeShim } from '../preview2-shim.js';
+
+export const ioCapability: Capability = {
+  name: 'io',
+  interfaces: ['wasi:io/*'],
+  withoutGrant: 'available (streams of granted resources)',
+  grantFlag: null,
+  grantManifest: null,
+  imports: () => ({
+    'wasi:io/error': nodeShim.io.error,
+    'wasi:io/poll': nodeShim.io.poll,
+    'wasi:io/streams': nodeShim.io.streams,
+  }),
+};
