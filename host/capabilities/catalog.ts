@@ -55,3 +55,24 @@ export function capabilityOf(importName: string): CapabilityEntry | undefined {
   const bare = unversionedName(importName);
   return CAPABILITIES.find((c) => c.interfaces.some((p) => matches(p, bare)));
 }
+
+/** The header of the catalog's table in docs/capabilities.md. */
+export const CATALOG_TABLE_HEADER = '| capability | interfaces | grant with (flag) | grant in a manifest | without a grant the guest sees |';
+
+/**
+ * The catalog as the Markdown table of docs/capabilities.md (`scripts/write-capabilities-doc.mjs`
+ * writes it there; a test checks the page holds exactly this). An interface of the same package
+ * as the one before it is written without the package (`wasi:cli/stdin`, `stdout`).
+ */
+export function catalogTable(): string {
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
+  const code = (text: string | null): string => (text === null ? '—' : `\`${cell(text)}\``);
+  const rows = CAPABILITIES.map((c) => {
+    const interfaces = c.interfaces.map((name, i) => {
+      const pkg = name.slice(0, name.indexOf('/') + 1);
+      return i > 0 && c.interfaces[i - 1]!.startsWith(pkg) ? name.slice(pkg.length) : name;
+    });
+    return `| ${c.capability} | ${interfaces.map(code).join(', ')} | ${code(c.flag)} | ${code(c.manifest)} | ${cell(c.withoutGrant)} |`;
+  });
+  return [CATALOG_TABLE_HEADER, '|---|---|---|---|---|', ...rows].join('\n');
+}
