@@ -56,3 +56,12 @@ export function parseCapabilities(value: unknown, file: string): CapabilitySecti
 export function mergeCapabilities(base: CapabilitySection, extra: CapabilitySection): CapabilitySection {
   return Object.assign({}, ...REGISTERED.map((c) => c.manifest?.merge(base, extra) ?? {})) as CapabilitySection;
 }
+
+/**
+ * The section with every host path made absolute against `baseDir` (relative `fs` hosts start at
+ * the manifest's folder, or where a command runs); a section naming no host paths comes back as is.
+ */
+export function absoluteCapabilities(section: CapabilitySection, baseDir: string): CapabilitySection {
+  const parts = REGISTERED.flatMap((c) => (c.manifest?.absolute ? [c.manifest.absolute(section, baseDir)] : []));
+  return parts.some((p) => Object.keys(p).length > 0) ? Object.assign({}, section, ...parts) as CapabilitySection : section;
+}

@@ -98,6 +98,11 @@ export interface ManifestPart<Section extends object> {
   check?(section: Section): string | null;
   /** `extra` (e.g. CLI flags) added to and overriding `base` (e.g. a manifest). */
   merge(base: Section, extra: Section): Section;
+  /**
+   * The keys with every host path made absolute against `baseDir` (the manifest's folder, the
+   * command's working directory); absent: the capability names no host paths.
+   */
+  absolute?(section: Section, baseDir: string): Section;
 }
 
 /** Where a grant flag's values are read against. */

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { isLnError } from '../errors/ln-error.js';
 import { flagError, type GrantFlag } from '../capabilities/capability.js';
-import { parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { absoluteCapabilities, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { REGISTERED } from '../capabilities/registry.js';
 import { parseLimits, type LimitsSection } from '../resources/limits.js';
 import type { OptionSpec } from './args.js';
@@ -83,7 +83,8 @@ export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.P
     if (flag.toSection && given.length > 0) Object.assign(section, flag.toSection(given, { env: hostEnv, cwd }));
   }
   try {
-    return parseCapabilities(section, 'command line');
+    // Relative host paths start where the command runs.
+    return absoluteCapabilities(parseCapabilities(section, 'command line'), cwd);
   } catch (err) {
     const reason = isLnError(err) ? String(err.details.reason) : String(err);
     const byKey = new Map(CAPABILITY_FLAGS.flatMap((f) => (f.key ? [[f.key as string, `--${f.name}`] as const] : [])));

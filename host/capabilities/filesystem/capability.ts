@@ -93,6 +93,7 @@ export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant
       const dup = guests.find((g, i) => guests.indexOf(g) !== i);
       return dup ? `capabilities.fs: two mounts at guest path ${dup}` : null;
     },
+    absolute: (section, baseDir) => (section.fs ? { fs: section.fs.map((m) => ({ ...m, host: resolve(baseDir, m.host) })) } : {}),
     merge(base, extra) {
       if (!base.fs && !extra.fs) return {};
       return { fs: [...(base.fs ?? []).filter((m) => !extra.fs?.some((e) => e.guest === m.guest)), ...(extra.fs ?? [])] };
@@ -102,8 +103,7 @@ export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant
     {
       name: 'dir', multiple: true, usage: '--dir <host>::<guest>[:ro|:rw]', helpRank: 1, key: 'fs',
       help: ['preopen a host directory at a guest path (repeatable; default ro)'],
-      // Relative host directories start where the command runs.
-      toSection: (values, ctx) => ({ fs: values.map(parseDir).map((m) => ({ ...m, host: resolve(ctx.cwd, m.host) })) }),
+      toSection: (values) => ({ fs: values.map(parseDir) }),
     },
   ],
   policy: {
