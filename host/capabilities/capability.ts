@@ -16,7 +16,8 @@
  * 4. `closed` / `resolve`: its part of an instance's grants, closed by default, resolved from a
  *    section under the policy (structured-cloneable: it crosses into the worker);
  * 5. `diff`: what a grant of it means to a person, for the deploy approval;
- * 6. `imports`: inside the instance's worker, the import object of its interfaces.
+ * 6. `loadImports`: inside the instance's worker, the import object of its interfaces (its
+ *    folder's `imports.ts`, loaded only there).
  * Every part but the catalog data is optional: `clocks` is only a catalog entry and an import.
  */
 import type { z } from 'zod';
@@ -179,6 +180,15 @@ export interface DiffItems {
   readonly values?: readonly Pair[];
 }
 
+/**
+ * Inside the instance's worker: the imports of a capability's interfaces (keys unversioned, as jco
+ * expects), built from the instance's grants. Must not touch anything outside the worker but `bridge`.
+ */
+export type ImportBuilder<Grant extends GrantSlice = GrantSlice> = {
+  // Method syntax (bivariant), so a builder of one capability's grant is an `ImportBuilder` of any grant.
+  build(grants: Grant & BaseGrants, bridge: HostBridge): Record<string, unknown>;
+}['build'];
+
 /** Handles a guest notification of one topic, into the version's guest log queue. */
 export type NotificationHandler = (lines: GuestLogQueue, payload: unknown) => void;
 
@@ -215,10 +225,11 @@ export interface Capability<Section extends object = object, Grant extends Grant
   /** Whether these grants let the guest block its thread (the instance then gets its own worker). */
   blocksThread?(grants: Grant): boolean;
   /**
-   * Inside the instance's worker: the imports of its interfaces (keys unversioned, as jco expects),
-   * built from the instance's grants. Must not touch anything outside the worker but `bridge`.
+   * Loads the builder of its imports (its folder's `imports.ts`). Only the linker, inside the
+   * instance's worker, calls it: the host side never loads preview2-shim and the other modules the
+   * imports need (`lnano inspect`, the CLI's flags and the main thread stay light).
    */
-  imports?(grants: Grant & BaseGrants, bridge: HostBridge): Record<string, unknown>;
+  loadImports?(): Promise<ImportBuilder<Grant>>;
   /** Handlers of the guest notifications (`bridge.notify` topics) its imports send. */
   readonly notifications?: Readonly<Record<string, NotificationHandler>>;
 }

@@ -24,13 +24,5 @@ export const configCapability: Capability<object, ConfigGrant> = {
   ],
   closed: () => ({ plugin: { config: [] } }),
   resolve: (_section, source) => ({ plugin: { config: sortedPairs(source.config) } }),
-  imports(grants) {
-    const config = new Map(grants.plugin.config.map(([k, v]) => [k, v]));
-    return {
-      'liquid-nano:plugin/config': {
-        get: (key: string): string | undefined => config.get(key),
-        getAll: (): Array<[string, string]> => [...config].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-      },
-    };
-  },
+  loadImports: async () => (await import('./imports.js')).imports,
 };

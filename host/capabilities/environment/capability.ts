@@ -8,7 +8,6 @@
 import { LnError } from '../../errors/ln-error.js';
 import { beyondPolicy, sortedPairs, type Capability, type Pair } from '../capability.js';
 import { guestPathSchema } from '../guest-path.js';
-import { nodeShim } from '../preview2-shim.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -111,18 +110,5 @@ export const environmentCapability: Capability<EnvironmentSection, EnvironmentGr
     grants: [...Object.keys(section.env ?? {}), ...(section.cwd ? [`cwd ${section.cwd}`] : [])],
     values: Object.entries(section.env ?? {}),
   }),
-  imports(grants) {
-    const env = grants.wasi.env.map(([k, v]) => [k, v] as [string, string]);
-    const args = [...grants.wasi.args];
-    // Also reset the shim's own module-global defaults, which hold the host's env, argv and cwd.
-    nodeShim.cli._setEnv({});
-    nodeShim.cli._setArgs([]);
-    return {
-      'wasi:cli/environment': {
-        getEnvironment: () => env.map(([k, v]) => [k, v]),
-        getArguments: () => [...args],
-        initialCwd: () => grants.wasi.cwd,
-      },
-    };
-  },
+  loadImports: async () => (await import('./imports.js')).imports,
 };

@@ -9,7 +9,6 @@ import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { beyondPolicy, flagError, grantInvalid, type Capability } from '../capability.js';
 import { guestPathSchema } from '../guest-path.js';
-import { createFilesystem } from './wasi-filesystem.js';
 
 /** One mount as a manifest writes it. */
 export interface MountSection {
@@ -145,8 +144,5 @@ export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant
   diff: (section) => ({ grants: (section.fs ?? []).map((m) => `${m.guest} ← ${m.host} (${m.mode})`) }),
   // preview2-shim's file streams block the thread on the host's disk.
   blocksThread: (grants) => grants.wasi.preopens.length > 0,
-  imports(grants) {
-    const fs = createFilesystem(grants.wasi.preopens);
-    return { 'wasi:filesystem/types': fs.types, 'wasi:filesystem/preopens': fs.preopens };
-  },
+  loadImports: async () => (await import('./imports.js')).imports,
 };

@@ -9,9 +9,8 @@
  */
 import { parseByteSize, parseDurationMs } from '../../support/units.js';
 import { beyondPolicy, type Capability } from '../capability.js';
-import { nodeShim } from '../preview2-shim.js';
 import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
-import { HTTP_DENIED_TOPIC, outgoingHandler, type HttpDenial } from './http-outgoing.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 
 /** The outgoing HTTP key of a `capabilities` section. */
 export interface HttpSection {
@@ -161,10 +160,7 @@ export const httpCapability: Capability<HttpSection, HttpCapabilityGrant, HttpBo
   },
   // preview2-shim's outgoing HTTP waits synchronously for the shim's I/O worker.
   blocksThread: (grants) => grants.wasi.http !== null,
-  imports: (grants, bridge) => ({
-    'wasi:http/types': nodeShim.http.types,
-    'wasi:http/outgoing-handler': outgoingHandler(grants.wasi.http, bridge),
-  }),
+  loadImports: async () => (await import('./imports.js')).imports,
   notifications: {
     [HTTP_DENIED_TOPIC]: (lines, payload) => lines.push('warn', { denied: payload as HttpDenial }, 'outgoing HTTP request refused'),
   },

@@ -3,7 +3,6 @@
  * `instanceof` against them). Always available; a stream exists only for a granted resource.
  */
 import type { Capability } from '../capability.js';
-import { nodeShim } from '../preview2-shim.js';
 
 export const ioCapability: Capability = {
   name: 'io',
@@ -11,9 +10,5 @@ export const ioCapability: Capability = {
   withoutGrant: 'available (streams of granted resources)',
   grantFlag: null,
   grantManifest: null,
-  imports: () => ({
-    'wasi:io/error': nodeShim.io.error,
-    'wasi:io/poll': nodeShim.io.poll,
-    'wasi:io/streams': nodeShim.io.streams,
-  }),
+  loadImports: async () => (await import('./imports.js')).imports,
 };

@@ -11,7 +11,6 @@ import { parseByteSize } from '../../support/units.js';
 import { beyondPolicy, type Capability } from '../capability.js';
 import { KV_DATABASE_FILE, KV_NAMESPACE, kvNamespaceOf } from './kv-namespace.js';
 import { describeKvOwner } from './kv-ownership.js';
-import { kvImports } from './kv-store.js';
 
 /** The kv key of a `capabilities` section. */
 export interface KvSection {
@@ -169,5 +168,5 @@ export const kvCapability: Capability<KvSection, KvCapabilityGrant, KvBound, KvP
     }
     return { grants: [`namespace ${namespace ?? '(the component name)'}${whose}`], amounts };
   },
-  imports: (grants, bridge) => ({ 'liquid-nano:plugin/kv': kvImports(grants.plugin.kv, bridge) }),
+  loadImports: async () => (await import('./imports.js')).imports,
 };

@@ -3,7 +3,7 @@
  * size and rate-limited per instance (`guest-log.ts`). Always available; nothing to grant.
  */
 import type { Capability } from '../capability.js';
-import { guestLog, type GuestLogLine } from './guest-log.js';
+import type { GuestLogLine } from './guest-log.js';
 
 /** The guest log's rate limit. */
 export interface LogGrant {
@@ -28,9 +28,7 @@ export const logCapability: Capability<object, LogGrant> = {
   grantManifest: null,
   closed: rate,
   resolve: rate,
-  imports: (grants, bridge) => ({
-    'liquid-nano:plugin/log': { log: guestLog(grants.plugin.logLinesPerSecond, grants.plugin.logBytesPerSecond, bridge) },
-  }),
+  loadImports: async () => (await import('./imports.js')).imports,
   notifications: {
     log(lines, payload) {
       const { level, message: text, fields, dropped } = payload as GuestLogLine;

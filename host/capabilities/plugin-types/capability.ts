@@ -7,5 +7,5 @@ export const pluginTypesCapability: Capability = {
   withoutGrant: 'available',
   grantFlag: null,
   grantManifest: null,
-  imports: () => ({ 'liquid-nano:plugin/types': {} }),
+  loadImports: async () => (await import('./imports.js')).imports,
 };

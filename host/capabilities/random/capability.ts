@@ -1,6 +1,5 @@
 /** `wasi:random/*`: secure and insecure randomness, preview2-shim's own. Always available. */
 import type { Capability } from '../capability.js';
-import { nodeShim } from '../preview2-shim.js';
 
 export const randomCapability: Capability = {
   name: 'random',
@@ -8,9 +7,5 @@ export const randomCapability: Capability = {
   withoutGrant: 'available',
   grantFlag: null,
   grantManifest: null,
-  imports: () => ({
-    'wasi:random/random': nodeShim.random.random,
-    'wasi:random/insecure': nodeShim.random.insecure,
-    'wasi:random/insecure-seed': nodeShim.random.insecureSeed,
-  }),
+  loadImports: async () => (await import('./imports.js')).imports,
 };

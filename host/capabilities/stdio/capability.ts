@@ -4,8 +4,6 @@
  * `stdio-streams.ts`); there is no terminal.
  */
 import type { Capability } from '../capability.js';
-import { nodeShim } from '../preview2-shim.js';
-import { outputImports, stdinImport } from './stdio-streams.js';
 
 /** What the guest's stdin holds. */
 export interface StdioGrant {
@@ -30,13 +28,5 @@ export const stdioCapability: Capability<object, StdioGrant> = {
   ],
   closed: () => ({ wasi: { stdin: null } }),
   resolve: (_section, source) => ({ wasi: { stdin: source.stdin ?? null } }),
-  imports: (grants, bridge) => ({
-    'wasi:cli/stdin': stdinImport(grants.wasi.stdin),
-    ...outputImports(bridge),
-    'wasi:cli/terminal-input': nodeShim.cli.terminalInput,
-    'wasi:cli/terminal-output': nodeShim.cli.terminalOutput,
-    'wasi:cli/terminal-stdin': { getTerminalStdin: () => undefined },
-    'wasi:cli/terminal-stdout': { getTerminalStdout: () => undefined },
-    'wasi:cli/terminal-stderr': { getTerminalStderr: () => undefined },
-  }),
+  loadImports: async () => (await import('./imports.js')).imports,
 };

@@ -97,11 +97,12 @@ describe('capability registry', () => {
     expect(() => parsePolicy({ nope: {} }, 'p.json', ROOT)).toThrow(/nope/);
   });
 
-  it('the linker provides each capability\'s interfaces from that capability, and nothing else', () => {
+  it('the linker provides each capability\'s interfaces from that capability, and nothing else', async () => {
     const bridge: HostBridge = { notify: () => {}, output: () => {}, hostCall: () => 1, hostCallLimit: () => undefined };
     const imports = link(closedGrants('probe'), bridge);
     for (const c of REGISTERED) {
-      const own = Object.keys(c.imports?.(closedGrants('probe'), bridge) ?? {});
+      const build = await c.loadImports?.();
+      const own = Object.keys(build?.(closedGrants('probe'), bridge) ?? {});
       for (const name of own) expect(capabilityOf(name)?.capability, name).toBe(c.name);
       for (const pattern of c.interfaces) {
         expect(own.some((name) => capabilityOf(name) === capabilityOf(sample(pattern))), `${c.name}: ${pattern}`).toBe(true);
