@@ -1,9 +1,12 @@
 import { unversionedName } from '../engine/component.js';
 
+import { REGISTERED } from './registry.js';
+
 /**
  * What each importable interface means as a capability: always available (closed or harmless by
- * default), or gated behind a grant — and how to grant it. `lnano inspect` and the link check
- * read this one table.
+ * default), or gated behind a grant — and how to grant it. `lnano inspect`, the link check and
+ * the docs table (`scripts/write-capabilities-doc.mjs`) read this one table, derived from the
+ * registered capabilities (`registry.ts`).
  */
 
 /** One capability and the interfaces that belong to it. */
@@ -20,23 +23,9 @@ export interface CapabilityEntry {
   readonly manifest: string | null;
 }
 
-export const CAPABILITIES: readonly CapabilityEntry[] = [
-  { capability: 'environment', interfaces: ['wasi:cli/environment'], withoutGrant: 'no variables, argv0 only, no cwd', flag: '--env K[=V]', manifest: '"env": { "K": "V" }' },
-  { capability: 'exit', interfaces: ['wasi:cli/exit'], withoutGrant: 'exit ends only the guest call, reported as its result', flag: null, manifest: null },
-  { capability: 'stdio', interfaces: ['wasi:cli/stdin', 'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:cli/terminal-*'], withoutGrant: 'stdin at end of stream; stdout/stderr: with `lnano serve` into the host log, rate-limited per instance; with `lnano run` the command\'s own stdout/stderr, every byte', flag: '--stdin <file|->', manifest: null },
-  { capability: 'clocks', interfaces: ['wasi:clocks/*'], withoutGrant: 'available', flag: null, manifest: null },
-  { capability: 'random', interfaces: ['wasi:random/*'], withoutGrant: 'available', flag: null, manifest: null },
-  { capability: 'io', interfaces: ['wasi:io/*'], withoutGrant: 'available (streams of granted resources)', flag: null, manifest: null },
-  { capability: 'filesystem', interfaces: ['wasi:filesystem/*'], withoutGrant: 'no preopened directories: every path fails', flag: '--dir <host-dir>::<guest-dir>[:ro|:rw]', manifest: '"fs": [{ "host": "./data", "guest": "/data", "mode": "ro" }]' },
-  { capability: 'sockets', interfaces: ['wasi:sockets/*'], withoutGrant: 'connect, bind and send fail with access-denied, name lookups with permanent-resolver-failure; at most 256 live sockets', flag: null, manifest: null },
-  { capability: 'outgoing HTTP', interfaces: ['wasi:http/outgoing-handler', 'wasi:http/types'], withoutGrant: 'every request fails with HTTP-request-denied', flag: '--allow-http <host>[:port]', manifest: '"http": { "allow": ["api.example.com"] }' },
-  { capability: 'log', interfaces: ['liquid-nano:plugin/log'], withoutGrant: 'available, into the host log (rate-limited)', flag: null, manifest: null },
-  { capability: 'config', interfaces: ['liquid-nano:plugin/config'], withoutGrant: 'available, no values', flag: '--plugin-config K=V', manifest: 'top-level "config": { "K": "V" }' },
-  { capability: 'key-value', interfaces: ['liquid-nano:plugin/kv'], withoutGrant: 'every operation fails with error.denied', flag: '--kv <namespace>', manifest: '"kv": { "namespace": "name" }' },
-  { capability: 'metrics', interfaces: ['liquid-nano:plugin/metrics'], withoutGrant: 'available', flag: null, manifest: null },
-  { capability: 'events', interfaces: ['liquid-nano:plugin/events'], withoutGrant: 'available', flag: null, manifest: null },
-  { capability: 'plugin types', interfaces: ['liquid-nano:plugin/types'], withoutGrant: 'available', flag: null, manifest: null },
-];
+export const CAPABILITIES: readonly CapabilityEntry[] = REGISTERED.map((c) => Object.freeze({
+  capability: c.name, interfaces: c.interfaces, withoutGrant: c.withoutGrant, flag: c.grantFlag, manifest: c.grantManifest,
+}));
 
 function matches(pattern: string, name: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
@@ -65,4 +54,25 @@ export function unsupportedVersion(importName: string): string | null {
 export function capabilityOf(importName: string): CapabilityEntry | undefined {
   const bare = unversionedName(importName);
   return CAPABILITIES.find((c) => c.interfaces.some((p) => matches(p, bare)));
+}
+
+/** The header of the catalog's table in docs/capabilities.md. */
+export const CATALOG_TABLE_HEADER = '| capability | interfaces | grant with (flag) | grant in a manifest | without a grant the guest sees |';
+
+/**
+ * The catalog as the Markdown table of docs/capabilities.md (`scripts/write-capabilities-doc.mjs`
+ * writes it there; a test checks the page holds exactly this). An interface of the same package
+ * as the one before it is written without the package (`wasi:cli/stdin`, `stdout`).
+ */
+export function catalogTable(): string {
+  const cell = (text: string): string => text.replace(/\|/g, '\\|');
+  const code = (text: string | null): string => (text === null ? '—' : `\`${cell(text)}\``);
+  const rows = CAPABILITIES.map((c) => {
+    const interfaces = c.interfaces.map((name, i) => {
+      const pkg = name.slice(0, name.indexOf('/') + 1);
+      return i > 0 && c.interfaces[i - 1]!.startsWith(pkg) ? name.slice(pkg.length) : name;
+    });
+    return `| ${c.capability} | ${interfaces.map(code).join(', ')} | ${code(c.flag)} | ${code(c.manifest)} | ${cell(c.withoutGrant)} |`;
+  });
+  return [CATALOG_TABLE_HEADER, '|---|---|---|---|---|', ...rows].join('\n');
 }

@@ -2,11 +2,12 @@
  * What a candidate version would be granted beyond (or short of) the active one. A deploy must
  * have every addition approved (`--approve-capabilities`); removals and unchanged grants need
  * nothing. A raised quota or timeout counts as an addition, a lowered one as a removal. Given
- * who owns the candidate's kv namespace, the namespace's line says whose it is.
+ * who owns the candidate's kv namespace, the namespace's line says whose it is. What each grant
+ * reads as is its capability's `diff` (see `registry.ts`).
  */
-import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { CapabilitySection } from './capability-manifest.js';
-import { describeKvOwner, type KvNamespaceOwner } from './kv-ownership.js';
+import type { KvNamespaceOwner } from './kv/kv-ownership.js';
+import { REGISTERED } from './registry.js';
 
 /** One grant, for people: `outgoing HTTP: api.example.com:443`. */
 export interface CapabilityChange {
@@ -23,35 +24,22 @@ export interface CapabilityDiff {
 
 type Atoms = Map<string, CapabilityChange>;
 type Amounts = Map<string, { capability: string; name: string; value: number; text: string }>;
+type Values = Map<string, { capability: string; name: string; value: string }>;
 
-function flatten(section: CapabilitySection | undefined, kv: KvNamespaceOwner | undefined): { atoms: Atoms; amounts: Amounts; env: Map<string, string> } {
+function flatten(section: CapabilitySection | undefined, kv: KvNamespaceOwner | undefined): { atoms: Atoms; amounts: Amounts; values: Values } {
   const atoms: Atoms = new Map();
   const amounts: Amounts = new Map();
-  const add = (capability: string, grant: string): void => void atoms.set(`${capability}\0${grant}`, { capability, grant });
-  const amount = (capability: string, name: string, text: string | number | undefined, parse: (t: string | number) => number): void => {
-    if (text !== undefined) amounts.set(`${capability}\0${name}`, { capability, name, value: parse(text), text: String(text) });
-  };
+  const values: Values = new Map();
   const s = section ?? {};
-  const env = new Map(Object.entries(s.env ?? {}));
-  for (const name of env.keys()) add('environment', name);
-  for (const m of s.fs ?? []) add('filesystem', `${m.guest} ← ${m.host} (${m.mode})`);
-  if (s.cwd) add('environment', `cwd ${s.cwd}`);
-  if (s.http) {
-    for (const a of s.http.allow) add('outgoing HTTP', a.toLowerCase());
-    amount('outgoing HTTP', 'maxResponse', s.http.maxResponse, (t) => parseByteSize(t, 'maxResponse', 'diff'));
-    amount('outgoing HTTP', 'timeout', s.http.timeout, (t) => parseDurationMs(t, 'timeout', 'diff'));
-    amount('outgoing HTTP', 'maxRequestsPerCall', s.http.maxRequestsPerCall, Number);
+  for (const c of REGISTERED) {
+    const items = c.diff?.(s, { kv });
+    if (!items) continue;
+    const capability = c.name;
+    for (const grant of items.grants ?? []) atoms.set(`${capability}\0${grant}`, { capability, grant });
+    for (const a of items.amounts ?? []) amounts.set(`${capability}\0${a.name}`, { capability, ...a });
+    for (const [name, value] of items.values ?? []) values.set(`${capability}\0${name}`, { capability, name, value });
   }
-  if (s.kv) {
-    const namespace = s.kv.namespace ?? kv?.component.toLowerCase();
-    const whose = kv && namespace === kv.namespace ? ` (${describeKvOwner(kv)})` : '';
-    add('key-value', `namespace ${namespace ?? '(the component name)'}${whose}`);
-    amount('key-value', 'maxKeys', s.kv.maxKeys, Number);
-    amount('key-value', 'maxKeySize', s.kv.maxKeySize, (t) => parseByteSize(t, 'maxKeySize', 'diff'));
-    amount('key-value', 'maxValueSize', s.kv.maxValueSize, (t) => parseByteSize(t, 'maxValueSize', 'diff'));
-    amount('key-value', 'maxTotal', s.kv.maxTotal, (t) => parseByteSize(t, 'maxTotal', 'diff'));
-  }
-  return { atoms, amounts, env };
+  return { atoms, amounts, values };
 }
 
 /**
@@ -67,8 +55,9 @@ export function diffCapabilities(active: CapabilitySection | undefined, candidat
   const added = [...b.atoms].filter(([k]) => !a.atoms.has(k)).map(([, v]) => v);
   const removed = [...a.atoms].filter(([k]) => !b.atoms.has(k)).map(([, v]) => v);
   const changed: CapabilityChange[] = [];
-  for (const [name, value] of b.env) {
-    if (a.env.has(name) && a.env.get(name) !== value) changed.push({ capability: 'environment', grant: `${name} (new value)` });
+  for (const [key, next] of b.values) {
+    const prev = a.values.get(key);
+    if (prev && prev.value !== next.value) changed.push({ capability: next.capability, grant: `${next.name} (new value)` });
   }
   for (const [key, next] of b.amounts) {
     const prev = a.amounts.get(key);

@@ -35,23 +35,5 @@ export function usageError(command: string, reason: string): LnError {
 
 export { parseDurationMs } from '../support/units.js';
 
-/**
- * Parses repeated `--env K=V` / `--env K` flags. A bare `K` passes the host's value of K through;
- * nothing else of the host's environment reaches the guest.
- */
-export function parseEnvFlags(flags: readonly string[], hostEnv: NodeJS.ProcessEnv): Array<[string, string]> {
-  const out = new Map<string, string>();
-  for (const flag of flags) {
-    const eq = flag.indexOf('=');
-    const key = eq === -1 ? flag : flag.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--env', source: 'command line', reason: `"${key}" is not a valid variable name` });
-    }
-    const value = eq === -1 ? hostEnv[key] : flag.slice(eq + 1);
-    if (value === undefined) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--env', source: 'command line', reason: `${key} is not set in the host environment; write --env ${key}=value` });
-    }
-    out.set(key, value);
-  }
-  return [...out];
-}
+/** `--env` values as pairs (the environment capability's; see `capabilities/environment/`). */
+export { parseEnvFlags } from '../capabilities/environment/capability.js';

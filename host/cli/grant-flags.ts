@@ -1,31 +1,32 @@
 /**
  * The grant and limit flags of `lnano run` (and later `lnano deploy`), mirroring the manifest:
  * each flag becomes part of a `capabilities` or `limits` section, so flags and manifests are
- * validated and bounded by the policy the same way.
+ * validated and bounded by the policy the same way. The grant flags are the registered
+ * capabilities' own (`GrantFlag`: name, help, the section they build); this module is the one
+ * that reads them from argv.
  */
 import { readFile } from 'node:fs/promises';
-import { LnError, isLnError } from '../errors/ln-error.js';
-import { parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { isLnError } from '../errors/ln-error.js';
+import { flagError, type GrantFlag } from '../capabilities/capability.js';
+import { absoluteCapabilities, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { REGISTERED } from '../capabilities/registry.js';
 import { parseLimits, type LimitsSection } from '../resources/limits.js';
 import type { OptionSpec } from './args.js';
-import { parseEnvFlags } from './args.js';
+
+/** The grant flags of the registered capabilities, in registry order. */
+const CAPABILITY_FLAGS: ReadonlyArray<GrantFlag<CapabilitySection>> = REGISTERED.flatMap((c) => c.flags ?? []);
 
 /** The flags, for `parseCommandArgs`. */
 export const GRANT_OPTIONS: OptionSpec = {
-  env: { type: 'string', multiple: true },
-  dir: { type: 'string', multiple: true },
-  'allow-http': { type: 'string', multiple: true },
-  kv: { type: 'string' },
-  'plugin-config': { type: 'string', multiple: true },
-  stdin: { type: 'string' },
-  cwd: { type: 'string' },
+  ...Object.fromEntries(CAPABILITY_FLAGS.map((f) => [f.name, f.multiple ? { type: 'string', multiple: true } : { type: 'string' }])),
   memory: { type: 'string' },
   timeout: { type: 'string' },
   fuel: { type: 'string' },
 };
 
-/** Their parsed values. */
+/** Their parsed values (a capability's flag by its name, e.g. `values['allow-http']`). */
 export interface GrantFlagValues {
+  readonly [flag: string]: string | readonly string[] | boolean | undefined;
   env?: string[];
   dir?: string[];
   'allow-http'?: string[];
@@ -38,40 +39,25 @@ export interface GrantFlagValues {
   fuel?: string;
 }
 
-/** Help text for the flags, in the commands' format. */
+/** One help entry: `  --kv <namespace>      a key-value …`, a long synopsis on a line of its own. */
+function helpEntry(usage: string, help: readonly string[]): string {
+  const indent = ' '.repeat(24);
+  const head = usage.length <= 20 ? `  ${usage.padEnd(22)}` : `  ${usage}\n${indent}`;
+  return `${head}${help.join(`\n${indent}`)}\n`;
+}
+
+/** Help text for the flags, in the commands' format (grant flags ordered by their `helpRank`). */
 export const GRANT_HELP = `Grants (nothing is granted unless asked for; see docs/capabilities.md):
-  --env K[=V]           an environment variable (repeatable); a bare K passes the host's value
-  --dir <host>::<guest>[:ro|:rw]
-                        preopen a host directory at a guest path (repeatable; default ro)
-  --allow-http <host>[:port]
-                        outgoing HTTP to that authority (repeatable); *.example.com for subdomains;
-                        without a port only 80/443
-  --kv <namespace>      a key-value store namespace (persisted in the data dir)
-  --plugin-config K=V   a config value the plugin reads through liquid-nano:plugin/config
-  --stdin <file|->      what the guest reads on stdin (- for this command's stdin; default: closed)
-  --cwd <guest-dir>     the guest's initial working directory (default: none)
-Limits:
+${[...CAPABILITY_FLAGS].sort((a, b) => a.helpRank - b.helpRank).map((f) => helpEntry(f.usage, f.help)).join('')}Limits:
   --memory <size>       memory cap of the instance, e.g. 64MiB (default 256MiB)
   --timeout <dur>       wall-clock deadline of the call, e.g. 500ms, 10s (default: none for run)
   --fuel <n>            instruction budget of the call (default: unmetered)
 `;
 
-function flagError(flag: string, reason: string): LnError {
-  return new LnError('LN_ERR_CONFIG_INVALID', { key: flag, source: 'command line', reason });
-}
-
-/** `--dir ./data::/data:ro` → a mount. */
-function parseDir(text: string): { host: string; guest: string; mode: 'ro' | 'rw' } {
-  const sep = text.indexOf('::');
-  if (sep <= 0) throw flagError('--dir', `"${text}" must be <host-dir>::<guest-dir>[:ro|:rw], e.g. ./data::/data:ro`);
-  let guest = text.slice(sep + 2);
-  let mode: 'ro' | 'rw' = 'ro';
-  const suffix = /:(ro|rw)$/.exec(guest);
-  if (suffix) {
-    mode = suffix[1] as 'ro' | 'rw';
-    guest = guest.slice(0, -3);
-  }
-  return { host: text.slice(0, sep), guest, mode };
+/** A flag's values as a list (a single flag's one value, or none). */
+function flagValues(values: GrantFlagValues, name: string): readonly string[] {
+  const v = values[name];
+  return v === undefined || typeof v === 'boolean' ? [] : typeof v === 'string' ? [v] : v;
 }
 
 function parseKeyValues(flags: readonly string[], flag: string): Record<string, string> {
@@ -85,22 +71,24 @@ function parseKeyValues(flags: readonly string[], flag: string): Record<string, 
 }
 
 /**
- * The `capabilities` section the flags ask for.
+ * The `capabilities` section the flags ask for (each capability's flags build its keys).
  *
+ * @param cwd - where relative host paths (`--dir ./data::/data`) start
  * @throws LnError `LN_ERR_CONFIG_INVALID` naming the flag
  */
-export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.ProcessEnv): CapabilitySection {
+export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.ProcessEnv, cwd: string = process.cwd()): CapabilitySection {
   const section: Record<string, unknown> = {};
-  if (values.env?.length) section.env = Object.fromEntries(parseEnvFlags(values.env, hostEnv));
-  if (values.dir?.length) section.fs = values.dir.map(parseDir);
-  if (values['allow-http']?.length) section.http = { allow: values['allow-http'] };
-  if (values.kv !== undefined) section.kv = { namespace: values.kv };
-  if (values.cwd !== undefined) section.cwd = values.cwd;
+  for (const flag of CAPABILITY_FLAGS) {
+    const given = flagValues(values, flag.name);
+    if (flag.toSection && given.length > 0) Object.assign(section, flag.toSection(given, { env: hostEnv, cwd }));
+  }
   try {
-    return parseCapabilities(section, 'command line');
+    // Relative host paths start where the command runs.
+    return absoluteCapabilities(parseCapabilities(section, 'command line'), cwd);
   } catch (err) {
     const reason = isLnError(err) ? String(err.details.reason) : String(err);
-    throw flagError('grant flags', reason.replace(/capabilities\.(env|fs|http|kv|cwd)/g, (_m, k: string) => ({ env: '--env', fs: '--dir', http: '--allow-http', kv: '--kv', cwd: '--cwd' })[k] ?? k));
+    const byKey = new Map(CAPABILITY_FLAGS.flatMap((f) => (f.key ? [[f.key as string, `--${f.name}`] as const] : [])));
+    throw flagError('grant flags', reason.replace(/capabilities\.([A-Za-z]+)/g, (m, k: string) => byKey.get(k) ?? m));
   }
 }
 

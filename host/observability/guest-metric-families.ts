@@ -9,7 +9,7 @@
  * or an unknown label name is refused (counted in `lnano_guest_metric_samples_rejected_total`).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { GuestMetricSample } from '../capabilities/guest-metrics.js';
+import type { GuestMetricSample } from '../capabilities/metrics/guest-metrics.js';
 
 /** Bounds of the guests' metrics. */
 export interface GuestMetricBounds {

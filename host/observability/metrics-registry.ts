@@ -15,7 +15,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import type { GuestMetricSample } from '../capabilities/guest-metrics.js';
+import type { GuestMetricSample } from '../capabilities/metrics/guest-metrics.js';
 import type { CallRecord, VersionTransition } from '../versions/version-manager.js';
 import type { RouteStatus, VersionStatus } from '../versions/version-status.js';
 import { GuestMetricFamilies, type GuestMetricBounds } from './guest-metric-families.js';

@@ -7,7 +7,7 @@ import { meterOptions } from '../engine/engine.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
 import type { InstanceOptions } from '../sandbox/instance.js';
 import type { Isolation } from '../sandbox/worker-pool.js';
-import type { InstanceGrants } from '../capabilities/grants.js';
+import { grantsBlockThread, type InstanceGrants } from '../capabilities/grants.js';
 import type { Limits } from './limits.js';
 
 /**
@@ -37,6 +37,6 @@ export function callBudgets(limits: Limits): Pick<InstanceOptions, 'fuel' | 'max
  * call, so neither blocks for long.
  */
 export function isolationFor(limits: Pick<Limits, 'isolation'>, grants: InstanceGrants): Isolation | undefined {
-  if (grants.wasi.preopens.length > 0 || grants.wasi.http !== null) return 'worker';
+  if (grantsBlockThread(grants)) return 'worker';
   return limits.isolation === 'auto' ? undefined : limits.isolation;
 }

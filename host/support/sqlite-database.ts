@@ -1,6 +1,6 @@
 /**
  * The one way the host opens a SQLite database (better-sqlite3): the registry
- * (`host/versions/registry-database.ts`) and the kv store (`host/capabilities/kv-database.ts`)
+ * (`host/versions/registry-database.ts`) and the kv store (`host/capabilities/kv/kv-database.ts`)
  * both open their files here.
  *
  * Opening:

@@ -17,15 +17,14 @@
  * refused deploy claims nothing. Every failure leaves the active version untouched and is
  * thrown as `LN_ERR_VERSION_DEPLOY_FAILED` naming the step (or `LN_ERR_VERSION_APPROVAL_REQUIRED`).
  */
-import { resolve } from 'node:path';
 import type { ErrorCode } from '../errors/codes.js';
 import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import type { CapabilitySection } from '../capabilities/capability-manifest.js';
+import { absoluteCapabilities as absolutePaths, type CapabilitySection } from '../capabilities/capability-manifest.js';
 import { diffCapabilities, formatDiff, type CapabilityDiff } from '../capabilities/grant-diff.js';
 import { resolveGrants } from '../capabilities/grant-resolver.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
-import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv-ownership.js';
+import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
@@ -116,9 +115,7 @@ export const DEFAULT_CANARY_WEIGHT = 10;
 
 /** The capabilities section with every `fs` host path made absolute (the registry outlives the manifest's folder). */
 export function absoluteCapabilities(manifest: Manifest): CapabilitySection {
-  const section = manifest.capabilities;
-  if (!section.fs) return section;
-  return { ...section, fs: section.fs.map((m) => ({ ...m, host: resolve(manifest.baseDir, m.host) })) };
+  return absolutePaths(manifest.capabilities, manifest.baseDir);
 }
 
 /**

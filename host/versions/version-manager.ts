@@ -12,7 +12,7 @@
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { CapabilitySection } from '../capabilities/capability-manifest.js';
-import { kvNamespaceOwner, type KvNamespaceOwner } from '../capabilities/kv-ownership.js';
+import { kvNamespaceOwner, type KvNamespaceOwner } from '../capabilities/kv/kv-ownership.js';
 import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';
 import { ENGINE_DEFAULTS, type Engine } from '../engine/engine.js';
 import { checkPreamble } from '../engine/preamble.js';

@@ -1,5 +1,5 @@
 // A DNS resolver for outgoing-HTTP tests, loaded by URL inside preview2-shim's I/O thread (see
-// host/capabilities/http-dns-extension.ts): fixed answers, so a test can make a granted name
+// host/capabilities/http/http-dns-extension.ts): fixed answers, so a test can make a granted name
 // resolve to loopback, a private or a metadata address without touching the system resolver.
 // Names it does not know fail like an unknown name (ENOTFOUND).
 const ANSWERS = {

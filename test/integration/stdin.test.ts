@@ -2,7 +2,7 @@
 // preview1 adapter), linked by the host's own linker from its grants, reads exactly the bytes its
 // instance was given (`wasi.stdin`), then end of stream.
 import { describe, expect, it } from 'vitest';
-import { stdinImport } from '../../host/capabilities/stdio.js';
+import { stdinImport } from '../../host/capabilities/stdio/stdio-streams.js';
 import { probe } from '../fixtures/components/fs-probe/probe.js';
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import type { GuestLogLine } from '../../host/capabilities/plugin-imports.js';
+import type { GuestLogLine } from '../../host/capabilities/log/guest-log.js';
 import { findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import { Instance } from '../../host/sandbox/instance.js';

@@ -8,7 +8,7 @@ import { createServer as createTlsServer, createSecureContext } from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type HttpGrant } from '../../host/capabilities/grants.js';
-import type { HttpDenial } from '../../host/capabilities/http-outgoing.js';
+import type { HttpDenial } from '../../host/capabilities/http/http-outgoing.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import { findExport, type Component } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';

@@ -1,7 +1,7 @@
 // wasi:sockets under attack: a real guest (socket-probe, C with hand-written canonical-ABI glue)
 // tries to connect to a live loopback TCP server, to bind and listen, to send UDP datagrams to
 // a live loopback socket, and to resolve names. The host links sockets from preview2-shim with
-// the network off (host/capabilities/wasi-imports.ts); every attempt must come back to the guest
+// the network off (host/capabilities/sockets/capability.ts); every attempt must come back to the guest
 // as a WASI error value (never a host exception, never a dead instance), and the servers must
 // see nothing. A positive control runs the same probe with the network opened in its linker, so
 // a refusal here means the host refused, not that the probe is broken.

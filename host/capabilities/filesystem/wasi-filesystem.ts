@@ -16,7 +16,7 @@
  */
 import { closeSync, constants, openSync } from 'node:fs';
 import { LnError } from '../../errors/ln-error.js';
-import type { PreopenGrant } from '../grants.js';
+import type { PreopenGrant } from './capability.js';
 import { Descriptor, preopenDescriptor, type Mount } from './descriptor.js';
 import { DirectoryEntryStream } from './directory-entry-stream.js';
 import { FdBudget } from './fd-budget.js';

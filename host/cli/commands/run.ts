@@ -4,13 +4,13 @@ import { readComponentFile } from '../../engine/component-file.js';
 import { commandRunExport, type Component } from '../../engine/component.js';
 import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
-import { claimKvNamespace } from '../../capabilities/kv-ownership.js';
+import { claimKvNamespace } from '../../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { resolveLimits } from '../../resources/limits.js';
 import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
 import type { Manifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
-import type { GuestLogLine } from '../../capabilities/plugin-imports.js';
+import type { GuestLogLine } from '../../capabilities/log/guest-log.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
 import { parseCommandArgs, usageError } from '../args.js';
@@ -88,10 +88,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (file === undefined) throw usageError('run', 'missing <component.wasm> (or a --manifest naming its component)');
   const name = manifest?.name ?? basename(file).replace(/\.wasm$/, '');
 
-  const flagCaps = capabilitiesFromFlags(values, io.env);
-  const capabilities = mergeCapabilities(manifest?.capabilities ?? {}, {
-    ...flagCaps, ...(flagCaps.fs ? { fs: flagCaps.fs.map((m) => ({ ...m, host: resolve(io.cwd, m.host) })) } : {}),
-  });
+  const capabilities = mergeCapabilities(manifest?.capabilities ?? {}, capabilitiesFromFlags(values, io.env, io.cwd));
   const flagLimits = limitsFromFlags(values);
   const limitSections = [
     ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : []),

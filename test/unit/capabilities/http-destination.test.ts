@@ -4,9 +4,9 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { resolveGrants } from '../../../host/capabilities/grant-resolver.js';
-import { resolveAndPin } from '../../../host/capabilities/http-dns-extension.js';
-import { refusedDestination } from '../../../host/capabilities/http-destination.js';
-import { specialRange } from '../../../host/capabilities/ip-ranges.js';
+import { resolveAndPin } from '../../../host/capabilities/http/http-dns-extension.js';
+import { refusedDestination } from '../../../host/capabilities/http/http-destination.js';
+import { specialRange } from '../../../host/capabilities/http/ip-ranges.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
 import { codeOf } from '../../helpers/errors.js';
 

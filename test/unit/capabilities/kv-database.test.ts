@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KvDatabase, type KvError, type KvQuota } from '../../../host/capabilities/kv-database.js';
+import { KvDatabase, type KvError, type KvQuota } from '../../../host/capabilities/kv/kv-database.js';
 
 const QUOTA: KvQuota = { maxKeys: 4, maxKeyBytes: 64, maxValueBytes: 1024, maxTotalBytes: 100 };
 const b = (s: string): Buffer => Buffer.from(s, 'utf8');

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authorityCovers, authorityMatches, parseAuthorityPattern } from '../../../host/capabilities/authority.js';
+import { authorityCovers, authorityMatches, parseAuthorityPattern } from '../../../host/capabilities/http/authority.js';
 import { mergeCapabilities, parseCapabilities } from '../../../host/capabilities/capability-manifest.js';
 import { KV_DATABASE_FILE, resolveGrants, type GrantContext } from '../../../host/capabilities/grant-resolver.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AllowList, requestTarget, type WasiScheme } from '../../../host/capabilities/request-authority.js';
+import { AllowList, requestTarget, type WasiScheme } from '../../../host/capabilities/http/request-authority.js';
 
 const HTTP: WasiScheme = { tag: 'HTTP' };
 const HTTPS: WasiScheme = { tag: 'HTTPS' };

@@ -7,7 +7,7 @@ import { chmodSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KvDatabase } from '../../../host/capabilities/kv-database.js';
+import { KvDatabase } from '../../../host/capabilities/kv/kv-database.js';
 import { ensurePrivateDir } from '../../../host/support/private-files.js';
 import { openSqliteDatabase } from '../../../host/support/sqlite-database.js';
 

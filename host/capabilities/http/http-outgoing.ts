@@ -28,11 +28,12 @@
 import { isIP } from 'node:net';
 import * as shim from '@bytecodealliance/preview2-shim';
 import { callExtension } from '@bytecodealliance/preview2-shim/io-worker';
-import type { HostBridge } from '../sandbox/protocol.js';
-import { compiledModuleUrl } from '../support/compiled-url.js';
-import type { HttpGrant } from './grants.js';
+import type { HostBridge } from '../../sandbox/protocol.js';
+import { compiledModuleUrl } from '../../support/compiled-url.js';
+import type { HttpGrant } from './capability.js';
 import type { ResolveOptions, ResolveOutcome } from './http-dns-extension.js';
 import { capFutureResponse, type FutureIncomingResponseLike, type HttpErrorCode, type IoErrorClass } from './http-response-cap.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 import { AllowList, type RequestTarget, type WasiScheme } from './request-authority.js';
 
 /** What `handle` reads of preview2-shim's `outgoing-request`. */
@@ -79,24 +80,7 @@ function clampedOptions(options: RequestOptionsLike | undefined, timeoutMs: numb
   return { connectTimeout: () => connect, firstByteTimeout: () => firstByte, betweenBytesTimeout: () => betweenBytes };
 }
 
-/** The `notify` topic of a refused request; the payload is an `HttpDenial`. */
-export const HTTP_DENIED_TOPIC = 'http-denied';
-
-/** What the host is told about a refused request (guest-chosen text, bounded). */
-export interface HttpDenial {
-  /**
-   * `no-grant`: no HTTP grant; `budget`: over `maxRequestsPerCall`; `not-allowed`: scheme or
-   * authority not allowed; `private-address`: a granted name resolved to an address it may not reach.
-   */
-  readonly reason: 'no-grant' | 'budget' | 'not-allowed' | 'private-address';
-  /** The request's scheme (`http`, `https`, or the guest's own), at most 64 characters. */
-  readonly scheme: string;
-  /** The request's authority as the guest set it, at most 300 characters; '' when none. */
-  readonly authority: string;
-  /** `private-address` only: the refused address and its range (`loopback`, `metadata`, ...). */
-  readonly address?: string;
-  readonly range?: string;
-}
+export { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 
 function denial(request: OutgoingRequestLike, reason: HttpDenial['reason']): HttpDenial {
   let scheme = 'https';

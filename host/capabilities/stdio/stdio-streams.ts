@@ -18,8 +18,8 @@
  * writes what was read, so any input stream (stdin included) can be spliced.
  */
 import * as shim from '@bytecodealliance/preview2-shim';
-import type { OutputStreamName } from '../sandbox/output-gate.js';
-import type { HostBridge } from '../sandbox/protocol.js';
+import type { OutputStreamName } from '../../sandbox/output-gate.js';
+import type { HostBridge } from '../../sandbox/protocol.js';
 
 /** The parts of the Node.js build of preview2-shim used here (its `types` point at the browser build). */
 interface NodeShim {

@@ -20,7 +20,7 @@
  * never as exceptions of the host.
  */
 import type Database from 'better-sqlite3';
-import { openSqliteDatabase } from '../support/sqlite-database.js';
+import { openSqliteDatabase } from '../../support/sqlite-database.js';
 
 /** `liquid-nano:plugin/kv#error` as jco lowers it (thrown from a `result` import). */
 export type KvError =

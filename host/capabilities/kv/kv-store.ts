@@ -13,8 +13,8 @@
  * `list-keys` returns keys in UTF-8 byte order, at most `min(limit, maxKeys)` of them; a prefix
  * longer than `maxKeyBytes` matches nothing. Every operation counts as a `kv` host call.
  */
-import type { HostBridge } from '../sandbox/protocol.js';
-import type { KvGrant } from './grants.js';
+import type { HostBridge } from '../../sandbox/protocol.js';
+import type { KvGrant } from './capability.js';
 import { KvDatabase, type KvError } from './kv-database.js';
 
 /** The kv error a plugin sees when no store is granted to it. */

@@ -15,12 +15,14 @@
  * unless `policy.kv.shared` lists it under the namespace. The owner may always use it.
  */
 import { join } from 'node:path';
-import { LnError } from '../errors/ln-error.js';
-import type { CapabilitySection } from './capability-manifest.js';
-import { KV_DATABASE_FILE, kvNamespaceOf } from './grant-resolver.js';
-import type { KvGrant } from './grants.js';
+import { LnError } from '../../errors/ln-error.js';
+import type { PolicyBase } from '../capability.js';
+import type { KvBound, KvGrant, KvSection } from './capability.js';
 import { KvDatabase, internalError } from './kv-database.js';
-import type { OperatorPolicy } from './policy.js';
+import { KV_DATABASE_FILE, kvNamespaceOf } from './kv-namespace.js';
+
+/** What of the operator policy ownership checks read. */
+type OperatorPolicy = Pick<KvBound, 'kvShared'> & PolicyBase;
 
 /** Who owns a namespace, and whether the component asking may use it. */
 export interface KvNamespaceOwner {
@@ -85,7 +87,7 @@ export function claimKvNamespace(grant: KvGrant, component: string, policy: Oper
  * @returns undefined when the section grants no kv
  * @throws LnError `LN_ERR_CAP_KV_DATABASE`
  */
-export function kvNamespaceOwner(section: CapabilitySection, component: string, dataDir: string): KvNamespaceOwner | undefined {
+export function kvNamespaceOwner(section: KvSection, component: string, dataDir: string): KvNamespaceOwner | undefined {
   if (!section.kv) return undefined;
   const namespace = kvNamespaceOf(section.kv, component);
   const owner = withDatabase({ path: join(dataDir, KV_DATABASE_FILE), namespace }, (db) => db.owner(namespace));
