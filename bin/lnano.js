@@ -8,7 +8,9 @@ if (process.argv[2] === 'serve') beginStartUp();
 const { main } = await import('../dist/host/cli/main.js');
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   (err) => {
     process.stderr.write(`LN_ERR_INTERNAL_UNEXPECTED: ${err?.message ? err.message : String(err)}\n`);
     process.exitCode = 1;

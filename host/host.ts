@@ -17,27 +17,28 @@
  *   one on the same data dir, it restores what the first one served.
  */
 import { existsSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { readdir, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { OPEN_POLICY, parsePolicy, type OperatorPolicy } from './capabilities/policy.js';
+import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
+import { CONFIG_KEYS, KEYS_BY_NAME } from './config/config-keys.js';
+import { parseValue } from './config/config-values.js';
+import { type ConfigChange, ConfigWatcher } from './config/config-watcher.js';
+import { buildConfig, type ConfigInputs, configEntries, type HostConfig, type ResolvedConfig } from './config/host-config.js';
 import { Engine } from './engine/engine.js';
 import { eventToEnvelope } from './engine/plugin-event.js';
 import { LnError } from './errors/ln-error.js';
-import { LogRing } from './log/log-ring.js';
-import { effectiveLogFormat, logDestination } from './log/log-format.js';
-import { createLogger, type Logger } from './log/logger.js';
-import { NO_LIMITS_POLICY, parseLimits, parseLimitsPolicy } from './resources/limits.js';
-import { CONFIG_KEYS, KEYS_BY_NAME } from './config/config-keys.js';
-import { ConfigWatcher, type ConfigChange } from './config/config-watcher.js';
-import { parseValue } from './config/config-values.js';
-import { buildConfig, configEntries, type ConfigInputs, type HostConfig, type ResolvedConfig } from './config/host-config.js';
 import { LiquidNanoRuntime } from './events/liquid-nano-runtime.js';
+import { effectiveLogFormat, logDestination } from './log/log-format.js';
+import { LogRing } from './log/log-ring.js';
+import { createLogger, type Logger } from './log/logger.js';
 import { HostMetrics } from './observability/metrics-registry.js';
-import { PipelineService } from './pipelines/pipeline-service.js';
 import { Tracing } from './observability/tracing.js';
+import { PipelineService } from './pipelines/pipeline-service.js';
+import { NO_LIMITS_POLICY, parseLimits, parseLimitsPolicy } from './resources/limits.js';
+import { configureDefaultWorkerPool, type WorkerPool } from './sandbox/worker-pool.js';
 import { adminRoutes } from './server/admin-routes.js';
 import { AdminServer } from './server/admin-server.js';
 import { resolveAdminToken } from './server/admin-token.js';
@@ -46,12 +47,11 @@ import { consoleRoutes } from './server/console-routes.js';
 import { IngressServer } from './server/ingress-server.js';
 import { pipelineRoutes } from './server/pipeline-routes.js';
 import { timelineRoutes } from './server/timeline-routes.js';
-import { configureDefaultWorkerPool, type WorkerPool } from './sandbox/worker-pool.js';
 import { boundedEach } from './support/bounded-each.js';
 import { readFileMapped } from './support/mapped-file.js';
 import { ensurePrivateDir } from './support/private-files.js';
 import { formatByteSize } from './support/units.js';
-import { readManifest, type Manifest } from './versions/manifest.js';
+import { type Manifest, readManifest } from './versions/manifest.js';
 import { VersionManager } from './versions/version-manager.js';
 
 /**
@@ -149,7 +149,14 @@ export interface Host {
 const RENAMED: Readonly<Record<string, string>> = { standbyWarmMs: 'standbyWarm', timeoutMs: 'timeout', 'sandbox.deadlineGraceMs': 'sandbox.deadlineGrace' };
 const RENAMED_KEYS = new Set(Object.values(RENAMED));
 /** Groups of keys (objects in the config). */
-const GROUP_PATHS = new Set(CONFIG_KEYS.flatMap((k) => k.key.split('.').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('.'))));
+const GROUP_PATHS = new Set(
+  CONFIG_KEYS.flatMap((k) =>
+    k.key
+      .split('.')
+      .slice(0, -1)
+      .map((_, i, parts) => parts.slice(0, i + 1).join('.')),
+  ),
+);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value));
@@ -221,15 +228,18 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: match[1]!.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1', port: Number(match[2]) };
 }
 
-const urlOf = (address: AddressInfo): string =>
-  `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+const urlOf = (address: AddressInfo): string => `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 
 /**
  * Starts `server` on `address` (the value of config key `key`).
  *
  * @throws LnError `LN_ERR_CONFIG_PORT_IN_USE` when another process holds the address
  */
-async function listening(server: { listen(port: number, host: string): Promise<AddressInfo> }, address: string, key: 'listen' | 'adminListen'): Promise<HostAddress> {
+async function listening(
+  server: { listen(port: number, host: string): Promise<AddressInfo> },
+  address: string,
+  key: 'listen' | 'adminListen',
+): Promise<HostAddress> {
   const at = parseListen(address);
   try {
     const bound = await server.listen(at.port, at.host);
@@ -242,9 +252,23 @@ async function listening(server: { listen(port: number, host: string): Promise<A
 }
 
 /** The runtime's live settings from the config's `runtime` section. */
-function runtimeSettings(config: HostConfig): { maxDepth: number; maxFanOut: number; maxConcurrentCalls: number; maxConcurrentCallsPerPlugin: number; stopOnError: boolean; delivery: 'concurrent' | 'sequential' } {
+function runtimeSettings(config: HostConfig): {
+  maxDepth: number;
+  maxFanOut: number;
+  maxConcurrentCalls: number;
+  maxConcurrentCallsPerPlugin: number;
+  stopOnError: boolean;
+  delivery: 'concurrent' | 'sequential';
+} {
   const r = config.runtime;
-  return { maxDepth: r.maxDepth, maxFanOut: r.maxFanOut, maxConcurrentCalls: r.concurrency.global, maxConcurrentCallsPerPlugin: r.concurrency.perPlugin, stopOnError: r.stopOnError, delivery: r.delivery };
+  return {
+    maxDepth: r.maxDepth,
+    maxFanOut: r.maxFanOut,
+    maxConcurrentCalls: r.concurrency.global,
+    maxConcurrentCallsPerPlugin: r.concurrency.perPlugin,
+    stopOnError: r.stopOnError,
+    delivery: r.delivery,
+  };
 }
 
 /** Where start-up lines go. */
@@ -280,9 +304,11 @@ async function seed(dir: string, manager: VersionManager, report: Report, logger
       const manifest = await readManifest(manifestPath);
       const known = manager.registry.get(manifest.name);
       if (known || manager.registry.versions(manifest.name).length > 0) {
-        report.line(known?.active
-          ? `kept ${manifest.name} at ${known.active} (operator-managed; ${folder} is not deployed over it)\n`
-          : `kept ${manifest.name} as it is (operator-managed: the registry knows it, nothing is active; \`lnano deploy ${folder}\` deploys the folder)\n`);
+        report.line(
+          known?.active
+            ? `kept ${manifest.name} at ${known.active} (operator-managed; ${folder} is not deployed over it)\n`
+            : `kept ${manifest.name} as it is (operator-managed: the registry knows it, nothing is active; \`lnano deploy ${folder}\` deploys the folder)\n`,
+        );
       } else if (claimed.has(manifest.name)) {
         report.line(`skipped ${folder}: ${claimed.get(manifest.name)} seeds ${manifest.name} already\n`);
       } else {
@@ -296,7 +322,20 @@ async function seed(dir: string, manager: VersionManager, report: Report, logger
   // Largest first: a componentize-js guest takes ~1 s to transpile and instrument, a C one
   // ~0.1 s; starting the long ones first keeps them off the end of the critical path.
   const componentFile = (f: { folder: string; manifest: Manifest }): string => f.manifest.component ?? join(f.folder, 'component.wasm');
-  const sizes = new Map(await Promise.all(fresh.map(async (f) => [f.folder, await stat(componentFile(f)).then((s) => s.size, () => 0)] as const)));
+  const sizes = new Map(
+    await Promise.all(
+      fresh.map(
+        async (f) =>
+          [
+            f.folder,
+            await stat(componentFile(f)).then(
+              (s) => s.size,
+              () => 0,
+            ),
+          ] as const,
+      ),
+    ),
+  );
   fresh.sort((a, b) => sizes.get(b.folder)! - sizes.get(a.folder)!);
   if (fresh.length > 0) report.line(`seeding ${fresh.length} new plugin(s), ${SEED_CONCURRENCY} at a time: ${fresh.map((f) => f.manifest.name).join(', ')}\n`);
   await boundedEach(fresh, SEED_CONCURRENCY, async ({ folder, entry, manifest }) => {
@@ -306,7 +345,10 @@ async function seed(dir: string, manager: VersionManager, report: Report, logger
       const bytes = await readFileMapped(componentFile({ folder, manifest }));
       const stored = await manager.storeArtifact(bytes);
       const result = await manager.deploy({
-        manifest, digest: stored.digest, actor: 'serve --components', reason: `seeded from ${folder}`,
+        manifest,
+        digest: stored.digest,
+        actor: 'serve --components',
+        reason: `seeded from ${folder}`,
         // The operator put these folders there: their grants (e.g. a kv namespace) are approved.
         approveCapabilities: true,
         ...(manifest.probe ? { probe: manifest.probe } : {}),
@@ -354,7 +396,9 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const io = { stdout: options.output?.stdout, stderr: options.output?.stderr };
   const report: Report = {
     line: (text) => void io.stdout?.write(text),
-    failed: (err) => { if (options.output) reportError({ ...options.output, env, cwd }, err); },
+    failed: (err) => {
+      if (options.output) reportError({ ...options.output, env, cwd }, err);
+    },
   };
   const parts: Parts = {};
   let phase: 'created' | 'starting' | 'started' | 'closed' = 'created';
@@ -420,13 +464,31 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     ensurePrivateDir(config.dataDir);
     const token = resolveAdminToken(config.dataDir, env, config.adminToken ?? undefined);
     try {
-      parts.pool = configureDefaultWorkerPool({ graceMs: config.sandbox.deadlineGraceMs, isolation: config.sandbox.isolation, ...(config.sandbox.workers > 0 ? { sharedWorkers: config.sandbox.workers } : {}) });
+      parts.pool = configureDefaultWorkerPool({
+        graceMs: config.sandbox.deadlineGraceMs,
+        isolation: config.sandbox.isolation,
+        ...(config.sandbox.workers > 0 ? { sharedWorkers: config.sandbox.workers } : {}),
+      });
     } catch (err) {
-      throw new LnError('LN_ERR_CONFIG_HOST_STATE', { action: 'start', reason: 'instances run on this process\'s sandbox worker pool already (Engine/Instance used before createHost); start the host first' }, { cause: err });
+      throw new LnError(
+        'LN_ERR_CONFIG_HOST_STATE',
+        {
+          action: 'start',
+          reason: "instances run on this process's sandbox worker pool already (Engine/Instance used before createHost); start the host first",
+        },
+        { cause: err },
+      );
     }
     const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
     const manager = new VersionManager({
-      dataDir: config.dataDir, engine, logger, policy: config.policy, limitsPolicy: config.limitsPolicy, hostLimits, retain: config.retain, standbyWarmMs: config.standbyWarmMs,
+      dataDir: config.dataDir,
+      engine,
+      logger,
+      policy: config.policy,
+      limitsPolicy: config.limitsPolicy,
+      hostLimits,
+      retain: config.retain,
+      standbyWarmMs: config.standbyWarmMs,
       ...metrics.observers(),
     });
     parts.manager = manager;
@@ -454,11 +516,18 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
 
     // Live keys are read per request: a hot reload of ingress.* applies to the next request.
     const ingress = new IngressServer({
-      plugins: router, logger,
+      plugins: router,
+      logger,
       pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
-      get maxBodyBytes() { return watcher.current.config.ingress.maxBodyBytes; },
-      get maxBatch() { return watcher.current.config.ingress.maxBatch; },
-      get allowedOrigins() { return watcher.current.config.ingress.allowedOrigins; },
+      get maxBodyBytes() {
+        return watcher.current.config.ingress.maxBodyBytes;
+      },
+      get maxBatch() {
+        return watcher.current.config.ingress.maxBatch;
+      },
+      get allowedOrigins() {
+        return watcher.current.config.ingress.allowedOrigins;
+      },
     });
     parts.ingress = ingress;
     const streams = new AbortController();
@@ -466,7 +535,10 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     const consoleAssets = ConsoleAssets.load();
     const routes = [
       ...adminRoutes(manager, {
-        baseDir: cwd, metrics: () => metrics.scrape(), logs, caller: router,
+        baseDir: cwd,
+        metrics: () => metrics.scrape(),
+        logs,
+        caller: router,
         traces: (limit) => tracing.traces(limit),
         config: () => ({ file: watcher.current.file, keys: configEntries(watcher.current) }),
       }),
@@ -499,18 +571,35 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     // Closing while starting: the start finishes (or fails) first, then everything it opened stops.
     const pending = phase === 'starting' ? opening : null;
     phase = 'closed';
-    closing = (pending ? pending.then(() => undefined, () => undefined) : Promise.resolve()).then(stopAll);
+    closing = (
+      pending
+        ? pending.then(
+            () => undefined,
+            () => undefined,
+          )
+        : Promise.resolve()
+    ).then(stopAll);
     return closing;
   };
 
   return {
-    get config() { return current().config; },
+    get config() {
+      return current().config;
+    },
     start,
     close,
     reload: () => (options.reloadFrom && parts.watcher ? parts.watcher.reload() : null),
-    get addresses() { return started('addresses', parts.addresses); },
-    get adminToken() { return started('admin token', parts.token); },
-    get versions() { return started('versions', parts.manager); },
-    get events() { return started('event runtime', parts.router); },
+    get addresses() {
+      return started('addresses', parts.addresses);
+    },
+    get adminToken() {
+      return started('admin token', parts.token);
+    },
+    get versions() {
+      return started('versions', parts.manager);
+    },
+    get events() {
+      return started('event runtime', parts.router);
+    },
   };
 }

@@ -13,9 +13,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
-import { benchManager, exampleBytes } from '../test/bench/bench-host.mjs';
 import { LiquidNanoRuntime } from '../dist/host/events/liquid-nano-runtime.js';
 import { readManifest, silentLogger } from '../dist/host/index.js';
+import { benchManager, exampleBytes } from '../test/bench/bench-host.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -67,29 +67,41 @@ function summarize(profile) {
     const name = `${fn || '(anonymous)'} ${url.includes('lnano-bindings') ? '[bindings]' : url.split('/').slice(-2).join('/')}`;
     functions.set(name, (functions.get(name) ?? 0) + 1);
   }
-  const top = (map, n) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+  const top = (map, n) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `  ${((100 * v) / busy).toFixed(1).padStart(5)}%  ${k}`)
+      .join('\n');
   return `busy samples: ${busy}\nby category:\n${top(categories, 12)}\nheaviest functions (self):\n${top(functions, 25)}`;
 }
 
 const host = benchManager('profile-hello');
-const folders = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-await Promise.all(folders.map(async (folder) => {
-  const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
-  if (values.isolation !== 'shared') manifest.limits = { ...manifest.limits, isolation: values.isolation };
-  const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
-  await host.manager.deploy({ manifest, digest, actor: 'profile', approveCapabilities: true });
-}));
+const folders = readdirSync(EXAMPLES, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+await Promise.all(
+  folders.map(async (folder) => {
+    const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
+    if (values.isolation !== 'shared') manifest.limits = { ...manifest.limits, isolation: values.isolation };
+    const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
+    await host.manager.deploy({ manifest, digest, actor: 'profile', approveCapabilities: true });
+  }),
+);
 const runtime = new LiquidNanoRuntime({ source: host.manager, logger: silentLogger() });
 
 async function load(ms) {
   let events = 0;
   const end = performance.now() + ms;
-  await Promise.all(Array.from({ length: CLIENTS }, async () => {
-    while (performance.now() < end) {
-      await runtime.dispatchEnvelope(ENVELOPE);
-      events++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (performance.now() < end) {
+        await runtime.dispatchEnvelope(ENVELOPE);
+        events++;
+      }
+    }),
+  );
   return events;
 }
 
@@ -111,9 +123,13 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const used = process.cpuUsage(cpu);
   const wall = performance.now() - start;
   const after = threadCpu();
-  const threads = [...after].map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)]).filter(([, ms]) => ms > 0)
+  const threads = [...after]
+    .map(([tid, ms]) => [tid, ms - (before.get(tid) ?? 0)])
+    .filter(([, ms]) => ms > 0)
     .map(([tid, ms]) => `${tid === String(process.pid) ? 'main' : tid} ${Math.round((ms * 1000) / events)}`);
-  console.log(`events/s ${((events * 1000) / wall).toFixed(0)}, CPU/event ${((used.user + used.system) / events).toFixed(0)} µs; per thread µs/event: ${threads.join(', ')}`);
+  console.log(
+    `events/s ${((events * 1000) / wall).toFixed(0)}, CPU/event ${((used.user + used.system) / events).toFixed(0)} µs; per thread µs/event: ${threads.join(', ')}`,
+  );
 }
 if (session) {
   const { profile } = await session.post('Profiler.stop');

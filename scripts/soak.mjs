@@ -52,8 +52,23 @@ const dataDir = mkdtempSync(join(tmpdir(), 'lnano-soak-'));
 
 /** Starts `lnano serve` and resolves with its URLs once it listens. */
 function serve() {
-  const child = spawn(process.execPath, [new URL('bin/lnano.js', root).pathname, 'serve', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
-    '--no-seed', '--data-dir', dataDir, '--log-level', 'warn'], { env: { ...process.env, LNANO_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      new URL('bin/lnano.js', root).pathname,
+      'serve',
+      '--listen',
+      '127.0.0.1:0',
+      '--admin-listen',
+      '127.0.0.1:0',
+      '--no-seed',
+      '--data-dir',
+      dataDir,
+      '--log-level',
+      'warn',
+    ],
+    { env: { ...process.env, LNANO_ADMIN_TOKEN: token }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   child.stderr.on('data', (c) => process.stderr.write(c));
   return new Promise((resolve, reject) => {
@@ -69,7 +84,9 @@ function serve() {
 
 async function admin(base, method, path, body, contentType = 'application/json') {
   const res = await fetch(`${base}${path}`, {
-    method, body, headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-lnano-actor': 'soak' },
+    method,
+    body,
+    headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'x-lnano-actor': 'soak' },
   });
   const json = await res.json();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
@@ -100,9 +117,17 @@ try {
   const bytes = readFileSync(new URL('components/echo-c/component.wasm', root));
   const { digest } = await admin(adminUrl, 'PUT', '/v1/artifacts', bytes, 'application/wasm');
   let version = 0;
-  const deploy = (strategy) => admin(adminUrl, 'POST', '/v1/deployments', JSON.stringify({
-    manifest: { name: 'echo-c', version: `1.0.${version++}`, limits: { concurrency: 2 } }, digest, strategy,
-  }));
+  const deploy = (strategy) =>
+    admin(
+      adminUrl,
+      'POST',
+      '/v1/deployments',
+      JSON.stringify({
+        manifest: { name: 'echo-c', version: `1.0.${version++}`, limits: { concurrency: 2 } },
+        digest,
+        strategy,
+      }),
+    );
   await deploy('immediate');
 
   const body = JSON.stringify({ id: 'soak', type: 'soak.event', source: '/soak', data: { text: 'x'.repeat(64) } });
@@ -131,7 +156,9 @@ try {
     }
     if (performance.now() - lastReport > 30_000) {
       lastReport = performance.now();
-      log(`${((lastReport - started) / 60_000).toFixed(1)} min: ${swaps.deploys} deploys, ${swaps.rollbacks} rollbacks, RSS ${samples.at(-1).rssMiB.toFixed(0)} MiB`);
+      log(
+        `${((lastReport - started) / 60_000).toFixed(1)} min: ${swaps.deploys} deploys, ${swaps.rollbacks} rollbacks, RSS ${samples.at(-1).rssMiB.toFixed(0)} MiB`,
+      );
     }
   }
   clearInterval(sampler);
@@ -151,22 +178,42 @@ try {
   }
   const settled = samples.filter((s) => s.minute >= Math.min(1, minutes / 2));
   const report = {
-    date: new Date().toISOString(), node: process.version, minutes, concurrency, swapEveryMs,
-    sent: result.sent, failed: result.failed, failures: result.failures, perSecond: result.perSecond, p99Ms: result.p99Ms,
-    deploys: swaps.deploys, rollbacks: swaps.rollbacks, swapErrors: swaps.errors.slice(0, 5),
+    date: new Date().toISOString(),
+    node: process.version,
+    minutes,
+    concurrency,
+    swapEveryMs,
+    sent: result.sent,
+    failed: result.failed,
+    failures: result.failures,
+    perSecond: result.perSecond,
+    p99Ms: result.p99Ms,
+    deploys: swaps.deploys,
+    rollbacks: swaps.rollbacks,
+    swapErrors: swaps.errors.slice(0, 5),
     rssMiB: { first: samples[0].rssMiB, max: Math.max(...samples.map((s) => s.rssMiB)), last: samples.at(-1).rssMiB },
     rssSlopeMiBPerMin: slope(settled.map((s) => [s.minute, s.rssMiB])),
-    windows, samples,
+    windows,
+    samples,
   };
   mkdirSync(new URL('bench-results/', root), { recursive: true });
   writeFileSync(new URL('bench-results/soak.json', root), `${JSON.stringify(report, null, 2)}\n`);
 
   console.log(`soak: ${minutes} min, ${concurrency} clients, a swap every ${swapEveryMs / 1000} s`);
-  console.log(`  requests      ${report.sent} sent, ${report.failed} failed (${Math.round(report.perSecond)}/s)${report.failed ? ` ${JSON.stringify(report.failures)}` : ''}`);
-  console.log(`  swaps         ${report.deploys} deploys, ${report.rollbacks} rollbacks, ${swaps.errors.length} refused${swaps.errors.length ? `: ${swaps.errors[0]}` : ''}`);
-  console.log(`  RSS           ${report.rssMiB.first.toFixed(0)} → ${report.rssMiB.last.toFixed(0)} MiB (max ${report.rssMiB.max.toFixed(0)}), slope ${report.rssSlopeMiBPerMin.toFixed(2)} MiB/min after the first ${Math.min(1, minutes / 2)} min`);
+  console.log(
+    `  requests      ${report.sent} sent, ${report.failed} failed (${Math.round(report.perSecond)}/s)${report.failed ? ` ${JSON.stringify(report.failures)}` : ''}`,
+  );
+  console.log(
+    `  swaps         ${report.deploys} deploys, ${report.rollbacks} rollbacks, ${swaps.errors.length} refused${swaps.errors.length ? `: ${swaps.errors[0]}` : ''}`,
+  );
+  console.log(
+    `  RSS           ${report.rssMiB.first.toFixed(0)} → ${report.rssMiB.last.toFixed(0)} MiB (max ${report.rssMiB.max.toFixed(0)}), slope ${report.rssSlopeMiBPerMin.toFixed(2)} MiB/min after the first ${Math.min(1, minutes / 2)} min`,
+  );
   console.log('  window        requests  p50       p99');
-  for (const w of windows) console.log(`  ${`${w.fromMinute.toFixed(1)} min`.padEnd(12)}  ${String(w.requests).padEnd(8)}  ${`${w.p50Ms.toFixed(1)} ms`.padEnd(8)}  ${w.p99Ms.toFixed(1)} ms`);
+  for (const w of windows)
+    console.log(
+      `  ${`${w.fromMinute.toFixed(1)} min`.padEnd(12)}  ${String(w.requests).padEnd(8)}  ${`${w.p50Ms.toFixed(1)} ms`.padEnd(8)}  ${w.p99Ms.toFixed(1)} ms`,
+    );
   console.log(`  RSS samples   ${samples.map((s) => s.rssMiB.toFixed(0)).join(' ')}`);
   if (report.failed > 0 || swaps.errors.length > 0) exitCode = 1;
 } finally {

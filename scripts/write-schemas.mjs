@@ -9,10 +9,13 @@
 // docs/pipeline.schema.json  pipeline files (host/pipelines/pipeline-schema.ts);
 //                            test/unit/pipelines/pipeline-definition.test.ts fails when it is out of date
 import { writeFileSync } from 'node:fs';
-import { manifestJsonSchema } from '../dist/host/versions/manifest.js';
 import { pipelineJsonSchema } from '../dist/host/pipelines/pipeline-schema.js';
+import { manifestJsonSchema } from '../dist/host/versions/manifest.js';
 
-for (const [name, schema] of [['manifest', manifestJsonSchema()], ['pipeline', pipelineJsonSchema()]]) {
+for (const [name, schema] of [
+  ['manifest', manifestJsonSchema()],
+  ['pipeline', pipelineJsonSchema()],
+]) {
   const file = new URL(`../docs/${name}.schema.json`, import.meta.url);
   writeFileSync(file, `${JSON.stringify(schema, null, 2)}\n`);
   console.log(`wrote ${file.pathname}`);

@@ -26,7 +26,9 @@ export function schemaKit(): SchemaKit {
 /** The zod schema of the section. Unknown keys are refused at every level. Built on first use. */
 export const capabilitiesSchema = lazySchema((): z.ZodType<CapabilitySection> => {
   const kit = schemaKit();
-  return kit.z.strictObject(Object.assign({}, ...REGISTERED.map((c) => c.manifest?.shape(kit) ?? {})) as Record<string, z.ZodType>) as unknown as z.ZodType<CapabilitySection>;
+  return kit.z.strictObject(
+    Object.assign({}, ...REGISTERED.map((c) => c.manifest?.shape(kit) ?? {})) as Record<string, z.ZodType>,
+  ) as unknown as z.ZodType<CapabilitySection>;
 });
 
 /** A validated `capabilities` section. */
@@ -63,5 +65,5 @@ export function mergeCapabilities(base: CapabilitySection, extra: CapabilitySect
  */
 export function absoluteCapabilities(section: CapabilitySection, baseDir: string): CapabilitySection {
   const parts = REGISTERED.flatMap((c) => (c.manifest?.absolute ? [c.manifest.absolute(section, baseDir)] : []));
-  return parts.some((p) => Object.keys(p).length > 0) ? Object.assign({}, section, ...parts) as CapabilitySection : section;
+  return parts.some((p) => Object.keys(p).length > 0) ? (Object.assign({}, section, ...parts) as CapabilitySection) : section;
 }

@@ -23,9 +23,15 @@ export interface CapabilityEntry {
   readonly manifest: string | null;
 }
 
-export const CAPABILITIES: readonly CapabilityEntry[] = REGISTERED.map((c) => Object.freeze({
-  capability: c.name, interfaces: c.interfaces, withoutGrant: c.withoutGrant, flag: c.grantFlag, manifest: c.grantManifest,
-}));
+export const CAPABILITIES: readonly CapabilityEntry[] = REGISTERED.map((c) =>
+  Object.freeze({
+    capability: c.name,
+    interfaces: c.interfaces,
+    withoutGrant: c.withoutGrant,
+    flag: c.grantFlag,
+    manifest: c.grantManifest,
+  }),
+);
 
 function matches(pattern: string, name: string): boolean {
   return pattern.endsWith('*') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;

@@ -3,8 +3,9 @@
  * an instance: each registered capability resolves its part (see `registry.ts`), checking it
  * against the operator policy.
  */
-import type { CapabilitySection } from './capability-manifest.js';
+
 import type { GrantSource } from './capability.js';
+import type { CapabilitySection } from './capability-manifest.js';
 import { composeGrants, type InstanceGrants } from './grants.js';
 import type { OperatorPolicy } from './policy.js';
 import { REGISTERED } from './registry.js';
@@ -23,8 +24,11 @@ export interface GrantContext extends GrantSource {
  *   `LN_ERR_MANIFEST_INVALID` / `LN_ERR_CONFIG_INVALID` for one that cannot be resolved
  */
 export function resolveGrants(section: CapabilitySection, ctx: GrantContext): InstanceGrants {
-  return composeGrants(ctx.name, REGISTERED.flatMap((c) => {
-    if (c.resolve) return [c.resolve(section, ctx, ctx.policy)];
-    return c.closed ? [c.closed(ctx.name)] : [];
-  }));
+  return composeGrants(
+    ctx.name,
+    REGISTERED.flatMap((c) => {
+      if (c.resolve) return [c.resolve(section, ctx, ctx.policy)];
+      return c.closed ? [c.closed(ctx.name)] : [];
+    }),
+  );
 }

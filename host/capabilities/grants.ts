@@ -47,7 +47,10 @@ export function composeGrants(component: string, parts: readonly GrantSlice[]): 
  * @param name - the component's name: the guest's argv0 and the label of its metrics
  */
 export function closedGrants(name: string): InstanceGrants {
-  return composeGrants(name, REGISTERED.flatMap((c) => (c.closed ? [c.closed(name)] : [])));
+  return composeGrants(
+    name,
+    REGISTERED.flatMap((c) => (c.closed ? [c.closed(name)] : [])),
+  );
 }
 
 /** Whether the grants let the guest block its thread (a filesystem or outgoing HTTP grant): it then needs its own worker. */

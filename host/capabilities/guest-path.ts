@@ -5,7 +5,10 @@ import type { Zod } from './capability.js';
  * Mount points (`capabilities.fs[].guest`) and the initial working directory (`capabilities.cwd`).
  */
 export function guestPathSchema(z: Zod) {
-  return z.string().min(1).max(4096)
+  return z
+    .string()
+    .min(1)
+    .max(4096)
     .refine((p) => p.startsWith('/'), 'must be an absolute guest path such as /data')
     .refine((p) => !p.split('/').some((part) => part === '..' || part === '.'), 'must not contain . or .. segments')
     .refine((p) => !p.includes('\0'), 'must not contain NUL');

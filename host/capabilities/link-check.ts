@@ -4,8 +4,9 @@
  * Closed-by-default capabilities (filesystem, sockets, outgoing HTTP, kv) link without a grant:
  * the guest then sees their deny behaviour (see `CAPABILITIES`), never a host failure.
  */
-import { LnError } from '../errors/ln-error.js';
+
 import type { ComponentShape } from '../engine/component-types/wit-types.js';
+import { LnError } from '../errors/ln-error.js';
 import { capabilityOf, unsupportedVersion } from './catalog.js';
 import type { OperatorPolicy } from './policy.js';
 

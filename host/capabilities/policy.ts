@@ -41,18 +41,18 @@ export const policySchema = lazySchema(() => {
 });
 
 /** A loaded operator policy, resolved (paths real, sizes in bytes): each capability's bound, plus: */
-export type OperatorPolicy = PolicyBase & RegisteredBound & {
-  /** Capability names (see `CAPABILITIES`) no component may even import. */
-  readonly deny: readonly string[];
-  /** The raw `limits` section, for the resource manager. */
-  readonly limits: Record<string, unknown> | undefined;
-};
+export type OperatorPolicy = PolicyBase &
+  RegisteredBound & {
+    /** Capability names (see `CAPABILITIES`) no component may even import. */
+    readonly deny: readonly string[];
+    /** The raw `limits` section, for the resource manager. */
+    readonly limits: Record<string, unknown> | undefined;
+  };
 
 /** No policy configured: everything the grant schemas accept. */
-export const OPEN_POLICY: OperatorPolicy = Object.freeze(Object.assign(
-  { source: 'built-in defaults', deny: [], limits: undefined },
-  ...REGISTERED.map((c) => c.policy?.open ?? {}),
-) as OperatorPolicy);
+export const OPEN_POLICY: OperatorPolicy = Object.freeze(
+  Object.assign({ source: 'built-in defaults', deny: [], limits: undefined }, ...REGISTERED.map((c) => c.policy?.open ?? {})) as OperatorPolicy,
+);
 
 /**
  * Validates and resolves a `policy` section.

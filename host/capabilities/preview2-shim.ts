@@ -10,7 +10,8 @@ export interface NodeShim {
   readonly cli: Record<string, unknown> & {
     _setEnv(env: Record<string, string>): void;
     _setArgs(args: string[]): void;
-    terminalInput: unknown; terminalOutput: unknown;
+    terminalInput: unknown;
+    terminalOutput: unknown;
   };
   readonly clocks: { monotonicClock: unknown; wallClock: unknown };
   readonly random: { random: unknown; insecure: unknown; insecureSeed: unknown };
@@ -18,8 +19,11 @@ export interface NodeShim {
   readonly http: { types: unknown };
   readonly sockets: {
     createSockets(config: { enableNetwork: boolean }): {
-      instanceNetwork: unknown; network: unknown; ipNameLookup: unknown;
-      tcp: unknown; udp: unknown;
+      instanceNetwork: unknown;
+      network: unknown;
+      ipNameLookup: unknown;
+      tcp: unknown;
+      udp: unknown;
       tcpCreateSocket: { createTcpSocket(family: unknown): object };
       udpCreateSocket: { createUdpSocket(family: unknown): object };
     };

@@ -59,7 +59,11 @@ export class AdminClient {
     try {
       url = new URL(server);
     } catch {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--server', source: flags.server ? 'command line' : 'LNANO_SERVER', reason: `"${server}" is not a URL such as ${DEFAULT_ADMIN_SERVER}` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: '--server',
+        source: flags.server ? 'command line' : 'LNANO_SERVER',
+        reason: `"${server}" is not a URL such as ${DEFAULT_ADMIN_SERVER}`,
+      });
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') {
       throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--server', source: 'command line', reason: `"${server}" must be an http(s) URL` });

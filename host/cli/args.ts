@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { LnError } from '../errors/ln-error.js';
 
 /** Options of one command, in node:util's parseArgs form. */
@@ -33,7 +33,6 @@ export function usageError(command: string, reason: string): LnError {
   return new LnError('LN_ERR_CONFIG_USAGE', { reason: `lnano ${command}: ${reason}`, command });
 }
 
-export { parseDurationMs } from '../support/units.js';
-
 /** `--env` values as pairs (the environment capability's; see `capabilities/environment/`). */
 export { parseEnvFlags } from '../capabilities/environment/capability.js';
+export { parseDurationMs } from '../support/units.js';

@@ -1,4 +1,4 @@
-import { isLnError, toLnError, type LnError } from '../errors/ln-error.js';
+import { isLnError, type LnError, toLnError } from '../errors/ln-error.js';
 
 /** Where the CLI writes; injected so tests can capture it. */
 export interface CliIo {

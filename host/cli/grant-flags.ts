@@ -6,11 +6,11 @@
  * that reads them from argv.
  */
 import { readFile } from 'node:fs/promises';
-import { isLnError } from '../errors/ln-error.js';
 import { flagError, type GrantFlag } from '../capabilities/capability.js';
-import { absoluteCapabilities, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { absoluteCapabilities, type CapabilitySection, parseCapabilities } from '../capabilities/capability-manifest.js';
 import { REGISTERED } from '../capabilities/registry.js';
-import { parseLimits, type LimitsSection } from '../resources/limits.js';
+import { isLnError } from '../errors/ln-error.js';
+import { type LimitsSection, parseLimits } from '../resources/limits.js';
 import type { OptionSpec } from './args.js';
 
 /** The grant flags of the registered capabilities, in registry order. */
@@ -48,7 +48,10 @@ function helpEntry(usage: string, help: readonly string[]): string {
 
 /** Help text for the flags, in the commands' format (grant flags ordered by their `helpRank`). */
 export const GRANT_HELP = `Grants (nothing is granted unless asked for; see docs/capabilities.md):
-${[...CAPABILITY_FLAGS].sort((a, b) => a.helpRank - b.helpRank).map((f) => helpEntry(f.usage, f.help)).join('')}Limits:
+${[...CAPABILITY_FLAGS]
+  .sort((a, b) => a.helpRank - b.helpRank)
+  .map((f) => helpEntry(f.usage, f.help))
+  .join('')}Limits:
   --memory <size>       memory cap of the instance, e.g. 64MiB (default 256MiB)
   --timeout <dur>       wall-clock deadline of the call, e.g. 500ms, 10s (default: none for run)
   --fuel <n>            instruction budget of the call (default: unmetered)
@@ -88,7 +91,10 @@ export function capabilitiesFromFlags(values: GrantFlagValues, hostEnv: NodeJS.P
   } catch (err) {
     const reason = isLnError(err) ? String(err.details.reason) : String(err);
     const byKey = new Map(CAPABILITY_FLAGS.flatMap((f) => (f.key ? [[f.key as string, `--${f.name}`] as const] : [])));
-    throw flagError('grant flags', reason.replace(/capabilities\.([A-Za-z]+)/g, (m, k: string) => byKey.get(k) ?? m));
+    throw flagError(
+      'grant flags',
+      reason.replace(/capabilities\.([A-Za-z]+)/g, (m, k: string) => byKey.get(k) ?? m),
+    );
   }
 }
 

@@ -1,8 +1,8 @@
-import { LnError } from '../errors/ln-error.js';
-import { callableExports, findExport, type CallableExport } from '../engine/component.js';
-import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave/wave.js';
-import type { CallOutcome } from '../sandbox/instance.js';
+import { type CallableExport, callableExports, findExport } from '../engine/component.js';
 import type { ComponentShape, WitType } from '../engine/component-types/wit-types.js';
+import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation } from '../engine/wave/wave.js';
+import { LnError } from '../errors/ln-error.js';
+import type { CallOutcome } from '../sandbox/instance.js';
 import { exportedResources, findResourceFunction } from './resource-exports.js';
 
 /** A parsed `--invoke` expression, ready to call. */
@@ -24,11 +24,19 @@ export function prepareInvocation(shape: ComponentShape, expr: string): Prepared
   if (!target) {
     const method = findResourceFunction(shape, name);
     if (method) {
-      const what = method.fn.kind === 'constructor' ? 'the constructor' : method.fn.kind === 'method' ? `the method "${method.fn.name}"` : `the static function "${method.fn.name}"`;
+      const what =
+        method.fn.kind === 'constructor'
+          ? 'the constructor'
+          : method.fn.kind === 'method'
+            ? `the method "${method.fn.name}"`
+            : `the static function "${method.fn.name}"`;
       throw new LnError('LN_ERR_CONFIG_INVOKE_RESOURCE', { name, what, resource: `${method.resource.interface}#${method.resource.name}` });
     }
     const resources = exportedResources(shape).map((r) => `${r.interface}#${r.name}`);
-    const functions = callableExports(shape).map((e) => e.name).join(', ') || '(no functions)';
+    const functions =
+      callableExports(shape)
+        .map((e) => e.name)
+        .join(', ') || '(no functions)';
     const available = resources.length === 0 ? functions : `${functions}; resources (not callable with --invoke): ${resources.join(', ')}`;
     throw new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { processIo, reportError, type CliIo } from './cli-io.js';
 import { usageError } from './args.js';
+import { type CliIo, processIo, reportError } from './cli-io.js';
 
 /** A command's help text and entry point, from its module. */
 interface CommandModule {
@@ -19,22 +19,118 @@ interface CommandEntry {
 }
 
 const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  run: { summary: 'run one component once, no server (a command, or --invoke an export)', load: async () => { const m = await import('./commands/run.js'); return { help: m.RUN_HELP, run: m.runCommand }; } },
-  inspect: { summary: "print a component's world, types and the capabilities it needs", load: async () => { const m = await import('./commands/inspect.js'); return { help: m.INSPECT_HELP, run: m.inspectCommand }; } },
-  serve: { summary: 'run the host: event ingress, admin API, deployed plugins', load: async () => { const m = await import('./commands/serve.js'); return { help: m.SERVE_HELP, run: m.serveCommand }; } },
-  deploy: { summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)', load: async () => { const m = await import('./commands/deploy.js'); return { help: m.DEPLOY_HELP, run: m.deployCommand }; } },
-  rollback: { summary: 'make an earlier version active now', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.ROLLBACK_HELP, run: m.rollbackCommand }; } },
-  promote: { summary: 'give a canary every call', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.PROMOTE_HELP, run: m.promoteCommand }; } },
-  abort: { summary: 'drop a canary; the active version keeps serving', load: async () => { const m = await import('./commands/rollouts.js'); return { help: m.ABORT_HELP, run: m.abortCommand }; } },
-  ls: { summary: 'list what a running host serves', load: async () => { const m = await import('./commands/status.js'); return { help: m.LS_HELP, run: m.lsCommand }; } },
-  status: { summary: 'how one deployed plugin is doing', load: async () => { const m = await import('./commands/status.js'); return { help: m.STATUS_HELP, run: m.statusCommand }; } },
-  history: { summary: "a plugin's versions and audit trail (--verify checks the hash chain)", load: async () => { const m = await import('./commands/status.js'); return { help: m.HISTORY_HELP, run: m.historyCommand }; } },
-  logs: { summary: "a deployed plugin's recent log lines (-f to follow)", load: async () => { const m = await import('./commands/logs.js'); return { help: m.LOGS_HELP, run: m.logsCommand }; } },
-  invoke: { summary: 'send one event to a deployed plugin', load: async () => { const m = await import('./commands/invoke.js'); return { help: m.INVOKE_HELP, run: m.invokeCommand }; } },
-  new: { summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)', load: async () => { const m = await import('./commands/new.js'); return { help: m.NEW_HELP, run: m.newCommand }; } },
-  build: { summary: 'build the plugin project in a folder into component.wasm', load: async () => { const m = await import('./commands/build.js'); return { help: m.BUILD_HELP, run: m.buildCommand }; } },
-  timeline: { summary: 'recent plugin calls and their outcomes, newest last (-f to follow)', load: async () => { const m = await import('./commands/timeline.js'); return { help: m.TIMELINE_HELP, run: m.timelineCommand }; } },
-  pipeline: { summary: 'run, list and inspect pipelines; validate a pipeline file', load: async () => { const m = await import('./commands/pipeline.js'); return { help: m.PIPELINE_HELP, run: m.pipelineCommand }; } },
+  run: {
+    summary: 'run one component once, no server (a command, or --invoke an export)',
+    load: async () => {
+      const m = await import('./commands/run.js');
+      return { help: m.RUN_HELP, run: m.runCommand };
+    },
+  },
+  inspect: {
+    summary: "print a component's world, types and the capabilities it needs",
+    load: async () => {
+      const m = await import('./commands/inspect.js');
+      return { help: m.INSPECT_HELP, run: m.inspectCommand };
+    },
+  },
+  serve: {
+    summary: 'run the host: event ingress, admin API, deployed plugins',
+    load: async () => {
+      const m = await import('./commands/serve.js');
+      return { help: m.SERVE_HELP, run: m.serveCommand };
+    },
+  },
+  deploy: {
+    summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)',
+    load: async () => {
+      const m = await import('./commands/deploy.js');
+      return { help: m.DEPLOY_HELP, run: m.deployCommand };
+    },
+  },
+  rollback: {
+    summary: 'make an earlier version active now',
+    load: async () => {
+      const m = await import('./commands/rollouts.js');
+      return { help: m.ROLLBACK_HELP, run: m.rollbackCommand };
+    },
+  },
+  promote: {
+    summary: 'give a canary every call',
+    load: async () => {
+      const m = await import('./commands/rollouts.js');
+      return { help: m.PROMOTE_HELP, run: m.promoteCommand };
+    },
+  },
+  abort: {
+    summary: 'drop a canary; the active version keeps serving',
+    load: async () => {
+      const m = await import('./commands/rollouts.js');
+      return { help: m.ABORT_HELP, run: m.abortCommand };
+    },
+  },
+  ls: {
+    summary: 'list what a running host serves',
+    load: async () => {
+      const m = await import('./commands/status.js');
+      return { help: m.LS_HELP, run: m.lsCommand };
+    },
+  },
+  status: {
+    summary: 'how one deployed plugin is doing',
+    load: async () => {
+      const m = await import('./commands/status.js');
+      return { help: m.STATUS_HELP, run: m.statusCommand };
+    },
+  },
+  history: {
+    summary: "a plugin's versions and audit trail (--verify checks the hash chain)",
+    load: async () => {
+      const m = await import('./commands/status.js');
+      return { help: m.HISTORY_HELP, run: m.historyCommand };
+    },
+  },
+  logs: {
+    summary: "a deployed plugin's recent log lines (-f to follow)",
+    load: async () => {
+      const m = await import('./commands/logs.js');
+      return { help: m.LOGS_HELP, run: m.logsCommand };
+    },
+  },
+  invoke: {
+    summary: 'send one event to a deployed plugin',
+    load: async () => {
+      const m = await import('./commands/invoke.js');
+      return { help: m.INVOKE_HELP, run: m.invokeCommand };
+    },
+  },
+  new: {
+    summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)',
+    load: async () => {
+      const m = await import('./commands/new.js');
+      return { help: m.NEW_HELP, run: m.newCommand };
+    },
+  },
+  build: {
+    summary: 'build the plugin project in a folder into component.wasm',
+    load: async () => {
+      const m = await import('./commands/build.js');
+      return { help: m.BUILD_HELP, run: m.buildCommand };
+    },
+  },
+  timeline: {
+    summary: 'recent plugin calls and their outcomes, newest last (-f to follow)',
+    load: async () => {
+      const m = await import('./commands/timeline.js');
+      return { help: m.TIMELINE_HELP, run: m.timelineCommand };
+    },
+  },
+  pipeline: {
+    summary: 'run, list and inspect pipelines; validate a pipeline file',
+    load: async () => {
+      const m = await import('./commands/pipeline.js');
+      return { help: m.PIPELINE_HELP, run: m.pipelineCommand };
+    },
+  },
 };
 
 function version(): string {

@@ -95,7 +95,8 @@ export async function readProject(dir: string): Promise<Project> {
   const all = await languages();
   if (!Object.hasOwn(all, parsed.data.language)) {
     throw new LnError('LN_ERR_CONFIG_PROJECT_INVALID', {
-      dir, reason: `${PROJECT_FILE}: unknown language "${parsed.data.language}" (known: ${Object.keys(all).join(', ')})`,
+      dir,
+      reason: `${PROJECT_FILE}: unknown language "${parsed.data.language}" (known: ${Object.keys(all).join(', ')})`,
     });
   }
   return parsed.data;

@@ -52,6 +52,7 @@ export function findAdminToken(
   }
   const where = flags['data-dir'] !== undefined ? ' (--data-dir)' : io.env.LNANO_DATA_DIR !== undefined ? ' (LNANO_DATA_DIR)' : '';
   throw new LnError('LN_ERR_ADMIN_TOKEN_MISSING', {
-    server, searched: `--token, LNANO_ADMIN_TOKEN, ${files.join(', ')}${where}`,
+    server,
+    searched: `--token, LNANO_ADMIN_TOKEN, ${files.join(', ')}${where}`,
   });
 }

@@ -5,7 +5,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { LnError, isLnError } from '../errors/ln-error.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
 import { tooDeepReason, valueTooDeep } from '../support/json-depth.js';
 import { lazyModule } from '../support/lazy-module.js';
 import { GROUPS, KEYS_BY_NAME } from './config-keys.js';
@@ -41,11 +41,18 @@ export function readConfigFile(path: string, label: string): Map<string, unknown
   }
   let value: unknown;
   try {
-    value = extname(path).toLowerCase() === '.json'
-      ? JSON.parse(text)
-      : yaml().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
+    value =
+      extname(path).toLowerCase() === '.json'
+        ? JSON.parse(text)
+        : yaml().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (err) {
-    fail('(file)', `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${String((err as Error).message).split('\n')[0]!.slice(0, 200)}`, err);
+    fail(
+      '(file)',
+      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${String((err as Error).message)
+        .split('\n')[0]!
+        .slice(0, 200)}`,
+      err,
+    );
   }
   if (value === null || value === undefined) return new Map(); // an empty file: all defaults
   if (valueTooDeep(value)) fail('(file)', tooDeepReason());

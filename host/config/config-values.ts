@@ -13,7 +13,16 @@ export type ConfigSource = string;
 const MAX_TEXT = 4096;
 
 function describe(raw: unknown): string {
-  const text = typeof raw === 'string' ? `"${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}"` : Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw === 'object' ? 'an object' : String(raw);
+  const text =
+    typeof raw === 'string'
+      ? `"${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}"`
+      : Array.isArray(raw)
+        ? 'a list'
+        : raw === null
+          ? 'null'
+          : typeof raw === 'object'
+            ? 'an object'
+            : String(raw);
   return `${text} (${Array.isArray(raw) ? 'array' : raw === null ? 'null' : typeof raw})`;
 }
 
@@ -50,7 +59,8 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
     }
     case 'int': {
       const n = typeof raw === 'number' ? raw : fromText && /^-?\d+$/.test((raw as string).trim()) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n) || n < kind.min || n > kind.max) return fail(`expected a whole number from ${kind.min} to ${kind.max}, got ${describe(raw)}`);
+      if (!Number.isSafeInteger(n) || n < kind.min || n > kind.max)
+        return fail(`expected a whole number from ${kind.min} to ${kind.max}, got ${describe(raw)}`);
       return n;
     }
     case 'ratio': {
@@ -82,10 +92,21 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
       return raw;
     case 'origins': {
-      const list = Array.isArray(raw) ? raw : fromText ? (raw as string).split(',').map((s) => s.trim()).filter(Boolean) : null;
+      const list = Array.isArray(raw)
+        ? raw
+        : fromText
+          ? (raw as string)
+              .split(',')
+              .map((s) => s.trim())
+              .filter(Boolean)
+          : null;
       if (!list) return fail(`expected a list of origins like https://app.example, got ${describe(raw)}`);
       if (list.length > MAX_ORIGINS) return fail(`at most ${MAX_ORIGINS} origins, got ${list.length}`);
-      return Object.freeze(list.map((item) => webOrigin(item) ?? fail(`expected an origin like https://app.example:8443 (scheme, host, optional port; no path), got ${describe(item)}`)));
+      return Object.freeze(
+        list.map(
+          (item) => webOrigin(item) ?? fail(`expected an origin like https://app.example:8443 (scheme, host, optional port; no path), got ${describe(item)}`),
+        ),
+      );
     }
   }
 }

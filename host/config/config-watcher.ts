@@ -5,12 +5,12 @@
  * restart are logged and keep their running value; an invalid file is logged with its coded
  * error and the running config stays.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { KEYS_BY_NAME } from './config-keys.js';
-import { buildConfig, resolveHostConfig, type ConfigInputs, type HostConfig, type ResolvedConfig } from './host-config.js';
+import { buildConfig, type ConfigInputs, type HostConfig, type ResolvedConfig, resolveHostConfig } from './host-config.js';
 
 /** What one reload changed. */
 export interface ConfigChange {

@@ -4,12 +4,12 @@
  * file is `--config f`, else `LNANO_CONFIG`, else none. See docs/config.md.
  */
 import { dirname, resolve } from 'node:path';
-import { OPEN_POLICY, parsePolicy, type OperatorPolicy } from '../capabilities/policy.js';
-import { NO_LIMITS_POLICY, parseLimitsPolicy, type LimitsPolicy } from '../resources/limits.js';
-import { CONFIG_FILE_ENV, CONFIG_KEYS, KEYS_BY_NAME, envName, type KeyDef } from './config-keys.js';
-import { readConfigFile } from './config-file.js';
-import { parseValue, type ConfigSource } from './config-values.js';
+import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from '../capabilities/policy.js';
 import { LnError } from '../errors/ln-error.js';
+import { type LimitsPolicy, NO_LIMITS_POLICY, parseLimitsPolicy } from '../resources/limits.js';
+import { readConfigFile } from './config-file.js';
+import { CONFIG_FILE_ENV, CONFIG_KEYS, envName, KEYS_BY_NAME, type KeyDef } from './config-keys.js';
+import { type ConfigSource, parseValue } from './config-values.js';
 
 /** The resolved host config (sizes in bytes, durations in ms). */
 export interface HostConfig {
@@ -122,7 +122,14 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
   for (const flag of inputs.flags ?? []) {
     const def = KEYS_BY_NAME.get(flag.key);
     if (!def || def.fileOnly || def.kind.type === 'secret') {
-      throw new LnError('LN_ERR_CONFIG_USAGE', { command: 'serve', reason: `${flag.source}: "${flag.key}" is not a key that can be set on the command line (keys: ${CONFIG_KEYS.filter((k) => !k.fileOnly && k.kind.type !== 'secret').map((k) => k.key).join(', ')}; secrets go in the file or the environment)` });
+      throw new LnError('LN_ERR_CONFIG_USAGE', {
+        command: 'serve',
+        reason: `${flag.source}: "${flag.key}" is not a key that can be set on the command line (keys: ${CONFIG_KEYS.filter(
+          (k) => !k.fileOnly && k.kind.type !== 'secret',
+        )
+          .map((k) => k.key)
+          .join(', ')}; secrets go in the file or the environment)`,
+      });
     }
     set(def, flag.raw, flag.source, inputs.cwd);
   }
@@ -136,14 +143,29 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
 export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPolicy, limitsPolicy: LimitsPolicy): HostConfig {
   const g = <T>(key: string): T => v.get(key) as T;
   return Object.freeze({
-    listen: g('listen'), adminListen: g('adminListen'), adminToken: g('adminToken'), dataDir: g('dataDir'), components: g('components'),
-    seed: g('seed'), logLevel: g('logLevel'), logFormat: g('logFormat'), retain: g('retain'), standbyWarmMs: g('standbyWarm'), timeoutMs: g('timeout'),
-    policy, limitsPolicy,
+    listen: g('listen'),
+    adminListen: g('adminListen'),
+    adminToken: g('adminToken'),
+    dataDir: g('dataDir'),
+    components: g('components'),
+    seed: g('seed'),
+    logLevel: g('logLevel'),
+    logFormat: g('logFormat'),
+    retain: g('retain'),
+    standbyWarmMs: g('standbyWarm'),
+    timeoutMs: g('timeout'),
+    policy,
+    limitsPolicy,
     tracing: Object.freeze({ enabled: g('tracing.enabled'), otlpEndpoint: g('tracing.otlpEndpoint'), sampleRatio: g('tracing.sampleRatio') }),
     timeline: Object.freeze({ capacity: g('timeline.capacity') }),
-    sandbox: Object.freeze({ workers: g('sandbox.workers'), deadlineGraceMs: g('sandbox.deadlineGrace'), isolation: g<'shared' | 'inline'>('sandbox.isolation') }),
+    sandbox: Object.freeze({
+      workers: g('sandbox.workers'),
+      deadlineGraceMs: g('sandbox.deadlineGrace'),
+      isolation: g<'shared' | 'inline'>('sandbox.isolation'),
+    }),
     runtime: Object.freeze({
-      maxDepth: g('runtime.maxDepth'), maxFanOut: g('runtime.maxFanOut'),
+      maxDepth: g('runtime.maxDepth'),
+      maxFanOut: g('runtime.maxFanOut'),
       concurrency: Object.freeze({ global: g('runtime.concurrency.global'), perPlugin: g('runtime.concurrency.perPlugin') }),
       stopOnError: g('runtime.stopOnError'),
       delivery: g('runtime.delivery'),
@@ -158,7 +180,9 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
   return CONFIG_KEYS.map((def) => {
     const value = resolved.values.get(def.key);
     return {
-      key: def.key, source: resolved.sources.get(def.key) ?? 'default', live: def.live,
+      key: def.key,
+      source: resolved.sources.get(def.key) ?? 'default',
+      live: def.live,
       value: def.kind.type === 'secret' ? (value === null ? null : '(set)') : value,
     };
   });
@@ -171,7 +195,10 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
  *
  * @throws LnError `LN_ERR_CONFIG_INVALID` naming the key and the file
  */
-export function loadPolicyConfig(flag: string | undefined, io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string }): { source: string | null; policy: OperatorPolicy; limitsPolicy: LimitsPolicy } {
+export function loadPolicyConfig(
+  flag: string | undefined,
+  io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string },
+): { source: string | null; policy: OperatorPolicy; limitsPolicy: LimitsPolicy } {
   const env = io.env[CONFIG_FILE_ENV] === undefined ? {} : { [CONFIG_FILE_ENV]: io.env[CONFIG_FILE_ENV] };
   const resolved = resolveHostConfig({ env, cwd: io.cwd, ...(flag !== undefined ? { file: flag } : {}) });
   return { source: resolved.file, policy: resolved.config.policy, limitsPolicy: resolved.config.limitsPolicy };

@@ -145,7 +145,8 @@ export class BinaryReader {
       this.budget.used += n;
       if (this.budget.used > this.budget.max) {
         throw new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
-          subject: this.subject, limit: 'items',
+          subject: this.subject,
+          limit: 'items',
           reason: `it declares more than ${this.budget.max} items (fields, cases, parameters, declarations, aliases, canonical definitions, imports and exports); the limit was reached in ${this.context}`,
         });
       }

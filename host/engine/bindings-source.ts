@@ -17,7 +17,8 @@ import { LnError } from '../errors/ln-error.js';
 export function toClassicScript(moduleSource: string): string {
   if (/^\s*import\s/m.test(moduleSource)) {
     throw new LnError('LN_ERR_LOAD_INVALID', {
-      subject: 'bindings', reason: 'the generated bindings import modules; expected instantiation mode',
+      subject: 'bindings',
+      reason: 'the generated bindings import modules; expected instantiation mode',
     });
   }
   let src = moduleSource
@@ -28,7 +29,8 @@ export function toClassicScript(moduleSource: string): string {
     .replaceAll('globalThis?.process?.env?.JCO_DEBUG', 'false');
   if (/^export\s/m.test(src) || !/^function instantiate\(/m.test(src)) {
     throw new LnError('LN_ERR_LOAD_INVALID', {
-      subject: 'bindings', reason: 'the generated bindings have an unexpected shape',
+      subject: 'bindings',
+      reason: 'the generated bindings have an unexpected shape',
     });
   }
   src = `(function () {\n"use strict";\n${src}\nreturn instantiate;\n})()`;

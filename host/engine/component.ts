@@ -1,5 +1,5 @@
-import type { InstrumentOptions } from './instrument/instrument.js';
 import type { ComponentShape, WitFunction, WorldItem } from './component-types/wit-types.js';
+import type { InstrumentOptions } from './instrument/instrument.js';
 
 /**
  * What kind of component this is, from its exports:
@@ -101,7 +101,7 @@ export function findExport(shape: ComponentShape, name: string): CallableExport 
   const exact = all.find((e) => e.name === name);
   if (exact) return exact;
   const matches = all.filter((e) => {
-    const [iface, func] = e.name.includes('#') ? e.name.split('#') as [string, string] : ['', e.name];
+    const [iface, func] = e.name.includes('#') ? (e.name.split('#') as [string, string]) : ['', e.name];
     const shortIface = iface.replace(/^.*\//, '').replace(/@.*$/, '');
     return func === name || `${shortIface}#${func}` === name || `${shortIface}.${func}` === name;
   });

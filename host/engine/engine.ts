@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { ErrorCode } from '../errors/codes.js';
-import { LnError, isLnError } from '../errors/ln-error.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { compiledModuleUrl } from '../support/compiled-url.js';
-import { componentKind, type Component } from './component.js';
+import { type Component, componentKind } from './component.js';
 import { DECODE_DEFAULTS, type DecodedComponent } from './component-types/component-type-reader.js';
+import type { ComponentShape } from './component-types/wit-types.js';
 import { INSTRUMENT_VERSION, type InstrumentOptions } from './instrument/meter-contract.js';
 import { checkPreamble } from './preamble.js';
-import { TranspileCache, transpiledArtifact, type TranspiledArtifact } from './transpile-cache.js';
-import { sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler, type ComponentSource } from './transpiler.js';
-import type { ComponentShape } from './component-types/wit-types.js';
+import { TranspileCache, type TranspiledArtifact, transpiledArtifact } from './transpile-cache.js';
+import { type ComponentSource, sharedTranspiler, TRANSPILER_DEFAULTS, Transpiler } from './transpiler.js';
 
 /** Engine settings. Every default is listed in `ENGINE_DEFAULTS`. */
 export interface EngineOptions {
@@ -133,7 +133,10 @@ export function asyncRefusal(decoded: DecodedComponent, subject: string): LnErro
  */
 function meterKey(meter: InstrumentOptions): string {
   const all: Record<string, unknown> = { ...meter, deadline: meter.deadline ?? false };
-  return Object.keys(all).sort().map((k) => `${k}=${JSON.stringify(all[k])}`).join(' ');
+  return Object.keys(all)
+    .sort()
+    .map((k) => `${k}=${JSON.stringify(all[k])}`)
+    .join(' ');
 }
 
 /**
@@ -155,9 +158,14 @@ async function compileModules(artifact: TranspiledArtifact, subject: string): Pr
     try {
       modules.set(name, await WebAssembly.compile(moduleBytes as Uint8Array<ArrayBuffer>));
     } catch (err) {
-      throw new LnError('LN_ERR_LOAD_INVALID', {
-        subject, reason: `core module ${name} does not compile: ${(err as Error).message}`,
-      }, { cause: err });
+      throw new LnError(
+        'LN_ERR_LOAD_INVALID',
+        {
+          subject,
+          reason: `core module ${name} does not compile: ${(err as Error).message}`,
+        },
+        { cause: err },
+      );
     }
   }
   return modules;
@@ -227,8 +235,7 @@ export class Engine {
     this.#items = options.decodeItems ?? ENGINE_DEFAULTS.decodeItems;
     this.#timeoutMs = options.decodeTimeoutMs ?? ENGINE_DEFAULTS.decodeTimeoutMs;
     const memoryMb = options.decodeMemoryMb ?? ENGINE_DEFAULTS.decodeMemoryMb;
-    this.#transpiler = options.transpiler
-      ?? (memoryMb === TRANSPILER_DEFAULTS.memoryMb ? sharedTranspiler() : new Transpiler({ memoryMb }));
+    this.#transpiler = options.transpiler ?? (memoryMb === TRANSPILER_DEFAULTS.memoryMb ? sharedTranspiler() : new Transpiler({ memoryMb }));
   }
 
   /**
@@ -290,7 +297,9 @@ export class Engine {
       .update(`${digest}\n${this.jcoVersion}\n${JSON.stringify(TRANSPILE_OPTIONS)}\n${CACHE_FORMAT}`)
       .digest('hex');
     if (!meter) return transpiled;
-    return createHash('sha256').update(`${transpiled}\n${meterKey(meter)}\ninstrument ${INSTRUMENT_VERSION}`).digest('hex');
+    return createHash('sha256')
+      .update(`${transpiled}\n${meterKey(meter)}\ninstrument ${INSTRUMENT_VERSION}`)
+      .digest('hex');
   }
 
   /** The disk cache key of a component digest's decoded types under this decoder and item limit. */
@@ -337,7 +346,11 @@ export class Engine {
    * @throws LnError `LN_ERR_LOAD_ASYNC_UNSUPPORTED` (as `load`), `LN_ERR_LOAD_INVALID` when a
    *   cached core module does not compile
    */
-  async loadCached(digest: string, subject: string, options: { readonly meter?: InstrumentOptions; readonly sizeBytes: number }): Promise<Component | undefined> {
+  async loadCached(
+    digest: string,
+    subject: string,
+    options: { readonly meter?: InstrumentOptions; readonly sizeBytes: number },
+  ): Promise<Component | undefined> {
     const meter = options.meter ?? null;
     const memoryKey = meter ? `${digest} ${meterKey(meter)}` : digest;
     const pending = this.#loaded.get(memoryKey);
@@ -346,16 +359,17 @@ export class Engine {
       return component?.sizeBytes === options.sizeBytes ? { ...component, source: 'memory-cache' } : undefined;
     }
     if (!this.#cache) return undefined;
-    const [entry, artifact] = await Promise.all([
-      this.#cache.getJson(this.decodeCacheKey(digest)), this.#cache.get(this.cacheKey(digest, meter ?? undefined)),
-    ]);
+    const [entry, artifact] = await Promise.all([this.#cache.getJson(this.decodeCacheKey(digest)), this.#cache.get(this.cacheKey(digest, meter ?? undefined))]);
     if (!isDecodeEntry(entry) || entry.sizeBytes !== options.sizeBytes || !artifact) return undefined;
     const { decoded } = entry;
     const refusal = asyncRefusal(decoded, subject);
     if (refusal) throw refusal;
     const started = performance.now();
     const component = await this.#component(subject, decoded.shape, artifact, { digest, sizeBytes: options.sizeBytes, meter, source: 'disk-cache' });
-    this.#log.debug({ digest, subject, source: 'disk-cache', metered: meter !== null, durationMs: Math.round(performance.now() - started) }, 'component loaded');
+    this.#log.debug(
+      { digest, subject, source: 'disk-cache', metered: meter !== null, durationMs: Math.round(performance.now() - started) },
+      'component loaded',
+    );
     return this.#remember(this.#loaded, memoryKey, Promise.resolve(component));
   }
 
@@ -396,7 +410,12 @@ export class Engine {
    * while one after the other let the first component start its instances (in their workers)
    * as the next one compiles — a restart of ten versions gets its first ones serving sooner.
    */
-  #component(subject: string, shape: ComponentShape, artifact: TranspiledArtifact, about: Pick<Component, 'digest' | 'sizeBytes' | 'meter' | 'source'>): Promise<Component> {
+  #component(
+    subject: string,
+    shape: ComponentShape,
+    artifact: TranspiledArtifact,
+    about: Pick<Component, 'digest' | 'sizeBytes' | 'meter' | 'source'>,
+  ): Promise<Component> {
     const compiled = this.#compiling.then(() => compileModules(artifact, subject));
     this.#compiling = compiled.catch(() => undefined);
     return compiled.then((modules) => ({ ...about, shape, kind: componentKind(shape), bindings: artifact.bindings, modules }));
@@ -408,7 +427,13 @@ export class Engine {
    * back as a restart does (see `Transpiler.prepare` for why); without one the files come back
    * over IPC.
    */
-  async #artifact(from: ComponentSource, bytes: Uint8Array, digest: string, subject: string, meter: InstrumentOptions | null): Promise<{ artifact: TranspiledArtifact; source: Component['source'] }> {
+  async #artifact(
+    from: ComponentSource,
+    bytes: Uint8Array,
+    digest: string,
+    subject: string,
+    meter: InstrumentOptions | null,
+  ): Promise<{ artifact: TranspiledArtifact; source: Component['source'] }> {
     const cache = this.#cache;
     if (cache) {
       const key = this.cacheKey(digest, meter ?? undefined);
@@ -416,7 +441,9 @@ export class Engine {
       if (cached) return { artifact: cached, source: 'disk-cache' };
       const started = performance.now();
       const store = { cacheDir: cache.dir, transpiledKey: this.cacheKey(digest), ...(meter ? { meter, meteredKey: key } : {}) };
-      const transpiled = await this.#onThread(subject, () => this.#transpiler.prepare(from, TRANSPILE_OPTIONS, store, { subject, timeoutMs: 2 * this.#timeoutMs }));
+      const transpiled = await this.#onThread(subject, () =>
+        this.#transpiler.prepare(from, TRANSPILE_OPTIONS, store, { subject, timeoutMs: 2 * this.#timeoutMs }),
+      );
       const artifact = await cache.get(key);
       if (!artifact) throw new Error(`the transpile cache entry of ${subject} could not be read back from ${cache.dir}`);
       this.#log.debug({ digest, subject, meter, transpiled, durationMs: Math.round(performance.now() - started) }, 'component prepared');

@@ -49,7 +49,9 @@ export function envelopeToEvent(envelope: unknown): PluginEvent {
   }
   const env = envelope as JsonEnvelope;
   if (env.specversion !== undefined && env.specversion !== '1.0') {
-    throw new LnError('LN_ERR_EVENT_INVALID', { reason: `"specversion" must be "1.0" (CloudEvents 1.0) when given, got ${JSON.stringify(env.specversion).slice(0, 40)}` });
+    throw new LnError('LN_ERR_EVENT_INVALID', {
+      reason: `"specversion" must be "1.0" (CloudEvents 1.0) when given, got ${JSON.stringify(env.specversion).slice(0, 40)}`,
+    });
   }
   const id = attribute(env, 'id', true)!;
   const type = attribute(env, 'type', true)!;

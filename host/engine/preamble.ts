@@ -20,9 +20,10 @@ export function checkPreamble(bytes: Uint8Array, subject: string, maxBytes: numb
     throw new LnError('LN_ERR_LOAD_TOO_LARGE', { subject, size: bytes.length, limit: maxBytes });
   }
   if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    const reason = bytes.length < 8 && MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)
-      ? `the file ends after ${bytes.length} bytes, inside the 8-byte header`
-      : 'it does not start with the WebAssembly magic bytes \\0asm';
+    const reason =
+      bytes.length < 8 && MAGIC.every((b, i) => i >= bytes.length || bytes[i] === b)
+        ? `the file ends after ${bytes.length} bytes, inside the 8-byte header`
+        : 'it does not start with the WebAssembly magic bytes \\0asm';
     throw new LnError('LN_ERR_LOAD_NOT_WASM', { subject, reason });
   }
   const version = bytes[4]! | (bytes[5]! << 8);
@@ -30,7 +31,9 @@ export function checkPreamble(bytes: Uint8Array, subject: string, maxBytes: numb
   if (version === 1 && layer === 0) throw new LnError('LN_ERR_LOAD_NOT_COMPONENT', { subject });
   if (version !== COMPONENT_VERSION || layer !== COMPONENT_LAYER) {
     throw new LnError('LN_ERR_LOAD_UNSUPPORTED_VERSION', {
-      subject, version: `0x${version.toString(16)}`, layer,
+      subject,
+      version: `0x${version.toString(16)}`,
+      layer,
     });
   }
 }

@@ -1,6 +1,6 @@
-import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
 import { readFileMapped } from '../support/mapped-file.js';
 import { toClassicScript } from './bindings-source.js';
@@ -64,9 +64,7 @@ export class TranspileCache {
     try {
       const names = (await readdir(dir)).filter((n) => CORE_MODULE_FILE.test(n)).sort();
       // Read side by side, and kept as read: no copy of 11 MB modules (see `readFileMapped`).
-      const [bindings, ...contents] = await Promise.all([
-        readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFileMapped(join(dir, name))),
-      ]);
+      const [bindings, ...contents] = await Promise.all([readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFileMapped(join(dir, name)))]);
       return { bindings: bindings as string, modules: new Map(names.map((name, i) => [name, contents[i] as Uint8Array])) };
     } catch {
       return undefined;

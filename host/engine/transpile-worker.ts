@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import { decodeComponent } from './component-types/component-type-reader.js';
-import { instrumentModule, type InstrumentOptions } from './instrument/instrument.js';
+import { type InstrumentOptions, instrumentModule } from './instrument/instrument.js';
 import { restoreModules, stubComponent } from './stub-component.js';
 import { TranspileCache, transpiledArtifact } from './transpile-cache.js';
 import type { ComponentSource, TranspileReply, TranspileRequest } from './transpiler.js';
@@ -35,7 +35,8 @@ process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolea
 
 function failure(id: number, err: unknown): TranspileReply {
   return {
-    id, ok: false,
+    id,
+    ok: false,
     name: err instanceof Error ? err.name : 'Error',
     message: err instanceof Error ? err.message : String(err),
     stderr: stderrTail,
@@ -109,7 +110,11 @@ async function prepare(request: Extract<TranspileRequest, { op: 'prepare' }>): P
       modules = instrumentAll(Object.fromEntries(artifact.modules), store.meter, subject);
     } catch (err) {
       if (isLnError(err)) throw err;
-      throw new LnError('LN_ERR_LOAD_INVALID', { subject, reason: `instrumenting failed: ${err instanceof Error ? err.message : String(err)}` }, { cause: err });
+      throw new LnError(
+        'LN_ERR_LOAD_INVALID',
+        { subject, reason: `instrumenting failed: ${err instanceof Error ? err.message : String(err)}` },
+        { cause: err },
+      );
     }
     await cache.put(store.meteredKey, { bindings: artifact.bindings, modules: new Map(Object.entries(modules)) });
   }
@@ -120,7 +125,11 @@ async function prepare(request: Extract<TranspileRequest, { op: 'prepare' }>): P
 function answerNow(request: Extract<TranspileRequest, { op: 'decode' | 'instrument' }>): void {
   try {
     if (request.op === 'decode') {
-      port!.postMessage({ id: request.id, ok: true, decoded: decodeComponent(bytesOf(request.bytes, '<component>'), { maxItems: request.maxItems }) } satisfies TranspileReply);
+      port!.postMessage({
+        id: request.id,
+        ok: true,
+        decoded: decodeComponent(bytesOf(request.bytes, '<component>'), { maxItems: request.maxItems }),
+      } satisfies TranspileReply);
       return;
     }
     port!.postMessage({ id: request.id, ok: true, files: instrumentAll(request.files, request.meter, request.subject) } satisfies TranspileReply);

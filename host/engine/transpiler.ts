@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +15,14 @@ export type TranspileRequest =
   | { readonly id: number; readonly op: 'transpile'; readonly bytes: Uint8Array; readonly options: Readonly<Record<string, unknown>> }
   | { readonly id: number; readonly op: 'instrument'; readonly files: Record<string, Uint8Array>; readonly meter: InstrumentOptions; readonly subject: string }
   | { readonly id: number; readonly op: 'decode'; readonly bytes: ComponentSource; readonly maxItems: number }
-  | { readonly id: number; readonly op: 'prepare'; readonly bytes: ComponentSource; readonly options: Readonly<Record<string, unknown>>; readonly store: PrepareStore; readonly subject: string };
+  | {
+      readonly id: number;
+      readonly op: 'prepare';
+      readonly bytes: ComponentSource;
+      readonly options: Readonly<Record<string, unknown>>;
+      readonly store: PrepareStore;
+      readonly subject: string;
+    };
 
 /**
  * A component's bytes, or a file holding them (a content-addressed artifact) that the process
@@ -53,7 +60,12 @@ const WORKER_ENTRY = compiledModuleUrl('./transpile-worker.js', import.meta.url)
 const POISONED = /cannot enter component instance/;
 
 /** Each operation as errors name it. */
-const WORK: Readonly<Record<TranspileRequest['op'], string>> = { transpile: 'transpiling it', instrument: 'instrumenting it', decode: 'decoding its types', prepare: 'transpiling and instrumenting it' };
+const WORK: Readonly<Record<TranspileRequest['op'], string>> = {
+  transpile: 'transpiling it',
+  instrument: 'instrumenting it',
+  decode: 'decoding its types',
+  prepare: 'transpiling and instrumenting it',
+};
 
 /** Per call: how to name the component in errors, and how long the thread may work on it. */
 export interface CallOptions {
@@ -90,9 +102,13 @@ class TranspileThread {
 
   constructor(memoryMb: number, onExit: (thread: TranspileThread) => void) {
     this.child = fork(fileURLToPath(WORKER_ENTRY), [], {
-      execArgv: [`--max-old-space-size=${memoryMb}`], serialization: 'advanced', stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execArgv: [`--max-old-space-size=${memoryMb}`],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
-    this.child.stderr!.on('data', (chunk: Buffer) => { this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-4096); });
+    this.child.stderr!.on('data', (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-4096);
+    });
     let gone = false;
     const exited = (): void => {
       if (gone) return;
@@ -108,7 +124,8 @@ class TranspileThread {
   /** Whether the process keeps the host's event loop alive. */
   hold(held: boolean): void {
     for (const handle of [this.child, this.child.channel, this.child.stderr as Socket | null]) {
-      if (held) handle?.ref(); else handle?.unref();
+      if (held) handle?.ref();
+      else handle?.unref();
     }
   }
 
@@ -228,7 +245,8 @@ export class Transpiler {
 
   /** Queues a call (a retried one first) and hands out what can go now. */
   #send(pending: Pending, first = false): void {
-    if (first) this.#queue.unshift(pending); else this.#queue.push(pending);
+    if (first) this.#queue.unshift(pending);
+    else this.#queue.push(pending);
     this.#pump();
   }
 
@@ -267,10 +285,13 @@ export class Transpiler {
   #timedOut(thread: TranspileThread, pending: Pending): void {
     if (!this.#settle(thread, pending.request.id)) return;
     const what = WORK[pending.request.op];
-    pending.reject(new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
-      subject: pending.call.subject, limit: 'time',
-      reason: `${what} took longer than ${pending.call.timeoutMs} ms`,
-    }));
+    pending.reject(
+      new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
+        subject: pending.call.subject,
+        limit: 'time',
+        reason: `${what} took longer than ${pending.call.timeoutMs} ms`,
+      }),
+    );
     this.#retire(thread);
   }
 
@@ -321,10 +342,13 @@ export class Transpiler {
     for (const call of [...thread.pending.values()]) {
       this.#settle(thread, call.request.id);
       if (thread.outOfMemory && (alone || call.retried)) {
-        call.reject(new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
-          subject: call.call.subject, limit: 'memory',
-          reason: `${WORK[call.request.op]} needed more than the ${this.#memoryMb} MiB heap of the decode thread`,
-        }));
+        call.reject(
+          new LnError('LN_ERR_LOAD_TOO_COMPLEX', {
+            subject: call.call.subject,
+            limit: 'memory',
+            reason: `${WORK[call.request.op]} needed more than the ${this.#memoryMb} MiB heap of the decode thread`,
+          }),
+        );
       } else if (call.retried) {
         call.reject(new Error('the transpiler thread stopped'));
       } else {

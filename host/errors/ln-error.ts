@@ -1,4 +1,4 @@
-import { ERROR_CODES, isErrorCode, type ErrorCode, type ErrorSpec } from './codes.js';
+import { ERROR_CODES, type ErrorCode, type ErrorSpec, isErrorCode } from './codes.js';
 
 /** One value substituted into a template; JSON-safe so errors cross threads. */
 export type DetailValue = string | number | boolean | null;
@@ -40,8 +40,7 @@ export interface SerializedError {
 }
 
 function render(template: string, details: ErrorDetails): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    Object.hasOwn(details, key) ? String(details[key]) : whole);
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => (Object.hasOwn(details, key) ? String(details[key]) : whole));
 }
 
 /**
@@ -58,9 +57,12 @@ export class LnError<C extends ErrorCode = ErrorCode> extends Error {
   readonly code: C;
   readonly details: ErrorDetails;
 
-  constructor(code: C, ...[details, options]: DetailKeys<C> extends never
-    ? [details?: DetailsFor<C>, options?: { cause?: unknown }]
-    : [details: DetailsFor<C>, options?: { cause?: unknown }]) {
+  constructor(
+    code: C,
+    ...[details, options]: DetailKeys<C> extends never
+      ? [details?: DetailsFor<C>, options?: { cause?: unknown }]
+      : [details: DetailsFor<C>, options?: { cause?: unknown }]
+  ) {
     details ??= {} as DetailsFor<C>;
     super(render(ERROR_CODES[code].message, details), options);
     this.code = code;

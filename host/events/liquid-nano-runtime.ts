@@ -7,20 +7,20 @@
  * diagnostics timeline and as a span. See docs/runtime.md.
  */
 import type { Context } from '@opentelemetry/api';
-import { LnError, toLnError } from '../errors/ln-error.js';
-import { silentLogger, type Logger } from '../log/logger.js';
 import { envelopeToEvent, eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../observability/diagnostics-timeline.js';
+import { endSpan, startCallSpan, startEventSpan, traceIdOf } from '../observability/runtime-tracing.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import type { HostCallLimit, NotifyMessage } from '../sandbox/protocol.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../observability/diagnostics-timeline.js';
 import type { DispatchResult, DroppedFollowUps, EventOutcome } from './dispatch-result.js';
 import { FollowUpQueue, type QueuedEvent } from './follow-up-queue.js';
 import type { PluginCallContext, PluginCaller } from './plugin-caller.js';
 import { PluginSet, type PluginSource, type RoutedPlugin, type RuntimePlugin } from './plugin-set.js';
-import { RuntimeHooks, type HookName, type RuntimeHookMap } from './runtime-hooks.js';
-import { resolveRuntimeSettings, type RuntimeSettings } from './runtime-options.js';
-import { endSpan, startCallSpan, startEventSpan, traceIdOf } from '../observability/runtime-tracing.js';
+import { type HookName, type RuntimeHookMap, RuntimeHooks } from './runtime-hooks.js';
+import { type RuntimeSettings, resolveRuntimeSettings } from './runtime-options.js';
 
 /** Settings (see `RUNTIME_DEFAULTS`) and what the runtime is wired to. */
 export interface RuntimeOptions extends Partial<RuntimeSettings> {
@@ -175,7 +175,14 @@ export class LiquidNanoRuntime implements PluginCaller {
     } finally {
       endSpan(span, stopped ? { ok: false, code: stopped.code } : { ok: true });
     }
-    const result: { -readonly [K in keyof DispatchResult]: DispatchResult[K] } = { id: event.id, type: event.type, results, followUps, dropped: run.dropped, stopped };
+    const result: { -readonly [K in keyof DispatchResult]: DispatchResult[K] } = {
+      id: event.id,
+      type: event.type,
+      results,
+      followUps,
+      dropped: run.dropped,
+      stopped,
+    };
     if (traceId) result.traceId = traceId;
     if (this.hooks.count('afterEvent') > 0) this.hooks.after('afterEvent', { event, result });
     return result;
@@ -212,9 +219,10 @@ export class LiquidNanoRuntime implements PluginCaller {
   /** Makes one delivery's call, with its emit limit (the depth guard, or `budget` events). */
   #start({ plugin, item }: Delivery, budget: number, run: DispatchRun): Promise<FinishedCall> {
     const { maxDepth, maxFanOut } = run.settings;
-    const emitLimit: HostCallLimit = item.depth >= maxDepth
-      ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
-      : { max: budget, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
+    const emitLimit: HostCallLimit =
+      item.depth >= maxDepth
+        ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
+        : { max: budget, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
     return this.#call(plugin, item.event, { depth: item.depth, parentEventId: item.parentEventId, parent: run.parent, emitLimit });
   }
 
@@ -227,15 +235,21 @@ export class LiquidNanoRuntime implements PluginCaller {
   async invoke(plugin: string, event: PluginEvent, context: PluginCallContext = {}): Promise<PluginCallOutcome & { emitted: JsonEnvelope[] }> {
     const found = this.#plugins.find(plugin);
     const target: RoutedPlugin = found ?? {
-      name: plugin, version: '', events: [], priority: 0,
+      name: plugin,
+      version: '',
+      events: [],
+      priority: 0,
       call: () => Promise.reject(new LnError('LN_ERR_VERSION_STATE', { action: 'call', name: plugin, reason: 'no plugin of that name serves' })),
     };
-    const { outcome, emitted } = this.#record(await this.#call(target, event, {
-      depth: 0, parentEventId: null,
-      ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
-      ...(context.pipeline ? { pipeline: context.pipeline } : {}),
-      emitLimit: { max: this.settings.maxFanOut, reason: `at most ${this.settings.maxFanOut} events may be emitted per call` },
-    }));
+    const { outcome, emitted } = this.#record(
+      await this.#call(target, event, {
+        depth: 0,
+        parentEventId: null,
+        ...(context.timeoutMs !== undefined ? { timeoutMs: context.timeoutMs } : {}),
+        ...(context.pipeline ? { pipeline: context.pipeline } : {}),
+        emitLimit: { max: this.settings.maxFanOut, reason: `at most ${this.settings.maxFanOut} events may be emitted per call` },
+      }),
+    );
     return { ...outcome, emitted: this.#envelopes(emitted) };
   }
 
@@ -333,15 +347,44 @@ export class LiquidNanoRuntime implements PluginCaller {
     const durationMs = round(outcome.durationMs ?? usage?.durationMs ?? call.elapsedMs);
     const receipt = usage ? { fuelUsed: usage.fuelUsed, memoryPeakBytes: usage.memoryBytes } : null;
     // The entry's keys in their documented order (contract A); optional ones only when set.
-    const input: { -readonly [K in keyof TimelineInput]: TimelineInput[K] } = code === undefined
-      ? { eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version, status: 'ok', durationMs, usage: receipt, depth: request.depth }
-      : { eventId: event.id, eventType: event.type, source: event.source, plugin: plugin.name, version: outcome.version, status: 'error', code, durationMs, usage: receipt, depth: request.depth };
+    const input: { -readonly [K in keyof TimelineInput]: TimelineInput[K] } =
+      code === undefined
+        ? {
+            eventId: event.id,
+            eventType: event.type,
+            source: event.source,
+            plugin: plugin.name,
+            version: outcome.version,
+            status: 'ok',
+            durationMs,
+            usage: receipt,
+            depth: request.depth,
+          }
+        : {
+            eventId: event.id,
+            eventType: event.type,
+            source: event.source,
+            plugin: plugin.name,
+            version: outcome.version,
+            status: 'error',
+            code,
+            durationMs,
+            usage: receipt,
+            depth: request.depth,
+          };
     if (request.parentEventId !== null) input.parentEventId = request.parentEventId;
     if (request.pipeline) input.pipeline = request.pipeline;
     if (traceId) input.traceId = traceId;
     const entry = this.timeline.record(input);
     if (this.hooks.count('afterCall') > 0) {
-      this.hooks.after('afterCall', { plugin: plugin.name, event, depth: request.depth, ...(request.pipeline ? { pipeline: request.pipeline } : {}), outcome, entry });
+      this.hooks.after('afterCall', {
+        plugin: plugin.name,
+        event,
+        depth: request.depth,
+        ...(request.pipeline ? { pipeline: request.pipeline } : {}),
+        outcome,
+        entry,
+      });
     }
     return { outcome, entry, emitted };
   }

@@ -4,13 +4,13 @@
  * order is manifest priority (higher first), then name.
  */
 import { z } from 'zod';
+import type { PluginEvent } from '../engine/plugin-event.js';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import type { PluginEvent } from '../engine/plugin-event.js';
 import type { CallOptions } from '../sandbox/instance.js';
+import { anyPatternMatches } from '../support/event-pattern.js';
 import { describeIssues } from '../support/schema.js';
 import type { PluginCallOutcome } from '../versions/version-manager.js';
-import { anyPatternMatches } from '../support/event-pattern.js';
 
 /** How a plugin is described for routing. */
 export interface PluginRoute {
@@ -45,7 +45,11 @@ export interface RuntimePlugin extends PluginRoute {
 }
 
 const pluginSchema = z.object({
-  name: z.string().min(1).max(128).regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"'),
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lowercase letters, digits, ".", "_" or "-"'),
   version: z.string().min(1).max(80),
   events: z.array(z.string().min(1).max(256)).max(256),
   priority: z.number().int().min(-1000).max(1000),
@@ -84,11 +88,18 @@ export class PluginSet {
    */
   register(plugin: RuntimePlugin): () => void {
     const parsed = pluginSchema.safeParse(plugin);
-    if (!parsed.success) throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'plugin', source: 'runtime.register', reason: describeIssues(parsed.error, '', { max: 3 }) });
+    if (!parsed.success)
+      throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'plugin', source: 'runtime.register', reason: describeIssues(parsed.error, '', { max: 3 }) });
     const { name } = plugin;
     if (this.#registered.has(name)) throw new LnError('LN_ERR_EVENT_DUPLICATE_PLUGIN', { name, where: 'registered with runtime.register' });
     if (this.#source?.plugins().some((p) => p.name === name)) throw new LnError('LN_ERR_EVENT_DUPLICATE_PLUGIN', { name, where: 'deployed' });
-    const frozen: RuntimePlugin = Object.freeze({ name, version: plugin.version, events: Object.freeze([...plugin.events]), priority: plugin.priority, handle: plugin.handle.bind(plugin) });
+    const frozen: RuntimePlugin = Object.freeze({
+      name,
+      version: plugin.version,
+      events: Object.freeze([...plugin.events]),
+      priority: plugin.priority,
+      handle: plugin.handle.bind(plugin),
+    });
     this.#registered.set(name, frozen);
     this.#forget();
     return () => {
@@ -110,7 +121,8 @@ export class PluginSet {
     for (const p of source?.plugins() ?? []) {
       if (this.#registered.has(p.name)) {
         // Deployed after a plugin of the same name was registered: the registered one keeps the name.
-        if (!this.#warned.has(p.name)) this.#log.warn({ component: p.name }, 'a deployed plugin has the name of a registered one; the registered one gets its events');
+        if (!this.#warned.has(p.name))
+          this.#log.warn({ component: p.name }, 'a deployed plugin has the name of a registered one; the registered one gets its events');
         this.#warned.add(p.name);
         continue;
       }

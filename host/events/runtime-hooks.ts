@@ -8,11 +8,12 @@
  *   entry) run after the fact and are not awaited; a throw or rejection is logged, never
  *   propagated.
  */
-import { LnError, isLnError } from '../errors/ln-error.js';
-import type { Logger } from '../log/logger.js';
+
 import type { PluginEvent } from '../engine/plugin-event.js';
-import type { PluginCallOutcome } from '../versions/version-manager.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
 import type { TimelineEntry } from '../observability/diagnostics-timeline.js';
+import type { PluginCallOutcome } from '../versions/version-manager.js';
 import type { DispatchResult } from './dispatch-result.js';
 
 /** Every hook name, in the order a call meets them. */
@@ -65,7 +66,8 @@ export class RuntimeHooks {
   on<K extends HookName>(name: K, fn: RuntimeHookMap[K]): () => void {
     const list = typeof name === 'string' && (HOOK_NAMES as readonly string[]).includes(name) ? this.#hooks.get(name) : undefined;
     if (!list) throw new LnError('LN_ERR_EVENT_HOOK_INVALID', { hook: String(name).slice(0, 64), reason: `it is not a hook name (${HOOK_NAMES.join(', ')})` });
-    if (typeof fn !== 'function') throw new LnError('LN_ERR_EVENT_HOOK_INVALID', { hook: name, reason: `it must be a function, got ${fn === null ? 'null' : typeof fn}` });
+    if (typeof fn !== 'function')
+      throw new LnError('LN_ERR_EVENT_HOOK_INVALID', { hook: name, reason: `it must be a function, got ${fn === null ? 'null' : typeof fn}` });
     const entry = fn as (context: never) => void | Promise<void>;
     list.push(entry);
     return () => {

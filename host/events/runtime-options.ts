@@ -39,7 +39,11 @@ export type DeliveryMode = 'concurrent' | 'sequential';
 
 /** The runtime's plain settings (see `RUNTIME_DEFAULTS`). */
 export type RuntimeSettings = {
-  -readonly [K in keyof typeof RUNTIME_DEFAULTS]: (typeof RUNTIME_DEFAULTS)[K] extends boolean ? boolean : (typeof RUNTIME_DEFAULTS)[K] extends string ? DeliveryMode : number
+  -readonly [K in keyof typeof RUNTIME_DEFAULTS]: (typeof RUNTIME_DEFAULTS)[K] extends boolean
+    ? boolean
+    : (typeof RUNTIME_DEFAULTS)[K] extends string
+      ? DeliveryMode
+      : number;
 };
 
 const count = (min: number, max: number) => z.number().int().min(min).max(max);

@@ -95,7 +95,10 @@ export class GuestLogQueue {
     this.#lines = [];
     for (const [level, entry, message] of lines) this.#log[level](entry, message);
     if (this.#unreported > 0 && (final || this.#now() - this.#lastSummary >= this.#interval)) {
-      this.#log.warn({ dropped: this.#unreported, droppedTotal: this.#dropped, capacity: this.#capacity }, 'guest log lines dropped: too many waiting to be written');
+      this.#log.warn(
+        { dropped: this.#unreported, droppedTotal: this.#dropped, capacity: this.#capacity },
+        'guest log lines dropped: too many waiting to be written',
+      );
       this.#unreported = 0;
       this.#lastSummary = this.#now();
     }

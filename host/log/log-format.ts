@@ -3,7 +3,7 @@
  * shippers) or pretty, coloured lines (`pino-pretty`, for a person at a terminal). `auto` picks
  * pretty when the log stream (stderr) is a terminal.
  */
-import { pino, type DestinationStream } from 'pino';
+import { type DestinationStream, pino } from 'pino';
 import pretty from 'pino-pretty';
 
 /** How log lines are written. */

@@ -4,7 +4,7 @@
  * which is not a dependency: this is its whole job in 40 lines).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { ROOT_CONTEXT, type Context, type ContextManager } from '@opentelemetry/api';
+import { type Context, type ContextManager, ROOT_CONTEXT } from '@opentelemetry/api';
 
 export class AsyncContextManager implements ContextManager {
   readonly #storage = new AsyncLocalStorage<Context>();

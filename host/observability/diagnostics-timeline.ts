@@ -63,11 +63,13 @@ export interface TimelinePage {
 export const TIMELINE_QUERY_LIMITS = Object.freeze({ defaultLimit: 100, maxLimit: 10_000 });
 
 export function matchesFilter(entry: TimelineEntry, filter: TimelineFilter): boolean {
-  return (filter.after === undefined || entry.seq > filter.after)
-    && (filter.component === undefined || entry.plugin === filter.component)
-    && (filter.status === undefined || entry.status === filter.status)
-    && (filter.code === undefined || entry.code === filter.code)
-    && (filter.type === undefined || eventTypeMatches(filter.type, entry.eventType));
+  return (
+    (filter.after === undefined || entry.seq > filter.after) &&
+    (filter.component === undefined || entry.plugin === filter.component) &&
+    (filter.status === undefined || entry.status === filter.status) &&
+    (filter.code === undefined || entry.code === filter.code) &&
+    (filter.type === undefined || eventTypeMatches(filter.type, entry.eventType))
+  );
 }
 
 export class DiagnosticsTimeline {

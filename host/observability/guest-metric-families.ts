@@ -48,8 +48,10 @@ export class GuestMetricFamilies {
     this.#registry = registry;
     this.#bounds = { ...GUEST_METRIC_DEFAULTS, ...bounds };
     this.#rejected = new Counter({
-      name: 'lnano_guest_metric_samples_rejected_total', help: 'Guest metric samples refused (bad name or value, kind or label conflict, over a bound).',
-      labelNames: ['component'], registers: [registry],
+      name: 'lnano_guest_metric_samples_rejected_total',
+      help: 'Guest metric samples refused (bad name or value, kind or label conflict, over a bound).',
+      labelNames: ['component'],
+      registers: [registry],
     });
   }
 
@@ -112,9 +114,12 @@ export class GuestMetricFamilies {
     const labelNames = ['component', 'version', ...[...guestLabels].sort()];
     const help = `Guest ${kind} ${name.slice('plugin_'.length)} (liquid-nano:plugin/metrics).`;
     const registers = [this.#registry];
-    const metric = kind === 'counter' ? new Counter({ name, help, labelNames, registers })
-      : kind === 'gauge' ? new Gauge({ name, help, labelNames, registers })
-        : new Histogram({ name, help, labelNames, registers });
+    const metric =
+      kind === 'counter'
+        ? new Counter({ name, help, labelNames, registers })
+        : kind === 'gauge'
+          ? new Gauge({ name, help, labelNames, registers })
+          : new Histogram({ name, help, labelNames, registers });
     const family = { kind, labelNames: new Set(guestLabels), metric };
     this.#families.set(name, family);
     return family;

@@ -13,12 +13,12 @@
  * read them when scraped, so no label set is built or validated per call. Only the duration
  * histogram is fed per call, with the version's label set built once.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { NotifyMessage } from '../sandbox/protocol.js';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { GuestMetricSample } from '../capabilities/metrics/guest-metrics.js';
+import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { CallRecord, VersionTransition } from '../versions/version-manager.js';
 import type { RouteStatus, VersionStatus } from '../versions/version-status.js';
-import { GuestMetricFamilies, type GuestMetricBounds } from './guest-metric-families.js';
+import { type GuestMetricBounds, GuestMetricFamilies } from './guest-metric-families.js';
 import { VersionSeries } from './version-series.js';
 
 /** Defaults of the metrics registry. */
@@ -42,7 +42,6 @@ export interface MetricsOptions extends Partial<GuestMetricBounds> {
 export interface RouteSource {
   list(): RouteStatus[];
 }
-
 
 /**
  * The metrics of one host.
@@ -71,7 +70,10 @@ export class HostMetrics {
     const versions = (): Iterable<VersionSeries> => this.#allSeries();
     const counter = (name: string, help: string, extra?: string): void => {
       new Counter({
-        name, help, labelNames: extra ? [...cv, extra] : [...cv], registers,
+        name,
+        help,
+        labelNames: extra ? [...cv, extra] : [...cv],
+        registers,
         collect() {
           this.reset();
           for (const series of versions()) for (const total of series.totals(name)) this.inc(total.labels, total.value);
@@ -81,7 +83,10 @@ export class HostMetrics {
     counter('lnano_calls_total', 'Plugin calls finished, by outcome (ok, error).', 'outcome');
     counter('lnano_call_errors_total', 'Failed plugin calls, by error code (LN_ERR_GUEST_ERROR: the plugin returned err).', 'code');
     this.#duration = new Histogram({
-      name: 'lnano_call_duration_seconds', help: 'Plugin call duration, queueing for an instance included.', labelNames: [...cv], registers,
+      name: 'lnano_call_duration_seconds',
+      help: 'Plugin call duration, queueing for an instance included.',
+      labelNames: [...cv],
+      registers,
       buckets: [...(options.durationBucketsSeconds ?? METRICS_DEFAULTS.durationBucketsSeconds)],
     });
     counter('lnano_fuel_used_total', 'Instructions run by fuel-metered calls.');
@@ -89,7 +94,10 @@ export class HostMetrics {
     counter('lnano_host_calls_total', 'Calls guests made into host interfaces, by kind (log, kv, http, metrics, emit, ...).', 'kind');
     counter('lnano_guest_output_dropped_total', 'Guest stdout/stderr lines dropped past the per-instance output rate during calls.');
     new Gauge({
-      name: 'lnano_memory_peak_bytes', help: 'Largest instance linear memory seen after a call.', labelNames: [...cv], registers,
+      name: 'lnano_memory_peak_bytes',
+      help: 'Largest instance linear memory seen after a call.',
+      labelNames: [...cv],
+      registers,
       collect() {
         this.reset();
         for (const series of versions()) if (series.peakBytes >= 0) this.set(series.labels, series.peakBytes);
@@ -102,11 +110,18 @@ export class HostMetrics {
     const pool = (name: string, help: string, read: (v: VersionStatus) => number): void => {
       const routes = (): RouteStatus[] => this.#routes;
       new Gauge({
-        name, help, labelNames: [...cv, 'role'], registers,
+        name,
+        help,
+        labelNames: [...cv, 'role'],
+        registers,
         collect() {
           this.reset();
           for (const r of routes()) {
-            for (const [role, v] of [['active', r.active], ['canary', r.candidate], ['standby', r.standby]] as const) {
+            for (const [role, v] of [
+              ['active', r.active],
+              ['canary', r.candidate],
+              ['standby', r.standby],
+            ] as const) {
               if (v) this.set({ component: r.name, version: v.version, role }, read(v));
             }
           }
@@ -156,7 +171,7 @@ export class HostMetrics {
 
   /** Counts one deploy, swap, rollback or abort. */
   observeTransition(t: VersionTransition): void {
-    const series = this.#series(t.name, t.kind === 'abort' ? t.from ?? t.to : t.to);
+    const series = this.#series(t.name, t.kind === 'abort' ? (t.from ?? t.to) : t.to);
     const automatic = ['automatic', String(t.automatic)] as const;
     switch (t.kind) {
       case 'deploy':

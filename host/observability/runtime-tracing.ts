@@ -5,14 +5,16 @@
  * `lnano.*`. Without a provider no span is made at all (`null`): the API's no-op spans would
  * still cost a tracer, a span, a context and the attribute objects per call.
  */
-import { ProxyTracerProvider, SpanStatusCode, context, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { type Context, context, ProxyTracerProvider, type Span, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import type { PluginEvent } from '../engine/plugin-event.js';
 
 /** The tracer name (contract D). */
 export const TRACER_NAME = 'liquid-nano';
 
 const eventAttributes = (event: PluginEvent): Record<string, string> => ({
-  'cloudevents.event_id': event.id, 'cloudevents.event_type': event.type, 'cloudevents.event_source': event.source,
+  'cloudevents.event_id': event.id,
+  'cloudevents.event_type': event.type,
+  'cloudevents.event_source': event.source,
 });
 
 /**
@@ -39,7 +41,11 @@ export function startEventSpan(event: PluginEvent): { span: Span | null; context
 export function startCallSpan(plugin: string, event: PluginEvent, depth: number, parent?: Context): Span | null {
   const t = tracer();
   if (!t) return null;
-  return t.startSpan(`plugin ${plugin}`, { attributes: { ...eventAttributes(event), 'lnano.plugin': plugin, 'lnano.depth': depth } }, parent ?? context.active());
+  return t.startSpan(
+    `plugin ${plugin}`,
+    { attributes: { ...eventAttributes(event), 'lnano.plugin': plugin, 'lnano.depth': depth } },
+    parent ?? context.active(),
+  );
 }
 
 /** Sets the outcome attributes and ends the span (nothing for no span). */

@@ -3,7 +3,7 @@
  * finished spans by trace and keeps the last `capacity` traces (at most `maxSpansPerTrace`
  * spans each), oldest dropped first.
  */
-import { SpanStatusCode, type Context } from '@opentelemetry/api';
+import { type Context, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
 /** One span as `GET /v1/traces` shows it. */
@@ -45,7 +45,8 @@ function toTraceSpan(span: ReadableSpan): TraceSpan & { startMs: number; endMs: 
     durationMs: Math.round((endMs - startMs) * 1000) / 1000,
     status: span.status.code === SpanStatusCode.ERROR ? 'error' : span.status.code === SpanStatusCode.OK ? 'ok' : 'unset',
     attributes: { ...span.attributes },
-    startMs, endMs,
+    startMs,
+    endMs,
   };
 }
 
@@ -87,12 +88,21 @@ export class TraceRing implements SpanProcessor {
       const root = spans.find((s) => s.parentSpanId === null || !ids.has(s.parentSpanId)) ?? spans[0]!;
       const start = spans[0]!.startMs;
       const end = Math.max(...spans.map((s) => s.endMs));
-      out.push([start, {
-        traceId, rootName: root.name, startTime: new Date(start).toISOString(), durationMs: Math.round((end - start) * 1000) / 1000,
-        spans: spans.map(({ startMs: _s, endMs: _e, ...s }) => s),
-      }]);
+      out.push([
+        start,
+        {
+          traceId,
+          rootName: root.name,
+          startTime: new Date(start).toISOString(),
+          durationMs: Math.round((end - start) * 1000) / 1000,
+          spans: spans.map(({ startMs: _s, endMs: _e, ...s }) => s),
+        },
+      ]);
     }
-    return out.sort((a, b) => b[0] - a[0]).slice(0, limit).map(([, t]) => t);
+    return out
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, limit)
+      .map(([, t]) => t);
   }
 
   #trim(): void {

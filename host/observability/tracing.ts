@@ -9,11 +9,11 @@
  * exporter only with an endpoint): together they are most of the host's start-up imports
  * (issue 15: start fast). `@opentelemetry/api` stays static: the runtime's no-op spans need it.
  */
-import { context, trace, TraceFlags, isSpanContextValid, type Context } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, Sampler, SamplingDecision, SamplingResult, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
 import { AsyncContextManager } from './async-context.js';
-import { TraceRing, TRACE_RING_DEFAULTS, type TraceSummary } from './trace-ring.js';
+import { TRACE_RING_DEFAULTS, TraceRing, type TraceSummary } from './trace-ring.js';
 
 /** The tracing settings (the `tracing` section of the host config). */
 export interface TracingConfig {
@@ -27,7 +27,12 @@ export interface TracingConfig {
 }
 
 /** Defaults: off; when on, every trace sampled, 256 kept in memory, no export. */
-export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({ enabled: false, otlpEndpoint: null, sampleRatio: 1, ringTraces: TRACE_RING_DEFAULTS.capacity });
+export const TRACING_DEFAULTS: Readonly<TracingConfig> = Object.freeze({
+  enabled: false,
+  otlpEndpoint: null,
+  sampleRatio: 1,
+  ringTraces: TRACE_RING_DEFAULTS.capacity,
+});
 
 /** The share of new traces recorded; the sampler reads it per decision, hot reload writes it. */
 interface SampleShare {
@@ -63,14 +68,17 @@ class AdjustableRatioSampler implements Sampler {
 /** Imports the SDK when tracing is turned on; the OTLP exporter only when there is an endpoint. */
 async function tracerProvider(share: SampleShare, processors: SpanProcessor[], otlpEndpoint: string | null): Promise<BasicTracerProvider> {
   const [sdk, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
-    import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/resources'), import('@opentelemetry/semantic-conventions'),
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/semantic-conventions'),
   ]);
   if (otlpEndpoint) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     processors.push(new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint })));
   }
   return new sdk.BasicTracerProvider({
-    sampler: new AdjustableRatioSampler(share, sdk.SamplingDecision), spanProcessors: processors,
+    sampler: new AdjustableRatioSampler(share, sdk.SamplingDecision),
+    spanProcessors: processors,
     resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'liquid-nano' }),
   });
 }

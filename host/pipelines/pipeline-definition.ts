@@ -3,12 +3,12 @@
  * step ids, every reference known, no cycles, consistent fallbacks — and resolved (durations in
  * ms, the order steps may start in, what each waits for). Immutable (deeply frozen).
  */
-import { LnError, isLnError } from '../errors/ln-error.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
 import { describeIssues } from '../support/schema.js';
 import { parseDurationMs } from '../support/units.js';
 import { deepFreeze } from './deep-freeze.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
-import { pipelineSchema, type Condition, type PipelineDocument, type StepDocument } from './pipeline-schema.js';
+import { type Condition, type PipelineDocument, pipelineSchema, type StepDocument } from './pipeline-schema.js';
 
 /** The trigger event as a step input. */
 export const EVENT_INPUT = 'event';
@@ -159,7 +159,11 @@ function resolve(doc: PipelineDocument, file: string): PipelineDefinition {
       if (ref === EVENT_INPUT) continue;
       if (ref === s.id) throw invalid(file, `${key}.input: a step cannot take its own output`);
       if (!byId.has(ref)) throw invalid(file, `${key}.input: unknown step "${ref}"`);
-      if (isFallback(ref)) throw invalid(file, `${key}.input: "${ref}" is a fallback step; take the input of the step it stands in for ("${[...covers].find(([, f]) => f === ref)?.[0] ?? 'that step'}") instead`);
+      if (isFallback(ref))
+        throw invalid(
+          file,
+          `${key}.input: "${ref}" is a fallback step; take the input of the step it stands in for ("${[...covers].find(([, f]) => f === ref)?.[0] ?? 'that step'}") instead`,
+        );
     }
     for (const ref of conditionSteps(s.when)) {
       if (ref === s.id) throw invalid(file, `${key}.when: a step cannot depend on its own status`);
@@ -203,12 +207,19 @@ function resolve(doc: PipelineDocument, file: string): PipelineDefinition {
     }
     after.set(s.id, [...deps]);
     return {
-      id: s.id, component: s.component, ...(s.description !== undefined ? { description: s.description } : {}),
-      inputs, merge: Array.isArray(s.input), ...(s.when ? { when: s.when } : {}),
+      id: s.id,
+      component: s.component,
+      ...(s.description !== undefined ? { description: s.description } : {}),
+      inputs,
+      merge: Array.isArray(s.input),
+      ...(s.when ? { when: s.when } : {}),
       ...(s.timeout !== undefined ? { timeoutMs: parseDurationMs(s.timeout, `${key}.timeout`, file) } : {}),
-      retries: s.retries ?? 0, backoff: resolveBackoff(s, key, file),
+      retries: s.retries ?? 0,
+      backoff: resolveBackoff(s, key, file),
       ...(s.fallback !== undefined ? { fallback: s.fallback } : {}),
-      role: s.role ?? 'step', ...(covered ? { covers: covered } : {}), after: [...deps],
+      role: s.role ?? 'step',
+      ...(covered ? { covers: covered } : {}),
+      after: [...deps],
     };
   });
   const cycle = findCycle(after);
@@ -224,8 +235,12 @@ function resolve(doc: PipelineDocument, file: string): PipelineDefinition {
   }
   const ordered = order.map((id) => steps.find((s) => s.id === id)!);
   return {
-    name: doc.name, ...(doc.description !== undefined ? { description: doc.description } : {}),
-    trigger: { events: doc.trigger?.events ?? [] }, priority: doc.priority ?? PIPELINE_DEFAULTS.priority,
-    steps: ordered, order, document: doc,
+    name: doc.name,
+    ...(doc.description !== undefined ? { description: doc.description } : {}),
+    trigger: { events: doc.trigger?.events ?? [] },
+    priority: doc.priority ?? PIPELINE_DEFAULTS.priority,
+    steps: ordered,
+    order,
+    document: doc,
   };
 }

@@ -4,11 +4,11 @@
  * keep the definition they started with); an invalid file keeps the previous definition serving
  * and reports its coded error; a deleted file removes its pipeline.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LnError, toLnError } from '../errors/ln-error.js';
-import { silentLogger, type Logger } from '../log/logger.js';
+import { type Logger, silentLogger } from '../log/logger.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import type { PipelineDefinition } from './pipeline-definition.js';
 import { parsePipelineText, pipelineNameOf } from './pipeline-file.js';
@@ -98,13 +98,18 @@ export class PipelineDirectory {
         this.#again = false;
         await this.#scanOnce().catch((err: unknown) => this.#log.error({ err: toLnError(err), dir: this.dir }, 'pipeline directory scan failed'));
       } while (this.#again && !this.#closed);
-    })().finally(() => { this.#scanning = undefined; });
+    })().finally(() => {
+      this.#scanning = undefined;
+    });
     return this.#scanning;
   }
 
   async #scanOnce(): Promise<void> {
     if (this.#closed) return;
-    const names = (await readdir(this.dir)).filter((f) => pipelineNameOf(f) !== undefined).sort().slice(0, PIPELINE_DEFAULTS.maxFiles);
+    const names = (await readdir(this.dir))
+      .filter((f) => pipelineNameOf(f) !== undefined)
+      .sort()
+      .slice(0, PIPELINE_DEFAULTS.maxFiles);
     const seen = new Map<string, string>();
     const changed: string[] = [];
     for (const fileName of names) {
@@ -132,7 +137,10 @@ export class PipelineDirectory {
       } catch (err) {
         const error = toLnError(err);
         this.#entries.set(name, { name, file, valid: false, definition: previous?.definition, error, text });
-        this.#log.warn({ pipeline: name, file, code: error.code, err: error, keeps: previous?.definition ? 'the previous definition' : 'nothing' }, 'invalid pipeline file');
+        this.#log.warn(
+          { pipeline: name, file, code: error.code, err: error, keeps: previous?.definition ? 'the previous definition' : 'nothing' },
+          'invalid pipeline file',
+        );
       }
     }
     for (const name of [...this.#entries.keys()]) {

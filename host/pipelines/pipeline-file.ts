@@ -8,7 +8,7 @@ import { LnError } from '../errors/ln-error.js';
 import { tooDeepReason, valueTooDeep } from '../support/json-depth.js';
 import { lazyModule } from '../support/lazy-module.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
-import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
+import { type PipelineDefinition, parsePipeline } from './pipeline-definition.js';
 import { PIPELINE_NAME } from './pipeline-schema.js';
 
 /** `yaml` is loaded when a YAML pipeline is read, not at start-up. */
@@ -37,7 +37,11 @@ export function parsePipelineText(text: string, file: string): PipelineDefinitio
   try {
     value = extname(file) === '.json' ? JSON.parse(text) : yaml().parse(text, { maxAliasCount: 50, uniqueKeys: true });
   } catch (err) {
-    throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: `not ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}` }, { cause: err });
+    throw new LnError(
+      'LN_ERR_CONFIG_PIPELINE_INVALID',
+      { file, reason: `not ${extname(file) === '.json' ? 'JSON' : 'YAML'}: ${(err as Error).message.split('\n')[0]}` },
+      { cause: err },
+    );
   }
   if (valueTooDeep(value)) throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: tooDeepReason() });
   const definition = parsePipeline(value, file);
@@ -56,7 +60,10 @@ export function parsePipelineText(text: string, file: string): PipelineDefinitio
 export async function readPipelineFile(file: string): Promise<PipelineDefinition> {
   const name = pipelineNameOf(file);
   if (name !== undefined && !PIPELINE_NAME.test(name)) {
-    throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file, reason: 'the file name must be <name>.json|.yaml with a name of 1-63 of a-z 0-9 - starting with a letter' });
+    throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', {
+      file,
+      reason: 'the file name must be <name>.json|.yaml with a name of 1-63 of a-z 0-9 - starting with a letter',
+    });
   }
   let bytes: Buffer;
   try {

@@ -7,17 +7,17 @@
  * attempt gets its own freshly decoded event, so no step can change what another one sees.
  */
 import { randomUUID } from 'node:crypto';
-import { LnError, toLnError } from '../errors/ln-error.js';
-import { silentLogger, type Logger } from '../log/logger.js';
 import { envelopeToEvent, eventToEnvelope, type JsonEnvelope } from '../engine/plugin-event.js';
-import { usageFromDetails, type Usage } from '../sandbox/usage.js';
-import type { PluginCallOutcome } from '../versions/version-manager.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
 import type { PluginCaller } from '../events/plugin-caller.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { type Usage, usageFromDetails } from '../sandbox/usage.js';
+import type { PluginCallOutcome } from '../versions/version-manager.js';
 import { evaluate } from './condition.js';
 import { deepFreeze, frozenJson } from './deep-freeze.js';
 import { PIPELINE_DEFAULTS } from './pipeline-defaults.js';
 import { EVENT_INPUT, type PipelineDefinition, type PipelineStep } from './pipeline-definition.js';
-import { RunHistory, summarize, type RunRecord, type RunSummary, type StepError, type StepRecord } from './run-record.js';
+import { RunHistory, type RunRecord, type RunSummary, type StepError, type StepRecord, summarize } from './run-record.js';
 import { StepSlots } from './step-slots.js';
 
 /** Scheduler settings; every default is in `PIPELINE_DEFAULTS`. */
@@ -65,7 +65,8 @@ function stepError(outcome: Extract<PluginCallOutcome, { ok: false }>): StepErro
   const e = outcome.error;
   if ('value' in e) {
     const v = e.value as { tag?: unknown; val?: unknown } | undefined;
-    const text = v && typeof v === 'object' && typeof v.tag === 'string' ? `${v.tag}${v.val !== undefined ? `: ${String(v.val)}` : ''}` : JSON.stringify(e.value);
+    const text =
+      v && typeof v === 'object' && typeof v.tag === 'string' ? `${v.tag}${v.val !== undefined ? `: ${String(v.val)}` : ''}` : JSON.stringify(e.value);
     return { code: e.code, message: `${outcome.plugin} returned an error: ${text}`.slice(0, 2048), value: e.value };
   }
   return { code: e.code, message: e.message };
@@ -143,19 +144,47 @@ export class PipelineScheduler {
     if (this.#active.size >= this.#maxActive) throw new LnError('LN_ERR_BUDGET_PIPELINE_QUEUE', { runs: this.#active.size, name: definition.name });
     const envelope = frozenJson(eventToEnvelope(envelopeToEvent(event)));
     const priority = options.priority ?? definition.priority;
-    const steps = definition.steps.map((s): StepRecord => ({
-      id: s.id, component: s.component, role: s.role, status: 'pending', attempts: 0, startedAt: null, finishedAt: null, durationMs: null, usage: null,
-    }));
+    const steps = definition.steps.map(
+      (s): StepRecord => ({
+        id: s.id,
+        component: s.component,
+        role: s.role,
+        status: 'pending',
+        attempts: 0,
+        startedAt: null,
+        finishedAt: null,
+        durationMs: null,
+        usage: null,
+      }),
+    );
     const record: RunRecord = {
-      runId: this.#newRunId(), pipeline: definition.name, priority,
+      runId: this.#newRunId(),
+      pipeline: definition.name,
+      priority,
       event: { id: String(envelope.id), type: String(envelope.type), source: String(envelope.source) },
-      status: 'queued', queuedAt: this.#clock().toISOString(), startedAt: null, finishedAt: null, durationMs: null, steps,
+      status: 'queued',
+      queuedAt: this.#clock().toISOString(),
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      steps,
     };
     let finish!: (run: RunRecord) => void;
-    const done = new Promise<RunRecord>((resolve) => { finish = resolve; });
+    const done = new Promise<RunRecord>((resolve) => {
+      finish = resolve;
+    });
     const state: RunState = {
-      seq: this.#seq++, definition, record, event: envelope, steps: new Map(steps.map((s) => [s.id, s])), outputs: new Map(),
-      started: new Set(), onProgress: options.onProgress, startedMs: this.#now(), running: 0, finish,
+      seq: this.#seq++,
+      definition,
+      record,
+      event: envelope,
+      steps: new Map(steps.map((s) => [s.id, s])),
+      outputs: new Map(),
+      started: new Set(),
+      onProgress: options.onProgress,
+      startedMs: this.#now(),
+      running: 0,
+      finish,
     };
     this.#active.set(record.runId, state);
     this.#history.add(record);
@@ -177,10 +206,18 @@ export class PipelineScheduler {
   /** Refuses new runs and waits for the active ones to finish. */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.all([...this.#active.values()].map((s) => new Promise<void>((resolve) => {
-      const finish = s.finish;
-      s.finish = (run) => { finish(run); resolve(); };
-    })));
+    await Promise.all(
+      [...this.#active.values()].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            const finish = s.finish;
+            s.finish = (run) => {
+              finish(run);
+              resolve();
+            };
+          }),
+      ),
+    );
   }
 
   /** Starts every step that can start; finishes the run when nothing is left. */
@@ -218,16 +255,21 @@ export class PipelineScheduler {
         continue;
       }
       const status = state.steps.get(ref)!.status;
-      if (status !== 'succeeded' && status !== 'fallback') return this.#skip(state, step, `its input "${ref}" ${status === 'failed' ? 'failed' : 'was skipped'}`);
+      if (status !== 'succeeded' && status !== 'fallback')
+        return this.#skip(state, step, `its input "${ref}" ${status === 'failed' ? 'failed' : 'was skipped'}`);
       const first = state.outputs.get(ref)?.[0];
       if (!first) return this.#skip(state, step, `its input "${ref}" returned no event`);
       parts.push([ref, first]);
     }
     const input = step.merge
       ? frozenJson({
-        specversion: '1.0', id: `${state.record.runId}.${step.id}`, type: `pipeline.${state.definition.name}.${step.id}`,
-        source: `/pipelines/${state.definition.name}`, datacontenttype: 'application/json', data: Object.fromEntries(parts),
-      })
+          specversion: '1.0',
+          id: `${state.record.runId}.${step.id}`,
+          type: `pipeline.${state.definition.name}.${step.id}`,
+          source: `/pipelines/${state.definition.name}`,
+          datacontenttype: 'application/json',
+          data: Object.fromEntries(parts),
+        })
       : parts[0]![1];
     if (step.when && !evaluate(step.when, { input, status: (id) => state.steps.get(id)?.status })) return this.#skip(state, step, 'its condition is false');
     return input;
@@ -282,7 +324,10 @@ export class PipelineScheduler {
       }
       record.error = error;
       if (attempt > step.retries || !retryable(error)) {
-        this.#log.warn({ pipeline: state.definition.name, runId: state.record.runId, step: step.id, code: error.code, attempts: attempt }, 'pipeline step failed');
+        this.#log.warn(
+          { pipeline: state.definition.name, runId: state.record.runId, step: step.id, code: error.code, attempts: attempt },
+          'pipeline step failed',
+        );
         this.#settle(state, record, 'failed', firstStart);
         return;
       }
@@ -294,14 +339,26 @@ export class PipelineScheduler {
   }
 
   /** One attempt, raced against its deadline. Never throws. */
-  async #call(state: RunState, step: PipelineStep, input: JsonEnvelope, timeoutMs: number): Promise<PluginCallOutcome | { timedOut: true } | { thrown: unknown }> {
+  async #call(
+    state: RunState,
+    step: PipelineStep,
+    input: JsonEnvelope,
+    timeoutMs: number,
+  ): Promise<PluginCallOutcome | { timedOut: true } | { thrown: unknown }> {
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<{ timedOut: true }>((resolve) => { timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs); });
+    const deadline = new Promise<{ timedOut: true }>((resolve) => {
+      timer = setTimeout(() => resolve({ timedOut: true }), timeoutMs);
+    });
     try {
       // A fresh event (its own bytes and arrays) for every attempt, decoded from frozen JSON.
-      const call = Promise.resolve().then(() => this.#caller.invoke(step.component, envelopeToEvent(input), {
-        timeoutMs, pipeline: { name: state.definition.name, runId: state.record.runId, step: step.id },
-      })).catch((thrown: unknown) => ({ thrown }));
+      const call = Promise.resolve()
+        .then(() =>
+          this.#caller.invoke(step.component, envelopeToEvent(input), {
+            timeoutMs,
+            pipeline: { name: state.definition.name, runId: state.record.runId, step: step.id },
+          }),
+        )
+        .catch((thrown: unknown) => ({ thrown }));
       return await Promise.race([call, deadline]);
     } finally {
       clearTimeout(timer);

@@ -39,15 +39,17 @@ export type Condition =
   | { readonly any: readonly Condition[] }
   | { readonly not: Condition };
 
-export const conditionSchema: z.ZodType<Condition> = z.lazy(() => z.union([
-  z.strictObject({ step: idSchema, status: z.enum(['succeeded', 'failed', 'skipped']) }),
-  z.strictObject({ path: pathSchema, equals: scalarSchema }),
-  z.strictObject({ path: pathSchema, contains: scalarSchema }),
-  z.strictObject({ path: pathSchema, exists: z.boolean() }),
-  z.strictObject({ all: z.array(conditionSchema).min(1).max(16) }),
-  z.strictObject({ any: z.array(conditionSchema).min(1).max(16) }),
-  z.strictObject({ not: conditionSchema }),
-]));
+export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
+  z.union([
+    z.strictObject({ step: idSchema, status: z.enum(['succeeded', 'failed', 'skipped']) }),
+    z.strictObject({ path: pathSchema, equals: scalarSchema }),
+    z.strictObject({ path: pathSchema, contains: scalarSchema }),
+    z.strictObject({ path: pathSchema, exists: z.boolean() }),
+    z.strictObject({ all: z.array(conditionSchema).min(1).max(16) }),
+    z.strictObject({ any: z.array(conditionSchema).min(1).max(16) }),
+    z.strictObject({ not: conditionSchema }),
+  ]),
+);
 
 /** Retry delays: a duration (the first delay, doubling up to the default cap) or the full form. */
 const backoffSchema = z.union([
@@ -82,9 +84,19 @@ export const pipelineSchema = z.strictObject({
   name: idSchema,
   description: z.string().max(1024).optional(),
   /** Event types (manifest `events` patterns: `*` matches anything) that start a run. */
-  trigger: z.strictObject({
-    events: z.array(z.string().min(1).max(256).regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.*')).max(64),
-  }).optional(),
+  trigger: z
+    .strictObject({
+      events: z
+        .array(
+          z
+            .string()
+            .min(1)
+            .max(256)
+            .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.*'),
+        )
+        .max(64),
+    })
+    .optional(),
   /** Priority of its runs (higher first) unless a run request sets one. */
   priority: z.number().int().min(-1000).max(1000).optional(),
   steps: z.array(stepSchema).min(1).max(PIPELINE_DEFAULTS.maxSteps),

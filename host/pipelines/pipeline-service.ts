@@ -9,20 +9,29 @@
  * await pipelines.close();
  */
 import { randomUUID } from 'node:crypto';
-import { LnError } from '../errors/ln-error.js';
-import { silentLogger, type Logger } from '../log/logger.js';
 import type { JsonEnvelope } from '../engine/plugin-event.js';
-import { eventTypeMatches } from '../support/event-pattern.js';
+import { LnError } from '../errors/ln-error.js';
 import type { PluginCaller } from '../events/plugin-caller.js';
-import { parsePipeline, type PipelineDefinition } from './pipeline-definition.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { eventTypeMatches } from '../support/event-pattern.js';
+import { type PipelineDefinition, parsePipeline } from './pipeline-definition.js';
 import { PipelineDirectory, type PipelineEntry } from './pipeline-directory.js';
-import { PipelineScheduler, type SchedulerOptions, type StartOptions, type StartedRun } from './pipeline-scheduler.js';
-import type { RunRecord, RunSummary } from './run-record.js';
+import { PipelineScheduler, type SchedulerOptions, type StartedRun, type StartOptions } from './pipeline-scheduler.js';
 import { PIPELINE_NAME } from './pipeline-schema.js';
+import type { RunRecord, RunSummary } from './run-record.js';
 
 /** A pipeline as `GET /v1/pipelines` lists it (contract C). */
 export type PipelineListing =
-  | { name: string; file: string; valid: true; description?: string; trigger: { events: readonly string[] }; priority: number; steps: unknown[]; order: readonly string[] }
+  | {
+      name: string;
+      file: string;
+      valid: true;
+      description?: string;
+      trigger: { events: readonly string[] };
+      priority: number;
+      steps: unknown[];
+      order: readonly string[];
+    }
   | { name: string; file: string; valid: false; error: { code: string; message: string }; servingPrevious: boolean };
 
 export interface PipelineServiceOptions extends Omit<SchedulerOptions, 'caller' | 'logger'> {
@@ -42,12 +51,24 @@ const RECENT_RUNS = 20;
 
 function listing(entry: PipelineEntry): PipelineListing {
   if (!entry.valid) {
-    return { name: entry.name, file: entry.file, valid: false, error: { code: entry.error!.code, message: entry.error!.message }, servingPrevious: entry.definition !== undefined };
+    return {
+      name: entry.name,
+      file: entry.file,
+      valid: false,
+      error: { code: entry.error!.code, message: entry.error!.message },
+      servingPrevious: entry.definition !== undefined,
+    };
   }
   const d = entry.definition!;
   return {
-    name: d.name, file: entry.file, valid: true, ...(d.description !== undefined ? { description: d.description } : {}),
-    trigger: d.trigger, priority: d.priority, steps: structuredClone(d.document.steps) as unknown[], order: d.order,
+    name: d.name,
+    file: entry.file,
+    valid: true,
+    ...(d.description !== undefined ? { description: d.description } : {}),
+    trigger: d.trigger,
+    priority: d.priority,
+    steps: structuredClone(d.document.steps) as unknown[],
+    order: d.order,
   };
 }
 
@@ -66,7 +87,8 @@ export class PipelineService {
   static async open(options: PipelineServiceOptions): Promise<PipelineService> {
     const logger = options.logger ?? silentLogger();
     const directory = new PipelineDirectory({
-      dir: options.dir, logger,
+      dir: options.dir,
+      logger,
       ...(options.watch !== undefined ? { watch: options.watch } : {}),
       ...(options.debounceMs !== undefined ? { debounceMs: options.debounceMs } : {}),
       ...(options.rescanIntervalMs !== undefined ? { rescanIntervalMs: options.rescanIntervalMs } : {}),
@@ -96,9 +118,14 @@ export class PipelineService {
    * @throws LnError `LN_ERR_CONFIG_PIPELINE_INVALID` (also when the body's name is not `name`)
    */
   async save(name: string, value: unknown): Promise<PipelineListing> {
-    if (!PIPELINE_NAME.test(name)) throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file: 'the request', reason: `name: "${name.slice(0, 80)}" must be 1-63 of a-z 0-9 - starting with a letter` });
+    if (!PIPELINE_NAME.test(name))
+      throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', {
+        file: 'the request',
+        reason: `name: "${name.slice(0, 80)}" must be 1-63 of a-z 0-9 - starting with a letter`,
+      });
     const definition = this.validate(value);
-    if (definition.name !== name) throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file: 'the request body', reason: `name: "${definition.name}" must match the path's "${name}"` });
+    if (definition.name !== name)
+      throw new LnError('LN_ERR_CONFIG_PIPELINE_INVALID', { file: 'the request body', reason: `name: "${definition.name}" must match the path's "${name}"` });
     return listing(await this.directory.write(name, definition.document));
   }
 

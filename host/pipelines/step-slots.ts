@@ -61,7 +61,7 @@ export class StepSlots {
   #push(w: Waiter): void {
     const h = this.#heap;
     h.push(w);
-    for (let i = h.length - 1; i > 0;) {
+    for (let i = h.length - 1; i > 0; ) {
       const parent = (i - 1) >> 1;
       if (!before(h[i]!, h[parent]!)) break;
       [h[i], h[parent]] = [h[parent]!, h[i]!];
@@ -75,7 +75,7 @@ export class StepSlots {
     const last = h.pop()!;
     if (h.length > 0) {
       h[0] = last;
-      for (let i = 0; ;) {
+      for (let i = 0; ; ) {
         const l = 2 * i + 1;
         const r = l + 1;
         let best = i;

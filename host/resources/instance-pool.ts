@@ -7,11 +7,12 @@
  * An instance that dies (trap, exit, deadline, budget) is dropped; when the pool falls below its
  * minimum a replacement starts right away, so the next call finds a warm instance.
  */
-import { LnError, toLnError } from '../errors/ln-error.js';
+
 import type { CallableExport, Component } from '../engine/component.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
-import { Instance, type CallOptions, type CallOutcome, type InstanceOptions } from '../sandbox/instance.js';
+import { type CallOptions, type CallOutcome, Instance, type InstanceOptions } from '../sandbox/instance.js';
 import type { Limits } from './limits.js';
 import { callBudgets } from './metering.js';
 
@@ -121,8 +122,8 @@ export class InstancePool {
     const instance = await this.#acquire();
     try {
       const limits = this.#options.limits;
-      const timeoutMs = options.timeoutMs === undefined ? limits.timeoutMs
-        : limits.timeoutMs === undefined ? options.timeoutMs : Math.min(options.timeoutMs, limits.timeoutMs);
+      const timeoutMs =
+        options.timeoutMs === undefined ? limits.timeoutMs : limits.timeoutMs === undefined ? options.timeoutMs : Math.min(options.timeoutMs, limits.timeoutMs);
       return await instance.call(target, args, { ...options, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
     } finally {
       this.#busy.delete(instance);
@@ -134,8 +135,14 @@ export class InstancePool {
   /** The pool's current state. */
   stats(): PoolStats {
     return {
-      instances: this.#idle.length + this.#busy.size, idle: this.#idle.length, busy: this.#busy.size,
-      starting: this.#starting, queued: this.#queue.length, started: this.#started, died: this.#died, refused: this.#refused,
+      instances: this.#idle.length + this.#busy.size,
+      idle: this.#idle.length,
+      busy: this.#busy.size,
+      starting: this.#starting,
+      queued: this.#queue.length,
+      started: this.#started,
+      died: this.#died,
+      refused: this.#refused,
     };
   }
 

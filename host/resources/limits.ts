@@ -12,7 +12,6 @@ import { LnError } from '../errors/ln-error.js';
 import { describeIssues, durationSchema, isEmptySection, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { formatByteSize, parseByteSize, parseDurationMs } from '../support/units.js';
 
-
 /**
  * The zod schema of a `limits` section (also the shape of `policy.limits`, as maxima). Built on
  * first use (see `lazySchema`).
@@ -130,7 +129,17 @@ export interface LimitsPolicy {
 /** Parses `policy.limits` (maxima). */
 export function parseLimitsPolicy(value: unknown, source: string): LimitsPolicy {
   const section = parseLimits(value, source, 'config');
-  const none = { ...LIMIT_DEFAULTS, memoryBytes: NaN, timeoutMs: NaN, fuel: null, concurrency: NaN, queue: NaN, maxPayloadBytes: NaN, maxOutputBytes: NaN, minInstances: NaN };
+  const none = {
+    ...LIMIT_DEFAULTS,
+    memoryBytes: NaN,
+    timeoutMs: NaN,
+    fuel: null,
+    concurrency: NaN,
+    queue: NaN,
+    maxPayloadBytes: NaN,
+    maxOutputBytes: NaN,
+    minInstances: NaN,
+  };
   const all = toLimits(section, none, source, 'policy.limits');
   const max = Object.fromEntries(Object.entries(all).filter(([k, v]) => k !== 'isolation' && v !== null && !Number.isNaN(v))) as Partial<Limits>;
   const floor = section.isolation === 'worker' || section.isolation === 'shared' ? section.isolation : undefined;
@@ -151,7 +160,11 @@ export function resolveLimits(sections: ReadonlyArray<{ section: LimitsSection; 
   for (const { section, source } of sections) limits = toLimits(section, limits, source, 'limits');
   for (const [key, ceiling] of Object.entries(CEILINGS) as Array<[keyof Limits, number]>) {
     if ((limits[key] as number) > ceiling) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: `limits.${key}`, source: sections.at(-1)?.source ?? 'defaults', reason: `${formatByteSize(limits[key] as number)} is over the host's ceiling of ${formatByteSize(ceiling)}` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: `limits.${key}`,
+        source: sections.at(-1)?.source ?? 'defaults',
+        reason: `${formatByteSize(limits[key] as number)} is over the host's ceiling of ${formatByteSize(ceiling)}`,
+      });
     }
   }
   if (policy.isolation === 'worker') limits = { ...limits, isolation: 'worker' };
@@ -163,7 +176,11 @@ export function resolveLimits(sections: ReadonlyArray<{ section: LimitsSection; 
     }
   }
   if (limits.minInstances > limits.concurrency) {
-    throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'limits.minInstances', source: sections.at(-1)?.source ?? 'defaults', reason: `${limits.minInstances} warm instances is more than concurrency ${limits.concurrency}` });
+    throw new LnError('LN_ERR_CONFIG_INVALID', {
+      key: 'limits.minInstances',
+      source: sections.at(-1)?.source ?? 'defaults',
+      reason: `${limits.minInstances} warm instances is more than concurrency ${limits.concurrency}`,
+    });
   }
   return limits;
 }

@@ -3,11 +3,12 @@
  * modules (memory and table caps always; fuel when `limits.fuel` is set), and the per-call
  * budgets every instance enforces (fuel, input and output size).
  */
+
+import { grantsBlockThread, type InstanceGrants } from '../capabilities/grants.js';
 import { meterOptions } from '../engine/engine.js';
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
 import type { InstanceOptions } from '../sandbox/instance.js';
 import type { Isolation } from '../sandbox/worker-pool.js';
-import { grantsBlockThread, type InstanceGrants } from '../capabilities/grants.js';
 import type { Limits } from './limits.js';
 
 /**

@@ -18,15 +18,15 @@
  * `notify` messages.
  */
 import { Script } from 'node:vm';
-import { LnError, isLnError, toLnError } from '../errors/ln-error.js';
-import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from '../engine/instrument/meter-contract.js';
-import { DEADLINE_MODULE } from '../engine/instrument/deadline-pass.js';
 import { deadlineImports } from '../engine/instrument/deadline-check.js';
-import { classifyGuestFailure, isComponentError, type BudgetSignals } from './guest-failure.js';
-import type { CallMessage, HostToWorker, InitMessage, LinkFunction, NotifyMessage, ResultMessage, WorkerToHost } from './protocol.js';
-import { payloadBytes, type WorkerUsage } from './usage.js';
+import { DEADLINE_MODULE } from '../engine/instrument/deadline-pass.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, type InstrumentOptions, METER_MODULE } from '../engine/instrument/meter-contract.js';
+import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
+import { type BudgetSignals, classifyGuestFailure, isComponentError } from './guest-failure.js';
 import { HostCallRecorder } from './host-call-spans.js';
 import { OutputGate } from './output-gate.js';
+import type { CallMessage, HostToWorker, InitMessage, LinkFunction, NotifyMessage, ResultMessage, WorkerToHost } from './protocol.js';
+import { payloadBytes, type WorkerUsage } from './usage.js';
 
 type InstantiateCore = (module: WebAssembly.Module, imports?: WebAssembly.Imports) => Promise<WebAssembly.Instance>;
 type Instantiate = (
@@ -167,28 +167,32 @@ export class GuestHost {
       dropped: (dropped) => post({ type: 'output-dropped', instance: id, dropped }),
     });
     const linker = (await import(message.linker.module)) as { link: LinkFunction };
-    const imports = this.#hostSpans.wrap(linker.link(message.linker.config, {
-      notify: (topic, payload) => {
-        if (this.#inCall && this.#running === id) (this.#notes ??= []).push({ type: 'notify', topic, payload });
-        else post({ type: 'notify', instance: id, topic, payload });
-      },
-      output: (stream, bytes) => output.write(stream, bytes),
-      hostCall: (kind) => {
-        const n = (this.#hostCalls.get(kind) ?? 0) + 1;
-        this.#hostCalls.set(kind, n);
-        return n;
-      },
-      hostCallLimit: (kind) => (this.#hostCallLimits && Object.hasOwn(this.#hostCallLimits, kind) ? this.#hostCallLimits[kind] : undefined),
-    }));
+    const imports = this.#hostSpans.wrap(
+      linker.link(message.linker.config, {
+        notify: (topic, payload) => {
+          if (this.#inCall && this.#running === id) (this.#notes ??= []).push({ type: 'notify', topic, payload });
+          else post({ type: 'notify', instance: id, topic, payload });
+        },
+        output: (stream, bytes) => output.write(stream, bytes),
+        hostCall: (kind) => {
+          const n = (this.#hostCalls.get(kind) ?? 0) + 1;
+          this.#hostCalls.set(kind, n);
+          return n;
+        },
+        hostCallLimit: (kind) => (this.#hostCallLimits && Object.hasOwn(this.#hostCallLimits, kind) ? this.#hostCallLimits[kind] : undefined),
+      }),
+    );
     const missing = message.requiredImports.filter((name) => !(name in imports));
     if (missing.length > 0) {
       throw new LnError('LN_ERR_LINK_IMPORT_MISSING', { imports: missing.join(', ') });
     }
-    const meter: Meter | null = message.meter ? {
-      options: message.meter,
-      fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
-      growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
-    } : null;
+    const meter: Meter | null = message.meter
+      ? {
+          options: message.meter,
+          fuel: new WebAssembly.Global({ value: 'i64', mutable: true }, IDLE_FUEL),
+          growFailed: new WebAssembly.Global({ value: 'i32', mutable: true }, 0),
+        }
+      : null;
     const instantiate = this.#bindingsOf(message);
     const modules = new Map(message.modules);
     const getCoreModule = (name: string): WebAssembly.Module => {
@@ -254,7 +258,15 @@ export class GuestHost {
     const fn = resolve(guest.exports, message.path);
     if (typeof fn !== 'function') {
       const error = new LnError('LN_ERR_LINK_EXPORT_MISSING', { name, available: 'see `lnano inspect`' });
-      return { type: 'result', instance, id, ok: false, error: error.toJSON(), poisoned: false, usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) } };
+      return {
+        type: 'result',
+        instance,
+        id,
+        ok: false,
+        error: error.toJSON(),
+        poisoned: false,
+        usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) },
+      };
     }
     const start = this.#startMetering(guest, message);
     let value: unknown;

@@ -1,6 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { GuestOutput } from './instance.js';
-import { MAX_LOG_LINE_BYTES, OUTPUT_RATE_DEFAULTS, type DropSummary, type OutputRate } from './output-gate.js';
+import { type DropSummary, MAX_LOG_LINE_BYTES, OUTPUT_RATE_DEFAULTS, type OutputRate } from './output-gate.js';
 
 /** Chunks are split into slices this big, so a newline-free chunk never builds one huge string. */
 const SLICE_BYTES = 64 * 1024;
@@ -19,7 +19,10 @@ const SLICE_BYTES = 64 * 1024;
  * One sink may serve several instances (a version's pool): rate-limited output arrives as whole
  * lines, so their lines never mix.
  */
-export function loggerOutput(logger: Logger, rate: OutputRate = OUTPUT_RATE_DEFAULTS): GuestOutput & { flush(): void; readonly dropped: number; readonly rate: OutputRate } {
+export function loggerOutput(
+  logger: Logger,
+  rate: OutputRate = OUTPUT_RATE_DEFAULTS,
+): GuestOutput & { flush(): void; readonly dropped: number; readonly rate: OutputRate } {
   const pending: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
   let dropped = 0;
   const emit = (stream: 'stdout' | 'stderr', line: string): void => {
@@ -36,11 +39,13 @@ export function loggerOutput(logger: Logger, rate: OutputRate = OUTPUT_RATE_DEFA
     }
     for (const line of parts) emit(stream, line);
   };
-  const write = (stream: 'stdout' | 'stderr') => (chunk: Buffer): void => {
-    for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
-      writeSlice(stream, chunk.subarray(offset, offset + SLICE_BYTES).toString('utf8'));
-    }
-  };
+  const write =
+    (stream: 'stdout' | 'stderr') =>
+    (chunk: Buffer): void => {
+      for (let offset = 0; offset < chunk.length; offset += SLICE_BYTES) {
+        writeSlice(stream, chunk.subarray(offset, offset + SLICE_BYTES).toString('utf8'));
+      }
+    };
   return {
     stdout: write('stdout'),
     stderr: write('stderr'),

@@ -116,7 +116,8 @@ export class HostCallRecorder {
         const outer = value as { tag?: string; val?: { tag?: string; val?: unknown } };
         const failed = outer.tag !== 'ok' || outer.val?.tag !== 'ok';
         // Only into the call it started in: a future read after that call ended is not its span.
-        if (spans === this.#spans && this.#on) this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, ...(failed ? { error: describe(outer.val?.val ?? outer.val) } : {}) });
+        if (spans === this.#spans && this.#on)
+          this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, ...(failed ? { error: describe(outer.val?.val ?? outer.val) } : {}) });
       }
       return value;
     };

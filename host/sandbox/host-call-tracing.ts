@@ -46,10 +46,14 @@ export function emitHostCallSpans(parent: Context, recorded: { readonly spans: r
   // Looked up per use, not cached: a provider installed (or replaced) later is the one used.
   const tracer = trace.getTracer('liquid-nano');
   for (const s of recorded.spans) {
-    const span = tracer.startSpan(`host ${s.name}`, {
-      startTime: s.startMs,
-      attributes: { 'lnano.host_call.kind': s.kind, ...(s.error ? { 'lnano.host_call.error': s.error } : {}) },
-    }, parent);
+    const span = tracer.startSpan(
+      `host ${s.name}`,
+      {
+        startTime: s.startMs,
+        attributes: { 'lnano.host_call.kind': s.kind, ...(s.error ? { 'lnano.host_call.error': s.error } : {}) },
+      },
+      parent,
+    );
     if (s.error) span.setStatus({ code: SpanStatusCode.ERROR, message: s.error });
     span.end(s.startMs + s.durationMs);
   }

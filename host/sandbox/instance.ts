@@ -1,13 +1,13 @@
-import { LnError } from '../errors/ln-error.js';
+import type { Context } from '@opentelemetry/api';
 import type { Component } from '../engine/component.js';
-import { unversionedName, type CallableExport } from '../engine/component.js';
+import { type CallableExport, unversionedName } from '../engine/component.js';
+import { LnError } from '../errors/ln-error.js';
+import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import type { GuestEndpoint, Sandbox, WorkerLoss } from './sandbox-worker.js';
+import { payloadBytes, type Usage, usageDetails } from './usage.js';
 import { defaultWorkerPool, type Isolation, type WorkerPool } from './worker-pool.js';
-import { payloadBytes, usageDetails, type Usage } from './usage.js';
-import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
-import type { Context } from '@opentelemetry/api';
 
 /**
  * Where a guest's stdout/stderr bytes go. Each chunk arrives in the order the guest wrote it, and
@@ -220,12 +220,15 @@ export class Instance implements GuestEndpoint {
     if (this.#dead) return Promise.reject(this.#deadError(target.name));
     const fuel = options.fuel ?? this.#defaults.fuel ?? null;
     if (fuel !== null && (!Number.isSafeInteger(fuel) || fuel <= 0 || !this.component.meter?.fuel)) {
-      return Promise.reject(new LnError('LN_ERR_CONFIG_INVALID', {
-        key: 'fuel', source: `call to ${target.name}`,
-        reason: this.component.meter?.fuel
-          ? `${fuel} is not a positive whole number of instructions`
-          : 'the component was loaded without fuel metering (engine.load with meter: { fuel: true })',
-      }));
+      return Promise.reject(
+        new LnError('LN_ERR_CONFIG_INVALID', {
+          key: 'fuel',
+          source: `call to ${target.name}`,
+          reason: this.component.meter?.fuel
+            ? `${fuel} is not a positive whole number of instructions`
+            : 'the component was loaded without fuel metering (engine.load with meter: { fuel: true })',
+        }),
+      );
     }
     const maxInput = options.maxInputBytes ?? this.#defaults.maxInputBytes;
     const bytesIn = payloadBytes(args, maxInput);
@@ -235,8 +238,15 @@ export class Instance implements GuestEndpoint {
     const traced = tracedContext();
     return new Promise<CallOutcome>((resolve, reject) => {
       const message: CallMessage = {
-        type: 'call', instance: this.#id, id: this.#nextId++, name: target.name, path: [...target.path], args: [...args],
-        fuel, maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null, hostCallLimits: options.hostCallLimits ?? null,
+        type: 'call',
+        instance: this.#id,
+        id: this.#nextId++,
+        name: target.name,
+        path: [...target.path],
+        args: [...args],
+        fuel,
+        maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
+        hostCallLimits: options.hostCallLimits ?? null,
         ...(traced ? { trace: true } : {}),
       };
       this.#queue.push({ resolve, reject, started: 0, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify, traced });
@@ -337,7 +347,12 @@ export class Instance implements GuestEndpoint {
     if (measured.hostSpans && current.traced) emitHostCallSpans(current.traced, measured.hostSpans);
     // Built without spreads or rest: an inline call's whole budget is microseconds.
     const usage: { -readonly [K in keyof Usage]: Usage[K] } = {
-      durationMs, fuelUsed: measured.fuelUsed, memoryBytes: measured.memoryBytes, hostCalls: measured.hostCalls, bytesIn: current.bytesIn, bytesOut: measured.bytesOut,
+      durationMs,
+      fuelUsed: measured.fuelUsed,
+      memoryBytes: measured.memoryBytes,
+      hostCalls: measured.hostCalls,
+      bytesIn: current.bytesIn,
+      bytesOut: measured.bytesOut,
     };
     if (measured.outputDropped !== undefined) usage.outputDropped = measured.outputDropped;
     if (expired) {

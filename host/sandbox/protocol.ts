@@ -16,8 +16,9 @@
  * the deadline flag deadline-instrumented guests check (they unwind, `LN_ERR_BUDGET_TIME`), set
  * for the running job when its deadline passes, never for another.
  */
-import type { SerializedError } from '../errors/ln-error.js';
+
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
+import type { SerializedError } from '../errors/ln-error.js';
 import type { DropSummary, OutputRate, OutputStreamName } from './output-gate.js';
 import type { WorkerUsage } from './usage.js';
 
@@ -139,9 +140,27 @@ export interface CallNotes {
  * A call's outcome, with what the worker measured of its usage. `errResult` marks a WIT `result`
  * export that returned `err(value)`; `poisoned` says the instance can take no more calls.
  */
-export type ResultMessage = CallNotes & (
-  | { readonly type: 'result'; readonly instance: number; readonly id: number; readonly ok: true; readonly value: unknown; readonly errResult: boolean; readonly usage: WorkerUsage }
-  | { readonly type: 'result'; readonly instance: number; readonly id: number; readonly ok: false; readonly error: SerializedError; readonly poisoned: boolean; readonly usage: WorkerUsage });
+export type ResultMessage = CallNotes &
+  (
+    | {
+        readonly type: 'result';
+        readonly instance: number;
+        readonly id: number;
+        readonly ok: true;
+        readonly value: unknown;
+        readonly errResult: boolean;
+        readonly usage: WorkerUsage;
+      }
+    | {
+        readonly type: 'result';
+        readonly instance: number;
+        readonly id: number;
+        readonly ok: false;
+        readonly error: SerializedError;
+        readonly poisoned: boolean;
+        readonly usage: WorkerUsage;
+      }
+  );
 
 /** Something a host interface reports from inside the worker (a log line, a metric, an event). */
 export interface NotifyMessage {

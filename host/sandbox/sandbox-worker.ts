@@ -15,10 +15,11 @@
  * or one without deadline checks). A lost worker takes every instance in it: the running job's
  * instance learns it was the cause, its neighbours that the worker was recycled.
  */
-import { Worker } from 'node:worker_threads';
+
 import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { compiledModuleUrl } from '../support/compiled-url.js';
-import { JobState, type HostToWorker, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
+import { type HostToWorker, JobState, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
 
 const WORKER_ENTRY = compiledModuleUrl('./worker-main.js', import.meta.url);
 

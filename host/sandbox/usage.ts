@@ -43,7 +43,9 @@ export function usageDetails(usage: Usage): Record<string, number | string | nul
     durationMs: Math.round(usage.durationMs * 1000) / 1000,
     fuelUsed: usage.fuelUsed,
     memoryBytes: usage.memoryBytes,
-    hostCalls: Object.entries(usage.hostCalls).map(([k, n]) => `${k}=${n}`).join(','),
+    hostCalls: Object.entries(usage.hostCalls)
+      .map(([k, n]) => `${k}=${n}`)
+      .join(','),
     bytesIn: usage.bytesIn,
     bytesOut: usage.bytesOut,
     ...(usage.outputDropped ? { outputDropped: usage.outputDropped } : {}),
@@ -56,10 +58,15 @@ export function usageDetails(usage: Usage): Record<string, number | string | nul
  */
 export function usageFromDetails(details: Readonly<Record<string, unknown>>): Usage | undefined {
   if (typeof details.durationMs !== 'number') return undefined;
-  const hostCalls = Object.fromEntries(String(details.hostCalls ?? '').split(',').filter(Boolean).map((pair) => {
-    const [kind, n] = pair.split('=');
-    return [kind!, Number(n)];
-  }));
+  const hostCalls = Object.fromEntries(
+    String(details.hostCalls ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => {
+        const [kind, n] = pair.split('=');
+        return [kind!, Number(n)];
+      }),
+  );
   return {
     durationMs: details.durationMs,
     fuelUsed: typeof details.fuelUsed === 'number' ? details.fuelUsed : null,

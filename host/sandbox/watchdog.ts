@@ -109,7 +109,15 @@ export class Watchdog {
 
   #start(): Worker {
     const data: WatchdogData = { control: this.#control.buffer as SharedArrayBuffer, flag: this.flag.buffer as SharedArrayBuffer, ...this.#options };
-    const worker = new Worker(WATCHDOG_ENTRY, { env: {}, argv: [], execArgv: [], name: 'lnano-inline-watchdog', workerData: data, stdout: false, stderr: false });
+    const worker = new Worker(WATCHDOG_ENTRY, {
+      env: {},
+      argv: [],
+      execArgv: [],
+      name: 'lnano-inline-watchdog',
+      workerData: data,
+      stdout: false,
+      stderr: false,
+    });
     // Referenced until it runs (someone awaits `start`), then it never keeps the process alive.
     this.#online = new Promise((resolve) => {
       worker.once('online', () => {

@@ -9,7 +9,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { GuestHost } from './guest-host.js';
-import { JobState, type HostToWorker, type HostToWorkerPost, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
+import { type HostToWorker, type HostToWorkerPost, JobState, type SandboxWorkerData, type WorkerToHost } from './protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('worker-main.js must run in a worker thread');

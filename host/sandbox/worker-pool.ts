@@ -14,8 +14,8 @@
  *   whose limits ask for it (`limits.isolation: "worker"`).
  */
 import { availableParallelism } from 'node:os';
-import { SandboxWorker, type Sandbox } from './sandbox-worker.js';
 import { InlineSandbox } from './inline-sandbox.js';
+import { type Sandbox, SandboxWorker } from './sandbox-worker.js';
 
 /** Where an instance runs: on the main thread, in a worker shared with other instances, or in its own. */
 export type Isolation = 'inline' | 'shared' | 'worker';
@@ -81,7 +81,8 @@ export class WorkerPool {
     const live = this.#shared.filter((w) => w.alive);
     if (live.length < this.#max && live.every((w) => w.size > 0)) {
       const worker = new SandboxWorker(false, {
-        name: `lnano-sandbox-${++this.#spawned}`, graceMs: this.#graceMs,
+        name: `lnano-sandbox-${++this.#spawned}`,
+        graceMs: this.#graceMs,
         onExit: (gone) => this.#shared.splice(this.#shared.indexOf(gone) >>> 0, 1),
       });
       this.#shared.push(worker);

@@ -7,19 +7,22 @@
  * result (or the coded error) as the last line.
  */
 import { z } from 'zod';
-import { LnError, toLnError } from '../errors/ln-error.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import type { PluginCaller } from '../events/plugin-caller.js';
+import type { LogRing } from '../log/log-ring.js';
 import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
-import type { LogRing } from '../log/log-ring.js';
-import type { PluginCaller } from '../events/plugin-caller.js';
-import { defineRoute, type AdminRequest, type AdminRoute } from './admin-server.js';
+import { type AdminRequest, type AdminRoute, defineRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 
 const deploySchema = z.strictObject({
   manifest: z.record(z.string(), z.unknown()),
-  digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
+  digest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
+    .optional(),
   strategy: z.enum(STRATEGIES).optional(),
   canaryWeight: z.number().int().min(0).max(100).optional(),
   approveCapabilities: z.boolean().optional(),
@@ -54,7 +57,8 @@ function queryInt(req: AdminRequest, key: string, min: number, max: number): num
   const text = req.query.get(key);
   if (text === null) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `?${key} must be a whole number from ${min} to ${max}` });
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `?${key} must be a whole number from ${min} to ${max}` });
   return n;
 }
 
@@ -75,81 +79,116 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
     if (!manager.registry.get(name)) throw new LnError('LN_ERR_VERSION_NOT_FOUND', { name, version: '(any)' });
   };
   return [
-    { method: 'GET', path: '/v1/health', handler: () => ({ body: { status: 'ok', components: manager.list().length } satisfies AdminAnswers['GET /v1/health'] }) },
     {
-      method: 'PUT', path: '/v1/artifacts', body: 'bytes', handler: async (req) => {
+      method: 'GET',
+      path: '/v1/health',
+      handler: () => ({ body: { status: 'ok', components: manager.list().length } satisfies AdminAnswers['GET /v1/health'] }),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/artifacts',
+      body: 'bytes',
+      handler: async (req) => {
         const stored = await manager.storeArtifact(req.bytes());
         return { status: stored.created ? 201 : 200, body: stored satisfies AdminAnswers['PUT /v1/artifacts'] };
       },
     },
     defineRoute({
-      method: 'POST', path: '/v1/deployments', body: deploySchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/deployments',
+      body: deploySchema,
+      handler: async (req) => {
         const body = req.body;
         const manifest = parseManifest(body.manifest, 'the deploy request', options.baseDir);
         const digest = body.digest ?? manifest.digest;
         if (!digest) throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'name the artifact: "digest" (from PUT /v1/artifacts) or manifest.digest' });
         const request = {
-          manifest, digest, actor: req.actor,
+          manifest,
+          digest,
+          actor: req.actor,
           ...(manifest.probe ? { probe: manifest.probe } : {}),
           ...(body.strategy ? { strategy: body.strategy } : {}),
           ...(body.canaryWeight !== undefined ? { canaryWeight: body.canaryWeight } : {}),
           ...(body.approveCapabilities !== undefined ? { approveCapabilities: body.approveCapabilities } : {}),
           ...(body.reason ? { reason: body.reason } : {}),
         };
-        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) return { body: await manager.deploy(request) satisfies AdminAnswers['POST /v1/deployments'] };
+        if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? '')))
+          return { body: (await manager.deploy(request)) satisfies AdminAnswers['POST /v1/deployments'] };
         const out = ndjson(req);
         try {
           const result = await manager.deploy({ ...request, onProgress: (step, detail) => out.line({ step, detail }) });
           out.end(result);
         } catch (err) {
           const error = toLnError(err);
-          out.end(error.spec.expose ? { ...error.toJSON(), requestId: req.requestId } : { code: error.code, message: 'Internal error', requestId: req.requestId });
+          out.end(
+            error.spec.expose ? { ...error.toJSON(), requestId: req.requestId } : { code: error.code, message: 'Internal error', requestId: req.requestId },
+          );
         }
       },
     }),
     { method: 'GET', path: '/v1/components', handler: () => ({ body: { components: manager.list() } satisfies AdminAnswers['GET /v1/components'] }) },
     {
-      method: 'GET', path: '/v1/components/:name', handler: (req) => ({ body: manager.status(req.params.name!) satisfies AdminAnswers['GET /v1/components/:name'] }),
+      method: 'GET',
+      path: '/v1/components/:name',
+      handler: (req) => ({ body: manager.status(req.params.name!) satisfies AdminAnswers['GET /v1/components/:name'] }),
     },
     {
-      method: 'GET', path: '/v1/components/:name/history', handler: (req) => {
+      method: 'GET',
+      path: '/v1/components/:name/history',
+      handler: (req) => {
         const limit = queryInt(req, 'limit', 1, 10_000);
         return { body: manager.history(req.params.name!, limit === undefined ? {} : { limit }) satisfies AdminAnswers['GET /v1/components/:name/history'] };
       },
     },
     defineRoute({
-      method: 'POST', path: '/v1/components/:name/rollback', body: rollbackSchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/rollback',
+      body: rollbackSchema,
+      handler: async (req) => {
         const body = req.body;
         return { body: await manager.rollback(req.params.name!, { actor: req.actor, ...body }) };
       },
     }),
     defineRoute({
-      method: 'POST', path: '/v1/components/:name/promote', body: reasonSchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/promote',
+      body: reasonSchema,
+      handler: async (req) => {
         const body = req.body;
         return { body: await manager.promote(req.params.name!, req.actor, body.reason) };
       },
     }),
     defineRoute({
-      method: 'POST', path: '/v1/components/:name/abort', body: reasonSchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/abort',
+      body: reasonSchema,
+      handler: async (req) => {
         const body = req.body;
         return { body: await manager.abort(req.params.name!, req.actor, body.reason) };
       },
     }),
     defineRoute({
-      method: 'POST', path: '/v1/components/:name/canary', body: canarySchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/canary',
+      body: canarySchema,
+      handler: async (req) => {
         const body = req.body;
         return { body: await manager.setCanaryWeight(req.params.name!, body.weight, req.actor, body.reason) };
       },
     }),
     {
-      method: 'POST', path: '/v1/components/:name/invoke', handler: async (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/invoke',
+      handler: async (req) => {
         exists(req.params.name!);
         const event = envelopeToEvent(req.json(z.record(z.string(), z.unknown())));
         return { body: await (options.caller ? options.caller.invoke(req.params.name!, event) : manager.call(req.params.name!, event)) };
       },
     },
     {
-      method: 'GET', path: '/v1/components/:name/logs', handler: (req) => {
+      method: 'GET',
+      path: '/v1/components/:name/logs',
+      handler: (req) => {
         const name = req.params.name!;
         const lines = queryInt(req, 'lines', 1, 10_000) ?? 100;
         const follow = req.query.get('follow') === '1' || req.query.get('follow') === 'true';
@@ -168,16 +207,27 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
       },
     },
     {
-      method: 'GET', path: '/v1/audit', handler: (req) => {
+      method: 'GET',
+      path: '/v1/audit',
+      handler: (req) => {
         const name = req.query.get('name') ?? undefined;
         const after = queryInt(req, 'after', 0, Number.MAX_SAFE_INTEGER);
         const limit = queryInt(req, 'limit', 1, 10_000);
         const verify = req.query.get('verify') === '1' || req.query.get('verify') === 'true';
-        return { body: manager.audit({ ...(name ? { name } : {}), ...(after !== undefined ? { after } : {}), ...(limit !== undefined ? { limit } : {}), verify }) satisfies AdminAnswers['GET /v1/audit'] };
+        return {
+          body: manager.audit({
+            ...(name ? { name } : {}),
+            ...(after !== undefined ? { after } : {}),
+            ...(limit !== undefined ? { limit } : {}),
+            verify,
+          }) satisfies AdminAnswers['GET /v1/audit'],
+        };
       },
     },
     {
-      method: 'GET', path: '/metrics', handler: async () => {
+      method: 'GET',
+      path: '/metrics',
+      handler: async () => {
         return { text: await options.metrics(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
       },
     },

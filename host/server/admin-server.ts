@@ -44,8 +44,11 @@ export interface AdminRequest<B = unknown> {
 }
 
 /** A handler's answer: JSON with a status, text with its type, or nothing after `stream()`. */
-// biome-ignore lint/suspicious/noConfusingVoidType: a handler that streams returns nothing (`void`), as its function type says
-export type AdminAnswer = { readonly status?: number; readonly body: unknown } | { readonly status?: number; readonly text: string; readonly contentType: string } | void;
+export type AdminAnswer =
+  | { readonly status?: number; readonly body: unknown }
+  | { readonly status?: number; readonly text: string; readonly contentType: string }
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that streams returns nothing (`void`), as its function type says
+  | void;
 
 /** A route: `GET /v1/components/:name`. */
 export interface AdminRoute<B = unknown> {
@@ -97,9 +100,11 @@ function jsonOf(request: FastifyRequest): unknown {
     throw new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: `send the body as application/json (got ${type.slice(0, 60) || 'no content-type'})` });
   }
   const bytes = (request.body as Buffer | undefined) ?? EMPTY;
-  return parseJson(bytes.toString('utf8'), (why) => why.kind === 'tooDeep'
-    ? new LnError('LN_ERR_ADMIN_TOO_DEEP', { limit: why.limit })
-    : new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' }));
+  return parseJson(bytes.toString('utf8'), (why) =>
+    why.kind === 'tooDeep'
+      ? new LnError('LN_ERR_ADMIN_TOO_DEEP', { limit: why.limit })
+      : new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason: 'the body is not valid JSON' }),
+  );
 }
 
 export class AdminServer extends HttpService {
@@ -107,7 +112,8 @@ export class AdminServer extends HttpService {
 
   constructor(options: AdminServerOptions) {
     super({
-      logger: options.logger, name: 'admin API',
+      logger: options.logger,
+      name: 'admin API',
       errors: {
         notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
         methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
@@ -125,14 +131,18 @@ export class AdminServer extends HttpService {
     for (const route of options.routes) {
       const schema = typeof route.body === 'object' ? route.body : undefined;
       this.app.route({
-        method: route.method, url: route.path, bodyLimit: route.body === 'bytes' ? maxUpload : maxJson,
-        ...(schema ? {
-          schema: { body: schema },
-          preValidation: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
-            request.body = jsonOf(request);
-            done();
-          },
-        } : {}),
+        method: route.method,
+        url: route.path,
+        bodyLimit: route.body === 'bytes' ? maxUpload : maxJson,
+        ...(schema
+          ? {
+              schema: { body: schema },
+              preValidation: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+                request.body = jsonOf(request);
+                done();
+              },
+            }
+          : {}),
         handler: (request, reply) => this.#handle(route, request, reply),
       });
       methods.set(route.path, [...(methods.get(route.path) ?? []), route.method]);
@@ -170,7 +180,11 @@ export class AdminServer extends HttpService {
     }
     if (reply.sent) return reply;
     if (!answer) return reply.code(204).send();
-    if ('text' in answer) return reply.code(answer.status ?? 200).type(answer.contentType).send(answer.text);
+    if ('text' in answer)
+      return reply
+        .code(answer.status ?? 200)
+        .type(answer.contentType)
+        .send(answer.text);
     return reply.code(answer.status ?? 200).send(answer.body);
   }
 
@@ -180,11 +194,16 @@ export class AdminServer extends HttpService {
     const [path, query = ''] = request.url.split('?', 2) as [string, string?];
     const validated = request.routeOptions.schema?.body !== undefined;
     return {
-      method: request.method, path, params: request.params as Record<string, string>, query: new URLSearchParams(query),
-      requestId: request.id, actor, raw: request.raw,
+      method: request.method,
+      path,
+      params: request.params as Record<string, string>,
+      query: new URLSearchParams(query),
+      requestId: request.id,
+      actor,
+      raw: request.raw,
       body: validated ? request.body : undefined,
       json: <T>(schema: z.ZodType<T>): T => checkBody(schema, jsonOf(request)),
-      bytes: () => (validated ? EMPTY : (request.body as Buffer | undefined) ?? EMPTY),
+      bytes: () => (validated ? EMPTY : ((request.body as Buffer | undefined) ?? EMPTY)),
       stream: () => {
         reply.hijack();
         reply.raw.setHeader(REQUEST_ID_HEADER, request.id);

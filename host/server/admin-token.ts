@@ -31,7 +31,11 @@ export function resolveAdminToken(dataDir: string, env: NodeJS.ProcessEnv, confi
   const given = configured ?? env.LNANO_ADMIN_TOKEN;
   if (given !== undefined) {
     if (given.length < MIN_TOKEN_LENGTH) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'admin token', source: configured ? 'config' : 'LNANO_ADMIN_TOKEN', reason: `it must be at least ${MIN_TOKEN_LENGTH} characters` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'admin token',
+        source: configured ? 'config' : 'LNANO_ADMIN_TOKEN',
+        reason: `it must be at least ${MIN_TOKEN_LENGTH} characters`,
+      });
     }
     return { token: given, source: configured ? 'config' : 'environment' };
   }
@@ -39,10 +43,19 @@ export function resolveAdminToken(dataDir: string, env: NodeJS.ProcessEnv, confi
   try {
     const mode = statSync(file).mode & 0o777;
     if ((mode & 0o077) !== 0) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'admin token', source: file, reason: `the file is readable by others (mode ${mode.toString(8)}); chmod 600 it` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'admin token',
+        source: file,
+        reason: `the file is readable by others (mode ${mode.toString(8)}); chmod 600 it`,
+      });
     }
     const token = readFileSync(file, 'utf8').trim();
-    if (token.length < MIN_TOKEN_LENGTH) throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'admin token', source: file, reason: 'the file holds no usable token; delete it to generate a new one' });
+    if (token.length < MIN_TOKEN_LENGTH)
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'admin token',
+        source: file,
+        reason: 'the file holds no usable token; delete it to generate a new one',
+      });
     return { token, source: 'file', file };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

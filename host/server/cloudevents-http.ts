@@ -10,8 +10,8 @@
  * without asking) is refused with 415.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { LnError } from '../errors/ln-error.js';
 import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
+import { LnError } from '../errors/ln-error.js';
 
 /** The media types of JSON envelopes (structured or batch). */
 export const JSON_TYPES: ReadonlySet<string> = new Set(['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json']);

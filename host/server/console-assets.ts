@@ -21,8 +21,16 @@ export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../console/', import.m
  */
 export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'content-security-policy': [
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "connect-src 'self'",
-    "font-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "font-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
   ].join('; '),
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -33,8 +41,13 @@ export const CONSOLE_SECURITY_HEADERS: Readonly<Record<string, string>> = Object
 });
 
 const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml', '.png': 'image/png', '.json': 'application/json; charset=utf-8', '.map': 'application/json; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
 };
 
 interface Asset {
@@ -94,7 +107,9 @@ export class ConsoleAssets {
       return true;
     }
     res.writeHead(200, {
-      ...CONSOLE_SECURITY_HEADERS, 'content-type': asset.type, 'content-length': String(asset.body.length),
+      ...CONSOLE_SECURITY_HEADERS,
+      'content-type': asset.type,
+      'content-length': String(asset.body.length),
       // Revalidated every time: a rebuilt console is picked up after a restart.
       'cache-control': 'no-cache',
     });

@@ -9,23 +9,25 @@
  * Both read only; they need the token like every `/v1` route.
  */
 import { z } from 'zod';
-import { diffCapabilities, type CapabilityDiff } from '../capabilities/grant-diff.js';
 import type { CapabilitySection } from '../capabilities/capability-manifest.js';
+import { type CapabilityDiff, diffCapabilities } from '../capabilities/grant-diff.js';
 import { LnError } from '../errors/ln-error.js';
 import { absoluteCapabilities, manifestOf } from '../versions/deploy-pipeline.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
-import { defineRoute, type AdminRoute } from './admin-server.js';
+import { type AdminRoute, defineRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 
-const diffSchema = z.strictObject({
-  /** The version compared from; default: the active one (none before the first deploy). */
-  from: z.string().min(1).max(80).optional(),
-  /** A retained version compared to … */
-  to: z.string().min(1).max(80).optional(),
-  /** … or a manifest about to be deployed. */
-  manifest: z.record(z.string(), z.unknown()).optional(),
-}).refine((b) => (b.to === undefined) !== (b.manifest === undefined), { message: 'name exactly one of "to" (a retained version) or "manifest"', path: ['to'] });
+const diffSchema = z
+  .strictObject({
+    /** The version compared from; default: the active one (none before the first deploy). */
+    from: z.string().min(1).max(80).optional(),
+    /** A retained version compared to … */
+    to: z.string().min(1).max(80).optional(),
+    /** … or a manifest about to be deployed. */
+    manifest: z.record(z.string(), z.unknown()).optional(),
+  })
+  .refine((b) => (b.to === undefined) !== (b.manifest === undefined), { message: 'name exactly one of "to" (a retained version) or "manifest"', path: ['to'] });
 
 /** One serving version's grants. */
 export interface ServingGrants {
@@ -45,10 +47,15 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
   };
   return [
     {
-      method: 'GET', path: '/v1/grants', handler: () => {
+      method: 'GET',
+      path: '/v1/grants',
+      handler: () => {
         const grants: ServingGrants[] = [];
         for (const d of manager.registry.list()) {
-          const serving: Array<[string | null, ServingGrants['role']]> = [[d.active, 'active'], [d.inProgress && d.deploy.version !== d.active ? d.deploy.version : null, 'candidate']];
+          const serving: Array<[string | null, ServingGrants['role']]> = [
+            [d.active, 'active'],
+            [d.inProgress && d.deploy.version !== d.active ? d.deploy.version : null, 'candidate'],
+          ];
           for (const [version, role] of serving) {
             const record = version ? manager.registry.version(d.name, version) : undefined;
             if (!record) continue;
@@ -60,7 +67,10 @@ export function consoleRoutes(manager: VersionManager, options: { readonly baseD
       },
     },
     defineRoute({
-      method: 'POST', path: '/v1/components/:name/capability-diff', body: diffSchema, handler: (req) => {
+      method: 'POST',
+      path: '/v1/components/:name/capability-diff',
+      body: diffSchema,
+      handler: (req) => {
         const name = req.params.name!;
         const body = req.body;
         const deployment = manager.registry.get(name);

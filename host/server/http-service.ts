@@ -8,8 +8,18 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fastify, LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions, type InjectOptions, type LightMyRequestResponse } from 'fastify';
-import { isLnError, toLnError, type LnError } from '../errors/ln-error.js';
+import {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  fastify,
+  type InjectOptions,
+  type LightMyRequestResponse,
+  LogController,
+} from 'fastify';
+import { isLnError, type LnError, toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { isLoopbackAddress } from './request-origin.js';
 import { zodValidatorCompiler } from './zod-validator.js';
@@ -159,7 +169,8 @@ export abstract class HttpService {
     if (others.length === 0) return;
     const allow = allowed.join(', ');
     this.app.route({
-      method: others, url: path,
+      method: others,
+      url: path,
       handler: (request, reply) => {
         reply.header('allow', allow);
         sendError(request, reply, this.#errors.methodNotAllowed(request.method, request.url.split('?', 1)[0]!.slice(0, 200), allowed));

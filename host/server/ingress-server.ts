@@ -1,11 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyRequest } from 'fastify';
-import { LnError, isLnError } from '../errors/ln-error.js';
-import type { Logger } from '../log/logger.js';
-import { envelopeToEvent } from '../engine/plugin-event.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
+import { envelopeToEvent } from '../engine/plugin-event.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
 import { parseJson } from '../support/json-depth.js';
-import { binaryEvent, ingressMode, JSON_TYPES, type IngressMode } from './cloudevents-http.js';
+import { binaryEvent, type IngressMode, ingressMode, JSON_TYPES } from './cloudevents-http.js';
 import { HttpService } from './http-service.js';
 import { crossSiteReason } from './request-origin.js';
 
@@ -85,7 +85,8 @@ export class IngressServer extends HttpService {
 
   constructor(options: IngressOptions) {
     super({
-      logger: options.logger, name: 'ingress',
+      logger: options.logger,
+      name: 'ingress',
       errors: {
         notFound: (method, path) => new LnError('LN_ERR_EVENT_NOT_FOUND', { method, path }),
         methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_EVENT_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
@@ -135,9 +136,11 @@ export class IngressServer extends HttpService {
 
   /** The events of a structured or batch body: JSON within the depth limit, each envelope validated. */
   #jsonEvents(body: Buffer): { events: PluginEvent[]; batch: boolean } {
-    const parsed = parseJson(body.toString('utf8'), (why) => why.kind === 'tooDeep'
-      ? new LnError('LN_ERR_EVENT_TOO_DEEP', { limit: why.limit })
-      : new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' }));
+    const parsed = parseJson(body.toString('utf8'), (why) =>
+      why.kind === 'tooDeep'
+        ? new LnError('LN_ERR_EVENT_TOO_DEEP', { limit: why.limit })
+        : new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' }),
+    );
     const batch = Array.isArray(parsed);
     const envelopes = batch ? (parsed as unknown[]) : [parsed];
     const maxBatch = this.#options.maxBatch ?? INGRESS_DEFAULTS.maxBatch;

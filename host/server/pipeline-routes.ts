@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { PipelineService } from '../pipelines/pipeline-service.js';
 import type { StepRecord } from '../pipelines/run-record.js';
-import { defineRoute, type AdminRoute } from './admin-server.js';
+import { type AdminRoute, defineRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 
 const anyObject = z.record(z.string(), z.unknown());
@@ -19,8 +19,12 @@ const runSchema = z.strictObject({
 /** The progress line of a step, as `lnano pipeline run --wait` prints it. */
 function progressLine(step: StepRecord): Record<string, unknown> {
   return {
-    step: step.id, status: step.status, attempts: step.attempts, durationMs: step.durationMs,
-    ...(step.error ? { error: step.error } : {}), ...(step.skipReason ? { skipReason: step.skipReason } : {}),
+    step: step.id,
+    status: step.status,
+    attempts: step.attempts,
+    durationMs: step.durationMs,
+    ...(step.error ? { error: step.error } : {}),
+    ...(step.skipReason ? { skipReason: step.skipReason } : {}),
   };
 }
 
@@ -28,29 +32,50 @@ function progressLine(step: StepRecord): Record<string, unknown> {
 export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
   return [
     {
-      method: 'POST', path: '/v1/pipelines/validate', handler: (req) => {
+      method: 'POST',
+      path: '/v1/pipelines/validate',
+      handler: (req) => {
         const definition = pipelines.validate(req.json(anyObject));
         return { body: { valid: true, name: definition.name, order: definition.order } satisfies AdminAnswers['POST /v1/pipelines/validate'] };
       },
     },
     { method: 'GET', path: '/v1/pipelines', handler: () => ({ body: { pipelines: pipelines.list() } satisfies AdminAnswers['GET /v1/pipelines'] }) },
-    { method: 'GET', path: '/v1/pipelines/:name', handler: (req) => ({ body: pipelines.get(req.params.name!) satisfies AdminAnswers['GET /v1/pipelines/:name'] }) },
     {
-      method: 'PUT', path: '/v1/pipelines/:name', handler: async (req) => {
+      method: 'GET',
+      path: '/v1/pipelines/:name',
+      handler: (req) => ({ body: pipelines.get(req.params.name!) satisfies AdminAnswers['GET /v1/pipelines/:name'] }),
+    },
+    {
+      method: 'PUT',
+      path: '/v1/pipelines/:name',
+      handler: async (req) => {
         const pipeline = await pipelines.save(req.params.name!, req.json(anyObject));
         return { body: { pipeline } };
       },
     },
     {
-      method: 'DELETE', path: '/v1/pipelines/:name', handler: async (req) => {
+      method: 'DELETE',
+      path: '/v1/pipelines/:name',
+      handler: async (req) => {
         await pipelines.remove(req.params.name!);
         return { body: { deleted: req.params.name } };
       },
     },
-    { method: 'GET', path: '/v1/pipelines/:name/runs', handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } satisfies AdminAnswers['GET /v1/pipelines/:name/runs'] }) },
-    { method: 'GET', path: '/v1/pipelines/:name/runs/:runId', handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] }) },
+    {
+      method: 'GET',
+      path: '/v1/pipelines/:name/runs',
+      handler: (req) => ({ body: { runs: pipelines.runs(req.params.name!) } satisfies AdminAnswers['GET /v1/pipelines/:name/runs'] }),
+    },
+    {
+      method: 'GET',
+      path: '/v1/pipelines/:name/runs/:runId',
+      handler: (req) => ({ body: pipelines.runOf(req.params.name!, req.params.runId!) satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] }),
+    },
     defineRoute({
-      method: 'POST', path: '/v1/pipelines/:name/runs', body: runSchema, handler: async (req) => {
+      method: 'POST',
+      path: '/v1/pipelines/:name/runs',
+      body: runSchema,
+      handler: async (req) => {
         const body = req.body;
         const options = body.priority !== undefined ? { priority: body.priority } : {};
         if (!body.wait) {
@@ -58,7 +83,7 @@ export function pipelineRoutes(pipelines: PipelineService): AdminRoute[] {
           return { status: 202, body: { runId: started.runId, status: started.status } satisfies AdminAnswers['POST /v1/pipelines/:name/runs'] };
         }
         if (!/application\/x-ndjson/.test(String(req.raw.headers.accept ?? ''))) {
-          return { body: await pipelines.run(req.params.name!, body.event, options).done satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] };
+          return { body: (await pipelines.run(req.params.name!, body.event, options).done) satisfies AdminAnswers['GET /v1/pipelines/:name/runs/:runId'] };
         }
         // NDJSON: one line per step change, then the run (or a coded error) as the last line.
         // Lines of steps settled while the run starts wait until the headers are out; a run that

@@ -9,7 +9,7 @@
  *   disconnected.
  */
 import { LnError } from '../errors/ln-error.js';
-import { TIMELINE_QUERY_LIMITS, type DiagnosticsTimeline, type TimelineEntry, type TimelineFilter } from '../observability/diagnostics-timeline.js';
+import { type DiagnosticsTimeline, TIMELINE_QUERY_LIMITS, type TimelineEntry, type TimelineFilter } from '../observability/diagnostics-timeline.js';
 import type { AdminRequest, AdminRoute } from './admin-server.js';
 import type { AdminAnswers } from './api-types.js';
 
@@ -56,7 +56,8 @@ function parseFilter(req: AdminRequest, allowed: readonly string[]): { filter: T
         break;
       case 'limit': {
         const n = Number(value);
-        if (!Number.isInteger(n) || n < 1 || n > TIMELINE_QUERY_LIMITS.maxLimit) throw badRequest(`?limit must be a whole number from 1 to ${TIMELINE_QUERY_LIMITS.maxLimit}`);
+        if (!Number.isInteger(n) || n < 1 || n > TIMELINE_QUERY_LIMITS.maxLimit)
+          throw badRequest(`?limit must be a whole number from 1 to ${TIMELINE_QUERY_LIMITS.maxLimit}`);
         limit = n;
         break;
       }
@@ -81,13 +82,17 @@ export function timelineRoutes(timeline: DiagnosticsTimeline, options: TimelineR
   const maxBuffered = options.maxBufferedBytes ?? TIMELINE_STREAM_DEFAULTS.maxBufferedBytes;
   return [
     {
-      method: 'GET', path: '/v1/timeline', handler: (req) => {
+      method: 'GET',
+      path: '/v1/timeline',
+      handler: (req) => {
         const { filter, limit } = parseFilter(req, [...FILTER_KEYS, 'limit']);
         return { body: timeline.query(filter, limit) satisfies AdminAnswers['GET /v1/timeline'] };
       },
     },
     {
-      method: 'GET', path: '/v1/timeline/stream', handler: (req) => {
+      method: 'GET',
+      path: '/v1/timeline/stream',
+      handler: (req) => {
         const { filter } = parseFilter(req, FILTER_KEYS);
         const lastEventId = req.raw.headers['last-event-id'];
         const resumeFrom = typeof lastEventId === 'string' && lastEventId.length > 0 ? seqOf(lastEventId.trim(), 'Last-Event-ID') : undefined;
@@ -98,7 +103,14 @@ export function timelineRoutes(timeline: DiagnosticsTimeline, options: TimelineR
   ];
 }
 
-function stream(req: AdminRequest, timeline: DiagnosticsTimeline, filter: TimelineFilter, heartbeatMs: number, maxBuffered: number, signal: AbortSignal | undefined): void {
+function stream(
+  req: AdminRequest,
+  timeline: DiagnosticsTimeline,
+  filter: TimelineFilter,
+  heartbeatMs: number,
+  maxBuffered: number,
+  signal: AbortSignal | undefined,
+): void {
   const res = req.stream();
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
   let open = true;

@@ -20,10 +20,12 @@ export function checkBody<T>(schema: z.ZodType<T>, value: unknown): T {
 }
 
 /** The validator compiler: `app.setValidatorCompiler(zodValidatorCompiler)`. */
-export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> = ({ schema }) => (data: unknown) => {
-  try {
-    return { value: checkBody(schema, data) };
-  } catch (error) {
-    return { error: error as LnError };
-  }
-};
+export const zodValidatorCompiler: FastifySchemaCompiler<z.ZodType> =
+  ({ schema }) =>
+  (data: unknown) => {
+    try {
+      return { value: checkBody(schema, data) };
+    } catch (error) {
+      return { error: error as LnError };
+    }
+  };

@@ -29,7 +29,13 @@ export function parseDurationMs(text: string | number, key: string, source: stri
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/;
 const SIZE_UNITS: Record<string, number> = {
-  B: 1, KB: 1000, KiB: 1024, MB: 1000 ** 2, MiB: 1024 ** 2, GB: 1000 ** 3, GiB: 1024 ** 3,
+  B: 1,
+  KB: 1000,
+  KiB: 1024,
+  MB: 1000 ** 2,
+  MiB: 1024 ** 2,
+  GB: 1000 ** 3,
+  GiB: 1024 ** 3,
 };
 
 /** The largest size accepted anywhere: 1 TiB (keeps every size an exact integer). */

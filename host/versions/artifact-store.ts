@@ -33,7 +33,8 @@ export function digestOf(bytes: Uint8Array): string {
 export function hexOf(digest: string): string {
   if (typeof digest !== 'string' || !DIGEST.test(digest)) {
     throw new LnError('LN_ERR_LOAD_NOT_FOUND', {
-      path: String(digest).slice(0, 100), reason: 'not a digest of the form sha256:<64 lowercase hex digits>',
+      path: String(digest).slice(0, 100),
+      reason: 'not a digest of the form sha256:<64 lowercase hex digits>',
     });
   }
   return digest.slice('sha256:'.length);
@@ -119,7 +120,8 @@ export class ArtifactStore {
     const actual = digestOf(bytes);
     if (actual !== digest) {
       throw new LnError('LN_ERR_LOAD_INVALID', {
-        subject: path, reason: `the stored artifact is corrupted: its bytes hash to ${actual}, not ${digest}`,
+        subject: path,
+        reason: `the stored artifact is corrupted: its bytes hash to ${actual}, not ${digest}`,
       });
     }
     return bytes;
@@ -175,10 +177,12 @@ export class ArtifactStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw err;
     }
-    return names.flatMap((n) => {
-      const m = ARTIFACT_FILE.exec(n);
-      return m ? [`sha256:${m[1]}`] : [];
-    }).sort();
+    return names
+      .flatMap((n) => {
+        const m = ARTIFACT_FILE.exec(n);
+        return m ? [`sha256:${m[1]}`] : [];
+      })
+      .sort();
   }
 
   /** The total size of the stored artifacts, in bytes. */

@@ -20,12 +20,21 @@ export type JsonObject = { readonly [key: string]: JsonValue };
 
 /** What an audit entry can record. */
 export const AUDIT_ACTIONS = [
-  'deploy-started', 'deployed', 'deploy-failed', 'promoted', 'aborted', 'canary-weight',
-  'rolled-back', 'auto-rolled-back', 'grants-approved', 'pruned', 'refused',
+  'deploy-started',
+  'deployed',
+  'deploy-failed',
+  'promoted',
+  'aborted',
+  'canary-weight',
+  'rolled-back',
+  'auto-rolled-back',
+  'grants-approved',
+  'pruned',
+  'refused',
 ] as const;
 
 /** One of `AUDIT_ACTIONS`. `refused` records any refused attempt; `details.attempted` says which. */
-export type AuditAction = typeof AUDIT_ACTIONS[number];
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** What the caller supplies for an entry; the trail adds seq, time and the hashes. */
 export interface AuditEntryInput {
@@ -67,8 +76,18 @@ export type AuditVerification =
 export const GENESIS_HASH = '0'.repeat(64);
 
 interface AuditRow {
-  seq: number; time: string; actor: string; action: string; name: string | null; version: string | null;
-  digest: string | null; from_version: string | null; reason: string | null; details: string; prev_hash: string; hash: string;
+  seq: number;
+  time: string;
+  actor: string;
+  action: string;
+  name: string | null;
+  version: string | null;
+  digest: string | null;
+  from_version: string | null;
+  reason: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
 }
 
 /** JSON with object keys sorted at every level and no whitespace: one text per value. */
@@ -76,25 +95,45 @@ export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }
 
 /** The hash of an entry's fields chained to the previous hash. */
 export function entryHash(prevHash: string, entry: Omit<AuditEntry, 'prevHash' | 'hash'>): string {
   const fields = {
-    seq: entry.seq, time: entry.time, actor: entry.actor, action: entry.action, name: entry.name,
-    version: entry.version, digest: entry.digest, fromVersion: entry.fromVersion, reason: entry.reason,
+    seq: entry.seq,
+    time: entry.time,
+    actor: entry.actor,
+    action: entry.action,
+    name: entry.name,
+    version: entry.version,
+    digest: entry.digest,
+    fromVersion: entry.fromVersion,
+    reason: entry.reason,
     details: entry.details,
   };
-  return createHash('sha256').update(prevHash + canonicalJson(fields)).digest('hex');
+  return createHash('sha256')
+    .update(prevHash + canonicalJson(fields))
+    .digest('hex');
 }
 
 function fromRow(row: AuditRow): AuditEntry {
   return {
-    seq: row.seq, time: row.time, actor: row.actor, action: row.action as AuditAction, name: row.name,
-    version: row.version, digest: row.digest, fromVersion: row.from_version, reason: row.reason,
-    details: JSON.parse(row.details) as JsonObject, prevHash: row.prev_hash, hash: row.hash,
+    seq: row.seq,
+    time: row.time,
+    actor: row.actor,
+    action: row.action as AuditAction,
+    name: row.name,
+    version: row.version,
+    digest: row.digest,
+    fromVersion: row.from_version,
+    reason: row.reason,
+    details: JSON.parse(row.details) as JsonObject,
+    prevHash: row.prev_hash,
+    hash: row.hash,
   };
 }
 
@@ -136,16 +175,37 @@ export class AuditTrail {
       const prevHash = head?.hash ?? GENESIS_HASH;
       const details = JSON.parse(canonicalJson(input.details ?? {})) as JsonObject;
       const fields = {
-        seq: (head?.seq ?? 0) + 1, time: this.#now().toISOString(), actor: input.actor, action: input.action,
-        name: input.name ?? null, version: input.version ?? null, digest: input.digest ?? null,
-        fromVersion: input.fromVersion ?? null, reason: input.reason ?? null, details,
+        seq: (head?.seq ?? 0) + 1,
+        time: this.#now().toISOString(),
+        actor: input.actor,
+        action: input.action,
+        name: input.name ?? null,
+        version: input.version ?? null,
+        digest: input.digest ?? null,
+        fromVersion: input.fromVersion ?? null,
+        reason: input.reason ?? null,
+        details,
       };
       const hash = entryHash(prevHash, fields);
-      this.#db.statement(`INSERT INTO audit (seq, time, actor, action, name, version, digest, from_version, reason, details, prev_hash, hash)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
-        fields.seq, fields.time, fields.actor, fields.action, fields.name, fields.version, fields.digest,
-        fields.fromVersion, fields.reason, canonicalJson(details), prevHash, hash);
-      this.#db.statement('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
+      this.#db
+        .statement(`INSERT INTO audit (seq, time, actor, action, name, version, digest, from_version, reason, details, prev_hash, hash)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(
+          fields.seq,
+          fields.time,
+          fields.actor,
+          fields.action,
+          fields.name,
+          fields.version,
+          fields.digest,
+          fields.fromVersion,
+          fields.reason,
+          canonicalJson(details),
+          prevHash,
+          hash,
+        );
+      this.#db
+        .statement('INSERT INTO audit_head (id, seq, hash) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash')
         .run(fields.seq, hash);
       return { ...fields, prevHash, hash };
     });
@@ -165,8 +225,10 @@ export class AuditTrail {
       params.push(query.name);
     }
     const order = query.newestFirst ? 'DESC' : 'ASC';
-    return this.#db.statement<AuditRow>(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
-      .all(...params, limit).map(fromRow);
+    return this.#db
+      .statement<AuditRow>(`SELECT * FROM audit WHERE ${where.join(' AND ')} ORDER BY seq ${order} LIMIT ?`)
+      .all(...params, limit)
+      .map(fromRow);
   }
 
   /** The number of entries. */

@@ -17,11 +17,9 @@
  * refused deploy claims nothing. Every failure leaves the active version untouched and is
  * thrown as `LN_ERR_VERSION_DEPLOY_FAILED` naming the step (or `LN_ERR_VERSION_APPROVAL_REQUIRED`).
  */
-import type { ErrorCode } from '../errors/codes.js';
-import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
-import type { Logger } from '../log/logger.js';
+
 import { absoluteCapabilities as absolutePaths, type CapabilitySection } from '../capabilities/capability-manifest.js';
-import { diffCapabilities, formatDiff, type CapabilityDiff } from '../capabilities/grant-diff.js';
+import { type CapabilityDiff, diffCapabilities, formatDiff } from '../capabilities/grant-diff.js';
 import { resolveGrants } from '../capabilities/grant-resolver.js';
 import type { InstanceGrants } from '../capabilities/grants.js';
 import { checkKvNamespace, claimKvNamespace } from '../capabilities/kv/kv-ownership.js';
@@ -29,17 +27,20 @@ import { checkLink } from '../capabilities/link-check.js';
 import type { OperatorPolicy } from '../capabilities/policy.js';
 import { componentKind, findExport } from '../engine/component.js';
 import type { Engine } from '../engine/engine.js';
-import { checkPreamble } from '../engine/preamble.js';
-import { resolveLimits, type Limits, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
-import { meterFor } from '../resources/metering.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
+import { checkPreamble } from '../engine/preamble.js';
+import type { ErrorCode } from '../errors/codes.js';
+import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
+import { type Limits, type LimitsPolicy, type LimitsSection, resolveLimits } from '../resources/limits.js';
+import { meterFor } from '../resources/metering.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
-import { hexOf, type ArtifactStore } from './artifact-store.js';
+import { type ArtifactStore, hexOf } from './artifact-store.js';
 import type { AuditTrail, JsonObject } from './audit-trail.js';
-import { STRATEGIES, type DeployStep, type Strategy, type VersionRecord } from './deployment.js';
+import { type DeployStep, STRATEGIES, type Strategy, type VersionRecord } from './deployment.js';
 import type { HealthPolicy } from './health-window.js';
-import { LiveVersion, type CallRecord } from './live-version.js';
-import { parseManifest, type Manifest } from './manifest.js';
+import { type CallRecord, LiveVersion } from './live-version.js';
+import { type Manifest, parseManifest } from './manifest.js';
 import type { Registry } from './registry.js';
 import type { RegistryDatabase } from './registry-database.js';
 
@@ -123,11 +124,19 @@ export function absoluteCapabilities(manifest: Manifest): CapabilitySection {
  * (the artifact is named by the digest), with `fs` host paths made absolute and the digest set.
  */
 export function storedManifest(manifest: Manifest, digest: string): JsonObject {
-  return JSON.parse(JSON.stringify({
-    name: manifest.name, version: manifest.version, description: manifest.description, digest,
-    events: manifest.events, priority: manifest.priority, config: manifest.config,
-    capabilities: absoluteCapabilities(manifest), limits: manifest.limits,
-  })) as JsonObject;
+  return JSON.parse(
+    JSON.stringify({
+      name: manifest.name,
+      version: manifest.version,
+      description: manifest.description,
+      digest,
+      events: manifest.events,
+      priority: manifest.priority,
+      config: manifest.config,
+      capabilities: absoluteCapabilities(manifest),
+      limits: manifest.limits,
+    }),
+  ) as JsonObject;
 }
 
 /** A retained version's manifest, parsed again. @throws LnError `LN_ERR_MANIFEST_INVALID` */
@@ -159,22 +168,30 @@ export class DeployPipeline {
       const strategy = request.strategy ?? 'immediate';
       if (!(STRATEGIES as readonly string[]).includes(strategy)) throw new Error(`unknown strategy "${String(strategy)}"; use ${STRATEGIES.join(', ')}`);
       const canaryWeight = request.canaryWeight ?? DEFAULT_CANARY_WEIGHT;
-      if (!Number.isInteger(canaryWeight) || canaryWeight < 0 || canaryWeight > 100) throw new Error(`canary weight ${String(canaryWeight)} is not a whole percentage 0-100`);
+      if (!Number.isInteger(canaryWeight) || canaryWeight < 0 || canaryWeight > 100)
+        throw new Error(`canary weight ${String(canaryWeight)} is not a whole percentage 0-100`);
       if (request.canaryWeight !== undefined && strategy !== 'canary') throw new Error(`a canary weight needs strategy canary, not ${strategy}`);
-      if (strategy === 'canary' && active === null) throw new Error('a canary needs an active version to share the calls with; deploy the first version immediate or blue-green');
+      if (strategy === 'canary' && active === null)
+        throw new Error('a canary needs an active version to share the calls with; deploy the first version immediate or blue-green');
       if (manifest.digest !== undefined && manifest.digest !== digest) throw new Error(`the manifest names ${manifest.digest}, the request ${digest}`);
       const bytes = await this.#ctx.artifacts.get(digest);
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
       // The decode process reads the stored artifact itself: the bytes do not cross IPC.
       const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest), file: this.#ctx.artifacts.pathOf(digest) });
-      if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle')) throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
+      if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle'))
+        throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
       report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
 
       step = 'capability-check';
       started = this.#ctx.now();
       checkLink(shape, this.#ctx.policy, `${name}@${version}`);
       const grants = resolveGrants(manifest.capabilities, {
-        name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
+        name,
+        dataDir: this.#ctx.dataDir,
+        policy: this.#ctx.policy,
+        baseDir: manifest.baseDir,
+        source: manifest.source,
+        config: manifest.config,
       });
       const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
       const kvOwner = grants.plugin.kv ? checkKvNamespace(grants.plugin.kv, name, this.#ctx.policy) : undefined;
@@ -230,10 +247,18 @@ export class DeployPipeline {
     let candidate: LiveVersion | undefined;
     let started = this.#ctx.now();
     try {
-      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, { meter: meterFor(plan.limits), digest: hexOf(plan.digest), file: this.#ctx.artifacts.pathOf(plan.digest) });
+      const component = await this.#ctx.engine.load(plan.bytes, `${name}@${version}`, {
+        meter: meterFor(plan.limits),
+        digest: hexOf(plan.digest),
+        file: this.#ctx.artifacts.pathOf(plan.digest),
+      });
       const record = this.#ctx.registry.version(name, version)!;
       candidate = this.#live(record, request.manifest, component, plan.grants, plan.limits);
-      report({ step, detail: component.source === 'transpiled' ? 'transpiled and instrumented' : `from the ${component.source}`, durationMs: this.#ctx.now() - started });
+      report({
+        step,
+        detail: component.source === 'transpiled' ? 'transpiled and instrumented' : `from the ${component.source}`,
+        durationMs: this.#ctx.now() - started,
+      });
 
       step = 'warm';
       started = this.#ctx.now();
@@ -293,7 +318,12 @@ export class DeployPipeline {
       const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
       const meter = meterFor(limits);
       const grants = resolveGrants(manifest.capabilities, {
-        name, dataDir: this.#ctx.dataDir, policy: this.#ctx.policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config,
+        name,
+        dataDir: this.#ctx.dataDir,
+        policy: this.#ctx.policy,
+        baseDir: manifest.baseDir,
+        source: manifest.source,
+        config: manifest.config,
       });
       // A restart or rollback finds the version in the transpile cache: its 11 MB artifact is
       // neither read, hashed nor decoded. Otherwise the store reads and verifies the bytes, so
@@ -305,10 +335,14 @@ export class DeployPipeline {
         bytes = await this.#ctx.artifacts.get(record.digest);
         step = 'capability-check';
       }
-      checkLink(cached?.shape ?? await this.#ctx.engine.shape(bytes!, subject, { digest, file: this.#ctx.artifacts.pathOf(record.digest) }), this.#ctx.policy, subject);
+      checkLink(
+        cached?.shape ?? (await this.#ctx.engine.shape(bytes!, subject, { digest, file: this.#ctx.artifacts.pathOf(record.digest) })),
+        this.#ctx.policy,
+        subject,
+      );
       if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name, this.#ctx.policy);
       step = 'prepare';
-      const component = cached ?? await this.#ctx.engine.load(bytes!, subject, { meter, digest, file: this.#ctx.artifacts.pathOf(record.digest) });
+      const component = cached ?? (await this.#ctx.engine.load(bytes!, subject, { meter, digest, file: this.#ctx.artifacts.pathOf(record.digest) }));
       live = this.#live(record, manifest, component, grants, limits);
       step = 'warm';
       await live.warm();
@@ -335,7 +369,13 @@ export class DeployPipeline {
     const { name, version, digest } = record;
     const onNotify = this.#ctx.onNotify;
     return new LiveVersion({
-      record, manifest, component, grants, limits, health: this.#ctx.health, now: this.#ctx.now,
+      record,
+      manifest,
+      component,
+      grants,
+      limits,
+      health: this.#ctx.health,
+      now: this.#ctx.now,
       logger: this.#ctx.logger.child({ component: name, version, digest: digest.slice(7, 19) }),
       ...(onNotify ? { onNotify: (message: NotifyMessage) => onNotify(name, version, message) } : {}),
       ...(this.#ctx.onCall ? { onCall: this.#ctx.onCall } : {}),

@@ -7,15 +7,15 @@ import type { JsonObject } from './audit-trail.js';
 /** How a candidate replaces the active version. */
 export const STRATEGIES = ['immediate', 'canary', 'blue-green'] as const;
 /** `immediate`: swap at once; `canary`: serve a weighted share, then promote or abort; `blue-green`: swap, keeping the old version warm. */
-export type Strategy = typeof STRATEGIES[number];
+export type Strategy = (typeof STRATEGIES)[number];
 
 /** The steps of a deploy, in order. `swap` is taken by `activate`/`promote`; `drain` and `retire` follow it. */
 export const DEPLOY_STEPS = ['validate', 'capability-check', 'prepare', 'warm', 'probe', 'swap', 'drain', 'retire'] as const;
-export type DeployStep = typeof DEPLOY_STEPS[number];
+export type DeployStep = (typeof DEPLOY_STEPS)[number];
 
 /** A deploy's status; the first three are "in progress". */
 export const DEPLOY_STATUSES = ['deploying', 'canary', 'activated', 'deployed', 'failed', 'aborted', 'rolled-back'] as const;
-export type DeployStatus = typeof DEPLOY_STATUSES[number];
+export type DeployStatus = (typeof DEPLOY_STATUSES)[number];
 
 /** The statuses of a deploy in progress. */
 export const IN_PROGRESS: ReadonlySet<DeployStatus> = new Set(['deploying', 'canary', 'activated']);
@@ -61,7 +61,12 @@ export interface Deployment {
 /** What `recover()` found and did. */
 export interface RecoveryReport {
   /** Each name with an active version: what the host must serve again. */
-  readonly serving: ReadonlyArray<{ readonly name: string; readonly active: VersionRecord; readonly previous: VersionRecord | null; readonly strategy: Strategy }>;
+  readonly serving: ReadonlyArray<{
+    readonly name: string;
+    readonly active: VersionRecord;
+    readonly previous: VersionRecord | null;
+    readonly strategy: Strategy;
+  }>;
   /** Deploys caught before their swap, now marked failed. */
   readonly interrupted: readonly Deployment[];
 }
@@ -73,22 +78,59 @@ export interface Actor {
 }
 
 /** A `versions` row. */
-export interface VersionRow { name: string; version: string; digest: string; manifest: string; created_at: string; created_by: string }
+export interface VersionRow {
+  name: string;
+  version: string;
+  digest: string;
+  manifest: string;
+  created_at: string;
+  created_by: string;
+}
 /** A `deployments` row. */
 export interface DeploymentRow {
-  name: string; active_version: string | null; previous_version: string | null; deploy_version: string; strategy: Strategy;
-  weight: number; step: DeployStep; status: DeployStatus; reason: string | null; actor: string; started_at: string; updated_at: string;
+  name: string;
+  active_version: string | null;
+  previous_version: string | null;
+  deploy_version: string;
+  strategy: Strategy;
+  weight: number;
+  step: DeployStep;
+  status: DeployStatus;
+  reason: string | null;
+  actor: string;
+  started_at: string;
+  updated_at: string;
 }
 
 /** A version row as a record. */
 export function toVersion(r: VersionRow): VersionRecord {
-  return { name: r.name, version: r.version, digest: r.digest, manifest: JSON.parse(r.manifest) as JsonObject, createdAt: r.created_at, createdBy: r.created_by };
+  return {
+    name: r.name,
+    version: r.version,
+    digest: r.digest,
+    manifest: JSON.parse(r.manifest) as JsonObject,
+    createdAt: r.created_at,
+    createdBy: r.created_by,
+  };
 }
 
 /** A deployment row as a record. */
 export function toDeployment(r: DeploymentRow): Deployment {
   return {
-    name: r.name, active: r.active_version, previous: r.previous_version, inProgress: IN_PROGRESS.has(r.status),
-    deploy: { version: r.deploy_version, strategy: r.strategy, weight: r.weight, step: r.step, status: r.status, reason: r.reason, actor: r.actor, startedAt: r.started_at, updatedAt: r.updated_at },
+    name: r.name,
+    active: r.active_version,
+    previous: r.previous_version,
+    inProgress: IN_PROGRESS.has(r.status),
+    deploy: {
+      version: r.deploy_version,
+      strategy: r.strategy,
+      weight: r.weight,
+      step: r.step,
+      status: r.status,
+      reason: r.reason,
+      actor: r.actor,
+      startedAt: r.started_at,
+      updatedAt: r.updated_at,
+    },
   };
 }

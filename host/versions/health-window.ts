@@ -41,8 +41,10 @@ const LATENCY_SAMPLES = 1024;
 export function resolveHealthPolicy(partial: Partial<HealthPolicy> = {}, source = 'version manager options'): HealthPolicy {
   const policy = { ...HEALTH_DEFAULTS, ...partial };
   const bad = (key: string, reason: string): LnError => new LnError('LN_ERR_CONFIG_INVALID', { key: `health.${key}`, source, reason });
-  if (!Number.isInteger(policy.windowCalls) || policy.windowCalls < 1 || policy.windowCalls > 100_000) throw bad('windowCalls', 'must be a whole number of calls, 1-100000');
-  if (!Number.isInteger(policy.minCalls) || policy.minCalls < 1 || policy.minCalls > policy.windowCalls) throw bad('minCalls', `must be a whole number of calls, 1-${policy.windowCalls} (the window)`);
+  if (!Number.isInteger(policy.windowCalls) || policy.windowCalls < 1 || policy.windowCalls > 100_000)
+    throw bad('windowCalls', 'must be a whole number of calls, 1-100000');
+  if (!Number.isInteger(policy.minCalls) || policy.minCalls < 1 || policy.minCalls > policy.windowCalls)
+    throw bad('minCalls', `must be a whole number of calls, 1-${policy.windowCalls} (the window)`);
   if (!(policy.maxErrorRate >= 0 && policy.maxErrorRate < 1)) throw bad('maxErrorRate', 'must be a rate from 0 up to (not including) 1');
   if (!Number.isFinite(policy.watchMs) || policy.watchMs < 0) throw bad('watchMs', 'must be a duration in ms, 0 or more');
   return Object.freeze(policy);
@@ -120,8 +122,13 @@ export class HealthWindow {
     const sorted = Array.from(this.#latencies.subarray(0, n)).sort((a, b) => a - b);
     const at = (q: number): number | null => (n === 0 ? null : Math.round(sorted[Math.min(n - 1, Math.floor(q * n))]! * 1000) / 1000);
     return {
-      calls: this.#calls, errors: this.#errors, windowCalls: Math.min(this.#calls, this.#outcomes.length),
-      windowErrors: this.#windowErrors, errorRate: this.errorRate, p50Ms: at(0.5), p99Ms: at(0.99),
+      calls: this.#calls,
+      errors: this.#errors,
+      windowCalls: Math.min(this.#calls, this.#outcomes.length),
+      windowErrors: this.#windowErrors,
+      errorRate: this.errorRate,
+      p50Ms: at(0.5),
+      p99Ms: at(0.99),
     };
   }
 }

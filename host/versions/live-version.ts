@@ -3,23 +3,24 @@
  * of warm instances and its health window. The version manager routes calls to it; it knows
  * nothing of other versions or of the registry.
  */
-import { LnError, toLnError, type SerializedError } from '../errors/ln-error.js';
-import type { Logger } from '../log/logger.js';
-import { findExport, type CallableExport, type Component } from '../engine/component.js';
+
 import type { InstanceGrants } from '../capabilities/grants.js';
 import { handleGuestNotification } from '../capabilities/guest-notifications.js';
-import { GuestLogQueue } from '../log/guest-log-queue.js';
 import { linkerSpec } from '../capabilities/linker-spec.js';
+import { type CallableExport, type Component, findExport } from '../engine/component.js';
+import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
+import { LnError, type SerializedError, toLnError } from '../errors/ln-error.js';
+import { GuestLogQueue } from '../log/guest-log-queue.js';
+import type { Logger } from '../log/logger.js';
 import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
 import { isolationFor } from '../resources/metering.js';
-import { eventToEnvelope, type JsonEnvelope, type PluginEvent } from '../engine/plugin-event.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
 import type { CallOptions, Instance } from '../sandbox/instance.js';
-import { usageFromDetails, type Usage } from '../sandbox/usage.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
+import { type Usage, usageFromDetails } from '../sandbox/usage.js';
 import type { VersionRecord } from './deployment.js';
-import { HealthWindow, isVersionFault, type HealthPolicy, type HealthSummary } from './health-window.js';
+import { type HealthPolicy, type HealthSummary, HealthWindow, isVersionFault } from './health-window.js';
 import type { Manifest } from './manifest.js';
 
 /**
@@ -27,8 +28,22 @@ import type { Manifest } from './manifest.js';
  * `usage` is the call's receipt (absent when the call never reached an instance).
  */
 export type PluginCallOutcome =
-  | { readonly plugin: string; readonly version: string; readonly ok: true; readonly events: JsonEnvelope[]; readonly durationMs: number; readonly usage?: Usage }
-  | { readonly plugin: string; readonly version: string; readonly ok: false; readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown }; readonly durationMs?: number; readonly usage?: Usage };
+  | {
+      readonly plugin: string;
+      readonly version: string;
+      readonly ok: true;
+      readonly events: JsonEnvelope[];
+      readonly durationMs: number;
+      readonly usage?: Usage;
+    }
+  | {
+      readonly plugin: string;
+      readonly version: string;
+      readonly ok: false;
+      readonly error: SerializedError | { code: 'LN_ERR_GUEST_ERROR'; value: unknown };
+      readonly durationMs?: number;
+      readonly usage?: Usage;
+    };
 
 /** Everything a running version is made of. */
 export interface LiveVersionSpec {
@@ -128,14 +143,20 @@ export class LiveVersion {
     this.#now = spec.now ?? (() => performance.now());
     this.#onCall = spec.onCall;
     const handle = component.kind === 'plugin' ? findExport(component.shape, 'handler#handle') : undefined;
-    if (!handle) throw new LnError('LN_ERR_LOAD_INVALID', { subject: `${this.name}@${this.version}`, reason: 'it is not a plugin: it exports no liquid-nano:plugin/handler' });
+    if (!handle)
+      throw new LnError('LN_ERR_LOAD_INVALID', {
+        subject: `${this.name}@${this.version}`,
+        reason: 'it is not a plugin: it exports no liquid-nano:plugin/handler',
+      });
     this.#handle = handle;
     this.#init = findExport(component.shape, 'lifecycle#init');
     this.#teardown = findExport(component.shape, 'lifecycle#teardown');
     this.#snapshot = findExport(component.shape, 'state#snapshot');
     this.#restore = findExport(component.shape, 'state#restore');
     this.#pool = new InstancePool(component, {
-      name: `${this.name}@${this.version}`, limits: spec.limits, logger: spec.logger,
+      name: `${this.name}@${this.version}`,
+      limits: spec.limits,
+      logger: spec.logger,
       prepare: (instance) => this.#prepare(instance),
       instance: {
         linker: linkerSpec(spec.grants),
@@ -232,8 +253,17 @@ export class LiveVersion {
       const outcome = await this.#pool.call(this.#handle, [event], callOptions);
       if (record) this.health.record(outcome.errResult, this.#now() - started);
       this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
-      if (record) this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: !outcome.errResult, code: outcome.errResult ? 'LN_ERR_GUEST_ERROR' : null, usage: outcome.usage });
-      if (outcome.errResult) return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
+      if (record)
+        this.#onCall?.({
+          name: this.name,
+          version: this.version,
+          durationMs: this.#now() - started,
+          ok: !outcome.errResult,
+          code: outcome.errResult ? 'LN_ERR_GUEST_ERROR' : null,
+          usage: outcome.usage,
+        });
+      if (outcome.errResult)
+        return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
       return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs, usage: outcome.usage };
     } catch (err) {
       const error = toLnError(err);
@@ -335,4 +365,3 @@ export class LiveVersion {
     return count;
   }
 }
-

@@ -10,12 +10,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { LnError, isLnError } from '../errors/ln-error.js';
-import { capabilitiesSchema, parseCapabilities, type CapabilitySection } from '../capabilities/capability-manifest.js';
+import { type CapabilitySection, capabilitiesSchema, parseCapabilities } from '../capabilities/capability-manifest.js';
+import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
+import { isLnError, LnError } from '../errors/ln-error.js';
+import { type LimitsSection, limitsSchema, parseLimits } from '../resources/limits.js';
 import { parseJson, tooDeepReason } from '../support/json-depth.js';
 import { describeIssues, lazySchema, zod } from '../support/schema.js';
-import { limitsSchema, parseLimits, type LimitsSection } from '../resources/limits.js';
-import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 
 /** Plugin names: what the CLI, the admin API and metrics call it. */
 export const PLUGIN_NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -34,8 +34,20 @@ export const manifestSchema = lazySchema(() => {
     version: z.string().regex(VERSION, 'must be a semantic version such as 1.2.0'),
     description: z.string().max(1024).optional(),
     component: z.string().min(1).max(4096).optional(),
-    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>').optional(),
-    events: z.array(z.string().min(1).max(256).regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* ')).max(256).default(['*']),
+    digest: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
+      .optional(),
+    events: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(256)
+          .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* '),
+      )
+      .max(256)
+      .default(['*']),
     priority: z.number().int().min(-1000).max(1000).default(0),
     config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
     capabilities: capabilitiesSchema.default({}),
@@ -89,13 +101,19 @@ export function parseManifest(value: unknown, source: string, baseDir: string): 
   if (!parsed.success) throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: describeIssues(parsed.error) });
   const m = parsed.data;
   return {
-    name: m.name, version: m.version, description: m.description,
+    name: m.name,
+    version: m.version,
+    description: m.description,
     component: m.component === undefined ? undefined : resolve(baseDir, m.component),
-    digest: m.digest, events: m.events, priority: m.priority, config: m.config,
+    digest: m.digest,
+    events: m.events,
+    priority: m.priority,
+    config: m.config,
     capabilities: parseCapabilities(m.capabilities, source),
     limits: parseLimits(m.limits, source),
     ...(m.probe ? { probe: parseProbe(m.probe, source) } : {}),
-    baseDir, source,
+    baseDir,
+    source,
   };
 }
 
@@ -126,6 +144,9 @@ export async function readManifest(path: string): Promise<Manifest> {
     const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (err as Error).message;
     throw new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason }, { cause: err });
   }
-  const value = parseJson(text, (why) => new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason: why.kind === 'tooDeep' ? tooDeepReason(why.limit) : `not JSON: ${why.message}` }));
+  const value = parseJson(
+    text,
+    (why) => new LnError('LN_ERR_MANIFEST_INVALID', { file: path, reason: why.kind === 'tooDeep' ? tooDeepReason(why.limit) : `not JSON: ${why.message}` }),
+  );
   return parseManifest(value, path, dirname(resolve(path)));
 }

@@ -18,11 +18,23 @@
  */
 import type { ErrorCode } from '../errors/codes.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
-import { type AuditAction, type AuditTrail, canonicalJson, type JsonObject } from './audit-trail.js';
 import { DIGEST } from './artifact-store.js';
+import { type AuditAction, type AuditTrail, canonicalJson, type JsonObject } from './audit-trail.js';
 import {
-  type Actor, DEPLOY_STEPS, type Deployment, type DeploymentRow, type DeployStep, IN_PROGRESS, type RecoveryReport, STRATEGIES,
-  type Strategy, SWAP, toDeployment, toVersion, type VersionRecord, type VersionRow,
+  type Actor,
+  DEPLOY_STEPS,
+  type Deployment,
+  type DeploymentRow,
+  type DeployStep,
+  IN_PROGRESS,
+  type RecoveryReport,
+  STRATEGIES,
+  type Strategy,
+  SWAP,
+  toDeployment,
+  toVersion,
+  type VersionRecord,
+  type VersionRow,
 } from './deployment.js';
 import { PLUGIN_NAME, VERSION } from './manifest.js';
 import type { RegistryDatabase } from './registry-database.js';
@@ -68,12 +80,14 @@ export class Registry {
    *   `LN_ERR_VERSION_CONFLICT` when `name@version` is bound to other bytes or another manifest
    */
   bindVersion(name: string, version: string, digest: string, manifest: JsonObject, actor: string): { created: boolean; record: VersionRecord } {
-    const bad = (reason: string): LnError => new LnError('LN_ERR_MANIFEST_INVALID', { file: `${String(name).slice(0, 64)}@${String(version).slice(0, 64)}`, reason });
+    const bad = (reason: string): LnError =>
+      new LnError('LN_ERR_MANIFEST_INVALID', { file: `${String(name).slice(0, 64)}@${String(version).slice(0, 64)}`, reason });
     if (typeof name !== 'string' || !PLUGIN_NAME.test(name)) throw bad('the name must be 1-63 of a-z 0-9 - starting with a letter');
     if (typeof version !== 'string' || !VERSION.test(version)) throw bad('the version must be a semantic version such as 1.2.0');
     if (typeof digest !== 'string' || !DIGEST.test(digest)) throw bad('the digest must be sha256:<64 lowercase hex digits>');
     if (manifest === null || typeof manifest !== 'object' || Array.isArray(manifest)) throw bad('the manifest must be a JSON object');
-    if (typeof actor !== 'string' || actor.length === 0 || actor.length > 256) throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: 'a version needs an actor of 1-256 characters' });
+    if (typeof actor !== 'string' || actor.length === 0 || actor.length > 256)
+      throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: 'a version needs an actor of 1-256 characters' });
     const manifestText = canonicalJson(manifest);
     return this.#attempt('deploy', name, actor, version, () => {
       const existing = this.#versionRow(name, version);
@@ -84,7 +98,8 @@ export class Registry {
         }
         return { created: false, record: toVersion(existing) };
       }
-      this.#db.statement('INSERT INTO versions (name, version, digest, manifest, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
+      this.#db
+        .statement('INSERT INTO versions (name, version, digest, manifest, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?)')
         .run(name, version, digest, manifestText, this.#time(), actor);
       return { created: true, record: toVersion(this.#versionRow(name, version)!) };
     });
@@ -98,15 +113,19 @@ export class Registry {
    */
   beginDeploy(name: string, version: string, options: Actor & { strategy: Strategy; step?: DeployStep }): Deployment {
     return this.#attempt('deploy', name, options.actor, version, () => {
-      if (!(STRATEGIES as readonly string[]).includes(options.strategy)) throw refuse('deploy', name, `unknown strategy "${String(options.strategy)}"; use ${STRATEGIES.join(', ')}`);
+      if (!(STRATEGIES as readonly string[]).includes(options.strategy))
+        throw refuse('deploy', name, `unknown strategy "${String(options.strategy)}"; use ${STRATEGIES.join(', ')}`);
       const step = options.step ?? 'validate';
-      if (DEPLOY_STEPS.indexOf(step) < 0 || DEPLOY_STEPS.indexOf(step) >= SWAP) throw refuse('deploy', name, `a deploy starts at a step before "swap", not "${String(step)}"`);
+      if (DEPLOY_STEPS.indexOf(step) < 0 || DEPLOY_STEPS.indexOf(step) >= SWAP)
+        throw refuse('deploy', name, `a deploy starts at a step before "swap", not "${String(step)}"`);
       const record = this.#mustVersion(name, version);
       const row = this.#row(name);
-      if (row && IN_PROGRESS.has(row.status)) throw refuse('deploy', name, `the deploy of ${row.deploy_version} is in progress (${row.status}, step ${row.step}); wait for it or abort it`);
+      if (row && IN_PROGRESS.has(row.status))
+        throw refuse('deploy', name, `the deploy of ${row.deploy_version} is in progress (${row.status}, step ${row.step}); wait for it or abort it`);
       if (row?.active_version === version) throw refuse('deploy', name, `${version} is already active`);
       const now = this.#time();
-      this.#db.statement(`INSERT INTO deployments (name, deploy_version, strategy, weight, step, status, reason, actor, started_at, updated_at)
+      this.#db
+        .statement(`INSERT INTO deployments (name, deploy_version, strategy, weight, step, status, reason, actor, started_at, updated_at)
         VALUES (?, ?, ?, 0, ?, 'deploying', ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET deploy_version = excluded.deploy_version,
         strategy = excluded.strategy, weight = 0, step = excluded.step, status = 'deploying', reason = excluded.reason,
         actor = excluded.actor, started_at = excluded.started_at, updated_at = excluded.updated_at`)
@@ -126,7 +145,7 @@ export class Registry {
     return this.#db.transaction(() => {
       const row = this.#inProgress('advance the deploy of', name);
       const to = DEPLOY_STEPS.indexOf(step);
-      const ok = to > DEPLOY_STEPS.indexOf(row.step) && to !== SWAP && (row.status === 'activated') === (to > SWAP);
+      const ok = to > DEPLOY_STEPS.indexOf(row.step) && to !== SWAP && (row.status === 'activated') === to > SWAP;
       if (!ok) throw refuse('advance the deploy of', name, `step "${String(step)}" cannot follow "${row.step}" (${row.status})`);
       this.#update(name, { step });
       return this.#mustGet('advance the deploy of', name);
@@ -147,7 +166,8 @@ export class Registry {
   promote(name: string, who: Actor): Deployment {
     return this.#attempt('promote', name, who.actor, null, () => {
       const row = this.#inProgress('promote', name);
-      if (row.strategy !== 'canary' || row.status === 'activated') throw refuse('promote', name, `the deploy of ${row.deploy_version} is not a canary awaiting promotion (${row.strategy}, ${row.status})`);
+      if (row.strategy !== 'canary' || row.status === 'activated')
+        throw refuse('promote', name, `the deploy of ${row.deploy_version} is not a canary awaiting promotion (${row.strategy}, ${row.status})`);
       return this.#swapIn(row, 'promoted', who);
     });
   }
@@ -155,9 +175,11 @@ export class Registry {
   /** Sets a canary's share of traffic (an integer 0–100); the deploy's status becomes `canary`. @throws LnError `LN_ERR_VERSION_STATE` */
   setCanaryWeight(name: string, weight: number, who: Actor): Deployment {
     return this.#attempt('canary-weight', name, who.actor, null, () => {
-      if (!Number.isInteger(weight) || weight < 0 || weight > 100) throw refuse('set the canary weight of', name, `${String(weight)} is not a whole percentage 0-100`);
+      if (!Number.isInteger(weight) || weight < 0 || weight > 100)
+        throw refuse('set the canary weight of', name, `${String(weight)} is not a whole percentage 0-100`);
       const row = this.#inProgress('set the canary weight of', name);
-      if (row.strategy !== 'canary' || row.status === 'activated') throw refuse('set the canary weight of', name, `the deploy of ${row.deploy_version} is not a canary (${row.strategy}, ${row.status})`);
+      if (row.strategy !== 'canary' || row.status === 'activated')
+        throw refuse('set the canary weight of', name, `the deploy of ${row.deploy_version} is not a canary (${row.strategy}, ${row.status})`);
       this.#update(name, { weight, status: 'canary' });
       this.#record('canary-weight', who, this.#mustVersion(name, row.deploy_version), row.active_version, { weight, previousWeight: row.weight });
       return this.#mustGet('set the canary weight of', name);
@@ -197,14 +219,16 @@ export class Registry {
     return this.#attempt('rollback', name, options.actor, options.to ?? null, () => {
       const row = this.#row(name);
       if (!row || row.active_version === null) throw refuse('roll back', name, 'no version of it is active');
-      if (row.status === 'deploying' || row.status === 'canary') throw refuse('roll back', name, `the deploy of ${row.deploy_version} is in progress (${row.status}); abort it instead`);
+      if (row.status === 'deploying' || row.status === 'canary')
+        throw refuse('roll back', name, `the deploy of ${row.deploy_version} is in progress (${row.status}); abort it instead`);
       const to = options.to ?? row.previous_version;
       if (to === null) throw refuse('roll back', name, 'there is no previous version; name one to roll back to');
       if (to === row.active_version) throw refuse('roll back', name, `${to} is already active`);
       const target = this.#mustVersion(name, to);
       const undoesDeploy = row.deploy_version === row.active_version && (row.status === 'activated' || row.status === 'deployed');
       this.#update(name, {
-        active_version: to, previous_version: row.active_version,
+        active_version: to,
+        previous_version: row.active_version,
         ...(undoesDeploy ? { status: 'rolled-back', reason: options.reason ?? null } : {}),
       });
       this.#record(options.automatic ? 'auto-rolled-back' : 'rolled-back', options, target, row.active_version, { automatic: options.automatic === true });
@@ -219,10 +243,23 @@ export class Registry {
    * own transaction, after that transaction: `registry.refuse({ attempted: 'deploy', name,
    * version, actor, reason: err.message, code: err.code })`.
    */
-  refuse(attempt: { attempted: string; name: string | null; version?: string | null; digest?: string | null; actor: string; reason: string; code: ErrorCode }): void {
+  refuse(attempt: {
+    attempted: string;
+    name: string | null;
+    version?: string | null;
+    digest?: string | null;
+    actor: string;
+    reason: string;
+    code: ErrorCode;
+  }): void {
     this.#audit.append({
-      action: 'refused', actor: attempt.actor, name: attempt.name, version: attempt.version ?? null, digest: attempt.digest ?? null,
-      reason: attempt.reason, details: { attempted: attempt.attempted, code: attempt.code },
+      action: 'refused',
+      actor: attempt.actor,
+      name: attempt.name,
+      version: attempt.version ?? null,
+      digest: attempt.digest ?? null,
+      reason: attempt.reason,
+      details: { attempted: attempt.attempted, code: attempt.code },
     });
   }
 
@@ -241,10 +278,18 @@ export class Registry {
           interrupted.push(this.#settle('recover', 'failed', 'deploy-failed', row.name, { actor, reason: 'interrupted by a restart' }));
         }
       }
-      const serving = this.#rows().flatMap((r) => r.active_version === null ? [] : [{
-        name: r.name, strategy: r.strategy, active: this.#mustVersion(r.name, r.active_version),
-        previous: r.previous_version === null ? null : this.#mustVersion(r.name, r.previous_version),
-      }]);
+      const serving = this.#rows().flatMap((r) =>
+        r.active_version === null
+          ? []
+          : [
+              {
+                name: r.name,
+                strategy: r.strategy,
+                active: this.#mustVersion(r.name, r.active_version),
+                previous: r.previous_version === null ? null : this.#mustVersion(r.name, r.previous_version),
+              },
+            ],
+      );
       return { serving, interrupted };
     });
   }
@@ -278,7 +323,9 @@ export class Registry {
     }
     const row = this.#row(name);
     const pinned = new Set([row?.active_version, row?.previous_version, row?.deploy_version].filter((v): v is string => typeof v === 'string'));
-    return this.versions(name).filter((v, i) => i < keep || pinned.has(v.version)).map((v) => v.version);
+    return this.versions(name)
+      .filter((v, i) => i < keep || pinned.has(v.version))
+      .map((v) => v.version);
   }
 
   /**
@@ -295,14 +342,25 @@ export class Registry {
       const still = this.referencedDigests();
       const unreferencedDigests = [...new Set(doomed.map((v) => v.digest))].filter((d) => !still.has(d)).sort();
       const removed = doomed.map((v) => v.version);
-      this.#audit.append({ action: 'pruned', actor, name, reason: `retention keeps ${keep} versions`, details: { versions: removed, digests: unreferencedDigests } });
+      this.#audit.append({
+        action: 'pruned',
+        actor,
+        name,
+        reason: `retention keeps ${keep} versions`,
+        details: { versions: removed, digests: unreferencedDigests },
+      });
       return { removed, unreferencedDigests };
     });
   }
 
   /** Every digest a retained version refers to (artifacts outside this set can be deleted). */
   referencedDigests(): Set<string> {
-    return new Set(this.#db.statement<{ digest: string }>('SELECT DISTINCT digest FROM versions').all().map((r) => r.digest));
+    return new Set(
+      this.#db
+        .statement<{ digest: string }>('SELECT DISTINCT digest FROM versions')
+        .all()
+        .map((r) => r.digest),
+    );
   }
 
   #time(): string {
@@ -329,8 +387,12 @@ export class Registry {
   #swapIn(row: DeploymentRow, action: 'deployed' | 'promoted', who: Actor): Deployment {
     const record = this.#mustVersion(row.name, row.deploy_version);
     this.#update(row.name, {
-      active_version: row.deploy_version, previous_version: row.active_version ?? row.previous_version,
-      step: 'swap', status: 'activated', weight: row.strategy === 'canary' ? 100 : row.weight, reason: who.reason ?? row.reason,
+      active_version: row.deploy_version,
+      previous_version: row.active_version ?? row.previous_version,
+      step: 'swap',
+      status: 'activated',
+      weight: row.strategy === 'canary' ? 100 : row.weight,
+      reason: who.reason ?? row.reason,
     });
     this.#record(action, who, record, row.active_version, { strategy: row.strategy });
     return this.#mustGet(action, row.name);
@@ -348,12 +410,22 @@ export class Registry {
   }
 
   #record(action: AuditAction, who: Actor, version: VersionRecord, fromVersion: string | null, details: JsonObject): void {
-    this.#audit.append({ action, actor: who.actor, name: version.name, version: version.version, digest: version.digest, fromVersion, reason: who.reason ?? null, details });
+    this.#audit.append({
+      action,
+      actor: who.actor,
+      name: version.name,
+      version: version.version,
+      digest: version.digest,
+      fromVersion,
+      reason: who.reason ?? null,
+      details,
+    });
   }
 
   #update(name: string, changes: Partial<Pick<DeploymentRow, 'active_version' | 'previous_version' | 'weight' | 'step' | 'status' | 'reason'>>): void {
     const cols = Object.keys(changes);
-    this.#db.statement(`UPDATE deployments SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE name = ?`)
+    this.#db
+      .statement(`UPDATE deployments SET ${cols.map((c) => `${c} = ?`).join(', ')}, updated_at = ? WHERE name = ?`)
       .run(...cols.map((c) => changes[c as keyof typeof changes] ?? null), this.#time(), name);
   }
 

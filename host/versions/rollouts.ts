@@ -5,17 +5,18 @@
  * Changes to one name run one at a time (`KeyedSerializer`). The version manager is the API;
  * this is its machinery.
  */
-import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
-import type { Logger } from '../log/logger.js';
+
 import type { CapabilityDiff } from '../capabilities/grant-diff.js';
 import type { Engine } from '../engine/engine.js';
+import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
+import type { Logger } from '../log/logger.js';
 import type { ArtifactStore } from './artifact-store.js';
+import { type DeployPipeline, type DeployRequest, deployFailed, type StepReport } from './deploy-pipeline.js';
 import type { Deployment, Strategy } from './deployment.js';
-import { deployFailed, type DeployPipeline, type DeployRequest, type StepReport } from './deploy-pipeline.js';
 import type { HealthPolicy } from './health-window.js';
 import type { LiveVersion } from './live-version.js';
 import type { Registry } from './registry.js';
-import { handOffState, type HandoffResult } from './state-handoff.js';
+import { type HandoffResult, handOffState } from './state-handoff.js';
 import type { KeyedSerializer, VersionRoute } from './version-route.js';
 
 /** The actor of automatic rollbacks and aborts in the audit trail. */
@@ -123,12 +124,20 @@ export class Rollouts {
       let handoff: HandoffResult;
       try {
         if (plan.strategy === 'canary') {
-          handoff = await handOffState(old, candidate).catch((err: unknown) => { throw deployFailed(name, version, 'probe', err); });
+          handoff = await handOffState(old, candidate).catch((err: unknown) => {
+            throw deployFailed(name, version, 'probe', err);
+          });
           this.#ctx.registry.setCanaryWeight(name, plan.canaryWeight, who);
           route.candidate = candidate;
           route.weight = plan.canaryWeight;
         } else {
-          ({ handoff } = await route.swapIn(candidate, () => this.#ctx.registry.activate(name, who), (err) => { throw deployFailed(name, version, 'probe', err); }));
+          ({ handoff } = await route.swapIn(
+            candidate,
+            () => this.#ctx.registry.activate(name, who),
+            (err) => {
+              throw deployFailed(name, version, 'probe', err);
+            },
+          ));
           candidate.watchedUntil = this.#ctx.now() + this.#ctx.health.watchMs;
         }
       } catch (err) {
@@ -142,7 +151,14 @@ export class Rollouts {
       report({ step: 'swap', detail: `${what} (${describeHandoff(handoff)})`, durationMs: this.#ctx.now() - started });
       this.#ctx.onTransition?.({ kind: plan.strategy === 'canary' ? 'canary' : 'deploy', name, from: old?.version ?? null, to: version, automatic: false });
       if (plan.strategy !== 'canary') await this.#finishSwap(route, old, plan.strategy === 'blue-green', report);
-      return { ...base, outcome: plan.strategy === 'canary' ? 'canary' : 'deployed', deployment: this.#ctx.registry.get(name)!, capabilities: plan.diff, handoff, steps };
+      return {
+        ...base,
+        outcome: plan.strategy === 'canary' ? 'canary' : 'deployed',
+        deployment: this.#ctx.registry.get(name)!,
+        capabilities: plan.diff,
+        handoff,
+        steps,
+      };
     });
   }
 
@@ -195,7 +211,14 @@ export class Rollouts {
     const candidate = route.candidate;
     route.candidate = null;
     route.weight = 0;
-    if (candidate) this.#ctx.onTransition?.({ kind: 'abort', name, from: candidate.version, to: route.active?.version ?? candidate.version, automatic: actor === HEALTH_ACTOR });
+    if (candidate)
+      this.#ctx.onTransition?.({
+        kind: 'abort',
+        name,
+        from: candidate.version,
+        to: route.active?.version ?? candidate.version,
+        automatic: actor === HEALTH_ACTOR,
+      });
     await candidate?.close();
     return deployment;
   }
@@ -216,7 +239,7 @@ export class Rollouts {
     try {
       // A standby parked past its warm window starts its warm minimum again (its modules are compiled).
       if (warm) await warm.unpark();
-      target = warm ?? await this.#ctx.pipeline.launch(record);
+      target = warm ?? (await this.#ctx.pipeline.launch(record));
     } catch (err) {
       const error = toLnError(err);
       this.#ctx.registry.refuse({ attempted: 'rollback', name, version: to, actor: options.actor, reason: error.message, code: error.code });
@@ -225,10 +248,14 @@ export class Rollouts {
     if (warm) route.standby = null;
     let swapped: Awaited<ReturnType<VersionRoute['swapIn']>>;
     try {
-      swapped = await route.swapIn(target, () => this.#ctx.registry.rollback(name, who), (err) => {
-        this.#ctx.logger.warn({ component: name, from: current.active, to, err: toLnError(err) }, 'state handoff failed; the rollback goes on without it');
-        return { kind: 'fresh', reason: toLnError(err).message };
-      });
+      swapped = await route.swapIn(
+        target,
+        () => this.#ctx.registry.rollback(name, who),
+        (err) => {
+          this.#ctx.logger.warn({ component: name, from: current.active, to, err: toLnError(err) }, 'state handoff failed; the rollback goes on without it');
+          return { kind: 'fresh', reason: toLnError(err).message };
+        },
+      );
     } catch (err) {
       if (warm) route.standby = warm;
       else await target.close();
@@ -238,7 +265,14 @@ export class Rollouts {
     this.#ctx.onTransition?.({ kind: 'rollback', name, from: current.active, to, automatic: options.automatic });
     await this.#finishSwap(route, swapped.old, current.deploy.strategy === 'blue-green', null);
     this.#ctx.logger.info({ component: name, from: current.active, to, automatic: options.automatic, warm: warm !== null }, 'rolled back');
-    return { name, from: current.active, to, source: warm ? 'standby' : target.component.source, handoff: swapped.handoff, deployment: this.#ctx.registry.get(name)! };
+    return {
+      name,
+      from: current.active,
+      to,
+      source: warm ? 'standby' : target.component.source,
+      handoff: swapped.handoff,
+      deployment: this.#ctx.registry.get(name)!,
+    };
   }
 
   /**
@@ -256,7 +290,11 @@ export class Rollouts {
       started = this.#ctx.now();
       if (report) this.#ctx.registry.advance(name, 'retire');
       await route.retire(old, keepWarm);
-      report?.({ step: 'retire', detail: !old ? 'nothing to retire' : keepWarm ? `${old.version} kept warm` : `${old.version} stopped`, durationMs: this.#ctx.now() - started });
+      report?.({
+        step: 'retire',
+        detail: !old ? 'nothing to retire' : keepWarm ? `${old.version} kept warm` : `${old.version} stopped`,
+        durationMs: this.#ctx.now() - started,
+      });
       if (report) {
         this.#ctx.registry.complete(name);
         await this.#prune(name);
@@ -287,31 +325,39 @@ export class Rollouts {
     const deployment = this.#ctx.registry.get(route.name);
     if (!isCanary && !deployment?.previous) {
       live.watchedUntil = Number.NEGATIVE_INFINITY; // nothing to roll back to
-      this.#ctx.logger.warn({ component: route.name, version: live.version, reason: live.health.describe() }, 'unhealthy version, and no previous version to roll back to');
+      this.#ctx.logger.warn(
+        { component: route.name, version: live.version, reason: live.health.describe() },
+        'unhealthy version, and no previous version to roll back to',
+      );
       return;
     }
     if (!isCanary && deployment?.inProgress && deployment.deploy.status !== 'activated') return; // a canary of another version decides
     route.autoActionQueued = true;
     const reason = live.health.describe();
-    void this.#ctx.serial.run(route.name, async () => {
-      if (this.#ctx.closed()) return;
-      if (isCanary && route.candidate === live) {
-        await this.#abort(route.name, HEALTH_ACTOR, reason);
-      } else if (!isCanary && route.active === live && this.#ctx.registry.get(route.name)?.previous) {
-        await this.#rollback(route.name, { actor: HEALTH_ACTOR, reason, automatic: true });
-      } else {
-        return;
-      }
-      this.#ctx.logger.warn({ component: route.name, version: live.version, canary: isCanary, reason }, 'unhealthy version rolled back automatically');
-    }).catch((err: unknown) => {
-      live.watchedUntil = Number.NEGATIVE_INFINITY;
-      this.#ctx.logger.error({ component: route.name, version: live.version, err: toLnError(err) }, 'automatic rollback failed');
-    }).finally(() => {
-      route.autoActionQueued = false;
-    });
+    void this.#ctx.serial
+      .run(route.name, async () => {
+        if (this.#ctx.closed()) return;
+        if (isCanary && route.candidate === live) {
+          await this.#abort(route.name, HEALTH_ACTOR, reason);
+        } else if (!isCanary && route.active === live && this.#ctx.registry.get(route.name)?.previous) {
+          await this.#rollback(route.name, { actor: HEALTH_ACTOR, reason, automatic: true });
+        } else {
+          return;
+        }
+        this.#ctx.logger.warn({ component: route.name, version: live.version, canary: isCanary, reason }, 'unhealthy version rolled back automatically');
+      })
+      .catch((err: unknown) => {
+        live.watchedUntil = Number.NEGATIVE_INFINITY;
+        this.#ctx.logger.error({ component: route.name, version: live.version, err: toLnError(err) }, 'automatic rollback failed');
+      })
+      .finally(() => {
+        route.autoActionQueued = false;
+      });
   }
 }
 
 function describeHandoff(handoff: HandoffResult): string {
-  return handoff.kind === 'state' ? `state of ${handoff.from} handed over, ${handoff.bytes} bytes into ${handoff.instances} instance(s)` : `fresh: ${handoff.reason}`;
+  return handoff.kind === 'state'
+    ? `state of ${handoff.from} handed over, ${handoff.bytes} bytes into ${handoff.instances} instance(s)`
+    : `fresh: ${handoff.reason}`;
 }

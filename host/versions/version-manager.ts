@@ -9,33 +9,34 @@
  * on, which is drained before its instances stop. Changes to one name run one at a time; changes
  * to different names run side by side. See docs/versions.md.
  */
-import { LnError, toLnError } from '../errors/ln-error.js';
-import { silentLogger, type Logger } from '../log/logger.js';
+
 import type { CapabilitySection } from '../capabilities/capability-manifest.js';
-import { kvNamespaceOwner, type KvNamespaceOwner } from '../capabilities/kv/kv-ownership.js';
+import { type KvNamespaceOwner, kvNamespaceOwner } from '../capabilities/kv/kv-ownership.js';
 import { OPEN_POLICY, type OperatorPolicy } from '../capabilities/policy.js';
 import { ENGINE_DEFAULTS, type Engine } from '../engine/engine.js';
-import { checkPreamble } from '../engine/preamble.js';
-import { NO_LIMITS_POLICY, type LimitsPolicy, type LimitsSection } from '../resources/limits.js';
 import type { PluginEvent } from '../engine/plugin-event.js';
+import { checkPreamble } from '../engine/preamble.js';
+import { LnError, toLnError } from '../errors/ln-error.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { type LimitsPolicy, type LimitsSection, NO_LIMITS_POLICY } from '../resources/limits.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import { ArtifactStore, digestOf } from './artifact-store.js';
-import { AuditTrail, type AuditEntry, type AuditVerification } from './audit-trail.js';
-import type { Deployment, VersionRecord } from './deployment.js';
+import { type AuditEntry, AuditTrail, type AuditVerification } from './audit-trail.js';
 import { DeployPipeline, type DeployRequest } from './deploy-pipeline.js';
-import { resolveHealthPolicy, type HealthPolicy } from './health-window.js';
+import type { Deployment, VersionRecord } from './deployment.js';
+import { type HealthPolicy, resolveHealthPolicy } from './health-window.js';
 import type { CallRecord, PluginCallOutcome } from './live-version.js';
 import { Registry } from './registry.js';
 import { RegistryDatabase } from './registry-database.js';
-import { Rollouts, type DeployResult, type RollbackResult, type VersionTransition } from './rollouts.js';
+import { type DeployResult, type RollbackResult, Rollouts, type VersionTransition } from './rollouts.js';
 import { KeyedSerializer, VersionRoute } from './version-route.js';
-import { routeStatus, type RouteStatus } from './version-status.js';
+import { type RouteStatus, routeStatus } from './version-status.js';
 
 export type { DeployRequest, StepReport } from './deploy-pipeline.js';
 export type { CallRecord, PluginCallOutcome } from './live-version.js';
 export type { VersionTransition } from './rollouts.js';
-export { HEALTH_ACTOR, type DeployResult, type RollbackResult } from './rollouts.js';
+export { type DeployResult, HEALTH_ACTOR, type RollbackResult } from './rollouts.js';
 
 /** Settings of a version manager. Every default is in `VERSION_MANAGER_DEFAULTS` or named below. */
 export interface VersionManagerOptions {
@@ -127,7 +128,11 @@ export class VersionManager {
   constructor(options: VersionManagerOptions) {
     const retain = options.retain ?? VERSION_MANAGER_DEFAULTS.retain;
     if (!Number.isInteger(retain) || retain < 1) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'retain', source: 'version manager options', reason: `${String(retain)} is not a whole number of versions, 1 or more` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: 'retain',
+        source: 'version manager options',
+        reason: `${String(retain)} is not a whole number of versions, 1 or more`,
+      });
     }
     const health = resolveHealthPolicy(options.health);
     this.#log = options.logger ?? silentLogger();
@@ -142,16 +147,36 @@ export class VersionManager {
     this.registry = new Registry(this.#db, this.auditTrail, clock);
     this.artifacts = new ArtifactStore(options.dataDir);
     this.#pipeline = new DeployPipeline({
-      dataDir: options.dataDir, engine: options.engine, artifacts: this.artifacts, db: this.#db, registry: this.registry, audit: this.auditTrail,
-      policy: options.policy ?? OPEN_POLICY, limitsPolicy: options.limitsPolicy ?? NO_LIMITS_POLICY, hostLimits: options.hostLimits ?? [],
-      logger: this.#log, health, maxComponentBytes: this.#maxBytes, now: this.#now,
+      dataDir: options.dataDir,
+      engine: options.engine,
+      artifacts: this.artifacts,
+      db: this.#db,
+      registry: this.registry,
+      audit: this.auditTrail,
+      policy: options.policy ?? OPEN_POLICY,
+      limitsPolicy: options.limitsPolicy ?? NO_LIMITS_POLICY,
+      hostLimits: options.hostLimits ?? [],
+      logger: this.#log,
+      health,
+      maxComponentBytes: this.#maxBytes,
+      now: this.#now,
       ...(options.onNotify ? { onNotify: options.onNotify } : {}),
       ...(options.onCall ? { onCall: options.onCall } : {}),
     });
     this.#rollouts = new Rollouts({
-      registry: this.registry, pipeline: this.#pipeline, artifacts: this.artifacts, engine: options.engine, health, retain,
-      logger: this.#log, now: this.#now, serial: this.#serial, route: (name) => this.#route(name), uploads: this.#uploads,
-      assertOpen: (action) => this.#assertOpen(action), closed: () => this.#closed,
+      registry: this.registry,
+      pipeline: this.#pipeline,
+      artifacts: this.artifacts,
+      engine: options.engine,
+      health,
+      retain,
+      logger: this.#log,
+      now: this.#now,
+      serial: this.#serial,
+      route: (name) => this.#route(name),
+      uploads: this.#uploads,
+      assertOpen: (action) => this.#assertOpen(action),
+      closed: () => this.#closed,
       ...(options.onTransition ? { onTransition: options.onTransition } : {}),
     });
   }
@@ -173,30 +198,40 @@ export class VersionManager {
     const referenced = this.registry.referencedDigests();
     const removedArtifacts: string[] = [];
     for (const digest of await this.artifacts.list()) {
-      if (!referenced.has(digest) && await this.artifacts.remove(digest)) removedArtifacts.push(digest);
+      if (!referenced.has(digest) && (await this.artifacts.remove(digest))) removedArtifacts.push(digest);
     }
     const serving: Array<RestoreReport['serving'][number]> = [];
     const failed: Array<RestoreReport['failed'][number]> = [];
-    await Promise.all(recovered.serving.map((s) => this.#serial.run(s.name, async () => {
-      const route = this.#route(s.name);
-      try {
-        route.active = await this.#pipeline.launch(s.active);
-      } catch (err) {
-        failed.push({ name: s.name, version: s.active.version, error: toLnError(err) });
-        this.#log.error({ component: s.name, version: s.active.version, err: toLnError(err) }, 'cannot start the active version');
-        return;
-      }
-      if (s.strategy === 'blue-green' && s.previous) {
-        route.standby = await this.#pipeline.launch(s.previous).catch((err: unknown) => {
-          this.#log.warn({ component: s.name, version: s.previous?.version, err: toLnError(err) }, 'cannot start the blue-green standby; rollback will start it');
-          return null;
-        });
-      }
-      serving.push({ name: s.name, version: s.active.version, standby: route.standby?.version ?? null });
-    })));
+    await Promise.all(
+      recovered.serving.map((s) =>
+        this.#serial.run(s.name, async () => {
+          const route = this.#route(s.name);
+          try {
+            route.active = await this.#pipeline.launch(s.active);
+          } catch (err) {
+            failed.push({ name: s.name, version: s.active.version, error: toLnError(err) });
+            this.#log.error({ component: s.name, version: s.active.version, err: toLnError(err) }, 'cannot start the active version');
+            return;
+          }
+          if (s.strategy === 'blue-green' && s.previous) {
+            route.standby = await this.#pipeline.launch(s.previous).catch((err: unknown) => {
+              this.#log.warn(
+                { component: s.name, version: s.previous?.version, err: toLnError(err) },
+                'cannot start the blue-green standby; rollback will start it',
+              );
+              return null;
+            });
+          }
+          serving.push({ name: s.name, version: s.active.version, standby: route.standby?.version ?? null });
+        }),
+      ),
+    );
     return {
-      serving: serving.sort((a, b) => (a.name < b.name ? -1 : 1)), failed,
-      interrupted: recovered.interrupted.map((d) => ({ name: d.name, version: d.deploy.version })), sweptTemporaries, removedArtifacts,
+      serving: serving.sort((a, b) => (a.name < b.name ? -1 : 1)),
+      failed,
+      interrupted: recovered.interrupted.map((d) => ({ name: d.name, version: d.deploy.version })),
+      sweptTemporaries,
+      removedArtifacts,
     };
   }
 
@@ -269,8 +304,9 @@ export class VersionManager {
     // Checked and picked in one tick: a call that finds no gate lands in a pool before any swap
     // can begin, so the drain before a handoff waits for it.
     while (route?.gate) await route.gate;
-    const live = this.#closed ? null : route?.pick(this.#random) ?? null;
-    if (!route || !live) throw new LnError('LN_ERR_VERSION_STATE', { action: 'call', name, reason: this.#closed ? 'the host is shutting down' : 'no version of it is serving' });
+    const live = this.#closed ? null : (route?.pick(this.#random) ?? null);
+    if (!route || !live)
+      throw new LnError('LN_ERR_VERSION_STATE', { action: 'call', name, reason: this.#closed ? 'the host is shutting down' : 'no version of it is serving' });
     const outcome = await live.handle(event, options);
     if (!outcome.ok) this.#rollouts.watch(route, live);
     return outcome;
@@ -283,7 +319,8 @@ export class VersionManager {
 
   /** What serves, by name: for the event runtime's routing (a canary shares its name's events and priority). */
   plugins(): Array<{ name: string; version: string; events: readonly string[]; priority: number }> {
-    return [...this.#routes.values()].flatMap((r) => (r.active ? [{ name: r.name, version: r.active.version, events: r.active.manifest.events, priority: r.active.manifest.priority }] : []))
+    return [...this.#routes.values()]
+      .flatMap((r) => (r.active ? [{ name: r.name, version: r.active.version, events: r.active.manifest.events, priority: r.active.manifest.priority }] : []))
       .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 
@@ -302,7 +339,9 @@ export class VersionManager {
   /** A name's retained versions and its audit entries, newest first (at most `limit`, default 100). */
   history(name: string, options: { limit?: number } = {}): { name: string; deployment: Deployment | null; versions: VersionRecord[]; entries: AuditEntry[] } {
     return {
-      name, deployment: this.registry.get(name) ?? null, versions: this.registry.versions(name),
+      name,
+      deployment: this.registry.get(name) ?? null,
+      versions: this.registry.versions(name),
       entries: this.auditTrail.list({ name, newestFirst: true, limit: options.limit ?? 100 }),
     };
   }
@@ -337,7 +376,13 @@ export class VersionManager {
   #route(name: string): VersionRoute {
     let route = this.#routes.get(name);
     if (!route) {
-      route = new VersionRoute(name, () => { this.#revision++; }, { standbyWarmMs: this.#standbyWarmMs, logger: this.#log });
+      route = new VersionRoute(
+        name,
+        () => {
+          this.#revision++;
+        },
+        { standbyWarmMs: this.#standbyWarmMs, logger: this.#log },
+      );
       this.#routes.set(name, route);
     }
     return route;

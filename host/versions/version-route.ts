@@ -3,10 +3,11 @@
  * calls, a blue-green standby kept warm, and the gate that holds new calls while state is handed
  * over. The registry says the same durably; the version manager keeps the two in step.
  */
-import type { LiveVersion } from './live-version.js';
-import type { Logger } from '../log/logger.js';
+
 import { toLnError } from '../errors/ln-error.js';
-import { canHandOff, handOffState, type HandoffResult } from './state-handoff.js';
+import type { Logger } from '../log/logger.js';
+import type { LiveVersion } from './live-version.js';
+import { canHandOff, type HandoffResult, handOffState } from './state-handoff.js';
 
 /** The versions of one name that have instances. */
 export class VersionRoute {
@@ -90,7 +91,11 @@ export class VersionRoute {
    *
    * @param onHandoffError - turns a failed handoff into a result (go on fresh), or rethrows
    */
-  async swapIn(next: LiveVersion, commit: () => void, onHandoffError: (err: unknown) => HandoffResult): Promise<{ old: LiveVersion | null; handoff: HandoffResult }> {
+  async swapIn(
+    next: LiveVersion,
+    commit: () => void,
+    onHandoffError: (err: unknown) => HandoffResult,
+  ): Promise<{ old: LiveVersion | null; handoff: HandoffResult }> {
     const old = this.active;
     const handingOff = canHandOff(old, next);
     const open = handingOff ? this.#closeGate() : () => undefined;
@@ -125,7 +130,9 @@ export class VersionRoute {
   /** Holds new calls until the returned function is called. */
   #closeGate(): () => void {
     let open!: () => void;
-    const gate = new Promise<void>((resolve) => { open = resolve; });
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
     this.#gate = gate;
     return () => {
       if (this.#gate === gate) this.#gate = null;
@@ -156,7 +163,10 @@ export class KeyedSerializer {
   run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const before = this.#tails.get(key) ?? Promise.resolve();
     const result = before.then(fn);
-    const tail = result.then(() => undefined, () => undefined);
+    const tail = result.then(
+      () => undefined,
+      () => undefined,
+    );
     this.#tails.set(key, tail);
     void tail.then(() => {
       if (this.#tails.get(key) === tail) this.#tails.delete(key);

@@ -38,7 +38,12 @@ export interface RouteStatus {
 
 function versionStatus(live: LiveVersion, now: number, canary: boolean): VersionStatus {
   return {
-    version: live.version, digest: live.digest, stateful: live.stateful, pool: live.stats(), health: live.healthSummary(), usage: live.usageTotals(),
+    version: live.version,
+    digest: live.digest,
+    stateful: live.stateful,
+    pool: live.stats(),
+    health: live.healthSummary(),
+    usage: live.usageTotals(),
     watched: canary || now < live.watchedUntil,
   };
 }

@@ -4,11 +4,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, parseManifest, readManifest, silentLogger } from '../../dist/host/index.js';
 // Internals, not the package's public surface (host/index.ts).
 import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
-import { VersionManager } from '../../dist/host/versions/version-manager.js';
+import { Engine, parseManifest, readManifest, silentLogger } from '../../dist/host/index.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
+import { VersionManager } from '../../dist/host/versions/version-manager.js';
 
 const EXAMPLES = new URL('../../components/', import.meta.url);
 
@@ -44,7 +44,8 @@ export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p',
   for (let i = 0; i < count; i++) {
     await host.manager.deploy({
       manifest: host.manifest({ name: `${prefix}-${i}`, version: '1.0.0', events: events(i), limits }),
-      digest, actor: 'bench',
+      digest,
+      actor: 'bench',
     });
   }
   return serve(host, { digest });
@@ -56,12 +57,17 @@ export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p',
  */
 export async function examplesHost() {
   const host = benchManager('examples');
-  const folders = readdirSync(EXAMPLES, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
-  await Promise.all(folders.map(async (folder) => {
-    const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
-    const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
-    await host.manager.deploy({ manifest, digest, actor: 'bench', approveCapabilities: true }); // as `serve` seeds them
-  }));
+  const folders = readdirSync(EXAMPLES, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+  await Promise.all(
+    folders.map(async (folder) => {
+      const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
+      const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
+      await host.manager.deploy({ manifest, digest, actor: 'bench', approveCapabilities: true }); // as `serve` seeds them
+    }),
+  );
   return serve(host, { plugins: folders });
 }
 

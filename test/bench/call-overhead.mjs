@@ -3,11 +3,11 @@
 // Goals: the host's worker invoke adds less than 2x over the bare round trip (issue 2); an inline
 // invoke (the guest on the calling thread, preempted by its deadline checks) under 5 µs (issue 15).
 import { readFileSync } from 'node:fs';
-import { Worker } from 'node:worker_threads';
 import { Script } from 'node:vm';
+import { Worker } from 'node:worker_threads';
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
-import { Engine, Instance, closedGrants, linkerSpec, findExport } from '../../dist/host/index.js';
 import { meterOptions } from '../../dist/host/engine/engine.js';
+import { closedGrants, Engine, findExport, Instance, linkerSpec } from '../../dist/host/index.js';
 import { WorkerPool } from '../../dist/host/sandbox/worker-pool.js';
 import { size, timeAsync, timeSync } from './support.mjs';
 
@@ -19,7 +19,12 @@ export async function benchCallOverhead() {
   const { instance: core } = await WebAssembly.instantiate(coreBytes);
   const add = core.exports.add;
   let sink = 0;
-  const raw = timeSync((i) => { sink += add(i, 1); }, size(1_000_000, 200_000));
+  const raw = timeSync(
+    (i) => {
+      sink += add(i, 1);
+    },
+    size(1_000_000, 200_000),
+  );
 
   // 2. jco binding in-process (the same bindings the worker runs)
   const engine = new Engine();
@@ -27,13 +32,27 @@ export async function benchCallOverhead() {
   const instantiate = new Script(component.bindings).runInThisContext();
   const exportsObj = await instantiate((n) => component.modules.get(n), {}, WebAssembly.instantiate);
   const addU32 = exportsObj.addU32;
-  const binding = timeSync((i) => { sink += addU32(i, 1); }, size(200_000, 50_000));
+  const binding = timeSync(
+    (i) => {
+      sink += addU32(i, 1);
+    },
+    size(200_000, 50_000),
+  );
 
   // 3. bare postMessage round trip to a worker that echoes
-  const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", { eval: true });
+  const echo = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", {
+    eval: true,
+  });
   let resolveEcho;
   echo.on('message', (m) => resolveEcho(m));
-  const roundTrip = await timeAsync((i) => new Promise((r) => { resolveEcho = r; echo.postMessage({ type: 'call', id: i, args: [i, 1] }); }), size(5_000, 1_000));
+  const roundTrip = await timeAsync(
+    (i) =>
+      new Promise((r) => {
+        resolveEcho = r;
+        echo.postMessage({ type: 'call', id: i, args: [i, 1] });
+      }),
+    size(5_000, 1_000),
+  );
   await echo.terminate();
 
   // 4. lnano worker invoke

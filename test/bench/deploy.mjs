@@ -7,7 +7,7 @@
 //   the longest event-loop stall during the uncached deploy, against that deploy's time.
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Engine, Instance, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec, meterFor } from '../../dist/host/index.js';
+import { closedGrants, Engine, findExport, Instance, LIMIT_DEFAULTS, linkerSpec, meterFor } from '../../dist/host/index.js';
 import { benchManager, exampleBytes } from './bench-host.mjs';
 import { benchEvent, medianOf, progress, size, timed } from './support.mjs';
 
@@ -15,11 +15,13 @@ import { benchEvent, medianOf, progress, size, timed } from './support.mjs';
 async function coldStart(engine, bytes, name) {
   const component = await engine.load(bytes, name, { meter: meterFor(LIMIT_DEFAULTS) });
   const handle = findExport(component.shape, 'handler#handle');
-  return medianOf(size(5, 2), () => timed(async () => {
-    const instance = await Instance.start(component, { linker: linkerSpec(closedGrants(name)) });
-    await instance.call(handle, [benchEvent(0)]);
-    await instance.dispose();
-  }));
+  return medianOf(size(5, 2), () =>
+    timed(async () => {
+      const instance = await Instance.start(component, { linker: linkerSpec(closedGrants(name)) });
+      await instance.call(handle, [benchEvent(0)]);
+      await instance.dispose();
+    }),
+  );
 }
 
 async function deployTimes(name) {
@@ -29,11 +31,12 @@ async function deployTimes(name) {
   const second = { manager: undefined };
   try {
     const { digest } = await first.manager.storeArtifact(bytes);
-    const deployAndAnswer = (m, version, strategy) => timed(async () => {
-      await m.deploy({ manifest: manifest({ name, version }), digest, actor: 'bench', strategy });
-      const outcome = await m.call(name, benchEvent(1));
-      if (!outcome.ok) throw new Error(`${name}@${version} did not answer: ${JSON.stringify(outcome.error)}`);
-    });
+    const deployAndAnswer = (m, version, strategy) =>
+      timed(async () => {
+        await m.deploy({ manifest: manifest({ name, version }), digest, actor: 'bench', strategy });
+        const outcome = await m.call(name, benchEvent(1));
+        if (!outcome.ok) throw new Error(`${name}@${version} did not answer: ${JSON.stringify(outcome.error)}`);
+      });
     // How long the event loop (which serves every other plugin's events) stalls during it.
     const stalls = monitorEventLoopDelay({ resolution: 5 });
     stalls.enable();
@@ -59,7 +62,10 @@ async function deployTimes(name) {
 
 export async function benchColdStart() {
   const rows = [];
-  for (const [name, label] of [['echo-c', 'C plugin, 18 KB'], ['echo-ts', 'JS plugin, 11 MB']]) {
+  for (const [name, label] of [
+    ['echo-c', 'C plugin, 18 KB'],
+    ['echo-ts', 'JS plugin, 11 MB'],
+  ]) {
     progress(`cold start: ${name} ...`);
     const t = await deployTimes(name);
     const base = `cold start: new instance + first call (${label})`;

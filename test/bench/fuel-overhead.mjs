@@ -50,8 +50,11 @@ async function instantiate(component, plainModules, options) {
     modules.set(name, await WebAssembly.compile(options ? instrumentModule(bytes, options, name) : bytes));
   }
   const bindings = new Script(component.bindings).runInThisContext();
-  const exports = await bindings((name) => modules.get(name), { 'liquid-nano:plugin/log': { log: () => {} } },
-    (module, imports) => WebAssembly.instantiate(module, { ...imports, lnano: { fuel, grow_failed: growFailed }, ...deadlineImports(flag) }));
+  const exports = await bindings(
+    (name) => modules.get(name),
+    { 'liquid-nano:plugin/log': { log: () => {} } },
+    (module, imports) => WebAssembly.instantiate(module, { ...imports, lnano: { fuel, grow_failed: growFailed }, ...deadlineImports(flag) }),
+  );
   return { exports, fuel };
 }
 

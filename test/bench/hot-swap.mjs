@@ -19,9 +19,13 @@ export async function benchHotSwap() {
     progress('hot swap: swapping under load ...');
     const load = startLoad({ url: host.url, body, concurrency: CONCURRENCY });
     let swaps = 0;
-    const deploy = (v, strategy) => host.manager.deploy({
-      manifest: host.manifest({ name, version: `${v}.0.0`, limits: { concurrency: 4 } }), digest: host.digest, actor: 'bench', strategy,
-    });
+    const deploy = (v, strategy) =>
+      host.manager.deploy({
+        manifest: host.manifest({ name, version: `${v}.0.0`, limits: { concurrency: 4 } }),
+        digest: host.digest,
+        actor: 'bench',
+        strategy,
+      });
     const rounds = size(12, 4);
     for (let v = 2; v < 2 + rounds; v++) {
       await deploy(v, v % 2 ? 'blue-green' : 'immediate');
@@ -37,8 +41,13 @@ export async function benchHotSwap() {
     return [
       { name: base, value: steady.p99Ms * 1e6, unit: 'ns', note: `${steady.sent} requests, ${Math.round(steady.perSecond)}/s` },
       { name: `p99 latency during ${swaps} swaps`, value: during.p99Ms * 1e6, unit: 'ns', baseline: base, note: `${Math.round(during.perSecond)}/s` },
-      { name: `requests lost during ${swaps} swaps`, value: during.failed, unit: 'count', goal: { equals: 0 },
-        note: `${during.sent} sent${during.failed ? `; ${JSON.stringify(during.failures)}` : ''}` },
+      {
+        name: `requests lost during ${swaps} swaps`,
+        value: during.failed,
+        unit: 'count',
+        goal: { equals: 0 },
+        note: `${during.sent} sent${during.failed ? `; ${JSON.stringify(during.failures)}` : ''}`,
+      },
     ];
   } finally {
     await host.close();

@@ -34,7 +34,14 @@ async function plainServer(answer) {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/events`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/events`,
+    close: () =>
+      new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 /** A side's totals over its windows. */
@@ -58,7 +65,10 @@ async function window(into, url, body, checkEvents, counter) {
 
 function summary(t) {
   return {
-    ...t, perSecond: t.sent / (t.elapsedMs / 1000), p50Ms: percentile(t.latencies, 50), p99Ms: percentile(t.latencies, 99),
+    ...t,
+    perSecond: t.sent / (t.elapsedMs / 1000),
+    p50Ms: percentile(t.latencies, 50),
+    p99Ms: percentile(t.latencies, 99),
     cpuUs: t.cpuMs === null ? null : (t.cpuMs * 1000) / t.sent,
   };
 }
@@ -95,7 +105,13 @@ export async function benchIngress() {
   const cases = [
     { label: '1 plugin subscribed', key: '1 plugin', host: () => benchHost({ count: 1, prefix: 'ingress1' }), event: envelope(), goal: 0.5 },
     { label: '5 plugins subscribed', key: '5 plugins', host: () => benchHost({ count: 5, prefix: 'ingress5' }), event: envelope(), goal: 0.1 },
-    { label: 'hello to the example plugins', key: 'examples', host: () => examplesHost(), event: { id: 'bench-hello', type: 'hello', source: '/bench', data: { name: 'bench' } }, goal: 0.1 },
+    {
+      label: 'hello to the example plugins',
+      key: 'examples',
+      host: () => examplesHost(),
+      event: { id: 'bench-hello', type: 'hello', source: '/bench', data: { name: 'bench' } },
+      goal: 0.1,
+    },
   ];
   const rows = [];
   for (const c of cases) {
@@ -107,10 +123,20 @@ export async function benchIngress() {
     const seconds = load.elapsedMs / 1000;
     rows.push(
       { name: base, value: plain.perSecond, unit: 'ops/s', note: cpuNote(plain).slice(2) },
-      { name: `POST /events, ${c.label}`, value: load.perSecond, unit: 'ops/s', baseline: base, goal: { ratio: '>', value: c.goal },
-        note: `p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, ${load.sent} sent${cpuNote(load)}` },
-      { name: `plugin calls/s, ${c.label}`, value: load.counted / seconds, unit: 'ops/s',
-        note: `${(load.counted / load.sent).toFixed(1)} calls per event (diagnostics timeline)` },
+      {
+        name: `POST /events, ${c.label}`,
+        value: load.perSecond,
+        unit: 'ops/s',
+        baseline: base,
+        goal: { ratio: '>', value: c.goal },
+        note: `p50 ${load.p50Ms.toFixed(2)} ms, p99 ${load.p99Ms.toFixed(2)} ms, ${load.sent} sent${cpuNote(load)}`,
+      },
+      {
+        name: `plugin calls/s, ${c.label}`,
+        value: load.counted / seconds,
+        unit: 'ops/s',
+        note: `${(load.counted / load.sent).toFixed(1)} calls per event (diagnostics timeline)`,
+      },
     );
   }
   return rows;

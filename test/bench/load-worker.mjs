@@ -16,26 +16,38 @@ let failed = 0;
 const failures = new Map();
 let running = true;
 const t0 = performance.now();
-if (durationMs > 0) setTimeout(() => { running = false; }, durationMs);
-parentPort.on('message', (m) => { if (m === 'stop') running = false; });
+if (durationMs > 0)
+  setTimeout(() => {
+    running = false;
+  }, durationMs);
+parentPort.on('message', (m) => {
+  if (m === 'stop') running = false;
+});
 
 function once() {
   const payload = payloads[next++ % payloads.length];
   return new Promise((resolve) => {
     const started = performance.now();
-    const req = request({
-      host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent,
-      headers: { 'content-type': 'application/json', 'content-length': payload.length },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        const bad = res.statusCode !== 200 || (checkEvents && text.includes('"ok":false'));
-        resolve({ started, bad, why: bad ? `${res.statusCode} ${text.slice(0, 160)}` : '' });
-      });
-      res.on('error', (err) => resolve({ started, bad: true, why: err.message }));
-    });
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: target.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          const bad = res.statusCode !== 200 || (checkEvents && text.includes('"ok":false'));
+          resolve({ started, bad, why: bad ? `${res.statusCode} ${text.slice(0, 160)}` : '' });
+        });
+        res.on('error', (err) => resolve({ started, bad: true, why: err.message }));
+      },
+    );
     req.on('error', (err) => resolve({ started, bad: true, why: err.message }));
     req.end(payload);
   });
@@ -56,7 +68,10 @@ async function client() {
 await Promise.all(Array.from({ length: concurrency }, client));
 agent.destroy();
 parentPort.postMessage({
-  sent: latencies.length, failed, elapsedMs: performance.now() - t0,
-  starts: Float64Array.from(starts), latencies: Float64Array.from(latencies),
+  sent: latencies.length,
+  failed,
+  elapsedMs: performance.now() - t0,
+  starts: Float64Array.from(starts),
+  latencies: Float64Array.from(latencies),
   failures: [...failures].slice(0, 5),
 });

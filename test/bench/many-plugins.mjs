@@ -4,8 +4,9 @@
 // the process RSS is read after full collections. Reported: RSS per additional plugin between
 // steps, and the total at the largest step. Goals: ≤ 2 MiB per plugin, 1000 plugins ≤ 1.5 GB.
 // Run alone: node --expose-gc test/bench/many-plugins.mjs [--quick]
-import { silentLogger } from '../../dist/host/index.js';
+
 import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
+import { silentLogger } from '../../dist/host/index.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
 import { benchManager, envelope, exampleBytes } from './bench-host.mjs';
 import { progress, settledRss, size } from './support.mjs';
@@ -16,11 +17,14 @@ const STEPS = size([20, 200, 1000], [20, 200]);
 /** Sends one event to each of the first `count` plugins; throws unless every one answered. */
 async function answerAll(url, count) {
   for (let i = 0; i < count; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
-      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envelope(`bench.m${i + j}`)) });
-      const body = await res.text();
-      if (res.status !== 200 || !body.includes(`"plugin":"m-${i + j}"`)) throw new Error(`plugin m-${i + j} did not answer: ${res.status} ${body.slice(0, 300)}`);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(50, count - i) }, async (_, j) => {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(envelope(`bench.m${i + j}`)) });
+        const body = await res.text();
+        if (res.status !== 200 || !body.includes(`"plugin":"m-${i + j}"`))
+          throw new Error(`plugin m-${i + j} did not answer: ${res.status} ${body.slice(0, 300)}`);
+      }),
+    );
   }
 }
 
@@ -38,14 +42,28 @@ export async function benchManyPlugins() {
     for (const step of STEPS) {
       progress(`many plugins: deploying up to ${step} ...`);
       for (; deployed < step; deployed++) {
-        await host.manager.deploy({ manifest: host.manifest({ name: `m-${deployed}`, version: '1.0.0', events: [`bench.m${deployed}`] }), digest, actor: 'bench' });
+        await host.manager.deploy({
+          manifest: host.manifest({ name: `m-${deployed}`, version: '1.0.0', events: [`bench.m${deployed}`] }),
+          digest,
+          actor: 'bench',
+        });
       }
       await answerAll(url, step);
       const rss = await settledRss();
       if (last) {
-        rows.push({ name: `RSS per additional live C plugin (${last.step} → ${step})`, value: (rss - last.rss) / (step - last.step) / MiB, unit: 'MiB', goal: { below: 2 } });
+        rows.push({
+          name: `RSS per additional live C plugin (${last.step} → ${step})`,
+          value: (rss - last.rss) / (step - last.step) / MiB,
+          unit: 'MiB',
+          goal: { below: 2 },
+        });
       }
-      rows.push({ name: `RSS with ${step} live C plugins, each answered an event`, value: rss / MiB, unit: 'MiB', ...(step === 1000 ? { goal: { below: 1536 } } : {}) });
+      rows.push({
+        name: `RSS with ${step} live C plugins, each answered an event`,
+        value: rss / MiB,
+        unit: 'MiB',
+        ...(step === 1000 ? { goal: { below: 1536 } } : {}),
+      });
       last = { step, rss };
     }
   } finally {

@@ -5,7 +5,7 @@
 //   with its warm instance, route, registry rows), divided by N;
 //   baseline: a bare worker thread that only echoes messages.
 import { Worker } from 'node:worker_threads';
-import { Engine, Instance, LIMIT_DEFAULTS, closedGrants, linkerSpec, meterFor } from '../../dist/host/index.js';
+import { closedGrants, Engine, Instance, LIMIT_DEFAULTS, linkerSpec, meterFor } from '../../dist/host/index.js';
 import { benchManager, exampleBytes } from './bench-host.mjs';
 import { progress, settledRss, size } from './support.mjs';
 
@@ -16,8 +16,13 @@ async function perBareWorker() {
   const before = await settledRss();
   const workers = [];
   for (let i = 0; i < COUNT; i++) {
-    const w = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", { eval: true });
-    await new Promise((r) => { w.once('message', r); w.postMessage('hi'); });
+    const w = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m));", {
+      eval: true,
+    });
+    await new Promise((r) => {
+      w.once('message', r);
+      w.postMessage('hi');
+    });
     workers.push(w);
   }
   const after = await settledRss();
@@ -57,10 +62,19 @@ export async function benchMemory() {
   progress('memory: bare workers ...');
   const base = 'RSS per bare worker thread';
   const rows = [{ name: base, value: await perBareWorker(), unit: 'MiB', note: `${COUNT} workers` }];
-  for (const [name, label] of [['echo-c', 'C plugin, 18 KB'], ['echo-ts', 'JS plugin, 11 MB']]) {
+  for (const [name, label] of [
+    ['echo-c', 'C plugin, 18 KB'],
+    ['echo-ts', 'JS plugin, 11 MB'],
+  ]) {
     progress(`memory: ${name} ...`);
     rows.push({ name: `RSS per idle instance (${label})`, value: await perInstance(name), unit: 'MiB', baseline: base, note: `${COUNT} instances` });
-    rows.push({ name: `RSS per deployed version (${label})`, value: await perVersion(name), unit: 'MiB', baseline: base, note: `${COUNT} versions, 1 warm instance each` });
+    rows.push({
+      name: `RSS per deployed version (${label})`,
+      value: await perVersion(name),
+      unit: 'MiB',
+      baseline: base,
+      note: `${COUNT} versions, 1 warm instance each`,
+    });
   }
   return rows;
 }

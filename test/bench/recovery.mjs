@@ -4,7 +4,7 @@
 // The pool starts the replacement as soon as the instance dies, so recovery should cost about
 // one cold start, never more.
 import { readFileSync } from 'node:fs';
-import { Engine, Instance, LIMIT_DEFAULTS, closedGrants, findExport, linkerSpec } from '../../dist/host/index.js';
+import { closedGrants, Engine, findExport, Instance, LIMIT_DEFAULTS, linkerSpec } from '../../dist/host/index.js';
 import { InstancePool } from '../../dist/host/resources/instance-pool.js';
 import { median, size } from './support.mjs';
 
@@ -30,7 +30,8 @@ export async function benchRecovery() {
   }
 
   const pool = new InstancePool(component, {
-    name: 'slow', instance: { linker },
+    name: 'slow',
+    instance: { linker },
     limits: { ...LIMIT_DEFAULTS, concurrency: 1, minInstances: 1, timeoutMs: DEADLINE_MS },
   });
   await pool.warm();
@@ -46,6 +47,12 @@ export async function benchRecovery() {
   await pool.close();
   return [
     { name: 'cold start: instance + first call (slow)', value: median(cold), unit: 'ns' },
-    { name: 'deadline → replaced instance answers', value: median(recovery), unit: 'ns', baseline: 'cold start: instance + first call (slow)', goal: { ratio: '<', value: 1.5 } },
+    {
+      name: 'deadline → replaced instance answers',
+      value: median(recovery),
+      unit: 'ns',
+      baseline: 'cold start: instance + first call (slow)',
+      goal: { ratio: '<', value: 1.5 },
+    },
   ];
 }

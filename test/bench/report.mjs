@@ -7,7 +7,10 @@ export function formatValue(row) {
   if (row.unit === 'ns') {
     let x = v;
     let i = 0;
-    while (x >= 1000 && i < TIME.length - 1) { x /= 1000; i++; }
+    while (x >= 1000 && i < TIME.length - 1) {
+      x /= 1000;
+      i++;
+    }
     return `${x.toFixed(x < 10 ? 2 : 1)} ${TIME[i]}`;
   }
   if (row.unit === 'ops/s') return `${v >= 100 ? Math.round(v) : v.toFixed(1)}/s`;
@@ -32,9 +35,12 @@ export function withRatios(rows) {
 
 function goalText(r) {
   if (!r.goal) return '';
-  const what = r.goal.equals !== undefined ? `= ${r.goal.equals}`
-    : r.goal.below !== undefined ? `< ${formatValue({ value: r.goal.below, unit: r.unit })}`
-    : `${r.goal.ratio} ${r.goal.value}x`;
+  const what =
+    r.goal.equals !== undefined
+      ? `= ${r.goal.equals}`
+      : r.goal.below !== undefined
+        ? `< ${formatValue({ value: r.goal.below, unit: r.unit })}`
+        : `${r.goal.ratio} ${r.goal.value}x`;
   return `${what} ${r.met ? 'met' : 'MISSED'}`;
 }
 
@@ -50,7 +56,14 @@ export function formatTable(rows) {
     lines.push([`  ${r.name}`, formatValue(r), r.baseline ?? '-', r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`, goalText(r), r.note ?? '']);
   }
   const widths = lines[0].map((_, i) => Math.max(...lines.map((l) => l[i].length)));
-  return lines.map((l) => l.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return lines
+    .map((l) =>
+      l
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** The JSON record of a run. */
@@ -63,6 +76,16 @@ export function runRecord(rows, options) {
     loadAverage: options.loadAverage,
     quick: options.quick,
     durationS: options.durationS,
-    rows: rows.map(({ section, name, value, unit, baseline, ratio, goal, met, note }) => ({ section, name, value, unit, baseline: baseline ?? null, ratio, goal: goal ?? null, met: met ?? null, note: note ?? null })),
+    rows: rows.map(({ section, name, value, unit, baseline, ratio, goal, met, note }) => ({
+      section,
+      name,
+      value,
+      unit,
+      baseline: baseline ?? null,
+      ratio,
+      goal: goal ?? null,
+      met: met ?? null,
+      note: note ?? null,
+    })),
   };
 }

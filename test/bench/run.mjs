@@ -35,7 +35,7 @@ const SECTIONS = {
 };
 
 const onlyAt = process.argv.indexOf('--only');
-const only = onlyAt > 0 ? process.argv[onlyAt + 1]?.split(',') ?? [] : Object.keys(SECTIONS);
+const only = onlyAt > 0 ? (process.argv[onlyAt + 1]?.split(',') ?? []) : Object.keys(SECTIONS);
 for (const name of only) if (!(name in SECTIONS)) throw new Error(`unknown section "${name}"; sections: ${Object.keys(SECTIONS).join(', ')}`);
 
 const started = performance.now();
@@ -51,7 +51,9 @@ withRatios(rows);
 console.log(formatTable(rows));
 
 const record = runRecord(rows, {
-  cpus: availableParallelism(), loadAverage: loadavg()[0].toFixed(2), quick: QUICK,
+  cpus: availableParallelism(),
+  loadAverage: loadavg()[0].toFixed(2),
+  quick: QUICK,
   durationS: Math.round((performance.now() - started) / 1000),
 });
 const root = new URL('../../', import.meta.url);

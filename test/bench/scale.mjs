@@ -21,8 +21,11 @@ export async function benchScale() {
       const load = await runLoad({ url: host.url, bodies, concurrency: CONCURRENCY, durationMs: size(4000, 1000) });
       if (load.failed > 0) throw new Error(`scale bench: ${load.failed} of ${load.sent} failed: ${JSON.stringify(load.failures)}`);
       rows.push({
-        name: count === COUNTS[0] ? base : `events/s, ${count} components deployed`, value: load.perSecond, unit: 'ops/s',
-        ...(count === COUNTS[0] ? {} : { baseline: base }), note: `p99 ${load.p99Ms.toFixed(1)} ms`,
+        name: count === COUNTS[0] ? base : `events/s, ${count} components deployed`,
+        value: load.perSecond,
+        unit: 'ops/s',
+        ...(count === COUNTS[0] ? {} : { baseline: base }),
+        note: `p99 ${load.p99Ms.toFixed(1)} ms`,
       });
     } finally {
       await host.close();

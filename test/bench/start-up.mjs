@@ -29,15 +29,25 @@ function wall(args) {
 
 function freePort() {
   return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
   });
 }
 
-const healthy = (port) => new Promise((resolve) => {
-  const req = get({ host: '127.0.0.1', port, path: '/health' }, (res) => { res.resume(); resolve(res.statusCode === 200); });
-  req.on('error', () => resolve(false));
-  req.setTimeout(1000, () => { req.destroy(); resolve(false); });
-});
+const healthy = (port) =>
+  new Promise((resolve) => {
+    const req = get({ host: '127.0.0.1', port, path: '/health' }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.setTimeout(1000, () => {
+      req.destroy();
+      resolve(false);
+    });
+  });
 
 /**
  * ns from spawning `lnano serve` on `dataDir` to its first /health 200, and with `rssAfterMs`
@@ -46,13 +56,34 @@ const healthy = (port) => new Promise((resolve) => {
 async function serveToHealth(dataDir, rssAfterMs = 0, extraArgs = []) {
   const [port, adminPort] = [await freePort(), await freePort()];
   const t = process.hrtime.bigint();
-  const child = spawn(process.execPath, [BIN, 'serve', '--pipelines', 'deploy/pipelines', '--data-dir', dataDir,
-    '--listen', `127.0.0.1:${port}`, '--admin-listen', `127.0.0.1:${adminPort}`, '--log-level', 'warn', ...extraArgs], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      BIN,
+      'serve',
+      '--pipelines',
+      'deploy/pipelines',
+      '--data-dir',
+      dataDir,
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--admin-listen',
+      `127.0.0.1:${adminPort}`,
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let stderr = '';
-  child.stderr.on('data', (c) => { stderr += c; });
+  child.stderr.on('data', (c) => {
+    stderr += c;
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   let gone = false;
-  void exited.then(() => { gone = true; });
+  void exited.then(() => {
+    gone = true;
+  });
   while (!(await healthy(port))) {
     if (gone) throw new Error(`lnano serve exited before /health answered: ${stderr}`);
     await new Promise((r) => setTimeout(r, 20));

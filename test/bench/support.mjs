@@ -81,5 +81,11 @@ export async function settledRss() {
 
 /** A plugin event as the version manager takes it. */
 export const benchEvent = (i, data = new Uint8Array()) => ({
-  id: `b${i}`, type: 'bench', source: '/bench', time: undefined, datacontenttype: undefined, data, extensions: [],
+  id: `b${i}`,
+  type: 'bench',
+  source: '/bench',
+  time: undefined,
+  datacontenttype: undefined,
+  data,
+  extensions: [],
 });

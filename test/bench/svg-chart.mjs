@@ -21,10 +21,14 @@ export function svgChart(record) {
   const height = PAD * 2 + 40 + (rows.length + sections.length) * ROW_H + 24;
   const width = LABEL_W + BAR_W + 120;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
+  );
   out.push(`<rect width="${width}" height="${height}" fill="#fff"/>`);
   out.push(`<text x="${PAD}" y="${PAD + 12}" font-size="14" font-weight="bold">Liquid Nano benchmarks: ratio against the same-run baseline (log scale)</text>`);
-  out.push(`<text x="${PAD}" y="${PAD + 30}" fill="#555">${escapeXml(`${record.date.slice(0, 10)}, Node ${record.node}, ${record.cpus} CPUs, load ${record.loadAverage}${record.quick ? ', quick run' : ''}`)}</text>`);
+  out.push(
+    `<text x="${PAD}" y="${PAD + 30}" fill="#555">${escapeXml(`${record.date.slice(0, 10)}, Node ${record.node}, ${record.cpus} CPUs, load ${record.loadAverage}${record.quick ? ', quick run' : ''}`)}</text>`,
+  );
   const top = PAD + 44;
   const bottom = height - PAD - 20;
   for (let l = MIN_LOG; l <= MAX_LOG; l++) {

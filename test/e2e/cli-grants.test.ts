@@ -51,7 +51,9 @@ describe('lnano run: grants', () => {
     expect(http.code).toBe(2);
     expect(http.stderr).toContain('outgoing HTTP "api.evil.com"');
     expect(http.stderr).toContain('policy.http.allow');
-    const ok = await runCli(['run', '--config', config, '--env', 'LEVEL=x', '--allow-http', 'api.example.com', envReader, '--invoke', 'count-env()'], { dataDir });
+    const ok = await runCli(['run', '--config', config, '--env', 'LEVEL=x', '--allow-http', 'api.example.com', envReader, '--invoke', 'count-env()'], {
+      dataDir,
+    });
     expect(ok.stdout.trim()).toBe('1');
   });
 

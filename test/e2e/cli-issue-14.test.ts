@@ -10,8 +10,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, fixture, runCli, runLnano, tempDataDir } from '../helpers/cli.js';
-import { spawnServe, type ServeProcess } from '../helpers/serve-host.js';
+import { fixture, ROOT, runCli, runLnano, tempDataDir } from '../helpers/cli.js';
+import { type ServeProcess, spawnServe } from '../helpers/serve-host.js';
 
 const tally = fixture('tally');
 const dataDir = tempDataDir();
@@ -54,19 +54,22 @@ describe('issue 14 item 7: several --invoke on one instance; exported resources'
   it('inspect lists the exported resource with its constructor and methods', async () => {
     const r = await runCli(['inspect', tally], { dataDir });
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain([
-      '    resource tally {',
-      '      constructor(start: u32);',
-      '      add: func(n: u32) -> u32;',
-      '      get: func() -> u32;',
-      '    }',
-    ].join('\n'));
-    const json = JSON.parse((await runCli(['inspect', tally, '--json'], { dataDir })).stdout) as { resources: Array<{ name: string; functions: Array<{ kind: string; name: string }> }> };
-    expect(json.resources).toEqual([expect.objectContaining({ name: 'tally', functions: [
-      expect.objectContaining({ kind: 'constructor', name: 'constructor' }),
-      expect.objectContaining({ kind: 'method', name: 'add' }),
-      expect.objectContaining({ kind: 'method', name: 'get' }),
-    ] })]);
+    expect(r.stdout).toContain(
+      ['    resource tally {', '      constructor(start: u32);', '      add: func(n: u32) -> u32;', '      get: func() -> u32;', '    }'].join('\n'),
+    );
+    const json = JSON.parse((await runCli(['inspect', tally, '--json'], { dataDir })).stdout) as {
+      resources: Array<{ name: string; functions: Array<{ kind: string; name: string }> }>;
+    };
+    expect(json.resources).toEqual([
+      expect.objectContaining({
+        name: 'tally',
+        functions: [
+          expect.objectContaining({ kind: 'constructor', name: 'constructor' }),
+          expect.objectContaining({ kind: 'method', name: 'add' }),
+          expect.objectContaining({ kind: 'method', name: 'get' }),
+        ],
+      }),
+    ]);
   });
 
   it('refuses to invoke a resource method with a coded error that says so', async () => {
@@ -92,8 +95,10 @@ describe('issue 14 item 10: coded errors where a user saw "This is a bug"', () =
     await once(holder, 'listening');
     const { port } = holder.address() as { port: number };
     try {
-      const r = await runCli(['serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${port}`, '--log-level', 'warn'],
-        { dataDir: tempDataDir(), env: cleanEnv() });
+      const r = await runCli(['serve', '--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', `127.0.0.1:${port}`, '--log-level', 'warn'], {
+        dataDir: tempDataDir(),
+        env: cleanEnv(),
+      });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain(`error[LN_ERR_CONFIG_PORT_IN_USE]: Cannot listen on 127.0.0.1:${port} (adminListen)`);
       expect(r.stderr).toContain('--admin-listen <host:port>');
@@ -152,7 +157,7 @@ describe('issue 14 items 11, 12, 13: a project with its host, a plugin folder an
     expect(r.stderr).toContain(`error[LN_ERR_ADMIN_TOKEN_REJECTED]: The host at ${host.adminUrl} refused the admin token from --token`);
   });
 
-  it('a restart keeps the operator\'s version and says so', async () => {
+  it("a restart keeps the operator's version and says so", async () => {
     await stop(host);
     host = await spawnServe(args, { cwd: project, env: cleanEnv() });
     hosts.push(host);

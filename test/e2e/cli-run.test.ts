@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fixture, runCli, tempDataDir } from '../helpers/cli.js';
 
 const dataDir = tempDataDir();
-const invoke = (name: string, expr: string, ...extra: string[]) =>
-  runCli(['run', fixture(name), '--invoke', expr, ...extra], { dataDir });
+const invoke = (name: string, expr: string, ...extra: string[]) => runCli(['run', fixture(name), '--invoke', expr, ...extra], { dataDir });
 
 describe('lnano run --invoke', () => {
   it.each([

@@ -11,12 +11,21 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/cli.js';
-import { startServe, type ServeHost } from '../helpers/serve-host.js';
+import { type ServeHost, startServe } from '../helpers/serve-host.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const shots = mkdtempSync(join(tmpdir(), 'lnano-console-shots-'));
 const WAIT = { timeout: 20_000 };
 
@@ -35,10 +44,12 @@ beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], { stdio: 'inherit' });
   host = await startServe();
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lnano-chromium-')), {
-    executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, viewport: { width: 1280, height: 800 },
+    executablePath: '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
   });
   context.on('request', record);
-  page = context.pages()[0] ?? await context.newPage();
+  page = context.pages()[0] ?? (await context.newPage());
 }, 120_000);
 
 afterAll(async () => {
@@ -167,7 +178,11 @@ describe('the web console', () => {
     await page.click('nav a[href="#/live"]');
     await page.waitForSelector('#live-connection', WAIT);
     await page.waitForFunction(() => document.querySelector('#live-connection')?.textContent === 'Stream: live', null, WAIT);
-    const res = await fetch(`${host.ingressUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'console-live-1', type: 'sensor.reading', source: '/e2e', data: { t: 1 } }) });
+    const res = await fetch(`${host.ingressUrl}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'console-live-1', type: 'sensor.reading', source: '/e2e', data: { t: 1 } }),
+    });
     expect(res.status).toBe(200);
     await page.waitForSelector('table.timeline tr:has-text("console-live-1")', WAIT);
     expect(await page.textContent('table.timeline tbody')).toContain('echo@1.2.0');
@@ -193,7 +208,10 @@ describe('the web console', () => {
     await page.waitForSelector('article[data-pipeline="two-step"] [data-run-status="succeeded"]', WAIT);
     expect(await page.locator('article[data-pipeline="two-step"] g[data-status="succeeded"]').count()).toBe(2);
     const saved = await host.api<{ pipeline: { steps: Array<{ id: string; input: string }> } }>('GET', '/pipelines/two-step');
-    expect(saved.body.pipeline.steps.map((s) => [s.id, s.input])).toEqual([['step-1', 'event'], ['step-2', 'step-1']]);
+    expect(saved.body.pipeline.steps.map((s) => [s.id, s.input])).toEqual([
+      ['step-1', 'event'],
+      ['step-2', 'step-1'],
+    ]);
     await screenshot('pipelines');
   });
 
@@ -204,9 +222,16 @@ describe('the web console', () => {
     }
     await page.click('nav a[href="#/components"]');
     await page.waitForFunction(() => document.querySelectorAll('table.components tbody tr').length >= 52, null, { timeout: 30_000 });
-    for (const viewport of [{ width: 1280, height: 800 }, { width: 820, height: 1180 }]) {
+    for (const viewport of [
+      { width: 1280, height: 800 },
+      { width: 820, height: 1180 },
+    ]) {
       await page.setViewportSize(viewport);
-      const layout = await page.evaluate(() => ({ page: document.documentElement.scrollWidth, view: innerWidth, rows: document.querySelectorAll('table.components tbody tr').length }));
+      const layout = await page.evaluate(() => ({
+        page: document.documentElement.scrollWidth,
+        view: innerWidth,
+        rows: document.querySelectorAll('table.components tbody tr').length,
+      }));
       expect(layout.rows).toBe(52);
       expect(layout.page).toBeLessThanOrEqual(layout.view);
     }
@@ -230,7 +255,11 @@ describe('the web console', () => {
     expect(order).toEqual(['Components', 'Audit', 'Live', 'Pipelines']);
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
     expect(outline).not.toBe('none');
-    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).length);
+    const unlabelled = await page.evaluate(
+      () =>
+        [...document.querySelectorAll('input, select, textarea')].filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+          .length,
+    );
     expect(unlabelled).toBe(0);
   });
 

@@ -1,10 +1,10 @@
 // The operator's loop against a real `lnano serve` process on loopback: deploy, swap under load,
 // roll back, audit, restart after kill -9 — through the `lnano` CLI and the admin API.
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, example, runCli, tempDataDir } from '../helpers/cli.js';
+import { example, ROOT, runCli, tempDataDir } from '../helpers/cli.js';
 import { spawnServe } from '../helpers/serve-host.js';
 
 const dataDir = tempDataDir();
@@ -39,7 +39,11 @@ function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set
     while (running) {
       sent++;
       try {
-        const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: `l${sent}`, type: 'load', source: '/test' }) });
+        const res = await fetch(`${events}/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ id: `l${sent}`, type: 'load', source: '/test' }),
+        });
         const body = (await res.json()) as { results?: Array<{ ok: boolean; version: string }> };
         const result = body.results?.[0];
         if (res.status !== 200 || !result?.ok) {
@@ -53,7 +57,13 @@ function load(): { stop(): Promise<{ sent: number; failed: number; versions: Set
       }
     }
   })();
-  return { async stop() { running = false; await loop; return { sent, failed, versions, failedVersions }; } };
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return { sent, failed, versions, failedVersions };
+    },
+  };
 }
 
 describe('lnano deploy / rollback / history against a running host', () => {
@@ -95,7 +105,18 @@ describe('lnano deploy / rollback / history against a running host', () => {
 
   it('a canary that fails on purpose is aborted by the health monitor; only its own calls failed', async () => {
     const traffic = load();
-    const canary = await lnano('deploy', join(ROOT, 'test', 'fixtures', 'components', 'echo-broken', 'component.wasm'), '--name', 'echo-c', '--version', '4.0.0', '--strategy', 'canary', '--weight', '50');
+    const canary = await lnano(
+      'deploy',
+      join(ROOT, 'test', 'fixtures', 'components', 'echo-broken', 'component.wasm'),
+      '--name',
+      'echo-c',
+      '--version',
+      '4.0.0',
+      '--strategy',
+      'canary',
+      '--weight',
+      '50',
+    );
     expect(canary.stdout).toContain('serving as a canary (50% of calls)');
     let status: { candidate: unknown; active: { version: string } } | undefined;
     for (let i = 0; i < 300; i++) {
@@ -140,9 +161,13 @@ describe('lnano deploy / rollback / history against a running host', () => {
     const lines = recent.stdout.trim().split('\n');
     expect(lines.length).toBeLessThanOrEqual(5);
     expect(recent.stdout).toMatch(/info +\[3\.0\.0\] guest echo/);
-    const follower = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'logs', 'echo-c', '-f', '-n', '1', '--server', admin], { env: { ...process.env, LNANO_DATA_DIR: dataDir } });
+    const follower = spawn(process.execPath, [join(ROOT, 'bin', 'lnano.js'), 'logs', 'echo-c', '-f', '-n', '1', '--server', admin], {
+      env: { ...process.env, LNANO_DATA_DIR: dataDir },
+    });
     let out = '';
-    follower.stdout.on('data', (c: Buffer) => { out += c.toString(); });
+    follower.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
     try {
       const waitFor = async (n: number): Promise<void> => {
         for (let i = 0; i < 200 && out.trim().split('\n').filter(Boolean).length < n; i++) await new Promise((r) => setTimeout(r, 25));
@@ -161,7 +186,11 @@ describe('lnano deploy / rollback / history against a running host', () => {
     child!.kill('SIGKILL');
     await new Promise((r) => child!.once('exit', r));
     await startServe();
-    const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"r","type":"after.restart","source":"/t"}' });
+    const res = await fetch(`${events}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id":"r","type":"after.restart","source":"/t"}',
+    });
     const body = (await res.json()) as { results: Array<{ plugin: string; version: string; ok: boolean }> };
     expect(body.results).toEqual([expect.objectContaining({ plugin: 'echo-c', version: '3.0.0', ok: true })]);
     expect(readFileSync(join(dataDir, 'admin-token'), 'utf8').trim().length).toBeGreaterThan(20);

@@ -5,7 +5,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AdminClient } from '../../host/cli/admin-client.js';
-import { ROOT, example, runCli, tempDataDir } from '../helpers/cli.js';
+import { example, ROOT, runCli, tempDataDir } from '../helpers/cli.js';
 import { spawnServe } from '../helpers/serve-host.js';
 
 const dataDir = tempDataDir();
@@ -47,7 +47,11 @@ describe('kill -9 during deploys', () => {
       const client = new AdminClient(admin, (await import('node:fs')).readFileSync(join(dataDir, 'admin-token'), 'utf8').trim());
       const status = await client.request<{ deployment: { active: string; inProgress: boolean } }>('GET', '/v1/components/echo-c');
       expect(status.deployment.inProgress).toBe(false);
-      const res = await fetch(`${events}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"id":"k${i}","type":"after.kill","source":"/t"}` });
+      const res = await fetch(`${events}/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: `{"id":"k${i}","type":"after.kill","source":"/t"}`,
+      });
       const body = (await res.json()) as { results: Array<{ plugin: string; version: string; ok: boolean }> };
       expect(body.results).toHaveLength(1);
       expect(body.results[0]).toMatchObject({ plugin: 'echo-c', ok: true, version: status.deployment.active });

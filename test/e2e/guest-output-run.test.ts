@@ -3,8 +3,8 @@
 // once; run through the real `lnano` in a child process, every line must arrive, whole and in
 // order, before the result (the printed value or the error), every time.
 import { describe, expect, it } from 'vitest';
-import { fixture, runCli, tempDataDir } from '../helpers/cli.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
+import { fixture, runCli, tempDataDir } from '../helpers/cli.js';
 
 const dataDir = tempDataDir();
 const LINES = 5000;
@@ -16,7 +16,10 @@ const linesOf = (text: string): string[] => text.split('\n');
 
 describe('lnano run delivers all guest output (issue 14, item 1)', () => {
   it.each([
-    ['return', 1], ['return', 2], ['exit', 1], ['trap', 1],
+    ['return', 1],
+    ['return', 2],
+    ['exit', 1],
+    ['trap', 1],
   ])('%s right after writing (run %i): every line, in order, before the result', async (then) => {
     const r = await runCli(['run', fixture('print-burst'), '--', String(LINES), 'both', then], { dataDir });
     expect(linesOf(r.stdout)).toEqual([...out, '']);

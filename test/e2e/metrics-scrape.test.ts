@@ -32,11 +32,13 @@ beforeAll(async () => {
   // No kv grant: its kv.set is answered `denied`, and still counts as a host call.
   plugin('telemetry', fixture('telemetry-c'), { config: { greeting: 'hi' } });
   plugin('echo-c', example('echo-c'), { events: ['echo.*'] });
-  writeFileSync(join(root, 'lnano.yaml'), [
-    'listen: 127.0.0.1:0', 'adminListen: 127.0.0.1:0', 'dataDir: ./data', 'components: ./components', 'logLevel: warn', 'logFormat: json',
-  ].join('\n'));
+  writeFileSync(
+    join(root, 'lnano.yaml'),
+    ['listen: 127.0.0.1:0', 'adminListen: 127.0.0.1:0', 'dataDir: ./data', 'components: ./components', 'logLevel: warn', 'logFormat: json'].join('\n'),
+  );
   const serve = await spawnServe(['--config', join(root, 'lnano.yaml')], {
-    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LNANO_'))), LNANO_ADMIN_TOKEN: TOKEN }, timeoutMs: 60_000,
+    env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('LNANO_'))), LNANO_ADMIN_TOKEN: TOKEN },
+    timeoutMs: 60_000,
   });
   child = serve.child;
   events = serve.ingressUrl;
@@ -55,7 +57,9 @@ async function scrape(): Promise<{ text: string; families: Map<string, PromFamil
   const text = await res.text();
   const families = new Map(parsePrometheus(text).map((f) => [f.name, f]));
   const value = (name: string, labels: Record<string, string>): number | undefined => {
-    const sample = families.get(name)?.metrics.find((m) => JSON.stringify(Object.entries(m.labels ?? {}).sort()) === JSON.stringify(Object.entries(labels).sort()));
+    const sample = families
+      .get(name)
+      ?.metrics.find((m) => JSON.stringify(Object.entries(m.labels ?? {}).sort()) === JSON.stringify(Object.entries(labels).sort()));
     return sample ? Number(sample.value) : undefined;
   };
   return { text, families, value };
@@ -76,11 +80,15 @@ describe('GET /metrics from a running host', () => {
 
     // A second version of telemetry, then back to the first.
     const bytes = readFileSync(fixture('telemetry-c'));
-    const stored = await (await fetch(`${admin}/v1/artifacts`, { method: 'PUT', headers: authorized, body: bytes })).json() as { digest: string };
-    const deploy = await post(`${admin}/v1/deployments`, {
-      manifest: { name: 'telemetry', version: '1.1.0', events: ['*'], limits: { concurrency: 1, timeout: '5s' } },
-      digest: stored.digest,
-    }, authorized);
+    const stored = (await (await fetch(`${admin}/v1/artifacts`, { method: 'PUT', headers: authorized, body: bytes })).json()) as { digest: string };
+    const deploy = await post(
+      `${admin}/v1/deployments`,
+      {
+        manifest: { name: 'telemetry', version: '1.1.0', events: ['*'], limits: { concurrency: 1, timeout: '5s' } },
+        digest: stored.digest,
+      },
+      authorized,
+    );
     expect(deploy.status).toBe(200);
     expect(((await deploy.json()) as { from: string }).from).toBe('1.0.0');
     await post(`${events}/events`, { id: 'n1', type: 'sensor.reading', source: '/test', data: { n: 9 } });
@@ -94,10 +102,20 @@ describe('GET /metrics from a running host', () => {
     // Types of the host's families.
     const types = Object.fromEntries([...families].map(([n, f]) => [n, f.type]));
     expect(types).toMatchObject({
-      lnano_calls_total: 'COUNTER', lnano_call_errors_total: 'COUNTER', lnano_call_duration_seconds: 'HISTOGRAM', lnano_host_calls_total: 'COUNTER',
-      lnano_payload_bytes_total: 'COUNTER', lnano_memory_peak_bytes: 'GAUGE', lnano_instances: 'GAUGE', lnano_queue_depth: 'GAUGE',
-      lnano_deploys_total: 'COUNTER', lnano_swaps_total: 'COUNTER', lnano_rollbacks_total: 'COUNTER',
-      plugin_events: 'COUNTER', plugin_payload_bytes: 'HISTOGRAM', plugin_last_payload_bytes: 'GAUGE',
+      lnano_calls_total: 'COUNTER',
+      lnano_call_errors_total: 'COUNTER',
+      lnano_call_duration_seconds: 'HISTOGRAM',
+      lnano_host_calls_total: 'COUNTER',
+      lnano_payload_bytes_total: 'COUNTER',
+      lnano_memory_peak_bytes: 'GAUGE',
+      lnano_instances: 'GAUGE',
+      lnano_queue_depth: 'GAUGE',
+      lnano_deploys_total: 'COUNTER',
+      lnano_swaps_total: 'COUNTER',
+      lnano_rollbacks_total: 'COUNTER',
+      plugin_events: 'COUNTER',
+      plugin_payload_bytes: 'HISTOGRAM',
+      plugin_last_payload_bytes: 'GAUGE',
     });
     // Calls by outcome: telemetry takes every event — 4 ingress events ok before the redeploy, echo-c's
     // reply to echo.hello (a follow-up event), and 1 after the rollback on 1.0.0; 1 on 1.1.0 — and
@@ -144,7 +162,7 @@ describe('GET /metrics from a running host', () => {
 
   it('GET /v1/config shows each key with its source, never the token', async () => {
     const res = await fetch(`${admin}/v1/config`, { headers: authorized });
-    const body = await res.json() as { file: string; keys: Array<{ key: string; value: unknown; source: string; live: boolean }> };
+    const body = (await res.json()) as { file: string; keys: Array<{ key: string; value: unknown; source: string; live: boolean }> };
     const key = (k: string) => body.keys.find((e) => e.key === k)!;
     expect(body.file).toBe(join(root, 'lnano.yaml'));
     expect(key('logLevel')).toEqual({ key: 'logLevel', value: 'warn', source: `file ${join(root, 'lnano.yaml')}`, live: true });

@@ -14,15 +14,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, fixture } from '../helpers/cli.js';
-import { spawnServe, type ServeProcess } from '../helpers/serve-host.js';
+import { fixture, ROOT } from '../helpers/cli.js';
+import { type ServeProcess, spawnServe } from '../helpers/serve-host.js';
 
 const run = promisify(execFile);
 const MiB = 1024 * 1024;
 const VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
-interface PackEntry { readonly path: string; readonly size: number }
-interface Packed { readonly filename: string; readonly size: number; readonly files: readonly PackEntry[] }
+interface PackEntry {
+  readonly path: string;
+  readonly size: number;
+}
+interface Packed {
+  readonly filename: string;
+  readonly size: number;
+  readonly files: readonly PackEntry[];
+}
 
 const work = mkdtempSync(join(tmpdir(), 'lnano-package-'));
 const prefix = join(work, 'prefix');
@@ -39,7 +46,9 @@ describe('the installable package', () => {
     const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: ROOT, maxBuffer: 64 * MiB });
     packed = (JSON.parse(stdout) as Packed[])[0]!;
     await run('npm', ['install', '--global', '--prefix', prefix, '--prefer-offline', '--no-audit', '--no-fund', join(work, packed.filename)], {
-      cwd: work, maxBuffer: 64 * MiB, env: { ...process.env, npm_config_update_notifier: 'false' },
+      cwd: work,
+      maxBuffer: 64 * MiB,
+      env: { ...process.env, npm_config_update_notifier: 'false' },
     });
     mkdirSync(elsewhere, { recursive: true });
   }, 900_000);
@@ -47,7 +56,19 @@ describe('the installable package', () => {
   it('is at most 10 MiB and holds the host, the console, wit/, the SDK and the docs, not tests or binaries', () => {
     expect(packed.size).toBeLessThanOrEqual(10 * MiB);
     const paths = packed.files.map((f) => f.path);
-    for (const needed of ['bin/lnano.js', 'dist/host/index.js', 'dist/host/index.d.ts', 'dist/host/cli/main.js', 'dist/host/sandbox/worker-main.js', 'dist/console/index.html', 'dist/console/app.js', 'sdk/languages.mjs', 'README.md', 'docs/errors.md', 'docs/manifest.schema.json']) {
+    for (const needed of [
+      'bin/lnano.js',
+      'dist/host/index.js',
+      'dist/host/index.d.ts',
+      'dist/host/cli/main.js',
+      'dist/host/sandbox/worker-main.js',
+      'dist/console/index.html',
+      'dist/console/app.js',
+      'sdk/languages.mjs',
+      'README.md',
+      'docs/errors.md',
+      'docs/manifest.schema.json',
+    ]) {
       expect(paths, needed).toContain(needed);
     }
     expect(paths.some((p) => p.startsWith('wit/') && p.endsWith('.wit'))).toBe(true);
@@ -65,18 +86,27 @@ describe('the installable package', () => {
   it('runs a component with --invoke from another folder', async () => {
     const wasm = join(elsewhere, 'numbers.wasm');
     copyFileSync(fixture('numbers'), wasm);
-    const { stdout } = await run(join(prefix, 'bin', 'lnano'), ['run', wasm, '--data-dir', join(elsewhere, 'data-run'), '--invoke', 'add-u32(40, 2)'], { cwd: elsewhere });
+    const { stdout } = await run(join(prefix, 'bin', 'lnano'), ['run', wasm, '--data-dir', join(elsewhere, 'data-run'), '--invoke', 'add-u32(40, 2)'], {
+      cwd: elsewhere,
+    });
     expect(stdout).toBe('42\n');
   });
 
   describe('lnano serve from the installation', () => {
     let serve: ServeProcess;
     beforeAll(async () => {
-      serve = await spawnServe(['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', join(elsewhere, 'data-serve'), '--log-level', 'warn'], {
-        bin: installedBin, cwd: elsewhere, env: { ...process.env, LNANO_CONFIG: '' },
-      });
+      serve = await spawnServe(
+        ['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--data-dir', join(elsewhere, 'data-serve'), '--log-level', 'warn'],
+        {
+          bin: installedBin,
+          cwd: elsewhere,
+          env: { ...process.env, LNANO_CONFIG: '' },
+        },
+      );
     });
-    afterAll(() => { serve?.child.kill('SIGTERM'); });
+    afterAll(() => {
+      serve?.child.kill('SIGTERM');
+    });
 
     it('answers /health and serves the built console', async () => {
       const health = await fetch(`${serve.ingressUrl}/health`);

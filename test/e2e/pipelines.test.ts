@@ -27,10 +27,13 @@ beforeAll(async () => {
     for (const file of ['manifest.json', 'component.wasm']) cpSync(join(ROOT, 'components', name, file), join(components, name, file));
   }
   cpSync(join(ROOT, 'deploy', 'pipelines', 'sensor.json'), join(pipelineDir, 'sensor.json'));
-  const serve = await spawnServe(['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0',
-    '--components', components, '--pipelines', pipelineDir, '--log-level', 'warn'], {
-    env: { ...process.env, LNANO_DATA_DIR: dataDir, LNANO_ADMIN_TOKEN: token }, timeoutMs: 110_000,
-  });
+  const serve = await spawnServe(
+    ['--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--components', components, '--pipelines', pipelineDir, '--log-level', 'warn'],
+    {
+      env: { ...process.env, LNANO_DATA_DIR: dataDir, LNANO_ADMIN_TOKEN: token },
+      timeoutMs: 110_000,
+    },
+  );
   child = serve.child;
   stdout = serve.output;
   ingress = serve.ingressUrl;
@@ -44,7 +47,8 @@ afterAll(() => {
 
 const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> => {
   const res = await fetch(`${admin}${path}`, {
-    method, headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   return { status: res.status, body: await res.json() };
@@ -62,17 +66,24 @@ describe('the default sensor pipeline in a real host', () => {
   it('loads the default pipeline; the sample plugins get no ingress events of their own', async () => {
     expect(stdout()).toContain('pipelines from');
     const { body } = await api('GET', '/v1/pipelines');
-    expect(body.pipelines).toEqual([expect.objectContaining({ name: 'sensor', valid: true, trigger: { events: ['sensor.*'] }, order: ['transform', 'stats', 'store', 'stats-fallback'] })]);
-    const res = await fetch(`${ingress}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id: 'x', type: 'other.thing', source: '/t' }) });
+    expect(body.pipelines).toEqual([
+      expect.objectContaining({ name: 'sensor', valid: true, trigger: { events: ['sensor.*'] }, order: ['transform', 'stats', 'store', 'stats-fallback'] }),
+    ]);
+    const res = await fetch(`${ingress}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ id: 'x', type: 'other.thing', source: '/t' }),
+    });
     expect(await res.json()).toMatchObject({ results: [], pipelines: [] });
   });
 
   it('a sensor event runs transformer → telemetry ∥ persistence; the reading is in SQLite', async () => {
     const res = await fetch(`${ingress}/events`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'r1', type: 'sensor.reading', source: '/sensors/7', data: { celsius: 45, sensor: 'north\u0007-7', secret: 'drop me' } }),
     });
-    const answer = await res.json() as { pipelines: Array<{ name: string; runId: string }> };
+    const answer = (await res.json()) as { pipelines: Array<{ name: string; runId: string }> };
     expect(answer.pipelines).toEqual([{ name: 'sensor', runId: expect.stringMatching(/^r-/) }]);
     const run = await finished(answer.pipelines[0]!.runId);
     expect(run.status).toBe('succeeded');
@@ -83,7 +94,10 @@ describe('the default sensor pipeline in a real host', () => {
     expect(byId.stats.output.map((e: any) => e.type)).toEqual(['telemetry.stats', 'telemetry.alert']);
     expect(byId.stats.output[1].data).toEqual({ field: 'fahrenheit', value: 113, max: 104 });
     expect(byId.store).toMatchObject({ status: 'succeeded', attempts: 1 });
-    expect(byId.store.output[0]).toMatchObject({ type: 'persistence.stored', data: { key: 'reading/_sensors_7/r1', fields: ['sensor', 'fahrenheit', 'unit'], dropped: ['secret'] } });
+    expect(byId.store.output[0]).toMatchObject({
+      type: 'persistence.stored',
+      data: { key: 'reading/_sensors_7/r1', fields: ['sensor', 'fahrenheit', 'unit'], dropped: ['secret'] },
+    });
     expect(byId['stats-fallback']).toMatchObject({ status: 'skipped', attempts: 0 });
 
     // What persistence stored, read through the plugin and straight from the kv database.
@@ -92,7 +106,11 @@ describe('the default sensor pipeline in a real host', () => {
     expect(JSON.parse(read.stdout).events[0].data).toEqual({ key: 'reading/_sensors_7/r1', value: { fahrenheit: 113, sensor: 'north-7', unit: 'F' } });
     const db = new Database(join(dataDir, 'kv.sqlite3'), { readonly: true });
     try {
-      const rows = db.prepare('SELECT namespace, CAST(key AS TEXT) AS key, CAST(value AS TEXT) AS value FROM kv_entries').all() as Array<{ namespace: string; key: string; value: string }>;
+      const rows = db.prepare('SELECT namespace, CAST(key AS TEXT) AS key, CAST(value AS TEXT) AS value FROM kv_entries').all() as Array<{
+        namespace: string;
+        key: string;
+        value: string;
+      }>;
       const stored = rows.find((r) => r.namespace === 'persistence' && r.key === 'reading/_sensors_7/r1');
       expect(JSON.parse(stored!.value)).toEqual({ fahrenheit: 113, sensor: 'north-7', unit: 'F' });
       const stats = rows.find((r) => r.namespace === 'telemetry' && r.key === 'stats//sensors/7');
@@ -138,7 +156,10 @@ describe('the default sensor pipeline in a real host', () => {
     const queued = await api('POST', '/v1/pipelines/copy/runs', { priority: 5 });
     expect(queued).toMatchObject({ status: 202, body: { runId: expect.stringMatching(/^r-/) } });
     expect((await api('GET', '/v1/pipelines/copy/runs')).body.runs.length).toBe(2);
-    expect((await api('GET', '/v1/pipelines/copy')).body).toMatchObject({ pipeline: { name: 'copy' }, runs: [expect.objectContaining({ priority: 5 }), expect.anything()] });
+    expect((await api('GET', '/v1/pipelines/copy')).body).toMatchObject({
+      pipeline: { name: 'copy' },
+      runs: [expect.objectContaining({ priority: 5 }), expect.anything()],
+    });
     expect(await api('GET', '/v1/pipelines/copy/runs/r-nope')).toMatchObject({ status: 404, body: { code: 'LN_ERR_EVENT_RUN_NOT_FOUND' } });
     expect(await api('POST', '/v1/pipelines/copy/runs', { event: { type: 'x' } })).toMatchObject({ status: 400, body: { code: 'LN_ERR_EVENT_INVALID' } });
     expect(await api('POST', '/v1/pipelines/copy/runs', { surprise: 1 })).toMatchObject({ status: 400, body: { code: 'LN_ERR_ADMIN_BAD_REQUEST' } });

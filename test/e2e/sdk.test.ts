@@ -38,8 +38,13 @@ function folder(name: string): string {
 
 const utf8 = new TextEncoder();
 const reading: PluginEvent = {
-  id: 'r-1', type: 'sensor.reading', source: '/sensors/7', time: '2026-11-21T10:00:00Z',
-  datacontenttype: 'application/json', data: utf8.encode('{"celsius":21.5}'), extensions: [['tenant', 'acme']],
+  id: 'r-1',
+  type: 'sensor.reading',
+  source: '/sensors/7',
+  time: '2026-11-21T10:00:00Z',
+  datacontenttype: 'application/json',
+  data: utf8.encode('{"celsius":21.5}'),
+  extensions: [['tenant', 'acme']],
 };
 
 /** Starts the built component of `dir` in a worker with closed grants. */
@@ -91,15 +96,23 @@ describe.each(LANGS)('%s: lnano new + lnano build', (lang) => {
     expect(component.kind).toBe('plugin');
     const ok = await call(reading);
     expect(ok.errResult).toBeFalsy();
-    expect(ok.value).toEqual([{
-      id: 'r-1-echo', type: 'sensor.reading.echoed', source: '/sensors/7', time: undefined,
-      datacontenttype: 'application/json', data: reading.data, extensions: [],
-    }]);
+    expect(ok.value).toEqual([
+      {
+        id: 'r-1-echo',
+        type: 'sensor.reading.echoed',
+        source: '/sensors/7',
+        time: undefined,
+        datacontenttype: 'application/json',
+        data: reading.data,
+        extensions: [],
+      },
+    ]);
     const failed = await call({ ...reading, type: 'fail' });
     expect(failed.errResult).toBe(true);
     expect(failed.value).toEqual({ tag: 'failed', val: 'asked to fail' });
     expect(notes.filter((n) => n.topic === 'log').map((n) => n.payload)).toEqual([
-      { level: 'info', message: 'echo', fields: [] }, { level: 'info', message: 'echo', fields: [] },
+      { level: 'info', message: 'echo', fields: [] },
+      { level: 'info', message: 'echo', fields: [] },
     ]);
   });
 
@@ -163,7 +176,13 @@ describe('every host import, from each language (test/fixtures/sdk/services)', (
     renameSync(join(dir, 'services.wasm'), join(dir, 'component.wasm'));
 
     const kv = { namespace: 'svc', path: join(cwd, 'kv.sqlite3'), ...GRANT_DEFAULTS.kv, maxValueBytes: 1024 };
-    const { notes, call } = await start(dir, 'services', { config: [['greeting', 'hello'], ['mode', 'test']], kv });
+    const { notes, call } = await start(dir, 'services', {
+      config: [
+        ['greeting', 'hello'],
+        ['mode', 'test'],
+      ],
+      kv,
+    });
     const result = await call(reading);
     expect(result.errResult).toBeFalsy();
     const [reply] = result.value as PluginEvent[];
@@ -178,8 +197,13 @@ describe('every host import, from each language (test/fixtures/sdk/services)', (
       { kind: 'histogram', component: 'services', name: 'size', value: 42, labels: [] },
     ]);
     expect(notes.find((n) => n.topic === 'emit')?.payload).toEqual({
-      id: 'f-1', type: 'followup', source: '/svc', time: '2026-01-01T00:00:00Z', datacontenttype: undefined,
-      data: utf8.encode('x'), extensions: [['a', 'b']],
+      id: 'f-1',
+      type: 'followup',
+      source: '/svc',
+      time: '2026-01-01T00:00:00Z',
+      datacontenttype: undefined,
+      data: utf8.encode('x'),
+      extensions: [['a', 'b']],
     });
     transcripts.set(lang, { data, notes: notes.map((n) => n.payload) });
   });

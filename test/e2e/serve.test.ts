@@ -47,7 +47,9 @@ describe('lnano serve', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> };
     expect(body.results.map((r) => r.plugin)).toEqual(EXAMPLES);
-    const expected = [{ specversion: '1.0', id: 'e1-echo', type: 'sensor.reading.echoed', source: '/s/1', datacontenttype: 'application/json', data: { t: 21.5 } }];
+    const expected = [
+      { specversion: '1.0', id: 'e1-echo', type: 'sensor.reading.echoed', source: '/s/1', datacontenttype: 'application/json', data: { t: 21.5 } },
+    ];
     for (const r of body.results) {
       expect(r.ok).toBe(true);
       expect(r.events).toEqual(expected);
@@ -62,10 +64,12 @@ describe('lnano serve', () => {
   });
 
   it('takes a batch and answers binary data as base64', async () => {
-    const res = await post(JSON.stringify([
-      { id: 'b1', type: 't', source: '/s', data_base64: Buffer.from([0xff, 0, 1]).toString('base64') },
-      { id: 'b2', type: 't', source: '/s', data: 'plain text' },
-    ]));
+    const res = await post(
+      JSON.stringify([
+        { id: 'b1', type: 't', source: '/s', data_base64: Buffer.from([0xff, 0, 1]).toString('base64') },
+        { id: 'b2', type: 't', source: '/s', data: 'plain text' },
+      ]),
+    );
     const body = (await res.json()) as { events: Array<{ id: string; results: Array<{ events: Array<Record<string, unknown>> }> }> };
     expect(body.events.map((e) => e.id)).toEqual(['b1', 'b2']);
     expect(body.events[0]!.results[0]!.events[0]!.data_base64).toBe('/wAB');

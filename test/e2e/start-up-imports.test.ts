@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, fixture, tempDataDir } from '../helpers/cli.js';
+import { fixture, ROOT, tempDataDir } from '../helpers/cli.js';
 
 const HOOK = join(ROOT, 'test', 'helpers', 'loaded-modules-hook.mjs');
 
@@ -20,7 +20,8 @@ const HOOK = join(ROOT, 'test', 'helpers', 'loaded-modules-hook.mjs');
 function loadedBy(args: readonly string[]): { files: string[]; stdout: string; status: number | null } {
   const list = join(mkdtempSync(join(tmpdir(), 'lnano-loaded-')), 'modules.txt');
   const run = spawnSync(process.execPath, ['--import', HOOK, join(ROOT, 'bin', 'lnano.js'), ...args], {
-    env: { ...process.env, LNANO_LOADED_MODULES: list, LNANO_CONFIG: '' }, encoding: 'utf8',
+    env: { ...process.env, LNANO_LOADED_MODULES: list, LNANO_CONFIG: '' },
+    encoding: 'utf8',
   });
   expect(run.stderr).toBe('');
   return { files: readFileSync(list, 'utf8').split('\n'), stdout: run.stdout, status: run.status };
@@ -41,10 +42,29 @@ describe('start-up imports (issue 15)', () => {
     expect(hostLoaded(files, 'cli/commands/run.js')).toBe(true);
     expect(hostLoaded(files, 'sandbox/instance.js')).toBe(true);
     for (const pkg of [
-      '@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources',
-      '@opentelemetry/api', 'prom-client', 'pino-pretty', 'yaml', 'better-sqlite3', '@bytecodealliance/jco-transpile', 'zod',
-    ]) expect(packageLoaded(files, pkg), pkg).toBe(false);
-    for (const path of ['server/', 'versions/manifest.js', 'cli/commands/serve.js', 'cli/commands/pipeline.js', 'events/liquid-nano-runtime.js', 'observability/metrics-registry.js', 'observability/tracing.js', 'engine/transpile-worker.js', 'engine/instrument/instrument.js']) {
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
+      '@opentelemetry/api',
+      'prom-client',
+      'pino-pretty',
+      'yaml',
+      'better-sqlite3',
+      '@bytecodealliance/jco-transpile',
+      'zod',
+    ])
+      expect(packageLoaded(files, pkg), pkg).toBe(false);
+    for (const path of [
+      'server/',
+      'versions/manifest.js',
+      'cli/commands/serve.js',
+      'cli/commands/pipeline.js',
+      'events/liquid-nano-runtime.js',
+      'observability/metrics-registry.js',
+      'observability/tracing.js',
+      'engine/transpile-worker.js',
+      'engine/instrument/instrument.js',
+    ]) {
       expect(hostLoaded(files, path), path).toBe(false);
     }
   });
@@ -76,7 +96,12 @@ describe('start-up imports (issue 15)', () => {
     const { files, status } = loadedBy(['serve', '--print-config', '--data-dir', tempDataDir()]);
     expect(status).toBe(0);
     expect(hostLoaded(files, 'observability/tracing.js')).toBe(true);
-    for (const pkg of ['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/resources', '@opentelemetry/semantic-conventions']) {
+    for (const pkg of [
+      '@opentelemetry/sdk-trace-base',
+      '@opentelemetry/exporter-trace-otlp-http',
+      '@opentelemetry/resources',
+      '@opentelemetry/semantic-conventions',
+    ]) {
       expect(packageLoaded(files, pkg), pkg).toBe(false);
     }
   });

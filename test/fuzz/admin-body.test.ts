@@ -9,9 +9,9 @@
  * The seed is printed; `LNANO_FUZZ_SEED=<seed>` replays a failure.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import { isErrorCode } from '../../host/errors/codes.js';
@@ -21,8 +21,8 @@ import { adminRoutes } from '../../host/server/admin-routes.js';
 import { AdminServer } from '../../host/server/admin-server.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';
-import { mutateJson, mutateText, hostileValue, type Json } from './json-mutator.js';
-import { Prng, fuzzCount, fuzzSeed } from './prng.js';
+import { hostileValue, type Json, mutateJson, mutateText } from './json-mutator.js';
+import { fuzzCount, fuzzSeed, Prng } from './prng.js';
 
 const token = 'fuzz-token-0123456789abcdef';
 const dataDir = mkdtempSync(join(tmpdir(), 'lnano-fuzz-admin-'));
@@ -40,7 +40,12 @@ beforeAll(async () => {
     await manager.deploy({ manifest: parseManifest({ name: 'echo-c', version }, 'fuzz', dataDir), digest, actor: 'fuzz', strategy: 'blue-green' });
   }
   const logs = new LogRing({ write: () => {} });
-  server = new AdminServer({ token, logger: silentLogger(), routes: adminRoutes(manager, { baseDir: dataDir, metrics: () => '', logs }), maxJsonBytes: 64 * 1024 });
+  server = new AdminServer({
+    token,
+    logger: silentLogger(),
+    routes: adminRoutes(manager, { baseDir: dataDir, metrics: () => '', logs }),
+    maxJsonBytes: 64 * 1024,
+  });
   port = (await server.listen(0, '127.0.0.1')).port;
 }, 120_000);
 
@@ -53,15 +58,22 @@ afterAll(async () => {
 
 function send(method: string, path: string, body: string, contentType = 'application/json'): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: '127.0.0.1', port, method, path, agent,
-      headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        agent,
+        headers: { authorization: `Bearer ${token}`, 'content-type': contentType, 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -71,7 +83,10 @@ function send(method: string, path: string, body: string, contentType = 'applica
 function targets(): Array<{ path: string; body: Json }> {
   return [
     { path: '/v1/deployments', body: { manifest: { name: 'fuzzed', version: '1.0.0', events: ['fuzz.*'] }, digest, strategy: 'immediate', reason: 'fuzz' } },
-    { path: '/v1/deployments', body: { manifest: { name: 'echo-c', version: '1.2.0', limits: { timeout: '1s' } }, digest, strategy: 'canary', canaryWeight: 10 } },
+    {
+      path: '/v1/deployments',
+      body: { manifest: { name: 'echo-c', version: '1.2.0', limits: { timeout: '1s' } }, digest, strategy: 'canary', canaryWeight: 10 },
+    },
     { path: '/v1/components/echo-c/rollback', body: { to: '1.0.0', reason: 'fuzz' } },
     { path: '/v1/components/echo-c/promote', body: { reason: 'fuzz' } },
     { path: '/v1/components/echo-c/abort', body: { reason: 'fuzz' } },
@@ -103,7 +118,8 @@ describe('admin API fuzzing', () => {
       let code: string;
       try {
         const parsed = JSON.parse(answer.text) as { code?: unknown };
-        code = answer.status < 300 ? `ok ${answer.status}` : typeof parsed.code === 'string' && isErrorCode(parsed.code) ? parsed.code : `UNCODED ${answer.status}`;
+        code =
+          answer.status < 300 ? `ok ${answer.status}` : typeof parsed.code === 'string' && isErrorCode(parsed.code) ? parsed.code : `UNCODED ${answer.status}`;
       } catch {
         code = `NOT JSON ${answer.status}`;
       }

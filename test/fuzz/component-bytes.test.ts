@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { ERROR_CODES } from '../../host/errors/codes.js';
 import { isLnError } from '../../host/errors/ln-error.js';
-import { Prng, fuzzCount, fuzzSeed } from './prng.js';
+import { fuzzCount, fuzzSeed, Prng } from './prng.js';
 import { mutant } from './wasm-mutator.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,7 +31,9 @@ function seedFiles(): string[] {
         const path = join(ROOT, dir, name, file);
         try {
           if (statSync(path).size <= MAX_SEED_BYTES) out.push(path);
-        } catch { /* no such file */ }
+        } catch {
+          /* no such file */
+        }
       }
     }
   }
@@ -74,7 +76,10 @@ describe('engine fuzzing: mutated component bytes', () => {
       if (ms > slowest.ms) slowest = { ms, index: i };
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
     }
-    console.log(`component fuzz: ${count} inputs from ${seeds.length} seeds, slowest ${slowest.ms.toFixed(0)} ms (input ${slowest.index}):`, Object.fromEntries(outcomes));
+    console.log(
+      `component fuzz: ${count} inputs from ${seeds.length} seeds, slowest ${slowest.ms.toFixed(0)} ms (input ${slowest.index}):`,
+      Object.fromEntries(outcomes),
+    );
     expect(escaped, `seed ${seed}`).toEqual([]);
     // The mutator reaches past the first checks: some mutants load, many fail deep inside.
     expect(outcomes.get('loaded') ?? 0).toBeGreaterThan(0);

@@ -12,18 +12,25 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isLnError } from '../../host/errors/ln-error.js';
 import { parseManifest, readManifest } from '../../host/versions/manifest.js';
-import { mutateJson, mutateText, type Json } from './json-mutator.js';
-import { Prng, fuzzCount, fuzzSeed } from './prng.js';
+import { type Json, mutateJson, mutateText } from './json-mutator.js';
+import { fuzzCount, fuzzSeed, Prng } from './prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'lnano-fuzz-manifest-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const COMPLETE: Json = {
-  name: 'telemetry', version: '1.2.0', description: 'all sections', component: './telemetry.wasm',
-  events: ['sensor.*', 'alarm'], priority: 10, config: { threshold: '40' },
+  name: 'telemetry',
+  version: '1.2.0',
+  description: 'all sections',
+  component: './telemetry.wasm',
+  events: ['sensor.*', 'alarm'],
+  priority: 10,
+  config: { threshold: '40' },
   capabilities: {
-    env: { LEVEL: 'info' }, http: { allow: ['api.example.com:443'] },
-    fs: [{ host: './data', guest: '/data', mode: 'ro' }], kv: { namespace: 'telemetry' },
+    env: { LEVEL: 'info' },
+    http: { allow: ['api.example.com:443'] },
+    fs: [{ host: './data', guest: '/data', mode: 'ro' }],
+    kv: { namespace: 'telemetry' },
   },
   limits: { memory: '64MiB', timeout: '500ms', fuel: 1000000000, concurrency: 16, maxPayload: '1MiB' },
   probe: { id: 'p1', type: 'probe', source: '/probe', data: { a: 1 } },
@@ -59,7 +66,10 @@ describe('manifest fuzzing', () => {
       if (i % 4 === 3) {
         const file = join(dir, 'manifest.json');
         writeFileSync(file, mutateText(JSON.stringify(doc), rng));
-        outcome = await readManifest(file).then(() => 'ok', (err: unknown) => verdict(err, file));
+        outcome = await readManifest(file).then(
+          () => 'ok',
+          (err: unknown) => verdict(err, file),
+        );
       } else {
         try {
           parseManifest(doc, 'fuzz.json', dir);

@@ -17,7 +17,10 @@ describe('fuzzer regressions', () => {
     const panics = bytes('./regressions/wit-parser-panic.wasm');
     const good = bytes('../fixtures/components/numbers/component.wasm');
     for (let round = 0; round < 2; round++) {
-      const err = await engine.load(panics, 'panics.wasm').then(() => undefined, (e: unknown) => e);
+      const err = await engine.load(panics, 'panics.wasm').then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(isLnError(err) && err.code).toBe('LN_ERR_LOAD_INVALID');
       expect((err as Error).message).toMatch(/the transpiler panicked: internal error: entered unreachable code/);
       // Before the fix this failed with "cannot enter component instance" until a restart.
@@ -29,14 +32,17 @@ describe('fuzzer regressions', () => {
 
   it('a malformed %-escape in an admin path is a 400, not a 500 LN_ERR_INTERNAL_UNEXPECTED (admin fuzz)', async () => {
     const server = new AdminServer({
-      token: 'regression-token-0123456789', logger: silentLogger(),
+      token: 'regression-token-0123456789',
+      logger: silentLogger(),
       routes: [{ method: 'POST', path: '/v1/components/:name/abort', handler: (req) => ({ body: { name: req.params.name } }) }],
     });
     const { port } = await server.listen(0, '127.0.0.1');
     try {
-      const post = (path: string): Promise<Response> => fetch(`http://127.0.0.1:${port}${path}`, {
-        method: 'POST', headers: { authorization: 'Bearer regression-token-0123456789' },
-      });
+      const post = (path: string): Promise<Response> =>
+        fetch(`http://127.0.0.1:${port}${path}`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer regression-token-0123456789' },
+        });
       const bad = await post('/v1/components/%ZZ/abort');
       expect(bad.status).toBe(400);
       expect(await bad.json()).toMatchObject({ code: 'LN_ERR_ADMIN_BAD_REQUEST', message: expect.stringContaining('malformed %-escape') });

@@ -12,7 +12,10 @@ export function codeOf(fn: () => unknown): string {
 
 /** The `code` a promise rejects with, or 'ok' when it resolves. */
 export function codeOfAsync(p: Promise<unknown>): Promise<string> {
-  return p.then(() => 'ok', (e: { code?: string }) => e.code ?? String(e));
+  return p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? String(e),
+  );
 }
 
 /** The `LnError` that `fn` throws; fails the test when it returns or throws something else. */

@@ -7,7 +7,10 @@ const ANSWERS = {
   'mapped.test': [{ address: '::ffff:127.0.0.1', family: 6 }],
   'metadata.test': [{ address: '169.254.169.254', family: 4 }],
   // One public address and one loopback: every address is checked, not only the first.
-  'mixed.test': [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }],
+  'mixed.test': [
+    { address: '93.184.216.34', family: 4 },
+    { address: '127.0.0.1', family: 4 },
+  ],
   localhost: [{ address: '127.0.0.1', family: 4 }],
 };
 

@@ -6,8 +6,8 @@
 import { expect } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type CallableExport, type Component } from '../../host/engine/component.js';
-import { Instance, type CallOptions, type InstanceOptions } from '../../host/sandbox/instance.js';
+import { type CallableExport, type Component, findExport } from '../../host/engine/component.js';
+import { type CallOptions, Instance, type InstanceOptions } from '../../host/sandbox/instance.js';
 import type { WorkerPool } from '../../host/sandbox/worker-pool.js';
 
 /** An export of `c` that the test knows exists. */
@@ -51,7 +51,16 @@ export function instanceSet(workers: WorkerPool, load: (name: string) => Promise
 export async function expectGrantsApart(set: InstanceSet, load: (name: string) => Promise<Component>): Promise<void> {
   const reader = await load('env-reader');
   const base = closedGrants('env-a');
-  const granted = await set.start(reader, { ...base, wasi: { ...base.wasi, env: [['SECRET', 'hunter2'], ['OTHER', '1']] } });
+  const granted = await set.start(reader, {
+    ...base,
+    wasi: {
+      ...base.wasi,
+      env: [
+        ['SECRET', 'hunter2'],
+        ['OTHER', '1'],
+      ],
+    },
+  });
   const closed = await set.start(reader, closedGrants('env-b'));
   const count = fn(reader, 'count-env');
   expect((await granted.call(count, [])).value).toBe(2);

@@ -2,10 +2,11 @@
 // module file it loaded (ES modules through a load hook, CommonJS ones from the require cache),
 // one per line, to the file named by LNANO_LOADED_MODULES. Resolving a package without loading it
 // (require.resolve) does not count. Used by test/e2e/start-up-imports.test.ts.
-import { register, createRequire } from 'node:module';
-import { MessageChannel } from 'node:worker_threads';
+
 import { writeFileSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { MessageChannel } from 'node:worker_threads';
 
 const out = process.env.LNANO_LOADED_MODULES;
 const loaded = new Set();
@@ -20,7 +21,7 @@ register(`data:text/javascript,${encodeURIComponent(hooks)}`, import.meta.url, {
 const Module = createRequire(import.meta.url)('node:module');
 process.on('exit', () => {
   // Messages still queued from the hooks thread arrive synchronously here.
-  for (let m; (m = receive()) !== undefined;) loaded.add(m);
+  for (let m; (m = receive()) !== undefined; ) loaded.add(m);
   for (const file of Object.keys(Module._cache)) loaded.add(file);
   if (out) writeFileSync(out, [...loaded].join('\n'));
 });

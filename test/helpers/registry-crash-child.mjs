@@ -70,7 +70,11 @@ async function work() {
     if (i % 5 === 0) {
       // A refused attempt: the same name@version with other bytes.
       const other = await store.put(randomBytes(64));
-      try { registry.bindVersion(name, version, other, {}, 'mallory'); } catch { /* refused and audited */ }
+      try {
+        registry.bindVersion(name, version, other, {}, 'mallory');
+      } catch {
+        /* refused and audited */
+      }
     }
     const { unreferencedDigests } = registry.prune(name, KEEP);
     for (const digest of unreferencedDigests) await store.remove(digest);
@@ -102,7 +106,7 @@ function replay(entries) {
 async function check() {
   const { report, temporaries, orphans } = await restart();
   const entries = [];
-  for (let after = 0; ;) {
+  for (let after = 0; ; ) {
     const page = audit.list({ after, limit: 1000 });
     if (page.length === 0) break;
     entries.push(...page);
@@ -114,8 +118,15 @@ async function check() {
     for (const v of [d.active, d.previous]) {
       if (v === null) continue;
       const record = registry.version(d.name, v);
-      if (!record) { problems.push(`${d.name}: ${v} is not a retained version`); continue; }
-      try { await store.get(record.digest); } catch (err) { problems.push(`${d.name}@${v}: artifact ${record.digest}: ${err.code}`); }
+      if (!record) {
+        problems.push(`${d.name}: ${v} is not a retained version`);
+        continue;
+      }
+      try {
+        await store.get(record.digest);
+      } catch (err) {
+        problems.push(`${d.name}@${v}: artifact ${record.digest}: ${err.code}`);
+      }
     }
     const swap = lastSwap.get(d.name);
     if ((swap?.version ?? null) !== d.active) problems.push(`${d.name}: active ${d.active} but the audit trail last swapped to ${swap?.version}`);
@@ -133,7 +144,9 @@ async function check() {
     deploys: entries.filter((e) => e.action === 'deploy-started').length,
     interrupted: report.interrupted.length,
     serving: report.serving.length,
-    temporaries, orphans, problems,
+    temporaries,
+    orphans,
+    problems,
   };
   db.close();
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -2,7 +2,7 @@
  * A real `lnano serve` child process for end-to-end tests: temp data dir and working directory,
  * `--no-seed`, ports 0, a known admin token; plus a small client of its admin API.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,14 +38,22 @@ export interface ServeProcess {
  * resolves once it has printed both listener addresses; rejects with its output when it exits
  * first or does not start within `timeoutMs`.
  */
-export function spawnServe(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string } = {}): Promise<ServeProcess> {
+export function spawnServe(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; bin?: string } = {},
+): Promise<ServeProcess> {
   const child = spawn(process.execPath, [options.bin ?? join(ROOT, 'bin', 'lnano.js'), 'serve', ...args], {
-    env: options.env ?? process.env, ...(options.cwd ? { cwd: options.cwd } : {}),
+    env: options.env ?? process.env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
   });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-  child.stderr.on('data', (c: Buffer) => { stderr = (stderr + c.toString()).slice(-4000); });
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr = (stderr + c.toString()).slice(-4000);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start:\n${stdout}\n${stderr}`)), options.timeoutMs ?? 90_000);
     child.on('exit', (code) => reject(new Error(`serve exited with ${code}:\n${stdout}\n${stderr}`)));
@@ -65,20 +73,30 @@ export function spawnServe(args: readonly string[], options: { env?: NodeJS.Proc
 export async function startServe(extraArgs: readonly string[] = []): Promise<ServeHost> {
   const token = randomBytes(24).toString('hex');
   const cwd = mkdtempSync(join(tmpdir(), 'lnano-serve-cwd-'));
-  const { child, adminUrl, ingressUrl } = await spawnServe(['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs], {
-    cwd, env: { ...process.env, LNANO_DATA_DIR: tempDataDir(), LNANO_ADMIN_TOKEN: token }, timeoutMs: 60_000,
-  });
+  const { child, adminUrl, ingressUrl } = await spawnServe(
+    ['--no-seed', '--listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0', '--log-level', 'warn', ...extraArgs],
+    {
+      cwd,
+      env: { ...process.env, LNANO_DATA_DIR: tempDataDir(), LNANO_ADMIN_TOKEN: token },
+      timeoutMs: 60_000,
+    },
+  );
   const urls = { admin: adminUrl, ingress: ingressUrl };
   const api = async <T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const res = await fetch(`${urls.admin}/v1${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   };
   return {
-    adminUrl: urls.admin, ingressUrl: urls.ingress, token, cwd, api,
+    adminUrl: urls.admin,
+    ingressUrl: urls.ingress,
+    token,
+    cwd,
+    api,
     async deploy(name, version, manifest = {}, wasm = join(ROOT, 'components', 'echo-c', 'component.wasm')) {
       const upload = await fetch(`${urls.admin}/v1/artifacts`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: readFileSync(wasm) });
       const { digest } = (await upload.json()) as { digest: string };

@@ -12,7 +12,9 @@ export function link(config, bridge) {
     'wasi:cli/environment': {
       ...environment,
       getEnvironment() {
-        for (;;) { /* stuck in the host call */ }
+        for (;;) {
+          /* stuck in the host call */
+        }
       },
     },
   };

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { silentLogger } from '../../host/log/logger.js';
-import { AdminServer, type AdminRoute } from '../../host/server/admin-server.js';
+import { type AdminRoute, AdminServer } from '../../host/server/admin-server.js';
 import { ADMIN_TOKEN_FILE, authorized, resolveAdminToken } from '../../host/server/admin-token.js';
 import { codeOf } from '../helpers/errors.js';
 
@@ -13,14 +13,22 @@ const seen: Array<{ name: string; actor: string }> = [];
 const routes: AdminRoute[] = [
   { method: 'GET', path: '/v1/things/:name', handler: (req) => ({ body: { name: req.params.name } }) },
   {
-    method: 'POST', path: '/v1/things/:name', handler: async (req) => {
+    method: 'POST',
+    path: '/v1/things/:name',
+    handler: async (req) => {
       const body = await req.json(z.strictObject({ size: z.number().int().positive() }));
       seen.push({ name: req.params.name!, actor: req.actor });
       return { status: 201, body: { name: req.params.name, size: body.size } };
     },
   },
   { method: 'PUT', path: '/v1/blobs', handler: async (req) => ({ body: { bytes: (await req.bytes()).length } }) },
-  { method: 'GET', path: '/v1/boom', handler: () => { throw new Error('secret internal detail'); } },
+  {
+    method: 'GET',
+    path: '/v1/boom',
+    handler: () => {
+      throw new Error('secret internal detail');
+    },
+  },
 ];
 
 let server: AdminServer;
@@ -87,8 +95,15 @@ describe('admin server', () => {
 
   it('records the actor header when it is sane', async () => {
     await call('/v1/things/y', { method: 'POST', body: '{"size":2}', headers: { 'content-type': 'application/json', 'x-lnano-actor': 'ci@build-7' } });
-    await call('/v1/things/z', { method: 'POST', body: '{"size":2}', headers: { 'content-type': 'application/json', 'x-lnano-actor': 'root; DROP TABLE audit' } });
-    expect(seen.slice(-2)).toEqual([{ name: 'y', actor: 'ci@build-7' }, { name: 'z', actor: 'admin' }]);
+    await call('/v1/things/z', {
+      method: 'POST',
+      body: '{"size":2}',
+      headers: { 'content-type': 'application/json', 'x-lnano-actor': 'root; DROP TABLE audit' },
+    });
+    expect(seen.slice(-2)).toEqual([
+      { name: 'y', actor: 'ci@build-7' },
+      { name: 'z', actor: 'admin' },
+    ]);
   });
 
   it('bounds uploads', async () => {

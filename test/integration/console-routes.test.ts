@@ -3,8 +3,9 @@
  * without a token and with strict headers (and nothing else from disk), and its two routes —
  * grants of serving versions, capability diffs — with hostile bodies refused.
  */
-import { request } from 'node:http';
+
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,13 +34,22 @@ beforeAll(async () => {
   manager = new VersionManager({ dataDir: join(root, 'data'), engine: new Engine({ cacheDir: join(root, 'cache') }) });
   await manager.restore();
   const { digest } = await manager.storeArtifact(new Uint8Array(readFileSync(example('echo-c'))));
-  const deploy = (version: string, extra: Record<string, unknown>) => manager.deploy({
-    manifest: parseManifest({ name: 'echo', version, ...extra }, 'test', root), digest, actor: 'test', approveCapabilities: true,
-  });
+  const deploy = (version: string, extra: Record<string, unknown>) =>
+    manager.deploy({
+      manifest: parseManifest({ name: 'echo', version, ...extra }, 'test', root),
+      digest,
+      actor: 'test',
+      approveCapabilities: true,
+    });
   await deploy('1.0.0', { capabilities: { env: { A: '1' } } });
   await deploy('1.1.0', { capabilities: { env: { A: '2', B: 'x' }, kv: {} } });
   const files = ConsoleAssets.load(assets);
-  server = new AdminServer({ token, logger: silentLogger(), routes: consoleRoutes(manager, { baseDir: root }), publicHandler: (req, res) => files.handle(req, res) });
+  server = new AdminServer({
+    token,
+    logger: silentLogger(),
+    routes: consoleRoutes(manager, { baseDir: root }),
+    publicHandler: (req, res) => files.handle(req, res),
+  });
   base = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
 }, 60_000);
 
@@ -48,10 +58,12 @@ afterAll(async () => {
   await manager?.close();
 });
 
-const post = (path: string, body: unknown, auth = true) => fetch(`${base}/v1${path}`, {
-  method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body),
-  headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
-});
+const post = (path: string, body: unknown, auth = true) =>
+  fetch(`${base}/v1${path}`, {
+    method: 'POST',
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    headers: { 'content-type': 'application/json', ...(auth ? { authorization: `Bearer ${token}` } : {}) },
+  });
 
 describe('console files', () => {
   it('serves the page without a token, with the security headers', async () => {
@@ -77,9 +89,13 @@ describe('console files', () => {
     const res = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       request(`${base}${path}`, { path }, (r) => {
         let text = '';
-        r.on('data', (c: Buffer) => { text += c.toString(); });
+        r.on('data', (c: Buffer) => {
+          text += c.toString();
+        });
         r.on('end', () => resolve({ status: r.statusCode ?? 0, text }));
-      }).on('error', reject).end();
+      })
+        .on('error', reject)
+        .end();
     });
     expect(res.status).toBe(404);
     expect(res.text).not.toContain('outside');
@@ -102,14 +118,30 @@ describe('console routes', () => {
   it('diffs the active version with a retained one, and with a manifest about to be deployed', async () => {
     const back = (await (await post('/components/echo/capability-diff', { to: '1.0.0' })).json()) as Record<string, unknown>;
     expect(back).toEqual({
-      name: 'echo', from: '1.1.0', to: '1.0.0', needsApproval: false,
-      diff: { added: [], removed: [{ capability: 'environment', grant: 'B' }, { capability: 'key-value', grant: 'namespace (the component name)' }], changed: [{ capability: 'environment', grant: 'A (new value)' }] },
+      name: 'echo',
+      from: '1.1.0',
+      to: '1.0.0',
+      needsApproval: false,
+      diff: {
+        added: [],
+        removed: [
+          { capability: 'environment', grant: 'B' },
+          { capability: 'key-value', grant: 'namespace (the component name)' },
+        ],
+        changed: [{ capability: 'environment', grant: 'A (new value)' }],
+      },
     });
-    const next = (await (await post('/components/echo/capability-diff', { manifest: { name: 'echo', version: '2.0.0', capabilities: { http: { allow: ['api.example.com:443'] } } } })).json()) as { diff: { added: unknown[] }; needsApproval: boolean };
+    const next = (await (
+      await post('/components/echo/capability-diff', {
+        manifest: { name: 'echo', version: '2.0.0', capabilities: { http: { allow: ['api.example.com:443'] } } },
+      })
+    ).json()) as { diff: { added: unknown[] }; needsApproval: boolean };
     expect(next.needsApproval).toBe(true);
     expect(next.diff.added).toEqual([{ capability: 'outgoing HTTP', grant: 'api.example.com:443' }]);
     // The preview names the owner of a kv namespace as the deploy's diff does (issue 14).
-    const kv = (await (await post('/components/echo/capability-diff', { manifest: { name: 'echo', version: '2.0.0', capabilities: { kv: { namespace: 'readings' } } } })).json()) as { diff: { added: unknown[] } };
+    const kv = (await (
+      await post('/components/echo/capability-diff', { manifest: { name: 'echo', version: '2.0.0', capabilities: { kv: { namespace: 'readings' } } } })
+    ).json()) as { diff: { added: unknown[] } };
     expect(kv.diff.added).toEqual([{ capability: 'key-value', grant: "namespace readings (unclaimed, becomes echo's)" }]);
   });
 
@@ -129,7 +161,9 @@ describe('console routes', () => {
   });
 
   it('diffs a first deploy from nothing, and refuses without the token', async () => {
-    const first = (await (await post('/components/fresh/capability-diff', { manifest: { name: 'fresh', version: '0.1.0', capabilities: { env: { K: 'v' } } } })).json()) as { from: unknown; needsApproval: boolean };
+    const first = (await (
+      await post('/components/fresh/capability-diff', { manifest: { name: 'fresh', version: '0.1.0', capabilities: { env: { K: 'v' } } } })
+    ).json()) as { from: unknown; needsApproval: boolean };
     expect(first).toMatchObject({ from: null, needsApproval: true });
     expect((await post('/components/echo/capability-diff', { to: '1.0.0' }, false)).status).toBe(401);
   });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHost, isLnError, parseManifest, type Host, type HostConfigInput, type HostOptions } from '../../host/index.js';
+import { createHost, type Host, type HostConfigInput, type HostOptions, isLnError, parseManifest } from '../../host/index.js';
 import { ROOT, tempDataDir } from '../helpers/cli.js';
 import { codeOf, codeOfAsync, errorOf } from '../helpers/errors.js';
 
@@ -29,7 +29,9 @@ afterEach(async () => {
 function newHost(dataDir: string, config: HostConfigInput = {}, cwd = mkdtempSync(join(tmpdir(), 'lnano-embed-cwd-'))): { host: Host; output: () => string } {
   let text = '';
   const stdout = new PassThrough();
-  stdout.on('data', (c: Buffer) => { text += c.toString(); });
+  stdout.on('data', (c: Buffer) => {
+    text += c.toString();
+  });
   const options: HostOptions = { output: { stdout, stderr: new PassThrough() }, cwd };
   const host = createHost({ dataDir, listen: '127.0.0.1:0', adminListen: '127.0.0.1:0', adminToken: TOKEN, logLevel: 'warn', ...config }, options);
   hosts.push(host);
@@ -37,7 +39,9 @@ function newHost(dataDir: string, config: HostConfigInput = {}, cwd = mkdtempSyn
 }
 
 /** What POST /events answers for one event (the fields these tests read). */
-interface EventAnswer { results: Array<{ plugin: string; ok: boolean; events: unknown[] }> }
+interface EventAnswer {
+  results: Array<{ plugin: string; ok: boolean; events: unknown[] }>;
+}
 
 async function postEvent(ingressUrl: string, event: Record<string, unknown>): Promise<{ status: number; body: EventAnswer }> {
   const res = await fetch(`${ingressUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
@@ -88,7 +92,8 @@ describe('createHost', () => {
     expect(upload.status).toBe(201);
     const { digest } = (await upload.json()) as { digest: string };
     const deployed = await fetch(`${addresses.admin.url}/v1/deployments`, {
-      method: 'POST', headers: { ...auth, 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
       body: JSON.stringify({ manifest: { name: 'echo', version: '1.0.0', events: ['reading'] }, digest }),
     });
     expect(deployed.status).toBe(200);
@@ -132,7 +137,10 @@ describe('createHost', () => {
     const result = await host.versions.deploy({ manifest, digest: stored.digest, actor: 'embedder', approveCapabilities: true });
     expect([result.name, result.version]).toEqual(['echo', '2.0.0']);
     const answer = await postEvent(host.addresses.ingress.url, { id: 'e4', type: 'reading', source: '/s/1', data: { t: 1 } });
-    expect(answer.body.results.map((r) => [r.plugin, r.ok])).toEqual([['echo', true], ['echo-c', true]]);
+    expect(answer.body.results.map((r) => [r.plugin, r.ok])).toEqual([
+      ['echo', true],
+      ['echo-c', true],
+    ]);
   });
 
   it('refuses a second start, a second host in the process, and an address in use, then starts cleanly', async () => {

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { LnError } from '../../host/errors/ln-error.js';
-import { createLogger } from '../../host/log/logger.js';
 import { LiquidNanoRuntime, type RuntimeOptions } from '../../host/events/liquid-nano-runtime.js';
+import { createLogger } from '../../host/log/logger.js';
 import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';
@@ -30,7 +30,12 @@ trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new Sim
 const lines: Array<Record<string, unknown>> = [];
 const logger = createLogger({
   level: 'debug',
-  destination: new Writable({ write(chunk: Buffer, _enc, done) { for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>); done(); } }),
+  destination: new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  }),
 });
 
 /** Guest log lines are written on a later turn of the event loop (GuestLogQueue): waits for it. */
@@ -86,7 +91,11 @@ describe('routing and order', () => {
     ]);
     expect(result.dropped).toEqual([]);
     const entries = rt.timeline.query().entries;
-    expect(entries.map((e) => [e.plugin, e.depth, e.parentEventId ?? null])).toEqual([['b-echo', 0, null], ['emitter', 0, null], ['emitter', 1, 'd1']]);
+    expect(entries.map((e) => [e.plugin, e.depth, e.parentEventId ?? null])).toEqual([
+      ['b-echo', 0, null],
+      ['emitter', 0, null],
+      ['emitter', 1, 'd1'],
+    ]);
     expect(entries[0]!.usage?.memoryPeakBytes).toBeGreaterThan(0);
   });
 
@@ -95,10 +104,14 @@ describe('routing and order', () => {
     const result = await rt.dispatch(event('emit.once', 'emit=2', 'm1'));
     const first = result.results[0]!;
     expect(first.emitted.map((e) => e.id)).toEqual(['m1-e0', 'm1-e1']);
-    expect(result.followUps.map((f) => [f.eventId, f.depth, f.parentEventId])).toEqual([['m1-e0', 1, 'm1'], ['m1-e1', 1, 'm1']]);
+    expect(result.followUps.map((f) => [f.eventId, f.depth, f.parentEventId])).toEqual([
+      ['m1-e0', 1, 'm1'],
+      ['m1-e1', 1, 'm1'],
+    ]);
     // Depth 1 is the limit here: their own emits are refused in the guest and reported.
     expect(result.dropped.map((d) => [d.code, d.parentEventId, d.count])).toEqual([
-      ['LN_ERR_EVENT_DEPTH_LIMIT', 'm1-e0', 1], ['LN_ERR_EVENT_DEPTH_LIMIT', 'm1-e1', 1],
+      ['LN_ERR_EVENT_DEPTH_LIMIT', 'm1-e0', 1],
+      ['LN_ERR_EVENT_DEPTH_LIMIT', 'm1-e1', 1],
     ]);
   });
 });
@@ -123,7 +136,10 @@ describe('guards', () => {
     expect(result.results[0]!.emitted).toEqual([]);
     const refused = lines.slice(before).find((l) => (l.guest as { message?: string } | undefined)?.message === 'emit refused');
     expect(refused).toBeDefined();
-    expect((refused!.guest as { fields: Record<string, string> }).fields).toEqual({ reason: 'depth limit: events at depth 0 may not emit follow-ups', emitted: '0' });
+    expect((refused!.guest as { fields: Record<string, string> }).fields).toEqual({
+      reason: 'depth limit: events at depth 0 may not emit follow-ups',
+      emitted: '0',
+    });
   });
 
   it('caps follow-ups per ingress event at maxFanOut: emit returns an error, returned events are dropped', async () => {
@@ -134,7 +150,11 @@ describe('guards', () => {
     await written();
     expect(emitted.followUps).toHaveLength(10); // 3 + 7 of the 9 the second generation tried
     expect(emitted.dropped.every((d) => d.code === 'LN_ERR_EVENT_FANOUT_LIMIT')).toBe(true);
-    const reasons = lines.slice(before).flatMap((l) => ((l.guest as { message?: string } | undefined)?.message === 'emit refused' ? [(l.guest as { fields: { reason: string } }).fields.reason] : []));
+    const reasons = lines
+      .slice(before)
+      .flatMap((l) =>
+        (l.guest as { message?: string } | undefined)?.message === 'emit refused' ? [(l.guest as { fields: { reason: string } }).fields.reason] : [],
+      );
     expect(reasons.length).toBeGreaterThan(0);
     expect(new Set(reasons)).toEqual(new Set(['fan-out limit: at most 10 follow-up events per ingress event']));
 
@@ -164,7 +184,13 @@ describe('guards', () => {
 describe('registered plugins, failures', () => {
   it('refuses duplicate and malformed plugins', () => {
     const rt = runtime();
-    const plugin = { name: 'js-one', version: '1', events: ['*'], priority: 0, handle: async () => ({ plugin: 'js-one', version: '1', ok: true as const, events: [], durationMs: 0 }) };
+    const plugin = {
+      name: 'js-one',
+      version: '1',
+      events: ['*'],
+      priority: 0,
+      handle: async () => ({ plugin: 'js-one', version: '1', ok: true as const, events: [], durationMs: 0 }),
+    };
     const unregister = rt.register(plugin);
     expect(codeOf(() => rt.register(plugin))).toBe('LN_ERR_EVENT_DUPLICATE_PLUGIN');
     expect(codeOf(() => rt.register({ ...plugin, name: 'a-echo' }))).toBe('LN_ERR_EVENT_DUPLICATE_PLUGIN');
@@ -176,14 +202,23 @@ describe('registered plugins, failures', () => {
 
   it('isolates a failing plugin; stopOnError stops delivery at the first failure', async () => {
     const seen: string[] = [];
-    const tail = { name: 'z-tail', version: '1', events: ['fail'], priority: -5, handle: async (e: PluginEvent) => {
-      seen.push(e.id);
-      return { plugin: 'z-tail', version: '1', ok: true as const, events: [], durationMs: 0 };
-    } };
+    const tail = {
+      name: 'z-tail',
+      version: '1',
+      events: ['fail'],
+      priority: -5,
+      handle: async (e: PluginEvent) => {
+        seen.push(e.id);
+        return { plugin: 'z-tail', version: '1', ok: true as const, events: [], durationMs: 0 };
+      },
+    };
     const rt = runtime();
     rt.register(tail);
     const isolated = await rt.dispatch(event('fail', '', 'f1'));
-    expect(isolated.results.map((r) => [r.plugin, r.ok])).toEqual([['emitter', false], ['z-tail', true]]);
+    expect(isolated.results.map((r) => [r.plugin, r.ok])).toEqual([
+      ['emitter', false],
+      ['z-tail', true],
+    ]);
     expect(isolated.results[0]!.ok ? null : isolated.results[0]!.error).toEqual({ code: 'LN_ERR_GUEST_ERROR', value: { tag: 'failed', val: 'asked to fail' } });
     expect(isolated.stopped).toBeNull();
 
@@ -232,7 +267,10 @@ describe('hooks', () => {
     rt.on('afterEvent', ({ result }) => void events.push(`${result.id}:${result.results.length}`));
     const result = await rt.dispatch(event('sensor.reading', '', 'h1'));
     expect(result.results.map((r) => [r.plugin, r.ok ? 'ok' : r.error.code])).toEqual([
-      ['hi-echo', 'ok'], ['a-echo', 'LN_ERR_EVENT_VETOED'], ['b-echo', 'LN_ERR_CAP_DENIED'], ['emitter', 'ok'],
+      ['hi-echo', 'ok'],
+      ['a-echo', 'LN_ERR_EVENT_VETOED'],
+      ['b-echo', 'LN_ERR_CAP_DENIED'],
+      ['emitter', 'ok'],
     ]);
     expect(calls).toEqual(['hi-echo:ok', 'a-echo:error', 'b-echo:error', 'emitter:ok']);
     expect(events).toEqual(['h1:4']);
@@ -263,7 +301,13 @@ describe('timeline and spans', () => {
     const children = spans.filter((s) => s.parentSpanContext?.spanId === root.spanContext().spanId);
     // Spans end as their calls finish: the plugins of one level run side by side, in any order.
     expect(children.map((s) => s.name).sort()).toEqual(['plugin b-echo', 'plugin emitter', 'plugin emitter']);
-    expect(children.find((s) => s.name === 'plugin b-echo')!.attributes).toMatchObject({ 'cloudevents.event_id': 't1', 'cloudevents.event_type': 'door.open', 'lnano.plugin': 'b-echo', 'lnano.plugin.version': '1.0.0', 'lnano.status': 'ok' });
+    expect(children.find((s) => s.name === 'plugin b-echo')!.attributes).toMatchObject({
+      'cloudevents.event_id': 't1',
+      'cloudevents.event_type': 'door.open',
+      'lnano.plugin': 'b-echo',
+      'lnano.plugin.version': '1.0.0',
+      'lnano.status': 'ok',
+    });
     const entries = rt.timeline.query({ after: rt.timeline.latestSeq - 3 }).entries;
     expect(entries.map((e) => e.traceId)).toEqual([root.spanContext().traceId, root.spanContext().traceId, root.spanContext().traceId]);
   });
@@ -286,11 +330,17 @@ describe('side-by-side delivery', () => {
    */
   function probe(rt: LiquidNanoRuntime): number[] {
     const seen: number[] = [];
-    rt.register({ name: 'probe', version: '1', events: ['race'], priority: 1, handle: async () => {
-      await Promise.resolve();
-      seen.push(rt.inFlight);
-      return { plugin: 'probe', version: '1', ok: true as const, events: [], durationMs: 0 };
-    } });
+    rt.register({
+      name: 'probe',
+      version: '1',
+      events: ['race'],
+      priority: 1,
+      handle: async () => {
+        await Promise.resolve();
+        seen.push(rt.inFlight);
+        return { plugin: 'probe', version: '1', ok: true as const, events: [], durationMs: 0 };
+      },
+    });
     return seen;
   }
 
@@ -300,7 +350,12 @@ describe('side-by-side delivery', () => {
     const result = await rt.dispatch(event('race', 'spin=300', 'r1'));
     // The probe ran while the others' calls were in flight (the slow one spins 300 ms in its worker).
     expect(seen).toEqual([4]);
-    expect(result.results.map((r) => [r.plugin, r.ok])).toEqual([['slow', true], ['probe', true], ['fast', true], ['emitter', true]]);
+    expect(result.results.map((r) => [r.plugin, r.ok])).toEqual([
+      ['slow', true],
+      ['probe', true],
+      ['fast', true],
+      ['emitter', true],
+    ]);
     expect(rt.timeline.query().entries.map((e) => e.plugin)).toEqual(['slow', 'probe', 'fast', 'emitter']);
     expect(result.results.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
   });
@@ -327,7 +382,13 @@ describe('side-by-side delivery', () => {
       const result = await rt.dispatch(event('race', 'emit=1 reply=1', 'f'));
       expect(seen[0]).toBe(delivery === 'concurrent' ? 4 : 1);
       const race = (id: string) => ['slow', 'probe', 'fast', 'emitter'].map((p) => `${id}:${p}`);
-      expect(result.followUps.map((f) => `${f.eventId}:${f.plugin}`)).toEqual([...race('f-e0'), ...race('f-r0'), 'f-echo:emitter', ...race('f-e0'), ...race('f-r0')]);
+      expect(result.followUps.map((f) => `${f.eventId}:${f.plugin}`)).toEqual([
+        ...race('f-e0'),
+        ...race('f-r0'),
+        'f-echo:emitter',
+        ...race('f-e0'),
+        ...race('f-r0'),
+      ]);
       expect(result.followUps.every((f) => f.depth === 1 && f.parentEventId === 'f' && f.ok)).toBe(true);
       expect(result.dropped.length).toBeGreaterThan(0);
       expect(result.dropped.every((d) => d.code === 'LN_ERR_EVENT_FANOUT_LIMIT' && d.depth === 2)).toBe(true);
@@ -354,7 +415,13 @@ describe('the routes cached per event type', () => {
       await manager.rollback('late', { actor: 'test' });
       expect(await routed('c5')).toEqual(['late@1.0.0', 'emitter@1.0.0']);
       // A registered plugin, and its removal, count as changes too.
-      const unregister = rt.register({ name: 'js-cache', version: '1', events: ['cache.x'], priority: 9, handle: async () => ({ plugin: 'js-cache', version: '1', ok: true as const, events: [], durationMs: 0 }) });
+      const unregister = rt.register({
+        name: 'js-cache',
+        version: '1',
+        events: ['cache.x'],
+        priority: 9,
+        handle: async () => ({ plugin: 'js-cache', version: '1', ok: true as const, events: [], durationMs: 0 }),
+      });
       expect(await routed('c6')).toEqual(['js-cache@1', 'late@1.0.0', 'emitter@1.0.0']);
       unregister();
       expect(await routed('c7')).toEqual(['late@1.0.0', 'emitter@1.0.0']);

@@ -1,12 +1,12 @@
 // The example plugins in components/ (built from source by components/build.mjs, committed as
 // component.wasm) really implement the `plugin` world: each is transpiled with jco, instantiated
 // in-process with a recording log import, and must answer the same events the same way.
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));

@@ -7,15 +7,15 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { commandRunExport, type Component } from '../../host/engine/component.js';
+import { type Component, commandRunExport } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { isLnError, type LnError } from '../../host/errors/ln-error.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import type { OutputRate } from '../../host/sandbox/output-gate.js';
 import { usageFromDetails } from '../../host/sandbox/usage.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
-import { deadlineRoomFor } from '../helpers/deadline.js';
 import { fixture } from '../helpers/cli.js';
+import { deadlineRoomFor } from '../helpers/deadline.js';
 import { logSink } from '../helpers/log-sink.js';
 
 let component: Component;
@@ -29,9 +29,11 @@ function grants(args: readonly string[]): InstanceGrants {
   return { ...closed, wasi: { ...closed.wasi, args: ['print-burst', ...args] } };
 }
 
-
 async function failure(promise: Promise<unknown>): Promise<LnError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isLnError(err)) throw new Error(`expected a coded failure, got ${String(err)}`);
   return err;
 }
@@ -95,7 +97,13 @@ describe('an output flood is limited in the worker (issue 14, item 6)', () => {
     const rate: OutputRate = { linesPerSecond: 1000, bytesPerSecond: 1 << 20, summaryIntervalMs: 1000 };
     const sink = logSink(rate);
     let chunks = 0;
-    const output = { ...sink.output, stderr: (c: Buffer) => { chunks++; sink.output.stderr(c); } };
+    const output = {
+      ...sink.output,
+      stderr: (c: Buffer) => {
+        chunks++;
+        sink.output.stderr(c);
+      },
+    };
     const instance = await Instance.start(component, { linker: linkerSpec(grants([String(FLOOD), 'err', 'exit'])), output });
     try {
       const started = performance.now();

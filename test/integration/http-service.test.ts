@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { silentLogger } from '../../host/log/logger.js';
-import { AdminServer, defineRoute, type AdminRoute } from '../../host/server/admin-server.js';
-import { IngressServer, type EventDispatcher } from '../../host/server/ingress-server.js';
+import { type AdminRoute, AdminServer, defineRoute } from '../../host/server/admin-server.js';
+import { type EventDispatcher, IngressServer } from '../../host/server/ingress-server.js';
 
 /** The dispatcher the ingress needs, answering each event with its type (what a plugin would route). */
 class TypeEcho implements EventDispatcher {
@@ -28,22 +28,29 @@ const logged: Array<Record<string, unknown>> = [];
 const plugins = new TypeEcho();
 const limits = { maxBodyBytes: 1024 };
 const ingress = new IngressServer({
-  plugins, logger: pino({ base: null }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
-  get maxBodyBytes() { return limits.maxBodyBytes; },
+  plugins,
+  logger: pino({ base: null }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
+  get maxBodyBytes() {
+    return limits.maxBodyBytes;
+  },
 });
 
 const token = 'inject-token-0123456789abcdef';
 const auth = { authorization: `Bearer ${token}` };
 const routes: AdminRoute[] = [
   defineRoute({
-    method: 'POST', path: '/v1/sizes/:name', body: z.strictObject({ size: z.number().int().positive(), unit: z.enum(['B', 'KiB']).default('B') }),
+    method: 'POST',
+    path: '/v1/sizes/:name',
+    body: z.strictObject({ size: z.number().int().positive(), unit: z.enum(['B', 'KiB']).default('B') }),
     // `req.body` is the schema's output type: `size` is a number here, `unit` defaulted.
     handler: (req) => ({ status: 201, body: { name: req.params.name, bytes: req.body.size * (req.body.unit === 'KiB' ? 1024 : 1) } }),
   }),
   { method: 'PUT', path: '/v1/uploads', body: 'bytes', handler: (req) => ({ body: { bytes: req.bytes().length } }) },
   { method: 'POST', path: '/v1/notes', handler: (req) => ({ body: { bytes: req.bytes().length } }) },
   {
-    method: 'GET', path: '/v1/ticks', handler: (req) => {
+    method: 'GET',
+    path: '/v1/ticks',
+    handler: (req) => {
       const res = req.stream();
       res.writeHead(200, { 'content-type': 'application/x-ndjson' });
       res.end('{"tick":1}\n');
@@ -84,7 +91,10 @@ describe('request ids', () => {
   });
 
   it('is in the log line of a failure the client does not see', async () => {
-    const broken = new IngressServer({ plugins: { names: [], dispatch: () => Promise.reject(new Error('disk on fire')) }, logger: pino({ base: null }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }) });
+    const broken = new IngressServer({
+      plugins: { names: [], dispatch: () => Promise.reject(new Error('disk on fire')) },
+      logger: pino({ base: null }, { write: (line: string) => void logged.push(JSON.parse(line) as Record<string, unknown>) }),
+    });
     const res = await broken.inject({ method: 'POST', url: '/events', headers: { ...JSON_TYPE, 'x-request-id': 'fire-1' }, payload: EVENT });
     expect(res.statusCode).toBe(500);
     expect(res.body).not.toContain('disk on fire');
@@ -141,13 +151,18 @@ describe('bodies', () => {
   });
 
   it('takes a binary-mode event of any type, with no body at all', async () => {
-    const res = await ingress.inject({ method: 'POST', url: '/events', headers: { 'ce-specversion': '1.0', 'ce-id': 'b1', 'ce-type': 'bin.empty', 'ce-source': '/s' } });
+    const res = await ingress.inject({
+      method: 'POST',
+      url: '/events',
+      headers: { 'ce-specversion': '1.0', 'ce-id': 'b1', 'ce-type': 'bin.empty', 'ce-source': '/s' },
+    });
     expect(res.statusCode).toBe(200);
     expect(plugins.seen.at(-1)).toMatchObject({ id: 'b1', type: 'bin.empty' });
   });
 
   it('validates a declared zod body before the handler, which gets its output', async () => {
-    const post = (payload: string, headers: Record<string, string> = JSON_TYPE) => admin.inject({ method: 'POST', url: '/v1/sizes/a%20b', headers: { ...auth, ...headers }, payload });
+    const post = (payload: string, headers: Record<string, string> = JSON_TYPE) =>
+      admin.inject({ method: 'POST', url: '/v1/sizes/a%20b', headers: { ...auth, ...headers }, payload });
     const ok = await post('{"size":2,"unit":"KiB"}');
     expect([ok.statusCode, ok.json()]).toEqual([201, { name: 'a b', bytes: 2048 }]);
     expect((await post('{"size":3}')).json()).toEqual({ name: 'a b', bytes: 3 });
@@ -182,9 +197,15 @@ describe('footprint', () => {
     // only when no compilers factory is given.
     expect((await admin.inject({ method: 'POST', url: '/v1/notes', headers: auth, payload: Buffer.alloc(10, 1) })).statusCode).toBe(200);
     const loaded = Object.keys(createRequire(import.meta.url).cache);
-    expect(loaded.some((f) => f.includes('/node_modules/fastify/')), 'fastify itself is in the list').toBe(true);
+    expect(
+      loaded.some((f) => f.includes('/node_modules/fastify/')),
+      'fastify itself is in the list',
+    ).toBe(true);
     for (const pkg of ['ajv', '@fastify/ajv-compiler', '@fastify/fast-json-stringify-compiler']) {
-      expect(loaded.some((f) => f.includes(`/node_modules/${pkg}/`)), pkg).toBe(false);
+      expect(
+        loaded.some((f) => f.includes(`/node_modules/${pkg}/`)),
+        pkg,
+      ).toBe(false);
     }
   });
 });
@@ -192,18 +213,31 @@ describe('footprint', () => {
 describe('closing', () => {
   it('finishes the requests in flight before close() resolves', async () => {
     let entered = (): void => {};
-    const arrived = new Promise<void>((resolve) => { entered = resolve; });
+    const arrived = new Promise<void>((resolve) => {
+      entered = resolve;
+    });
     let release = (): void => {};
-    const held = new Promise<void>((resolve) => { release = resolve; });
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     const slow = new IngressServer({
       logger: silentLogger(),
-      plugins: { names: ['slow'], dispatch: async () => { entered(); await held; return { results: ['done'] }; } },
+      plugins: {
+        names: ['slow'],
+        dispatch: async () => {
+          entered();
+          await held;
+          return { results: ['done'] };
+        },
+      },
     });
     const { port } = await slow.listen(0, '127.0.0.1');
     const inFlight = fetch(`http://127.0.0.1:${port}/events`, { method: 'POST', headers: JSON_TYPE, body: EVENT });
     await arrived;
     let closed = false;
-    const closing = slow.close().then(() => { closed = true; });
+    const closing = slow.close().then(() => {
+      closed = true;
+    });
     await new Promise((resolve) => setImmediate(resolve));
     // The request is still held: close() cannot have finished.
     expect(closed).toBe(false);

@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants, type InstanceGrants } from '../../host/capabilities/grants.js';
-import { commandRunExport, type Component } from '../../host/engine/component.js';
+import { type Component, commandRunExport } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
+import type { LnError } from '../../host/errors/ln-error.js';
 import type { OutputRate } from '../../host/sandbox/output-gate.js';
 import { usageFromDetails } from '../../host/sandbox/usage.js';
 import { defaultWorkerPool, WorkerPool } from '../../host/sandbox/worker-pool.js';
@@ -19,11 +20,10 @@ import { parseManifest } from '../../host/versions/manifest.js';
 import { VersionManager } from '../../host/versions/version-manager.js';
 import { burstLines } from '../fixtures/components/print-burst/burst.js';
 import { example, fixture } from '../helpers/cli.js';
-import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { deadlineRoomFor } from '../helpers/deadline.js';
-import { logSink } from '../helpers/log-sink.js';
+import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { expectGrantsApart, fn, instanceSet } from '../helpers/instance-set.js';
-import type { LnError } from '../../host/errors/ln-error.js';
+import { logSink } from '../helpers/log-sink.js';
 
 const engine = new Engine();
 // Instances that ask for nothing go inline; the grace never matters (there is no thread to end).
@@ -93,7 +93,6 @@ describe('inline instances', () => {
   });
 });
 
-
 function burst(args: readonly string[]): InstanceGrants {
   const closed = closedGrants('print-burst');
   return { ...closed, wasi: { ...closed.wasi, args: ['print-burst', ...args] } };
@@ -110,12 +109,15 @@ describe('inline guest output', () => {
   ] as const)('%s %o: %s, after every line of stdout and stderr, in order', async (then, budget, code) => {
     const component = await load('print-burst', true);
     // The deadline leaves room for the writes on this machine now (≥ 2 s), then stops the spin.
-    const options = budget === 'deadline'
-      ? { timeoutMs: await deadlineRoomFor(async () => {
-        const rehearsal = await start(component, burst(['1500', 'both', 'return']), { output: logSink(ROOMY).output });
-        await rehearsal.call(commandRunExport(component.shape)!, []);
-      }, 2000) }
-      : budget;
+    const options =
+      budget === 'deadline'
+        ? {
+            timeoutMs: await deadlineRoomFor(async () => {
+              const rehearsal = await start(component, burst(['1500', 'both', 'return']), { output: logSink(ROOMY).output });
+              await rehearsal.call(commandRunExport(component.shape)!, []);
+            }, 2000),
+          }
+        : budget;
     const sink = logSink(ROOMY);
     const instance = await start(component, burst(['1500', 'both', then]), { output: sink.output });
     expect(await codeOf(instance.call(commandRunExport(component.shape)!, [], options))).toBe(code);
@@ -128,7 +130,10 @@ describe('inline guest output', () => {
     const FLOOD = 50_000;
     const sink = logSink({ linesPerSecond: 1000, bytesPerSecond: 1 << 20, summaryIntervalMs: 1000 });
     const instance = await start(component, burst([String(FLOOD), 'err', 'exit']), { output: sink.output });
-    const err = await instance.call(commandRunExport(component.shape)!, []).then(() => undefined, (e: LnError) => e);
+    const err = await instance.call(commandRunExport(component.shape)!, []).then(
+      () => undefined,
+      (e: LnError) => e,
+    );
     expect(err?.code).toBe('LN_ERR_GUEST_EXIT');
     const dropped = usageFromDetails(err!.details)?.outputDropped ?? 0;
     const logged = sink.lines('stderr');
@@ -146,10 +151,22 @@ describe('hot swap and rollback with inline instances', () => {
     const m = new VersionManager({ dataDir: mkdtempSync(join(tmpdir(), 'lnano-inline-')), engine });
     try {
       await m.restore();
-      const event = (i: number): PluginEvent => ({ id: `e${i}`, type: 'reading', source: '/test', time: undefined, datacontenttype: 'text/plain', data: new TextEncoder().encode(`n=${i}`), extensions: [] });
+      const event = (i: number): PluginEvent => ({
+        id: `e${i}`,
+        type: 'reading',
+        source: '/test',
+        time: undefined,
+        datacontenttype: 'text/plain',
+        data: new TextEncoder().encode(`n=${i}`),
+        extensions: [],
+      });
       const deploy = async (version: string, bytes: Uint8Array, strategy?: 'blue-green') => {
         const { digest } = await m.storeArtifact(bytes);
-        const manifest = parseManifest({ name: 'echo', version, limits: { concurrency: 2, timeout: '5s', isolation: 'inline' } }, `echo@${version} (test)`, tmpdir());
+        const manifest = parseManifest(
+          { name: 'echo', version, limits: { concurrency: 2, timeout: '5s', isolation: 'inline' } },
+          `echo@${version} (test)`,
+          tmpdir(),
+        );
         return m.deploy({ manifest, digest, actor: 'test', ...(strategy ? { strategy } : {}) });
       };
       const inlineBefore = defaultWorkerPool().stats().inlineInstances;

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import { InstancePool } from '../../host/resources/instance-pool.js';
 import { LIMIT_DEFAULTS, type Limits } from '../../host/resources/limits.js';
-import { codeOfAsync } from '../helpers/errors.js';
 import { fixture } from '../helpers/cli.js';
+import { codeOfAsync } from '../helpers/errors.js';
 
 const engine = new Engine();
 const pools: InstancePool[] = [];
@@ -18,7 +18,9 @@ afterAll(async () => {
 async function slowPool(limits: Partial<Limits>): Promise<{ pool: InstancePool; component: Component }> {
   const component = await engine.load(readFileSync(fixture('slow')), 'slow');
   const pool = new InstancePool(component, {
-    name: 'slow', limits: { ...LIMIT_DEFAULTS, ...limits }, instance: { linker: linkerSpec(closedGrants('slow')) },
+    name: 'slow',
+    limits: { ...LIMIT_DEFAULTS, ...limits },
+    instance: { linker: linkerSpec(closedGrants('slow')) },
   });
   pools.push(pool);
   await pool.warm();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KV_DATABASE_FILE } from '../../host/capabilities/grant-resolver.js';
-import { parsePolicy, type OperatorPolicy } from '../../host/capabilities/policy.js';
+import { type OperatorPolicy, parsePolicy } from '../../host/capabilities/policy.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { parseManifest } from '../../host/versions/manifest.js';
@@ -33,7 +33,11 @@ async function open(dataDir: string, policy?: OperatorPolicy): Promise<VersionMa
 
 async function deploy(m: VersionManager, name: string, version: string, namespace: string, approve = true) {
   const { digest } = await m.storeArtifact(TELEMETRY);
-  const manifest = parseManifest({ name, version, capabilities: { kv: { namespace } }, limits: { concurrency: 1, timeout: '5s' } }, `${name}@${version} (test)`, tmpdir());
+  const manifest = parseManifest(
+    { name, version, capabilities: { kv: { namespace } }, limits: { concurrency: 1, timeout: '5s' } },
+    `${name}@${version} (test)`,
+    tmpdir(),
+  );
   return m.deploy({ manifest, digest, actor: 'test', approveCapabilities: approve });
 }
 
@@ -46,7 +50,9 @@ function stored(dataDir: string, namespace: string): { owner: string | null; las
   const db = new Database(join(dataDir, KV_DATABASE_FILE), { readonly: true });
   try {
     const owner = db.prepare('SELECT owner FROM kv_owners WHERE namespace = ?').get(namespace) as { owner: string } | undefined;
-    const last = db.prepare("SELECT CAST(value AS TEXT) AS v FROM kv_entries WHERE namespace = ? AND key = CAST('last' AS BLOB)").get(namespace) as { v: string } | undefined;
+    const last = db.prepare("SELECT CAST(value AS TEXT) AS v FROM kv_entries WHERE namespace = ? AND key = CAST('last' AS BLOB)").get(namespace) as
+      | { v: string }
+      | undefined;
     return { owner: owner?.owner ?? null, last: last?.v ?? null };
   } finally {
     db.close();
@@ -87,7 +93,9 @@ describe('a kv namespace belongs to its component (issue 14)', () => {
     // Reopen the data dir: the active alpha starts again (its own), beta is still refused.
     const second = await open(dataDir);
     expect(second.plugins().map((p) => p.name)).toEqual(['alpha']);
-    expect(await deploy(second, 'beta', '1.0.0', 'readings').catch((e: { details: unknown }) => e.details)).toMatchObject({ causeCode: 'LN_ERR_CAP_KV_NAMESPACE_OWNED' });
+    expect(await deploy(second, 'beta', '1.0.0', 'readings').catch((e: { details: unknown }) => e.details)).toMatchObject({
+      causeCode: 'LN_ERR_CAP_KV_NAMESPACE_OWNED',
+    });
     await second.close();
 
     // The operator shares it: beta may use it; the approval and the diff name alpha as the owner.

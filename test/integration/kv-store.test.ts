@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type KvGrant } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { fixture, ROOT } from '../helpers/cli.js';

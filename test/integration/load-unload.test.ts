@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine, meterOptions } from '../../host/engine/engine.js';
-import { findExport } from '../../host/engine/component.js';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
+import { findExport } from '../../host/engine/component.js';
+import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { fixture } from '../helpers/cli.js';
 
@@ -38,9 +38,11 @@ describe.each(PLACEMENTS)('load/unload cycles, $placement', ({ placement, cycles
     };
     const run = async (n: number): Promise<void> => {
       // Two lanes: this machine has two cores.
-      await Promise.all([0, 1].map(async (lane) => {
-        for (let i = lane; i < n; i += 2) await cycle();
-      }));
+      await Promise.all(
+        [0, 1].map(async (lane) => {
+          for (let i = lane; i < n; i += 2) await cycle();
+        }),
+      );
     };
     await run(WARMUP);
     const before = rssMiB();
@@ -48,7 +50,9 @@ describe.each(PLACEMENTS)('load/unload cycles, $placement', ({ placement, cycles
     await run(CYCLES);
     const after = rssMiB();
     const seconds = (performance.now() - started) / 1000;
-    console.log(`[load-unload, ${placement}] ${CYCLES} cycles in ${seconds.toFixed(1)} s; RSS ${before.toFixed(0)} MiB -> ${after.toFixed(0)} MiB (growth ${(after - before).toFixed(1)} MiB)`);
+    console.log(
+      `[load-unload, ${placement}] ${CYCLES} cycles in ${seconds.toFixed(1)} s; RSS ${before.toFixed(0)} MiB -> ${after.toFixed(0)} MiB (growth ${(after - before).toFixed(1)} MiB)`,
+    );
     expect(after - before).toBeLessThan(150);
   }, 300_000);
 });

@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
 import { isLnError, type LnError } from '../../host/errors/ln-error.js';
-import { Instance, type InstanceOptions } from '../../host/sandbox/instance.js';
 import type { InstancePool } from '../../host/resources/instance-pool.js';
+import { Instance, type InstanceOptions } from '../../host/sandbox/instance.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { serialPool } from '../helpers/pools.js';
@@ -39,7 +39,10 @@ async function start(c: Component, options: Partial<InstanceOptions> = {}): Prom
   return i;
 }
 async function failure(p: Promise<unknown>): Promise<LnError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isLnError(err)) throw new Error(`expected an LnError, got ${String(err)}`);
   return err;
 }
@@ -121,10 +124,17 @@ describe('fuel', () => {
     const handle = target(c, 'handle');
     const event = { id: 'e1', type: 'sensor.reading', source: '/s', data: new TextEncoder().encode('{"x":1}'), extensions: [] };
     const outcome = await instance.call(handle, [event]);
-    expect(outcome.value).toEqual([{
-      id: 'e1-echo', type: 'sensor.reading.echoed', source: '/s', time: undefined, datacontenttype: undefined,
-      data: event.data, extensions: [],
-    }]);
+    expect(outcome.value).toEqual([
+      {
+        id: 'e1-echo',
+        type: 'sensor.reading.echoed',
+        source: '/s',
+        time: undefined,
+        datacontenttype: undefined,
+        data: event.data,
+        extensions: [],
+      },
+    ]);
     expect(outcome.usage.fuelUsed).toBeGreaterThan(10_000);
     expect(outcome.usage.hostCalls).toEqual({ log: 1 });
     expect(outcome.usage.memoryBytes).toBeGreaterThan(9 * MiB);

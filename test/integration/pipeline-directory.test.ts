@@ -13,7 +13,10 @@ let release: () => void = () => {};
 const caller: PluginCaller = {
   async invoke(plugin, event) {
     calls.push(plugin);
-    if (plugin === 'slow') await new Promise<void>((r) => { release = r; });
+    if (plugin === 'slow')
+      await new Promise<void>((r) => {
+        release = r;
+      });
     return { plugin, version: '1.0.0', ok: true, durationMs: 1, events: [{ specversion: '1.0', id: event.id, type: 'out', source: '/t' }] };
   },
 };
@@ -28,10 +31,16 @@ async function service(dir: string): Promise<PipelineService & { changed: () => 
   let waiting: ((names: string[]) => void) | undefined;
   const s = await PipelineService.open({ dir, caller, debounceMs: 20, rescanIntervalMs: 60_000, onChange: (names) => waiting?.(names) });
   open.push(s);
-  return Object.assign(s, { changed: () => new Promise<string[]>((resolve) => { waiting = resolve; }) });
+  return Object.assign(s, {
+    changed: () =>
+      new Promise<string[]>((resolve) => {
+        waiting = resolve;
+      }),
+  });
 }
 
-const pipeline = (component: string, extra: Record<string, unknown> = {}) => JSON.stringify({ name: 'p', trigger: { events: ['t.*'] }, steps: [{ id: 's', component }], ...extra });
+const pipeline = (component: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ name: 'p', trigger: { events: ['t.*'] }, steps: [{ id: 's', component }], ...extra });
 const event = { id: 'e', type: 't.x', source: '/t' };
 
 describe('pipeline directory hot reload', () => {
@@ -62,8 +71,15 @@ describe('pipeline directory hot reload', () => {
     changed = s.changed();
     writeFileSync(join(dir, 'p.json'), pipeline('fast', { steps: [{ id: 's', component: 'fast', input: 'ghost' }] }));
     await changed;
-    expect(s.list()).toEqual([{ name: 'p', file: join(dir, 'p.json'), valid: false, servingPrevious: true,
-      error: { code: 'LN_ERR_CONFIG_PIPELINE_INVALID', message: expect.stringContaining('steps.0.input: unknown step "ghost"') } }]);
+    expect(s.list()).toEqual([
+      {
+        name: 'p',
+        file: join(dir, 'p.json'),
+        valid: false,
+        servingPrevious: true,
+        error: { code: 'LN_ERR_CONFIG_PIPELINE_INVALID', message: expect.stringContaining('steps.0.input: unknown step "ghost"') },
+      },
+    ]);
     expect((await s.run('p', event).done).steps[0]!.component).toBe('fast');
     changed = s.changed();
     writeFileSync(join(dir, 'p.json'), '{ "name": "p", ');
@@ -85,7 +101,10 @@ describe('pipeline directory hot reload', () => {
     writeFileSync(join(dir, 'y.yaml'), 'name: y\nsteps:\n  - id: a\n    component: fast\n');
     writeFileSync(join(dir, 'notes.txt'), 'not a pipeline');
     const s = await service(dir);
-    expect(s.list().map((p) => [p.name, p.valid])).toEqual([['broken', false], ['y', true]]);
+    expect(s.list().map((p) => [p.name, p.valid])).toEqual([
+      ['broken', false],
+      ['y', true],
+    ]);
     expect(() => s.run('broken')).toThrow(expect.objectContaining({ code: 'LN_ERR_EVENT_PIPELINE_NOT_FOUND' }));
     expect((await s.run('y').done).status).toBe('succeeded');
     // Saving through the service writes JSON over the file that defines the pipeline.

@@ -30,7 +30,9 @@ function workAndKill(dataDir: string, run: number): Promise<{ signal: NodeJS.Sig
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, 'work', dataDir, String(run)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.stdout.once('data', () => {
       setTimeout(() => child.kill('SIGKILL'), randomInt(250));
     });
@@ -44,8 +46,12 @@ function check(dataDir: string): Promise<Invariants> {
     const child = spawn(process.execPath, [CHILD, 'check', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
-    child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+    child.stdout.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
     child.on('error', reject);
     child.on('exit', (code) => {
       if (code === 0) resolve(JSON.parse(stdout) as Invariants);
@@ -74,6 +80,8 @@ describe('registry crash safety', () => {
     // The workers did deploy (and at least one name is being served after all the kills).
     expect(last!.deploys).toBeGreaterThan(0);
     expect(last!.serving).toBeGreaterThan(0);
-    console.info(`registry crash test: ${KILLS} kills, ${last!.deploys} deploys, ${last!.entries} audit entries, ${interruptedRuns} runs caught a deploy before its swap`);
+    console.info(
+      `registry crash test: ${KILLS} kills, ${last!.deploys} deploys, ${last!.entries} audit entries, ${interruptedRuns} runs caught a deploy before its swap`,
+    );
   }, 180_000); // 20 child processes each start Node and SQLite: slow on a loaded 2-core machine, never a timing check
 });

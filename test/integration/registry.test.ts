@@ -109,11 +109,13 @@ describe('registry database', () => {
     const ctx = openAll();
     const [digest] = Object.values(await bind(ctx, 'telemetry', ['1.0.0']));
     const before = ctx.audit.count();
-    expect(() => ctx.db.transaction(() => {
-      ctx.registry.bindVersion('telemetry', '2.0.0', digest!, { name: 'telemetry' }, 'ops');
-      ctx.registry.beginDeploy('telemetry', '2.0.0', { strategy: 'immediate', actor: 'ops' });
-      throw new Error('the capability check failed');
-    })).toThrow('the capability check failed');
+    expect(() =>
+      ctx.db.transaction(() => {
+        ctx.registry.bindVersion('telemetry', '2.0.0', digest!, { name: 'telemetry' }, 'ops');
+        ctx.registry.beginDeploy('telemetry', '2.0.0', { strategy: 'immediate', actor: 'ops' });
+        throw new Error('the capability check failed');
+      }),
+    ).toThrow('the capability check failed');
     expect(ctx.registry.version('telemetry', '2.0.0')).toBeUndefined();
     expect(ctx.registry.get('telemetry')).toBeUndefined();
     expect(ctx.audit.count()).toBe(before);
@@ -123,8 +125,13 @@ describe('registry database', () => {
     const { dataDir } = openAll();
     const r = raw(dataDir);
     r.exec(`INSERT INTO versions (name, version, digest, manifest, created_at, created_by) VALUES ('a', '1.0.0', 'sha256:${'0'.repeat(64)}', '{}', 't', 'x')`);
-    const insert = (strategy: string, step: string, status: string): string => codeOf(() => r.prepare(`INSERT OR REPLACE INTO deployments
-      (name, deploy_version, strategy, weight, step, status, actor, started_at, updated_at) VALUES ('a', '1.0.0', ?, 0, ?, ?, 'x', 't', 't')`).run(strategy, step, status));
+    const insert = (strategy: string, step: string, status: string): string =>
+      codeOf(() =>
+        r
+          .prepare(`INSERT OR REPLACE INTO deployments
+      (name, deploy_version, strategy, weight, step, status, actor, started_at, updated_at) VALUES ('a', '1.0.0', ?, 0, ?, ?, 'x', 't', 't')`)
+          .run(strategy, step, status),
+      );
     for (const s of STRATEGIES) expect(insert(s, 'validate', 'deploying')).toBe('ok');
     for (const s of DEPLOY_STEPS) expect(insert('immediate', s, 'deploying')).toBe('ok');
     for (const s of DEPLOY_STATUSES) expect(insert('immediate', 'validate', s)).toBe('ok');
@@ -143,7 +150,9 @@ describe('versions are immutable', () => {
     expect(again.created).toBe(false);
     expect(again.record).toMatchObject({ name: 'telemetry', version: '1.0.0', digest: digests['1.0.0'], createdBy: 'ops' });
     expect(codeOf(() => ctx.registry.bindVersion('telemetry', '1.0.0', digests['1.1.0']!, {}, 'mallory'))).toBe('LN_ERR_VERSION_CONFLICT');
-    expect(codeOf(() => ctx.registry.bindVersion('telemetry', '1.0.0', digests['1.0.0']!, { name: 'telemetry', events: ['x'] }, 'mallory'))).toBe('LN_ERR_VERSION_CONFLICT');
+    expect(codeOf(() => ctx.registry.bindVersion('telemetry', '1.0.0', digests['1.0.0']!, { name: 'telemetry', events: ['x'] }, 'mallory'))).toBe(
+      'LN_ERR_VERSION_CONFLICT',
+    );
     expect(ctx.registry.version('telemetry', '1.0.0')!.digest).toBe(digests['1.0.0']);
     const refused = ctx.audit.list({ name: 'telemetry' }).filter((e) => e.action === 'refused');
     expect(refused).toHaveLength(2);
@@ -224,8 +233,25 @@ describe('deploy transitions', () => {
     expect(codeOf(() => registry.rollback('telemetry', { actor: 'ops', to: '0.0.1' }))).toBe('LN_ERR_VERSION_NOT_FOUND');
     expect(() => registry.rollback('telemetry', who)).toThrow('Cannot roll back telemetry: there is no previous version');
 
-    const refused = audit.list({ name: 'telemetry' }).filter((e) => e.action === 'refused').map((e) => e.details.attempted);
-    expect(refused).toEqual(['deploy', 'deploy', 'promote', 'rollback', 'deploy', 'canary-weight', 'promote', 'abort', 'deploy', 'rollback', 'rollback', 'rollback', 'rollback']);
+    const refused = audit
+      .list({ name: 'telemetry' })
+      .filter((e) => e.action === 'refused')
+      .map((e) => e.details.attempted);
+    expect(refused).toEqual([
+      'deploy',
+      'deploy',
+      'promote',
+      'rollback',
+      'deploy',
+      'canary-weight',
+      'promote',
+      'abort',
+      'deploy',
+      'rollback',
+      'rollback',
+      'rollback',
+      'rollback',
+    ]);
     expect(registry.get('telemetry')).toMatchObject({ active: '1.0.0', inProgress: false, deploy: { status: 'deployed' } });
     expect(audit.verify().ok).toBe(true);
   });
@@ -248,7 +274,11 @@ describe('deploy transitions', () => {
     expect(audit.count()).toBe(before);
     registry.refuse({ attempted: 'deploy', name: 'telemetry', version: '2.0.0', actor: 'ops', reason: caught!.message, code: caught!.code });
     expect(audit.list({ newestFirst: true, limit: 1 })[0]).toMatchObject({
-      action: 'refused', name: 'telemetry', version: '2.0.0', reason: 'No version 2.0.0 of "telemetry" is known here', details: { attempted: 'deploy', code: 'LN_ERR_VERSION_NOT_FOUND' },
+      action: 'refused',
+      name: 'telemetry',
+      version: '2.0.0',
+      reason: 'No version 2.0.0 of "telemetry" is known here',
+      details: { attempted: 'deploy', code: 'LN_ERR_VERSION_NOT_FOUND' },
     });
     expect(audit.count()).toBe(before + 1);
   });
@@ -268,16 +298,30 @@ describe('deploy transitions', () => {
     expect(codeOf(() => registry.setCanaryWeight('telemetry', 101, { actor: 'ops' }))).toBe('LN_ERR_VERSION_STATE');
     expect(codeOf(() => registry.setCanaryWeight('telemetry', 2.5, { actor: 'ops' }))).toBe('LN_ERR_VERSION_STATE');
     registry.setCanaryWeight('telemetry', 50, { actor: 'ops' });
-    expect(registry.promote('telemetry', { actor: 'ops', reason: 'error rate flat' }))
-      .toMatchObject({ active: '1.1.0', previous: '1.0.0', deploy: { status: 'activated', weight: 100 } });
+    expect(registry.promote('telemetry', { actor: 'ops', reason: 'error rate flat' })).toMatchObject({
+      active: '1.1.0',
+      previous: '1.0.0',
+      deploy: { status: 'activated', weight: 100 },
+    });
     registry.complete('telemetry');
-    const weights = audit.list({ name: 'telemetry' }).filter((e) => e.action === 'canary-weight').map((e) => e.details);
-    expect(weights).toEqual([{ weight: 10, previousWeight: 0 }, { weight: 50, previousWeight: 10 }]);
+    const weights = audit
+      .list({ name: 'telemetry' })
+      .filter((e) => e.action === 'canary-weight')
+      .map((e) => e.details);
+    expect(weights).toEqual([
+      { weight: 10, previousWeight: 0 },
+      { weight: 50, previousWeight: 10 },
+    ]);
 
     registry.beginDeploy('telemetry', '1.2.0', { strategy: 'canary', actor: 'ops' });
     registry.setCanaryWeight('telemetry', 5, { actor: 'ops' });
     const aborted = registry.abort('telemetry', { actor: 'auto-rollback', reason: 'error rate 12% over 5%' });
-    expect(aborted).toMatchObject({ active: '1.1.0', previous: '1.0.0', inProgress: false, deploy: { version: '1.2.0', status: 'aborted', weight: 0, reason: 'error rate 12% over 5%' } });
+    expect(aborted).toMatchObject({
+      active: '1.1.0',
+      previous: '1.0.0',
+      inProgress: false,
+      deploy: { version: '1.2.0', status: 'aborted', weight: 0, reason: 'error rate 12% over 5%' },
+    });
     expect(actions(audit, 'telemetry').slice(-2)).toEqual(['canary-weight', 'aborted']);
     expect(audit.list({ name: 'telemetry', newestFirst: true, limit: 1 })[0]).toMatchObject({ actor: 'auto-rollback', version: '1.2.0', fromVersion: '1.1.0' });
   });
@@ -292,8 +336,16 @@ describe('deploy transitions', () => {
     registry.beginDeploy('telemetry', '1.1.0', { strategy: 'blue-green', actor: 'ops' });
     registry.advance('telemetry', 'warm');
     const d = registry.fail('telemetry', { actor: 'ops', step: 'probe', reason: 'health probe answered 500' });
-    expect(d).toMatchObject({ active: '1.0.0', inProgress: false, deploy: { version: '1.1.0', status: 'failed', step: 'probe', reason: 'health probe answered 500' } });
-    expect(audit.list({ name: 'telemetry', newestFirst: true, limit: 1 })[0]).toMatchObject({ action: 'deploy-failed', reason: 'health probe answered 500', details: { step: 'probe', strategy: 'blue-green' } });
+    expect(d).toMatchObject({
+      active: '1.0.0',
+      inProgress: false,
+      deploy: { version: '1.1.0', status: 'failed', step: 'probe', reason: 'health probe answered 500' },
+    });
+    expect(audit.list({ name: 'telemetry', newestFirst: true, limit: 1 })[0]).toMatchObject({
+      action: 'deploy-failed',
+      reason: 'health probe answered 500',
+      details: { step: 'probe', strategy: 'blue-green' },
+    });
     // The next deploy may start over.
     expect(registry.beginDeploy('telemetry', '1.1.0', { strategy: 'blue-green', actor: 'ops' }).deploy.status).toBe('deploying');
   });
@@ -309,9 +361,19 @@ describe('deploy transitions', () => {
     }
     // 1.2.0 is activated but still draining when it goes bad.
     let d = registry.rollback('telemetry', { actor: 'auto-rollback', reason: 'trap rate 40%', automatic: true });
-    expect(d).toMatchObject({ active: '1.1.0', previous: '1.2.0', inProgress: false, deploy: { version: '1.2.0', status: 'rolled-back', reason: 'trap rate 40%' } });
+    expect(d).toMatchObject({
+      active: '1.1.0',
+      previous: '1.2.0',
+      inProgress: false,
+      deploy: { version: '1.2.0', status: 'rolled-back', reason: 'trap rate 40%' },
+    });
     expect(audit.list({ name: 'telemetry', newestFirst: true, limit: 1 })[0]).toMatchObject({
-      action: 'auto-rolled-back', actor: 'auto-rollback', version: '1.1.0', digest: digests['1.1.0'], fromVersion: '1.2.0', details: { automatic: true },
+      action: 'auto-rolled-back',
+      actor: 'auto-rollback',
+      version: '1.1.0',
+      digest: digests['1.1.0'],
+      fromVersion: '1.2.0',
+      details: { automatic: true },
     });
     d = registry.rollback('telemetry', { actor: 'ops', to: '1.0.0', reason: 'back to the known good one' });
     expect(d).toMatchObject({ active: '1.0.0', previous: '1.1.0' });
@@ -352,14 +414,18 @@ describe('recovery', () => {
       ['delta', '1.0.0', 'failed', 'interrupted by a restart'],
     ]);
     expect(report.serving.map((s) => [s.name, s.active.version, s.previous?.version ?? null])).toEqual([
-      ['alpha', '1.0.0', null], ['beta', '1.0.0', null], ['gamma', '2.0.0', '1.0.0'],
+      ['alpha', '1.0.0', null],
+      ['beta', '1.0.0', null],
+      ['gamma', '2.0.0', '1.0.0'],
     ]);
     expect(report.serving[0]!.active.manifest).toEqual({ name: 'alpha', version: '1.0.0', events: ['*'] });
     expect(after.registry.list().every((d) => !d.inProgress)).toBe(true);
     expect(after.registry.get('gamma')!.deploy.status).toBe('deployed');
     const failed = after.audit.list().filter((e) => e.action === 'deploy-failed');
     expect(failed.map((e) => [e.name, e.actor, e.reason])).toEqual([
-      ['alpha', 'recovery', 'interrupted by a restart'], ['beta', 'recovery', 'interrupted by a restart'], ['delta', 'recovery', 'interrupted by a restart'],
+      ['alpha', 'recovery', 'interrupted by a restart'],
+      ['beta', 'recovery', 'interrupted by a restart'],
+      ['delta', 'recovery', 'interrupted by a restart'],
     ]);
     expect(after.registry.recover().interrupted).toEqual([]);
     expect(after.audit.verify().ok).toBe(true);
@@ -389,12 +455,18 @@ describe('retention', () => {
     expect([...pruned.removed].sort()).toEqual(['1.1.0', '1.4.0']);
     expect(pruned.unreferencedDigests).toEqual([digests['1.4.0']]);
     for (const d of pruned.unreferencedDigests) await store.remove(d);
-    expect(await store.list()).toEqual(Object.values(digests).filter((d) => d !== digests['1.4.0']).sort());
+    expect(await store.list()).toEqual(
+      Object.values(digests)
+        .filter((d) => d !== digests['1.4.0'])
+        .sort(),
+    );
     expect(registry.versions('telemetry').map((v) => v.version)).toEqual(['1.5.0', '1.3.0', '1.2.0', '1.0.0']);
     expect(codeOf(() => registry.rollback('telemetry', { actor: 'ops', to: '1.4.0' }))).toBe('LN_ERR_VERSION_NOT_FOUND');
     expect(registry.prune('telemetry', 1)).toEqual({ removed: [], unreferencedDigests: [] });
-    expect(ctx.audit.list({ name: 'telemetry', newestFirst: true }).find((e) => e.action === 'pruned')!.details)
-      .toEqual({ versions: pruned.removed, digests: pruned.unreferencedDigests });
+    expect(ctx.audit.list({ name: 'telemetry', newestFirst: true }).find((e) => e.action === 'pruned')!.details).toEqual({
+      versions: pruned.removed,
+      digests: pruned.unreferencedDigests,
+    });
     // Every retained version's artifact is still there.
     for (const v of registry.versions('telemetry')) expect(await store.has(v.digest)).toBe(true);
   });
@@ -405,7 +477,14 @@ describe('audit trail', () => {
   function trail(n: number): string {
     const { dataDir, audit, db } = openAll();
     for (let i = 1; i <= n; i++) {
-      audit.append({ action: i % 2 ? 'grants-approved' : 'deployed', actor: `actor-${i}`, name: 'telemetry', version: `1.0.${i}`, reason: `reason-number-${String(i).padStart(3, '0')}`, details: { z: i, a: [i, { y: 1, b: 2 }] } });
+      audit.append({
+        action: i % 2 ? 'grants-approved' : 'deployed',
+        actor: `actor-${i}`,
+        name: 'telemetry',
+        version: `1.0.${i}`,
+        reason: `reason-number-${String(i).padStart(3, '0')}`,
+        details: { z: i, a: [i, { y: 1, b: 2 }] },
+      });
     }
     db.close();
     return dataDir;
@@ -460,8 +539,27 @@ describe('audit trail', () => {
   it('detects an edited field whose hash was recomputed (the next link breaks)', () => {
     const dataDir = trail(5);
     const r = raw(dataDir);
-    const row = r.prepare('SELECT * FROM audit WHERE seq = 2').get() as { time: string; actor: string; action: string; name: string; version: string; details: string; prev_hash: string };
-    const forged = { seq: 2, time: row.time, actor: row.actor, action: row.action, name: row.name, version: row.version, digest: null, fromVersion: null, reason: 'forged', details: JSON.parse(row.details) };
+    const row = r.prepare('SELECT * FROM audit WHERE seq = 2').get() as {
+      time: string;
+      actor: string;
+      action: string;
+      name: string;
+      version: string;
+      details: string;
+      prev_hash: string;
+    };
+    const forged = {
+      seq: 2,
+      time: row.time,
+      actor: row.actor,
+      action: row.action,
+      name: row.name,
+      version: row.version,
+      digest: null,
+      fromVersion: null,
+      reason: 'forged',
+      details: JSON.parse(row.details),
+    };
     r.close();
     tamper(dataDir, `UPDATE audit SET reason = 'forged', hash = '${entryHash(row.prev_hash, forged as never)}' WHERE seq = 2`);
     expect(verifyAt(dataDir)).toEqual({ ok: false, seq: 3, reason: 'its link to the previous entry is broken' });
@@ -484,11 +582,17 @@ describe('audit trail', () => {
 
   it('detects an inserted row, in the middle or at the end', () => {
     const middle = trail(4);
-    tamper(middle, `UPDATE audit SET seq = seq + 10 WHERE seq >= 3; UPDATE audit SET seq = seq - 9 WHERE seq >= 13;
-      INSERT INTO audit SELECT 3, time, actor, action, name, version, digest, from_version, 'inserted', details, prev_hash, hash FROM audit WHERE seq = 2;`);
+    tamper(
+      middle,
+      `UPDATE audit SET seq = seq + 10 WHERE seq >= 3; UPDATE audit SET seq = seq - 9 WHERE seq >= 13;
+      INSERT INTO audit SELECT 3, time, actor, action, name, version, digest, from_version, 'inserted', details, prev_hash, hash FROM audit WHERE seq = 2;`,
+    );
     expect(verifyAt(middle)).toMatchObject({ ok: false, seq: 3 });
     const end = trail(4);
-    tamper(end, `INSERT INTO audit SELECT 5, time, actor, action, name, version, digest, from_version, 'appended', details, hash, hash FROM audit WHERE seq = 4;`);
+    tamper(
+      end,
+      `INSERT INTO audit SELECT 5, time, actor, action, name, version, digest, from_version, 'appended', details, hash, hash FROM audit WHERE seq = 4;`,
+    );
     expect(verifyAt(end)).toMatchObject({ ok: false, seq: 5 });
   });
 

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Engine } from '../../host/engine/engine.js';
-import { findExport, type Component } from '../../host/engine/component.js';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { Instance } from '../../host/sandbox/instance.js';
-import type { InstancePool } from '../../host/resources/instance-pool.js';
+import { type Component, findExport } from '../../host/engine/component.js';
+import { Engine } from '../../host/engine/engine.js';
 import { LnError } from '../../host/errors/ln-error.js';
+import type { InstancePool } from '../../host/resources/instance-pool.js';
+import { Instance } from '../../host/sandbox/instance.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { serialPool } from '../helpers/pools.js';
@@ -83,7 +83,16 @@ describe('sandbox: WASI starts closed', () => {
     const c = await load('env-reader');
     const s = supervise(c);
     expect((await s.call(target(c, 'count-env'), [])).value).toBe(0);
-    const granted = supervise(c, { ...closedGrants('env'), wasi: { ...closedGrants('env').wasi, env: [['A', '1'], ['B', '2']] } });
+    const granted = supervise(c, {
+      ...closedGrants('env'),
+      wasi: {
+        ...closedGrants('env').wasi,
+        env: [
+          ['A', '1'],
+          ['B', '2'],
+        ],
+      },
+    });
     expect((await granted.call(target(c, 'count-env'), [])).value).toBe(2);
   });
 

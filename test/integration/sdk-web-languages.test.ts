@@ -78,14 +78,25 @@ describe.each(LANGUAGES)('$id', ({ id, source, broken }) => {
 
     const ok = await instance.call(handle!, [reading]);
     expect(ok.errResult).toBe(false);
-    expect(ok.value).toEqual([{
-      id: 'évt-1-echo', type: 'sensor.reading.echoed', source: '/sensors/42', time: undefined,
-      datacontenttype: 'application/json', data: reading.data, extensions: [],
-    }]);
+    expect(ok.value).toEqual([
+      {
+        id: 'évt-1-echo',
+        type: 'sensor.reading.echoed',
+        source: '/sensors/42',
+        time: undefined,
+        datacontenttype: 'application/json',
+        data: reading.data,
+        extensions: [],
+      },
+    ]);
     expect(ok.usage.hostCalls).toEqual({ log: 1 });
 
-    const empty = await instance.call(handle!, [{ id: '', type: '', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] }]);
-    expect(empty.value).toEqual([{ id: '-echo', type: '.echoed', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] }]);
+    const empty = await instance.call(handle!, [
+      { id: '', type: '', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] },
+    ]);
+    expect(empty.value).toEqual([
+      { id: '-echo', type: '.echoed', source: '', time: undefined, datacontenttype: undefined, data: new Uint8Array([0, 255]), extensions: [] },
+    ]);
 
     const echo = await instance.call(handle!, [{ ...reading, type: 'sensor.reading.echoed' }]);
     expect(echo.value).toEqual([]);
@@ -101,7 +112,10 @@ describe.each(LANGUAGES)('$id', ({ id, source, broken }) => {
     const dir = join(tmp, id, 'broken');
     await lang.scaffold({ dir, name: 'broken' });
     await writeFile(join(dir, source), broken);
-    const err = await lang.build({ dir }).then(() => undefined, (e: unknown) => e as Error);
+    const err = await lang.build({ dir }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
     expect(err).toBeInstanceOf(Error);
     expect(err!.message).toContain(source.split('/').at(-1));
   });
@@ -132,10 +146,13 @@ describe('hostile input', () => {
     const lang = (await loadLanguage('wat')) as LanguageModule;
     const dir = join(tmp, 'hostile', 'wat-sig');
     await lang.scaffold({ dir, name: 'wat-sig' });
-    await writeFile(join(dir, 'plugin.wat'), `(module
+    await writeFile(
+      join(dir, 'plugin.wat'),
+      `(module
   (memory (export "memory") 1)
   (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32) i32.const 8)
-  (func (export "liquid-nano:plugin/handler@0.1.0#handle") (param i32) (result i32) i32.const 0))`);
+  (func (export "liquid-nano:plugin/handler@0.1.0#handle") (param i32) (result i32) i32.const 0))`,
+    );
     await expect(lang.build({ dir })).rejects.toThrow(/handle/);
   });
 });

@@ -9,12 +9,12 @@ import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
 import type { Component } from '../../host/engine/component.js';
 import { Engine, meterOptions } from '../../host/engine/engine.js';
+import type { LnError } from '../../host/errors/ln-error.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { WorkerPool } from '../../host/sandbox/worker-pool.js';
 import { fixture } from '../helpers/cli.js';
 import { codeOfAsync as codeOf } from '../helpers/errors.js';
 import { expectGrantsApart, fn, instanceSet } from '../helpers/instance-set.js';
-import type { LnError } from '../../host/errors/ln-error.js';
 
 const engine = new Engine();
 // One shared worker, and a grace so long that only the deadline check can stop the spinner in time.
@@ -115,9 +115,17 @@ describe('a shared sandbox worker', () => {
       const reader = await load('env-reader');
       const add = fn(numbers, 'add-u32');
       const near = await Promise.all(Array.from({ length: 5 }, () => Instance.start(numbers, { linker: linkerSpec(closedGrants('n')), workers: pool })));
-      const stuck = await Instance.start(reader, { linker: { module: new URL('../helpers/stuck-linker.mjs', import.meta.url).href, config: closedGrants('stuck') }, workers: pool });
+      const stuck = await Instance.start(reader, {
+        linker: { module: new URL('../helpers/stuck-linker.mjs', import.meta.url).href, config: closedGrants('stuck') },
+        workers: pool,
+      });
       const stopped = codeOf(stuck.call(fn(reader, 'count-env'), [], { timeoutMs: 200 }));
-      const queued = near.map((n) => n.call(add, [1, 1]).then(() => 'ok', (e: LnError) => `${e.code} ${String(e.details.reason)}`));
+      const queued = near.map((n) =>
+        n.call(add, [1, 1]).then(
+          () => 'ok',
+          (e: LnError) => `${e.code} ${String(e.details.reason)}`,
+        ),
+      );
       expect(await stopped).toBe('LN_ERR_BUDGET_TIME');
       for (const outcome of await Promise.all(queued)) expect(outcome).toMatch(/^LN_ERR_GUEST_CRASH worker recycled/);
       expect(near.some((n) => n.alive)).toBe(false);

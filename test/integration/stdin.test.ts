@@ -9,26 +9,23 @@ const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 describe('stdin given per instance', () => {
   it('the guest reads exactly the given bytes, then end of stream', async () => {
-    const run = await probe([['cat-stdin'], ['cat-stdin']], { stdin: text('hello, stdin\nsecond line')});
+    const run = await probe([['cat-stdin'], ['cat-stdin']], { stdin: text('hello, stdin\nsecond line') });
     expect(run.lines).toEqual(['ok 24:hello, stdin', 'second line', 'ok 0:']);
   });
 
   it('no stdin (the default) is end of stream at once', async () => {
-    const run = await probe([['cat-stdin']], { stdin: null});
+    const run = await probe([['cat-stdin']], { stdin: null });
     expect(run.lines).toEqual(['ok 0:']);
   });
 
   it('a large stdin arrives whole, over many reads', async () => {
     const big = 'x'.repeat(50_000);
-    const run = await probe([['cat-stdin']], { stdin: text(big)});
+    const run = await probe([['cat-stdin']], { stdin: text(big) });
     expect(run.lines).toEqual([`ok 50000:${big}`]);
   });
 
   it('two instances at once each read their own stdin', async () => {
-    const [a, b] = await Promise.all([
-      probe([['cat-stdin']], { stdin: text('for A')}),
-      probe([['cat-stdin']], { stdin: text('for B')}),
-    ]);
+    const [a, b] = await Promise.all([probe([['cat-stdin']], { stdin: text('for A') }), probe([['cat-stdin']], { stdin: text('for B') })]);
     expect(a.lines).toEqual(['ok 5:for A']);
     expect(b.lines).toEqual(['ok 5:for B']);
   });

@@ -29,12 +29,19 @@ it('calls teardown when a version is retired by a deploy, a rollback and shutdow
       },
     }),
   });
-  const manager = new VersionManager({ dataDir: mkdtempSync(join(tmpdir(), 'lnano-teardown-')), engine: new Engine({ cacheDir: mkdtempSync(join(tmpdir(), 'lnano-teardown-cache-')) }), logger });
+  const manager = new VersionManager({
+    dataDir: mkdtempSync(join(tmpdir(), 'lnano-teardown-')),
+    engine: new Engine({ cacheDir: mkdtempSync(join(tmpdir(), 'lnano-teardown-cache-')) }),
+    logger,
+  });
   await manager.restore();
   const { digest } = await manager.storeArtifact(EMITTER);
-  const deploy = (version: string) => manager.deploy({
-    manifest: parseManifest({ name: 'tear', version, limits: { minInstances: 2, concurrency: 2 } }, 'test', tmpdir()), digest, actor: 'test',
-  });
+  const deploy = (version: string) =>
+    manager.deploy({
+      manifest: parseManifest({ name: 'tear', version, limits: { minInstances: 2, concurrency: 2 } }, 'test', tmpdir()),
+      digest,
+      actor: 'test',
+    });
   const settled = async (n: number): Promise<void> => {
     for (let i = 0; i < 500 && teardowns.length < n; i++) await new Promise((r) => setTimeout(r, 10));
   };

@@ -15,8 +15,17 @@ let base: string;
 
 function input(i: number, extra: Partial<TimelineInput> = {}): TimelineInput {
   return {
-    eventId: `e${i}`, eventType: 'sensor.reading', source: '/t', plugin: i % 2 ? 'odd' : 'even', version: '1.0.0',
-    status: i % 3 ? 'ok' : 'error', ...(i % 3 ? {} : { code: 'LN_ERR_GUEST_TRAP' }), durationMs: 0.5, usage: { fuelUsed: null, memoryPeakBytes: 65536 }, depth: 0, ...extra,
+    eventId: `e${i}`,
+    eventType: 'sensor.reading',
+    source: '/t',
+    plugin: i % 2 ? 'odd' : 'even',
+    version: '1.0.0',
+    status: i % 3 ? 'ok' : 'error',
+    ...(i % 3 ? {} : { code: 'LN_ERR_GUEST_TRAP' }),
+    durationMs: 0.5,
+    usage: { fuelUsed: null, memoryPeakBytes: 65536 },
+    depth: 0,
+    ...extra,
   };
 }
 
@@ -50,7 +59,11 @@ async function read(res: Response, done: (frames: Array<{ id: string; event: str
         comments.push(block);
         continue;
       }
-      const field = (k: string) => block.split('\n').find((l) => l.startsWith(`${k}: `))!.slice(k.length + 2);
+      const field = (k: string) =>
+        block
+          .split('\n')
+          .find((l) => l.startsWith(`${k}: `))!
+          .slice(k.length + 2);
       frames.push({ id: field('id'), event: field('event'), data: JSON.parse(field('data')) as Record<string, unknown> });
     }
   }
@@ -63,7 +76,10 @@ describe('GET /v1/timeline', () => {
     const res = await fetch(`${base}/v1/timeline?status=error`, { headers: auth });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { entries: Array<{ seq: number; code: string }>; capacity: number; size: number; latestSeq: number };
-    expect(body.entries.map((e) => [e.seq, e.code])).toEqual([[3, 'LN_ERR_GUEST_TRAP'], [6, 'LN_ERR_GUEST_TRAP']]);
+    expect(body.entries.map((e) => [e.seq, e.code])).toEqual([
+      [3, 'LN_ERR_GUEST_TRAP'],
+      [6, 'LN_ERR_GUEST_TRAP'],
+    ]);
     expect(body).toMatchObject({ capacity: 50, size: 6, latestSeq: 6 });
     const paged = (await (await fetch(`${base}/v1/timeline?component=odd&after=1&limit=1`, { headers: auth })).json()) as { entries: Array<{ seq: number }> };
     expect(paged.entries.map((e) => e.seq)).toEqual([3]);
@@ -103,8 +119,18 @@ describe('GET /v1/timeline/stream', () => {
     }, 20);
     const { frames, comments } = await read(res, (f, c) => f.length >= 3 && c.some((x) => x === ': heartbeat'));
     clearTimeout(live);
-    expect(frames.map((f) => [f.id, f.event, f.data.eventId])).toEqual([['6', 'outcome', 'e6'], ['8', 'outcome', 'e8'], ['10', 'outcome', 'e10']]);
-    expect(frames[0]!.data).toMatchObject({ seq: 6, plugin: 'even', status: 'error', code: 'LN_ERR_GUEST_TRAP', usage: { fuelUsed: null, memoryPeakBytes: 65536 } });
+    expect(frames.map((f) => [f.id, f.event, f.data.eventId])).toEqual([
+      ['6', 'outcome', 'e6'],
+      ['8', 'outcome', 'e8'],
+      ['10', 'outcome', 'e10'],
+    ]);
+    expect(frames[0]!.data).toMatchObject({
+      seq: 6,
+      plugin: 'even',
+      status: 'error',
+      code: 'LN_ERR_GUEST_TRAP',
+      usage: { fuelUsed: null, memoryPeakBytes: 65536 },
+    });
     expect(comments).toContain(': heartbeat');
   });
 

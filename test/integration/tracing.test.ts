@@ -3,10 +3,10 @@
 // behind GET /v1/traces. Real component (telemetry-c), real worker. The event and plugin spans
 // are started here the way the event runtime starts them (@opentelemetry/api only).
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -26,7 +26,13 @@ afterAll(async () => {
 });
 
 const event = (type: string): PluginEvent => ({
-  id: 'e1', type, source: '/test', time: undefined, datacontenttype: 'text/plain', data: new TextEncoder().encode('hello'), extensions: [],
+  id: 'e1',
+  type,
+  source: '/test',
+  time: undefined,
+  datacontenttype: 'text/plain',
+  data: new TextEncoder().encode('hello'),
+  extensions: [],
 });
 
 async function host(): Promise<VersionManager> {
@@ -34,7 +40,11 @@ async function host(): Promise<VersionManager> {
   cleanup.push(() => manager.close());
   await manager.restore();
   const { digest } = await manager.storeArtifact(TELEMETRY);
-  const manifest = parseManifest({ name: 'telemetry', version: '1.0.0', events: ['*'], config: { greeting: 'hi' }, limits: { concurrency: 1, timeout: '5s' } }, 'test', tmpdir());
+  const manifest = parseManifest(
+    { name: 'telemetry', version: '1.0.0', events: ['*'], config: { greeting: 'hi' }, limits: { concurrency: 1, timeout: '5s' } },
+    'test',
+    tmpdir(),
+  );
   await manager.deploy({ manifest, digest, actor: 'test' });
   return manager;
 }
@@ -82,7 +92,12 @@ describe('tracing', () => {
     expect(pluginSpan.parentSpanContext?.spanId).toBe(eventSpan.spanContext().spanId);
     const hostSpans = spans.filter((s) => s.name.startsWith('host '));
     expect(hostSpans.map((s) => s.name).sort()).toEqual([
-      'host config get', 'host kv set', 'host log log', 'host metrics counterAdd', 'host metrics gaugeSet', 'host metrics histogramObserve',
+      'host config get',
+      'host kv set',
+      'host log log',
+      'host metrics counterAdd',
+      'host metrics gaugeSet',
+      'host metrics histogramObserve',
     ]);
     for (const s of hostSpans) {
       expect(s.parentSpanContext?.spanId).toBe(pluginSpan.spanContext().spanId);
@@ -128,7 +143,9 @@ describe('tracing', () => {
     const bodies: string[] = [];
     const collector = createServer((req, res) => {
       let body = '';
-      req.on('data', (c: Buffer) => { body += c.toString(); });
+      req.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
       req.on('end', () => {
         bodies.push(`${req.method} ${req.url} ${body}`);
         res.writeHead(200, { 'content-type': 'application/json' }).end('{}');

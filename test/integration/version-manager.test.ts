@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { parsePolicy } from '../../host/capabilities/policy.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
-import { parseManifest, type Manifest } from '../../host/versions/manifest.js';
+import { type Manifest, parseManifest } from '../../host/versions/manifest.js';
 import { HEALTH_ACTOR, VersionManager, type VersionManagerOptions } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';
 import { codeOfAsync } from '../helpers/errors.js';
@@ -59,13 +59,23 @@ function variant(bytes: Uint8Array, tag: string): Uint8Array {
   return new Uint8Array(Buffer.concat([bytes, Buffer.from([0]), leb(body.length), body]));
 }
 
-async function deployed(m: VersionManager, name: string, version: string, bytes: Uint8Array, extra: Partial<Parameters<VersionManager['deploy']>[0]> = {}, manifestExtra: Record<string, unknown> = {}) {
+async function deployed(
+  m: VersionManager,
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  extra: Partial<Parameters<VersionManager['deploy']>[0]> = {},
+  manifestExtra: Record<string, unknown> = {},
+) {
   const { digest } = await m.storeArtifact(bytes);
   return m.deploy({ manifest: manifest(name, version, manifestExtra), digest, actor: 'test', ...extra });
 }
 
 function actions(m: VersionManager, name: string): string[] {
-  return m.history(name, { limit: 1000 }).entries.map((e) => e.action).reverse();
+  return m
+    .history(name, { limit: 1000 })
+    .entries.map((e) => e.action)
+    .reverse();
 }
 
 /** Polls until `check` holds (automatic actions run in the background); gives up after 20 s. */
@@ -110,16 +120,24 @@ describe('deploy pipeline', () => {
     const err = await m.deploy({ manifest: manifest('echo', '1.0.0'), digest: missing, actor: 'test' }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'validate', causeCode: 'LN_ERR_LOAD_NOT_FOUND' } });
     const { digest } = await m.storeArtifact(readFileSync(fixture('strings')));
-    expect(await m.deploy({ manifest: manifest('lib', '1.0.0'), digest, actor: 'test' }).catch((e: { details: unknown }) => e.details))
-      .toMatchObject({ step: 'validate', reason: expect.stringContaining('not a plugin') });
+    expect(await m.deploy({ manifest: manifest('lib', '1.0.0'), digest, actor: 'test' }).catch((e: { details: unknown }) => e.details)).toMatchObject({
+      step: 'validate',
+      reason: expect.stringContaining('not a plugin'),
+    });
     const async = await m.storeArtifact(readFileSync(fixture('async-command')));
-    expect(await m.deploy({ manifest: manifest('lib', '1.0.0'), digest: async.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details))
-      .toMatchObject({ step: 'validate', causeCode: 'LN_ERR_LOAD_ASYNC_UNSUPPORTED' });
+    expect(
+      await m.deploy({ manifest: manifest('lib', '1.0.0'), digest: async.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details),
+    ).toMatchObject({ step: 'validate', causeCode: 'LN_ERR_LOAD_ASYNC_UNSUPPORTED' });
     const echo = await m.storeArtifact(ECHO);
     const mismatch = manifest('echo', '1.0.0', { digest });
-    expect(await m.deploy({ manifest: mismatch, digest: echo.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details)).toMatchObject({ step: 'validate' });
+    expect(await m.deploy({ manifest: mismatch, digest: echo.digest, actor: 'test' }).catch((e: { details: unknown }) => e.details)).toMatchObject({
+      step: 'validate',
+    });
     expect(m.registry.versions('echo')).toEqual([]);
-    expect(m.audit({ name: 'echo' }).entries.map((e) => [e.action, e.actor])).toEqual([['refused', 'test'], ['refused', 'test']]);
+    expect(m.audit({ name: 'echo' }).entries.map((e) => [e.action, e.actor])).toEqual([
+      ['refused', 'test'],
+      ['refused', 'test'],
+    ]);
     expect(await codeOfAsync(m.storeArtifact(new Uint8Array([1, 2, 3])))).toBe('LN_ERR_LOAD_NOT_WASM');
     expect(await codeOfAsync(m.call('echo', event(1)))).toBe('LN_ERR_VERSION_STATE');
   });
@@ -149,7 +167,10 @@ describe('deploy pipeline', () => {
     const m = await open();
     await deployed(m, 'echo', '1.0.0', ECHO);
     const initFails = await deployed(m, 'echo', '2.0.0', COUNTER, {}, { config: { 'fail-init': 'no database' } }).catch((e: unknown) => e);
-    expect(initFails).toMatchObject({ code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'probe', causeCode: 'LN_ERR_GUEST_INIT', reason: expect.stringContaining('no database') } });
+    expect(initFails).toMatchObject({
+      code: 'LN_ERR_VERSION_DEPLOY_FAILED',
+      details: { step: 'probe', causeCode: 'LN_ERR_GUEST_INIT', reason: expect.stringContaining('no database') },
+    });
     expect(m.status('echo').deployment).toMatchObject({ active: '1.0.0', deploy: { version: '2.0.0', status: 'failed', step: 'probe' } });
     expect((await m.call('echo', event(2))).version).toBe('1.0.0');
     const probeFails = await deployed(m, 'echo', '3.0.0', ECHO, { probe: event(3, 'fail') }).catch((e: unknown) => e);
@@ -182,7 +203,11 @@ describe('strategies', () => {
     expect(await served(20)).toEqual({ '2.0.0': 20 });
     expect(m.status('echo').candidate).toMatchObject({ version: '2.0.0', weight: 100 });
     await m.promote('echo', 'test');
-    expect(m.status('echo')).toMatchObject({ deployment: { active: '2.0.0', previous: '1.0.0', deploy: { status: 'deployed' } }, candidate: null, standby: null });
+    expect(m.status('echo')).toMatchObject({
+      deployment: { active: '2.0.0', previous: '1.0.0', deploy: { status: 'deployed' } },
+      candidate: null,
+      standby: null,
+    });
 
     await deployed(m, 'echo', '3.0.0', variant(ECHO, 'v3'), { strategy: 'canary', canaryWeight: 50 });
     await m.abort('echo', 'test', 'not today');
@@ -190,8 +215,16 @@ describe('strategies', () => {
     expect(m.status('echo').deployment.deploy).toMatchObject({ version: '3.0.0', status: 'aborted' });
     expect(await codeOfAsync(m.promote('echo', 'test'))).toBe('LN_ERR_VERSION_STATE');
     expect(actions(m, 'echo')).toEqual([
-      'deploy-started', 'deployed', 'deploy-started', 'canary-weight', 'canary-weight', 'promoted',
-      'deploy-started', 'canary-weight', 'aborted', 'refused',
+      'deploy-started',
+      'deployed',
+      'deploy-started',
+      'canary-weight',
+      'canary-weight',
+      'promoted',
+      'deploy-started',
+      'canary-weight',
+      'aborted',
+      'refused',
     ]);
   });
 
@@ -236,7 +269,12 @@ describe('strategies', () => {
     expect((await m.call('echo', event(1))).version).toBe('1.0.0');
     expect(await codeOfAsync(m.rollback('echo', { to: '9.9.9', actor: 'test' }))).toBe('LN_ERR_VERSION_NOT_FOUND');
     expect(await codeOfAsync(m.rollback('echo', { to: '1.0.0', actor: 'test' }))).toBe('LN_ERR_VERSION_STATE');
-    expect(m.history('echo').entries.slice(0, 4).map((e) => [e.action, e.version, e.reason])).toEqual([
+    expect(
+      m
+        .history('echo')
+        .entries.slice(0, 4)
+        .map((e) => [e.action, e.version, e.reason]),
+    ).toEqual([
       ['refused', '1.0.0', expect.stringContaining('already active')],
       ['refused', '9.9.9', expect.stringContaining('No version 9.9.9')],
       ['rolled-back', '1.0.0', null],
@@ -261,7 +299,10 @@ describe('automatic rollback', () => {
     expect(failedOn).toEqual(new Set(['2.0.0']));
     expect(m.status('echo')).toMatchObject({ candidate: null, deployment: { active: '1.0.0', deploy: { version: '2.0.0', status: 'aborted' } } });
     const aborted = m.history('echo').entries.find((e) => e.action === 'aborted')!;
-    expect(aborted).toMatchObject({ actor: HEALTH_ACTOR, reason: expect.stringMatching(/^error rate [01]\.\d\d \(\d+ of the last \d+ calls\) passed the limit of 0\.5$/) });
+    expect(aborted).toMatchObject({
+      actor: HEALTH_ACTOR,
+      reason: expect.stringMatching(/^error rate [01]\.\d\d \(\d+ of the last \d+ calls\) passed the limit of 0\.5$/),
+    });
     for (let i = 0; i < 20; i++) expect((await m.call('echo', event(i))).ok).toBe(true);
   });
 
@@ -272,7 +313,13 @@ describe('automatic rollback', () => {
     for (let i = 0; i < 100 && m.status('echo').deployment.active === '2.0.0'; i++) await m.call('echo', event(i));
     await until(() => m.status('echo').deployment.active === '1.0.0', 'the automatic rollback');
     expect(m.status('echo').deployment).toMatchObject({ active: '1.0.0', previous: '2.0.0', deploy: { status: 'rolled-back' } });
-    expect(m.history('echo').entries.find((e) => e.action === 'auto-rolled-back')).toMatchObject({ action: 'auto-rolled-back', actor: HEALTH_ACTOR, version: '1.0.0', fromVersion: '2.0.0', details: { automatic: true } });
+    expect(m.history('echo').entries.find((e) => e.action === 'auto-rolled-back')).toMatchObject({
+      action: 'auto-rolled-back',
+      actor: HEALTH_ACTOR,
+      version: '1.0.0',
+      fromVersion: '2.0.0',
+      details: { automatic: true },
+    });
 
     // Made active by hand (a rollback), the broken version is not second-guessed.
     await m.rollback('echo', { actor: 'test' });
@@ -348,7 +395,10 @@ describe('deploys to one name', () => {
       m.deploy({ manifest: manifest('other', '1.0.0'), digest: a.digest, actor: 'd' }),
     ]);
     expect(results.map((r) => [r.version, r.outcome, r.from])).toEqual([
-      ['2.0.0', 'deployed', '1.0.0'], ['3.0.0', 'deployed', '2.0.0'], ['3.0.0', 'unchanged', '3.0.0'], ['1.0.0', 'deployed', null],
+      ['2.0.0', 'deployed', '1.0.0'],
+      ['3.0.0', 'deployed', '2.0.0'],
+      ['3.0.0', 'unchanged', '3.0.0'],
+      ['1.0.0', 'deployed', null],
     ]);
     expect(actions(m, 'echo')).toEqual(['deploy-started', 'deployed', 'deploy-started', 'deployed', 'deploy-started', 'deployed']);
     expect(m.plugins().map((p) => `${p.name}@${p.version}`)).toEqual(['echo@3.0.0', 'other@1.0.0']);
@@ -396,7 +446,9 @@ describe('restart and retention', () => {
     managers.push(reopened);
     const report = await reopened.restore();
     expect(report.serving.map((s) => s.name)).toEqual(['b']);
-    expect(report.failed).toMatchObject([{ name: 'a', version: '2.0.0', error: { code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'validate', causeCode: 'LN_ERR_LOAD_INVALID' } } }]);
+    expect(report.failed).toMatchObject([
+      { name: 'a', version: '2.0.0', error: { code: 'LN_ERR_VERSION_DEPLOY_FAILED', details: { step: 'validate', causeCode: 'LN_ERR_LOAD_INVALID' } } },
+    ]);
     expect((await reopened.call('b', event(1))).ok).toBe(true);
     expect(await codeOfAsync(reopened.call('a', event(1)))).toBe('LN_ERR_VERSION_STATE');
     expect(reopened.status('a').active).toBeNull();

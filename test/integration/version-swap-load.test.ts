@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { parseManifest } from '../../host/versions/manifest.js';
-import { HEALTH_ACTOR, VersionManager, type DeployRequest } from '../../host/versions/version-manager.js';
+import { type DeployRequest, HEALTH_ACTOR, VersionManager } from '../../host/versions/version-manager.js';
 import { example, fixture } from '../helpers/cli.js';
 
 const ECHO = readFileSync(example('echo-c'));
@@ -30,7 +30,15 @@ function variant(bytes: Uint8Array, tag: string): Uint8Array {
 }
 
 function event(i: number): PluginEvent {
-  return { id: `e${i}`, type: 'reading', source: '/load', time: undefined, datacontenttype: 'text/plain', data: new TextEncoder().encode(`n=${i}`), extensions: [] };
+  return {
+    id: `e${i}`,
+    type: 'reading',
+    source: '/load',
+    time: undefined,
+    datacontenttype: 'text/plain',
+    data: new TextEncoder().encode(`n=${i}`),
+    extensions: [],
+  };
 }
 
 interface Sample {
@@ -88,7 +96,11 @@ class Load {
 
 async function open(): Promise<VersionManager> {
   const dataDir = mkdtempSync(join(tmpdir(), 'lnano-swap-load-'));
-  const manager = new VersionManager({ dataDir, engine: new Engine({ cacheDir: join(dataDir, 'cache') }), health: { windowCalls: 40, minCalls: 20, maxErrorRate: 0.5 } });
+  const manager = new VersionManager({
+    dataDir,
+    engine: new Engine({ cacheDir: join(dataDir, 'cache') }),
+    health: { windowCalls: 40, minCalls: 20, maxErrorRate: 0.5 },
+  });
   managers.push(manager);
   await manager.restore();
   return manager;
@@ -173,6 +185,8 @@ describe('swaps under continuous load', () => {
     const entries = m.history('echo').entries;
     expect(entries.find((e) => e.action === 'aborted')).toMatchObject({ actor: HEALTH_ACTOR, version: '2.0.0', reason: expect.stringContaining('error rate') });
     expect(entries.find((e) => e.action === 'auto-rolled-back')).toMatchObject({ actor: HEALTH_ACTOR, version: '1.0.0', fromVersion: '3.0.0' });
-    console.log(`broken releases under load: of ${load.samples.length} calls, ${failures.filter((s) => s.version === '2.0.0').length} failed on the canary, ${failures.filter((s) => s.version === '3.0.0').length} on the swapped-in version; none elsewhere`);
+    console.log(
+      `broken releases under load: of ${load.samples.length} calls, ${failures.filter((s) => s.version === '2.0.0').length} failed on the canary, ${failures.filter((s) => s.version === '3.0.0').length} on the swapped-in version; none elsewhere`,
+    );
   });
 });

@@ -68,14 +68,25 @@ describe('filesystem escapes through a component are refused', () => {
   });
 
   it('absolute paths: no preopen matches in libc; the host refuses them when sent raw', async () => {
-    const lines = await refusedThenServed([['read', '/etc/passwd'], ['raw-read', '/etc/passwd'], ['raw-read', '/data/ok.txt']]);
+    const lines = await refusedThenServed([
+      ['read', '/etc/passwd'],
+      ['raw-read', '/etc/passwd'],
+      ['raw-read', '/data/ok.txt'],
+    ]);
     expect(lines).toEqual(['err ENOTCAPABLE', 'err EPERM', 'err EPERM']);
   });
 
-  it('a preopen mounted at / is the guest\'s whole world: /etc/passwd is not the host\'s', async () => {
-    const run = await probe([['read', '/etc/passwd'], ['read', '/../etc/passwd'], ['read', '/ok.txt']], {
-      preopens: [{ host: root, guest: '/', readOnly: false }],
-    });
+  it("a preopen mounted at / is the guest's whole world: /etc/passwd is not the host's", async () => {
+    const run = await probe(
+      [
+        ['read', '/etc/passwd'],
+        ['read', '/../etc/passwd'],
+        ['read', '/ok.txt'],
+      ],
+      {
+        preopens: [{ host: root, guest: '/', readOnly: false }],
+      },
+    );
     expect(run.lines[0]).toBe('err ENOENT');
     expect(run.lines[1]).toMatch(/^err (EPERM|ENOENT)$/);
     expect(run.lines[2]).toBe('ok inside');
@@ -128,23 +139,26 @@ describe('filesystem escapes through a component are refused', () => {
 
   it('a read-only preopen refuses every write (EROFS) and still reads', async () => {
     const before = snapshot(root);
-    const lines = await refusedThenServed([
-      ['write', '/data/ok.txt', 'x'],
-      ['write', '/data/new.txt', 'x'],
-      ['create', '/data/created'],
-      ['append', '/data/ok.txt', 'x'],
-      ['truncate', '/data/ok.txt', '0'],
-      ['mkdir', '/data/newdir'],
-      ['rmdir', '/data/sub'],
-      ['rm', '/data/ok.txt'],
-      ['rename', '/data/ok.txt', '/data/moved.txt'],
-      ['symlink', 'ok.txt', '/data/new-link'],
-      ['link', '/data/ok.txt', '/data/new-hard'],
-      ['touch', '/data/ok.txt'],
-      ['touch', '/data'],
-      ['ls', '/data'],
-      ['stat', '/data/ok.txt'],
-    ], ro());
+    const lines = await refusedThenServed(
+      [
+        ['write', '/data/ok.txt', 'x'],
+        ['write', '/data/new.txt', 'x'],
+        ['create', '/data/created'],
+        ['append', '/data/ok.txt', 'x'],
+        ['truncate', '/data/ok.txt', '0'],
+        ['mkdir', '/data/newdir'],
+        ['rmdir', '/data/sub'],
+        ['rm', '/data/ok.txt'],
+        ['rename', '/data/ok.txt', '/data/moved.txt'],
+        ['symlink', 'ok.txt', '/data/new-link'],
+        ['link', '/data/ok.txt', '/data/new-hard'],
+        ['touch', '/data/ok.txt'],
+        ['touch', '/data'],
+        ['ls', '/data'],
+        ['stat', '/data/ok.txt'],
+      ],
+      ro(),
+    );
     expect(lines.slice(0, 13)).toEqual(Array(13).fill('err EROFS'));
     expect(lines[13]).toBe(`ok ${readdirSync(root).sort().join(' ')}`);
     expect(lines[14]).toBe('ok file 6');
@@ -170,14 +184,22 @@ describe('a directory swapped for an outward symlink while the guest reads (10 s
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let swapped = '';
-    swapper.stdout.on('data', (c: Buffer) => { swapped += c.toString(); });
+    swapper.stdout.on('data', (c: Buffer) => {
+      swapped += c.toString();
+    });
     const exited = new Promise((resolve) => swapper.on('close', resolve));
     try {
       const run = await probe([['loop-read-for', '/data/race/file', String(durationMs)]], { preopens: rw() });
-      const tally = Object.fromEntries(run.lines[0]!.replace(/^ok /, '').split(' ').map((kv) => kv.split('=') as [string, string]));
+      const tally = Object.fromEntries(
+        run.lines[0]!.replace(/^ok /, '')
+          .split(' ')
+          .map((kv) => kv.split('=') as [string, string]),
+      );
       const total = Number(tally.total);
       const inside = Number(tally.inside ?? 0);
-      const refused = Object.entries(tally).filter(([k]) => k.startsWith('!')).reduce((n, [, v]) => n + Number(v), 0);
+      const refused = Object.entries(tally)
+        .filter(([k]) => k.startsWith('!'))
+        .reduce((n, [, v]) => n + Number(v), 0);
       expect(tally[SECRET]).toBeUndefined();
       expect(inside).toBeGreaterThan(0);
       expect(refused).toBeGreaterThan(0); // the race really happened
@@ -222,11 +244,15 @@ describe('the filesystem import refuses escapes with error values, never excepti
   });
 
   it('one call cannot hold unbounded fds: walks deeper than MAX_DEPTH or longer than PATH_MAX are name-too-long', () => {
-    const deep = Array(MAX_DEPTH + 8).fill('d').join('/');
+    const deep = Array(MAX_DEPTH + 8)
+      .fill('d')
+      .join('/');
     mkdirSync(join(root, 'deep', deep), { recursive: true });
     const fs = createFilesystem(rw());
     const [[dir]] = fs.preopens.getDirectories() as [[InstanceType<typeof fs.types.Descriptor>, string]];
-    const shallow = Array(MAX_DEPTH - 8).fill('d').join('/');
+    const shallow = Array(MAX_DEPTH - 8)
+      .fill('d')
+      .join('/');
     expect(dir.statAt({}, `deep/${shallow}`).type).toBe('directory');
     expect(thrown(() => dir.statAt({}, `deep/${deep}`))).toBe('name-too-long');
     expect(thrown(() => dir.statAt({}, 'x/'.repeat(MAX_PATH_LENGTH)))).toBe('name-too-long');

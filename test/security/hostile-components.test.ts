@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync, mkdtempSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../host/engine/engine.js';
 import { isLnError } from '../../host/errors/ln-error.js';
@@ -23,19 +23,46 @@ unknownVersion[4] = 0x0e;
 const cases: Array<[string, () => string, RegExp, number]> = [
   ['random bytes', () => file('random.wasm', randomBytes(4096)), /^error\[LN_ERR_LOAD_NOT_WASM\]: "random.wasm" is not WebAssembly/, 2],
   ['an empty file', () => file('empty.wasm', new Uint8Array(0)), /^error\[LN_ERR_LOAD_EMPTY\]: The component "empty.wasm" is empty/, 2],
-  ['a truncated component', () => file('truncated.wasm', valid.subarray(0, Math.floor(valid.length / 2))), /^error\[LN_ERR_LOAD_INVALID\]: "truncated.wasm" is not a valid component: /, 2],
+  [
+    'a truncated component',
+    () => file('truncated.wasm', valid.subarray(0, Math.floor(valid.length / 2))),
+    /^error\[LN_ERR_LOAD_INVALID\]: "truncated.wasm" is not a valid component: /,
+    2,
+  ],
   ['a header only', () => file('header.wasm', valid.subarray(0, 5)), /^error\[LN_ERR_LOAD_NOT_WASM\]: .*ends after 5 bytes/, 2],
-  ['a core module', () => fixture('core-module', 'core-module.wasm'), /^error\[LN_ERR_LOAD_NOT_COMPONENT\]: .* is a core WebAssembly module, not a component/, 2],
+  [
+    'a core module',
+    () => fixture('core-module', 'core-module.wasm'),
+    /^error\[LN_ERR_LOAD_NOT_COMPONENT\]: .* is a core WebAssembly module, not a component/,
+    2,
+  ],
   ['an unknown binary version', () => file('future.wasm', unknownVersion), /^error\[LN_ERR_LOAD_UNSUPPORTED_VERSION\]: .*version 0xe/, 2],
-  ['a directory', () => { const d = join(dir, 'adir'); mkdirSync(d, { recursive: true }); return d; }, /^error\[LN_ERR_LOAD_NOT_FOUND\]: .*it is a directory/, 2],
+  [
+    'a directory',
+    () => {
+      const d = join(dir, 'adir');
+      mkdirSync(d, { recursive: true });
+      return d;
+    },
+    /^error\[LN_ERR_LOAD_NOT_FOUND\]: .*it is a directory/,
+    2,
+  ],
   ['a missing file', () => join(dir, 'missing.wasm'), /^error\[LN_ERR_LOAD_NOT_FOUND\]: .*no such file/, 2],
-  ['a 100 MB file', () => file('huge.wasm', new Uint8Array(100 * 1024 * 1024)), /^error\[LN_ERR_LOAD_TOO_LARGE\]: The component .* is 104857600 bytes, over the limit/, 2],
+  [
+    'a 100 MB file',
+    () => file('huge.wasm', new Uint8Array(100 * 1024 * 1024)),
+    /^error\[LN_ERR_LOAD_TOO_LARGE\]: The component .* is 104857600 bytes, over the limit/,
+    2,
+  ],
 ];
 
 describe('hostile component files through `lnano run` and `lnano inspect`', () => {
   it.each(cases)('%s gets a clear coded error', async (_label, make, pattern, exit) => {
     const path = make();
-    for (const args of [['run', path, '--invoke', 'x()'], ['inspect', path]]) {
+    for (const args of [
+      ['run', path, '--invoke', 'x()'],
+      ['inspect', path],
+    ]) {
       const r = await runCli(args, { dataDir });
       expect(r.stderr).toMatch(pattern);
       expect(r.stderr).toMatch(/\n {2}fix: .+\n$/);

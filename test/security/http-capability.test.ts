@@ -2,15 +2,16 @@
 // against real node:http servers on loopback. Every refusal must reach the guest as an error
 // value (never a host exception, never a dead instance), must never reach the refused server,
 // and the same guest with the grant must still get through (no over-blocking).
+
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createServer as createTlsServer, createSecureContext } from 'node:tls';
-import { readFileSync } from 'node:fs';
+import { createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type HttpGrant } from '../../host/capabilities/grants.js';
 import type { HttpDenial } from '../../host/capabilities/http/http-outgoing.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import { Instance } from '../../host/sandbox/instance.js';
 import { fixture } from '../helpers/cli.js';
@@ -139,7 +140,9 @@ async function probe(http: HttpGrant | null): Promise<Probe> {
     call,
     async fetch(url) {
       const r = await call('fetch-url', url);
-      return r.ok ? { ok: true, ...(JSON.parse(r.value as string) as { status: number; bytes: number; body: string; hops: number }) } : { ok: false, error: r.value as string };
+      return r.ok
+        ? { ok: true, ...(JSON.parse(r.value as string) as { status: number; bytes: number; body: string; hops: number }) }
+        : { ok: false, error: r.value as string };
     },
   };
 }
@@ -267,7 +270,9 @@ describe('outgoing HTTP: response size, timeouts and the per-call budget', () =>
 
 describe('outgoing HTTP: a granted name is checked by the address it resolves to (issue 14.3)', () => {
   it('a granted name that resolves to loopback is refused and the server never sees it', async () => {
-    const p = await probe(grant({ allow: [`rebind.test:${main.port}`, `mapped.test:${main.port}`, `mixed.test:${main.port}`, `metadata.test:${main.port}`], resolver: RESOLVER }));
+    const p = await probe(
+      grant({ allow: [`rebind.test:${main.port}`, `mapped.test:${main.port}`, `mixed.test:${main.port}`, `metadata.test:${main.port}`], resolver: RESOLVER }),
+    );
     const before = main.total();
     for (const name of ['rebind.test', 'mapped.test', 'mixed.test', 'metadata.test']) {
       expect((await p.fetch(`http://${name}:${main.port}/whoami`)).ok).toBe(false);
@@ -318,14 +323,17 @@ describe('outgoing HTTPS to a pinned address keeps the name for TLS', () => {
     const read = (file: string): Buffer => readFileSync(new URL(`../fixtures/tls/${file}`, import.meta.url));
     const context = createSecureContext({ key: read('key.pem'), cert: read('cert.pem') });
     const names: string[] = [];
-    const tls = createTlsServer({
-      key: read('key.pem'),
-      cert: read('cert.pem'),
-      SNICallback: (name, done) => {
-        names.push(name);
-        done(null, context);
+    const tls = createTlsServer(
+      {
+        key: read('key.pem'),
+        cert: read('cert.pem'),
+        SNICallback: (name, done) => {
+          names.push(name);
+          done(null, context);
+        },
       },
-    }, (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'));
+      (socket) => socket.end('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok'),
+    );
     tls.on('tlsClientError', () => {}); // the client refusing the certificate
     await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
     const port = (tls.address() as AddressInfo).port;

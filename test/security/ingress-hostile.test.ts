@@ -9,22 +9,34 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_JSON_DEPTH } from '../../host/support/json-depth.js';
-import { startServe, type ServeHost } from '../helpers/serve-host.js';
+import { type ServeHost, startServe } from '../helpers/serve-host.js';
 
 let host: ServeHost;
 let configFile = '';
 
-interface Answer { status: number; body: Record<string, any> }
+interface Answer {
+  status: number;
+  body: Record<string, any>;
+}
 
 /** One request with exactly these headers (a `host` given here replaces the real one). */
 function send(base: string, method: string, path: string, headers: Record<string, string>, body?: string | Buffer): Promise<Answer> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: url.hostname, port: url.port, path: url.pathname, method, headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as Record<string, any> }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method,
+        headers: { ...headers, ...(body !== undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || 'null') as Record<string, any> }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -48,7 +60,11 @@ beforeAll(async () => {
   writeFileSync(configFile, JSON.stringify({ ingress: { allowedOrigins: ['https://allowed.example'] } }));
   host = await startServe(['--config', configFile]);
   await host.deploy('echo', '1.0.0', { events: ['*'] });
-  const saved = await host.api('PUT', '/pipelines/deep', { name: 'deep', trigger: { events: ['deep.*'] }, steps: [{ id: 'echo', component: 'echo', input: 'event' }] });
+  const saved = await host.api('PUT', '/pipelines/deep', {
+    name: 'deep',
+    trigger: { events: ['deep.*'] },
+    steps: [{ id: 'echo', component: 'echo', input: 'event' }],
+  });
   expect(saved.status).toBe(200);
 }, 120_000);
 
@@ -73,7 +89,10 @@ describe('the event ingress refuses what a web page may send without asking', ()
     ['an opaque Origin (sandboxed page)', { ...JSON_TYPE, origin: 'null' }],
     ['Sec-Fetch-Site: cross-site', { ...JSON_TYPE, 'sec-fetch-site': 'cross-site' }],
     ['Sec-Fetch-Site: same-site (another port of this host)', { ...JSON_TYPE, 'sec-fetch-site': 'same-site' }],
-    ['a binary-mode event from another site', { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'b', 'ce-type': 't', 'ce-source': '/s', origin: 'https://evil.example' }],
+    [
+      'a binary-mode event from another site',
+      { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'b', 'ce-type': 't', 'ce-source': '/s', origin: 'https://evil.example' },
+    ],
   ])('refuses %s with 403', async (_what, headers) => {
     const r = await postEvent(headers);
     expect(r.status).toBe(403);
@@ -110,7 +129,10 @@ describe('the event ingress refuses what a web page may send without asking', ()
   });
 
   it('takes a CloudEvents binary-mode event with any data type: the body is the data', async () => {
-    const r = await postEvent({ 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'bin-1', 'ce-type': 'binary.test', 'ce-source': '/test' }, 'hello, binary');
+    const r = await postEvent(
+      { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'bin-1', 'ce-type': 'binary.test', 'ce-source': '/test' },
+      'hello, binary',
+    );
     expect(r.status).toBe(200);
     expect(r.body.results[0].events[0]).toMatchObject({ id: 'bin-1-echo', datacontenttype: 'text/plain', data: 'hello, binary' });
     const missing = await postEvent({ 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-type': 't', 'ce-source': '/s' }, 'x');
@@ -182,7 +204,10 @@ describe(`JSON nested 5000 levels deep gets a coded 400 naming the limit (${MAX_
   });
 
   it('keeps binary-mode JSON data that is too deep as text, so the pipeline it triggers still runs', async () => {
-    const r = await postEvent({ 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'deep-bin', 'ce-type': 'deep.binary', 'ce-source': '/test' }, deepData(5000));
+    const r = await postEvent(
+      { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'deep-bin', 'ce-type': 'deep.binary', 'ce-source': '/test' },
+      deepData(5000),
+    );
     expect(r.status).toBe(200);
     expect(r.body.pipelines).toHaveLength(1);
     expect(typeof r.body.results[0].events[0].data).toBe('string');

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants, type KvGrant } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { PluginEvent } from '../../host/engine/plugin-event.js';
 import { Instance } from '../../host/sandbox/instance.js';
@@ -31,7 +31,15 @@ afterAll(async () => {
 });
 
 function kvGrant(overrides: Partial<KvGrant> = {}): KvGrant {
-  return { namespace: 'probe', path: join(dir, `kv-${++dbCount}.sqlite3`), maxKeys: 100, maxKeyBytes: 64, maxValueBytes: 1024, maxTotalBytes: 64 * 1024, ...overrides };
+  return {
+    namespace: 'probe',
+    path: join(dir, `kv-${++dbCount}.sqlite3`),
+    maxKeys: 100,
+    maxKeyBytes: 64,
+    maxValueBytes: 1024,
+    maxTotalBytes: 64 * 1024,
+    ...overrides,
+  };
 }
 
 type Call = (name: string, ...args: unknown[]) => Promise<{ ok: boolean; value: unknown }>;
@@ -52,8 +60,13 @@ async function probe(kv: KvGrant | null): Promise<Call> {
 function stored(path: string, namespace: string): { keys: number; bytes: number; usage: { keys: number; bytes: number } } {
   const db = new Database(path, { readonly: true });
   try {
-    const actual = db.prepare('SELECT count(*) AS keys, coalesce(sum(length(key) + length(value)), 0) AS bytes FROM kv_entries WHERE namespace = ?').get(namespace) as { keys: number; bytes: number };
-    const usage = (db.prepare('SELECT keys, bytes FROM kv_usage WHERE namespace = ?').get(namespace) as { keys: number; bytes: number } | undefined) ?? { keys: 0, bytes: 0 };
+    const actual = db
+      .prepare('SELECT count(*) AS keys, coalesce(sum(length(key) + length(value)), 0) AS bytes FROM kv_entries WHERE namespace = ?')
+      .get(namespace) as { keys: number; bytes: number };
+    const usage = (db.prepare('SELECT keys, bytes FROM kv_usage WHERE namespace = ?').get(namespace) as { keys: number; bytes: number } | undefined) ?? {
+      keys: 0,
+      bytes: 0,
+    };
     return { ...actual, usage };
   } finally {
     db.close();
@@ -120,7 +133,7 @@ describe('kv: quotas', () => {
 });
 
 describe('kv: isolation and concurrency', () => {
-  it('two namespaces in one database never see each other\'s keys', async () => {
+  it("two namespaces in one database never see each other's keys", async () => {
     const shared = kvGrant({ maxKeys: 5 });
     const a = await probe({ ...shared, namespace: 'alpha' });
     const b = await probe({ ...shared, namespace: 'beta' });
@@ -130,7 +143,7 @@ describe('kv: isolation and concurrency', () => {
     expect(await b('kv-delete', 'secret')).toEqual({ ok: true, value: false });
     // Quotas are per namespace: alpha full does not stop beta.
     expect((await a('kv-fill', 'a', 10, 1)).value).toMatch(/^after 4: quota-exceeded/);
-    expect((await b('kv-fill', 'b', 5, 1))).toEqual({ ok: true, value: 5 });
+    expect(await b('kv-fill', 'b', 5, 1)).toEqual({ ok: true, value: 5 });
     expect(await a('kv-get', 'secret')).toEqual({ ok: true, value: 'from alpha' });
     expect(await a('kv-list', 'b', 100)).toEqual({ ok: true, value: [] });
   });
@@ -159,20 +172,31 @@ describe('kv: isolation and concurrency', () => {
   });
 });
 
-describe('kv: another component\'s namespace (issue 14)', () => {
-  it('a thief naming the victim\'s namespace is refused at deploy and at lnano run, even approved; the owner reads its data', async () => {
+describe("kv: another component's namespace (issue 14)", () => {
+  it("a thief naming the victim's namespace is refused at deploy and at lnano run, even approved; the owner reads its data", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'lnano-kv-thief-'));
     const versions = new VersionManager({ dataDir, engine: new Engine() });
     try {
       await versions.restore();
       // telemetry-c writes kv.set("last", <event data>) into its namespace on every event.
       const { digest } = await versions.storeArtifact(readFileSync(fixture('telemetry-c')));
-      const deploy = (name: string, kv: Record<string, unknown>) => versions.deploy({
-        manifest: parseManifest({ name, version: '1.0.0', capabilities: { kv }, limits: { concurrency: 1 } }, `${name} (test)`, dir),
-        digest, actor: 'test', approveCapabilities: true,
-      });
+      const deploy = (name: string, kv: Record<string, unknown>) =>
+        versions.deploy({
+          manifest: parseManifest({ name, version: '1.0.0', capabilities: { kv }, limits: { concurrency: 1 } }, `${name} (test)`, dir),
+          digest,
+          actor: 'test',
+          approveCapabilities: true,
+        });
       await deploy('vault', {});
-      const secret: PluginEvent = { id: 's', type: 'secret', source: '/t', time: undefined, datacontenttype: 'text/plain', data: new TextEncoder().encode('s3cret'), extensions: [] };
+      const secret: PluginEvent = {
+        id: 's',
+        type: 'secret',
+        source: '/t',
+        time: undefined,
+        datacontenttype: 'text/plain',
+        data: new TextEncoder().encode('s3cret'),
+        extensions: [],
+      };
       expect((await versions.call('vault', secret)).ok).toBe(true);
 
       const stolen = await deploy('thief', { namespace: 'vault' }).catch((e: unknown) => e);

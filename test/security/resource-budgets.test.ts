@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type CallableExport, type Component } from '../../host/engine/component.js';
+import { type CallableExport, type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import { InstancePool } from '../../host/resources/instance-pool.js';
 import { LIMIT_DEFAULTS, type Limits } from '../../host/resources/limits.js';

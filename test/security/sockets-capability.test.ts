@@ -5,18 +5,19 @@
 // as a WASI error value (never a host exception, never a dead instance), and the servers must
 // see nothing. A positive control runs the same probe with the network opened in its linker, so
 // a refusal here means the host refused, not that the probe is broken.
-import { EventEmitter, once } from 'node:events';
+
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { EventEmitter, once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import { type AddressInfo, connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedGrants } from '../../host/capabilities/grants.js';
 import { linkerSpec } from '../../host/capabilities/linker-spec.js';
-import { findExport, type Component } from '../../host/engine/component.js';
+import { type Component, findExport } from '../../host/engine/component.js';
 import { Engine } from '../../host/engine/engine.js';
 import type { LnError } from '../../host/errors/ln-error.js';
-import type { LinkerSpec } from '../../host/sandbox/protocol.js';
 import { Instance } from '../../host/sandbox/instance.js';
+import type { LinkerSpec } from '../../host/sandbox/protocol.js';
 import { fixture, runCli, tempDataDir } from '../helpers/cli.js';
 
 const OPEN_NETWORK_LINKER = new URL('../fixtures/components/socket-probe/open-network-linker.mjs', import.meta.url).href;
@@ -256,7 +257,7 @@ describe('positive control: the same probe with the network opened in its linker
     probe = await startProbe({ module: OPEN_NETWORK_LINKER, config: closedGrants('socket-probe') });
   });
 
-  it('connects and writes: the server receives the probe\'s bytes', async () => {
+  it("connects and writes: the server receives the probe's bytes", async () => {
     expect(await probe.call('tcp-connect', tcp.port)).toBe('create: ok; connect: ok; finish-connect: ok; write: ok(12)');
     await tcp.until(() => tcp.received.includes('socket-probe'));
     expect(tcp.peers).toHaveLength(1);
@@ -288,10 +289,18 @@ describe('lnano inspect on the probe', () => {
     const section = r.stdout.slice(r.stdout.indexOf('\ncapabilities\n'));
     const sockets = /^ {2}sockets: (.+)\n {4}without a grant: (.+)$/m.exec(section);
     expect(sockets?.[2]).toBe('connect, bind and send fail with access-denied, name lookups with permanent-resolver-failure; at most 256 live sockets');
-    const listed = sockets?.[1]?.split(', ').map((name) => name.replace(/@.*$/, '')).sort();
+    const listed = sockets?.[1]
+      ?.split(', ')
+      .map((name) => name.replace(/@.*$/, ''))
+      .sort();
     expect(listed).toEqual([
-      'wasi:sockets/instance-network', 'wasi:sockets/ip-name-lookup', 'wasi:sockets/network', 'wasi:sockets/tcp',
-      'wasi:sockets/tcp-create-socket', 'wasi:sockets/udp', 'wasi:sockets/udp-create-socket',
+      'wasi:sockets/instance-network',
+      'wasi:sockets/ip-name-lookup',
+      'wasi:sockets/network',
+      'wasi:sockets/tcp',
+      'wasi:sockets/tcp-create-socket',
+      'wasi:sockets/udp',
+      'wasi:sockets/udp-create-socket',
     ]);
   });
 });

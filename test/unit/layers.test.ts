@@ -14,14 +14,21 @@ import { ROOT } from '../helpers/cli.js';
 
 /** Layer of each folder directly under host/ (lowest first), as DESIGN.md lists them. */
 const LAYERS: Readonly<Record<string, number>> = {
-  errors: 1, log: 1, support: 1,
+  errors: 1,
+  log: 1,
+  support: 1,
   engine: 2,
   sandbox: 3,
   capabilities: 4,
   resources: 5,
   versions: 6,
-  events: 7, pipelines: 7, observability: 7, config: 7,
-  server: 8, bridges: 8, cluster: 8,
+  events: 7,
+  pipelines: 7,
+  observability: 7,
+  config: 7,
+  server: 8,
+  bridges: 8,
+  cluster: 8,
   cli: 9,
 };
 /** Files directly in host/: the public surface (index.ts) sits above everything. */
@@ -84,8 +91,8 @@ describe('host/ layers (DESIGN.md)', () => {
     write('sandbox/instance.ts', "export async function f() { return import('../server/ingress.js'); }\n");
     write('versions/version.ts', "import { a } from '../engine/engine.js';\nexport type X = typeof a;\n");
     write('server/ingress.ts', "export {} from '../cli/main.js';\n");
-    write('cli/main.ts', "export const b = 2;\n");
-    write('mystery/thing.ts', "export const c = 3;\n");
+    write('cli/main.ts', 'export const b = 2;\n');
+    write('mystery/thing.ts', 'export const c = 3;\n');
     const found = layerViolations(host);
     expect(found).toHaveLength(4);
     expect(found.some((f) => f.startsWith(`engine${sep}engine.ts (host/engine, layer 2) imports ../versions/version.js`))).toBe(true);

@@ -6,7 +6,7 @@
  * Policy: `"env": { "allow": ["LEVEL", "APP_*"] }`.
  */
 import { LnError } from '../../errors/ln-error.js';
-import { beyondPolicy, sortedPairs, type Capability, type Pair } from '../capability.js';
+import { beyondPolicy, type Capability, type Pair, sortedPairs } from '../capability.js';
 import { guestPathSchema } from '../guest-path.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -56,7 +56,11 @@ export function parseEnvFlags(flags: readonly string[], hostEnv: NodeJS.ProcessE
     }
     const value = eq === -1 ? hostEnv[key] : flag.slice(eq + 1);
     if (value === undefined) {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--env', source: 'command line', reason: `${key} is not set in the host environment; write --env ${key}=value` });
+      throw new LnError('LN_ERR_CONFIG_INVALID', {
+        key: '--env',
+        source: 'command line',
+        reason: `${key} is not set in the host environment; write --env ${key}=value`,
+      });
     }
     out.set(key, value);
   }
@@ -82,19 +86,33 @@ export const environmentCapability: Capability<EnvironmentSection, EnvironmentGr
   },
   flags: [
     {
-      name: 'env', multiple: true, usage: '--env K[=V]', helpRank: 0, key: 'env',
-      help: ['an environment variable (repeatable); a bare K passes the host\'s value'],
+      name: 'env',
+      multiple: true,
+      usage: '--env K[=V]',
+      helpRank: 0,
+      key: 'env',
+      help: ["an environment variable (repeatable); a bare K passes the host's value"],
       toSection: (values, ctx) => ({ env: Object.fromEntries(parseEnvFlags(values, ctx.env)) }),
     },
     {
-      name: 'cwd', multiple: false, usage: '--cwd <guest-dir>', helpRank: 6, key: 'cwd',
-      help: ['the guest\'s initial working directory (default: none)'],
+      name: 'cwd',
+      multiple: false,
+      usage: '--cwd <guest-dir>',
+      helpRank: 6,
+      key: 'cwd',
+      help: ["the guest's initial working directory (default: none)"],
       toSection: (values) => ({ cwd: values[values.length - 1]! }),
     },
   ],
   policy: {
     key: 'env',
-    schema: ({ z }) => z.strictObject({ allow: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)')).max(1024).optional() }),
+    schema: ({ z }) =>
+      z.strictObject({
+        allow: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)'))
+          .max(1024)
+          .optional(),
+      }),
     bound: (section) => ({ envAllow: section?.allow ?? null }),
     open: { envAllow: null },
   },

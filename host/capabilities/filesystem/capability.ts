@@ -7,7 +7,7 @@
  */
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
-import { beyondPolicy, flagError, grantInvalid, type Capability } from '../capability.js';
+import { beyondPolicy, type Capability, flagError, grantInvalid } from '../capability.js';
 import { guestPathSchema } from '../guest-path.js';
 
 /** One mount as a manifest writes it. */
@@ -73,7 +73,12 @@ function parseDir(text: string): MountSection {
 
 const guestKey = (guest: string): string => guest.replace(/\/+$/, '') || '/';
 
-export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant, FilesystemBound, { roots?: string[] | undefined; write?: boolean | undefined }> = {
+export const filesystemCapability: Capability<
+  FilesystemSection,
+  FilesystemGrant,
+  FilesystemBound,
+  { roots?: string[] | undefined; write?: boolean | undefined }
+> = {
   name: 'filesystem',
   interfaces: ['wasi:filesystem/*'],
   withoutGrant: 'no preopened directories: every path fails',
@@ -81,11 +86,20 @@ export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant
   grantManifest: '"fs": [{ "host": "./data", "guest": "/data", "mode": "ro" }]',
   manifest: {
     shape: ({ z }) => ({
-      fs: z.array(z.strictObject({
-        host: z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'must not contain NUL'),
-        guest: guestPathSchema(z),
-        mode: z.enum(['ro', 'rw']).default('ro'),
-      })).max(64).optional(),
+      fs: z
+        .array(
+          z.strictObject({
+            host: z
+              .string()
+              .min(1)
+              .max(4096)
+              .refine((p) => !p.includes('\0'), 'must not contain NUL'),
+            guest: guestPathSchema(z),
+            mode: z.enum(['ro', 'rw']).default('ro'),
+          }),
+        )
+        .max(64)
+        .optional(),
     }),
     check(section) {
       const guests = (section.fs ?? []).map((m) => guestKey(m.guest));
@@ -100,17 +114,22 @@ export const filesystemCapability: Capability<FilesystemSection, FilesystemGrant
   },
   flags: [
     {
-      name: 'dir', multiple: true, usage: '--dir <host>::<guest>[:ro|:rw]', helpRank: 1, key: 'fs',
+      name: 'dir',
+      multiple: true,
+      usage: '--dir <host>::<guest>[:ro|:rw]',
+      helpRank: 1,
+      key: 'fs',
       help: ['preopen a host directory at a guest path (repeatable; default ro)'],
       toSection: (values) => ({ fs: values.map(parseDir) }),
     },
   ],
   policy: {
     key: 'fs',
-    schema: ({ z }) => z.strictObject({
-      roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
-      write: z.boolean().optional(),
-    }),
+    schema: ({ z }) =>
+      z.strictObject({
+        roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
+        write: z.boolean().optional(),
+      }),
     bound(section, ctx) {
       const roots = section?.roots?.map((root) => {
         try {

@@ -21,19 +21,15 @@
  *   (`insufficient-memory` past it; `fd-budget.ts`).
  */
 import { closeSync, fdatasyncSync, fstatSync, fsyncSync, ftruncateSync, futimesSync, readSync, writeSync } from 'node:fs';
-import { readDirectoryOf, type DirectoryEntryStream } from './directory-entry-stream.js';
+import { type DirectoryEntryStream, readDirectoryOf } from './directory-entry-stream.js';
 import type { FdBudget } from './fd-budget.js';
 import { fileInputStream, fileOutputStream } from './file-streams.js';
 import { guard } from './fs-errors.js';
 import { hashOf, position, timeFor, toStat } from './metadata.js';
 import { type Opened, openResolved, wantsWrite } from './open-at.js';
-import {
-  makeDirectory, makeSymlink, readLink, removeDirectory, renameBetween, setTimesOf, statOf, unlinkFile,
-} from './path-ops.js';
-import { withResolved, type Resolved } from './path-walker.js';
-import type {
-  Advice, DescriptorFlags, DescriptorStat, DescriptorType, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags,
-} from './wasi-types.js';
+import { makeDirectory, makeSymlink, readLink, removeDirectory, renameBetween, setTimesOf, statOf, unlinkFile } from './path-ops.js';
+import { type Resolved, withResolved } from './path-walker.js';
+import type { Advice, DescriptorFlags, DescriptorStat, DescriptorType, MetadataHashValue, NewTimestamp, OpenFlags, PathFlags } from './wasi-types.js';
 
 /** One preopened directory, shared by every descriptor opened beneath it. */
 export interface Mount {
@@ -51,7 +47,11 @@ const CREATE = Symbol('create');
 /** Closes what a guest never dropped, once its descriptor is garbage. */
 const closer = new FinalizationRegistry<{ fd: number; budget: FdBudget }>(({ fd, budget }) => {
   budget.release();
-  try { closeSync(fd); } catch { /* already closed */ }
+  try {
+    closeSync(fd);
+  } catch {
+    /* already closed */
+  }
 });
 
 /** An open file or directory beneath a preopen. */
@@ -79,7 +79,11 @@ export class Descriptor {
     this.#owned = false;
     closer.unregister(this);
     this.#mount.budget.release();
-    try { closeSync(this.#fd); } catch { /* already closed */ }
+    try {
+      closeSync(this.#fd);
+    } catch {
+      /* already closed */
+    }
   }
 
   #file(access?: 'read' | 'write'): number {
@@ -122,7 +126,9 @@ export class Descriptor {
   }
 
   advise(offset: bigint, length: bigint, advice: Advice): void {
-    void offset; void length; void advice; // A hint; nothing to do without posix_fadvise.
+    void offset;
+    void length;
+    void advice; // A hint; nothing to do without posix_fadvise.
     guard(() => this.#file());
   }
 
@@ -244,7 +250,10 @@ export class Descriptor {
   }
 
   linkAt(oldPathFlags: PathFlags, oldPath: string, newDescriptor: Descriptor, newPath: string): void {
-    void oldPathFlags; void oldPath; void newDescriptor; void newPath;
+    void oldPathFlags;
+    void oldPath;
+    void newDescriptor;
+    void newPath;
     guard(() => {
       this.#mutating();
       throw 'not-permitted';

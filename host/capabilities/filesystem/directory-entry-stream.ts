@@ -2,7 +2,7 @@
  * `wasi:filesystem/types.directory-entry-stream`: the entries of one directory, read when the
  * stream is created (so no directory handle stays open between calls), without `.` and `..`.
  */
-import { readdirSync, type Dirent } from 'node:fs';
+import { type Dirent, readdirSync } from 'node:fs';
 import { guard } from './fs-errors.js';
 import { procPath } from './path-walker.js';
 import type { DescriptorType, DirectoryEntry } from './wasi-types.js';
@@ -10,7 +10,9 @@ import type { DescriptorType, DirectoryEntry } from './wasi-types.js';
 const CREATE = Symbol('create');
 
 /** The `descriptor-type` of a directory entry or `fs.Stats`. */
-export function typeOf(entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>): DescriptorType {
+export function typeOf(
+  entry: Pick<Dirent, 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' | 'isCharacterDevice' | 'isBlockDevice'>,
+): DescriptorType {
   if (entry.isFile()) return 'regular-file';
   if (entry.isDirectory()) return 'directory';
   if (entry.isSymbolicLink()) return 'symbolic-link';
@@ -50,8 +52,7 @@ export class DirectoryEntryStream {
  */
 export function readDirectoryOf(dirFd: number): DirectoryEntryStream {
   return guard(() => {
-    const entries = readdirSync(procPath(dirFd), { withFileTypes: true })
-      .map((d) => ({ name: d.name, type: typeOf(d) }));
+    const entries = readdirSync(procPath(dirFd), { withFileTypes: true }).map((d) => ({ name: d.name, type: typeOf(d) }));
     return new DirectoryEntryStream(CREATE, entries);
   });
 }

@@ -12,8 +12,9 @@
  * are imported by file URL, next to the shim's resolved entry point. The shim's version is pinned
  * (`overrides` in package.json); the check below fails loudly at load if its layout moves.
  */
-import { createRequire } from 'node:module';
+
 import { constants } from 'node:fs';
+import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import * as shim from '@bytecodealliance/preview2-shim';
 import type { FdBudget } from './fd-budget.js';

@@ -14,7 +14,9 @@ function toDatetime(ns: bigint): Datetime {
 /** `descriptor-stat` of Node's bigint stats. */
 export function toStat(s: BigIntStats): DescriptorStat {
   return {
-    type: typeOf(s), linkCount: s.nlink, size: s.size,
+    type: typeOf(s),
+    linkCount: s.nlink,
+    size: s.size,
     dataAccessTimestamp: toDatetime(s.atimeNs),
     dataModificationTimestamp: toDatetime(s.mtimeNs),
     statusChangeTimestamp: toDatetime(s.ctimeNs),

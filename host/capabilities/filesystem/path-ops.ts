@@ -7,8 +7,18 @@
  * caller's `guard`).
  */
 import {
-  closeSync, fstatSync, futimesSync, lstatSync, lutimesSync, mkdirSync, readlinkSync, renameSync, rmdirSync,
-  symlinkSync, unlinkSync, type BigIntStats,
+  type BigIntStats,
+  closeSync,
+  fstatSync,
+  futimesSync,
+  lstatSync,
+  lutimesSync,
+  mkdirSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  symlinkSync,
+  unlinkSync,
 } from 'node:fs';
 import { timeFor } from './metadata.js';
 import { openResolved } from './open-at.js';

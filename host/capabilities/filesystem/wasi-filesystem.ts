@@ -17,7 +17,7 @@
 import { closeSync, constants, openSync } from 'node:fs';
 import { LnError } from '../../errors/ln-error.js';
 import type { PreopenGrant } from './capability.js';
-import { Descriptor, preopenDescriptor, type Mount } from './descriptor.js';
+import { Descriptor, type Mount, preopenDescriptor } from './descriptor.js';
 import { DirectoryEntryStream } from './directory-entry-stream.js';
 import { FdBudget } from './fd-budget.js';
 import { codeForErrno, errnoOf } from './fs-errors.js';
@@ -48,10 +48,15 @@ function openMount(grant: PreopenGrant, budget: FdBudget): Mount {
     const rootFd = openSync(grant.host, constants.O_RDONLY | constants.O_DIRECTORY);
     return { rootFd, readOnly: grant.readOnly, budget };
   } catch (err) {
-    throw new LnError('LN_ERR_CONFIG_INVALID', {
-      key: `preopen ${grant.guest}`, source: 'grants',
-      reason: `cannot open the host directory "${grant.host}" (${errnoOf(err) ?? String(err)})`,
-    }, { cause: err });
+    throw new LnError(
+      'LN_ERR_CONFIG_INVALID',
+      {
+        key: `preopen ${grant.guest}`,
+        source: 'grants',
+        reason: `cannot open the host directory "${grant.host}" (${errnoOf(err) ?? String(err)})`,
+      },
+      { cause: err },
+    );
   }
 }
 

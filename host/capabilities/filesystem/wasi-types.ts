@@ -5,18 +5,46 @@
 
 /** `error-code`: what a failed filesystem call returns to the guest (thrown by the host method). */
 export type FsErrorCode =
-  | 'access' | 'would-block' | 'already' | 'bad-descriptor' | 'busy' | 'deadlock' | 'quota'
-  | 'exist' | 'file-too-large' | 'illegal-byte-sequence' | 'in-progress' | 'interrupted'
-  | 'invalid' | 'io' | 'is-directory' | 'loop' | 'too-many-links' | 'message-size'
-  | 'name-too-long' | 'no-device' | 'no-entry' | 'no-lock' | 'insufficient-memory'
-  | 'insufficient-space' | 'not-directory' | 'not-empty' | 'not-recoverable' | 'unsupported'
-  | 'no-tty' | 'no-such-device' | 'overflow' | 'not-permitted' | 'pipe' | 'read-only'
-  | 'invalid-seek' | 'text-file-busy' | 'cross-device';
+  | 'access'
+  | 'would-block'
+  | 'already'
+  | 'bad-descriptor'
+  | 'busy'
+  | 'deadlock'
+  | 'quota'
+  | 'exist'
+  | 'file-too-large'
+  | 'illegal-byte-sequence'
+  | 'in-progress'
+  | 'interrupted'
+  | 'invalid'
+  | 'io'
+  | 'is-directory'
+  | 'loop'
+  | 'too-many-links'
+  | 'message-size'
+  | 'name-too-long'
+  | 'no-device'
+  | 'no-entry'
+  | 'no-lock'
+  | 'insufficient-memory'
+  | 'insufficient-space'
+  | 'not-directory'
+  | 'not-empty'
+  | 'not-recoverable'
+  | 'unsupported'
+  | 'no-tty'
+  | 'no-such-device'
+  | 'overflow'
+  | 'not-permitted'
+  | 'pipe'
+  | 'read-only'
+  | 'invalid-seek'
+  | 'text-file-busy'
+  | 'cross-device';
 
 /** `descriptor-type`. */
-export type DescriptorType =
-  | 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link'
-  | 'regular-file' | 'socket';
+export type DescriptorType = 'unknown' | 'block-device' | 'character-device' | 'directory' | 'fifo' | 'symbolic-link' | 'regular-file' | 'socket';
 
 /** `descriptor-flags`: what a descriptor may be used for. */
 export interface DescriptorFlags {

@@ -9,17 +9,19 @@
  */
 import { parseByteSize, parseDurationMs } from '../../support/units.js';
 import { beyondPolicy, type Capability } from '../capability.js';
-import { authorityCovers, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
+import { type AuthorityPattern, authorityCovers, parseAuthorityPattern } from './authority.js';
 import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 
 /** The outgoing HTTP key of a `capabilities` section. */
 export interface HttpSection {
-  readonly http?: {
-    readonly allow: readonly string[];
-    readonly maxResponse?: string | number | undefined;
-    readonly timeout?: string | number | undefined;
-    readonly maxRequestsPerCall?: number | undefined;
-  } | undefined;
+  readonly http?:
+    | {
+        readonly allow: readonly string[];
+        readonly maxResponse?: string | number | undefined;
+        readonly timeout?: string | number | undefined;
+        readonly maxRequestsPerCall?: number | undefined;
+      }
+    | undefined;
 }
 
 /** Outgoing HTTP (`wasi:http/outgoing-handler`). */
@@ -72,7 +74,12 @@ export function httpAllowed(policy: HttpBound, pattern: AuthorityPattern): boole
   return !policy.httpAllow || policy.httpAllow.some((outer) => authorityCovers(outer, pattern));
 }
 
-export const httpCapability: Capability<HttpSection, HttpCapabilityGrant, HttpBound, { allow?: string[] | undefined; allowPrivateNetworks?: boolean | undefined }> = {
+export const httpCapability: Capability<
+  HttpSection,
+  HttpCapabilityGrant,
+  HttpBound,
+  { allow?: string[] | undefined; allowPrivateNetworks?: boolean | undefined }
+> = {
   name: 'outgoing HTTP',
   interfaces: ['wasi:http/outgoing-handler', 'wasi:http/types'],
   withoutGrant: 'every request fails with HTTP-request-denied',
@@ -80,42 +87,52 @@ export const httpCapability: Capability<HttpSection, HttpCapabilityGrant, HttpBo
   grantManifest: '"http": { "allow": ["api.example.com"] }',
   manifest: {
     shape({ z, size, duration }) {
-      const authority = z.string().min(1).max(300).superRefine((text, ctx) => {
-        try {
-          parseAuthorityPattern(text);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        }
-      });
+      const authority = z
+        .string()
+        .min(1)
+        .max(300)
+        .superRefine((text, ctx) => {
+          try {
+            parseAuthorityPattern(text);
+          } catch (err) {
+            ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          }
+        });
       return {
-        http: z.strictObject({
-          allow: z.array(authority).min(1).max(256),
-          maxResponse: size.optional(),
-          timeout: duration.optional(),
-          maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
-        }).optional(),
+        http: z
+          .strictObject({
+            allow: z.array(authority).min(1).max(256),
+            maxResponse: size.optional(),
+            timeout: duration.optional(),
+            maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
+          })
+          .optional(),
       };
     },
     merge(base, extra) {
-      const http = base.http && extra.http
-        ? { ...base.http, ...extra.http, allow: [...new Set([...base.http.allow, ...extra.http.allow])] }
-        : (extra.http ?? base.http);
+      const http =
+        base.http && extra.http ? { ...base.http, ...extra.http, allow: [...new Set([...base.http.allow, ...extra.http.allow])] } : (extra.http ?? base.http);
       return http ? { http } : {};
     },
   },
   flags: [
     {
-      name: 'allow-http', multiple: true, usage: '--allow-http <host>[:port]', helpRank: 2, key: 'http',
+      name: 'allow-http',
+      multiple: true,
+      usage: '--allow-http <host>[:port]',
+      helpRank: 2,
+      key: 'http',
       help: ['outgoing HTTP to that authority (repeatable); *.example.com for subdomains;', 'without a port only 80/443'],
       toSection: (values) => ({ http: { allow: values } }),
     },
   ],
   policy: {
     key: 'http',
-    schema: ({ z }) => z.strictObject({
-      allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
-      allowPrivateNetworks: z.boolean().optional(),
-    }),
+    schema: ({ z }) =>
+      z.strictObject({
+        allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
+        allowPrivateNetworks: z.boolean().optional(),
+      }),
     bound(section, ctx) {
       const httpAllow = section?.allow?.map((text) => {
         try {
@@ -140,7 +157,8 @@ export const httpCapability: Capability<HttpSection, HttpCapabilityGrant, HttpBo
       wasi: {
         http: {
           allow: http.allow.map((a) => a.toLowerCase()),
-          maxResponseBytes: http.maxResponse === undefined ? d.maxResponseBytes : parseByteSize(http.maxResponse, 'capabilities.http.maxResponse', source.source),
+          maxResponseBytes:
+            http.maxResponse === undefined ? d.maxResponseBytes : parseByteSize(http.maxResponse, 'capabilities.http.maxResponse', source.source),
           timeoutMs: http.timeout === undefined ? d.timeoutMs : parseDurationMs(http.timeout, 'capabilities.http.timeout', source.source),
           maxRequestsPerCall: http.maxRequestsPerCall ?? d.maxRequestsPerCall,
           allowPrivateNetworks: policy.httpAllowPrivateNetworks,
@@ -153,9 +171,11 @@ export const httpCapability: Capability<HttpSection, HttpCapabilityGrant, HttpBo
     const http = section.http;
     if (!http) return {};
     const amounts = [];
-    if (http.maxResponse !== undefined) amounts.push({ name: 'maxResponse', value: parseByteSize(http.maxResponse, 'maxResponse', 'diff'), text: String(http.maxResponse) });
+    if (http.maxResponse !== undefined)
+      amounts.push({ name: 'maxResponse', value: parseByteSize(http.maxResponse, 'maxResponse', 'diff'), text: String(http.maxResponse) });
     if (http.timeout !== undefined) amounts.push({ name: 'timeout', value: parseDurationMs(http.timeout, 'timeout', 'diff'), text: String(http.timeout) });
-    if (http.maxRequestsPerCall !== undefined) amounts.push({ name: 'maxRequestsPerCall', value: http.maxRequestsPerCall, text: String(http.maxRequestsPerCall) });
+    if (http.maxRequestsPerCall !== undefined)
+      amounts.push({ name: 'maxRequestsPerCall', value: http.maxRequestsPerCall, text: String(http.maxRequestsPerCall) });
     return { grants: http.allow.map((a) => a.toLowerCase()), amounts };
   },
   // preview2-shim's outgoing HTTP waits synchronously for the shim's I/O worker.

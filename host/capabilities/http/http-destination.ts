@@ -12,7 +12,7 @@
  * Every address of an answer must pass (a connection may try any of them); an empty answer is
  * refused like one that failed.
  */
-import { specialRange, type SpecialRange } from './ip-ranges.js';
+import { type SpecialRange, specialRange } from './ip-ranges.js';
 
 /** One address of a DNS answer, as `dns.lookup(name, { all: true })` gives it. */
 export interface ResolvedAddress {

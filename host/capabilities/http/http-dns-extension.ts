@@ -18,8 +18,8 @@ import { promises as dns } from 'node:dns';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { type DestinationRefusal, type ResolvedAddress, refusedDestination } from './http-destination.js';
 import type { HttpErrorCode } from './http-response-cap.js';
-import { refusedDestination, type DestinationRefusal, type ResolvedAddress } from './http-destination.js';
 
 /** A DNS resolver: every address of `hostname`. */
 export type Resolver = (hostname: string) => Promise<readonly ResolvedAddress[]>;
@@ -52,7 +52,11 @@ const pinnedLookup = ((hostname: string, options: { all?: boolean } | ((...a: un
   if (!addresses) {
     process.nextTick(done, Object.assign(new Error(`${hostname} was not checked`), { code: 'ENOTFOUND' }));
   } else if (all) {
-    process.nextTick(done, null, addresses.map(({ address, family }) => ({ address, family })));
+    process.nextTick(
+      done,
+      null,
+      addresses.map(({ address, family }) => ({ address, family })),
+    );
   } else {
     process.nextTick(done, null, addresses[0]!.address, addresses[0]!.family);
   }
@@ -107,7 +111,10 @@ export async function resolveAndPin(host: string, options: ResolveOptions): Prom
   const addresses = Array.isArray(answer) ? answer : [];
   const refusal = refusedDestination(host, addresses, options.privateNetworks);
   if (refusal) return { tag: 'refused', refusal };
-  pins.set(host, addresses.map(({ address, family }) => ({ address: String(address), family: Number(family) })));
+  pins.set(
+    host,
+    addresses.map(({ address, family }) => ({ address: String(address), family: Number(family) })),
+  );
   return { tag: 'pinned' };
 }
 

@@ -31,9 +31,9 @@ import { callExtension } from '@bytecodealliance/preview2-shim/io-worker';
 import type { HostBridge } from '../../sandbox/protocol.js';
 import { compiledModuleUrl } from '../../support/compiled-url.js';
 import type { HttpGrant } from './capability.js';
+import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 import type { ResolveOptions, ResolveOutcome } from './http-dns-extension.js';
 import { capFutureResponse, type FutureIncomingResponseLike, type HttpErrorCode, type IoErrorClass } from './http-response-cap.js';
-import { HTTP_DENIED_TOPIC, type HttpDenial } from './http-denial.js';
 import { AllowList, type RequestTarget, type WasiScheme } from './request-authority.js';
 
 /** What `handle` reads of preview2-shim's `outgoing-request`. */

@@ -71,20 +71,22 @@ function capStream(stream: InputStreamLike, maxBytes: number, IoError: IoErrorCl
     error.message = `response body is over the limit of ${maxBytes} bytes`;
     return { tag: 'last-operation-failed', val: error };
   };
-  const limited = <R extends bigint | Uint8Array>(op: (len: bigint) => R) => (len: bigint): R => {
-    if (consumed > maxBytes) throw tooLarge();
-    const remaining = maxBytes - consumed;
-    // Ask for one byte more than may be read: getting it proves the body is over the cap.
-    const ask = len > BigInt(remaining + 1) ? BigInt(remaining + 1) : len;
-    const result = op(ask);
-    const n = byteCount(result);
-    if (n > remaining) {
-      consumed = maxBytes + 1;
-      throw tooLarge();
-    }
-    consumed += n;
-    return result;
-  };
+  const limited =
+    <R extends bigint | Uint8Array>(op: (len: bigint) => R) =>
+    (len: bigint): R => {
+      if (consumed > maxBytes) throw tooLarge();
+      const remaining = maxBytes - consumed;
+      // Ask for one byte more than may be read: getting it proves the body is over the cap.
+      const ask = len > BigInt(remaining + 1) ? BigInt(remaining + 1) : len;
+      const result = op(ask);
+      const n = byteCount(result);
+      if (n > remaining) {
+        consumed = maxBytes + 1;
+        throw tooLarge();
+      }
+      consumed += n;
+      return result;
+    };
   stream.read = limited(stream.read.bind(stream));
   stream.blockingRead = limited(stream.blockingRead.bind(stream));
   stream.skip = limited(stream.skip.bind(stream));

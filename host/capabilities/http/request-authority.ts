@@ -17,7 +17,7 @@
  *   as is any name whose last label is numeric or hex (`0x7f000001`), so a numeric trick can
  *   never reach an address the allow-list does not spell out.
  */
-import { authorityMatches, parseAuthorityPattern, type AuthorityPattern } from './authority.js';
+import { type AuthorityPattern, authorityMatches, parseAuthorityPattern } from './authority.js';
 
 /** Where a request goes, normalized. */
 export interface RequestTarget {

@@ -14,13 +14,15 @@ import { describeKvOwner } from './kv-ownership.js';
 
 /** The kv key of a `capabilities` section. */
 export interface KvSection {
-  readonly kv?: {
-    readonly namespace?: string | undefined;
-    readonly maxKeys?: number | undefined;
-    readonly maxKeySize?: string | number | undefined;
-    readonly maxValueSize?: string | number | undefined;
-    readonly maxTotal?: string | number | undefined;
-  } | undefined;
+  readonly kv?:
+    | {
+        readonly namespace?: string | undefined;
+        readonly maxKeys?: number | undefined;
+        readonly maxKeySize?: string | number | undefined;
+        readonly maxValueSize?: string | number | undefined;
+        readonly maxTotal?: string | number | undefined;
+      }
+    | undefined;
 }
 
 /** The key-value store (`liquid-nano:plugin/kv`). */
@@ -52,7 +54,12 @@ export interface KvBound {
   /** Whether any component may be granted kv. */
   readonly kvAllow: boolean;
   /** Ceilings of the grants' quotas (and their defaults, when lower). */
-  readonly kvMax: { readonly maxKeys?: number | undefined; readonly maxKeyBytes?: number | undefined; readonly maxValueBytes?: number | undefined; readonly maxTotalBytes?: number | undefined };
+  readonly kvMax: {
+    readonly maxKeys?: number | undefined;
+    readonly maxKeyBytes?: number | undefined;
+    readonly maxValueBytes?: number | undefined;
+    readonly maxTotalBytes?: number | undefined;
+  };
   /** `policy.kv.shared`: kv namespace → the components that may use it besides its owner. */
   readonly kvShared: ReadonlyMap<string, readonly string[]>;
 }
@@ -71,7 +78,12 @@ export interface KvPolicySection {
 export const KV_DEFAULTS = Object.freeze({ maxKeys: 10_000, maxKeyBytes: 1024, maxValueBytes: 1024 * 1024, maxTotalBytes: 64 * 1024 * 1024 });
 
 /** The quota keys of a section, with the grant field each sets. */
-const QUOTAS = [['maxKeys', 'maxKeys'], ['maxKeyBytes', 'maxKeySize'], ['maxValueBytes', 'maxValueSize'], ['maxTotalBytes', 'maxTotal']] as const;
+const QUOTAS = [
+  ['maxKeys', 'maxKeys'],
+  ['maxKeyBytes', 'maxKeySize'],
+  ['maxValueBytes', 'maxValueSize'],
+  ['maxTotalBytes', 'maxTotal'],
+] as const;
 
 export const kvCapability: Capability<KvSection, KvCapabilityGrant, KvBound, KvPolicySection> = {
   name: 'key-value',
@@ -81,37 +93,43 @@ export const kvCapability: Capability<KvSection, KvCapabilityGrant, KvBound, KvP
   grantManifest: '"kv": { "namespace": "name" }',
   manifest: {
     shape: ({ z, size }) => ({
-      kv: z.strictObject({
-        namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
-        maxKeys: z.number().int().positive().max(100_000_000).optional(),
-        maxKeySize: size.optional(),
-        maxValueSize: size.optional(),
-        maxTotal: size.optional(),
-      }).optional(),
+      kv: z
+        .strictObject({
+          namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
+          maxKeys: z.number().int().positive().max(100_000_000).optional(),
+          maxKeySize: size.optional(),
+          maxValueSize: size.optional(),
+          maxTotal: size.optional(),
+        })
+        .optional(),
     }),
     merge: (base, extra) => (base.kv || extra.kv ? { kv: { ...base.kv, ...extra.kv } } : {}),
   },
   flags: [
     {
-      name: 'kv', multiple: false, usage: '--kv <namespace>', helpRank: 3, key: 'kv',
+      name: 'kv',
+      multiple: false,
+      usage: '--kv <namespace>',
+      helpRank: 3,
+      key: 'kv',
       help: ['a key-value store namespace (persisted in the data dir)'],
       toSection: (values) => ({ kv: { namespace: values[values.length - 1]! } }),
     },
   ],
   policy: {
     key: 'kv',
-    schema: ({ z, size }) => z.strictObject({
-      allow: z.boolean().optional(),
-      maxKeys: z.number().int().positive().optional(),
-      maxKeySize: size.optional(),
-      maxValueSize: size.optional(),
-      maxTotal: size.optional(),
-      /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
-      shared: z.record(
-        z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'),
-        z.array(z.string().min(1).max(128)).min(1).max(1024),
-      ).optional(),
-    }),
+    schema: ({ z, size }) =>
+      z.strictObject({
+        allow: z.boolean().optional(),
+        maxKeys: z.number().int().positive().optional(),
+        maxKeySize: size.optional(),
+        maxValueSize: size.optional(),
+        maxTotal: size.optional(),
+        /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
+        shared: z
+          .record(z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'), z.array(z.string().min(1).max(128)).min(1).max(1024))
+          .optional(),
+      }),
     bound(section, ctx) {
       const bytes = (v: string | number | undefined, key: string): number | undefined =>
         v === undefined ? undefined : parseByteSize(v, `policy.kv.${key}`, ctx.source);

@@ -124,7 +124,9 @@ export class KvDatabase {
     this.#usage = db.prepare('SELECT keys, bytes FROM kv_usage WHERE namespace = ?');
     this.#put = db.prepare('INSERT INTO kv_entries (namespace, key, value) VALUES (?, ?, ?) ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value');
     this.#remove = db.prepare('DELETE FROM kv_entries WHERE namespace = ? AND key = ?');
-    this.#putUsage = db.prepare('INSERT INTO kv_usage (namespace, keys, bytes) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET keys = excluded.keys, bytes = excluded.bytes');
+    this.#putUsage = db.prepare(
+      'INSERT INTO kv_usage (namespace, keys, bytes) VALUES (?, ?, ?) ON CONFLICT (namespace) DO UPDATE SET keys = excluded.keys, bytes = excluded.bytes',
+    );
     this.#list = db.prepare('SELECT key FROM kv_entries WHERE namespace = ? AND key >= ? AND key < ? ORDER BY key LIMIT ?');
     this.#owner = db.prepare('SELECT owner FROM kv_owners WHERE namespace = ?');
     this.#claim = db.prepare('INSERT INTO kv_owners (namespace, owner) VALUES (?, ?) ON CONFLICT (namespace) DO NOTHING');

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import type { PolicyBase } from '../capability.js';
 import type { KvBound, KvGrant, KvSection } from './capability.js';
-import { KvDatabase, internalError } from './kv-database.js';
+import { internalError, KvDatabase } from './kv-database.js';
 import { KV_DATABASE_FILE, kvNamespaceOf } from './kv-namespace.js';
 
 /** What of the operator policy ownership checks read. */

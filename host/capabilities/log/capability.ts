@@ -32,7 +32,9 @@ export const logCapability: Capability<object, LogGrant> = {
   notifications: {
     log(lines, payload) {
       const { level, message: text, fields, dropped } = payload as GuestLogLine;
-      const entry = { guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)), ...(dropped ? { dropped } : {}) } };
+      const entry = {
+        guest: { level, message: String(text).slice(0, 8192), fields: Object.fromEntries(fields.slice(0, 64)), ...(dropped ? { dropped } : {}) },
+      };
       lines.push(level === 'error' || level === 'warn' || level === 'info' ? level : 'debug', entry, 'guest log');
     },
   },

@@ -30,7 +30,11 @@ export const cut = (text: string, max: number): string => (text.length > max ? `
  * / `bytesPerSecond`; past that, lines are dropped in the worker (they never cross to the host)
  * and the next forwarded line carries `dropped`.
  */
-export function guestLog(linesPerSecond: number, bytesPerSecond: number, bridge: HostBridge): (level: GuestLogLine['level'], message: string, fields: Pair[]) => void {
+export function guestLog(
+  linesPerSecond: number,
+  bytesPerSecond: number,
+  bridge: HostBridge,
+): (level: GuestLogLine['level'], message: string, fields: Pair[]) => void {
   const lines = new TokenBucket(linesPerSecond);
   const bytes = new TokenBucket(bytesPerSecond);
   let dropped = 0;

@@ -16,14 +16,18 @@ export interface StdioGrant {
 export const stdioCapability: Capability<object, StdioGrant> = {
   name: 'stdio',
   interfaces: ['wasi:cli/stdin', 'wasi:cli/stdout', 'wasi:cli/stderr', 'wasi:cli/terminal-*'],
-  withoutGrant: 'stdin at end of stream; stdout/stderr: with `lnano serve` into the host log, rate-limited per instance; with `lnano run` the command\'s own stdout/stderr, every byte',
+  withoutGrant:
+    "stdin at end of stream; stdout/stderr: with `lnano serve` into the host log, rate-limited per instance; with `lnano run` the command's own stdout/stderr, every byte",
   grantFlag: '--stdin <file|->',
   grantManifest: null,
   flags: [
     // Read by `stdinFromFlags` (host/cli/grant-flags.ts): the bytes go to `GrantSource.stdin`.
     {
-      name: 'stdin', multiple: false, usage: '--stdin <file|->', helpRank: 5,
-      help: ['what the guest reads on stdin (- for this command\'s stdin; default: closed)'],
+      name: 'stdin',
+      multiple: false,
+      usage: '--stdin <file|->',
+      helpRank: 5,
+      help: ["what the guest reads on stdin (- for this command's stdin; default: closed)"],
     },
   ],
   closed: () => ({ wasi: { stdin: null } }),

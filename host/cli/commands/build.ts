@@ -41,7 +41,10 @@ function isToolchainMissing(err: unknown): err is ToolchainMissing {
 
 /** The first line of a tool's output that says "error", else the message's first line. */
 function firstError(message: string): string {
-  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => /\berror\b/i.test(l) && !/ failed:$/.test(l)) ?? lines[0] ?? 'unknown error';
 }
 
@@ -83,9 +86,15 @@ export async function buildCommand(argv: readonly string[], io: CliIo): Promise<
     });
   } catch (err) {
     if (isToolchainMissing(err)) {
-      throw new LnError('LN_ERR_CONFIG_TOOLCHAIN_MISSING', {
-        language: project.language, reason: err.message, packages: err.debianPackages.join(' '),
-      }, { cause: err });
+      throw new LnError(
+        'LN_ERR_CONFIG_TOOLCHAIN_MISSING',
+        {
+          language: project.language,
+          reason: err.message,
+          packages: err.debianPackages.join(' '),
+        },
+        { cause: err },
+      );
     }
     const message = err instanceof Error ? err.message : String(err);
     // Before the first step, the language module was reading the project's own settings.

@@ -62,7 +62,8 @@ async function manifestObject(file: string | undefined, flags: DeployFlags, comp
     } catch (err) {
       throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: (err as Error).message });
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: 'a manifest is a JSON object' });
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: 'a manifest is a JSON object' });
   }
   const base = file ? dirname(file) : dirname(component);
   const out: Record<string, unknown> = { ...value };
@@ -70,7 +71,11 @@ async function manifestObject(file: string | undefined, flags: DeployFlags, comp
   delete out.$schema;
   if (flags.name) out.name = flags.name;
   if (flags.version) out.version = flags.version;
-  if (out.name === undefined) out.name = basename(component).replace(/\.wasm$/, '').toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  if (out.name === undefined)
+    out.name = basename(component)
+      .replace(/\.wasm$/, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-');
   if (out.version === undefined) throw usageError('deploy', 'missing --version (or a manifest with "version")');
   const caps = out.capabilities as { fs?: Array<{ host?: unknown }> } | undefined;
   for (const mount of caps?.fs ?? []) {
@@ -96,12 +101,14 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout.write(DEPLOY_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw usageError('deploy', positionals.length === 0 ? 'missing <component.wasm | folder>' : `unexpected argument "${positionals[1]}"`);
+  if (positionals.length !== 1)
+    throw usageError('deploy', positionals.length === 0 ? 'missing <component.wasm | folder>' : `unexpected argument "${positionals[1]}"`);
   if (values.strategy !== undefined && !['immediate', 'canary', 'blue-green'].includes(values.strategy)) {
     throw usageError('deploy', `--strategy takes immediate, canary or blue-green, got "${values.strategy}"`);
   }
   const weight = values.weight === undefined ? undefined : Number(values.weight);
-  if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100)) throw usageError('deploy', `--weight takes a whole percentage 0-100, got "${values.weight}"`);
+  if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100))
+    throw usageError('deploy', `--weight takes a whole percentage 0-100, got "${values.weight}"`);
   const client = AdminClient.fromFlags(values, io);
   const { component, manifest: manifestFile } = locate(positionals[0]!, values.manifest, io.cwd);
   const manifest = await manifestObject(manifestFile, values, component);
@@ -115,27 +122,34 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
   say(`${stored.created ? 'stored' : 'already there'} (${stored.digest.slice(0, 19)}…) in ${formatMs(performance.now() - started)}\n`);
   say(`deploying ${String(manifest.name)}@${String(manifest.version)}${values.strategy ? ` (${values.strategy})` : ''}\n`);
   let last = performance.now();
-  const result = await client.stream<DeployResult>('POST', '/v1/deployments', {
-    manifest, digest: stored.digest,
-    ...(values.strategy ? { strategy: values.strategy } : {}),
-    ...(weight !== undefined ? { canaryWeight: weight } : {}),
-    ...(values['approve-capabilities'] ? { approveCapabilities: true } : {}),
-    ...(values.reason ? { reason: values.reason } : {}),
-  }, (line) => {
-    const now = performance.now();
-    say(`  ✓ ${String(line.step).padEnd(16)} ${String(line.detail ?? '')} (${formatMs(now - last)})\n`);
-    last = now;
-  });
+  const result = await client.stream<DeployResult>(
+    'POST',
+    '/v1/deployments',
+    {
+      manifest,
+      digest: stored.digest,
+      ...(values.strategy ? { strategy: values.strategy } : {}),
+      ...(weight !== undefined ? { canaryWeight: weight } : {}),
+      ...(values['approve-capabilities'] ? { approveCapabilities: true } : {}),
+      ...(values.reason ? { reason: values.reason } : {}),
+    },
+    (line) => {
+      const now = performance.now();
+      say(`  ✓ ${String(line.step).padEnd(16)} ${String(line.detail ?? '')} (${formatMs(now - last)})\n`);
+      last = now;
+    },
+  );
   if (values.json) {
     io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
     return 0;
   }
   const total = formatMs(performance.now() - started);
-  const what = result.outcome === 'unchanged'
-    ? `${result.name}@${result.version} is already active with these bytes: nothing to do`
-    : result.outcome === 'canary'
-      ? `${result.name}@${result.version} is serving as a canary (${result.deployment.deploy.weight}% of calls) next to ${result.from ?? 'nothing'}; \`lnano promote ${result.name}\` or \`lnano abort ${result.name}\``
-      : `${result.name}@${result.version} is serving${result.from ? ` (was ${result.from})` : ''}`;
+  const what =
+    result.outcome === 'unchanged'
+      ? `${result.name}@${result.version} is already active with these bytes: nothing to do`
+      : result.outcome === 'canary'
+        ? `${result.name}@${result.version} is serving as a canary (${result.deployment.deploy.weight}% of calls) next to ${result.from ?? 'nothing'}; \`lnano promote ${result.name}\` or \`lnano abort ${result.name}\``
+        : `${result.name}@${result.version} is serving${result.from ? ` (was ${result.from})` : ''}`;
   io.stdout.write(`${what} — ${total} to serving\n`);
   return 0;
 }

@@ -1,18 +1,18 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { readComponentFile } from '../../engine/component-file.js';
-import { componentKind, type Component } from '../../engine/component.js';
-import { asyncRefusal } from '../../engine/engine.js';
-import { formatWitFunction, formatWitType } from '../../engine/component-types/wit-format.js';
-import type { WitTypeExport, WorldItem } from '../../engine/component-types/wit-types.js';
 import { capabilityOf } from '../../capabilities/catalog.js';
 import { linkProblems } from '../../capabilities/link-check.js';
 import type { OperatorPolicy } from '../../capabilities/policy.js';
+import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
+import { type Component, componentKind } from '../../engine/component.js';
+import { readComponentFile } from '../../engine/component-file.js';
+import { formatWitFunction, formatWitType } from '../../engine/component-types/wit-format.js';
+import type { WitTypeExport, WorldItem } from '../../engine/component-types/wit-types.js';
+import { asyncRefusal } from '../../engine/engine.js';
 import { parseCommandArgs, usageError } from '../args.js';
-import { exportedResources, formatResourceFunction } from '../resource-exports.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
-import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
+import { exportedResources, formatResourceFunction } from '../resource-exports.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
@@ -105,21 +105,35 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   const refusal = asyncRefusal(decoded, subject);
   const component: Described = refusal
     ? {
-        digest: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length,
-        kind: componentKind(decoded.shape), shape: decoded.shape, asyncUses: decoded.asyncUses,
+        digest: createHash('sha256').update(bytes).digest('hex'),
+        sizeBytes: bytes.length,
+        kind: componentKind(decoded.shape),
+        shape: decoded.shape,
+        asyncUses: decoded.asyncUses,
       }
-    : { ...await engine.load(bytes, subject), asyncUses: [] };
+    : { ...(await engine.load(bytes, subject)), asyncUses: [] };
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({
-      file, digest: `sha256:${component.digest}`, sizeBytes: component.sizeBytes, kind: component.kind,
-      asyncUses: component.asyncUses,
-      imports: component.shape.imports, exports: component.shape.exports,
-      resources: exportedResources(component.shape).map((r) => ({
-        interface: r.interface, name: r.name,
-        functions: r.functions.map((f) => ({ kind: f.kind, name: f.name, export: f.exportName, signature: formatResourceFunction(f) })),
-      })),
-      capabilities: needs(component, policy),
-    }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify(
+        {
+          file,
+          digest: `sha256:${component.digest}`,
+          sizeBytes: component.sizeBytes,
+          kind: component.kind,
+          asyncUses: component.asyncUses,
+          imports: component.shape.imports,
+          exports: component.shape.exports,
+          resources: exportedResources(component.shape).map((r) => ({
+            interface: r.interface,
+            name: r.name,
+            functions: r.functions.map((f) => ({ kind: f.kind, name: f.name, export: f.exportName, signature: formatResourceFunction(f) })),
+          })),
+          capabilities: needs(component, policy),
+        },
+        null,
+        2,
+      )}\n`,
+    );
   } else {
     io.stdout.write(renderText(file, component, policy));
   }
@@ -135,7 +149,9 @@ function renderText(file: string, component: Described, policy: OperatorPolicy):
     `kind       ${component.kind} (${KIND_NOTES[component.kind]})`,
   ];
   if (component.asyncUses.length > 0) {
-    lines.push(`unsupported  component-model async (WASI 0.3): ${component.asyncUses.join(', ')}; \`lnano run\` and deploys refuse it (LN_ERR_LOAD_ASYNC_UNSUPPORTED)`);
+    lines.push(
+      `unsupported  component-model async (WASI 0.3): ${component.asyncUses.join(', ')}; \`lnano run\` and deploys refuse it (LN_ERR_LOAD_ASYNC_UNSUPPORTED)`,
+    );
   }
   lines.push(
     '',

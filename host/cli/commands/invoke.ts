@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import type { PluginCallOutcome } from '../../versions/version-manager.js';

@@ -55,8 +55,9 @@ export async function newCommand(argv: readonly string[], io: CliIo): Promise<nu
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
-    const known = Object.entries(await languages()).map(([id, l]) =>
-      `  ${id.padEnd(15)} ${l.label}${existsSync(join(sdkDir(), l.dir, 'toolchain.mjs')) ? '' : ' (not in this installation)'}`);
+    const known = Object.entries(await languages()).map(
+      ([id, l]) => `  ${id.padEnd(15)} ${l.label}${existsSync(join(sdkDir(), l.dir, 'toolchain.mjs')) ? '' : ' (not in this installation)'}`,
+    );
     io.stdout.write(`${NEW_HELP}\nLanguages:\n${known.join('\n')}\n`);
     return 0;
   }

@@ -2,8 +2,9 @@
  * `lnano pipeline run | ls | status | validate`: pipelines of a running host (through its admin
  * API), and local validation of a pipeline file.
  */
-import { readFile } from 'node:fs/promises';
+
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { readPipelineFile } from '../../pipelines/pipeline-file.js';
@@ -72,23 +73,55 @@ async function eventOf(values: PipelineFlags, io: CliIo): Promise<unknown> {
   }
   if (values['event-type'] === undefined && values.data === undefined) return undefined;
   return {
-    id: randomUUID(), type: values['event-type'] ?? 'pipeline.manual', source: values.source ?? '/lnano/cli',
+    id: randomUUID(),
+    type: values['event-type'] ?? 'pipeline.manual',
+    source: values.source ?? '/lnano/cli',
     ...(values.data !== undefined ? { data: await readJsonArg(values.data, '--data', io) } : {}),
   };
 }
 
-function stepLine(step: { step?: string; id?: string; status: string; attempts: number; durationMs: number | null; error?: { code: string; message: string }; skipReason?: string }): string {
+function stepLine(step: {
+  step?: string;
+  id?: string;
+  status: string;
+  attempts: number;
+  durationMs: number | null;
+  error?: { code: string; message: string };
+  skipReason?: string;
+}): string {
   const id = step.step ?? step.id ?? '?';
-  const detail = step.status === 'failed' || (step.status === 'pending' && step.error) ? `  ${step.error?.code}: ${step.error?.message}` : step.skipReason ? `  (${step.skipReason})` : '';
-  const what = step.status === 'pending' && step.error ? `attempt ${step.attempts} failed, retrying` : step.status === 'running' ? `running (attempt ${step.attempts})` : step.status;
+  const detail =
+    step.status === 'failed' || (step.status === 'pending' && step.error)
+      ? `  ${step.error?.code}: ${step.error?.message}`
+      : step.skipReason
+        ? `  (${step.skipReason})`
+        : '';
+  const what =
+    step.status === 'pending' && step.error
+      ? `attempt ${step.attempts} failed, retrying`
+      : step.status === 'running'
+        ? `running (attempt ${step.attempts})`
+        : step.status;
   return `  ${MARK[step.status] ?? ' '} ${id.padEnd(16)} ${what}${step.durationMs !== null && step.status !== 'running' && step.status !== 'pending' ? ` in ${formatMs(step.durationMs)}` : ''}${detail}\n`;
 }
 
 function printRun(run: RunRecord, io: CliIo): void {
-  io.stdout.write(`run ${run.runId} of ${run.pipeline}: ${run.status}${run.durationMs !== null ? ` in ${formatMs(run.durationMs)}` : ''} (event ${run.event.type} ${run.event.id}, priority ${run.priority})\n`);
-  io.stdout.write(renderTable(['step', 'component', 'status', 'attempts', 'time', 'error'], run.steps.map((s) => [
-    s.id, s.component, s.status, s.attempts, formatMs(s.durationMs), s.error ? `${s.error.code}: ${s.error.message}`.slice(0, 100) : s.skipReason ?? '',
-  ])));
+  io.stdout.write(
+    `run ${run.runId} of ${run.pipeline}: ${run.status}${run.durationMs !== null ? ` in ${formatMs(run.durationMs)}` : ''} (event ${run.event.type} ${run.event.id}, priority ${run.priority})\n`,
+  );
+  io.stdout.write(
+    renderTable(
+      ['step', 'component', 'status', 'attempts', 'time', 'error'],
+      run.steps.map((s) => [
+        s.id,
+        s.component,
+        s.status,
+        s.attempts,
+        formatMs(s.durationMs),
+        s.error ? `${s.error.code}: ${s.error.message}`.slice(0, 100) : (s.skipReason ?? ''),
+      ]),
+    ),
+  );
 }
 
 async function run(name: string, values: PipelineFlags, io: CliIo): Promise<number> {
@@ -96,14 +129,17 @@ async function run(name: string, values: PipelineFlags, io: CliIo): Promise<numb
   let priority: number | undefined;
   if (values.priority !== undefined) {
     priority = Number(values.priority);
-    if (!Number.isInteger(priority) || priority < -1000 || priority > 1000) throw usageError('pipeline', `--priority takes -1000 to 1000, got "${values.priority}"`);
+    if (!Number.isInteger(priority) || priority < -1000 || priority > 1000)
+      throw usageError('pipeline', `--priority takes -1000 to 1000, got "${values.priority}"`);
   }
   const client = AdminClient.fromFlags(values, io);
   const body = { ...(event !== undefined ? { event } : {}), ...(priority !== undefined ? { priority } : {}), wait: values.wait === true };
   const path = `/v1/pipelines/${encodeURIComponent(name)}/runs`;
   if (!values.wait) {
     const started = await client.request<{ runId: string; status: string }>('POST', path, body);
-    io.stdout.write(values.json ? `${JSON.stringify(started)}\n` : `started ${started.runId} (${started.status}); see: lnano pipeline status ${name} ${started.runId}\n`);
+    io.stdout.write(
+      values.json ? `${JSON.stringify(started)}\n` : `started ${started.runId} (${started.status}); see: lnano pipeline status ${name} ${started.runId}\n`,
+    );
     return 0;
   }
   const result = await client.stream<RunRecord>('POST', path, body, (line) => {
@@ -112,7 +148,12 @@ async function run(name: string, values: PipelineFlags, io: CliIo): Promise<numb
   if (values.json) io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   else io.stdout.write(`${result.status === 'succeeded' ? '✓' : '✗'} run ${result.runId} ${result.status} in ${formatMs(result.durationMs)}\n`);
   if (result.status !== 'failed') return 0;
-  const error = new LnError('LN_ERR_EVENT_PIPELINE_FAILED', { name, runId: result.runId, step: result.error?.step ?? '?', reason: result.error ? `${result.error.code}: ${result.error.message}` : 'unknown' });
+  const error = new LnError('LN_ERR_EVENT_PIPELINE_FAILED', {
+    name,
+    runId: result.runId,
+    step: result.error?.step ?? '?',
+    reason: result.error ? `${result.error.code}: ${result.error.message}` : 'unknown',
+  });
   if (!values.json) io.stderr.write(`error[${error.code}]: ${error.message}\n  fix: ${error.fix}\n`);
   return 1;
 }
@@ -124,12 +165,19 @@ async function ls(values: PipelineFlags, io: CliIo): Promise<number> {
     return 0;
   }
   if (pipelines.length === 0) {
-    io.stdout.write('no pipelines (add <name>.json files to the host\'s pipeline directory, or PUT /v1/pipelines/<name>)\n');
+    io.stdout.write("no pipelines (add <name>.json files to the host's pipeline directory, or PUT /v1/pipelines/<name>)\n");
     return 0;
   }
-  io.stdout.write(renderTable(['name', 'valid', 'trigger', 'steps', 'file / error'], pipelines.map((p) => p.valid
-    ? [p.name, 'yes', p.trigger.events.join(',') || '(manual)', p.order.join(' → '), p.file]
-    : [p.name, p.servingPrevious ? 'no (previous serves)' : 'no', '', '', `${p.error.code}: ${p.error.message}`.slice(0, 160)])));
+  io.stdout.write(
+    renderTable(
+      ['name', 'valid', 'trigger', 'steps', 'file / error'],
+      pipelines.map((p) =>
+        p.valid
+          ? [p.name, 'yes', p.trigger.events.join(',') || '(manual)', p.order.join(' → '), p.file]
+          : [p.name, p.servingPrevious ? 'no (previous serves)' : 'no', '', '', `${p.error.code}: ${p.error.message}`.slice(0, 160)],
+      ),
+    ),
+  );
   return 0;
 }
 
@@ -147,17 +195,22 @@ async function status(name: string, runId: string | undefined, values: PipelineF
     io.stdout.write(`${JSON.stringify({ pipeline, runs }, null, 2)}\n`);
     return 0;
   }
-  io.stdout.write(pipeline.valid
-    ? `${pipeline.name}: ${pipeline.order.join(' → ')} (trigger: ${pipeline.trigger.events.join(', ') || 'manual'})\n`
-    : `${pipeline.name}: INVALID ${pipeline.error.code}: ${pipeline.error.message}\n`);
+  io.stdout.write(
+    pipeline.valid
+      ? `${pipeline.name}: ${pipeline.order.join(' → ')} (trigger: ${pipeline.trigger.events.join(', ') || 'manual'})\n`
+      : `${pipeline.name}: INVALID ${pipeline.error.code}: ${pipeline.error.message}\n`,
+  );
   if (runs.length === 0) {
     io.stdout.write('no runs yet\n');
     return 0;
   }
   const latest = runs[0]!;
-  io.stdout.write(renderTable(['run', 'status', 'event', 'queued', 'time', 'steps'], runs.map((r) => [
-    r.runId, r.status, r.event.type, r.queuedAt, formatMs(r.durationMs), r.steps.map((s) => `${MARK[s.status] ?? ''}${s.id}`).join(' '),
-  ])));
+  io.stdout.write(
+    renderTable(
+      ['run', 'status', 'event', 'queued', 'time', 'steps'],
+      runs.map((r) => [r.runId, r.status, r.event.type, r.queuedAt, formatMs(r.durationMs), r.steps.map((s) => `${MARK[s.status] ?? ''}${s.id}`).join(' ')]),
+    ),
+  );
   if (latest.status !== 'queued') printRun(await client.request<RunRecord>('GET', `${base}/runs/${encodeURIComponent(latest.runId)}`), io);
   return 0;
 }
@@ -190,10 +243,22 @@ export async function pipelineCommand(argv: readonly string[], io: CliIo): Promi
     if (args.length < min || args.length > max) throw usageError('pipeline', `usage: lnano pipeline ${usage}`);
   };
   switch (sub) {
-    case 'run': expect(1, 1, 'run <name> [--event @file | --event-type t --data json|@file] [--wait]'); return run(args[0]!, values, io);
-    case 'ls': expect(0, 0, 'ls'); return ls(values, io);
-    case 'status': expect(1, 2, 'status <name> [run-id]'); return status(args[0]!, args[1], values, io);
-    case 'validate': expect(1, 1, 'validate <file>'); return validate(args[0]!, values, io);
-    default: throw usageError('pipeline', sub === undefined ? 'missing the subcommand: run, ls, status or validate' : `unknown subcommand "${sub}"; use run, ls, status or validate`);
+    case 'run':
+      expect(1, 1, 'run <name> [--event @file | --event-type t --data json|@file] [--wait]');
+      return run(args[0]!, values, io);
+    case 'ls':
+      expect(0, 0, 'ls');
+      return ls(values, io);
+    case 'status':
+      expect(1, 2, 'status <name> [run-id]');
+      return status(args[0]!, args[1], values, io);
+    case 'validate':
+      expect(1, 1, 'validate <file>');
+      return validate(args[0]!, values, io);
+    default:
+      throw usageError(
+        'pipeline',
+        sub === undefined ? 'missing the subcommand: run, ls, status or validate' : `unknown subcommand "${sub}"; use run, ls, status or validate`,
+      );
   }
 }

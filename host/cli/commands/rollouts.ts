@@ -14,9 +14,11 @@ ${ADMIN_CLIENT_HELP}
   -h, --help          show this help
 `;
 
-export const ROLLBACK_HELP = help('rollback <name> [--to <version>]',
+export const ROLLBACK_HELP = help(
+  'rollback <name> [--to <version>]',
   'Makes an earlier version active now: the previous one (instant when a blue-green standby is\nwarm), or any retained version with --to, from cached artifacts (no transpile). In-flight\ncalls finish on the version being replaced.',
-  '  --to <version>      the version to go back to (default: the previous one)\n');
+  '  --to <version>      the version to go back to (default: the previous one)\n',
+);
 export const PROMOTE_HELP = help('promote <name>', 'Gives a canary all the calls: it becomes the active version, and the old one is drained.');
 export const ABORT_HELP = help('abort <name>', 'Drops a canary (or a deploy in progress): the active version keeps serving alone.');
 
@@ -50,7 +52,9 @@ async function rollout(command: 'rollback' | 'promote' | 'abort', argv: readonly
     io.stdout.write(`rolled back ${r.name}: ${r.from} → ${r.to} (${how}${r.handoff.kind === 'state' ? `, state moved (${r.handoff.bytes} bytes)` : ''})\n`);
   } else {
     const d = result as Deployment;
-    io.stdout.write(command === 'promote' ? `promoted ${name}: ${d.active ?? '-'} now takes every call\n` : `aborted ${name}: ${d.active ?? 'nothing'} keeps serving\n`);
+    io.stdout.write(
+      command === 'promote' ? `promoted ${name}: ${d.active ?? '-'} now takes every call\n` : `aborted ${name}: ${d.active ?? 'nothing'} keeps serving\n`,
+    );
   }
   return 0;
 }

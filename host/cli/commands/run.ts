@@ -1,23 +1,23 @@
 import { basename, resolve } from 'node:path';
-import { isLnError } from '../../errors/ln-error.js';
-import { readComponentFile } from '../../engine/component-file.js';
-import { commandRunExport, type Component } from '../../engine/component.js';
 import { mergeCapabilities } from '../../capabilities/capability-manifest.js';
 import { resolveGrants } from '../../capabilities/grant-resolver.js';
 import { claimKvNamespace } from '../../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
-import { resolveLimits } from '../../resources/limits.js';
-import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
-import type { Manifest } from '../../versions/manifest.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/log/guest-log.js';
+import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
+import { type Component, commandRunExport } from '../../engine/component.js';
+import { readComponentFile } from '../../engine/component-file.js';
+import { isLnError } from '../../errors/ln-error.js';
+import { resolveLimits } from '../../resources/limits.js';
+import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
+import type { Manifest } from '../../versions/manifest.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
-import { GRANT_HELP, GRANT_OPTIONS, capabilitiesFromFlags, configFromFlags, limitsFromFlags, stdinFromFlags, type GrantFlagValues } from '../grant-flags.js';
-import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
+import { capabilitiesFromFlags, configFromFlags, GRANT_HELP, GRANT_OPTIONS, type GrantFlagValues, limitsFromFlags, stdinFromFlags } from '../grant-flags.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]
@@ -81,19 +81,15 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
   const hostConfig = loadHostConfig(values.config, io);
   // The manifest module (and its schema) is imported only for a run that has a manifest.
-  const manifest: Manifest | undefined = values.manifest === undefined
-    ? undefined
-    : await (await import('../../versions/manifest.js')).readManifest(resolve(io.cwd, values.manifest));
+  const manifest: Manifest | undefined =
+    values.manifest === undefined ? undefined : await (await import('../../versions/manifest.js')).readManifest(resolve(io.cwd, values.manifest));
   const file = positionals[0] ?? manifest?.component;
   if (file === undefined) throw usageError('run', 'missing <component.wasm> (or a --manifest naming its component)');
   const name = manifest?.name ?? basename(file).replace(/\.wasm$/, '');
 
   const capabilities = mergeCapabilities(manifest?.capabilities ?? {}, capabilitiesFromFlags(values, io.env, io.cwd));
   const flagLimits = limitsFromFlags(values);
-  const limitSections = [
-    ...(manifest ? [{ section: manifest.limits, source: manifest.source }] : []),
-    { section: flagLimits, source: 'command line' },
-  ];
+  const limitSections = [...(manifest ? [{ section: manifest.limits, source: manifest.source }] : []), { section: flagLimits, source: 'command line' }];
   const limits = resolveLimits(limitSections, hostConfig.limitsPolicy);
   // A one-shot run has no deadline unless one is asked for.
   const timeoutMs = limitSections.some((l) => l.section.timeout !== undefined) ? limits.timeoutMs : undefined;
@@ -104,7 +100,9 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const component = await engine.load(bytes, basename(file), { meter: meterFor(limits) });
   checkLink(component.shape, hostConfig.policy, name);
   const grants = resolveGrants(capabilities, {
-    name, dataDir, policy: hostConfig.policy,
+    name,
+    dataDir,
+    policy: hostConfig.policy,
     baseDir: manifest?.baseDir ?? io.cwd,
     source: manifest?.source ?? 'command line',
     args: rest,
@@ -137,7 +135,10 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
 async function runMain(component: Component, instance: Instance, timeoutMs: number | undefined): Promise<number> {
   const run = commandRunExport(component.shape);
   if (!run) {
-    throw usageError('run', `this component is not a wasi:cli/command (it has no wasi:cli/run export); call one of its exports with --invoke (see \`lnano inspect\`)`);
+    throw usageError(
+      'run',
+      `this component is not a wasi:cli/command (it has no wasi:cli/run export); call one of its exports with --invoke (see \`lnano inspect\`)`,
+    );
   }
   try {
     const outcome = await instance.call(run, [], { timeoutMs });
@@ -152,7 +153,14 @@ async function runMain(component: Component, instance: Instance, timeoutMs: numb
  * Calls each `--invoke` in order on the one instance, printing each result as it comes. Every
  * expression is parsed before the first call, so a typo in the last one does not run the others.
  */
-async function invokeAll(component: Component, instance: Instance, exprs: readonly string[], json: boolean, timeoutMs: number | undefined, io: CliIo): Promise<number> {
+async function invokeAll(
+  component: Component,
+  instance: Instance,
+  exprs: readonly string[],
+  json: boolean,
+  timeoutMs: number | undefined,
+  io: CliIo,
+): Promise<number> {
   const calls = exprs.map((expr) => prepareInvocation(component.shape, expr));
   for (const { target, args } of calls) {
     const outcome = await instance.call(target, args, { timeoutMs });
@@ -168,4 +176,3 @@ function printNotification(io: CliIo, message: NotifyMessage): void {
   const rendered = fields.map(([k, v]) => ` ${k}=${JSON.stringify(v)}`).join('');
   io.stderr.write(`[guest ${level}] ${text}${rendered}\n`);
 }
-

@@ -1,7 +1,7 @@
-import { createHost, SEED_CONCURRENCY } from '../../host.js';
 import { CONFIG_KEYS } from '../../config/config-keys.js';
-import { configEntries, resolveHostConfig, type FlagValue, type ResolvedConfig } from '../../config/host-config.js';
-import { parseCommandArgs, usageError, type OptionSpec } from '../args.js';
+import { configEntries, type FlagValue, type ResolvedConfig, resolveHostConfig } from '../../config/host-config.js';
+import { createHost, SEED_CONCURRENCY } from '../../host.js';
+import { type OptionSpec, parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { endStartUp } from '../start-up-memory.js';
 

@@ -1,11 +1,11 @@
 import { LnError } from '../../errors/ln-error.js';
+import { formatByteSize } from '../../support/units.js';
 import type { AuditEntry, AuditVerification } from '../../versions/audit-trail.js';
 import type { Deployment, VersionRecord } from '../../versions/deployment.js';
 import type { RouteStatus } from '../../versions/version-status.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
-import { formatByteSize } from '../../support/units.js';
 import { formatMs, renderTable } from '../table.js';
 
 export const LS_HELP = `Usage: lnano ls
@@ -49,7 +49,14 @@ function percent(rate: number | undefined): string {
   return rate === undefined ? '-' : `${(rate * 100).toFixed(1)}%`;
 }
 
-function open(command: string, argv: readonly string[], io: CliIo, helpText: string, names: number, extra = {}): { values: StatusFlags; name?: string; client?: AdminClient } | null {
+function open(
+  command: string,
+  argv: readonly string[],
+  io: CliIo,
+  helpText: string,
+  names: number,
+  extra = {},
+): { values: StatusFlags; name?: string; client?: AdminClient } | null {
   const { values, positionals } = parseCommandArgs<StatusFlags>(command, argv, { ...ADMIN_CLIENT_OPTIONS, ...extra, help: { type: 'boolean', short: 'h' } });
   if (values.help) {
     io.stdout.write(helpText);
@@ -72,11 +79,21 @@ export async function lsCommand(argv: readonly string[], io: CliIo): Promise<num
     io.stdout.write('nothing deployed yet: `lnano deploy <component.wasm | folder>`\n');
     return 0;
   }
-  io.stdout.write(renderTable(['NAME', 'ACTIVE', 'CANARY', 'LAST DEPLOY', 'CALLS', 'ERRORS', 'P50', 'P99'], components.map((c) => [
-    c.name, c.active?.version, c.candidate ? `${c.candidate.version} (${c.candidate.weight}%)` : null,
-    `${c.deployment.deploy.version} ${c.deployment.deploy.status}`,
-    c.active?.health.calls, percent(c.active?.health.errorRate), formatMs(c.active?.health.p50Ms), formatMs(c.active?.health.p99Ms),
-  ])));
+  io.stdout.write(
+    renderTable(
+      ['NAME', 'ACTIVE', 'CANARY', 'LAST DEPLOY', 'CALLS', 'ERRORS', 'P50', 'P99'],
+      components.map((c) => [
+        c.name,
+        c.active?.version,
+        c.candidate ? `${c.candidate.version} (${c.candidate.weight}%)` : null,
+        `${c.deployment.deploy.version} ${c.deployment.deploy.status}`,
+        c.active?.health.calls,
+        percent(c.active?.health.errorRate),
+        formatMs(c.active?.health.p50Ms),
+        formatMs(c.active?.health.p99Ms),
+      ]),
+    ),
+  );
   return 0;
 }
 
@@ -96,13 +113,20 @@ export async function statusCommand(argv: readonly string[], io: CliIo): Promise
     `previous     ${s.deployment.previous ?? '-'}`,
     `last deploy  ${d.version} ${d.strategy}: ${d.status} at step ${d.step}${d.reason ? ` — ${d.reason}` : ''} (${d.actor}, ${d.updatedAt})`,
   ];
-  const row = (label: string, v: RouteStatus['active']): string[] => (v ? [
-    `${label.padEnd(12)} ${v.version}: ${v.pool.instances} instances (${v.pool.busy} busy, ${v.pool.queued} queued, ${v.pool.died} died), ` +
-      `${v.health.calls} calls, ${percent(v.health.errorRate)} errors in the window, p50 ${formatMs(v.health.p50Ms)}, p99 ${formatMs(v.health.p99Ms)}` +
-      `${v.stateful ? ', stateful' : ''}${v.watched ? ', watched for auto-rollback' : ''}`,
-    `${''.padEnd(12)} used: ${formatMs(v.usage.durationMs)} in guests, ${v.usage.fuelUsed} fuel, peak memory ${formatByteSize(v.usage.peakMemoryBytes)}, ` +
-      `${formatByteSize(v.usage.bytesIn)} in / ${formatByteSize(v.usage.bytesOut)} out, host calls ${Object.entries(v.usage.hostCalls).map(([k, n]) => `${k}=${n}`).join(' ') || 'none'}`,
-  ] : []);
+  const row = (label: string, v: RouteStatus['active']): string[] =>
+    v
+      ? [
+          `${label.padEnd(12)} ${v.version}: ${v.pool.instances} instances (${v.pool.busy} busy, ${v.pool.queued} queued, ${v.pool.died} died), ` +
+            `${v.health.calls} calls, ${percent(v.health.errorRate)} errors in the window, p50 ${formatMs(v.health.p50Ms)}, p99 ${formatMs(v.health.p99Ms)}` +
+            `${v.stateful ? ', stateful' : ''}${v.watched ? ', watched for auto-rollback' : ''}`,
+          `${''.padEnd(12)} used: ${formatMs(v.usage.durationMs)} in guests, ${v.usage.fuelUsed} fuel, peak memory ${formatByteSize(v.usage.peakMemoryBytes)}, ` +
+            `${formatByteSize(v.usage.bytesIn)} in / ${formatByteSize(v.usage.bytesOut)} out, host calls ${
+              Object.entries(v.usage.hostCalls)
+                .map(([k, n]) => `${k}=${n}`)
+                .join(' ') || 'none'
+            }`,
+        ]
+      : [];
   lines.push(...row('serving', s.active), ...(s.candidate ? row(`canary ${s.candidate.weight}%`, s.candidate) : []), ...row('standby', s.standby));
   io.stdout.write(`${lines.join('\n')}\n`);
   return 0;
@@ -115,20 +139,36 @@ export async function historyCommand(argv: readonly string[], io: CliIo): Promis
   const { values, name, client } = opened;
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('history', `--limit takes 1 to 10000, got "${values.limit}"`);
-  const history = await client!.request<{ deployment: Deployment | null; versions: VersionRecord[]; entries: AuditEntry[] }>('GET', `/v1/components/${encodeURIComponent(name!)}/history?limit=${limit}`);
-  const verification = values.verify ? (await client!.request<{ verification: AuditVerification | null }>('GET', '/v1/audit?verify=1&limit=1')).verification : null;
+  const history = await client!.request<{ deployment: Deployment | null; versions: VersionRecord[]; entries: AuditEntry[] }>(
+    'GET',
+    `/v1/components/${encodeURIComponent(name!)}/history?limit=${limit}`,
+  );
+  const verification = values.verify
+    ? (await client!.request<{ verification: AuditVerification | null }>('GET', '/v1/audit?verify=1&limit=1')).verification
+    : null;
   if (values.json) {
     io.stdout.write(`${JSON.stringify({ ...history, verification }, null, 2)}\n`);
   } else {
     io.stdout.write(`versions of ${name}\n`);
-    io.stdout.write(renderTable(['VERSION', 'DIGEST', 'CREATED', 'BY', ''], history.versions.map((v) => [
-      v.version, `${v.digest.slice(0, 19)}…`, v.createdAt, v.createdBy,
-      v.version === history.deployment?.active ? 'active' : v.version === history.deployment?.previous ? 'previous' : '',
-    ])));
+    io.stdout.write(
+      renderTable(
+        ['VERSION', 'DIGEST', 'CREATED', 'BY', ''],
+        history.versions.map((v) => [
+          v.version,
+          `${v.digest.slice(0, 19)}…`,
+          v.createdAt,
+          v.createdBy,
+          v.version === history.deployment?.active ? 'active' : v.version === history.deployment?.previous ? 'previous' : '',
+        ]),
+      ),
+    );
     io.stdout.write(`\naudit trail\n`);
-    io.stdout.write(renderTable(['#', 'TIME', 'ACTOR', 'ACTION', 'VERSION', 'REASON'], history.entries.map((e) => [
-      e.seq, e.time, e.actor, e.action, e.fromVersion && e.version ? `${e.fromVersion} → ${e.version}` : e.version, e.reason,
-    ])));
+    io.stdout.write(
+      renderTable(
+        ['#', 'TIME', 'ACTOR', 'ACTION', 'VERSION', 'REASON'],
+        history.entries.map((e) => [e.seq, e.time, e.actor, e.action, e.fromVersion && e.version ? `${e.fromVersion} → ${e.version}` : e.version, e.reason]),
+      ),
+    );
   }
   if (verification) {
     if (verification.ok) {

@@ -59,7 +59,8 @@ export async function timelineCommand(argv: readonly string[], io: CliIo): Promi
     return 0;
   }
   if (positionals.length > 0) throw usageError('timeline', `unexpected argument "${positionals[0]}"`);
-  if (values.status !== undefined && values.status !== 'ok' && values.status !== 'error') throw usageError('timeline', `--status takes ok or error, got "${values.status}"`);
+  if (values.status !== undefined && values.status !== 'ok' && values.status !== 'error')
+    throw usageError('timeline', `--status takes ok or error, got "${values.status}"`);
   const limit = values.limit === undefined ? 100 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw usageError('timeline', `--limit takes 1 to 10000, got "${values.limit}"`);
   const filter = new URLSearchParams();

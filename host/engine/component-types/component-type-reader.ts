@@ -10,10 +10,7 @@
 import { isLnError, LnError } from '../../errors/ln-error.js';
 import { BinaryReader, type ItemBudget } from '../binary-reader.js';
 import { formatWitType } from './wit-format.js';
-import type {
-  ComponentShape, WitCase, WitField, WitFunction, WitParam, WitPrimitive, WitType, WitTypeExport,
-  WorldItem,
-} from './wit-types.js';
+import type { ComponentShape, WitCase, WitField, WitFunction, WitParam, WitPrimitive, WitType, WitTypeExport, WorldItem } from './wit-types.js';
 
 const SUBJECT = '<component>';
 /** Nesting of components and component/instance types. */
@@ -23,19 +20,52 @@ const MAX_TYPE_DEPTH = 100;
 const MAX_TYPE_SIZE = 100_000;
 const DESCRIPTION_CHARS = 200;
 
-const SECTION_NAMES = ['custom', 'core module', 'core instance', 'core type', 'component', 'instance',
-  'alias', 'type', 'canon', 'start', 'import', 'export', 'value'] as const;
+const SECTION_NAMES = [
+  'custom',
+  'core module',
+  'core instance',
+  'core type',
+  'component',
+  'instance',
+  'alias',
+  'type',
+  'canon',
+  'start',
+  'import',
+  'export',
+  'value',
+] as const;
 
 const PRIMITIVES: Readonly<Record<number, WitPrimitive>> = {
-  0x7f: 'bool', 0x7e: 's8', 0x7d: 'u8', 0x7c: 's16', 0x7b: 'u16', 0x7a: 's32', 0x79: 'u32',
-  0x78: 's64', 0x77: 'u64', 0x76: 'f32', 0x75: 'f64', 0x74: 'char', 0x73: 'string',
+  0x7f: 'bool',
+  0x7e: 's8',
+  0x7d: 'u8',
+  0x7c: 's16',
+  0x7b: 'u16',
+  0x7a: 's32',
+  0x79: 'u32',
+  0x78: 's64',
+  0x77: 'u64',
+  0x76: 'f32',
+  0x75: 'f64',
+  0x74: 'char',
+  0x73: 'string',
 };
 const ERROR_CONTEXT = 0x64;
 
-interface ResourceId { name: string | null }
-interface FuncSig { readonly params: readonly WitParam[]; readonly result: WitType | null; readonly async?: true }
+interface ResourceId {
+  name: string | null;
+}
+interface FuncSig {
+  readonly params: readonly WitParam[];
+  readonly result: WitType | null;
+  readonly async?: true;
+}
 type Externs = Map<string, Extern>;
-interface ComponentSig { readonly imports: Externs; readonly exports: Externs }
+interface ComponentSig {
+  readonly imports: Externs;
+  readonly exports: Externs;
+}
 type TypeEntry =
   | { readonly tag: 'value'; readonly type: WitType }
   | { readonly tag: 'resource'; readonly id: ResourceId; readonly name: string | null }
@@ -66,7 +96,10 @@ class Scope {
   readonly exports: Externs = new Map();
   /** Func indices from here on are unknown, after a canonical definition that could not be read. */
   funcsUnknownFrom = Infinity;
-  constructor(readonly parent: Scope | null, readonly depth: number) {}
+  constructor(
+    readonly parent: Scope | null,
+    readonly depth: number,
+  ) {}
 }
 
 /**
@@ -172,8 +205,7 @@ function labels(r: BinaryReader, what: string): string[] {
 }
 
 function describe(kind: string, inner: readonly (WitType | null)[]): WitType {
-  const args = inner.filter((t): t is WitType => t !== null)
-    .map((t) => formatWitType(t, { maxLength: DESCRIPTION_CHARS }));
+  const args = inner.filter((t): t is WitType => t !== null).map((t) => formatWitType(t, { maxLength: DESCRIPTION_CHARS }));
   return { kind: 'unknown', description: args.length ? `${kind}<${args.join(', ')}>` : kind };
 }
 
@@ -184,9 +216,12 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
   if (primitive) return { kind: 'primitive', name: primitive };
   switch (op) {
     case 0x72: {
-      const fields: WitField[] = Array.from({ length: r.count('record fields', 2) },
-        () => ({ name: r.name('field name'), type: val() }));
-      return d.made(r, { kind: 'record', name: null, fields }, fields.map((f) => f.type));
+      const fields: WitField[] = Array.from({ length: r.count('record fields', 2) }, () => ({ name: r.name('field name'), type: val() }));
+      return d.made(
+        r,
+        { kind: 'record', name: null, fields },
+        fields.map((f) => f.type),
+      );
     }
     case 0x71: {
       const cases: WitCase[] = Array.from({ length: r.count('variant cases', 3) }, () => {
@@ -196,9 +231,16 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
         }
         return c;
       });
-      return d.made(r, { kind: 'variant', name: null, cases }, cases.map((c) => c.type));
+      return d.made(
+        r,
+        { kind: 'variant', name: null, cases },
+        cases.map((c) => c.type),
+      );
     }
-    case 0x70: { const element = val(); return d.made(r, { kind: 'list', element }, [element]); }
+    case 0x70: {
+      const element = val();
+      return d.made(r, { kind: 'list', element }, [element]);
+    }
     case 0x67: {
       const element = val();
       return d.made(r, { kind: 'list', element, length: r.u32('list length') }, [element]);
@@ -207,21 +249,28 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
       const items = Array.from({ length: r.count('tuple items') }, val);
       return d.made(r, { kind: 'tuple', items }, items);
     }
-    case 0x6e: return { kind: 'flags', name: null, flags: labels(r, 'flag names') };
-    case 0x6d: return { kind: 'enum', name: null, cases: labels(r, 'enum cases') };
-    case 0x6b: { const inner = val(); return d.made(r, { kind: 'option', inner }, [inner]); }
+    case 0x6e:
+      return { kind: 'flags', name: null, flags: labels(r, 'flag names') };
+    case 0x6d:
+      return { kind: 'enum', name: null, cases: labels(r, 'enum cases') };
+    case 0x6b: {
+      const inner = val();
+      return d.made(r, { kind: 'option', inner }, [inner]);
+    }
     case 0x6a: {
       const ok = readOptional(r, 'result ok type', val);
       const err = readOptional(r, 'result error type', val);
       return d.made(r, { kind: 'result', ok, err }, [ok, err]);
     }
-    case 0x69: case 0x68: {
+    case 0x69:
+    case 0x68: {
       const idx = r.u32('resource type index');
       const e = typeAt(r, s, idx);
       if (e.tag !== 'resource') r.fail(`handle of type ${idx}, which is not a resource`);
       return d.handle(op === 0x69 ? 'own' : 'borrow', e);
     }
-    case 0x66: case 0x65: {
+    case 0x66:
+    case 0x65: {
       d.asyncUses.add(op === 0x66 ? 'stream type' : 'future type');
       const inner = readOptional(r, 'payload type', val);
       return d.made(r, describe(op === 0x66 ? 'stream' : 'future', [inner]), [inner]);
@@ -234,18 +283,17 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
       const value = val();
       return d.made(r, describe('map', [key, value]), [key, value]);
     }
-    default: return r.fail(`unknown type opcode 0x${op.toString(16)}`, r.offset - 1);
+    default:
+      return r.fail(`unknown type opcode 0x${op.toString(16)}`, r.offset - 1);
   }
 }
 
 function readFuncSig(d: Decoder, r: BinaryReader, s: Scope): FuncSig {
-  const params: WitParam[] = Array.from({ length: r.count('parameters', 2) },
-    () => ({ name: r.name('parameter name'), type: readValType(d, r, s) }));
+  const params: WitParam[] = Array.from({ length: r.count('parameters', 2) }, () => ({ name: r.name('parameter name'), type: readValType(d, r, s) }));
   const kind = r.byte('result list');
   if (kind === 0x00) return { params, result: readValType(d, r, s) };
   if (kind !== 0x01) r.fail(`invalid result list 0x${kind.toString(16)}`, r.offset - 1);
-  const named = Array.from({ length: r.count('named results', 2) },
-    () => ({ name: r.name('result name'), type: readValType(d, r, s) }));
+  const named = Array.from({ length: r.count('named results', 2) }, () => ({ name: r.name('result name'), type: readValType(d, r, s) }));
   if (named.length === 0) return { params, result: null };
   if (named.length === 1) return { params, result: named[0]!.type };
   return { params, result: { kind: 'unknown', description: `named results (${named.map((n) => n.name).join(', ')})` } };
@@ -255,18 +303,22 @@ function readFuncSig(d: Decoder, r: BinaryReader, s: Scope): FuncSig {
 function readDefType(d: Decoder, r: BinaryReader, s: Scope): TypeEntry {
   const op = r.byte('type opcode');
   switch (op) {
-    case 0x40: return { tag: 'func', sig: readFuncSig(d, r, s) };
+    case 0x40:
+      return { tag: 'func', sig: readFuncSig(d, r, s) };
     case 0x43:
       d.asyncUses.add('async function type');
       return { tag: 'func', sig: { ...readFuncSig(d, r, s), async: true } };
-    case 0x41: return { tag: 'component', sig: readDecls(d, r, s, true) };
-    case 0x42: return { tag: 'instance', exports: readDecls(d, r, s, false).exports };
+    case 0x41:
+      return { tag: 'component', sig: readDecls(d, r, s, true) };
+    case 0x42:
+      return { tag: 'instance', exports: readDecls(d, r, s, false).exports };
     case 0x3f: {
       if (r.byte('resource representation') !== 0x7f) r.fail('resource representation must be i32', r.offset - 1);
       readOptional(r, 'resource destructor', () => r.u32('destructor index'));
       return { tag: 'resource', id: { name: null }, name: null };
     }
-    default: return { tag: 'value', type: readDefValType(d, r, s, op) };
+    default:
+      return { tag: 'value', type: readDefValType(d, r, s, op) };
   }
 }
 
@@ -317,36 +369,47 @@ function readExternDesc(d: Decoder, r: BinaryReader, s: Scope, name: string): Ex
       if (e.tag !== 'func') r.fail(`type ${idx} is a ${e.tag} type, not a function type`);
       return { sort: 'func', sig: e.sig };
     }
-    case 0x02: readValType(d, r, s); return { sort: 'value' };
+    case 0x02:
+      readValType(d, r, s);
+      return { sort: 'value' };
     case 0x03: {
       const bound = r.byte('type bound');
       if (bound === 0x00) return { sort: 'type', entry: typeAt(r, s, r.u32('type index')) };
       if (bound === 0x01) return { sort: 'type', entry: { tag: 'resource', id: { name }, name } };
       return r.fail(`invalid type bound 0x${bound.toString(16)}`, r.offset - 1);
     }
-    case 0x04: case 0x05: {
+    case 0x04:
+    case 0x05: {
       const idx = r.u32('type index');
       const e = typeAt(r, s, idx);
       if (kind === 0x04 && e.tag === 'component') return { sort: 'component', sig: e.sig };
       if (kind === 0x05 && e.tag === 'instance') return { sort: 'instance', exports: e.exports };
       return r.fail(`type ${idx} is a ${e.tag} type, not a${kind === 0x04 ? ' component' : 'n instance'} type`);
     }
-    default: return r.fail(`invalid extern kind 0x${kind.toString(16)}`, r.offset - 1);
+    default:
+      return r.fail(`invalid extern kind 0x${kind.toString(16)}`, r.offset - 1);
   }
 }
 
 /** Adds an imported, exported or aliased item to its index space; a type takes `name` if given. */
 function addEntity(d: Decoder, s: Scope, name: string | null, ext: Extern): Extern {
   switch (ext.sort) {
-    case 'func': s.funcs.push(ext.sig); return ext;
-    case 'instance': s.instances.push(ext.exports); return ext;
-    case 'component': s.components.push(ext.sig); return ext;
+    case 'func':
+      s.funcs.push(ext.sig);
+      return ext;
+    case 'instance':
+      s.instances.push(ext.exports);
+      return ext;
+    case 'component':
+      s.components.push(ext.sig);
+      return ext;
     case 'type': {
       const entry = name === null ? ext.entry : namedEntry(d, ext.entry, name);
       s.types.push(entry);
       return entry === ext.entry ? ext : { sort: 'type', entry };
     }
-    default: return ext;
+    default:
+      return ext;
   }
 }
 
@@ -370,17 +433,27 @@ function readSortIdx(r: BinaryReader, s: Scope): Extern | null {
   }
   const idx = r.u32('index');
   switch (sort) {
-    case 0x01: return { sort: 'func', sig: funcAt(r, s, idx) };
-    case 0x02: return { sort: 'value' };
-    case 0x03: return { sort: 'type', entry: typeAt(r, s, idx) };
-    case 0x04: return { sort: 'component', sig: at(r, s.components, idx, 'component') };
-    case 0x05: return { sort: 'instance', exports: at(r, s.instances, idx, 'instance') };
-    default: return r.fail(`invalid sort 0x${sort.toString(16)}`, r.offset - 1);
+    case 0x01:
+      return { sort: 'func', sig: funcAt(r, s, idx) };
+    case 0x02:
+      return { sort: 'value' };
+    case 0x03:
+      return { sort: 'type', entry: typeAt(r, s, idx) };
+    case 0x04:
+      return { sort: 'component', sig: at(r, s.components, idx, 'component') };
+    case 0x05:
+      return { sort: 'instance', exports: at(r, s.instances, idx, 'instance') };
+    default:
+      return r.fail(`invalid sort 0x${sort.toString(16)}`, r.offset - 1);
   }
 }
 
 const SORTS: Readonly<Record<number, Extern['sort']>> = {
-  0x01: 'func', 0x02: 'value', 0x03: 'type', 0x04: 'component', 0x05: 'instance',
+  0x01: 'func',
+  0x02: 'value',
+  0x03: 'type',
+  0x04: 'component',
+  0x05: 'instance',
 };
 
 function readAlias(d: Decoder, r: BinaryReader, s: Scope): void {
@@ -424,11 +497,20 @@ function skipCoreType(r: BinaryReader): void {
   const n = r.count('module type declarations');
   for (let i = 0; i < n; i++) {
     const kind = r.byte('module type declaration');
-    if (kind === 0x00) { r.name('import module'); r.name('import name'); skipCoreImportDesc(r); }
-    else if (kind === 0x01) skipCoreSubType(r);
-    else if (kind === 0x02) { r.byte('alias sort'); r.byte('alias target'); r.u32('outer count'); r.u32('outer index'); }
-    else if (kind === 0x03) { r.name('export name'); skipCoreImportDesc(r); }
-    else r.fail(`invalid module type declaration 0x${kind.toString(16)}`, r.offset - 1);
+    if (kind === 0x00) {
+      r.name('import module');
+      r.name('import name');
+      skipCoreImportDesc(r);
+    } else if (kind === 0x01) skipCoreSubType(r);
+    else if (kind === 0x02) {
+      r.byte('alias sort');
+      r.byte('alias target');
+      r.u32('outer count');
+      r.u32('outer index');
+    } else if (kind === 0x03) {
+      r.name('export name');
+      skipCoreImportDesc(r);
+    } else r.fail(`invalid module type declaration 0x${kind.toString(16)}`, r.offset - 1);
   }
 }
 
@@ -452,7 +534,10 @@ function skipCoreSubType(r: BinaryReader): void {
     }
   } else if (op === 0x5f) {
     const n = r.count('struct fields', 2);
-    for (let i = 0; i < n; i++) { skipCoreValType(r); r.byte('mutability'); }
+    for (let i = 0; i < n; i++) {
+      skipCoreValType(r);
+      r.byte('mutability');
+    }
   } else if (op === 0x5e) {
     skipCoreValType(r);
     r.byte('mutability');
@@ -477,15 +562,30 @@ function skipCoreImportDesc(r: BinaryReader): void {
     if (flags & 0x08) r.u32('page size');
   };
   if (kind === 0x00) r.u32('core type index');
-  else if (kind === 0x01) { skipCoreValType(r); limits(); }
-  else if (kind === 0x02) limits();
-  else if (kind === 0x03) { skipCoreValType(r); r.byte('mutability'); }
-  else if (kind === 0x04) { r.byte('tag attribute'); r.u32('tag type index'); }
-  else r.fail(`invalid core import kind 0x${kind.toString(16)}`, r.offset - 1);
+  else if (kind === 0x01) {
+    skipCoreValType(r);
+    limits();
+  } else if (kind === 0x02) limits();
+  else if (kind === 0x03) {
+    skipCoreValType(r);
+    r.byte('mutability');
+  } else if (kind === 0x04) {
+    r.byte('tag attribute');
+    r.u32('tag type index');
+  } else r.fail(`invalid core import kind 0x${kind.toString(16)}`, r.offset - 1);
 }
 
 const CANON_OPTION_ARGS: Readonly<Record<number, number>> = {
-  0x00: 0, 0x01: 0, 0x02: 0, 0x03: 1, 0x04: 1, 0x05: 1, 0x06: 0, 0x07: 1, 0x08: 1, 0x09: 0,
+  0x00: 0,
+  0x01: 0,
+  0x02: 0,
+  0x03: 1,
+  0x04: 1,
+  0x05: 1,
+  0x06: 0,
+  0x07: 1,
+  0x08: 1,
+  0x09: 0,
 };
 
 /** The canonical options of component-model async: `async` and `callback`. */
@@ -513,12 +613,53 @@ function skipCanonOptions(d: Decoder, r: BinaryReader, definition: string): bool
  * `u` a u32, `b` a byte, `o` canonical options, `r` a result type, `x` the byte 0x7f.
  */
 const CANON_BUILTINS: Readonly<Record<number, string>> = {
-  0x02: 'u', 0x03: 'u', 0x04: 'u', 0x05: '', 0x06: 'b', 0x07: 'u', 0x08: '', 0x09: 'ro', 0x0a: 'xu',
-  0x0b: 'xu', 0x0c: 'b', 0x0d: '', 0x0e: 'u', 0x0f: 'uo', 0x10: 'uo', 0x11: 'ub', 0x12: 'ub',
-  0x13: 'u', 0x14: 'u', 0x15: 'u', 0x16: 'uo', 0x17: 'uo', 0x18: 'ub', 0x19: 'ub', 0x1a: 'u',
-  0x1b: 'u', 0x1c: 'o', 0x1d: 'o', 0x1e: '', 0x1f: '', 0x20: 'bu', 0x21: 'bu', 0x22: '', 0x23: '',
-  0x24: '', 0x25: '', 0x26: '', 0x27: 'uu', 0x28: '', 0x29: 'b', 0x2a: 'b', 0x2b: 'b', 0x2c: 'b',
-  0x2d: 'b', 0x40: 'u', 0x41: 'uu', 0x42: '',
+  0x02: 'u',
+  0x03: 'u',
+  0x04: 'u',
+  0x05: '',
+  0x06: 'b',
+  0x07: 'u',
+  0x08: '',
+  0x09: 'ro',
+  0x0a: 'xu',
+  0x0b: 'xu',
+  0x0c: 'b',
+  0x0d: '',
+  0x0e: 'u',
+  0x0f: 'uo',
+  0x10: 'uo',
+  0x11: 'ub',
+  0x12: 'ub',
+  0x13: 'u',
+  0x14: 'u',
+  0x15: 'u',
+  0x16: 'uo',
+  0x17: 'uo',
+  0x18: 'ub',
+  0x19: 'ub',
+  0x1a: 'u',
+  0x1b: 'u',
+  0x1c: 'o',
+  0x1d: 'o',
+  0x1e: '',
+  0x1f: '',
+  0x20: 'bu',
+  0x21: 'bu',
+  0x22: '',
+  0x23: '',
+  0x24: '',
+  0x25: '',
+  0x26: '',
+  0x27: 'uu',
+  0x28: '',
+  0x29: 'b',
+  0x2a: 'b',
+  0x2b: 'b',
+  0x2c: 'b',
+  0x2d: 'b',
+  0x40: 'u',
+  0x41: 'uu',
+  0x42: '',
 };
 
 /**
@@ -526,20 +667,50 @@ const CANON_BUILTINS: Readonly<Record<number, string>> = {
  * built-ins 0x02-0x04), by the name `lnano inspect` and `LN_ERR_LOAD_ASYNC_UNSUPPORTED` give them.
  */
 const ASYNC_BUILTINS: Readonly<Record<number, string>> = {
-  0x05: 'task.cancel', 0x06: 'subtask.cancel', 0x07: 'resource.drop async', 0x08: 'backpressure.set',
-  0x09: 'task.return', 0x0a: 'context.get', 0x0b: 'context.set', 0x0c: 'thread.yield',
-  0x0d: 'subtask.drop', 0x0e: 'stream.new', 0x0f: 'stream.read', 0x10: 'stream.write',
-  0x11: 'stream.cancel-read', 0x12: 'stream.cancel-write', 0x13: 'stream.drop-readable',
-  0x14: 'stream.drop-writable', 0x15: 'future.new', 0x16: 'future.read', 0x17: 'future.write',
-  0x18: 'future.cancel-read', 0x19: 'future.cancel-write', 0x1a: 'future.drop-readable',
-  0x1b: 'future.drop-writable', 0x1c: 'error-context.new', 0x1d: 'error-context.debug-message',
-  0x1e: 'error-context.drop', 0x1f: 'waitable-set.new', 0x20: 'waitable-set.wait',
-  0x21: 'waitable-set.poll', 0x22: 'waitable-set.drop', 0x23: 'waitable.join',
-  0x24: 'backpressure.inc', 0x25: 'backpressure.dec', 0x26: 'thread.index',
-  0x27: 'thread.new-indirect', 0x28: 'thread.resume-later', 0x29: 'thread.suspend',
-  0x2a: 'thread.suspend-then-resume', 0x2b: 'thread.yield-then-resume',
-  0x2c: 'thread.suspend-then-promote', 0x2d: 'thread.yield-then-promote',
-  0x40: 'thread.spawn-ref', 0x41: 'thread.spawn-indirect', 0x42: 'thread.available-parallelism',
+  0x05: 'task.cancel',
+  0x06: 'subtask.cancel',
+  0x07: 'resource.drop async',
+  0x08: 'backpressure.set',
+  0x09: 'task.return',
+  0x0a: 'context.get',
+  0x0b: 'context.set',
+  0x0c: 'thread.yield',
+  0x0d: 'subtask.drop',
+  0x0e: 'stream.new',
+  0x0f: 'stream.read',
+  0x10: 'stream.write',
+  0x11: 'stream.cancel-read',
+  0x12: 'stream.cancel-write',
+  0x13: 'stream.drop-readable',
+  0x14: 'stream.drop-writable',
+  0x15: 'future.new',
+  0x16: 'future.read',
+  0x17: 'future.write',
+  0x18: 'future.cancel-read',
+  0x19: 'future.cancel-write',
+  0x1a: 'future.drop-readable',
+  0x1b: 'future.drop-writable',
+  0x1c: 'error-context.new',
+  0x1d: 'error-context.debug-message',
+  0x1e: 'error-context.drop',
+  0x1f: 'waitable-set.new',
+  0x20: 'waitable-set.wait',
+  0x21: 'waitable-set.poll',
+  0x22: 'waitable-set.drop',
+  0x23: 'waitable.join',
+  0x24: 'backpressure.inc',
+  0x25: 'backpressure.dec',
+  0x26: 'thread.index',
+  0x27: 'thread.new-indirect',
+  0x28: 'thread.resume-later',
+  0x29: 'thread.suspend',
+  0x2a: 'thread.suspend-then-resume',
+  0x2b: 'thread.yield-then-resume',
+  0x2c: 'thread.suspend-then-promote',
+  0x2d: 'thread.yield-then-promote',
+  0x40: 'thread.spawn-ref',
+  0x41: 'thread.spawn-indirect',
+  0x42: 'thread.available-parallelism',
 };
 
 /** `task.return`'s result: `0x00 valtype` or `0x01 0x00` (none). */
@@ -611,8 +782,7 @@ function readExport(d: Decoder, r: BinaryReader, s: Scope): void {
   const ascribed = readOptional(r, 'export type', () => readExternDesc(d, r, s, name));
   if (ascribed && ascribed.sort !== actual.sort) r.fail(`export ${q(name)} is a ${actual.sort}, ascribed a ${ascribed.sort}`, start);
   // A resource ascribed `(sub resource)` stays the actual one: its handles already point at it.
-  const keepResource = ascribed?.sort === 'type' && ascribed.entry.tag === 'resource'
-    && actual.sort === 'type' && actual.entry.tag === 'resource';
+  const keepResource = ascribed?.sort === 'type' && ascribed.entry.tag === 'resource' && actual.sort === 'type' && actual.entry.tag === 'resource';
   if (s.exports.has(name)) r.fail(`duplicate export name ${q(name)}`, start);
   s.exports.set(name, addEntity(d, s, name, ascribed && !keepResource ? ascribed : actual));
 }
@@ -623,11 +793,24 @@ function readSection(d: Decoder, r: BinaryReader, s: Scope, id: number): void {
     for (let i = 0; i < n; i++) read();
   };
   switch (id) {
-    case 0: case 1: case 2: case 3: return r.skip(r.remaining, 'section'); // custom and core
-    case 4: s.components.push(readComponent(d, r, nested(r, s))); return;
-    case 5: return each('instances', () => { s.instances.push(readInstance(d, r, s)); });
-    case 6: return each('aliases', () => readAlias(d, r, s));
-    case 7: return each('types', () => { s.types.push(readDefType(d, r, s)); });
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+      return r.skip(r.remaining, 'section'); // custom and core
+    case 4:
+      s.components.push(readComponent(d, r, nested(r, s)));
+      return;
+    case 5:
+      return each('instances', () => {
+        s.instances.push(readInstance(d, r, s));
+      });
+    case 6:
+      return each('aliases', () => readAlias(d, r, s));
+    case 7:
+      return each('types', () => {
+        s.types.push(readDefType(d, r, s));
+      });
     case 8: {
       const n = r.count('canonical definitions');
       for (let i = 0; i < n; i++) {
@@ -643,13 +826,17 @@ function readSection(d: Decoder, r: BinaryReader, s: Scope, id: number): void {
       each('start arguments', () => r.u32('value index'));
       r.u32('start results');
       return;
-    case 10: return each('imports', () => declare(d, r, s, s.imports, readExternName(r, 'import')));
-    case 11: return each('exports', () => readExport(d, r, s));
-    case 12: return each('values', () => {
-      readValType(d, r, s);
-      r.skip(r.u32('value length'), 'value');
-    });
-    default: return r.fail(`unknown section id ${id}`, r.offset - 1);
+    case 10:
+      return each('imports', () => declare(d, r, s, s.imports, readExternName(r, 'import')));
+    case 11:
+      return each('exports', () => readExport(d, r, s));
+    case 12:
+      return each('values', () => {
+        readValType(d, r, s);
+        r.skip(r.u32('value length'), 'value');
+      });
+    default:
+      return r.fail(`unknown section id ${id}`, r.offset - 1);
   }
 }
 
@@ -695,11 +882,16 @@ function worldItem(name: string, ext: Extern, interfaces: InterfaceCache): World
       }
       return { kind: 'interface', name, functions: iface.functions, types: iface.types };
     }
-    case 'func': return { kind: 'function', name, func: { name, ...ext.sig } };
-    case 'type': return { kind: 'type', name, type: typeOf(name, ext.entry) };
-    case 'component': return { kind: 'other', name, description: 'component' };
-    case 'module': return { kind: 'other', name, description: 'core module' };
-    case 'value': return { kind: 'other', name, description: 'value' };
+    case 'func':
+      return { kind: 'function', name, func: { name, ...ext.sig } };
+    case 'type':
+      return { kind: 'type', name, type: typeOf(name, ext.entry) };
+    case 'component':
+      return { kind: 'other', name, description: 'component' };
+    case 'module':
+      return { kind: 'other', name, description: 'core module' };
+    case 'value':
+      return { kind: 'other', name, description: 'value' };
   }
 }
 

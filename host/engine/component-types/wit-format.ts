@@ -2,10 +2,48 @@ import type { WitFunction, WitType } from './wit-types.js';
 
 /** WIT keywords: a name spelled like one is written with a `%` prefix (`%type`). */
 const KEYWORDS = new Set([
-  'as', 'async', 'bool', 'borrow', 'char', 'constructor', 'enum', 'error-context', 'export', 'f32',
-  'f64', 'flags', 'from', 'func', 'future', 'import', 'include', 'interface', 'list', 'option',
-  'own', 'package', 'record', 'resource', 'result', 'static', 's8', 's16', 's32', 's64', 'stream',
-  'string', 'tuple', 'type', 'u8', 'u16', 'u32', 'u64', 'use', 'variant', 'with', 'world',
+  'as',
+  'async',
+  'bool',
+  'borrow',
+  'char',
+  'constructor',
+  'enum',
+  'error-context',
+  'export',
+  'f32',
+  'f64',
+  'flags',
+  'from',
+  'func',
+  'future',
+  'import',
+  'include',
+  'interface',
+  'list',
+  'option',
+  'own',
+  'package',
+  'record',
+  'resource',
+  'result',
+  'static',
+  's8',
+  's16',
+  's32',
+  's64',
+  'stream',
+  'string',
+  'tuple',
+  'type',
+  'u8',
+  'u16',
+  'u32',
+  'u64',
+  'use',
+  'variant',
+  'with',
+  'world',
 ]);
 
 /** Formatting options. */
@@ -50,7 +88,8 @@ function list<T>(w: Writer, items: readonly T[], each: (item: T) => void): void 
 
 function write(w: Writer, t: WitType): void {
   switch (t.kind) {
-    case 'primitive': return w.put(t.name);
+    case 'primitive':
+      return w.put(t.name);
     case 'list':
       w.put('list<');
       write(w, t.element);
@@ -97,9 +136,12 @@ function write(w: Writer, t: WitType): void {
       return w.put(t.name ?? `enum { ${t.cases.map(formatWitName).join(', ')} }`);
     case 'flags':
       return w.put(t.name ?? `flags { ${t.flags.map(formatWitName).join(', ')} }`);
-    case 'own': return w.put(formatWitName(t.resource));
-    case 'borrow': return w.put(`borrow<${formatWitName(t.resource)}>`);
-    case 'unknown': return w.put(t.description);
+    case 'own':
+      return w.put(formatWitName(t.resource));
+    case 'borrow':
+      return w.put(`borrow<${formatWitName(t.resource)}>`);
+    case 'unknown':
+      return w.put(t.description);
   }
 }
 

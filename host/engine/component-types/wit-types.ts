@@ -10,9 +10,7 @@
  */
 
 /** Primitive value types. */
-export type WitPrimitive =
-  | 'bool' | 's8' | 'u8' | 's16' | 'u16' | 's32' | 'u32' | 's64' | 'u64'
-  | 'f32' | 'f64' | 'char' | 'string';
+export type WitPrimitive = 'bool' | 's8' | 'u8' | 's16' | 'u16' | 's32' | 'u32' | 's64' | 'u64' | 'f32' | 'f64' | 'char' | 'string';
 
 /** A WIT value type. Named types (record, variant, enum, flags, resource) carry their name. */
 export type WitType =

@@ -56,7 +56,8 @@ export class ByteWriter {
     const n = end - start;
     this.#reserve(n);
     const buf = this.#buf;
-    if (n <= 32) { // a loop beats allocating a view for the short runs the passes copy between edits
+    if (n <= 32) {
+      // a loop beats allocating a view for the short runs the passes copy between edits
       let at = this.#len;
       for (let i = start; i < end; i++) buf[at++] = src[i]!;
     } else {

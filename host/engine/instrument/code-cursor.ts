@@ -14,7 +14,12 @@ export class CodeCursor {
   /** The offset after the last readable byte. */
   end: number;
 
-  constructor(readonly bytes: Uint8Array, readonly subject: string, start = 0, end = bytes.length) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly subject: string,
+    start = 0,
+    end = bytes.length,
+  ) {
     this.pos = start;
     this.end = end;
   }
@@ -166,8 +171,23 @@ export class CodeCursor {
 
 /** Value types written as one byte: numbers, vectors, and abstract reference shorthands. */
 const VALUE_TYPES: ReadonlySet<number> = new Set([
-  0x7f, 0x7e, 0x7d, 0x7c, 0x7b, // i32 i64 f32 f64 v128
-  0x74, 0x73, 0x72, 0x71, 0x70, 0x6f, 0x6e, 0x6d, 0x6c, 0x6b, 0x6a, 0x69, // reference shorthands
+  0x7f,
+  0x7e,
+  0x7d,
+  0x7c,
+  0x7b, // i32 i64 f32 f64 v128
+  0x74,
+  0x73,
+  0x72,
+  0x71,
+  0x70,
+  0x6f,
+  0x6e,
+  0x6d,
+  0x6c,
+  0x6b,
+  0x6a,
+  0x69, // reference shorthands
 ]);
 
 /** Abstract heap types (their s33 encoding's low 7 bits). */

@@ -36,9 +36,9 @@
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 import { rewriteNames } from './global-shift.js';
-import { InstructionReader, Op, CallKind } from './instruction-reader.js';
+import { CallKind, InstructionReader, Op } from './instruction-reader.js';
 import { MAX_LOCALS, readLocals, withOneMoreLocal } from './locals.js';
-import { passedType, readLayout, skipLimits, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
+import { type ModuleLayout, type PassedType, passedType, readLayout, type Section, SectionId, skipLimits, writeModule } from './module-layout.js';
 
 /** The import module name of the check. */
 export const DEADLINE_MODULE = 'lnano:deadline';
@@ -133,7 +133,11 @@ class DeadlinePass {
   readonly #wrapped: number[] = [];
   readonly #isWrapped: boolean[] = [];
 
-  constructor(readonly bytes: Uint8Array, readonly subject: string, readonly layout: ModuleLayout) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly subject: string,
+    readonly layout: ModuleLayout,
+  ) {
     this.#check = layout.importedFuncs;
     this.#slow = layout.importedFuncs + 1 + layout.funcTypes.length;
     this.#counter = layout.importedGlobals + layout.definedGlobals;
@@ -183,11 +187,16 @@ class DeadlinePass {
   /** A section's new content, or undefined to copy it. */
   #section(s: Section): ByteWriter | undefined {
     switch (s.id) {
-      case SectionId.Type: return this.#typeSection(s);
-      case SectionId.Import: return this.#importSection(s);
-      case SectionId.Global: return this.#globalSection(s);
-      case SectionId.Table: return this.#tableSection(s);
-      case SectionId.Export: return this.#exportSection(s);
+      case SectionId.Type:
+        return this.#typeSection(s);
+      case SectionId.Import:
+        return this.#importSection(s);
+      case SectionId.Global:
+        return this.#globalSection(s);
+      case SectionId.Table:
+        return this.#tableSection(s);
+      case SectionId.Export:
+        return this.#exportSection(s);
       case SectionId.Start: {
         const w = new ByteWriter(8);
         const r = this.#reader(s);
@@ -206,10 +215,14 @@ class DeadlinePass {
         for (const i of this.#wrapperOf.keys()) w.u32(this.layout.funcTypes[i]!);
         return w;
       }
-      case SectionId.Element: return this.#elementSection(s);
-      case SectionId.Code: return this.#codeSection(s);
-      case SectionId.Custom: return s.name === 'name' ? this.#nameSection(s) : undefined;
-      default: return undefined;
+      case SectionId.Element:
+        return this.#elementSection(s);
+      case SectionId.Code:
+        return this.#codeSection(s);
+      case SectionId.Custom:
+        return s.name === 'name' ? this.#nameSection(s) : undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -219,7 +232,9 @@ class DeadlinePass {
     const r = s && this.#reader(s);
     w.u32((r ? r.u32() : 0) + 1 + this.#newTypes.length);
     if (r) w.range(this.bytes, r.pos, r.end);
-    w.u8(0x60); w.u8(0); w.u8(0);
+    w.u8(0x60);
+    w.u8(0);
+    w.u8(0);
     for (const t of this.#newTypes) w.bytes(t);
     return w;
   }
@@ -231,7 +246,8 @@ class DeadlinePass {
     if (r) w.range(this.bytes, r.pos, r.end);
     w.name(DEADLINE_MODULE);
     w.name(DEADLINE_CHECK);
-    w.u8(0x00); w.u32(this.layout.typeParams.length); // func (type $check)
+    w.u8(0x00);
+    w.u32(this.layout.typeParams.length); // func (type $check)
     return w;
   }
 
@@ -282,7 +298,7 @@ class DeadlinePass {
       const index = r.u32();
       if (kind === 0x03) this.#global(r, index);
       const wrapper = kind === 0x00 ? this.#wrapperOf.get(index - this.layout.importedFuncs) : undefined;
-      w.u32(kind === 0x00 ? wrapper ?? this.#fn(this.#escape(index, true), r) : index);
+      w.u32(kind === 0x00 ? (wrapper ?? this.#fn(this.#escape(index, true), r)) : index);
     }
     return w;
   }
@@ -302,7 +318,8 @@ class DeadlinePass {
       if (!(flags & 0x01)) this.#constExpr(r, w); // active: offset
       const kindAt = r.pos;
       if (flags & 0x03) {
-        if (flags & 0x04) r.valType(); else r.byte();
+        if (flags & 0x04) r.valType();
+        else r.byte();
       }
       w.range(this.bytes, kindAt, r.pos);
       const m = r.count('elements');
@@ -322,7 +339,8 @@ class DeadlinePass {
       if (op === Op.GlobalGet) this.#global(r, r.index);
       if (op !== Op.RefFunc) continue;
       w.range(this.bytes, from, r.start);
-      w.u8(0xd2); w.u32(this.#fn(this.#escape(r.index, false), r));
+      w.u8(0xd2);
+      w.u32(this.#fn(this.#escape(r.index, false), r));
       from = r.pos;
     }
     w.range(this.bytes, from, r.pos);
@@ -408,11 +426,17 @@ class DeadlinePass {
       const wrapped = this.#body(r, end, events[i]!, events[i + 1]!, counter, wrappable[i]!, code, passed !== undefined);
       if (passed) {
         this.#countDown(body, params);
-        body.u8(0x02); body.bytes(this.#resultsBlock.get(i)!); // block: the body, whose results the count follows
+        body.u8(0x02);
+        body.bytes(this.#resultsBlock.get(i)!); // block: the body, whose results the count follows
       } else if (cyclic[i]) {
         this.#entryCheck(body, counter);
       }
-      if (wrapped) { body.u8(0x41); body.s64(DEADLINE_CHECK_INTERVAL); body.u8(0x21); body.u32(counter + 1); }
+      if (wrapped) {
+        body.u8(0x41);
+        body.s64(DEADLINE_CHECK_INTERVAL);
+        body.u8(0x21);
+        body.u32(counter + 1);
+      }
       const bytes = passed ? this.#passCounter(code, params, locals.total, this.#ours!) : code;
       this.#ours = null;
       w.u32(body.length + bytes.length);
@@ -422,7 +446,8 @@ class DeadlinePass {
     if (n > 0) {
       const slow = new ByteWriter(16);
       slow.u8(0); // no locals
-      slow.u8(0x10); slow.u32(this.#check);
+      slow.u8(0x10);
+      slow.u32(this.#check);
       slow.u8(0x0b);
       w.u32(slow.length);
       w.append(slow);
@@ -469,9 +494,15 @@ class DeadlinePass {
       do {
         const b = bytes[pos]!;
         let leb: number; // where the instruction's last LEB128 immediate starts
-        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) { pos += 1; plain++; continue; } // numeric, drop, select
-        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) leb = pos + 1; // local.*, i32/i64.const
-        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2; // loads and stores: alignment without a memory index, offset
+        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) {
+          pos += 1;
+          plain++;
+          continue;
+        } // numeric, drop, select
+        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42)
+          leb = pos + 1; // local.*, i32/i64.const
+        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40)
+          leb = pos + 2; // loads and stores: alignment without a memory index, offset
         else break;
         // An immediate of at most 4 bytes is in range for every kind above; longer ones (and the end
         // of the body) go through `r.next()`, which checks them.
@@ -606,7 +637,14 @@ class DeadlinePass {
         seeking.length -= 2;
         break;
       }
-      case Op.Br: case Op.BrIf: case Op.BrTable: case Op.Try: case Op.TryTable: case Op.Delegate: case Op.Catch: case Op.Else:
+      case Op.Br:
+      case Op.BrIf:
+      case Op.BrTable:
+      case Op.Try:
+      case Op.TryTable:
+      case Op.Delegate:
+      case Op.Catch:
+      case Op.Else:
         seeking.length = 0; // a path may go round without the call
         break;
       default:
@@ -635,7 +673,13 @@ class DeadlinePass {
    * loop was wrapped (the countdown local then starts at INTERVAL).
    */
   #body(
-    r: InstructionReader, end: number, eventsFrom: number, eventsTo: number, counter: number, wrappable: boolean, out: ByteWriter,
+    r: InstructionReader,
+    end: number,
+    eventsFrom: number,
+    eventsTo: number,
+    counter: number,
+    wrappable: boolean,
+    out: ByteWriter,
     passing: boolean,
   ): boolean {
     r.end = end;
@@ -682,23 +726,33 @@ class DeadlinePass {
           const wrap = wrappable && this.#pins[this.#nextPin++] === 0 && this.#noParams(start + 1);
           out.range(bytes, from, start);
           if (wrap) {
-            out.u8(0x02); out.range(bytes, start + 1, pos); // block BT ($exit)
-            out.u8(0x03); out.u8(0x40); // loop ($outer)
-            out.u8(0x02); out.u8(0x40); // block ($slow)
+            out.u8(0x02);
+            out.range(bytes, start + 1, pos); // block BT ($exit)
+            out.u8(0x03);
+            out.u8(0x40); // loop ($outer)
+            out.u8(0x02);
+            out.u8(0x40); // block ($slow)
           }
           out.range(bytes, start, pos);
           from = pos;
           if (wrap) {
             hasWrapped = true;
-            this.#mark(out); out.u8(0x20); out.u32(counter + 1);
-            out.u8(0x41); out.u8(1);
+            this.#mark(out);
+            out.u8(0x20);
+            out.u32(counter + 1);
+            out.u8(0x41);
+            out.u8(1);
             out.u8(0x6b); // i32.sub
-            this.#mark(out); out.u8(0x22); out.u32(counter + 1);
+            this.#mark(out);
+            out.u8(0x22);
+            out.u32(counter + 1);
             out.u8(0x45); // i32.eqz
-            out.u8(0x0d); out.u8(1); // br_if $slow
+            out.u8(0x0d);
+            out.u8(1); // br_if $slow
           } else {
             this.#countUp(out, 0x20, 0x21, counter, counter);
-            out.u8(0x04); out.u8(0x40); // if
+            out.u8(0x04);
+            out.u8(0x40); // if
             this.#slowPath(out, 0x21, counter, this.#check);
             out.u8(0x0b);
           }
@@ -712,12 +766,18 @@ class DeadlinePass {
           if (!isWrapped.pop()) break;
           out.range(bytes, from, pos);
           from = pos;
-          out.u8(0x0c); out.u8(2); // br $exit
+          out.u8(0x0c);
+          out.u8(2); // br $exit
           out.u8(0x0b); // end $slow
-          out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-          this.#mark(out); out.u8(0x21); out.u32(counter + 1);
-          out.u8(0x10); out.u32(this.#slow);
-          out.u8(0x0c); out.u8(0); // br $outer
+          out.u8(0x41);
+          out.s64(DEADLINE_CHECK_INTERVAL);
+          this.#mark(out);
+          out.u8(0x21);
+          out.u32(counter + 1);
+          out.u8(0x10);
+          out.u32(this.#slow);
+          out.u8(0x0c);
+          out.u8(0); // br $outer
           out.u8(0x0b); // end $outer
           out.u8(0x00); // unreachable
           out.u8(0x0b); // end $exit
@@ -752,7 +812,10 @@ class DeadlinePass {
           // the one out dropped (this body's loops and entry count what repeats the call). From
           // one that has it, `#passCounter` passes it.
           const fresh = op === Op.Call && !passing && this.#passed.has(index - this.layout.importedFuncs);
-          if (fresh) { out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL); }
+          if (fresh) {
+            out.u8(0x41);
+            out.s64(DEADLINE_CHECK_INTERVAL);
+          }
           out.u8(bytes[start]!);
           out.u32(this.#fn(index, r));
           if (fresh) out.u8(0x1a); // drop
@@ -792,7 +855,8 @@ class DeadlinePass {
       if (known === undefined) {
         const typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
         let block = passed.results;
-        if (!block) { // several results: a block type by index, `(func (result r*))`
+        if (!block) {
+          // several results: a block type by index, `(func (result r*))`
           const w = new ByteWriter(8);
           w.s64(typeParams.length + 1 + this.#newTypes.push(passed.resultsType) - 1);
           block = w.toBytes();
@@ -838,24 +902,29 @@ class DeadlinePass {
         if (r.index >= total) r.fail(`local ${r.index} does not exist (the function has ${total})`, r.start);
         if (r.index < params) continue;
         out.range(bytes, from, r.start);
-        out.u8(code); out.u32(r.index + 1);
+        out.u8(code);
+        out.u32(r.index + 1);
         from = r.pos;
       } else if (op === Op.Return) {
         out.range(bytes, from, r.start);
-        out.u8(0x20); out.u32(params);
+        out.u8(0x20);
+        out.u32(params);
         from = r.start;
       } else if (op === Op.Call && r.callKind === CallKind.Direct && r.index >= first && this.#passed.has(r.index - first)) {
         out.range(bytes, from, r.start);
-        out.u8(0x20); out.u32(params);
+        out.u8(0x20);
+        out.u32(params);
         out.range(bytes, r.start, r.pos);
-        out.u8(0x21); out.u32(params);
+        out.u8(0x21);
+        out.u32(params);
         from = r.pos;
       }
     }
     if (depth !== 0) r.fail('function body ends inside a block', r.end);
     out.range(bytes, from, r.end);
     out.u8(0x0b); // end of the wrapping block
-    out.u8(0x20); out.u32(params);
+    out.u8(0x20);
+    out.u32(params);
     out.u8(0x0b);
     return out;
   }
@@ -870,15 +939,22 @@ class DeadlinePass {
    * `check` when it reaches zero.
    */
   #countDown(out: ByteWriter, counter: number): void {
-    out.u8(0x20); out.u32(counter);
-    out.u8(0x41); out.u8(1);
+    out.u8(0x20);
+    out.u32(counter);
+    out.u8(0x41);
+    out.u8(1);
     out.u8(0x6b); // i32.sub
-    out.u8(0x22); out.u32(counter);
+    out.u8(0x22);
+    out.u32(counter);
     out.u8(0x45); // i32.eqz
-    out.u8(0x04); out.u8(0x40); // if
-    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
-    out.u8(0x21); out.u32(counter);
-    out.u8(0x10); out.u32(this.#slow);
+    out.u8(0x04);
+    out.u8(0x40); // if
+    out.u8(0x41);
+    out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x21);
+    out.u32(counter);
+    out.u8(0x10);
+    out.u32(this.#slow);
     out.u8(0x0b);
   }
 
@@ -888,11 +964,18 @@ class DeadlinePass {
    */
   #wrapper(i: number, params: number): ByteWriter {
     const w = new ByteWriter(32 + 2 * params);
-    w.u8(1); w.u8(1); w.u8(0x7f); // (local i32): the entry check's temporary
+    w.u8(1);
+    w.u8(1);
+    w.u8(0x7f); // (local i32): the entry check's temporary
     this.#entryCheck(w, params);
-    for (let k = 0; k < params; k++) { w.u8(0x20); w.u32(k); }
-    w.u8(0x41); w.s64(DEADLINE_CHECK_INTERVAL);
-    w.u8(0x10); w.u32(this.layout.importedFuncs + 1 + i);
+    for (let k = 0; k < params; k++) {
+      w.u8(0x20);
+      w.u32(k);
+    }
+    w.u8(0x41);
+    w.s64(DEADLINE_CHECK_INTERVAL);
+    w.u8(0x10);
+    w.u32(this.layout.importedFuncs + 1 + i);
     w.u8(0x1a); // drop
     w.u8(0x0b);
     return w;
@@ -916,25 +999,36 @@ class DeadlinePass {
    */
   #countUp(out: ByteWriter, get: number, set: number, counter: number, temp: number): void {
     if (get === 0x20) this.#mark(out);
-    out.u8(get); out.u32(counter);
-    out.u8(0x41); out.u8(1);
+    out.u8(get);
+    out.u32(counter);
+    out.u8(0x41);
+    out.u8(1);
     out.u8(0x6a); // i32.add
-    this.#mark(out); out.u8(0x22); out.u32(temp); // local.tee $t
+    this.#mark(out);
+    out.u8(0x22);
+    out.u32(temp); // local.tee $t
     if (get !== 0x20 || counter !== temp) {
       if (set === 0x21) this.#mark(out);
-      out.u8(set); out.u32(counter);
-      this.#mark(out); out.u8(0x20); out.u32(temp);
+      out.u8(set);
+      out.u32(counter);
+      this.#mark(out);
+      out.u8(0x20);
+      out.u32(temp);
     }
-    out.u8(0x41); out.s64(DEADLINE_CHECK_INTERVAL);
+    out.u8(0x41);
+    out.s64(DEADLINE_CHECK_INTERVAL);
     out.u8(0x4f); // i32.ge_u
   }
 
   /** The rare path: the counter starts over, then `check` (which may throw: the reset comes first). */
   #slowPath(out: ByteWriter, set: number, counter: number, call: number): void {
-    out.u8(0x41); out.u8(0);
+    out.u8(0x41);
+    out.u8(0);
     if (set === 0x21) this.#mark(out);
-    out.u8(set); out.u32(counter);
-    out.u8(0x10); out.u32(call);
+    out.u8(set);
+    out.u32(counter);
+    out.u8(0x10);
+    out.u32(call);
   }
 
   /**
@@ -947,7 +1041,8 @@ class DeadlinePass {
    */
   #entryCheck(out: ByteWriter, temp: number): void {
     this.#countUp(out, 0x23, 0x24, this.#counter, temp);
-    out.u8(0x04); out.u8(0x40); // if
+    out.u8(0x04);
+    out.u8(0x40); // if
     this.#slowPath(out, 0x24, this.#counter, this.#slow);
     out.u8(0x0b);
   }

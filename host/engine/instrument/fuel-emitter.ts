@@ -35,7 +35,11 @@ export class FuelEmitter {
    * @param trapHelper - the index of the appended function that stores the counter it is passed
    *   to the globals and traps (see `fuelTrapHelper`); called when a header needs it
    */
-  constructor(readonly r: InstructionReader, readonly globals: CounterGlobals, readonly trapHelper: () => number) {}
+  constructor(
+    readonly r: InstructionReader,
+    readonly globals: CounterGlobals,
+    readonly trapHelper: () => number,
+  ) {}
 
   /** Starts a body: nothing written, copying from `from`. */
   reset(from: number): void {
@@ -86,10 +90,13 @@ export class FuelEmitter {
   charge(): number {
     this.flushRun(this.r.start);
     const w = this.w;
-    w.u8(0x20); w.u32(this.local); // local.get $fuel
-    w.u8(0x42); const rec = this.#record(); // i64.const <cost>
+    w.u8(0x20);
+    w.u32(this.local); // local.get $fuel
+    w.u8(0x42);
+    const rec = this.#record(); // i64.const <cost>
     w.u8(0x7d); // i64.sub
-    w.u8(0x21); w.u32(this.local); // local.set $fuel
+    w.u8(0x21);
+    w.u32(this.local); // local.set $fuel
     return rec;
   }
 
@@ -103,14 +110,24 @@ export class FuelEmitter {
     this.flushRun(this.r.pos);
     const w = this.w;
     const local = this.local;
-    if (fromGlobal) { w.u8(0x23); w.u32(this.globals.module); } else { w.u8(0x20); w.u32(local); }
-    w.u8(0x42); const rec = this.#record();
+    if (fromGlobal) {
+      w.u8(0x23);
+      w.u32(this.globals.module);
+    } else {
+      w.u8(0x20);
+      w.u32(local);
+    }
+    w.u8(0x42);
+    const rec = this.#record();
     w.u8(0x7d); // i64.sub
     if (entry) this.#checkFrom = w.length;
-    w.u8(0x22); w.u32(local); // local.tee $fuel
-    w.u8(0x42); w.u8(0x00); // i64.const 0
+    w.u8(0x22);
+    w.u32(local); // local.tee $fuel
+    w.u8(0x42);
+    w.u8(0x00); // i64.const 0
     w.u8(0x53); // i64.lt_s
-    w.u8(0x04); w.u8(0x40); // if
+    w.u8(0x04);
+    w.u8(0x40); // if
     this.trapFrom = w.length;
     this.#storeTo(this.globals.module);
     if (this.globals.shared !== this.globals.module) this.#storeTo(this.globals.shared);
@@ -122,8 +139,10 @@ export class FuelEmitter {
   }
 
   #storeTo(global: number): void {
-    this.w.u8(0x20); this.w.u32(this.local);
-    this.w.u8(0x24); this.w.u32(global);
+    this.w.u8(0x20);
+    this.w.u32(this.local);
+    this.w.u8(0x24);
+    this.w.u32(global);
   }
 
   /** Before the current instruction: store the counter to `global`. */
@@ -148,21 +167,25 @@ export class FuelEmitter {
   /** Before the current instruction: push the counter (the last argument or result). */
   pushCounter(): void {
     this.flushRun(this.r.start);
-    this.w.u8(0x20); this.w.u32(this.local);
+    this.w.u8(0x20);
+    this.w.u32(this.local);
   }
 
   /** After the current instruction (a call of a passing function): take the counter back. */
   popCounterAfter(): void {
     this.flushRun(this.r.pos);
-    this.w.u8(0x21); this.w.u32(this.local);
+    this.w.u8(0x21);
+    this.w.u32(this.local);
   }
 
   /** After the current instruction: reload the counter from `global`. */
   reloadAfter(global: number): void {
     this.flushRun(this.r.pos);
     const w = this.w;
-    w.u8(0x23); w.u32(global);
-    w.u8(0x21); w.u32(this.local);
+    w.u8(0x23);
+    w.u32(global);
+    w.u8(0x21);
+    w.u32(this.local);
   }
 
   /**
@@ -182,13 +205,16 @@ export class FuelEmitter {
     }
     if (cutEntryCheck) {
       const setLocal = new ByteWriter(8);
-      setLocal.u8(0x21); setLocal.u32(this.local);
+      setLocal.u8(0x21);
+      setLocal.u32(this.local);
       edits.push([this.#checkFrom, this.#checkTo, setLocal.toBytes()]);
     }
     if (this.#callTraps.length > 0) {
       const call = new ByteWriter(16);
-      call.u8(0x20); call.u32(this.local); // local.get $fuel
-      call.u8(0x10); call.u32(this.trapHelper()); // call $fuel_trap
+      call.u8(0x20);
+      call.u32(this.local); // local.get $fuel
+      call.u8(0x10);
+      call.u32(this.trapHelper()); // call $fuel_trap
       call.u8(0x00); // unreachable
       const bytes = call.toBytes();
       for (let i = 0; i < this.#callTraps.length; i += 2) edits.push([this.#callTraps[i]!, this.#callTraps[i + 1]!, bytes]);
@@ -202,7 +228,8 @@ export class FuelEmitter {
     c = 0;
     for (const [at, to, bytes] of edits) {
       out.rangeOf(w, from, at);
-      if (bytes) out.bytes(bytes); else out.s64(cost[c++]!);
+      if (bytes) out.bytes(bytes);
+      else out.s64(cost[c++]!);
       from = to;
     }
     out.rangeOf(w, from, w.length);
@@ -219,8 +246,10 @@ export function fuelTrapHelper(globals: CounterGlobals): Uint8Array {
   const w = new ByteWriter(16);
   w.u8(0); // no locals
   for (const g of globals.shared === globals.module ? [globals.module] : [globals.module, globals.shared]) {
-    w.u8(0x20); w.u8(0); // local.get 0
-    w.u8(0x24); w.u32(g);
+    w.u8(0x20);
+    w.u8(0); // local.get 0
+    w.u8(0x24);
+    w.u32(g);
   }
   w.u8(0x00); // unreachable
   w.u8(0x0b);

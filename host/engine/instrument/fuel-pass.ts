@@ -48,7 +48,7 @@
  */
 import type { ByteWriter } from './byte-writer.js';
 import { ControlStack, Frame } from './control-stack.js';
-import { FuelEmitter, type CounterGlobals } from './fuel-emitter.js';
+import { type CounterGlobals, FuelEmitter } from './fuel-emitter.js';
 import type { GlobalShift } from './global-shift.js';
 import { CallKind, InstructionReader, Op } from './instruction-reader.js';
 import { MAX_LOCALS, readLocals, withOneMoreLocal } from './locals.js';
@@ -260,7 +260,8 @@ export class CodePass {
           this.#push(Frame.Loop);
           if (fuel) {
             this.#rec = this.#dead ? -1 : e.header(target, false);
-            if (this.#dead) this.#loopTraps.push(-1, -1, 0); else this.#loopTraps.push(e.trapFrom, e.trapTo, 0);
+            if (this.#dead) this.#loopTraps.push(-1, -1, 0);
+            else this.#loopTraps.push(e.trapFrom, e.trapTo, 0);
           }
           break;
         }
@@ -291,7 +292,8 @@ export class CodePass {
           const kind = this.#c.kinds[top]!;
           if (kind === Frame.Func) {
             if (op === Op.Delegate) r.fail('`delegate` outside `try`', r.start);
-            if (passed >= 0) e.closeBlockPushCounter(); // branches to the function's label end here too
+            if (passed >= 0)
+              e.closeBlockPushCounter(); // branches to the function's label end here too
             else if (fuel && !this.#dead) e.store(own);
             e.flushRun(r.pos);
             if (r.pos !== end) r.fail('function body continues after its final `end`');
@@ -422,7 +424,8 @@ export class CodePass {
     const hasCall = t.pop()!;
     const to = t.pop()!;
     const from = t.pop()!;
-    if (hasCall) this.#callInLoop(); // the enclosing loop contains it too
+    if (hasCall)
+      this.#callInLoop(); // the enclosing loop contains it too
     else if (from >= 0) this.#e.callTrap(from, to);
   }
 

@@ -18,7 +18,7 @@
  */
 import { ByteWriter } from './byte-writer.js';
 import { CallKind, InstructionReader, Op } from './instruction-reader.js';
-import { skipLimits, SectionId, type ModuleLayout } from './module-layout.js';
+import { type ModuleLayout, SectionId, skipLimits } from './module-layout.js';
 
 /** What the sections say about entering the module's functions from outside. */
 export interface FuelScopePlan {
@@ -96,7 +96,8 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
       const table = flags & 0x02 && active ? elements.u32() : 0;
       if (active) refFuncIn(elements);
       if (flags & 0x03) {
-        if (flags & 0x04) elements.valType(); else elements.byte();
+        if (flags & 0x04) elements.valType();
+        else elements.byte();
       }
       // Where the segment's functions can end up: a table others reach (an active segment on a
       // shared table, or a passive one table.init could put anywhere).
@@ -120,8 +121,7 @@ export function planFuelScope(bytes: Uint8Array, subject: string, layout: Module
   }
   return {
     ownCounter,
-    leaves: (kind, index) => kind === CallKind.Ref
-      || (kind === CallKind.Direct ? !defined(index) : foreignInTables || sharedTables.has(index)),
+    leaves: (kind, index) => kind === CallKind.Ref || (kind === CallKind.Direct ? !defined(index) : foreignInTables || sharedTables.has(index)),
     entries: [...entries].sort((a, b) => a - b),
     inElements,
   };
@@ -143,14 +143,27 @@ export function entryWrapper(fn: number, params: number, own: number, shared: nu
   const w = new ByteWriter(16 + 2 * params);
   w.u8(0); // no locals
   if (!passed) {
-    w.u8(0x23); w.u32(shared);
-    w.u8(0x24); w.u32(own);
+    w.u8(0x23);
+    w.u32(shared);
+    w.u8(0x24);
+    w.u32(own);
   }
-  for (let i = 0; i < params; i++) { w.u8(0x20); w.u32(i); }
-  if (passed) { w.u8(0x23); w.u32(shared); }
-  w.u8(0x10); w.u32(fn);
-  if (!passed) { w.u8(0x23); w.u32(own); }
-  w.u8(0x24); w.u32(shared);
+  for (let i = 0; i < params; i++) {
+    w.u8(0x20);
+    w.u32(i);
+  }
+  if (passed) {
+    w.u8(0x23);
+    w.u32(shared);
+  }
+  w.u8(0x10);
+  w.u32(fn);
+  if (!passed) {
+    w.u8(0x23);
+    w.u32(own);
+  }
+  w.u8(0x24);
+  w.u32(shared);
   w.u8(0x0b);
   return w.toBytes();
 }

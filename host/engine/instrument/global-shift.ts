@@ -23,7 +23,11 @@ export class GlobalShift {
    * @param globals - how many globals the module has (imported and defined)
    * @param functions - how many functions the module has (imported and defined)
    */
-  constructor(readonly from: number, readonly globals: number, readonly functions: number) {}
+  constructor(
+    readonly from: number,
+    readonly globals: number,
+    readonly functions: number,
+  ) {}
 
   /** Fails unless `index` is one of the module's own globals. */
   checkGlobal(r: CodeCursor, index: number, at = r.pos): void {
@@ -97,7 +101,7 @@ export class GlobalShift {
       const index = c.u32();
       if (kind === 0x03) this.checkGlobal(c, index);
       if (kind === 0x00) this.checkFunction(c, index);
-      out.u32(kind === 0x03 ? this.map(index) : kind === 0x00 ? funcs.get(index) ?? index : index);
+      out.u32(kind === 0x03 ? this.map(index) : kind === 0x00 ? (funcs.get(index) ?? index) : index);
     }
   }
 
@@ -165,7 +169,12 @@ const GLOBAL_NAMES: ReadonlySet<number> = new Set([7]);
  * (2) are dropped, because a pass renumbered locals; the rest is copied.
  */
 export function rewriteNames(
-  c: CodeCursor, out: ByteWriter, dropLabels: boolean, reindexed: ReadonlySet<number>, map: (index: number) => number, dropLocals = false,
+  c: CodeCursor,
+  out: ByteWriter,
+  dropLabels: boolean,
+  reindexed: ReadonlySet<number>,
+  map: (index: number) => number,
+  dropLocals = false,
 ): void {
   out.name('name');
   while (c.pos < c.end) {
@@ -188,7 +197,10 @@ export function rewriteNames(
       body.u32(map(sub.u32()));
       const at = sub.pos;
       if (id === 2) {
-        for (let m = sub.count('local names', 2); m > 0; m--) { sub.u32(); sub.nameBytes(); }
+        for (let m = sub.count('local names', 2); m > 0; m--) {
+          sub.u32();
+          sub.nameBytes();
+        }
       } else {
         sub.nameBytes();
       }

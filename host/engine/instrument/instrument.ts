@@ -22,21 +22,19 @@
  * dropped when a counter parameter renumbered locals.
  */
 import { LnError } from '../../errors/ln-error.js';
-import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, METER_MODULE, type InstrumentOptions } from './meter-contract.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
-import { FUEL_TRAP_TYPE, fuelTrapHelper, type CounterGlobals } from './fuel-emitter.js';
 import { addDeadlineChecks } from './deadline-pass.js';
-import { CodePass, Rewrite, type CodePassSettings } from './fuel-pass.js';
+import { type CounterGlobals, FUEL_TRAP_TYPE, fuelTrapHelper } from './fuel-emitter.js';
+import { CodePass, type CodePassSettings, Rewrite } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
 import { GLOBAL_SHIFT, GlobalShift } from './global-shift.js';
 import { InstructionReader } from './instruction-reader.js';
-import {
-  boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper, type Bounded, type BoundedTable,
-} from './limits-pass.js';
-import { passedType, readLayout, SectionId, writeModule, type ModuleLayout, type PassedType, type Section } from './module-layout.js';
+import { type Bounded, type BoundedTable, boundImports, boundMemories, boundTables, memoryGrowHelper, tableGrowHelper } from './limits-pass.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, type InstrumentOptions, METER_MODULE } from './meter-contract.js';
+import { type ModuleLayout, type PassedType, passedType, readLayout, type Section, SectionId, writeModule } from './module-layout.js';
 
-export { FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, METER_MODULE, type InstrumentOptions } from './meter-contract.js';
+export { FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, type InstrumentOptions, METER_MODULE } from './meter-contract.js';
 
 /**
  * Instruments one core module.
@@ -100,8 +98,7 @@ class Instrumenter {
     readonly layout: ModuleLayout,
     readonly options: InstrumentOptions,
   ) {
-    this.#shift = new GlobalShift(layout.importedGlobals, layout.importedGlobals + layout.definedGlobals,
-      layout.importedFuncs + layout.funcTypes.length);
+    this.#shift = new GlobalShift(layout.importedGlobals, layout.importedGlobals + layout.definedGlobals, layout.importedFuncs + layout.funcTypes.length);
     this.#growFailedGlobal = layout.importedGlobals + 1;
   }
 
@@ -153,10 +150,15 @@ class Instrumenter {
   #importSection(s: Section | undefined): ByteWriter {
     const body = new ByteWriter(s ? s.end - s.start + 64 : 64);
     const n = s ? boundImports(this.#reader(s), body, this.options, this.#memories, this.#tables) : 0;
-    for (const [field, type] of [[FUEL_GLOBAL, 0x7e], [GROW_FAILED_GLOBAL, 0x7f]] as const) {
+    for (const [field, type] of [
+      [FUEL_GLOBAL, 0x7e],
+      [GROW_FAILED_GLOBAL, 0x7f],
+    ] as const) {
       body.name(METER_MODULE);
       body.name(field);
-      body.u8(0x03); body.u8(type); body.u8(0x01); // global, mutable
+      body.u8(0x03);
+      body.u8(type);
+      body.u8(0x01); // global, mutable
     }
     const w = new ByteWriter(body.length + 8);
     w.u32(n + 2);
@@ -197,9 +199,10 @@ class Instrumenter {
   #growHelper(what: 'memory' | 'table', index: number): number | undefined {
     const bounded = what === 'memory' ? this.#memories[index] : this.#tables[index];
     if (!bounded?.lowered) return undefined;
-    const helper = what === 'memory'
-      ? memoryGrowHelper(index, bounded.is64, this.#growFailedGlobal)
-      : tableGrowHelper(index, (bounded as BoundedTable).refType, bounded.is64, this.#growFailedGlobal);
+    const helper =
+      what === 'memory'
+        ? memoryGrowHelper(index, bounded.is64, this.#growFailedGlobal)
+        : tableGrowHelper(index, (bounded as BoundedTable).refType, bounded.is64, this.#growFailedGlobal);
     return this.#helper(`${what}${index}`, helper.type, () => helper.body);
   }
 
@@ -275,7 +278,11 @@ class Instrumenter {
     const n = r.count('function bodies', 2);
     if (n !== funcTypes.length) r.fail(`${n} function bodies for ${funcTypes.length} functions`, s.start);
     const pass = new CodePass(this.bytes, this.subject, {
-      fuel: this.options.fuel, globals, leaves, shift: this.#shift, typeParams,
+      fuel: this.options.fuel,
+      globals,
+      leaves,
+      shift: this.#shift,
+      typeParams,
       growHelper: (what, index) => this.#growHelper(what, index),
       trapHelper: () => this.#helper('fuel trap', FUEL_TRAP_TYPE, () => fuelTrapHelper(globals)),
       passes: passed.size > 0 ? (fn) => passed.has(fn - importedFuncs) : null,

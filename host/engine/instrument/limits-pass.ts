@@ -51,17 +51,14 @@ export function boundLimits(c: CodeCursor, out: ByteWriter, budget: LimitBudget,
   const pageSizeLog2 = flags & 0x08 ? c.u32() : 16;
   if (pageSizeLog2 > 16) c.fail(`page size 2^${pageSizeLog2} is larger than 64 KiB`);
   const is64 = (flags & 0x04) !== 0;
-  const cap = what === 'memory'
-    ? Math.floor(budget.maxMemoryBytes / 2 ** pageSizeLog2)
-    : budget.maxTableElements;
+  const cap = what === 'memory' ? Math.floor(budget.maxMemoryBytes / 2 ** pageSizeLog2) : budget.maxTableElements;
   if (min > cap) {
     throw new LnError('LN_ERR_BUDGET_MEMORY', {
       subject: c.subject,
       limitBytes: budget.maxMemoryBytes,
       limitTableElements: budget.maxTableElements,
-      reason: what === 'memory'
-        ? `a memory needs at least ${min * 2 ** pageSizeLog2} bytes from the start`
-        : `a table needs at least ${min} elements from the start`,
+      reason:
+        what === 'memory' ? `a memory needs at least ${min * 2 ** pageSizeLog2} bytes from the start` : `a table needs at least ${min} elements from the start`,
     });
   }
   const lowered = max === undefined || max > cap;
@@ -100,7 +97,13 @@ export function boundImports(r: CodeCursor, out: ByteWriter, budget: LimitBudget
     } else {
       const from = r.pos;
       if (kind === 0x00) r.u32();
-      else if (kind === 0x03) { r.valType(); r.byte(); } else if (kind === 0x04) { r.byte(); r.u32(); } else r.unsupported(`import kind 0x${kind.toString(16)}`, from - 1);
+      else if (kind === 0x03) {
+        r.valType();
+        r.byte();
+      } else if (kind === 0x04) {
+        r.byte();
+        r.u32();
+      } else r.unsupported(`import kind 0x${kind.toString(16)}`, from - 1);
       out.range(r.bytes, from, r.pos);
     }
   }
@@ -109,14 +112,22 @@ export function boundImports(r: CodeCursor, out: ByteWriter, budget: LimitBudget
 }
 
 /** Rewrites a table section with every table bounded; `initialiser` copies a table's init expression. */
-export function boundTables<R extends CodeCursor>(r: R, out: ByteWriter, budget: LimitBudget, tables: BoundedTable[], initialiser: (r: R, out: ByteWriter) => void): void {
+export function boundTables<R extends CodeCursor>(
+  r: R,
+  out: ByteWriter,
+  budget: LimitBudget,
+  tables: BoundedTable[],
+  initialiser: (r: R, out: ByteWriter) => void,
+): void {
   const n = r.count('tables');
   out.u32(n);
   for (let i = 0; i < n; i++) {
-    if (r.bytes[r.pos] === 0x40) { // a table with an initialiser: 0x40 0x00 tabletype expr
+    if (r.bytes[r.pos] === 0x40) {
+      // a table with an initialiser: 0x40 0x00 tabletype expr
       r.skip(1);
       if (r.byte() !== 0x00) r.fail('expected 0x00 after 0x40 in a table definition', r.pos - 1);
-      out.u8(0x40); out.u8(0x00);
+      out.u8(0x40);
+      out.u8(0x00);
       tables.push(boundTableType(r, out, budget));
       initialiser(r, out);
     } else {
@@ -152,9 +163,13 @@ export interface GrowHelper {
 export function memoryGrowHelper(memory: number, is64: boolean, growFailedGlobal: number): GrowHelper {
   const t = is64 ? 0x7e : 0x7f;
   const body = new ByteWriter(32);
-  body.u8(1); body.u8(1); body.u8(t); // one local of the index type
-  body.u8(0x20); body.u32(0); // local.get $delta
-  body.u8(0x40); body.u32(memory); // memory.grow
+  body.u8(1);
+  body.u8(1);
+  body.u8(t); // one local of the index type
+  body.u8(0x20);
+  body.u32(0); // local.get $delta
+  body.u8(0x40);
+  body.u32(memory); // memory.grow
   return { type: Uint8Array.of(0x60, 1, t, 1, t), body: finishGrow(body, 1, is64, growFailedGlobal) };
 }
 
@@ -165,25 +180,42 @@ export function memoryGrowHelper(memory: number, is64: boolean, growFailedGlobal
 export function tableGrowHelper(table: number, refType: Uint8Array, is64: boolean, growFailedGlobal: number): GrowHelper {
   const t = is64 ? 0x7e : 0x7f;
   const type = new ByteWriter(16);
-  type.u8(0x60); type.u8(2); type.bytes(refType); type.u8(t); type.u8(1); type.u8(t);
+  type.u8(0x60);
+  type.u8(2);
+  type.bytes(refType);
+  type.u8(t);
+  type.u8(1);
+  type.u8(t);
   const body = new ByteWriter(32);
-  body.u8(1); body.u8(1); body.u8(t);
-  body.u8(0x20); body.u32(0); // local.get $init
-  body.u8(0x20); body.u32(1); // local.get $delta
-  body.u8(0xfc); body.u32(15); body.u32(table); // table.grow
+  body.u8(1);
+  body.u8(1);
+  body.u8(t);
+  body.u8(0x20);
+  body.u32(0); // local.get $init
+  body.u8(0x20);
+  body.u32(1); // local.get $delta
+  body.u8(0xfc);
+  body.u32(15);
+  body.u32(table); // table.grow
   return { type: type.toBytes(), body: finishGrow(body, 2, is64, growFailedGlobal) };
 }
 
 /** The shared tail: tee the result into local `r`, flag -1, return the result. */
 function finishGrow(body: ByteWriter, r: number, is64: boolean, growFailedGlobal: number): Uint8Array {
-  body.u8(0x22); body.u32(r); // local.tee $r
-  body.u8(is64 ? 0x42 : 0x41); body.s64(-1);
+  body.u8(0x22);
+  body.u32(r); // local.tee $r
+  body.u8(is64 ? 0x42 : 0x41);
+  body.s64(-1);
   body.u8(is64 ? 0x51 : 0x46); // i64.eq / i32.eq
-  body.u8(0x04); body.u8(0x40); // if
-  body.u8(0x41); body.s64(1);
-  body.u8(0x24); body.u32(growFailedGlobal);
+  body.u8(0x04);
+  body.u8(0x40); // if
+  body.u8(0x41);
+  body.s64(1);
+  body.u8(0x24);
+  body.u32(growFailedGlobal);
   body.u8(0x0b); // end if
-  body.u8(0x20); body.u32(r);
+  body.u8(0x20);
+  body.u32(r);
   body.u8(0x0b); // end func
   return body.toBytes();
 }

@@ -8,8 +8,20 @@ import { CodeCursor } from './code-cursor.js';
 
 /** Section ids (the binary format's numbering). */
 export const SectionId = {
-  Custom: 0, Type: 1, Import: 2, Function: 3, Table: 4, Memory: 5, Global: 6, Export: 7,
-  Start: 8, Element: 9, Code: 10, Data: 11, DataCount: 12, Tag: 13,
+  Custom: 0,
+  Type: 1,
+  Import: 2,
+  Function: 3,
+  Table: 4,
+  Memory: 5,
+  Global: 6,
+  Export: 7,
+  Start: 8,
+  Element: 9,
+  Code: 10,
+  Data: 11,
+  DataCount: 12,
+  Tag: 13,
 } as const;
 
 /** Where non-custom sections must appear, in order (the tag section sits between memory and global). */
@@ -100,7 +112,8 @@ function readTypes(bytes: Uint8Array, subject: string, section: Section | undefi
   for (let i = 0; i < n; i++) {
     const at = c.pos;
     const form = c.byte();
-    if (form === 0x4e) { // rec group
+    if (form === 0x4e) {
+      // rec group
       const m = c.count('recursive types');
       for (let j = 0; j < m; j++) {
         params.push(subType(c, c.byte()));
@@ -146,13 +159,18 @@ function subType(c: CodeCursor, first: number): number {
 
 function fieldType(c: CodeCursor): void {
   const t = c.bytes[c.pos];
-  if (t === 0x78 || t === 0x77) c.pos++; // packed i8 / i16
+  if (t === 0x78 || t === 0x77)
+    c.pos++; // packed i8 / i16
   else c.valType();
   const mut = c.byte();
   if (mut > 1) c.fail('invalid mutability', c.pos - 1);
 }
 
-function readImportCounts(bytes: Uint8Array, subject: string, section: Section | undefined): Pick<ModuleLayout, 'importedFuncs' | 'importedTables' | 'importedGlobals' | 'importModules'> {
+function readImportCounts(
+  bytes: Uint8Array,
+  subject: string,
+  section: Section | undefined,
+): Pick<ModuleLayout, 'importedFuncs' | 'importedTables' | 'importedGlobals' | 'importModules'> {
   let importedFuncs = 0;
   let importedTables = 0;
   let importedGlobals = 0;
@@ -165,12 +183,29 @@ function readImportCounts(bytes: Uint8Array, subject: string, section: Section |
       c.nameBytes();
       const kind = c.byte();
       switch (kind) {
-        case 0x00: c.u32(); importedFuncs++; break;
-        case 0x01: c.valType(); skipLimits(c); importedTables++; break;
-        case 0x02: skipLimits(c); break;
-        case 0x03: c.valType(); c.byte(); importedGlobals++; break;
-        case 0x04: c.byte(); c.u32(); break;
-        default: c.unsupported(`import kind 0x${kind.toString(16)}`, c.pos - 1);
+        case 0x00:
+          c.u32();
+          importedFuncs++;
+          break;
+        case 0x01:
+          c.valType();
+          skipLimits(c);
+          importedTables++;
+          break;
+        case 0x02:
+          skipLimits(c);
+          break;
+        case 0x03:
+          c.valType();
+          c.byte();
+          importedGlobals++;
+          break;
+        case 0x04:
+          c.byte();
+          c.u32();
+          break;
+        default:
+          c.unsupported(`import kind 0x${kind.toString(16)}`, c.pos - 1);
       }
     }
     if (c.pos !== c.end) c.fail('import section has trailing bytes');
@@ -212,10 +247,17 @@ export function passedType(c: CodeCursor, counterType: number): PassedType {
   for (let i = 0; i < results; i++) c.valType();
   const w = new ByteWriter(c.pos - paramsAt + 16);
   w.u8(0x60);
-  w.u32(params + 1); w.range(c.bytes, paramsAt, paramsTo); w.u8(counterType);
-  w.u32(results + 1); w.range(c.bytes, resultsAt, c.pos); w.u8(counterType);
+  w.u32(params + 1);
+  w.range(c.bytes, paramsAt, paramsTo);
+  w.u8(counterType);
+  w.u32(results + 1);
+  w.range(c.bytes, resultsAt, c.pos);
+  w.u8(counterType);
   const only = new ByteWriter(c.pos - resultsAt + 8);
-  only.u8(0x60); only.u8(0); only.u32(results); only.range(c.bytes, resultsAt, c.pos);
+  only.u8(0x60);
+  only.u8(0);
+  only.u32(results);
+  only.range(c.bytes, resultsAt, c.pos);
   return {
     type: w.toBytes(),
     results: results === 0 ? Uint8Array.of(0x40) : results === 1 ? c.bytes.slice(resultsAt, c.pos) : null,

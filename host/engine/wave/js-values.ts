@@ -23,7 +23,7 @@
  * - own/borrow → resource handles, which WAVE cannot write.
  */
 import type { WitPrimitive, WitType } from '../component-types/wit-types.js';
-import { clip, WAVE_KEYWORDS, waveError, type WaveContext, type WaveNode } from './wave-parser.js';
+import { clip, WAVE_KEYWORDS, type WaveContext, type WaveNode, waveError } from './wave-parser.js';
 
 /** A value's context: errors point at a node's column unless it starts the value (`valueStart`). */
 export interface ValueContext extends WaveContext {
@@ -33,18 +33,29 @@ export interface ValueContext extends WaveContext {
 /** The WIT spelling of a type, for messages: `u32`, `list<string>`, `result<_, string>`, `point`. */
 export function describeType(t: WitType): string {
   switch (t.kind) {
-    case 'primitive': return t.name;
-    case 'list': return t.length === undefined ? `list<${describeType(t.element)}>` : `list<${describeType(t.element)}, ${t.length}>`;
-    case 'option': return `option<${describeType(t.inner)}>`;
+    case 'primitive':
+      return t.name;
+    case 'list':
+      return t.length === undefined ? `list<${describeType(t.element)}>` : `list<${describeType(t.element)}, ${t.length}>`;
+    case 'option':
+      return `option<${describeType(t.inner)}>`;
     case 'result':
       if (!t.ok && !t.err) return 'result';
       if (!t.err) return `result<${describeType(t.ok as WitType)}>`;
       return `result<${t.ok ? describeType(t.ok) : '_'}, ${describeType(t.err)}>`;
-    case 'tuple': return `tuple<${t.items.map(describeType).join(', ')}>`;
-    case 'record': case 'variant': case 'enum': case 'flags': return t.name ?? t.kind;
-    case 'own': return `own<${t.resource}>`;
-    case 'borrow': return `borrow<${t.resource}>`;
-    case 'unknown': return t.description;
+    case 'tuple':
+      return `tuple<${t.items.map(describeType).join(', ')}>`;
+    case 'record':
+    case 'variant':
+    case 'enum':
+    case 'flags':
+      return t.name ?? t.kind;
+    case 'own':
+      return `own<${t.resource}>`;
+    case 'borrow':
+      return `borrow<${t.resource}>`;
+    case 'unknown':
+      return t.description;
   }
 }
 
@@ -55,10 +66,13 @@ function named(t: { kind: string; name: string | null }): string {
 
 /** jco's JS name for a record field or flag: lowerCamelCase of the kebab-case WIT name. */
 export function jsFieldName(witName: string): string {
-  return witName.split('-').map((word, i) => {
-    const lower = word.toLowerCase();
-    return i === 0 ? lower : lower.charAt(0).toUpperCase() + lower.slice(1);
-  }).join('');
+  return witName
+    .split('-')
+    .map((word, i) => {
+      const lower = word.toLowerCase();
+      return i === 0 ? lower : lower.charAt(0).toUpperCase() + lower.slice(1);
+    })
+    .join('');
 }
 
 /** Whether jco represents this option as `T | undefined` (true) or as `{ tag: 'some' | 'none' }`. */
@@ -70,16 +84,28 @@ type TypedArrayCtor = { from(values: Iterable<number | bigint>): ArrayLike<numbe
 
 /** The typed array jco uses for a list of each numeric primitive. */
 export const TYPED_ARRAYS: Partial<Record<WitPrimitive, TypedArrayCtor>> = {
-  u8: Uint8Array, s8: Int8Array, u16: Uint16Array, s16: Int16Array, u32: Uint32Array, s32: Int32Array,
-  u64: BigUint64Array as unknown as TypedArrayCtor, s64: BigInt64Array as unknown as TypedArrayCtor,
-  f32: Float32Array, f64: Float64Array,
+  u8: Uint8Array,
+  s8: Int8Array,
+  u16: Uint16Array,
+  s16: Int16Array,
+  u32: Uint32Array,
+  s32: Int32Array,
+  u64: BigUint64Array as unknown as TypedArrayCtor,
+  s64: BigInt64Array as unknown as TypedArrayCtor,
+  f32: Float32Array,
+  f64: Float64Array,
 };
 
 /** Inclusive ranges of the integer primitives. */
 export const INT_RANGES: Partial<Record<WitPrimitive, readonly [bigint, bigint]>> = {
-  u8: [0n, 255n], s8: [-128n, 127n], u16: [0n, 65535n], s16: [-32768n, 32767n],
-  u32: [0n, 4294967295n], s32: [-2147483648n, 2147483647n],
-  u64: [0n, 18446744073709551615n], s64: [-9223372036854775808n, 9223372036854775807n],
+  u8: [0n, 255n],
+  s8: [-128n, 127n],
+  u16: [0n, 65535n],
+  s16: [-32768n, 32767n],
+  u32: [0n, 4294967295n],
+  s32: [-2147483648n, 2147483647n],
+  u64: [0n, 18446744073709551615n],
+  s64: [-9223372036854775808n, 9223372036854775807n],
 };
 
 /** A `some`/`ok` payload may be written bare ("flat") unless it is itself an option or result. */
@@ -89,19 +115,33 @@ function flattenable(t: WitType): boolean {
 
 function describeNode(n: WaveNode): string {
   switch (n.kind) {
-    case 'number': return clip(n.text);
-    case 'bool': return String(n.value);
-    case 'char': return 'a char';
-    case 'string': return 'a string';
-    case 'list': return 'a list';
-    case 'tuple': return 'a tuple';
-    case 'record': return 'a record';
-    case 'flags': return n.flags.length ? 'flags' : '{}';
-    case 'label': return `the label ${n.name}`;
-    case 'case': return `the case ${n.name}(…)`;
-    case 'some': return 'some(…)';
-    case 'none': return 'none';
-    case 'ok': case 'err': return n.payload ? `${n.kind}(…)` : n.kind;
+    case 'number':
+      return clip(n.text);
+    case 'bool':
+      return String(n.value);
+    case 'char':
+      return 'a char';
+    case 'string':
+      return 'a string';
+    case 'list':
+      return 'a list';
+    case 'tuple':
+      return 'a tuple';
+    case 'record':
+      return 'a record';
+    case 'flags':
+      return n.flags.length ? 'flags' : '{}';
+    case 'label':
+      return `the label ${n.name}`;
+    case 'case':
+      return `the case ${n.name}(…)`;
+    case 'some':
+      return 'some(…)';
+    case 'none':
+      return 'none';
+    case 'ok':
+    case 'err':
+      return n.payload ? `${n.kind}(…)` : n.kind;
   }
 }
 
@@ -164,7 +204,8 @@ function primitiveToJs(ctx: ValueContext, n: WaveNode, t: WitType & { kind: 'pri
 /** Converts a WAVE syntax tree of WIT type `t` to the value jco's bindings take for `t`. */
 export function nodeToJs(ctx: ValueContext, n: WaveNode, t: WitType): unknown {
   switch (t.kind) {
-    case 'primitive': return primitiveToJs(ctx, n, t);
+    case 'primitive':
+      return primitiveToJs(ctx, n, t);
     case 'list': {
       if (n.kind !== 'list') return mismatch(ctx, n, t, ' (lists are written [a, b])');
       if (t.length !== undefined && n.items.length !== t.length) {
@@ -201,9 +242,15 @@ export function nodeToJs(ctx: ValueContext, n: WaveNode, t: WitType): unknown {
       if (t.ok && flattenable(t.ok)) return { tag: 'ok', val: nodeToJs(ctx, n, t.ok) };
       return mismatch(ctx, n, t, ' (write ok(…) or err(…))');
     }
-    case 'record': return recordToJs(ctx, n, t);
+    case 'record':
+      return recordToJs(ctx, n, t);
     case 'variant': {
-      const [name, payload] = caseOf(ctx, n, t, t.cases.map((c) => c.name));
+      const [name, payload] = caseOf(
+        ctx,
+        n,
+        t,
+        t.cases.map((c) => c.name),
+      );
       const c = t.cases.find((k) => k.name === name);
       if (!c) return fail(ctx, n, `unknown variant case "${name}" (expected one of ${expectedOneOf(t.cases.map((k) => k.name))})`);
       if (c.type && !payload) return fail(ctx, n, `case ${name} of ${named(t)} needs a payload of type ${describeType(c.type)}, like ${name}(…)`);
@@ -228,7 +275,8 @@ export function nodeToJs(ctx: ValueContext, n: WaveNode, t: WitType): unknown {
       }
       return out;
     }
-    case 'own': case 'borrow':
+    case 'own':
+    case 'borrow':
       return fail(ctx, n, `a resource (${describeType(t)}) cannot be written as a WAVE value, so this function cannot be called with --invoke`);
     case 'unknown':
       return fail(ctx, n, `values of type ${t.description} are not supported`);

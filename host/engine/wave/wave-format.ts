@@ -4,8 +4,8 @@
  */
 import { LnError } from '../../errors/ln-error.js';
 import type { WitType } from '../component-types/wit-types.js';
-import { clip } from './wave-parser.js';
 import { describeType, INT_RANGES, jsFieldName, needsEscape, optionIsBare } from './js-values.js';
+import { clip } from './wave-parser.js';
 
 /** A walk along a value: the path (for messages; numbers are list indexes) and the `expr` resource errors report. */
 interface Walk {
@@ -31,9 +31,10 @@ function wrongShape(w: Walk, t: WitType, v: unknown, detail = ''): never {
 }
 
 function unsupported(w: Walk, t: WitType): never {
-  const what = t.kind === 'own' || t.kind === 'borrow'
-    ? `the result holds a resource (${describeType(t)}), which WAVE and JSON cannot show`
-    : `values of type ${describeType(t)} are not supported`;
+  const what =
+    t.kind === 'own' || t.kind === 'borrow'
+      ? `the result holds a resource (${describeType(t)}), which WAVE and JSON cannot show`
+      : `values of type ${describeType(t)} are not supported`;
   throw new LnError('LN_ERR_CONFIG_INVOKE', { expr: clip(w.expr, 120), reason: what });
 }
 
@@ -84,9 +85,8 @@ function readVariant(w: Walk, t: WitType & { kind: 'variant' }, v: unknown): [st
 /** Reads an integer (a number, or a bigint for any width) and checks its range. */
 function readInteger(w: Walk, t: WitType & { kind: 'primitive' }, v: unknown): number | bigint {
   const range = INT_RANGES[t.name] as readonly [bigint, bigint];
-  const ok = typeof v === 'number' ? Number.isInteger(v) && v >= range[0] && v <= range[1]
-    : typeof v === 'bigint' && v >= range[0] && v <= range[1];
-  return ok ? v as number | bigint : wrongShape(w, t, v);
+  const ok = typeof v === 'number' ? Number.isInteger(v) && v >= range[0] && v <= range[1] : typeof v === 'bigint' && v >= range[0] && v <= range[1];
+  return ok ? (v as number | bigint) : wrongShape(w, t, v);
 }
 
 /** Walks into a child: pushes its path step, runs `fn`, pops. (No `finally`: an error ends the walk.) */
@@ -142,7 +142,8 @@ function writeWave(w: Walk, t: WitType, v: unknown, out: string[]): void {
           if (typeof v !== 'boolean') wrongShape(w, t, v);
           out.push(v ? 'true' : 'false');
           return;
-        case 'f32': case 'f64':
+        case 'f32':
+        case 'f64':
           if (typeof v !== 'number') wrongShape(w, t, v);
           out.push(formatFloat(v, t.name === 'f32'));
           return;
@@ -158,7 +159,8 @@ function writeWave(w: Walk, t: WitType, v: unknown, out: string[]): void {
           out.push(String(readInteger(w, t, v)));
           return;
       }
-    case 'list': case 'tuple': {
+    case 'list':
+    case 'tuple': {
       const types = t.kind === 'tuple' ? t.items : null;
       const length = t.kind === 'tuple' ? t.items.length : t.length;
       if (!isList(v) || (length !== undefined && v.length !== length)) return wrongShape(w, t, v);
@@ -166,7 +168,7 @@ function writeWave(w: Walk, t: WitType, v: unknown, out: string[]): void {
       for (let i = 0; i < v.length; i++) {
         if (i > 0) out.push(', ');
         w.path.push(i);
-        writeWave(w, types ? types[i] as WitType : (t as { element: WitType }).element, v[i], out);
+        writeWave(w, types ? (types[i] as WitType) : (t as { element: WitType }).element, v[i], out);
         w.path.pop();
       }
       out.push(t.kind === 'tuple' ? ')' : ']');
@@ -174,7 +176,10 @@ function writeWave(w: Walk, t: WitType, v: unknown, out: string[]): void {
     }
     case 'option': {
       const some = readOption(w, t, v);
-      if (!some) { out.push('none'); return; }
+      if (!some) {
+        out.push('none');
+        return;
+      }
       out.push('some(');
       within(w, '.some', () => writeWave(w, t.inner, some[0], out));
       out.push(')');
@@ -247,21 +252,27 @@ function json(w: Walk, t: WitType, v: unknown): unknown {
   switch (t.kind) {
     case 'primitive':
       switch (t.name) {
-        case 'bool': return typeof v === 'boolean' ? v : wrongShape(w, t, v);
-        case 'f32': case 'f64': return typeof v === 'number' ? floatToJson(v) : wrongShape(w, t, v);
-        case 'char': case 'string': return typeof v === 'string' ? v : wrongShape(w, t, v);
+        case 'bool':
+          return typeof v === 'boolean' ? v : wrongShape(w, t, v);
+        case 'f32':
+        case 'f64':
+          return typeof v === 'number' ? floatToJson(v) : wrongShape(w, t, v);
+        case 'char':
+        case 'string':
+          return typeof v === 'string' ? v : wrongShape(w, t, v);
         default: {
           const n = readInteger(w, t, v);
           return typeof n === 'number' || (n >= Number.MIN_SAFE_INTEGER && n <= Number.MAX_SAFE_INTEGER) ? Number(n) : n.toString();
         }
       }
-    case 'list': case 'tuple': {
+    case 'list':
+    case 'tuple': {
       const length = t.kind === 'tuple' ? t.items.length : t.length;
       if (!isList(v) || (length !== undefined && v.length !== length)) return wrongShape(w, t, v);
       const items: unknown[] = new Array(v.length);
       for (let i = 0; i < v.length; i++) {
         w.path.push(i);
-        items[i] = json(w, t.kind === 'tuple' ? t.items[i] as WitType : t.element, v[i]);
+        items[i] = json(w, t.kind === 'tuple' ? (t.items[i] as WitType) : t.element, v[i]);
         w.path.pop();
       }
       return items;

@@ -14,29 +14,37 @@ export const MAX_WAVE_DEPTH = 100;
 /** The WAVE keywords; a case or enum label spelled like one must be written with a `%` prefix. */
 export const WAVE_KEYWORDS: ReadonlySet<string> = new Set(['true', 'false', 'inf', 'nan', 'some', 'none', 'ok', 'err']);
 
-interface Span { readonly start: number; readonly end: number }
+interface Span {
+  readonly start: number;
+  readonly end: number;
+}
 
 /** A label with its position; `name` is without the `%` escape. */
-export interface WaveLabel extends Span { readonly name: string }
+export interface WaveLabel extends Span {
+  readonly name: string;
+}
 
 /** A record entry `name: value`. */
-export interface WaveField extends WaveLabel { readonly value: WaveNode }
+export interface WaveField extends WaveLabel {
+  readonly value: WaveNode;
+}
 
 /** A parsed WAVE value, before it is checked against a type. `start`/`end` are offsets in the source. */
-export type WaveNode = Span & (
-  | { readonly kind: 'number'; readonly text: string } // includes inf, nan, -inf
-  | { readonly kind: 'bool'; readonly value: boolean }
-  | { readonly kind: 'char'; readonly value: string }
-  | { readonly kind: 'string'; readonly value: string }
-  | { readonly kind: 'list' | 'tuple'; readonly items: readonly WaveNode[] }
-  | { readonly kind: 'record'; readonly fields: readonly WaveField[] } // `{:}` has no fields
-  | { readonly kind: 'flags'; readonly flags: readonly WaveLabel[] }
-  | { readonly kind: 'label'; readonly name: string } // an enum case or a case without payload
-  | { readonly kind: 'case'; readonly name: string; readonly payload: WaveNode }
-  | { readonly kind: 'some'; readonly payload: WaveNode }
-  | { readonly kind: 'none' }
-  | { readonly kind: 'ok' | 'err'; readonly payload: WaveNode | null }
-);
+export type WaveNode = Span &
+  (
+    | { readonly kind: 'number'; readonly text: string } // includes inf, nan, -inf
+    | { readonly kind: 'bool'; readonly value: boolean }
+    | { readonly kind: 'char'; readonly value: string }
+    | { readonly kind: 'string'; readonly value: string }
+    | { readonly kind: 'list' | 'tuple'; readonly items: readonly WaveNode[] }
+    | { readonly kind: 'record'; readonly fields: readonly WaveField[] } // `{:}` has no fields
+    | { readonly kind: 'flags'; readonly flags: readonly WaveLabel[] }
+    | { readonly kind: 'label'; readonly name: string } // an enum case or a case without payload
+    | { readonly kind: 'case'; readonly name: string; readonly payload: WaveNode }
+    | { readonly kind: 'some'; readonly payload: WaveNode }
+    | { readonly kind: 'none' }
+    | { readonly kind: 'ok' | 'err'; readonly payload: WaveNode | null }
+  );
 
 /**
  * Where errors point: `source` is the whole text positions refer to, `expr` goes into the error's
@@ -74,12 +82,13 @@ export function waveError(ctx: WaveContext, message: string, at?: number): never
 }
 
 type Punct = '{' | '}' | '(' | ')' | '[' | ']' | ':' | ',';
-type Token = Span & (
-  | { readonly type: Punct | 'eof' }
-  | { readonly type: 'number'; readonly text: string }
-  | { readonly type: 'label'; readonly name: string; readonly escaped: boolean }
-  | { readonly type: 'char' | 'string'; readonly value: string }
-);
+type Token = Span &
+  (
+    | { readonly type: Punct | 'eof' }
+    | { readonly type: 'number'; readonly text: string }
+    | { readonly type: 'label'; readonly name: string; readonly escaped: boolean }
+    | { readonly type: 'char' | 'string'; readonly value: string }
+  );
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?/y;
 const LABEL = /%?(?:[a-z][a-z0-9]*|[A-Z][A-Z0-9]*)(?:-(?:[a-z0-9]+|[A-Z0-9]+))*/y;
@@ -90,18 +99,23 @@ const SIMPLE_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\', "'": "'",
 
 function showChar(ch: string): string {
   const cp = ch.codePointAt(0) ?? 0;
-  return cp < 0x21 || (cp >= 0x7f && cp < 0xa0) || /[\s\p{Cf}\p{Cs}]/u.test(ch)
-    ? `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : `"${ch}"`;
+  return cp < 0x21 || (cp >= 0x7f && cp < 0xa0) || /[\s\p{Cf}\p{Cs}]/u.test(ch) ? `U+${cp.toString(16).toUpperCase().padStart(4, '0')}` : `"${ch}"`;
 }
 
 function describeToken(t: Token): string {
   switch (t.type) {
-    case 'eof': return 'end of input';
-    case 'number': return `number ${clip(t.text)}`;
-    case 'label': return WAVE_KEYWORDS.has(t.name) && !t.escaped ? `keyword ${t.name}` : `label ${t.name}`;
-    case 'char': return 'a char';
-    case 'string': return 'a string';
-    default: return `"${t.type}"`;
+    case 'eof':
+      return 'end of input';
+    case 'number':
+      return `number ${clip(t.text)}`;
+    case 'label':
+      return WAVE_KEYWORDS.has(t.name) && !t.escaped ? `keyword ${t.name}` : `label ${t.name}`;
+    case 'char':
+      return 'a char';
+    case 'string':
+      return 'a string';
+    default:
+      return `"${t.type}"`;
   }
 }
 
@@ -111,9 +125,14 @@ class Lexer {
   /** Where the last token taken with `next()` ended. */
   lastEnd = 0;
 
-  constructor(readonly ctx: WaveContext, private pos: number) {}
+  constructor(
+    readonly ctx: WaveContext,
+    private pos: number,
+  ) {}
 
-  private get src(): string { return this.ctx.source; }
+  private get src(): string {
+    return this.ctx.source;
+  }
 
   peek(): Token {
     this.ahead ??= this.lex();
@@ -240,9 +259,13 @@ class Lexer {
     }
     if (src[at] !== "'") {
       const close = src.indexOf("'", at);
-      waveError(this.ctx, close < 0 || src.slice(at, close).includes('\n')
-        ? "unterminated char (missing closing ')"
-        : 'a char holds exactly one character; use a "string" for more', start);
+      waveError(
+        this.ctx,
+        close < 0 || src.slice(at, close).includes('\n')
+          ? "unterminated char (missing closing ')"
+          : 'a char holds exactly one character; use a "string" for more',
+        start,
+      );
     }
     this.pos = at + 1;
     return { type: 'char', value, start, end: this.pos };
@@ -326,8 +349,11 @@ function parseValue(lx: Lexer, depth: number): WaveNode {
   }
   const start = t.start;
   switch (t.type) {
-    case 'number': return { kind: 'number', text: t.text, start, end: t.end };
-    case 'char': case 'string': return { kind: t.type, value: t.value, start, end: t.end };
+    case 'number':
+      return { kind: 'number', text: t.text, start, end: t.end };
+    case 'char':
+    case 'string':
+      return { kind: t.type, value: t.value, start, end: t.end };
     case '(': {
       const items = parseSequence(lx, ')', 'tuple item', depth);
       if (items.length === 0) waveError(lx.ctx, 'empty tuple "()" is not a value', start);
@@ -337,9 +363,12 @@ function parseValue(lx: Lexer, depth: number): WaveNode {
       const items = parseSequence(lx, ']', 'list element', depth);
       return { kind: 'list', items, start, end: lx.lastEnd };
     }
-    case '{': return parseRecordOrFlags(lx, start, depth);
-    case 'label': return parseLabelValue(lx, t, depth);
-    default: return waveError(lx.ctx, `expected a value, found ${describeToken(t)}`, t.start);
+    case '{':
+      return parseRecordOrFlags(lx, start, depth);
+    case 'label':
+      return parseLabelValue(lx, t, depth);
+    default:
+      return waveError(lx.ctx, `expected a value, found ${describeToken(t)}`, t.start);
   }
 }
 
@@ -354,8 +383,12 @@ function parseLabelValue(lx: Lexer, t: Token & { type: 'label' }, depth: number)
   const start = t.start;
   const keyword = t.escaped ? null : t.name;
   switch (keyword) {
-    case 'true': case 'false': return { kind: 'bool', value: keyword === 'true', start, end: t.end };
-    case 'inf': case 'nan': return { kind: 'number', text: keyword, start, end: t.end };
+    case 'true':
+    case 'false':
+      return { kind: 'bool', value: keyword === 'true', start, end: t.end };
+    case 'inf':
+    case 'nan':
+      return { kind: 'number', text: keyword, start, end: t.end };
     case 'some': {
       if (lx.peek().type !== '(') waveError(lx.ctx, 'some needs a payload, like some(1)', start);
       const payload = parsePayload(lx, depth, 'some');
@@ -364,13 +397,18 @@ function parseLabelValue(lx: Lexer, t: Token & { type: 'label' }, depth: number)
     case 'none':
       if (lx.peek().type === '(') waveError(lx.ctx, 'none takes no payload', lx.peek().start);
       return { kind: 'none', start, end: t.end };
-    case 'ok': case 'err': {
-      if (lx.peek().type !== '(') { return { kind: keyword, payload: null, start, end: t.end }; }
+    case 'ok':
+    case 'err': {
+      if (lx.peek().type !== '(') {
+        return { kind: keyword, payload: null, start, end: t.end };
+      }
       const payload = parsePayload(lx, depth, keyword);
       return { kind: keyword, payload, start, end: lx.lastEnd };
     }
     default: {
-      if (lx.peek().type !== '(') { return { kind: 'label', name: t.name, start, end: t.end }; }
+      if (lx.peek().type !== '(') {
+        return { kind: 'label', name: t.name, start, end: t.end };
+      }
       const payload = parsePayload(lx, depth, `case ${t.name}`);
       return { kind: 'case', name: t.name, payload, start, end: lx.lastEnd };
     }
@@ -380,12 +418,20 @@ function parseLabelValue(lx: Lexer, t: Token & { type: 'label' }, depth: number)
 /** Comma-separated values up to `close`; a trailing comma is allowed. The opener was consumed. */
 function parseSequence(lx: Lexer, close: ')' | ']', what: string, depth: number): WaveNode[] {
   const items: WaveNode[] = [];
-  if (lx.peek().type === close) { lx.next(); return items; }
+  if (lx.peek().type === close) {
+    lx.next();
+    return items;
+  }
   for (;;) {
     items.push(parseValue(lx, depth + 1));
     const t = lx.next();
-    if (t.type === ',' && lx.peek().type === close) { lx.next(); return items; }
-    if (t.type === close) { return items; }
+    if (t.type === ',' && lx.peek().type === close) {
+      lx.next();
+      return items;
+    }
+    if (t.type === close) {
+      return items;
+    }
     if (t.type !== ',') waveError(lx.ctx, `expected "," or "${close}" after ${what}, found ${describeToken(t)}`, t.start);
   }
 }
@@ -433,9 +479,7 @@ function parseRecordOrFlags(lx: Lexer, start: number, depth: number): WaveNode {
     if (t.type !== ',') waveError(lx.ctx, `expected "," or "}" after ${what}, found ${describeToken(t)}`, t.start);
     current = expectLabel(lx, isRecord ? 'a field name' : 'a flag name');
   }
-  return isRecord
-    ? { kind: 'record', fields, start, end: lx.lastEnd }
-    : { kind: 'flags', flags, start, end: lx.lastEnd };
+  return isRecord ? { kind: 'record', fields, start, end: lx.lastEnd } : { kind: 'flags', flags, start, end: lx.lastEnd };
 }
 
 /** Parses the whole of `ctx.source` as one WAVE value. */
@@ -447,7 +491,11 @@ export function parseWaveValue(ctx: WaveContext): WaveNode {
 }
 
 /** One argument of an invocation: its syntax tree and where its text is in the expression. */
-export interface InvocationArg { readonly node: WaveNode; readonly start: number; readonly end: number }
+export interface InvocationArg {
+  readonly node: WaveNode;
+  readonly start: number;
+  readonly end: number;
+}
 
 const NAME_CHARS = /[A-Za-z0-9\-_:/@#.[\]%+]/;
 
@@ -485,7 +533,10 @@ export function parseInvocationSyntax(expr: string): { name: string; args: Invoc
       args.push({ node, start: node.start, end: node.end });
       const t = lx.next();
       if (t.type === ')') break;
-      if (t.type === ',' && lx.peek().type === ')') { lx.next(); break; }
+      if (t.type === ',' && lx.peek().type === ')') {
+        lx.next();
+        break;
+      }
       if (t.type !== ',') waveError(ctx, `expected "," or ")" after argument ${args.length}, found ${describeToken(t)}`, t.start);
     }
   }

@@ -18,9 +18,9 @@
  * for errors not at the start of the value) and what was expected.
  */
 import type { WitParam, WitType } from '../component-types/wit-types.js';
-import { parseInvocationSyntax, parseWaveValue, waveError, type WaveContext } from './wave-parser.js';
 import { describeType, nodeToJs } from './js-values.js';
 import { formatWave, toJson } from './wave-format.js';
+import { parseInvocationSyntax, parseWaveValue, type WaveContext, waveError } from './wave-parser.js';
 
 /**
  * Parses `name(arg, arg, ...)`, the `--invoke` expression, into the function name and the raw

@@ -4,8 +4,8 @@
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { resolveGrants } from '../../../host/capabilities/grant-resolver.js';
-import { resolveAndPin } from '../../../host/capabilities/http/http-dns-extension.js';
 import { refusedDestination } from '../../../host/capabilities/http/http-destination.js';
+import { resolveAndPin } from '../../../host/capabilities/http/http-dns-extension.js';
 import { specialRange } from '../../../host/capabilities/http/ip-ranges.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
 import { codeOf } from '../../helpers/errors.js';
@@ -15,16 +15,34 @@ const v4 = (address: string) => ({ address, family: 4 });
 
 describe('specialRange', () => {
   it.each([
-    ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'], ['::1', 'loopback'],
-    ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['0:0:0:0:0:ffff:7f00:1', 'loopback'],
-    ['0.0.0.0', 'unspecified'], ['::', 'unspecified'],
-    ['10.1.2.3', 'private'], ['172.16.0.1', 'private'], ['172.31.255.255', 'private'], ['192.168.1.1', 'private'],
-    ['::ffff:10.0.0.1', 'private'], ['fd00::1', 'private'], ['fc00::1', 'private'],
-    ['100.64.0.1', 'shared'], ['100.127.255.255', 'shared'],
-    ['169.254.1.1', 'link-local'], ['fe80::1', 'link-local'], ['fe80::1%eth0', 'link-local'],
-    ['169.254.169.254', 'metadata'], ['::ffff:169.254.169.254', 'metadata'], ['fd00:ec2::254', 'metadata'],
-    ['224.0.0.1', 'multicast'], ['ff02::1', 'multicast'], ['255.255.255.255', 'reserved'],
-    ['not-an-address', 'reserved'], ['', 'reserved'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.0.9', 'loopback'],
+    ['::1', 'loopback'],
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['0:0:0:0:0:ffff:7f00:1', 'loopback'],
+    ['0.0.0.0', 'unspecified'],
+    ['::', 'unspecified'],
+    ['10.1.2.3', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['192.168.1.1', 'private'],
+    ['::ffff:10.0.0.1', 'private'],
+    ['fd00::1', 'private'],
+    ['fc00::1', 'private'],
+    ['100.64.0.1', 'shared'],
+    ['100.127.255.255', 'shared'],
+    ['169.254.1.1', 'link-local'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['169.254.169.254', 'metadata'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['fd00:ec2::254', 'metadata'],
+    ['224.0.0.1', 'multicast'],
+    ['ff02::1', 'multicast'],
+    ['255.255.255.255', 'reserved'],
+    ['not-an-address', 'reserved'],
+    ['', 'reserved'],
   ])('%s is %s', (address, range) => {
     expect(specialRange(address)).toBe(range);
   });
@@ -57,7 +75,10 @@ describe('resolveAndPin', () => {
     expect(await resolveAndPin('rebind.test', options)).toEqual({ tag: 'refused', refusal: { address: '127.0.0.1', range: 'loopback' } });
     expect(await resolveAndPin('rebind.test', { ...options, privateNetworks: true })).toEqual({ tag: 'pinned' });
     expect(await resolveAndPin('localhost', options)).toEqual({ tag: 'pinned' });
-    expect(await resolveAndPin('unknown.test', options)).toEqual({ tag: 'failed', error: { tag: 'DNS-error', val: { rcode: 'ENOTFOUND', infoCode: undefined } } });
+    expect(await resolveAndPin('unknown.test', options)).toEqual({
+      tag: 'failed',
+      error: { tag: 'DNS-error', val: { rcode: 'ENOTFOUND', infoCode: undefined } },
+    });
   });
 
   it('a resolver that never answers ends in DNS-timeout', async () => {
@@ -68,7 +89,10 @@ describe('resolveAndPin', () => {
 
 describe('policy.http.allowPrivateNetworks', () => {
   const resolveHttp = (policy: typeof OPEN_POLICY, resolver?: string) =>
-    resolveGrants({ http: { allow: ['svc.internal'] } }, { name: 'probe', baseDir: tmpdir(), dataDir: tmpdir(), policy, source: 'manifest.json', ...(resolver ? { resolver } : {}) }).wasi.http;
+    resolveGrants(
+      { http: { allow: ['svc.internal'] } },
+      { name: 'probe', baseDir: tmpdir(), dataDir: tmpdir(), policy, source: 'manifest.json', ...(resolver ? { resolver } : {}) },
+    ).wasi.http;
 
   it('is off by default and reaches the grant when the policy turns it on; the resolver option is passed down', () => {
     expect(resolveHttp(OPEN_POLICY)).toMatchObject({ allowPrivateNetworks: false });

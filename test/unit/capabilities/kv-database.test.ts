@@ -171,7 +171,7 @@ describe('KvDatabase', () => {
     expect(db.claim('ns', 'alpha')).toBe('alpha');
   });
 
-  it('a write waiting for another connection\'s lock fails with internal after the busy timeout', () => {
+  it("a write waiting for another connection's lock fails with internal after the busy timeout", () => {
     const path = join(mkdtempSync(join(tmpdir(), 'lnano-kvdb-')), 'kv.sqlite');
     const waiter = KvDatabase.open(path, { busyTimeoutMs: 50 });
     opened.push(waiter);

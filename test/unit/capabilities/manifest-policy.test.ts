@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, realpathSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { authorityCovers, authorityMatches, parseAuthorityPattern } from '../../../host/capabilities/http/authority.js';
 import { mergeCapabilities, parseCapabilities } from '../../../host/capabilities/capability-manifest.js';
-import { KV_DATABASE_FILE, resolveGrants, type GrantContext } from '../../../host/capabilities/grant-resolver.js';
+import { type GrantContext, KV_DATABASE_FILE, resolveGrants } from '../../../host/capabilities/grant-resolver.js';
+import { authorityCovers, authorityMatches, parseAuthorityPattern } from '../../../host/capabilities/http/authority.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
 import { codeOf, errorOf } from '../../helpers/errors.js';
 
@@ -20,7 +20,6 @@ function ctx(over: Partial<GrantContext> = {}): GrantContext {
   return { name: 'probe', baseDir: tmp, dataDir: join(tmp, '.lnano'), policy: OPEN_POLICY, source: 'manifest.json', ...over };
 }
 
-
 describe('authority patterns', () => {
   it.each([
     ['api.example.com', { wildcard: false, host: 'api.example.com', port: null }],
@@ -33,8 +32,27 @@ describe('authority patterns', () => {
   });
 
   it.each([
-    '', 'http://a.com', 'user@a.com', 'a.com/path', 'a.com:0', 'a.com:65536', 'a.com:', 'a..com', 'a.com.',
-    '-a.com', 'a*.com', 'x.*.com', '*.1.2.3.4', '999.1.1.1', '1.2.3', 'a.com:80:80', '[::1', 'a com', 'a.com?x', 'a%2ecom', 'ä.com',
+    '',
+    'http://a.com',
+    'user@a.com',
+    'a.com/path',
+    'a.com:0',
+    'a.com:65536',
+    'a.com:',
+    'a..com',
+    'a.com.',
+    '-a.com',
+    'a*.com',
+    'x.*.com',
+    '*.1.2.3.4',
+    '999.1.1.1',
+    '1.2.3',
+    'a.com:80:80',
+    '[::1',
+    'a com',
+    'a.com?x',
+    'a%2ecom',
+    'ä.com',
   ])('refuses %j', (text) => {
     expect(() => parseAuthorityPattern(text)).toThrow();
   });
@@ -65,10 +83,15 @@ describe('authority patterns', () => {
 
 describe('manifest capabilities section', () => {
   it('accepts the documented shape and defaults mounts to read-only', () => {
-    const section = parseCapabilities({
-      env: { LEVEL: 'info' }, fs: [{ host: './data', guest: '/data' }],
-      http: { allow: ['api.example.com'], maxResponse: '1MiB', timeout: '5s' }, kv: { namespace: 'telemetry', maxKeys: 10 },
-    }, 'm.json');
+    const section = parseCapabilities(
+      {
+        env: { LEVEL: 'info' },
+        fs: [{ host: './data', guest: '/data' }],
+        http: { allow: ['api.example.com'], maxResponse: '1MiB', timeout: '5s' },
+        kv: { namespace: 'telemetry', maxKeys: 10 },
+      },
+      'm.json',
+    );
     expect(section.fs?.[0]?.mode).toBe('ro');
   });
 
@@ -82,7 +105,15 @@ describe('manifest capabilities section', () => {
     [{ http: { allow: ['http://a.com'] } }, 'capabilities.http.allow.0'],
     [{ http: { allow: [] } }, 'capabilities.http.allow'],
     [{ kv: { namespace: '../x' } }, 'capabilities.kv.namespace'],
-    [{ fs: [{ host: '/x', guest: '/d' }, { host: '/y', guest: '/d/' }] }, 'two mounts'],
+    [
+      {
+        fs: [
+          { host: '/x', guest: '/d' },
+          { host: '/y', guest: '/d/' },
+        ],
+      },
+      'two mounts',
+    ],
   ])('refuses %j naming %s', (value, key) => {
     const err = errorOf(() => parseCapabilities(value, 'm.json'));
     expect(err.code).toBe('LN_ERR_MANIFEST_INVALID');
@@ -106,13 +137,13 @@ describe('grant resolution and the operator policy', () => {
   });
 
   it('resolves mounts to real paths, kv into the data dir, config sorted', () => {
-    const grants = resolveGrants(
-      { fs: [{ host: 'allowed/data', guest: '/data/', mode: 'rw' }], kv: {} },
-      ctx({ config: { b: '2', a: '1' } }),
-    );
+    const grants = resolveGrants({ fs: [{ host: 'allowed/data', guest: '/data/', mode: 'rw' }], kv: {} }, ctx({ config: { b: '2', a: '1' } }));
     expect(grants.wasi.preopens).toEqual([{ host: join(allowed, 'data'), guest: '/data', readOnly: false }]);
     expect(grants.plugin.kv).toMatchObject({ namespace: 'probe', path: join(tmp, '.lnano', KV_DATABASE_FILE) });
-    expect(grants.plugin.config).toEqual([['a', '1'], ['b', '2']]);
+    expect(grants.plugin.config).toEqual([
+      ['a', '1'],
+      ['b', '2'],
+    ]);
   });
 
   it('passes an absolute guest cwd through; a relative one is refused', () => {
@@ -128,12 +159,23 @@ describe('grant resolution and the operator policy', () => {
   });
 
   it('bounds every capability by the policy, naming the capability, the request and the policy line', () => {
-    const policy = parsePolicy({
-      fs: { roots: ['allowed'], write: false }, http: { allow: ['*.example.com'] }, env: { allow: ['LEVEL', 'APP_*'] },
-      kv: { maxTotal: '1MiB' },
-    }, '/etc/lnano.json', tmp);
+    const policy = parsePolicy(
+      {
+        fs: { roots: ['allowed'], write: false },
+        http: { allow: ['*.example.com'] },
+        env: { allow: ['LEVEL', 'APP_*'] },
+        kv: { maxTotal: '1MiB' },
+      },
+      '/etc/lnano.json',
+      tmp,
+    );
     const c = ctx({ policy });
-    expect(resolveGrants({ fs: [{ host: 'allowed/data', guest: '/d', mode: 'ro' }], env: { LEVEL: 'x', APP_MODE: 'y' }, http: { allow: ['api.example.com'] }, kv: {} }, c).plugin.kv?.maxTotalBytes).toBe(1024 * 1024);
+    expect(
+      resolveGrants(
+        { fs: [{ host: 'allowed/data', guest: '/d', mode: 'ro' }], env: { LEVEL: 'x', APP_MODE: 'y' }, http: { allow: ['api.example.com'] }, kv: {} },
+        c,
+      ).plugin.kv?.maxTotalBytes,
+    ).toBe(1024 * 1024);
 
     const cases: Array<[Parameters<typeof resolveGrants>[0], string, string]> = [
       [{ fs: [{ host: 'other', guest: '/d', mode: 'ro' }] }, 'filesystem', 'policy.fs.roots'],
@@ -155,8 +197,13 @@ describe('grant resolution and the operator policy', () => {
 
   it('refuses a malformed policy naming the key and file', () => {
     for (const bad of [
-      { fs: { roots: ['does-not-exist'] } }, { http: { allow: ['http://x'] } }, { deny: ['teleport'] }, { surprise: 1 },
-      { kv: { shared: { '../x': ['a'] } } }, { kv: { shared: { ns: [] } } }, { kv: { shared: { ns: 'a' } } },
+      { fs: { roots: ['does-not-exist'] } },
+      { http: { allow: ['http://x'] } },
+      { deny: ['teleport'] },
+      { surprise: 1 },
+      { kv: { shared: { '../x': ['a'] } } },
+      { kv: { shared: { ns: [] } } },
+      { kv: { shared: { ns: 'a' } } },
     ]) {
       const err = errorOf(() => parsePolicy(bad, '/etc/lnano.json', tmp));
       expect(err.code).toBe('LN_ERR_CONFIG_INVALID');

@@ -7,14 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { HostBridge } from '../../../host/sandbox/protocol.js';
-import { CAPABILITIES, capabilityOf, catalogTable } from '../../../host/capabilities/catalog.js';
 import { parseCapabilities, schemaKit } from '../../../host/capabilities/capability-manifest.js';
+import { CAPABILITIES, capabilityOf, catalogTable } from '../../../host/capabilities/catalog.js';
 import { closedGrants } from '../../../host/capabilities/grants.js';
 import { link } from '../../../host/capabilities/linker.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
 import { CAPABILITY_REGISTRY, REGISTERED } from '../../../host/capabilities/registry.js';
 import { GRANT_OPTIONS } from '../../../host/cli/grant-flags.js';
+import type { HostBridge } from '../../../host/sandbox/protocol.js';
 import { manifestJsonSchema } from '../../../host/versions/manifest.js';
 import { ROOT, runCli } from '../../helpers/cli.js';
 
@@ -66,7 +66,7 @@ describe('capability registry', () => {
     expect(() => parseCapabilities({ nope: true }, 'm.json')).toThrow(/nope/);
   });
 
-  it('every grant flag is an option of `lnano run`, in its help, builds its own capability\'s keys, and the catalog names one of them', async () => {
+  it("every grant flag is an option of `lnano run`, in its help, builds its own capability's keys, and the catalog names one of them", async () => {
     const help = (await runCli(['run', '--help'])).stdout;
     const grants = help.slice(help.indexOf('Grants ('), help.indexOf('Limits:'));
     const helpFlags = [...grants.matchAll(/^ {2}(--[a-z-]+)/gm)].map((m) => m[1]!);
@@ -79,7 +79,11 @@ describe('capability registry', () => {
         expect(grants, flag.name).toContain(`  ${flag.usage}`);
         if (flag.key !== undefined) expect(owner.get(flag.key), flag.name).toBe(c.name);
       }
-      if (c.grantFlag !== null) expect((c.flags ?? []).map((f) => `--${f.name}`), c.name).toContain(c.grantFlag.split(' ')[0]);
+      if (c.grantFlag !== null)
+        expect(
+          (c.flags ?? []).map((f) => `--${f.name}`),
+          c.name,
+        ).toContain(c.grantFlag.split(' ')[0]);
     }
     expect(helpFlags.sort()).toEqual(registered.sort());
   });
@@ -97,7 +101,7 @@ describe('capability registry', () => {
     expect(() => parsePolicy({ nope: {} }, 'p.json', ROOT)).toThrow(/nope/);
   });
 
-  it('the linker provides each capability\'s interfaces from that capability, and nothing else', async () => {
+  it("the linker provides each capability's interfaces from that capability, and nothing else", async () => {
     const bridge: HostBridge = { notify: () => {}, output: () => {}, hostCall: () => 1, hostCallLimit: () => undefined };
     const imports = link(closedGrants('probe'), bridge);
     for (const c of REGISTERED) {
@@ -105,7 +109,10 @@ describe('capability registry', () => {
       const own = Object.keys(build?.(closedGrants('probe'), bridge) ?? {});
       for (const name of own) expect(capabilityOf(name)?.capability, name).toBe(c.name);
       for (const pattern of c.interfaces) {
-        expect(own.some((name) => capabilityOf(name) === capabilityOf(sample(pattern))), `${c.name}: ${pattern}`).toBe(true);
+        expect(
+          own.some((name) => capabilityOf(name) === capabilityOf(sample(pattern))),
+          `${c.name}: ${pattern}`,
+        ).toBe(true);
       }
     }
     for (const name of Object.keys(imports)) expect(capabilityOf(name), name).toBeDefined();

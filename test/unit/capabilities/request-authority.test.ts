@@ -64,7 +64,7 @@ describe('requestTarget: what a guest request may look like', () => {
 });
 
 describe('AllowList: patterns against requests', () => {
-  it('a bare host allows only the scheme\'s default port', () => {
+  it("a bare host allows only the scheme's default port", () => {
     const list = new AllowList(['api.example.com']);
     expect(list.allows(HTTP, 'api.example.com')).toBe(true);
     expect(list.allows(HTTP, 'api.example.com:80')).toBe(true);

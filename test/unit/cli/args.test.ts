@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseCommandArgs, parseDurationMs, parseEnvFlags } from '../../../host/cli/args.js';
 import { codeOf } from '../../helpers/errors.js';
 
-
 describe('cli arguments', () => {
   it('splits guest arguments at --', () => {
     const r = parseCommandArgs<{ json?: boolean }>('run', ['a.wasm', '--json', '--', '--json', 'x'], { json: { type: 'boolean' } });
@@ -16,7 +15,12 @@ describe('cli arguments', () => {
     expect(codeOf(() => parseCommandArgs('run', ['--invoke'], { invoke: { type: 'string' } }))).toBe('LN_ERR_CONFIG_USAGE');
   });
 
-  it.each([['500ms', 500], ['2s', 2000], ['1.5m', 90000], ['250', 250]])('duration %s = %d ms', (text, ms) => {
+  it.each([
+    ['500ms', 500],
+    ['2s', 2000],
+    ['1.5m', 90000],
+    ['250', 250],
+  ])('duration %s = %d ms', (text, ms) => {
     expect(parseDurationMs(text, '--timeout', 'test')).toBe(ms);
   });
 
@@ -25,7 +29,10 @@ describe('cli arguments', () => {
   });
 
   it('grants only the named variables, passing host values through for bare names', () => {
-    expect(parseEnvFlags(['A=1', 'B', 'A=2'], { B: 'host', SECRET: 's' })).toEqual([['A', '2'], ['B', 'host']]);
+    expect(parseEnvFlags(['A=1', 'B', 'A=2'], { B: 'host', SECRET: 's' })).toEqual([
+      ['A', '2'],
+      ['B', 'host'],
+    ]);
     expect(codeOf(() => parseEnvFlags(['MISSING'], {}))).toBe('LN_ERR_CONFIG_INVALID');
     expect(codeOf(() => parseEnvFlags(['1BAD=x'], {}))).toBe('LN_ERR_CONFIG_INVALID');
   });

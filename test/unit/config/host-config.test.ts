@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { MAX_CONFIG_FILE_BYTES } from '../../../host/config/config-file.js';
 import { CONFIG_KEYS, envName } from '../../../host/config/config-keys.js';
 import { ConfigWatcher } from '../../../host/config/config-watcher.js';
-import { MAX_CONFIG_FILE_BYTES } from '../../../host/config/config-file.js';
-import { configEntries, resolveHostConfig, type ConfigInputs } from '../../../host/config/host-config.js';
-import { codeOf } from '../../helpers/errors.js';
+import { type ConfigInputs, configEntries, resolveHostConfig } from '../../../host/config/host-config.js';
 import { isLnError, type LnError } from '../../../host/errors/ln-error.js';
+import { codeOf } from '../../helpers/errors.js';
 
 const dir = (): string => mkdtempSync(join(tmpdir(), 'lnano-config-'));
 
@@ -36,24 +36,31 @@ function failure(inputs: ConfigInputs): LnError {
 
 describe('host config: precedence and sources', () => {
   it('defaults < file < env < flags, each key reporting where it came from', () => {
-    const file = write('lnano.yaml', [
-      'listen: 127.0.0.1:7000',
-      'adminListen: 127.0.0.1:7001',
-      'logLevel: debug',
-      'timeout: 2s',
-      'tracing:',
-      '  enabled: true',
-      '  sampleRatio: 0.5',
-      'runtime:',
-      '  concurrency:',
-      '    perPlugin: 3',
-      'ingress:',
-      '  maxBodyBytes: 64KiB',
-    ].join('\n'));
+    const file = write(
+      'lnano.yaml',
+      [
+        'listen: 127.0.0.1:7000',
+        'adminListen: 127.0.0.1:7001',
+        'logLevel: debug',
+        'timeout: 2s',
+        'tracing:',
+        '  enabled: true',
+        '  sampleRatio: 0.5',
+        'runtime:',
+        '  concurrency:',
+        '    perPlugin: 3',
+        'ingress:',
+        '  maxBodyBytes: 64KiB',
+      ].join('\n'),
+    );
     const r = resolveHostConfig({
-      cwd: '/srv', file,
+      cwd: '/srv',
+      file,
       env: { LNANO_ADMIN_LISTEN: '127.0.0.1:9001', LNANO_LOG_LEVEL: 'warn', LNANO_TRACING_SAMPLE_RATIO: '0.25', UNRELATED: 'x' },
-      flags: [{ key: 'logLevel', raw: 'error', source: 'flag --log-level' }, { key: 'runtime.maxDepth', raw: '2', source: 'flag --set runtime.maxDepth' }],
+      flags: [
+        { key: 'logLevel', raw: 'error', source: 'flag --log-level' },
+        { key: 'runtime.maxDepth', raw: '2', source: 'flag --set runtime.maxDepth' },
+      ],
     });
     const c = r.config;
     expect(c.listen).toBe('127.0.0.1:7000');
@@ -71,7 +78,12 @@ describe('host config: precedence and sources', () => {
     expect(source('tracing.sampleRatio')).toBe('env LNANO_TRACING_SAMPLE_RATIO');
     expect(source('runtime.maxDepth')).toBe('flag --set runtime.maxDepth');
     expect(source('dataDir')).toBe('default');
-    expect(configEntries(r).find((e) => e.key === 'runtime.concurrency.perPlugin')).toEqual({ key: 'runtime.concurrency.perPlugin', value: 3, source: `file ${file}`, live: true });
+    expect(configEntries(r).find((e) => e.key === 'runtime.concurrency.perPlugin')).toEqual({
+      key: 'runtime.concurrency.perPlugin',
+      value: 3,
+      source: `file ${file}`,
+      live: true,
+    });
   });
 
   it('reads JSON too, resolves relative paths against the file, takes the file from LNANO_CONFIG', () => {
@@ -121,26 +133,98 @@ describe('host config: precedence and sources', () => {
 describe('host config: hostile input names the key and the source', () => {
   const cases: Array<[string, () => LnError, string, string, RegExp]> = [
     ['an unknown top-level key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'listne: 1.2.3.4:5\n') }), 'listne', 'file', /unknown key/],
-    ['an unknown nested key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'runtime:\n  concurrency:\n    perplugin: 2\n') }), 'runtime.concurrency.perplugin', 'file', /known in runtime.concurrency: global, perPlugin/],
+    [
+      'an unknown nested key',
+      () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'runtime:\n  concurrency:\n    perplugin: 2\n') }),
+      'runtime.concurrency.perplugin',
+      'file',
+      /known in runtime.concurrency: global, perPlugin/,
+    ],
     ['a group that is not an object', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'tracing: yes\n') }), 'tracing', 'file', /expected an object/],
-    ['a wrong type in the file', () => failure({ cwd: '/', env: {}, file: write('a.json', '{"retain":"five"}') }), 'retain', 'file', /whole number from 1 to 1000, got "five" \(string\)/],
+    [
+      'a wrong type in the file',
+      () => failure({ cwd: '/', env: {}, file: write('a.json', '{"retain":"five"}') }),
+      'retain',
+      'file',
+      /whole number from 1 to 1000, got "five" \(string\)/,
+    ],
     ['a bad unit in the file', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'timeout: 5 parsecs\n') }), 'timeout', 'file', /not a duration/],
-    ['a bad size in the environment', () => failure({ cwd: '/', env: { LNANO_INGRESS_MAX_BODY_BYTES: '12 potatoes' } }), 'ingress.maxBodyBytes', 'env LNANO_INGRESS_MAX_BODY_BYTES', /./],
-    ['a ratio out of range', () => failure({ cwd: '/', env: { LNANO_TRACING_SAMPLE_RATIO: '1.5' } }), 'tracing.sampleRatio', 'env LNANO_TRACING_SAMPLE_RATIO', /from 0 to 1/],
-    ['a bad address flag', () => failure({ cwd: '/', env: {}, flags: [{ key: 'listen', raw: 'localhost', source: 'flag --listen' }] }), 'listen', 'flag --listen', /host:port/],
+    [
+      'a bad size in the environment',
+      () => failure({ cwd: '/', env: { LNANO_INGRESS_MAX_BODY_BYTES: '12 potatoes' } }),
+      'ingress.maxBodyBytes',
+      'env LNANO_INGRESS_MAX_BODY_BYTES',
+      /./,
+    ],
+    [
+      'a ratio out of range',
+      () => failure({ cwd: '/', env: { LNANO_TRACING_SAMPLE_RATIO: '1.5' } }),
+      'tracing.sampleRatio',
+      'env LNANO_TRACING_SAMPLE_RATIO',
+      /from 0 to 1/,
+    ],
+    [
+      'a bad address flag',
+      () => failure({ cwd: '/', env: {}, flags: [{ key: 'listen', raw: 'localhost', source: 'flag --listen' }] }),
+      'listen',
+      'flag --listen',
+      /host:port/,
+    ],
     ['a port out of range', () => failure({ cwd: '/', env: { LNANO_LISTEN: '127.0.0.1:70000' } }), 'listen', 'env LNANO_LISTEN', /host:port/],
-    ['a non-http OTLP endpoint', () => failure({ cwd: '/', env: { LNANO_TRACING_OTLP_ENDPOINT: 'file:///etc/passwd' } }), 'tracing.otlpEndpoint', 'env LNANO_TRACING_OTLP_ENDPOINT', /http/],
-    ['a log level that does not exist', () => failure({ cwd: '/', env: { LNANO_LOG_LEVEL: 'loud' } }), 'logLevel', 'env LNANO_LOG_LEVEL', /one of trace, debug/],
-    ['a delivery mode that does not exist', () => failure({ cwd: '/', env: { LNANO_RUNTIME_DELIVERY: 'parallel' } }), 'runtime.delivery', 'env LNANO_RUNTIME_DELIVERY', /one of concurrent, sequential/],
-    ['a boolean that is not one', () => failure({ cwd: '/', env: { LNANO_TRACING_ENABLED: 'maybe' } }), 'tracing.enabled', 'env LNANO_TRACING_ENABLED', /true or false/],
+    [
+      'a non-http OTLP endpoint',
+      () => failure({ cwd: '/', env: { LNANO_TRACING_OTLP_ENDPOINT: 'file:///etc/passwd' } }),
+      'tracing.otlpEndpoint',
+      'env LNANO_TRACING_OTLP_ENDPOINT',
+      /http/,
+    ],
+    [
+      'a log level that does not exist',
+      () => failure({ cwd: '/', env: { LNANO_LOG_LEVEL: 'loud' } }),
+      'logLevel',
+      'env LNANO_LOG_LEVEL',
+      /one of trace, debug/,
+    ],
+    [
+      'a delivery mode that does not exist',
+      () => failure({ cwd: '/', env: { LNANO_RUNTIME_DELIVERY: 'parallel' } }),
+      'runtime.delivery',
+      'env LNANO_RUNTIME_DELIVERY',
+      /one of concurrent, sequential/,
+    ],
+    [
+      'a boolean that is not one',
+      () => failure({ cwd: '/', env: { LNANO_TRACING_ENABLED: 'maybe' } }),
+      'tracing.enabled',
+      'env LNANO_TRACING_ENABLED',
+      /true or false/,
+    ],
     ['a missing file', () => failure({ cwd: '/', env: {}, file: '/definitely/not/here.yaml' }), '(file)', 'file /definitely/not/here.yaml', /does not exist/],
     ['a file that is not YAML', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'listen: [unclosed\n') }), '(file)', 'file', /not valid YAML/],
     ['a duplicate key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'retain: 1\nretain: 2\n') }), '(file)', 'file', /not valid YAML/],
     ['a top level that is a list', () => failure({ cwd: '/', env: {}, file: write('a.yaml', '- 1\n- 2\n') }), '(top level)', 'file', /expected an object/],
     ['a policy with an unknown key', () => failure({ cwd: '/', env: {}, file: write('a.yaml', 'policy:\n  nope: 1\n') }), 'policy', 'a.yaml', /nope/],
-    ['an allowed origin with a path', () => failure({ cwd: '/', env: { LNANO_INGRESS_ALLOWED_ORIGINS: 'https://a.example, https://b.example/app' } }), 'ingress.allowedOrigins', 'env LNANO_INGRESS_ALLOWED_ORIGINS', /origin like .*"https:\/\/b.example\/app"/],
-    ['allowed origins that are not a list', () => failure({ cwd: '/', env: {}, file: write('a.json', '{"ingress":{"allowedOrigins":"https://a.example"}}') }), 'ingress.allowedOrigins', 'file', /list of origins/],
-    ['a file nested 5000 levels deep (issue 14)', () => failure({ cwd: '/', env: {}, file: write('a.json', `{"policy":${'['.repeat(5000)}${']'.repeat(5000)}}`) }), '(file)', 'file', /nested deeper than 128 levels/],
+    [
+      'an allowed origin with a path',
+      () => failure({ cwd: '/', env: { LNANO_INGRESS_ALLOWED_ORIGINS: 'https://a.example, https://b.example/app' } }),
+      'ingress.allowedOrigins',
+      'env LNANO_INGRESS_ALLOWED_ORIGINS',
+      /origin like .*"https:\/\/b.example\/app"/,
+    ],
+    [
+      'allowed origins that are not a list',
+      () => failure({ cwd: '/', env: {}, file: write('a.json', '{"ingress":{"allowedOrigins":"https://a.example"}}') }),
+      'ingress.allowedOrigins',
+      'file',
+      /list of origins/,
+    ],
+    [
+      'a file nested 5000 levels deep (issue 14)',
+      () => failure({ cwd: '/', env: {}, file: write('a.json', `{"policy":${'['.repeat(5000)}${']'.repeat(5000)}}`) }),
+      '(file)',
+      'file',
+      /nested deeper than 128 levels/,
+    ],
   ];
   for (const [what, run, key, source, reason] of cases) {
     it(what, () => {
@@ -160,7 +244,12 @@ describe('host config: hostile input names the key and the source', () => {
 
   it('refuses a YAML alias bomb ("billion laughs") instead of expanding it', () => {
     const lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-    for (let i = 1; i < 9; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      lines.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     const err = failure({ cwd: '/', env: {}, file: write('bomb.yaml', `${lines.join('\n')}\n`) });
     expect(err.details.key).toBe('(file)');
     expect(err.message).toMatch(/not valid YAML/);

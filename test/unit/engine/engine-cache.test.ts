@@ -3,12 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Engine } from '../../../host/engine/engine.js';
 import { toClassicScript } from '../../../host/engine/bindings-source.js';
+import { Engine } from '../../../host/engine/engine.js';
 import { checkPreamble } from '../../../host/engine/preamble.js';
 import { fixture } from '../../helpers/cli.js';
 import { codeOf } from '../../helpers/errors.js';
-
 
 describe('engine cache', () => {
   it('a second load of the same bytes never transpiles again, even in a new process-wide engine', async () => {
@@ -58,7 +57,12 @@ describe('engine cache', () => {
     writeFileSync(join(entry, moduleFile!), Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 0xff));
     const engine = new Engine({ cacheDir });
     const [broken, other] = await Promise.allSettled([engine.load(bytes, 'strings'), engine.load(readFileSync(fixture('numbers')), 'numbers')]);
-    expect(broken.status === 'rejected' && codeOf(() => { throw broken.reason; })).toBe('LN_ERR_LOAD_INVALID');
+    expect(
+      broken.status === 'rejected' &&
+        codeOf(() => {
+          throw broken.reason;
+        }),
+    ).toBe('LN_ERR_LOAD_INVALID');
     expect(other.status === 'fulfilled' && other.value.source).toBe('transpiled');
   });
 
@@ -88,7 +92,9 @@ describe('preamble', () => {
 
 describe('bindings as a classic script', () => {
   it('turns the generated module into an expression that yields instantiate', () => {
-    const src = toClassicScript('"use components";\nexport function instantiate(a, b, c) { return import.meta.url + (globalThis?.process?.env?.JCO_DEBUG ? 1 : 0); }\nexport const _util = {};\n');
+    const src = toClassicScript(
+      '"use components";\nexport function instantiate(a, b, c) { return import.meta.url + (globalThis?.process?.env?.JCO_DEBUG ? 1 : 0); }\nexport const _util = {};\n',
+    );
     // biome-ignore lint/security/noGlobalEval: the test evaluates the generated script as the engine does
     // biome-ignore lint/complexity/noCommaOperator: (0, eval) is an indirect eval, in global scope
     const instantiate = (0, eval)(src) as () => string;
@@ -100,4 +106,3 @@ describe('bindings as a classic script', () => {
     expect(codeOf(() => toClassicScript('export function instantiate() {}\nexport let other = 1;'))).toBe('LN_ERR_LOAD_INVALID');
   });
 });
-

@@ -3,15 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeComponent } from '../../../host/engine/component-types/component-type-reader.js';
+import { formatWitFunction } from '../../../host/engine/component-types/wit-format.js';
 import { Engine } from '../../../host/engine/engine.js';
 import { Transpiler } from '../../../host/engine/transpiler.js';
-import { formatWitFunction } from '../../../host/engine/component-types/wit-format.js';
 import { isLnError, type LnError } from '../../../host/errors/ln-error.js';
 import { example, fixture } from '../../helpers/cli.js';
 import { bigTypeSectionComponent, manyExportsComponent } from '../../helpers/generated-components.js';
 
 async function rejection(p: Promise<unknown>): Promise<LnError> {
-  const err = await p.then(() => undefined, (e: unknown) => e);
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!isLnError(err)) throw new Error(`expected a coded error, got ${String(err)}`);
   return err;
 }
@@ -51,8 +54,13 @@ describe('component-model async (WASI 0.3)', () => {
   it('the decoder names every async feature the fixture uses, and marks its function async', () => {
     const { shape, asyncUses } = decodeComponent(bytes);
     expect(asyncUses).toEqual([
-      'async function type', 'stream type', 'canon task.return', 'canon stream.new',
-      'canon waitable-set.new', 'canon lift async', 'canon lift callback',
+      'async function type',
+      'stream type',
+      'canon task.return',
+      'canon stream.new',
+      'canon waitable-set.new',
+      'canon lift async',
+      'canon lift callback',
     ]);
     const run = shape.exports[0]!;
     expect(run.kind === 'interface' && run.functions.map((f) => formatWitFunction(f))).toEqual(['async func() -> result']);

@@ -16,7 +16,9 @@ describe('engine: metered loads', () => {
     expect(first.source).toBe('transpiled');
     expect(first.meter).toEqual(meter);
     const engine = new Engine({ cacheDir });
-    expect(readdirSync(cacheDir).sort()).toEqual([engine.cacheKey(first.digest), engine.cacheKey(first.digest, meter), engine.decodeCacheKey(first.digest)].sort());
+    expect(readdirSync(cacheDir).sort()).toEqual(
+      [engine.cacheKey(first.digest), engine.cacheKey(first.digest, meter), engine.decodeCacheKey(first.digest)].sort(),
+    );
     const second = await engine.load(bytes, 'fuel-loop', { meter });
     expect(second.source).toBe('disk-cache');
     const imports = (m: WebAssembly.Module) => WebAssembly.Module.imports(m).map((i) => `${i.module}.${i.name}`);

@@ -40,7 +40,9 @@ function snapshot(dir: string): Map<string, number> {
 
 describe('engine: restart from a warm transpile cache', () => {
   const transpilers: Transpiler[] = [];
-  afterAll(async () => { await Promise.all(transpilers.map((t) => t.close())); });
+  afterAll(async () => {
+    await Promise.all(transpilers.map((t) => t.close()));
+  });
 
   it('decodes, transpiles and instruments nothing, and leaves the cache untouched', async () => {
     const cacheDir = join(mkdtempSync(join(tmpdir(), 'lnano-restart-')), 'transpile');
@@ -78,7 +80,9 @@ describe('engine: restart from a warm transpile cache', () => {
     expect(restarted.calls).toEqual({ decode: 0, transpile: 0, instrument: 0, prepare: 0 });
     // Known at another size (the stored artifact was replaced), or under other meter options: a miss.
     expect(await bytesless.loadCached(first.digest, 'fuel-loop', { meter, sizeBytes: bytes.length + 1 })).toBeUndefined();
-    expect(await new Engine({ cacheDir, transpiler: restarted }).loadCached(first.digest, 'fuel-loop', { meter: meterOptions(), sizeBytes: bytes.length })).toBeUndefined();
+    expect(
+      await new Engine({ cacheDir, transpiler: restarted }).loadCached(first.digest, 'fuel-loop', { meter: meterOptions(), sizeBytes: bytes.length }),
+    ).toBeUndefined();
   });
 
   it('a damaged decode entry is a miss: decoded again, not a failure', async () => {

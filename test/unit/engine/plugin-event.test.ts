@@ -10,7 +10,14 @@ describe('event envelope', () => {
     expect(Buffer.from(event.data).toString()).toBe('{"a":[1,2]}');
     expect(event.datacontenttype).toBe('application/json');
     expect(event.extensions).toEqual([['site', 'north']]);
-    expect(eventToEnvelope(event)).toEqual({ specversion: '1.0', ...base, time: '2026-11-21T10:00:00Z', datacontenttype: 'application/json', data: { a: [1, 2] }, site: 'north' });
+    expect(eventToEnvelope(event)).toEqual({
+      specversion: '1.0',
+      ...base,
+      time: '2026-11-21T10:00:00Z',
+      datacontenttype: 'application/json',
+      data: { a: [1, 2] },
+      site: 'north',
+    });
   });
 
   it('passes JSON data a plugin returns nested deeper than the JSON depth limit on as text (issue 14)', () => {
@@ -27,7 +34,11 @@ describe('event envelope', () => {
   });
 
   it('gives each event data bytes of its own, not a view into a shared pool (postMessage copies a whole buffer)', () => {
-    for (const envelope of [{ ...base, data: 'short text' }, { ...base, data: { a: 1 } }, { ...base, data_base64: 'AAEC' }]) {
+    for (const envelope of [
+      { ...base, data: 'short text' },
+      { ...base, data: { a: 1 } },
+      { ...base, data_base64: 'AAEC' },
+    ]) {
       const { data } = envelopeToEvent(envelope);
       expect(data.byteOffset).toBe(0);
       expect(data.buffer.byteLength).toBe(data.byteLength);
@@ -46,12 +57,19 @@ describe('event envelope', () => {
   });
 
   it.each([
-    ['null', null], ['an array', [base]], ['a string', 'x'],
-    ['a missing source', { id: '1', type: 't' }], ['an empty id', { ...base, id: '' }],
-    ['an object type', { ...base, type: {} }], ['a bad time', { ...base, time: 'soon' }],
-    ['data and data_base64', { ...base, data: 'a', data_base64: 'YQ==' }], ['bad base64', { ...base, data_base64: '!!' }],
-    ['an upper-case extension', { ...base, Site: 'x' }], ['a non-string extension', { ...base, site: 1 }],
-    ['a huge attribute', { ...base, source: 'x'.repeat(5000) }], ['a __proto__ key', JSON.parse('{"id":"1","type":"t","source":"/s","__proto__":"x"}')],
+    ['null', null],
+    ['an array', [base]],
+    ['a string', 'x'],
+    ['a missing source', { id: '1', type: 't' }],
+    ['an empty id', { ...base, id: '' }],
+    ['an object type', { ...base, type: {} }],
+    ['a bad time', { ...base, time: 'soon' }],
+    ['data and data_base64', { ...base, data: 'a', data_base64: 'YQ==' }],
+    ['bad base64', { ...base, data_base64: '!!' }],
+    ['an upper-case extension', { ...base, Site: 'x' }],
+    ['a non-string extension', { ...base, site: 1 }],
+    ['a huge attribute', { ...base, source: 'x'.repeat(5000) }],
+    ['a __proto__ key', JSON.parse('{"id":"1","type":"t","source":"/s","__proto__":"x"}')],
   ])('refuses %s', (_label, value) => {
     expect(codeOf(() => envelopeToEvent(value))).toBe('LN_ERR_EVENT_INVALID');
   });

@@ -9,7 +9,7 @@ const OPTIONS = { name: 'component', instantiation: 'async' as const, emitTypesc
 const ECHO_JS = join(import.meta.dirname, '..', '..', '..', 'components', 'echo-js', 'component.wasm');
 
 describe('stubbed transpile', () => {
-  it('gives jco\'s own output for a componentize-js component: the same bindings and every module byte for byte', async () => {
+  it("gives jco's own output for a componentize-js component: the same bindings and every module byte for byte", async () => {
     const bytes = readFileSync(ECHO_JS);
     const stubbed = stubComponent(bytes)!;
     expect(stubbed.modules).toHaveLength(1);
@@ -28,7 +28,7 @@ describe('stubbed transpile', () => {
     expect(stubComponent(cut)).toBeUndefined();
   });
 
-  it('does not put a stub back when jco\'s output does not hold it', () => {
+  it("does not put a stub back when jco's output does not hold it", () => {
     const stubbed = stubComponent(readFileSync(ECHO_JS))!;
     expect(restoreModules({ 'component.js': new Uint8Array(3), 'component.core.wasm': new Uint8Array(10) }, stubbed)).toBeUndefined();
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, isErrorCode } from '../../../host/errors/codes.js';
-import { LnError, isLnError, toLnError } from '../../../host/errors/ln-error.js';
+import { isLnError, LnError, toLnError } from '../../../host/errors/ln-error.js';
 
 const AREAS = ['CONFIG', 'MANIFEST', 'LOAD', 'LINK', 'CAP', 'BUDGET', 'GUEST', 'VERSION', 'EVENT', 'ADMIN', 'INTERNAL'];
 
@@ -24,8 +24,15 @@ describe('error registry', () => {
   });
 
   it('includes the codes the design requires', () => {
-    for (const code of ['LN_ERR_BUDGET_TIME', 'LN_ERR_BUDGET_MEMORY', 'LN_ERR_BUDGET_FUEL', 'LN_ERR_CAP_DENIED',
-      'LN_ERR_LINK_IMPORT_MISSING', 'LN_ERR_GUEST_TRAP', 'LN_ERR_LOAD_INVALID']) {
+    for (const code of [
+      'LN_ERR_BUDGET_TIME',
+      'LN_ERR_BUDGET_MEMORY',
+      'LN_ERR_BUDGET_FUEL',
+      'LN_ERR_CAP_DENIED',
+      'LN_ERR_LINK_IMPORT_MISSING',
+      'LN_ERR_GUEST_TRAP',
+      'LN_ERR_LOAD_INVALID',
+    ]) {
       expect(isErrorCode(code), code).toBe(true);
     }
   });

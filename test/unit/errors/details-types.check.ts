@@ -4,7 +4,7 @@
  * (TypeScript reports a directive whose line compiles), every other line must compile.
  */
 import type { ErrorCode } from '../../../host/errors/codes.js';
-import { LnError, isLnError } from '../../../host/errors/ln-error.js';
+import { isLnError, LnError } from '../../../host/errors/ln-error.js';
 
 export const cases: unknown[] = [
   // Every placeholder of the message and the fix, nothing else.

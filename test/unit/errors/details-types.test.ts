@@ -21,8 +21,14 @@ const PLACEHOLDER = /\{(\w+)\}/g;
 /** Type-checks `file` (with the project's strict options) and returns its diagnostics. */
 function typeErrors(file: string): string[] {
   const options: ts.CompilerOptions = {
-    strict: true, noEmit: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022, skipLibCheck: true, types: [], noUncheckedIndexedAccess: true,
+    strict: true,
+    noEmit: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+    skipLibCheck: true,
+    types: [],
+    noUncheckedIndexedAccess: true,
   };
   const program = ts.createProgram([file], options);
   return ts.getPreEmitDiagnostics(program, program.getSourceFile(file)).map((d) => {
@@ -74,8 +80,10 @@ describe('LnError details are checked against the registry', () => {
   });
 
   it('no file under host/ branches on instanceof LnError (errors cross threads; use isLnError)', () => {
-    const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []);
+    const files = (dir: string): string[] =>
+      readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+      );
     const found = files(join(ROOT, 'host')).filter((f) => /\binstanceof\s+LnError\b/.test(readFileSync(f, 'utf8')));
     expect(found.map((f) => relative(ROOT, f))).toEqual([]);
   });

@@ -7,14 +7,28 @@ import { LogRing } from '../../../host/log/log-ring.js';
 
 function setup(capacity: number, level = 'info') {
   const written: Array<Record<string, unknown>> = [];
-  const log = pino({ level, base: null }, { write: (line: string) => { written.push(JSON.parse(line) as Record<string, unknown>); } });
+  const log = pino(
+    { level, base: null },
+    {
+      write: (line: string) => {
+        written.push(JSON.parse(line) as Record<string, unknown>);
+      },
+    },
+  );
   const batches: Array<() => void> = [];
   let now = 0;
   const queue = new GuestLogQueue(log, { capacity, summaryIntervalMs: 1000, now: () => now, schedule: (drain) => batches.push(drain) });
   const runBatches = (): void => {
     for (let b = batches.shift(); b; b = batches.shift()) b();
   };
-  return { written, queue, runBatches, advance: (ms: number) => { now += ms; } };
+  return {
+    written,
+    queue,
+    runBatches,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
 }
 
 const line = (i: number) => ({ guest: { level: 'info', message: `line ${i}`, fields: {} } });
@@ -68,7 +82,13 @@ describe('GuestLogQueue', () => {
 describe('LogRing', () => {
   it('passes flush on to its destination', async () => {
     let flushed = 0;
-    const ring = new LogRing({ write: () => undefined, flush: (cb: () => void) => { flushed++; cb(); } } as never);
+    const ring = new LogRing({
+      write: () => undefined,
+      flush: (cb: () => void) => {
+        flushed++;
+        cb();
+      },
+    } as never);
     await new Promise<void>((resolve) => pino({}, ring).flush(() => resolve()));
     expect(flushed).toBe(1);
   });

@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../../../host/observability/diagnostics-timeline.js';
 import { RUNTIME_DEFAULTS, resolveRuntimeSettings } from '../../../host/events/runtime-options.js';
+import { DiagnosticsTimeline, type TimelineEntry, type TimelineInput } from '../../../host/observability/diagnostics-timeline.js';
 import { codeOf } from '../../helpers/errors.js';
 
 const clock = (): Date => new Date('2026-11-21T10:00:00.000Z');
 
 function input(i: number, extra: Partial<TimelineInput> = {}): TimelineInput {
   return {
-    eventId: `e${i}`, eventType: i % 2 ? 'sensor.reading' : 'door.open', source: '/t', plugin: i % 3 ? 'echo-c' : 'echo-ts', version: '0.1.0',
-    status: i % 5 ? 'ok' : 'error', ...(i % 5 ? {} : { code: 'LN_ERR_GUEST_TRAP' }), durationMs: 1, usage: null, depth: 0, ...extra,
+    eventId: `e${i}`,
+    eventType: i % 2 ? 'sensor.reading' : 'door.open',
+    source: '/t',
+    plugin: i % 3 ? 'echo-c' : 'echo-ts',
+    version: '0.1.0',
+    status: i % 5 ? 'ok' : 'error',
+    ...(i % 5 ? {} : { code: 'LN_ERR_GUEST_TRAP' }),
+    durationMs: 1,
+    usage: null,
+    depth: 0,
+    ...extra,
   };
 }
 

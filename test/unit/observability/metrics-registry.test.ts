@@ -7,11 +7,18 @@ import { HostMetrics } from '../../../host/observability/metrics-registry.js';
 import type { CallRecord } from '../../../host/versions/version-manager.js';
 
 const call = (version: string, ok = true, code: string | null = null): CallRecord => ({
-  name: 'p', version, ok, code, durationMs: 2,
+  name: 'p',
+  version,
+  ok,
+  code,
+  durationMs: 2,
   usage: { durationMs: 1, fuelUsed: 10, memoryBytes: 65536, hostCalls: { kv: 2 }, bytesIn: 5, bytesOut: 7 },
 });
-const sample = (name: string, kind: 'counter' | 'gauge' | 'histogram', value: number, labels: Array<[string, string]> = []) =>
-  ({ type: 'notify' as const, topic: 'metric', payload: { kind, component: 'forged', name, value, labels } });
+const sample = (name: string, kind: 'counter' | 'gauge' | 'histogram', value: number, labels: Array<[string, string]> = []) => ({
+  type: 'notify' as const,
+  topic: 'metric',
+  payload: { kind, component: 'forged', name, value, labels },
+});
 
 async function families(m: HostMetrics) {
   return new Map(parsePrometheus(await m.scrape()).map((f) => [f.name, f]));
@@ -115,13 +122,18 @@ describe('HostMetrics', () => {
     m.observeCall(call('3', false, 'LN_ERR_GUEST_TRAP'));
     f = await families(m);
     for (const name of ['lnano_calls_total', 'lnano_call_duration_seconds', 'lnano_memory_peak_bytes', 'lnano_payload_bytes_total']) {
-      expect(f.get(name)!.metrics.map((s) => s.labels?.version), name).not.toContain('1');
+      expect(
+        f.get(name)!.metrics.map((s) => s.labels?.version),
+        name,
+      ).not.toContain('1');
     }
     expect(f.get('lnano_swaps_total')!.metrics).toEqual([{ value: '1', labels: { component: 'p', version: '3' } }]);
     // Back to 1 (a rollback): its series start again, not from the dropped totals.
     m.observeCall(call('1'));
     f = await families(m);
-    expect(f.get('lnano_calls_total')!.metrics.filter((s) => s.labels!.version === '1')).toEqual([{ value: '1', labels: { component: 'p', version: '1', outcome: 'ok' } }]);
+    expect(f.get('lnano_calls_total')!.metrics.filter((s) => s.labels!.version === '1')).toEqual([
+      { value: '1', labels: { component: 'p', version: '1', outcome: 'ok' } },
+    ]);
     expect(f.get('lnano_calls_total')!.metrics.some((s) => s.labels!.version === '2')).toBe(false);
   });
 });

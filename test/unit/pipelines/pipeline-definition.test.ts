@@ -28,7 +28,13 @@ describe('pipeline validation', () => {
   it('accepts the default pipeline and orders steps topologically', async () => {
     const d = await readPipelineFile(join(ROOT, 'deploy', 'pipelines', 'sensor.json'));
     expect(d.order).toEqual(['transform', 'stats', 'store', 'stats-fallback']);
-    expect(d.steps.find((s) => s.id === 'stats')).toMatchObject({ retries: 2, timeoutMs: 2000, backoff: { initialMs: 100, maxMs: 5000, factor: 2 }, fallback: 'stats-fallback', after: ['transform'] });
+    expect(d.steps.find((s) => s.id === 'stats')).toMatchObject({
+      retries: 2,
+      timeoutMs: 2000,
+      backoff: { initialMs: 100, maxMs: 5000, factor: 2 },
+      fallback: 'stats-fallback',
+      after: ['transform'],
+    });
     expect(d.steps.find((s) => s.id === 'stats-fallback')).toMatchObject({ covers: 'stats', after: ['transform', 'stats'] });
     expect(Object.isFrozen(d.steps[0]!.after)).toBe(true);
     const later = parsePipeline(doc([step('b', { input: 'a' }), step('a')]), 'p.json');
@@ -37,7 +43,9 @@ describe('pipeline validation', () => {
 
   it('refuses cycles, naming the steps', () => {
     expect(reason(doc([step('a', { input: 'b' }), step('b', { input: 'a' })]))).toContain('the steps form a cycle: a → b → a');
-    expect(reason(doc([step('a', { input: 'c' }), step('b', { input: 'a' }), step('c', { when: { step: 'b', status: 'succeeded' } })]))).toMatch(/cycle: a → c → b → a/);
+    expect(reason(doc([step('a', { input: 'c' }), step('b', { input: 'a' }), step('c', { when: { step: 'b', status: 'succeeded' } })]))).toMatch(
+      /cycle: a → c → b → a/,
+    );
     expect(reason(doc([step('a', { input: 'a' })]))).toContain('steps.0.input: a step cannot take its own output');
   });
 
@@ -49,9 +57,15 @@ describe('pipeline validation', () => {
     expect(reason(doc([step('a', { fallback: 'f' })]))).toContain('steps.0.fallback: unknown step "f"');
     expect(reason(doc([step('a', { fallback: 'b' }), step('b')]))).toContain('must be declared with "role": "fallback"');
     expect(reason(doc([step('a'), step('f', { role: 'fallback' })]))).toContain('steps.1.role: no step names "f" as its fallback');
-    expect(reason(doc([step('a', { fallback: 'f' }), step('b', { fallback: 'f' }), step('f', { role: 'fallback' })]))).toContain('"f" is already the fallback of "a"');
-    expect(reason(doc([step('a', { fallback: 'f' }), step('f', { role: 'fallback', input: 'a' })]))).toContain('steps.1.input: a fallback cannot take the output of "a"');
-    expect(reason(doc([step('a', { fallback: 'f' }), step('f', { role: 'fallback' }), step('b', { input: 'f' })]))).toContain('steps.2.input: "f" is a fallback step');
+    expect(reason(doc([step('a', { fallback: 'f' }), step('b', { fallback: 'f' }), step('f', { role: 'fallback' })]))).toContain(
+      '"f" is already the fallback of "a"',
+    );
+    expect(reason(doc([step('a', { fallback: 'f' }), step('f', { role: 'fallback', input: 'a' })]))).toContain(
+      'steps.1.input: a fallback cannot take the output of "a"',
+    );
+    expect(reason(doc([step('a', { fallback: 'f' }), step('f', { role: 'fallback' }), step('b', { input: 'f' })]))).toContain(
+      'steps.2.input: "f" is a fallback step',
+    );
   });
 
   it('refuses wrong types, unknown keys and out-of-range values', () => {
@@ -97,7 +111,7 @@ describe('pipeline validation', () => {
 
 describe('when conditions', () => {
   const input = { type: 'sensor.reading', data: { celsius: 21.5, tags: ['roof', 'north'], note: 'all fine', nested: { list: [{ id: 7 }] } } };
-  const scope = { input, status: (id: string) => ({ a: 'succeeded', b: 'fallback', c: 'skipped' } as Record<string, string>)[id] };
+  const scope = { input, status: (id: string) => (({ a: 'succeeded', b: 'fallback', c: 'skipped' }) as Record<string, string>)[id] };
   it('compares JSON paths and step statuses structurally', () => {
     expect(evaluate({ path: '$.data.celsius', equals: 21.5 }, scope)).toBe(true);
     expect(evaluate({ path: '$.data.celsius', equals: '21.5' }, scope)).toBe(false);
@@ -109,6 +123,16 @@ describe('when conditions', () => {
     expect(evaluate({ path: '$.data.__proto__', exists: true }, scope)).toBe(false);
     expect(evaluate({ step: 'b', status: 'failed' }, scope)).toBe(true);
     expect(evaluate({ all: [{ step: 'a', status: 'succeeded' }, { not: { step: 'c', status: 'succeeded' } }] }, scope)).toBe(true);
-    expect(evaluate({ any: [{ path: '$.type', equals: 'x' }, { path: '$.type', contains: 'sensor' }] }, scope)).toBe(true);
+    expect(
+      evaluate(
+        {
+          any: [
+            { path: '$.type', equals: 'x' },
+            { path: '$.type', contains: 'sensor' },
+          ],
+        },
+        scope,
+      ),
+    ).toBe(true);
   });
 });

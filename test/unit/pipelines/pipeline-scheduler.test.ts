@@ -13,10 +13,18 @@ type Plugin = (event: PluginEvent, context: PluginCallContext | undefined) => Pr
 
 const dataOf = (event: PluginEvent): any => JSON.parse(Buffer.from(event.data).toString('utf8'));
 const ok = (plugin: string, ...data: unknown[]): PluginCallOutcome => ({
-  plugin, version: '1.0.0', ok: true, durationMs: 1,
+  plugin,
+  version: '1.0.0',
+  ok: true,
+  durationMs: 1,
   events: data.map((d, i) => ({ specversion: '1.0', id: `${plugin}-${i}`, type: `${plugin}.out`, source: '/t', datacontenttype: 'application/json', data: d })),
 });
-const guestError = (plugin: string, tag: string): PluginCallOutcome => ({ plugin, version: '1.0.0', ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: { tag, val: 'nope' } } });
+const guestError = (plugin: string, tag: string): PluginCallOutcome => ({
+  plugin,
+  version: '1.0.0',
+  ok: false,
+  error: { code: 'LN_ERR_GUEST_ERROR', value: { tag, val: 'nope' } },
+});
 
 /** A caller whose plugins are the given functions; records every call. */
 function caller(plugins: Record<string, Plugin>): PluginCaller & { calls: Array<{ plugin: string; data: any; context: PluginCallContext | undefined }> } {
@@ -34,14 +42,22 @@ function caller(plugins: Record<string, Plugin>): PluginCaller & { calls: Array<
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
-  const promise = new Promise<void>((r) => { resolve = r; });
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
   return { promise, resolve };
 }
 
 const event = (data: unknown = { n: 1 }) => ({ id: 'e1', type: 'sensor.reading', source: '/s', data });
 const scheduler = (c: PluginCaller, options: Partial<SchedulerOptions> = {}) => {
   const delays: number[] = [];
-  const s = new PipelineScheduler({ caller: c, sleep: async (ms) => { delays.push(ms); }, ...options });
+  const s = new PipelineScheduler({
+    caller: c,
+    sleep: async (ms) => {
+      delays.push(ms);
+    },
+    ...options,
+  });
   return Object.assign(s, { delays });
 };
 const until = async (check: () => boolean): Promise<void> => {
@@ -57,12 +73,18 @@ describe('pipeline scheduler', () => {
       after: (e) => ok('after', { got: dataOf(e) }),
     });
     const s = scheduler(c);
-    const d = parsePipeline({ name: 'p', steps: [
-      { id: 'src', component: 'source' },
-      { id: 'x', component: 'flaky', input: 'src', retries: 3, backoff: { initial: '100ms', max: '150ms' }, fallback: 'fb' },
-      { id: 'fb', component: 'rescue', input: 'src', role: 'fallback' },
-      { id: 'next', component: 'after', input: 'x' },
-    ] }, 'p.json');
+    const d = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'src', component: 'source' },
+          { id: 'x', component: 'flaky', input: 'src', retries: 3, backoff: { initial: '100ms', max: '150ms' }, fallback: 'fb' },
+          { id: 'fb', component: 'rescue', input: 'src', role: 'fallback' },
+          { id: 'next', component: 'after', input: 'x' },
+        ],
+      },
+      'p.json',
+    );
     const run = await s.start(d, event()).done;
     expect(run.status).toBe('succeeded');
     expect(c.calls.map((x) => x.plugin)).toEqual(['source', 'flaky', 'flaky', 'flaky', 'flaky', 'rescue', 'after']);
@@ -78,7 +100,16 @@ describe('pipeline scheduler', () => {
   it('does not retry invalid-event; without a fallback the run fails and its dependents are skipped', async () => {
     const c = caller({ bad: () => guestError('bad', 'invalid-event'), after: () => ok('after', {}) });
     const s = scheduler(c);
-    const d = parsePipeline({ name: 'p', steps: [{ id: 'a', component: 'bad', retries: 5 }, { id: 'b', component: 'after', input: 'a' }] }, 'p.json');
+    const d = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'a', component: 'bad', retries: 5 },
+          { id: 'b', component: 'after', input: 'a' },
+        ],
+      },
+      'p.json',
+    );
     const run = await s.start(d, event()).done;
     expect(run).toMatchObject({ status: 'failed', error: { step: 'a', code: 'LN_ERR_GUEST_ERROR' } });
     expect(run.steps[0]).toMatchObject({ attempts: 1, status: 'failed' });
@@ -90,21 +121,29 @@ describe('pipeline scheduler', () => {
     const both = deferred();
     let inFlight = 0;
     let most = 0;
-    const side = (name: string): Plugin => async (e) => {
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      if (inFlight === 2) both.resolve();
-      await both.promise;
-      inFlight -= 1;
-      return ok(name, { from: name, saw: dataOf(e) });
-    };
+    const side =
+      (name: string): Plugin =>
+      async (e) => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        if (inFlight === 2) both.resolve();
+        await both.promise;
+        inFlight -= 1;
+        return ok(name, { from: name, saw: dataOf(e) });
+      };
     const c = caller({ root: () => ok('root', { v: 1 }), left: side('left'), right: side('right'), join: (e) => ok('join', dataOf(e)) });
-    const d = parsePipeline({ name: 'p', steps: [
-      { id: 'join', component: 'join', input: ['l', 'r', 'event'] },
-      { id: 'a', component: 'root' },
-      { id: 'l', component: 'left', input: 'a' },
-      { id: 'r', component: 'right', input: 'a' },
-    ] }, 'p.json');
+    const d = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'join', component: 'join', input: ['l', 'r', 'event'] },
+          { id: 'a', component: 'root' },
+          { id: 'l', component: 'left', input: 'a' },
+          { id: 'r', component: 'right', input: 'a' },
+        ],
+      },
+      'p.json',
+    );
     expect(d.order).toEqual(['a', 'l', 'r', 'join']);
     const run = await scheduler(c).start(d, event()).done;
     expect(run.status).toBe('succeeded');
@@ -118,8 +157,27 @@ describe('pipeline scheduler', () => {
     // One step at a time per run when told so.
     inFlight = 0;
     most = 0;
-    const serial = caller({ root: () => ok('root', {}), left: async () => { inFlight++; most = Math.max(most, inFlight); await new Promise((r) => setTimeout(r, 5)); inFlight--; return ok('left', {}); } });
-    const d2 = parsePipeline({ name: 'p', steps: [{ id: 'a', component: 'left' }, { id: 'b', component: 'left' }, { id: 'c', component: 'left' }] }, 'p.json');
+    const serial = caller({
+      root: () => ok('root', {}),
+      left: async () => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        await new Promise((r) => setTimeout(r, 5));
+        inFlight--;
+        return ok('left', {});
+      },
+    });
+    const d2 = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'a', component: 'left' },
+          { id: 'b', component: 'left' },
+          { id: 'c', component: 'left' },
+        ],
+      },
+      'p.json',
+    );
     expect((await scheduler(serial, { maxParallelStepsPerRun: 1 }).start(d2, event()).done).status).toBe('succeeded');
     expect(most).toBe(1);
   });
@@ -140,14 +198,16 @@ describe('pipeline scheduler', () => {
     let inFlight = 0;
     let most = 0;
     const order: string[] = [];
-    const c = caller({ work: async (e) => {
-      order.push(dataOf(e).tag);
-      inFlight += 1;
-      most = Math.max(most, inFlight);
-      await gate.promise;
-      inFlight -= 1;
-      return ok('work', {});
-    } });
+    const c = caller({
+      work: async (e) => {
+        order.push(dataOf(e).tag);
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await gate.promise;
+        inFlight -= 1;
+        return ok('work', {});
+      },
+    });
     const s = scheduler(c, { maxStepsInFlight: 2 });
     const d = parsePipeline({ name: 'p', steps: [{ id: 'w', component: 'work' }] }, 'p.json');
     const first = [s.start(d, event({ tag: 'first-1' })), s.start(d, event({ tag: 'first-2' }))];
@@ -182,16 +242,24 @@ describe('pipeline scheduler', () => {
       },
       reader: (e) => ok('reader', { type: e.type, data: dataOf(e), extensions: e.extensions }),
     });
-    const d = parsePipeline({ name: 'p', steps: [
-      { id: 'a', component: 'vandal' },
-      { id: 'b', component: 'reader', input: 'a' },
-      { id: 'c', component: 'reader', input: 'event', when: { step: 'a', status: 'succeeded' } },
-    ] }, 'p.json');
+    const d = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'a', component: 'vandal' },
+          { id: 'b', component: 'reader', input: 'a' },
+          { id: 'c', component: 'reader', input: 'event', when: { step: 'a', status: 'succeeded' } },
+        ],
+      },
+      'p.json',
+    );
     const s = scheduler(c);
     const started = s.start(d, { ...event(), site: 'north' });
     const run = await started.done;
     // … and over the output it returned, after returning it.
-    expect(() => { (returned as { events: unknown[] }).events.length = 0; }).not.toThrow();
+    expect(() => {
+      (returned as { events: unknown[] }).events.length = 0;
+    }).not.toThrow();
     expect(run.status).toBe('succeeded');
     expect(c.calls[1]!.data).toEqual({ secret: 'original' });
     expect(run.steps[2]!.output).toEqual([expect.objectContaining({ data: { type: 'sensor.reading', data: { n: 1 }, extensions: [['site', 'north']] } })]);
@@ -203,21 +271,39 @@ describe('pipeline scheduler', () => {
 
   it('skips a step whose condition is false (and what depends on it); keeps a bounded history; refuses runs past maxActiveRuns', async () => {
     const c = caller({ a: () => ok('a', { level: 3 }), b: () => ok('b', {}) });
-    const d = parsePipeline({ name: 'p', steps: [
-      { id: 'a', component: 'a' },
-      { id: 'b', component: 'b', input: 'a', when: { path: '$.data.level', equals: 5 } },
-      { id: 'c', component: 'b', input: 'b' },
-    ] }, 'p.json');
+    const d = parsePipeline(
+      {
+        name: 'p',
+        steps: [
+          { id: 'a', component: 'a' },
+          { id: 'b', component: 'b', input: 'a', when: { path: '$.data.level', equals: 5 } },
+          { id: 'c', component: 'b', input: 'b' },
+        ],
+      },
+      'p.json',
+    );
     const s = scheduler(c, { historyRuns: 3 });
     const run = await s.start(d, event()).done;
     expect(run.status).toBe('succeeded');
-    expect(run.steps.map((x) => [x.id, x.status, x.skipReason])).toEqual([['a', 'succeeded', undefined], ['b', 'skipped', 'its condition is false'], ['c', 'skipped', 'its input "b" was skipped']]);
+    expect(run.steps.map((x) => [x.id, x.status, x.skipReason])).toEqual([
+      ['a', 'succeeded', undefined],
+      ['b', 'skipped', 'its condition is false'],
+      ['c', 'skipped', 'its input "b" was skipped'],
+    ]);
     for (let i = 0; i < 4; i++) await s.start(d, event()).done;
     expect(s.list('p')).toHaveLength(3);
     expect(s.get(run.runId)).toBeUndefined();
 
     const gate = deferred();
-    const busy = scheduler(caller({ a: async () => { await gate.promise; return ok('a', {}); } }), { maxActiveRuns: 2 });
+    const busy = scheduler(
+      caller({
+        a: async () => {
+          await gate.promise;
+          return ok('a', {});
+        },
+      }),
+      { maxActiveRuns: 2 },
+    );
     const one = parsePipeline({ name: 'p', steps: [{ id: 'a', component: 'a' }] }, 'p.json');
     const held = [busy.start(one, event()), busy.start(one, event())];
     expect(() => busy.start(one, event())).toThrow(expect.objectContaining({ code: 'LN_ERR_BUDGET_PIPELINE_QUEUE' }));

@@ -2,9 +2,9 @@
 // thread (`inline`), `auto` leaves it to the host config, the operator policy sets a floor for
 // every component, and anything else is refused with a coded error.
 import { describe, expect, it } from 'vitest';
+import { closedGrants } from '../../../host/capabilities/grants.js';
 import { LIMIT_DEFAULTS, parseLimits, parseLimitsPolicy, resolveLimits } from '../../../host/resources/limits.js';
 import { callBudgets, isolationFor } from '../../../host/resources/metering.js';
-import { closedGrants } from '../../../host/capabilities/grants.js';
 import { errorOf } from '../../helpers/errors.js';
 
 const manifest = (section: unknown) => ({ section: parseLimits(section, 'lnano.json'), source: 'lnano.json' });

@@ -6,7 +6,12 @@ import { MAX_LOG_LINE_BYTES } from '../../../host/sandbox/output-gate.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
-  const stream = new Writable({ write(chunk, _e, cb) { lines.push(JSON.parse(String(chunk))); cb(); } });
+  const stream = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(JSON.parse(String(chunk)));
+      cb();
+    },
+  });
   return { logger: pino({ base: { component: 'c1' } }, stream), lines };
 }
 

@@ -1,7 +1,7 @@
 // Issue 14, item 6: output floods stay cheap. The gate runs in the guest's worker; these tests
 // drive it with an injected clock and timer, so they never sleep.
 import { describe, expect, it } from 'vitest';
-import { MAX_LOG_LINE_BYTES, OutputGate, type DropSummary, type OutputGateClock, type OutputStreamName } from '../../../host/sandbox/output-gate.js';
+import { type DropSummary, MAX_LOG_LINE_BYTES, OutputGate, type OutputGateClock, type OutputStreamName } from '../../../host/sandbox/output-gate.js';
 
 function fakeClock(): OutputGateClock & { t: number; timers: Array<{ at: number; fn: () => void }>; advance(ms: number): void } {
   const clock = {
@@ -27,7 +27,11 @@ function sink() {
   return {
     forwarded,
     summaries,
-    text: (stream: OutputStreamName) => forwarded.filter(([s]) => s === stream).map(([, t]) => t).join(''),
+    text: (stream: OutputStreamName) =>
+      forwarded
+        .filter(([s]) => s === stream)
+        .map(([, t]) => t)
+        .join(''),
     forward: (stream: OutputStreamName, bytes: Uint8Array) => void forwarded.push([stream, Buffer.from(bytes).toString('utf8')]),
     dropped: (summary: DropSummary) => void summaries.push(summary),
   };
@@ -44,7 +48,11 @@ describe('OutputGate, unlimited (lnano run)', () => {
     gate.write('stdout', bytes('c\nd'));
     for (let i = 0; i < 10_000; i++) gate.write('stdout', bytes(`${i}\n`));
     gate.endLines();
-    expect(out.forwarded.slice(0, 3)).toEqual([['stdout', 'ab'], ['stderr', 'oops\n'], ['stdout', 'c\nd']]);
+    expect(out.forwarded.slice(0, 3)).toEqual([
+      ['stdout', 'ab'],
+      ['stderr', 'oops\n'],
+      ['stdout', 'c\nd'],
+    ]);
     expect(out.forwarded.length).toBe(10_003);
     expect(out.summaries).toEqual([]);
     expect(gate.takeCallDropped()).toBe(0);
@@ -58,9 +66,15 @@ describe('OutputGate, rate-limited (the log)', () => {
     gate.write('stdout', bytes('hel'));
     gate.write('stdout', bytes('lo\nwor'));
     gate.write('stderr', bytes('a\nb\nc'));
-    expect(out.forwarded).toEqual([['stdout', 'hello\n'], ['stderr', 'a\nb\n']]);
+    expect(out.forwarded).toEqual([
+      ['stdout', 'hello\n'],
+      ['stderr', 'a\nb\n'],
+    ]);
     gate.endLines();
-    expect(out.forwarded.slice(2)).toEqual([['stdout', 'wor\n'], ['stderr', 'c\n']]);
+    expect(out.forwarded.slice(2)).toEqual([
+      ['stdout', 'wor\n'],
+      ['stderr', 'c\n'],
+    ]);
   });
 
   it('cuts an over-long line once, and a newline-free flood costs one line', () => {

@@ -27,11 +27,17 @@ describe('payloadBytes', () => {
   });
 
   it('flattens a receipt into error details', () => {
-    expect(usageDetails({ durationMs: 1.23456, fuelUsed: null, memoryBytes: 65536, hostCalls: { http: 2, kv: 1 }, bytesIn: 3, bytesOut: 0 }))
-      .toEqual({ durationMs: 1.235, fuelUsed: null, memoryBytes: 65536, hostCalls: 'http=2,kv=1', bytesIn: 3, bytesOut: 0 });
+    expect(usageDetails({ durationMs: 1.23456, fuelUsed: null, memoryBytes: 65536, hostCalls: { http: 2, kv: 1 }, bytesIn: 3, bytesOut: 0 })).toEqual({
+      durationMs: 1.235,
+      fuelUsed: null,
+      memoryBytes: 65536,
+      hostCalls: 'http=2,kv=1',
+      bytesIn: 3,
+      bytesOut: 0,
+    });
   });
 
-  it('a failure\'s details give back the receipt they were made from', () => {
+  it("a failure's details give back the receipt they were made from", () => {
     const usage = { durationMs: 12.5, fuelUsed: 905, memoryBytes: 65536, hostCalls: { log: 3, kv: 1 }, bytesIn: 40, bytesOut: 0 };
     expect(usageFromDetails(usageDetails(usage))).toEqual(usage);
     expect(usageFromDetails(usageDetails({ ...usage, fuelUsed: null, hostCalls: {} }))).toEqual({ ...usage, fuelUsed: null, hostCalls: {} });

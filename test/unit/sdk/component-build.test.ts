@@ -12,7 +12,10 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs build script without type declarations
 import { buildComponents } from '../../../components/build.mjs';
 
-interface BuildResult { name: string; status: string }
+interface BuildResult {
+  name: string;
+  status: string;
+}
 
 const BUILD = `
 let n = 0;

@@ -3,11 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM without types
+import { readWit } from '../../../sdk/tooling/toolchain.mjs';
+// @ts-expect-error plain ESM without types
 import { docPath, readWitDocs, renderWitDocs } from '../../../sdk/tooling/wit-docs.mjs';
 // @ts-expect-error plain ESM without types
 import { generatePluginTypes, typesPath } from '../../../sdk/tooling/wit-types.mjs';
-// @ts-expect-error plain ESM without types
-import { readWit } from '../../../sdk/tooling/toolchain.mjs';
 
 describe('sdk/ts/plugin.d.ts', () => {
   it('is what sdk/tooling/wit-types.mjs generates from the WIT (run it after a WIT change)', async () => {

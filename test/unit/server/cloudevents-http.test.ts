@@ -12,17 +12,34 @@ describe('ingressMode', () => {
     expect(ingressMode({ 'ce-specversion': '1.0' })).toBe('binary');
   });
 
-  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', undefined])('refuses %s with 415', (type) => {
-    expect(codeOf(() => ingressMode(type === undefined ? {} : { 'content-type': type }))).toBe('LN_ERR_EVENT_UNSUPPORTED_MEDIA_TYPE');
-  });
+  it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', undefined])(
+    'refuses %s with 415',
+    (type) => {
+      expect(codeOf(() => ingressMode(type === undefined ? {} : { 'content-type': type }))).toBe('LN_ERR_EVENT_UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
 });
 
 describe('binaryEvent', () => {
-  const headers = { 'ce-specversion': '1.0', 'ce-id': 'b1', 'ce-type': 'reading', 'ce-source': '/s', 'ce-time': '2024-01-01T00:00:00Z', 'content-type': 'text/csv' };
+  const headers = {
+    'ce-specversion': '1.0',
+    'ce-id': 'b1',
+    'ce-type': 'reading',
+    'ce-source': '/s',
+    'ce-time': '2024-01-01T00:00:00Z',
+    'content-type': 'text/csv',
+  };
 
   it('takes attributes from ce- headers (percent-decoded), the data from the body', () => {
     const event = binaryEvent({ ...headers, 'ce-site': 'north%20side' }, Buffer.from('a,b'));
-    expect(event).toMatchObject({ id: 'b1', type: 'reading', source: '/s', time: '2024-01-01T00:00:00Z', datacontenttype: 'text/csv', extensions: [['site', 'north side']] });
+    expect(event).toMatchObject({
+      id: 'b1',
+      type: 'reading',
+      source: '/s',
+      time: '2024-01-01T00:00:00Z',
+      datacontenttype: 'text/csv',
+      extensions: [['site', 'north side']],
+    });
     expect(Buffer.from(event.data).toString()).toBe('a,b');
   });
 

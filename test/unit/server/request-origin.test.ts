@@ -10,9 +10,12 @@ describe('loopback names', () => {
   it.each(['localhost', 'localhost:8080', 'LocalHost', '127.0.0.1', '127.255.0.9:1', '[::1]', '[::1]:8080'])('%s is loopback', (host) => {
     expect(isLoopbackHost(host)).toBe(true);
   });
-  it.each(['evil.example', 'localhost.evil.example', '127.0.0.1.evil.example', '128.0.0.1', '127.0.0.256', '[::2]', '0.0.0.0', '', 'localhost:x'])('%s is not', (host) => {
-    expect(isLoopbackHost(host)).toBe(false);
-  });
+  it.each(['evil.example', 'localhost.evil.example', '127.0.0.1.evil.example', '128.0.0.1', '127.0.0.256', '[::2]', '0.0.0.0', '', 'localhost:x'])(
+    '%s is not',
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(false);
+    },
+  );
   it('knows loopback listener addresses', () => {
     expect(['127.0.0.1', '::1', '::ffff:127.0.0.1'].map(isLoopbackAddress)).toEqual([true, true, true]);
     expect(['0.0.0.0', '::', '192.0.2.1'].map(isLoopbackAddress)).toEqual([false, false, false]);

@@ -44,7 +44,7 @@ describe('boundedEach (serve seeding, issue 15)', () => {
     await expect(boundedEach([], 3, g.step)).resolves.toBeUndefined();
   });
 
-  it('rejects with a step\'s error; the other lanes keep going', async () => {
+  it("rejects with a step's error; the other lanes keep going", async () => {
     const seen: number[] = [];
     const run = boundedEach([1, 2, 3], 2, async (n) => {
       if (n === 1) throw new Error('boom');

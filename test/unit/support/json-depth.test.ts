@@ -1,6 +1,6 @@
 // Issue 14 item 5: one depth limit for every JSON the host accepts.
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, jsonTextTooDeep, parseJson, valueTooDeep } from '../../../host/support/json-depth.js';
+import { jsonTextTooDeep, MAX_JSON_DEPTH, parseJson, valueTooDeep } from '../../../host/support/json-depth.js';
 
 const nested = (levels: number): string => `${'['.repeat(levels)}${']'.repeat(levels)}`;
 const refuse = (why: { kind: string }) => new Error(why.kind);
@@ -21,7 +21,7 @@ describe('jsonTextTooDeep', () => {
 });
 
 describe('parseJson', () => {
-  it('parses, and refuses invalid or too deep text through the caller\'s error', () => {
+  it("parses, and refuses invalid or too deep text through the caller's error", () => {
     expect(parseJson('{"a":[1]}', refuse)).toEqual({ a: [1] });
     expect(() => parseJson('{nope', refuse)).toThrow('invalid');
     expect(() => parseJson(nested(5000), refuse)).toThrow('tooDeep');

@@ -8,17 +8,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { openSqliteDatabase, schemaVersion, type SqliteOpenOptions } from '../../../host/support/sqlite-database.js';
+import { openSqliteDatabase, type SqliteOpenOptions, schemaVersion } from '../../../host/support/sqlite-database.js';
 
 class Failed extends Error {
-  constructor(readonly reason: string, override readonly cause: unknown) {
+  constructor(
+    readonly reason: string,
+    override readonly cause: unknown,
+  ) {
     super(reason);
   }
 }
 
 const file = (): string => join(mkdtempSync(join(tmpdir(), 'lnano-sqlite-')), 'data', 'test.sqlite3');
 const base: SqliteOpenOptions = {
-  busyTimeoutMs: 1234, synchronous: 'FULL', foreignKeys: false, migrations: [], failure: (reason, cause) => new Failed(reason, cause),
+  busyTimeoutMs: 1234,
+  synchronous: 'FULL',
+  foreignKeys: false,
+  migrations: [],
+  failure: (reason, cause) => new Failed(reason, cause),
 };
 /** Migrations that fail when run twice (no IF NOT EXISTS). */
 const V1 = 'CREATE TABLE a (x INTEGER NOT NULL); INSERT INTO a VALUES (1);';

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { LnError } from '../../../host/errors/ln-error.js';
 import { manifestJsonSchema, parseManifest, readManifest } from '../../../host/versions/manifest.js';
-import { codeOfAsync } from '../../helpers/errors.js';
 import { ROOT } from '../../helpers/cli.js';
+import { codeOfAsync } from '../../helpers/errors.js';
 
 const minimal = { name: 'telemetry', version: '1.2.0' };
 
@@ -26,11 +26,23 @@ describe('plugin manifest', () => {
   });
 
   it('accepts the documented example', () => {
-    const m = parseManifest({
-      name: 'telemetry', version: '1.2.0', component: './telemetry.wasm', events: ['sensor.*'],
-      capabilities: { env: { LEVEL: 'info' }, http: { allow: ['api.example.com:443'] }, fs: [{ host: './data', guest: '/data', mode: 'ro' }], kv: { namespace: 'telemetry' } },
-      limits: { memory: '64MiB', timeout: '500ms', fuel: 1000000000, concurrency: 16, maxPayload: '1MiB' },
-    }, 'm.json', '/base');
+    const m = parseManifest(
+      {
+        name: 'telemetry',
+        version: '1.2.0',
+        component: './telemetry.wasm',
+        events: ['sensor.*'],
+        capabilities: {
+          env: { LEVEL: 'info' },
+          http: { allow: ['api.example.com:443'] },
+          fs: [{ host: './data', guest: '/data', mode: 'ro' }],
+          kv: { namespace: 'telemetry' },
+        },
+        limits: { memory: '64MiB', timeout: '500ms', fuel: 1000000000, concurrency: 16, maxPayload: '1MiB' },
+      },
+      'm.json',
+      '/base',
+    );
     expect(m.limits.fuel).toBe(1000000000);
   });
 

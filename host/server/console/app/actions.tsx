@@ -3,10 +3,10 @@
  * abort, and deploy a retained version again. Each is one authenticated `/v1` call.
  */
 import { useEffect, useState } from 'preact/hooks';
+import type { CapabilityDiffAnswer, VersionRecord } from '../../api-types.js';
 import { api } from './api.js';
 import { Dialog, DiffView } from './dialog.js';
 import { describeError } from './hooks.js';
-import type { CapabilityDiffAnswer, VersionRecord } from '../../api-types.js';
 
 export type VersionAction =
   | { readonly kind: 'rollback'; readonly to: string }
@@ -19,10 +19,14 @@ const TITLES = { rollback: 'Roll back', promote: 'Promote canary', abort: 'Abort
 /** What the grants become: active → target (abort: candidate → active). */
 function diffRequest(action: VersionAction): { from?: string; to: string } | null {
   switch (action.kind) {
-    case 'rollback': return { to: action.to };
-    case 'promote': return { to: action.candidate };
-    case 'abort': return action.active ? { from: action.candidate, to: action.active } : null;
-    case 'redeploy': return { to: action.record.version };
+    case 'rollback':
+      return { to: action.to };
+    case 'promote':
+      return { to: action.candidate };
+    case 'abort':
+      return action.active ? { from: action.candidate, to: action.active } : null;
+    case 'redeploy':
+      return { to: action.record.version };
   }
 }
 
@@ -30,10 +34,20 @@ async function perform(name: string, action: VersionAction, reason: string, appr
   const path = `/components/${encodeURIComponent(name)}`;
   const why = reason.trim() ? { reason: reason.trim() } : {};
   switch (action.kind) {
-    case 'rollback': return api('POST', `${path}/rollback`, { to: action.to, ...why });
-    case 'promote': return api('POST', `${path}/promote`, why);
-    case 'abort': return api('POST', `${path}/abort`, why);
-    case 'redeploy': return api('POST', '/deployments', { manifest: action.record.manifest, digest: action.record.digest, strategy: action.strategy, approveCapabilities: approve, ...why });
+    case 'rollback':
+      return api('POST', `${path}/rollback`, { to: action.to, ...why });
+    case 'promote':
+      return api('POST', `${path}/promote`, why);
+    case 'abort':
+      return api('POST', `${path}/abort`, why);
+    case 'redeploy':
+      return api('POST', '/deployments', {
+        manifest: action.record.manifest,
+        digest: action.record.digest,
+        strategy: action.strategy,
+        approveCapabilities: approve,
+        ...why,
+      });
   }
 }
 
@@ -66,9 +80,15 @@ export function ActionDialog(props: { name: string; action: VersionAction; onClo
       {diff && <DiffView diff={diff.diff} from={diff.from} to={diff.to} />}
       <label for="action-reason">Reason (recorded in the audit trail)</label>
       <input id="action-reason" type="text" maxLength={1024} value={reason} onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="dialog-actions">
-        <button type="button" onClick={props.onClose}>Cancel</button>
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
         <button type="button" class="primary" disabled={busy || (request !== null && !diff)} onClick={() => void confirm()}>
           Confirm {TITLES[action.kind].toLowerCase()}
         </button>

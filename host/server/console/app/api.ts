@@ -9,7 +9,12 @@ const TOKEN_KEY = 'lnano.adminToken';
 
 /** A coded error from the admin API (`{ code, message, details }`). */
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
   }
 }
@@ -83,7 +88,11 @@ export interface SseMessage {
  * cannot send the token) until `signal` aborts or the stream ends; comments (heartbeats) are skipped.
  */
 export async function readEventStream(path: string, signal: AbortSignal, onMessage: (m: SseMessage) => void, lastEventId?: string): Promise<void> {
-  const res = await fetch(`/v1${path}`, { headers: headers({ accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }), signal, cache: 'no-store' });
+  const res = await fetch(`/v1${path}`, {
+    headers: headers({ accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) }),
+    signal,
+    cache: 'no-store',
+  });
   if (!res.ok || !res.body) throw await failure(res);
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';

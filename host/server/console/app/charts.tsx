@@ -42,7 +42,9 @@ const H = 100;
 function Frame(props: { title: string; summary: string; max: string; children: ComponentChildren }) {
   return (
     <figure class="chart">
-      <figcaption>{props.title} <span class="muted">(max {props.max})</span></figcaption>
+      <figcaption>
+        {props.title} <span class="muted">(max {props.max})</span>
+      </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} preserveAspectRatio="none" role="img" aria-label={`${props.title}: ${props.summary}`}>
         <line x1="0" y1={H - 0.5} x2={W} y2={H - 0.5} class="axis" />
         {props.children}
@@ -53,7 +55,23 @@ function Frame(props: { title: string; summary: string; max: string; children: C
 
 function Bars(props: { values: readonly number[]; max: number; class: string }) {
   const w = W / props.values.length;
-  return <>{props.values.map((v, i) => v > 0 && <rect key={i} class={props.class} x={i * w + 0.5} width={Math.max(w - 1, 0.5)} y={H - (v / props.max) * (H - 4)} height={(v / props.max) * (H - 4)} />)}</>;
+  return (
+    <>
+      {props.values.map(
+        (v, i) =>
+          v > 0 && (
+            <rect
+              key={i}
+              class={props.class}
+              x={i * w + 0.5}
+              width={Math.max(w - 1, 0.5)}
+              y={H - (v / props.max) * (H - 4)}
+              height={(v / props.max) * (H - 4)}
+            />
+          ),
+      )}
+    </>
+  );
 }
 
 function Line(props: { values: readonly number[]; max: number; class: string }) {

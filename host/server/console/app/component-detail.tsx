@@ -1,13 +1,13 @@
 /** One component: what serves, its versions with their actions, and its audit history. */
 import { useState } from 'preact/hooks';
-import { api } from './api.js';
+import type { ComponentStatus, HistoryAnswer } from '../../api-types.js';
 import { ActionDialog, type VersionAction } from './actions.js';
+import { api } from './api.js';
 import { AuditTable } from './audit-table.js';
 import { healthOf } from './components.js';
 import { DeployDialog } from './deploy.js';
 import { bytes, count, dateTime, ms, percent } from './format.js';
 import { usePoll } from './hooks.js';
-import type { ComponentStatus, HistoryAnswer } from '../../api-types.js';
 
 export function ComponentView(props: { name: string }) {
   const path = `/components/${encodeURIComponent(props.name)}`;
@@ -29,59 +29,133 @@ export function ComponentView(props: { name: string }) {
   const activeManifest = versions.find((v) => v.version === d?.active)?.manifest ?? null;
   return (
     <section aria-labelledby="component-title">
-      <p><a href="#/components">← All components</a></p>
-      <h1 id="component-title" tabIndex={-1}>{props.name}</h1>
-      {status.error && <p class="error" role="alert">{status.error}</p>}
-      {notice && <p class="notice" role="status">{notice}</p>}
+      <p>
+        <a href="#/components">← All components</a>
+      </p>
+      <h1 id="component-title" tabIndex={-1}>
+        {props.name}
+      </h1>
+      {status.error && (
+        <p class="error" role="alert">
+          {status.error}
+        </p>
+      )}
+      {notice && (
+        <p class="notice" role="status">
+          {notice}
+        </p>
+      )}
       {s && d && (
         <div class="cards">
           <dl class="card">
-            <dt>Active</dt><dd id="active-version">{d.active ?? '—'}</dd>
-            <dt>Previous</dt><dd>{d.previous ?? '—'}</dd>
-            <dt>Health</dt><dd><span class={`badge ${healthOf(s).tone}`}>{healthOf(s).label}</span></dd>
-            <dt>Last deploy</dt><dd>{d.deploy.version} ({d.deploy.strategy}): {d.deploy.status} at {d.deploy.step}{d.deploy.reason ? ` — ${d.deploy.reason}` : ''}</dd>
+            <dt>Active</dt>
+            <dd id="active-version">{d.active ?? '—'}</dd>
+            <dt>Previous</dt>
+            <dd>{d.previous ?? '—'}</dd>
+            <dt>Health</dt>
+            <dd>
+              <span class={`badge ${healthOf(s).tone}`}>{healthOf(s).label}</span>
+            </dd>
+            <dt>Last deploy</dt>
+            <dd>
+              {d.deploy.version} ({d.deploy.strategy}): {d.deploy.status} at {d.deploy.step}
+              {d.deploy.reason ? ` — ${d.deploy.reason}` : ''}
+            </dd>
           </dl>
           {s.active && (
             <dl class="card">
-              <dt>Calls</dt><dd>{count(s.active.health.calls)} ({percent(s.active.health.errorRate)} errors)</dd>
-              <dt>Latency p50 / p99</dt><dd>{ms(s.active.health.p50Ms)} / {ms(s.active.health.p99Ms)}</dd>
-              <dt>Fuel used</dt><dd>{count(s.active.usage.fuelUsed)}</dd>
-              <dt>Peak memory</dt><dd>{bytes(s.active.usage.peakMemoryBytes)}</dd>
-              <dt>Instances</dt><dd>{s.active.pool.instances} ({s.active.pool.busy} busy, {s.active.pool.died} died)</dd>
+              <dt>Calls</dt>
+              <dd>
+                {count(s.active.health.calls)} ({percent(s.active.health.errorRate)} errors)
+              </dd>
+              <dt>Latency p50 / p99</dt>
+              <dd>
+                {ms(s.active.health.p50Ms)} / {ms(s.active.health.p99Ms)}
+              </dd>
+              <dt>Fuel used</dt>
+              <dd>{count(s.active.usage.fuelUsed)}</dd>
+              <dt>Peak memory</dt>
+              <dd>{bytes(s.active.usage.peakMemoryBytes)}</dd>
+              <dt>Instances</dt>
+              <dd>
+                {s.active.pool.instances} ({s.active.pool.busy} busy, {s.active.pool.died} died)
+              </dd>
             </dl>
           )}
           {s.candidate && (
             <dl class="card canary">
-              <dt>Canary</dt><dd>{s.candidate.version} at {s.candidate.weight} %</dd>
-              <dt>Canary errors</dt><dd>{percent(s.candidate.health.errorRate)} of {count(s.candidate.health.windowCalls)}</dd>
+              <dt>Canary</dt>
+              <dd>
+                {s.candidate.version} at {s.candidate.weight} %
+              </dd>
+              <dt>Canary errors</dt>
+              <dd>
+                {percent(s.candidate.health.errorRate)} of {count(s.candidate.health.windowCalls)}
+              </dd>
             </dl>
           )}
         </div>
       )}
       {d && (
         <div class="toolbar" role="toolbar" aria-label="Actions">
-          <button type="button" onClick={() => setDeploying(true)}>Deploy new version…</button>
-          {d.previous && d.previous !== d.active && <button type="button" onClick={() => setAction({ kind: 'rollback', to: d.previous! })}>Roll back to {d.previous}</button>}
-          {s?.candidate && <button type="button" onClick={() => setAction({ kind: 'promote', candidate: s.candidate!.version })}>Promote {s.candidate.version}</button>}
-          {s?.candidate && <button type="button" onClick={() => setAction({ kind: 'abort', candidate: s.candidate!.version, active: d.active })}>Abort {s.candidate.version}</button>}
+          <button type="button" onClick={() => setDeploying(true)}>
+            Deploy new version…
+          </button>
+          {d.previous && d.previous !== d.active && (
+            <button type="button" onClick={() => setAction({ kind: 'rollback', to: d.previous! })}>
+              Roll back to {d.previous}
+            </button>
+          )}
+          {s?.candidate && (
+            <button type="button" onClick={() => setAction({ kind: 'promote', candidate: s.candidate!.version })}>
+              Promote {s.candidate.version}
+            </button>
+          )}
+          {s?.candidate && (
+            <button type="button" onClick={() => setAction({ kind: 'abort', candidate: s.candidate!.version, active: d.active })}>
+              Abort {s.candidate.version}
+            </button>
+          )}
         </div>
       )}
       <h2>Versions</h2>
       <div class="table-wrap">
         <table class="versions">
-          <thead><tr><th scope="col">Version</th><th scope="col">Digest</th><th scope="col">Created</th><th scope="col">By</th><th scope="col">Actions</th></tr></thead>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Digest</th>
+              <th scope="col">Created</th>
+              <th scope="col">By</th>
+              <th scope="col">Actions</th>
+            </tr>
+          </thead>
           <tbody>
             {versions.map((v) => (
               <tr key={v.version} data-version={v.version}>
-                <th scope="row" data-label="Version">{v.version} {v.version === d?.active && <span class="badge ok">active</span>}</th>
-                <td data-label="Digest"><code title={v.digest}>{v.digest.slice(7, 19)}</code></td>
+                <th scope="row" data-label="Version">
+                  {v.version} {v.version === d?.active && <span class="badge ok">active</span>}
+                </th>
+                <td data-label="Digest">
+                  <code title={v.digest}>{v.digest.slice(7, 19)}</code>
+                </td>
                 <td data-label="Created">{dateTime(v.createdAt)}</td>
                 <td data-label="By">{v.createdBy}</td>
                 <td data-label="Actions">
-                  {v.version !== d?.active && <>
-                    <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back to ${v.version}`}>Roll back here</button>{' '}
-                    <button type="button" onClick={() => setAction({ kind: 'redeploy', record: v, strategy: 'canary' })} aria-label={`Deploy ${v.version} as a canary`}>Canary</button>
-                  </>}
+                  {v.version !== d?.active && (
+                    <>
+                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back to ${v.version}`}>
+                        Roll back here
+                      </button>{' '}
+                      <button
+                        type="button"
+                        onClick={() => setAction({ kind: 'redeploy', record: v, strategy: 'canary' })}
+                        aria-label={`Deploy ${v.version} as a canary`}
+                      >
+                        Canary
+                      </button>
+                    </>
+                  )}
                 </td>
               </tr>
             ))}

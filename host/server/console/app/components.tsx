@@ -1,8 +1,9 @@
 /** Every deployed component: active version, canary, health, error rate, latency, fuel, memory, grants. */
+
+import type { AdminAnswers, ComponentStatus, ServingGrants } from '../../api-types.js';
 import { api } from './api.js';
 import { bytes, count, grantList, ms, percent } from './format.js';
 import { usePoll } from './hooks.js';
-import type { AdminAnswers, ComponentStatus, ServingGrants } from '../../api-types.js';
 
 interface Overview {
   readonly components: readonly ComponentStatus[];
@@ -30,18 +31,45 @@ export function ComponentsView() {
   const grantsOf = (name: string): string[] => grantList(data?.grants.find((g) => g.name === name && g.role === 'active')?.capabilities ?? {});
   return (
     <section aria-labelledby="components-title">
-      <h1 id="components-title" tabIndex={-1}>Components</h1>
-      {error && <p class="error" role="alert">{error}</p>}
+      <h1 id="components-title" tabIndex={-1}>
+        Components
+      </h1>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       {data && <p class="summary">{data.components.length} component(s) deployed</p>}
-      {data && data.components.length === 0 && <p>Nothing is deployed yet: <code>lnano deploy &lt;component.wasm&gt;</code>.</p>}
+      {data && data.components.length === 0 && (
+        <p>
+          Nothing is deployed yet: <code>lnano deploy &lt;component.wasm&gt;</code>.
+        </p>
+      )}
       {data && data.components.length > 0 && (
         <div class="table-wrap">
           <table class="components">
             <thead>
               <tr>
-                <th scope="col">Name</th><th scope="col">Active</th><th scope="col">Canary</th><th scope="col">Health</th>
-                <th scope="col" class="num">Calls</th><th scope="col" class="num">Error rate</th><th scope="col" class="num">p50 / p99</th>
-                <th scope="col" class="num">Fuel</th><th scope="col" class="num">Memory</th><th scope="col">Grants</th>
+                <th scope="col">Name</th>
+                <th scope="col">Active</th>
+                <th scope="col">Canary</th>
+                <th scope="col">Health</th>
+                <th scope="col" class="num">
+                  Calls
+                </th>
+                <th scope="col" class="num">
+                  Error rate
+                </th>
+                <th scope="col" class="num">
+                  p50 / p99
+                </th>
+                <th scope="col" class="num">
+                  Fuel
+                </th>
+                <th scope="col" class="num">
+                  Memory
+                </th>
+                <th scope="col">Grants</th>
               </tr>
             </thead>
             <tbody>
@@ -50,16 +78,34 @@ export function ComponentsView() {
                 const grants = grantsOf(c.name);
                 return (
                   <tr key={c.name} data-component={c.name}>
-                    <th scope="row" data-label="Name"><a href={`#/component/${encodeURIComponent(c.name)}`}>{c.name}</a></th>
-                    <td data-label="Active" class="active-version">{c.deployment.active ?? '—'}</td>
+                    <th scope="row" data-label="Name">
+                      <a href={`#/component/${encodeURIComponent(c.name)}`}>{c.name}</a>
+                    </th>
+                    <td data-label="Active" class="active-version">
+                      {c.deployment.active ?? '—'}
+                    </td>
                     <td data-label="Canary">{c.candidate ? `${c.candidate.version} at ${c.candidate.weight} %` : '—'}</td>
-                    <td data-label="Health"><span class={`badge ${health.tone}`}>{health.label}</span></td>
-                    <td data-label="Calls" class="num">{count(c.active?.health.calls ?? 0)}</td>
-                    <td data-label="Error rate" class="num">{c.active ? percent(c.active.health.errorRate) : '—'}</td>
-                    <td data-label="p50 / p99" class="num">{ms(c.active?.health.p50Ms)} / {ms(c.active?.health.p99Ms)}</td>
-                    <td data-label="Fuel" class="num">{count(c.active?.usage.fuelUsed ?? 0)}</td>
-                    <td data-label="Memory" class="num">{bytes(c.active?.usage.peakMemoryBytes)}</td>
-                    <td data-label="Grants" class="grants">{grants.length === 0 ? <span class="muted">none</span> : grants.join('; ')}</td>
+                    <td data-label="Health">
+                      <span class={`badge ${health.tone}`}>{health.label}</span>
+                    </td>
+                    <td data-label="Calls" class="num">
+                      {count(c.active?.health.calls ?? 0)}
+                    </td>
+                    <td data-label="Error rate" class="num">
+                      {c.active ? percent(c.active.health.errorRate) : '—'}
+                    </td>
+                    <td data-label="p50 / p99" class="num">
+                      {ms(c.active?.health.p50Ms)} / {ms(c.active?.health.p99Ms)}
+                    </td>
+                    <td data-label="Fuel" class="num">
+                      {count(c.active?.usage.fuelUsed ?? 0)}
+                    </td>
+                    <td data-label="Memory" class="num">
+                      {bytes(c.active?.usage.peakMemoryBytes)}
+                    </td>
+                    <td data-label="Grants" class="grants">
+                      {grants.length === 0 ? <span class="muted">none</span> : grants.join('; ')}
+                    </td>
                   </tr>
                 );
               })}

@@ -3,10 +3,10 @@
  * capability diff, confirm. Two `/v1` calls: `PUT /v1/artifacts`, then `POST /v1/deployments`.
  */
 import { useState } from 'preact/hooks';
+import type { AdminAnswers, CapabilityDiffAnswer } from '../../api-types.js';
 import { api, uploadArtifact } from './api.js';
 import { Dialog, DiffView } from './dialog.js';
 import { describeError } from './hooks.js';
-import type { AdminAnswers, CapabilityDiffAnswer } from '../../api-types.js';
 
 const STRATEGIES = ['immediate', 'canary', 'blue-green'] as const;
 
@@ -15,7 +15,7 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
   delete start.digest;
   const [file, setFile] = useState<File | null>(null);
   const [manifestText, setManifestText] = useState(JSON.stringify(start, null, 2));
-  const [strategy, setStrategy] = useState<typeof STRATEGIES[number]>('immediate');
+  const [strategy, setStrategy] = useState<(typeof STRATEGIES)[number]>('immediate');
   const [weight, setWeight] = useState(10);
   const [review, setReview] = useState<{ digest: string; manifest: Record<string, unknown>; diff: CapabilityDiffAnswer } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -47,7 +47,10 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
     setBusy(true);
     try {
       const result = await api<AdminAnswers['POST /v1/deployments']>('POST', '/deployments', {
-        manifest: review.manifest, digest: review.digest, strategy, approveCapabilities: review.diff.needsApproval,
+        manifest: review.manifest,
+        digest: review.digest,
+        strategy,
+        approveCapabilities: review.diff.needsApproval,
         ...(strategy === 'canary' ? { canaryWeight: weight } : {}),
       });
       props.onDone(`Deployed ${props.name}@${result.version}: ${result.outcome}`);
@@ -63,23 +66,56 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
           <label for="deploy-file">Component (.wasm)</label>
           <input id="deploy-file" type="file" accept=".wasm,application/wasm" onChange={(e) => setFile((e.target as HTMLInputElement).files?.[0] ?? null)} />
           <label for="deploy-manifest">Manifest (JSON)</label>
-          <textarea id="deploy-manifest" rows={10} spellcheck={false} value={manifestText} onInput={(e) => setManifestText((e.target as HTMLTextAreaElement).value)} />
+          <textarea
+            id="deploy-manifest"
+            rows={10}
+            spellcheck={false}
+            value={manifestText}
+            onInput={(e) => setManifestText((e.target as HTMLTextAreaElement).value)}
+          />
           <label for="deploy-strategy">Strategy</label>
           <select id="deploy-strategy" value={strategy} onChange={(e) => setStrategy((e.target as HTMLSelectElement).value as typeof strategy)}>
-            {STRATEGIES.map((s) => <option key={s} value={s}>{s}</option>)}
+            {STRATEGIES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
           </select>
-          {strategy === 'canary' && <>
-            <label for="deploy-weight">Canary share (%)</label>
-            <input id="deploy-weight" type="number" min={0} max={100} value={weight} onInput={(e) => setWeight(Number((e.target as HTMLInputElement).value))} />
-          </>}
+          {strategy === 'canary' && (
+            <>
+              <label for="deploy-weight">Canary share (%)</label>
+              <input
+                id="deploy-weight"
+                type="number"
+                min={0}
+                max={100}
+                value={weight}
+                onInput={(e) => setWeight(Number((e.target as HTMLInputElement).value))}
+              />
+            </>
+          )}
         </div>
-      ) : <DiffView diff={review.diff.diff} from={review.diff.from} to={review.diff.to} />}
-      {error && <p class="error" role="alert">{error}</p>}
+      ) : (
+        <DiffView diff={review.diff.diff} from={review.diff.from} to={review.diff.to} />
+      )}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="dialog-actions">
-        <button type="button" onClick={props.onClose}>Cancel</button>
-        {!review
-          ? <button type="button" class="primary" disabled={busy} onClick={() => void prepare()}>Review capabilities</button>
-          : <button type="button" class="primary" disabled={busy} onClick={() => void deploy()}>Confirm deploy</button>}
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        {!review ? (
+          <button type="button" class="primary" disabled={busy} onClick={() => void prepare()}>
+            Review capabilities
+          </button>
+        ) : (
+          <button type="button" class="primary" disabled={busy} onClick={() => void deploy()}>
+            Confirm deploy
+          </button>
+        )}
       </div>
     </Dialog>
   );

@@ -40,11 +40,22 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
     };
   }, []);
   return (
-    <dialog ref={ref} class="dialog" aria-labelledby="dialog-title" id={props.id}
-      onCancel={(e) => { e.preventDefault(); props.onClose(); }} onKeyDown={(e) => trapTab(e, ref.current!)}>
+    <dialog
+      ref={ref}
+      class="dialog"
+      aria-labelledby="dialog-title"
+      id={props.id}
+      onCancel={(e) => {
+        e.preventDefault();
+        props.onClose();
+      }}
+      onKeyDown={(e) => trapTab(e, ref.current!)}
+    >
       <header class="dialog-head">
         <h2 id="dialog-title">{props.title}</h2>
-        <button type="button" class="dialog-close" aria-label="Close" onClick={props.onClose}>×</button>
+        <button type="button" class="dialog-close" aria-label="Close" onClick={props.onClose}>
+          ×
+        </button>
       </header>
       {props.children}
     </dialog>
@@ -57,12 +68,28 @@ export function DiffView(props: { diff: CapabilityDiff; from: string | null; to:
   const none = added.length + removed.length + changed.length === 0;
   return (
     <section class="diff" aria-label="Capability changes">
-      <p>Capabilities: <strong>{props.from ?? '(nothing deployed)'}</strong> → <strong>{props.to}</strong></p>
-      {none ? <p class="diff-none">No change in grants.</p> : (
+      <p>
+        Capabilities: <strong>{props.from ?? '(nothing deployed)'}</strong> → <strong>{props.to}</strong>
+      </p>
+      {none ? (
+        <p class="diff-none">No change in grants.</p>
+      ) : (
         <ul class="diff-list">
-          {added.map((c) => <li class="diff-added" key={`a${c.capability}${c.grant}`}>+ {c.capability}: {c.grant}</li>)}
-          {removed.map((c) => <li class="diff-removed" key={`r${c.capability}${c.grant}`}>− {c.capability}: {c.grant}</li>)}
-          {changed.map((c) => <li class="diff-changed" key={`c${c.capability}${c.grant}`}>~ {c.capability}: {c.grant}</li>)}
+          {added.map((c) => (
+            <li class="diff-added" key={`a${c.capability}${c.grant}`}>
+              + {c.capability}: {c.grant}
+            </li>
+          ))}
+          {removed.map((c) => (
+            <li class="diff-removed" key={`r${c.capability}${c.grant}`}>
+              − {c.capability}: {c.grant}
+            </li>
+          ))}
+          {changed.map((c) => (
+            <li class="diff-changed" key={`c${c.capability}${c.grant}`}>
+              ~ {c.capability}: {c.grant}
+            </li>
+          ))}
         </ul>
       )}
       {added.length > 0 && <p class="warn">This grants new capabilities: confirming approves them.</p>}

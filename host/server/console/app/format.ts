@@ -44,7 +44,13 @@ export function dateTime(iso: string | null | undefined): string {
 /** The grants of a capabilities section, one short phrase each. */
 export function grantList(capabilities: Record<string, unknown>): string[] {
   const out: string[] = [];
-  const c = capabilities as { env?: Record<string, string>; fs?: Array<{ guest: string; mode?: string }>; http?: { allow?: string[] }; kv?: { namespace?: string }; cwd?: string };
+  const c = capabilities as {
+    env?: Record<string, string>;
+    fs?: Array<{ guest: string; mode?: string }>;
+    http?: { allow?: string[] };
+    kv?: { namespace?: string };
+    cwd?: string;
+  };
   if (c.env && Object.keys(c.env).length > 0) out.push(`env: ${Object.keys(c.env).join(', ')}`);
   for (const m of c.fs ?? []) out.push(`fs ${m.guest} (${m.mode ?? 'ro'})`);
   if (c.cwd) out.push(`cwd ${c.cwd}`);

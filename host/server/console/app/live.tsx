@@ -4,11 +4,11 @@
  * `Last-Event-ID` after a drop), filtered by component, status and error code, with charts.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, ApiError, readEventStream } from './api.js';
+import type { AdminAnswers, TimelineEntry, TimelinePage } from '../../api-types.js';
+import { ApiError, api, readEventStream } from './api.js';
 import { bucketize, TimelineCharts } from './charts.js';
 import { ms, time } from './format.js';
 import { usePoll } from './hooks.js';
-import type { AdminAnswers, TimelineEntry, TimelinePage } from '../../api-types.js';
 
 /** Entries kept in the page; older ones drop off. */
 const KEEP = 2000;
@@ -54,11 +54,16 @@ function useTimeline(filters: Filters): { entries: TimelineEntry[]; connection: 
       }
       while (!controller.signal.aborted) {
         try {
-          await readEventStream(`/timeline/stream?${q}`, controller.signal, (m) => {
-            setConnection('live');
-            if (m.id) last = m.id;
-            if (m.event === 'outcome') add([JSON.parse(m.data) as TimelineEntry]);
-          }, last);
+          await readEventStream(
+            `/timeline/stream?${q}`,
+            controller.signal,
+            (m) => {
+              setConnection('live');
+              if (m.id) last = m.id;
+              if (m.event === 'outcome') add([JSON.parse(m.data) as TimelineEntry]);
+            },
+            last,
+          );
         } catch (err) {
           if (controller.signal.aborted) return;
           if (err instanceof ApiError && (err.status === 404 || err.status === 401)) return setConnection('unavailable');
@@ -92,41 +97,97 @@ export function LiveView() {
   const rows = entries.slice(-SHOW).reverse();
   return (
     <section aria-labelledby="live-title">
-      <h1 id="live-title" tabIndex={-1}>Live timeline</h1>
-      <p class={`connection ${connection}`} role="status" id="live-connection">Stream: {connection}</p>
-      <form class="filters" onSubmit={(e) => { e.preventDefault(); setFilters({ ...filters, code: codeText }); }}>
+      <h1 id="live-title" tabIndex={-1}>
+        Live timeline
+      </h1>
+      <p class={`connection ${connection}`} role="status" id="live-connection">
+        Stream: {connection}
+      </p>
+      <form
+        class="filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setFilters({ ...filters, code: codeText });
+        }}
+      >
         <label for="filter-component">Component</label>
         <select id="filter-component" value={filters.component} onChange={(e) => setFilters({ ...filters, component: (e.target as HTMLSelectElement).value })}>
           <option value="">all</option>
-          {(components.data?.components ?? []).map((c) => <option key={c.name} value={c.name}>{c.name}</option>)}
+          {(components.data?.components ?? []).map((c) => (
+            <option key={c.name} value={c.name}>
+              {c.name}
+            </option>
+          ))}
         </select>
         <label for="filter-status">Status</label>
-        <select id="filter-status" value={filters.status} onChange={(e) => setFilters({ ...filters, status: (e.target as HTMLSelectElement).value as Filters['status'] })}>
-          <option value="">all</option><option value="ok">ok</option><option value="error">error</option>
+        <select
+          id="filter-status"
+          value={filters.status}
+          onChange={(e) => setFilters({ ...filters, status: (e.target as HTMLSelectElement).value as Filters['status'] })}
+        >
+          <option value="">all</option>
+          <option value="ok">ok</option>
+          <option value="error">error</option>
         </select>
         <label for="filter-code">Error code</label>
         <input id="filter-code" type="text" placeholder="LN_ERR_…" value={codeText} onInput={(e) => setCodeText((e.target as HTMLInputElement).value)} />
         <button type="submit">Apply</button>
       </form>
-      {connection === 'unavailable'
-        ? <p class="error" role="alert">This host does not serve the diagnostics timeline (GET /v1/timeline).</p>
-        : <TimelineCharts buckets={buckets} bucketSeconds={BUCKET_SECONDS} />}
+      {connection === 'unavailable' ? (
+        <p class="error" role="alert">
+          This host does not serve the diagnostics timeline (GET /v1/timeline).
+        </p>
+      ) : (
+        <TimelineCharts buckets={buckets} bucketSeconds={BUCKET_SECONDS} />
+      )}
       <div class="table-wrap">
         <table class="timeline" aria-live="polite" aria-relevant="additions">
           <caption>Newest first ({entries.length} received)</caption>
           <thead>
-            <tr><th scope="col" class="num">#</th><th scope="col">Time</th><th scope="col">Component</th><th scope="col">Event</th><th scope="col">Status</th><th scope="col" class="num">Duration</th><th scope="col" class="num">Fuel</th><th scope="col">Pipeline</th></tr>
+            <tr>
+              <th scope="col" class="num">
+                #
+              </th>
+              <th scope="col">Time</th>
+              <th scope="col">Component</th>
+              <th scope="col">Event</th>
+              <th scope="col">Status</th>
+              <th scope="col" class="num">
+                Duration
+              </th>
+              <th scope="col" class="num">
+                Fuel
+              </th>
+              <th scope="col">Pipeline</th>
+            </tr>
           </thead>
           <tbody>
             {rows.map((e) => (
               <tr key={e.seq} data-seq={e.seq} class={e.status}>
-                <td data-label="#" class="num">{e.seq}</td>
+                <td data-label="#" class="num">
+                  {e.seq}
+                </td>
                 <td data-label="Time">{time(e.time)}</td>
-                <td data-label="Component">{e.plugin}@{e.version}</td>
-                <td data-label="Event">{e.depth > 0 && <span class="muted" title={`follow-up, generation ${e.depth}`}>↳{e.depth} </span>}{e.eventType} <span class="muted">{e.eventId}</span></td>
-                <td data-label="Status"><span class={`badge ${e.status === 'ok' ? 'ok' : 'bad'}`}>{e.status === 'ok' ? 'ok' : (e.code ?? 'error')}</span></td>
-                <td data-label="Duration" class="num">{ms(e.durationMs)}</td>
-                <td data-label="Fuel" class="num">{e.usage?.fuelUsed ?? '—'}</td>
+                <td data-label="Component">
+                  {e.plugin}@{e.version}
+                </td>
+                <td data-label="Event">
+                  {e.depth > 0 && (
+                    <span class="muted" title={`follow-up, generation ${e.depth}`}>
+                      ↳{e.depth}{' '}
+                    </span>
+                  )}
+                  {e.eventType} <span class="muted">{e.eventId}</span>
+                </td>
+                <td data-label="Status">
+                  <span class={`badge ${e.status === 'ok' ? 'ok' : 'bad'}`}>{e.status === 'ok' ? 'ok' : (e.code ?? 'error')}</span>
+                </td>
+                <td data-label="Duration" class="num">
+                  {ms(e.durationMs)}
+                </td>
+                <td data-label="Fuel" class="num">
+                  {e.usage?.fuelUsed ?? '—'}
+                </td>
                 <td data-label="Pipeline">{e.pipeline ? `${e.pipeline.name}/${e.pipeline.step}` : ''}</td>
               </tr>
             ))}

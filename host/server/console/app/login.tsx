@@ -23,12 +23,27 @@ export function LoginView() {
     <main id="main" class="login">
       <form class="login-form" method="post" onSubmit={(e) => void submit(e)} aria-describedby="login-help">
         <h1 tabIndex={-1}>Liquid Nano console</h1>
-        <p id="login-help">Log in with the admin token (the file <code>admin-token</code> in the data dir, or <code>LNANO_ADMIN_TOKEN</code>). It is kept for this tab only.</p>
+        <p id="login-help">
+          Log in with the admin token (the file <code>admin-token</code> in the data dir, or <code>LNANO_ADMIN_TOKEN</code>). It is kept for this tab only.
+        </p>
         <label for="token">Admin token</label>
-        <input id="token" name="token" type="password" autocomplete="off" required value={token}
-          onInput={(e) => setToken((e.target as HTMLInputElement).value)} />
-        <button type="submit" disabled={busy || token.trim() === ''}>Log in</button>
-        {error && <p class="error" role="alert">{error}</p>}
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autocomplete="off"
+          required
+          value={token}
+          onInput={(e) => setToken((e.target as HTMLInputElement).value)}
+        />
+        <button type="submit" disabled={busy || token.trim() === ''}>
+          Log in
+        </button>
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
       </form>
     </main>
   );

@@ -5,10 +5,10 @@ import { session } from './api.js';
 import { AuditView } from './audit.js';
 import { ComponentView } from './component-detail.js';
 import { ComponentsView } from './components.js';
+import { ComposerView } from './composer.js';
 import { LiveView } from './live.js';
 import { LoginView } from './login.js';
 import { PipelinesView } from './pipelines.js';
-import { ComposerView } from './composer.js';
 
 const NAV = [
   { href: '#/components', label: 'Components' },
@@ -30,12 +30,18 @@ function useHash(): string {
 function Route(props: { hash: string }) {
   const parts = props.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   switch (parts[0]) {
-    case 'component': return <ComponentView name={parts[1] ?? ''} key={parts[1]} />;
-    case 'audit': return <AuditView />;
-    case 'live': return <LiveView />;
-    case 'pipelines': return <PipelinesView />;
-    case 'compose': return <ComposerView name={parts[1] ?? null} key={parts[1] ?? ''} />;
-    default: return <ComponentsView />;
+    case 'component':
+      return <ComponentView name={parts[1] ?? ''} key={parts[1]} />;
+    case 'audit':
+      return <AuditView />;
+    case 'live':
+      return <LiveView />;
+    case 'pipelines':
+      return <PipelinesView />;
+    case 'compose':
+      return <ComposerView name={parts[1] ?? null} key={parts[1] ?? ''} />;
+    default:
+      return <ComponentsView />;
   }
 }
 
@@ -56,17 +62,29 @@ function App() {
   const section = hash.startsWith('#/component/') ? '#/components' : hash.startsWith('#/compose') ? '#/pipelines' : hash;
   return (
     <>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">Liquid Nano</span>
         <nav aria-label="Sections">
           <ul>
-            {NAV.map((n) => <li key={n.href}><a href={n.href} aria-current={section.startsWith(n.href) ? 'page' : undefined}>{n.label}</a></li>)}
+            {NAV.map((n) => (
+              <li key={n.href}>
+                <a href={n.href} aria-current={section.startsWith(n.href) ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              </li>
+            ))}
           </ul>
         </nav>
-        <button type="button" class="logout" onClick={() => session.clear()}>Log out</button>
+        <button type="button" class="logout" onClick={() => session.clear()}>
+          Log out
+        </button>
       </header>
-      <main id="main"><Route hash={hash} /></main>
+      <main id="main">
+        <Route hash={hash} />
+      </main>
     </>
   );
 }

@@ -53,13 +53,23 @@ function place(steps: readonly PipelineStep[]): Placed[] {
   columns.forEach((column, l) => {
     if (!column) return;
     const center = (s: PipelineStep): number => {
-      const rows = inputsOf(s).map((i) => row.get(i)).filter((r): r is number => r !== undefined);
+      const rows = inputsOf(s)
+        .map((i) => row.get(i))
+        .filter((r): r is number => r !== undefined);
       return rows.length === 0 ? 0 : rows.reduce((a, b) => a + b, 0) / rows.length;
     };
-    [...column].sort((a, b) => center(a) - center(b)).forEach((s, i) => {
-      row.set(s.id, i);
-      placed.push({ id: s.id, label: s.id, sub: s.role === 'fallback' ? `${s.component} (fallback)` : s.component, x: PAD + l * (NODE_W + GAP_X), y: PAD + i * (NODE_H + GAP_Y) });
-    });
+    [...column]
+      .sort((a, b) => center(a) - center(b))
+      .forEach((s, i) => {
+        row.set(s.id, i);
+        placed.push({
+          id: s.id,
+          label: s.id,
+          sub: s.role === 'fallback' ? `${s.component} (fallback)` : s.component,
+          x: PAD + l * (NODE_W + GAP_X),
+          y: PAD + i * (NODE_H + GAP_Y),
+        });
+      });
   });
   return placed;
 }
@@ -85,7 +95,9 @@ export function PipelineGraph(props: { name: string; steps: readonly PipelineSte
     for (const i of inputsOf(s)) if (at.has(i)) links.push({ from: at.get(i)!, to, fallback: false });
     if (s.fallback && at.has(s.fallback)) links.push({ from: to, to: at.get(s.fallback)!, fallback: true });
   }
-  const summary = props.steps.map((s) => `${s.id} (${s.component}) after ${inputsOf(s).join(', ')}${props.status?.get(s.id) ? `: ${props.status.get(s.id)}` : ''}`).join('; ');
+  const summary = props.steps
+    .map((s) => `${s.id} (${s.component}) after ${inputsOf(s).join(', ')}${props.status?.get(s.id) ? `: ${props.status.get(s.id)}` : ''}`)
+    .join('; ');
   const markerId = `arrow-${props.name.replace(/[^a-z0-9-]/gi, '')}`;
   return (
     <div class="graph-wrap">
@@ -95,14 +107,20 @@ export function PipelineGraph(props: { name: string; steps: readonly PipelineSte
             <path d="M0,0 L10,5 L0,10 z" class="arrow" />
           </marker>
         </defs>
-        {links.map((l, i) => <path key={i} d={edge(l.from, l.to)} class={l.fallback ? 'link fallback' : 'link'} marker-end={`url(#${markerId})`} />)}
+        {links.map((l, i) => (
+          <path key={i} d={edge(l.from, l.to)} class={l.fallback ? 'link fallback' : 'link'} marker-end={`url(#${markerId})`} />
+        ))}
         {nodes.map((n) => {
           const status = n.id === EVENT_NODE ? 'source' : (props.status?.get(n.id) ?? 'idle');
           return (
             <g key={n.id} class={`node step-${status}`} transform={`translate(${n.x},${n.y})`} data-step={n.id} data-status={status}>
               <rect width={NODE_W} height={NODE_H} rx="6" />
-              <text x="10" y="19" class="node-label">{n.label.length > 18 ? `${n.label.slice(0, 17)}…` : n.label}</text>
-              <text x="10" y="36" class="node-sub">{n.id === EVENT_NODE ? 'trigger' : `${n.sub.length > 16 ? `${n.sub.slice(0, 15)}…` : n.sub} · ${status}`}</text>
+              <text x="10" y="19" class="node-label">
+                {n.label.length > 18 ? `${n.label.slice(0, 17)}…` : n.label}
+              </text>
+              <text x="10" y="36" class="node-sub">
+                {n.id === EVENT_NODE ? 'trigger' : `${n.sub.length > 16 ? `${n.sub.slice(0, 15)}…` : n.sub} · ${status}`}
+              </text>
             </g>
           );
         })}

@@ -1,13 +1,19 @@
 /** Running a pipeline from the console, and following its run (contract C). */
 import { useState } from 'preact/hooks';
+import type { AdminAnswers } from '../../api-types.js';
 import { api } from './api.js';
 import { Dialog } from './dialog.js';
 import { describeError } from './hooks.js';
-import type { AdminAnswers } from '../../api-types.js';
 
 /** A CloudEvents-style envelope for a run started by hand. */
 export function consoleEvent(type: string, data: unknown): Record<string, unknown> {
-  return { id: `console-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`, type, source: '/console', datacontenttype: 'application/json', data };
+  return {
+    id: `console-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+    type,
+    source: '/console',
+    datacontenttype: 'application/json',
+    data,
+  };
 }
 
 /** Starts a run: `POST /v1/pipelines/:name/runs`, answers the run id. */
@@ -46,10 +52,18 @@ export function RunDialog(props: { name: string; defaultType: string; onClose: (
         <label for="run-data">Event data (JSON)</label>
         <textarea id="run-data" rows={5} spellcheck={false} value={data} onInput={(e) => setData((e.target as HTMLTextAreaElement).value)} />
       </div>
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="dialog-actions">
-        <button type="button" onClick={props.onClose}>Cancel</button>
-        <button type="button" class="primary" disabled={busy || !type.trim()} onClick={() => void run()}>Start run</button>
+        <button type="button" onClick={props.onClose}>
+          Cancel
+        </button>
+        <button type="button" class="primary" disabled={busy || !type.trim()} onClick={() => void run()}>
+          Start run
+        </button>
       </div>
     </Dialog>
   );

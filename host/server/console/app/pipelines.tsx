@@ -1,12 +1,12 @@
 /** Every pipeline file (contract C): its DAG with the latest run's status per step; run, edit, delete. */
 import { useState } from 'preact/hooks';
+import type { AdminAnswers, PipelineListing, PipelineRun, PipelineStep, StepStatus } from '../../api-types.js';
 import { api } from './api.js';
 import { Dialog } from './dialog.js';
 import { ms, time } from './format.js';
 import { describeError, usePoll } from './hooks.js';
 import { inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { RunDialog } from './pipeline-run.js';
-import type { AdminAnswers, PipelineListing, PipelineRun, PipelineStep, StepStatus } from '../../api-types.js';
 
 function latestRun(name: string, runId: string | null) {
   return async (signal: AbortSignal): Promise<PipelineRun | null> => {
@@ -40,41 +40,92 @@ export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid
     <article class="pipeline" data-pipeline={name} aria-labelledby={`pipeline-${name}`}>
       <h2 id={`pipeline-${name}`}>{name}</h2>
       {props.pipeline.description && <p>{props.pipeline.description}</p>}
-      <p class="muted">Trigger: {props.pipeline.trigger?.events.join(', ') || 'runs by hand only'} · {steps.length} step(s)</p>
+      <p class="muted">
+        Trigger: {props.pipeline.trigger?.events.join(', ') || 'runs by hand only'} · {steps.length} step(s)
+      </p>
       <PipelineGraph name={name} steps={steps} status={status} />
       <p class="run-status" role="status" data-run-status={r?.status ?? 'none'}>
-        {r ? <>Run <code>{r.runId}</code>: <strong>{r.status}</strong>{r.startedAt ? ` at ${time(r.startedAt)}` : ''}{r.durationMs !== null && r.durationMs !== undefined ? `, ${ms(r.durationMs)}` : ''}</> : 'No runs yet.'}
+        {r ? (
+          <>
+            Run <code>{r.runId}</code>: <strong>{r.status}</strong>
+            {r.startedAt ? ` at ${time(r.startedAt)}` : ''}
+            {r.durationMs !== null && r.durationMs !== undefined ? `, ${ms(r.durationMs)}` : ''}
+          </>
+        ) : (
+          'No runs yet.'
+        )}
       </p>
       {r?.steps && (
         <div class="table-wrap">
           <table class="steps">
-            <thead><tr><th scope="col">Step</th><th scope="col">Component</th><th scope="col">After</th><th scope="col">Status</th><th scope="col" class="num">Attempts</th><th scope="col" class="num">Duration</th></tr></thead>
+            <thead>
+              <tr>
+                <th scope="col">Step</th>
+                <th scope="col">Component</th>
+                <th scope="col">After</th>
+                <th scope="col">Status</th>
+                <th scope="col" class="num">
+                  Attempts
+                </th>
+                <th scope="col" class="num">
+                  Duration
+                </th>
+              </tr>
+            </thead>
             <tbody>
               {r.steps.map((s) => (
                 <tr key={s.id} data-step={s.id}>
-                  <th scope="row">{s.id}</th><td>{s.component}</td>
+                  <th scope="row">{s.id}</th>
+                  <td>{s.component}</td>
                   <td>{inputsOf(steps.find((d) => d.id === s.id) ?? { id: s.id, component: s.component, input: '?' }).join(', ')}</td>
-                  <td><span class={`badge step-${s.status}`}>{s.status}</span></td>
-                  <td class="num">{s.attempts}</td><td class="num">{ms(s.durationMs)}</td>
+                  <td>
+                    <span class={`badge step-${s.status}`}>{s.status}</span>
+                  </td>
+                  <td class="num">{s.attempts}</td>
+                  <td class="num">{ms(s.durationMs)}</td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
       <div class="toolbar">
-        <button type="button" class="primary" onClick={() => setDialog('run')}>Run {name}</button>
-        <a class="button" href={`#/compose/${encodeURIComponent(name)}`}>Edit {name}</a>
-        <button type="button" onClick={() => setDialog('delete')}>Delete {name}</button>
+        <button type="button" class="primary" onClick={() => setDialog('run')}>
+          Run {name}
+        </button>
+        <a class="button" href={`#/compose/${encodeURIComponent(name)}`}>
+          Edit {name}
+        </a>
+        <button type="button" onClick={() => setDialog('delete')}>
+          Delete {name}
+        </button>
       </div>
-      {dialog === 'run' && <RunDialog name={name} defaultType={props.pipeline.trigger?.events[0]?.replace(/\*/g, 'console') ?? 'console.run'} onClose={() => setDialog(null)} onStarted={(id) => { setDialog(null); setRunId(id); }} />}
+      {dialog === 'run' && (
+        <RunDialog
+          name={name}
+          defaultType={props.pipeline.trigger?.events[0]?.replace(/\*/g, 'console') ?? 'console.run'}
+          onClose={() => setDialog(null)}
+          onStarted={(id) => {
+            setDialog(null);
+            setRunId(id);
+          }}
+        />
+      )}
       {dialog === 'delete' && (
         <Dialog title={`Delete pipeline ${name}?`} onClose={() => setDialog(null)}>
           <p>This removes its file; runs in progress finish.</p>
           <div class="dialog-actions">
-            <button type="button" onClick={() => setDialog(null)}>Cancel</button>
-            <button type="button" class="primary danger" onClick={() => void remove()}>Delete</button>
+            <button type="button" onClick={() => setDialog(null)}>
+              Cancel
+            </button>
+            <button type="button" class="primary danger" onClick={() => void remove()}>
+              Delete
+            </button>
           </div>
         </Dialog>
       )}
@@ -87,14 +138,38 @@ export function PipelinesView() {
   const missing = list.error?.startsWith('LN_ERR_ADMIN_NOT_FOUND');
   return (
     <section aria-labelledby="pipelines-title">
-      <h1 id="pipelines-title" tabIndex={-1}>Pipelines</h1>
-      <p><a class="button primary" href="#/compose">New pipeline</a></p>
-      {missing ? <p class="error" role="alert">This host does not serve pipelines (GET /v1/pipelines).</p> : list.error && <p class="error" role="alert">{list.error}</p>}
+      <h1 id="pipelines-title" tabIndex={-1}>
+        Pipelines
+      </h1>
+      <p>
+        <a class="button primary" href="#/compose">
+          New pipeline
+        </a>
+      </p>
+      {missing ? (
+        <p class="error" role="alert">
+          This host does not serve pipelines (GET /v1/pipelines).
+        </p>
+      ) : (
+        list.error && (
+          <p class="error" role="alert">
+            {list.error}
+          </p>
+        )
+      )}
       {list.data?.pipelines.length === 0 && <p>No pipelines yet: compose one, or put a file in the pipelines folder.</p>}
-      {list.data?.pipelines.map((p) => p.valid
-        ? <PipelineCard key={p.name} pipeline={p} onDeleted={list.refresh} />
-        : <article class="pipeline invalid" key={p.name}><h2>{p.name}</h2><p class="error">{p.file}: {p.error.code}: {p.error.message}</p></article>)}
+      {list.data?.pipelines.map((p) =>
+        p.valid ? (
+          <PipelineCard key={p.name} pipeline={p} onDeleted={list.refresh} />
+        ) : (
+          <article class="pipeline invalid" key={p.name}>
+            <h2>{p.name}</h2>
+            <p class="error">
+              {p.file}: {p.error.code}: {p.error.message}
+            </p>
+          </article>
+        ),
+      )}
     </section>
   );
 }
-

@@ -1,16 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { componentEmbed, componentNew, componentWit, parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  componentEmbed, componentNew, componentWit, parse,
-} from '@bytecodealliance/jco-transpile/wasm-tools';
 import { readComponentShape } from '../../../../host/engine/component-types/component-type-reader.js';
 import { formatWitFunction } from '../../../../host/engine/component-types/wit-format.js';
 import type { ComponentShape, WitFunction, WitType, WorldItem } from '../../../../host/engine/component-types/wit-types.js';
 import { isLnError } from '../../../../host/errors/ln-error.js';
 
 // ---- type builders, so expectations read like WIT ----
-const p = (name: 'bool' | 'u32' | 'u64' | 's64' | 'f64' | 'char' | 'string' | 'u8' | 's32'): WitType =>
-  ({ kind: 'primitive', name });
+const p = (name: 'bool' | 'u32' | 'u64' | 's64' | 'f64' | 'char' | 'string' | 'u8' | 's32'): WitType => ({ kind: 'primitive', name });
 const string = p('string');
 const list = (element: WitType): WitType => ({ kind: 'list', element });
 const option = (inner: WitType): WitType => ({ kind: 'option', inner });
@@ -21,7 +18,9 @@ const borrow = (resource: string): WitType => ({ kind: 'borrow', resource });
 
 const pair = tuple(string, string);
 const event: WitType = {
-  kind: 'record', name: 'event', fields: [
+  kind: 'record',
+  name: 'event',
+  fields: [
     { name: 'id', type: string },
     { name: 'type', type: string },
     { name: 'source', type: string },
@@ -32,7 +31,9 @@ const event: WitType = {
   ],
 };
 const handlerError: WitType = {
-  kind: 'variant', name: 'error', cases: [
+  kind: 'variant',
+  name: 'error',
+  cases: [
     { name: 'invalid-event', type: string },
     { name: 'unsupported', type: string },
     { name: 'unavailable', type: string },
@@ -140,7 +141,9 @@ describe('readComponentShape on the plugin WIT (dummy component of world statefu
   let shape: ComponentShape;
   beforeAll(async () => {
     const core = await componentEmbed({
-      dummy: true, witSource: readFileSync('wit/plugin.wit', 'utf8'), world: 'stateful-plugin',
+      dummy: true,
+      witSource: readFileSync('wit/plugin.wit', 'utf8'),
+      world: 'stateful-plugin',
     });
     shape = readComponentShape(await componentNew(core, []));
   });
@@ -178,7 +181,9 @@ describe('readComponentShape on the plugin WIT (dummy component of world statefu
   it('types the exported lifecycle and state functions', () => {
     const lifecycle = 'liquid-nano:plugin/lifecycle@0.1.0';
     expect(fn(shape.exports, lifecycle, 'init')).toEqual({
-      name: 'init', params: [{ name: 'config', type: list(pair) }], result: result(null, string),
+      name: 'init',
+      params: [{ name: 'config', type: list(pair) }],
+      result: result(null, string),
     });
     expect(fn(shape.exports, lifecycle, 'teardown')).toEqual({ name: 'teardown', params: [], result: null });
     const state = iface(shape.exports, 'liquid-nano:plugin/state@0.1.0');
@@ -191,17 +196,28 @@ describe('readComponentShape on the plugin WIT (dummy component of world statefu
   it('types the log import with its level enum', () => {
     const log = iface(shape.imports, 'liquid-nano:plugin/log@0.1.0');
     const level: WitType = { kind: 'enum', name: 'level', cases: ['trace', 'debug', 'info', 'warn', 'error'] };
-    expect(log.types).toEqual([{ name: 'level', type: level }, { name: 'pair', type: pair }]);
-    expect(log.functions).toEqual([{
-      name: 'log',
-      params: [{ name: 'level', type: level }, { name: 'message', type: string }, { name: 'fields', type: list(pair) }],
-      result: null,
-    }]);
+    expect(log.types).toEqual([
+      { name: 'level', type: level },
+      { name: 'pair', type: pair },
+    ]);
+    expect(log.functions).toEqual([
+      {
+        name: 'log',
+        params: [
+          { name: 'level', type: level },
+          { name: 'message', type: string },
+          { name: 'fields', type: list(pair) },
+        ],
+        result: null,
+      },
+    ]);
   });
 
   it('types the kv import with its error variant, including the case without payload', () => {
     const kvError: WitType = {
-      kind: 'variant', name: 'error', cases: [
+      kind: 'variant',
+      name: 'error',
+      cases: [
         { name: 'denied', type: null },
         { name: 'quota-exceeded', type: string },
         { name: 'too-large', type: string },
@@ -213,37 +229,53 @@ describe('readComponentShape on the plugin WIT (dummy component of world statefu
     expect(fn(shape.imports, kv, 'get').result).toEqual(result(option(list(p('u8'))), kvError));
     expect(fn(shape.imports, kv, 'set')).toEqual({
       name: 'set',
-      params: [{ name: 'key', type: string }, { name: 'value', type: list(p('u8')) }],
+      params: [
+        { name: 'key', type: string },
+        { name: 'value', type: list(p('u8')) },
+      ],
       result: result(null, kvError),
     });
     expect(fn(shape.imports, kv, 'list-keys').params).toEqual([
-      { name: 'prefix', type: string }, { name: 'limit', type: p('u32') },
+      { name: 'prefix', type: string },
+      { name: 'limit', type: p('u32') },
     ]);
   });
 
   it('types imports that use types of another interface (events.emit)', () => {
     expect(fn(shape.imports, 'liquid-nano:plugin/events@0.1.0', 'emit')).toEqual({
-      name: 'emit', params: [{ name: 'event', type: event }], result: result(null, string),
+      name: 'emit',
+      params: [{ name: 'event', type: event }],
+      result: result(null, string),
     });
-    expect(iface(shape.imports, 'liquid-nano:plugin/types@0.1.0').types.map((t) => t.name))
-      .toEqual(['pair', 'event', 'error']);
+    expect(iface(shape.imports, 'liquid-nano:plugin/types@0.1.0').types.map((t) => t.name)).toEqual(['pair', 'event', 'error']);
   });
 });
 
 describe('readComponentShape on world-level function exports (canon lift)', () => {
   const point: WitType = {
-    kind: 'record', name: 'point', fields: [{ name: 'x', type: p('s32') }, { name: 'y', type: p('s32') }],
+    kind: 'record',
+    name: 'point',
+    fields: [
+      { name: 'x', type: p('s32') },
+      { name: 'y', type: p('s32') },
+    ],
   };
   const shapeType: WitType = {
-    kind: 'variant', name: 'shape',
-    cases: [{ name: 'circle', type: p('f64') }, { name: 'square', type: p('f64') }, { name: 'none', type: null }],
+    kind: 'variant',
+    name: 'shape',
+    cases: [
+      { name: 'circle', type: p('f64') },
+      { name: 'square', type: p('f64') },
+      { name: 'none', type: null },
+    ],
   };
   const color: WitType = { kind: 'enum', name: 'color', cases: ['red', 'green', 'blue'] };
   const perms: WitType = { kind: 'flags', name: 'perms', flags: ['read', 'write', 'exec'] };
   let shape: ComponentShape;
 
   beforeAll(async () => {
-    shape = readComponentShape(await component(`(component
+    shape = readComponentShape(
+      await component(`(component
       (core module $m
         (memory (export "memory") 1)
         (func (export "realloc") (param i32 i32 i32 i32) (result i32) unreachable)
@@ -290,7 +322,8 @@ describe('readComponentShape on world-level function exports (canon lift)', () =
       (func (export "maybe") (param "x" (option string)) (result (result))
         (canon lift (core func $i "iii-i") (memory $mem) (realloc $realloc)))
       (func (export "nothing") (canon lift (core func $i "nothing")))
-    )`));
+    )`),
+    );
   });
 
   const world = (name: string): WitFunction => {
@@ -311,7 +344,12 @@ describe('readComponentShape on world-level function exports (canon lift)', () =
 
   it('types primitive parameters and results', () => {
     expect(world('add')).toEqual({
-      name: 'add', params: [{ name: 'a', type: p('u32') }, { name: 'b', type: p('u32') }], result: p('u32'),
+      name: 'add',
+      params: [
+        { name: 'a', type: p('u32') },
+        { name: 'b', type: p('u32') },
+      ],
+      result: p('u32'),
     });
     expect(formatWitFunction(world('add'))).toBe('func(a: u32, b: u32) -> u32');
     expect(formatWitFunction(world('mix'))).toBe('func(a: u64, b: s64, c: f64, d: bool, e: char) -> f64');
@@ -323,7 +361,9 @@ describe('readComponentShape on world-level function exports (canon lift)', () =
   it('types records, variants, enums and flags by their exported names', () => {
     expect(world('flip')).toEqual({ name: 'flip', params: [{ name: 'p', type: point }], result: point });
     expect(world('describe')).toEqual({
-      name: 'describe', params: [{ name: 's', type: shapeType }], result: option(p('u32')),
+      name: 'describe',
+      params: [{ name: 's', type: shapeType }],
+      result: option(p('u32')),
     });
     expect(world('count-perms').params[0]!.type).toEqual(perms);
     expect(formatWitFunction(world('next-color'))).toBe('func(c: color) -> color');
@@ -332,7 +372,9 @@ describe('readComponentShape on world-level function exports (canon lift)', () =
   it('types results, tuples and options', () => {
     expect(world('safe-div').result).toEqual(result(p('u32'), string));
     expect(world('swap')).toEqual({
-      name: 'swap', params: [{ name: 't', type: tuple(p('u32'), string) }], result: tuple(string, p('u32')),
+      name: 'swap',
+      params: [{ name: 't', type: tuple(p('u32'), string) }],
+      result: tuple(string, p('u32')),
     });
     expect(formatWitFunction(world('maybe'))).toBe('func(x: option<string>) -> result');
   });
@@ -341,7 +383,8 @@ describe('readComponentShape on world-level function exports (canon lift)', () =
 describe('readComponentShape on resources (wasi:io/streams, wasi:cli/stdout)', () => {
   let shape: ComponentShape;
   beforeAll(async () => {
-    shape = readComponentShape(await component(`(component
+    shape = readComponentShape(
+      await component(`(component
       (import "wasi:io/error@0.2.0" (instance $error
         (export "error" (type (sub resource)))))
       (alias export $error "error" (type $io-error))
@@ -367,29 +410,37 @@ describe('readComponentShape on resources (wasi:io/streams, wasi:cli/stdout)', (
         (type $own-os (own $os))
         (type $get (func (result $own-os)))
         (export "get-stdout" (func (type $get)))))
-    )`));
+    )`),
+    );
   });
 
   it('names borrowed and owned handles after their resources', () => {
     const streams = 'wasi:io/streams@0.2.0';
     const streamError: WitType = {
-      kind: 'variant', name: 'stream-error',
-      cases: [{ name: 'last-operation-failed', type: own('error') }, { name: 'closed', type: null }],
+      kind: 'variant',
+      name: 'stream-error',
+      cases: [
+        { name: 'last-operation-failed', type: own('error') },
+        { name: 'closed', type: null },
+      ],
     };
     expect(fn(shape.imports, streams, '[method]output-stream.blocking-write-and-flush')).toEqual({
       name: '[method]output-stream.blocking-write-and-flush',
-      params: [{ name: 'self', type: borrow('output-stream') }, { name: 'contents', type: list(p('u8')) }],
+      params: [
+        { name: 'self', type: borrow('output-stream') },
+        { name: 'contents', type: list(p('u8')) },
+      ],
       result: result(null, streamError),
     });
-    expect(formatWitFunction(fn(shape.imports, streams, '[method]output-stream.check-write')))
-      .toBe('func(self: borrow<output-stream>) -> result<u64, stream-error>');
+    expect(formatWitFunction(fn(shape.imports, streams, '[method]output-stream.check-write'))).toBe(
+      'func(self: borrow<output-stream>) -> result<u64, stream-error>',
+    );
     expect(iface(shape.imports, streams).types).toEqual([
       { name: 'error', type: { kind: 'resource', name: 'error' } },
       { name: 'output-stream', type: { kind: 'resource', name: 'output-stream' } },
       { name: 'stream-error', type: streamError },
     ]);
-    expect(fn(shape.imports, 'wasi:cli/stdout@0.2.0', 'get-stdout'))
-      .toEqual({ name: 'get-stdout', params: [], result: own('output-stream') });
+    expect(fn(shape.imports, 'wasi:cli/stdout@0.2.0', 'get-stdout')).toEqual({ name: 'get-stdout', params: [], result: own('output-stream') });
   });
 
   it('types resources a component defines and exports through a shim component', async () => {
@@ -420,59 +471,73 @@ describe('readComponentShape on resources (wasi:io/streams, wasi:cli/stdout)', (
       '[static]counter.merge: func(a: borrow<counter>, b: borrow<counter>) -> counter',
       '[method]counter.wrap: func(self: borrow<counter>, h: host-counter) -> u32',
     ]);
-    expect(fn(res.imports, 'test:res/host-counters@0.1.0', '[method]counter.get').params)
-      .toEqual([{ name: 'self', type: borrow('counter') }]);
+    expect(fn(res.imports, 'test:res/host-counters@0.1.0', '[method]counter.get').params).toEqual([{ name: 'self', type: borrow('counter') }]);
   });
 
-  it('types a resource a component defines, through the export\'s ascribed type', async () => {
+  it("types a resource a component defines, through the export's ascribed type", async () => {
     // Valid, but wit-component cannot print world-level type exports, so no componentWit check.
-    const res = readComponentShape(await parse(`(component
+    const res = readComponentShape(
+      await parse(`(component
       (core module $m (func (export "new") (param i32) (result i32) unreachable))
       (core instance $i (instantiate $m))
       (type $r (resource (rep i32)))
       (type $own-r (own $r))
       (export $thing "thing" (type $r))
       (func $new (param "n" u32) (result $own-r) (canon lift (core func $i "new")))
-      (export "[constructor]thing" (func $new) (func (param "n" u32) (result (own $thing)))))`));
+      (export "[constructor]thing" (func $new) (func (param "n" u32) (result (own $thing)))))`),
+    );
     expect(res.exports).toEqual([
       { kind: 'type', name: 'thing', type: { kind: 'resource', name: 'thing' } },
-      { kind: 'function', name: '[constructor]thing',
-        func: { name: '[constructor]thing', params: [{ name: 'n', type: p('u32') }], result: own('thing') } },
+      { kind: 'function', name: '[constructor]thing', func: { name: '[constructor]thing', params: [{ name: 'n', type: p('u32') }], result: own('thing') } },
     ]);
   });
 
   it('still names a handle made before its resource is exported (no ascription, not validated)', async () => {
-    const res = readComponentShape(await parse(`(component
+    const res = readComponentShape(
+      await parse(`(component
       (type $r (resource (rep i32)))
       (type $own-r (own $r))
       (export "thing" (type $r))
-      (import "make" (func (result $own-r))))`));
+      (import "make" (func (result $own-r))))`),
+    );
     expect(item(res.imports, 'make')).toEqual({
-      kind: 'function', name: 'make', func: { name: 'make', params: [], result: own('thing') },
+      kind: 'function',
+      name: 'make',
+      func: { name: 'make', params: [], result: own('thing') },
     });
   });
 });
 
 describe('readComponentShape on newer and rarer encodings', () => {
   it('reports async types (stream, future, error-context) and maps as unknown', async () => {
-    const res = readComponentShape(await parse(`(component
+    const res = readComponentShape(
+      await parse(`(component
       (import "f" (func async (param "s" (stream u8)) (param "g" (future)) (param "e" error-context)
-        (param "m" (map string u32)) (param "fixed" (list u8 4)))))`));
-    expect(res.imports).toEqual([{
-      kind: 'function', name: 'f', func: {
-        name: 'f', async: true, result: null, params: [
-          { name: 's', type: { kind: 'unknown', description: 'stream<u8>' } },
-          { name: 'g', type: { kind: 'unknown', description: 'future' } },
-          { name: 'e', type: { kind: 'unknown', description: 'error-context' } },
-          { name: 'm', type: { kind: 'unknown', description: 'map<string, u32>' } },
-          { name: 'fixed', type: { kind: 'list', element: p('u8'), length: 4 } },
-        ],
+        (param "m" (map string u32)) (param "fixed" (list u8 4)))))`),
+    );
+    expect(res.imports).toEqual([
+      {
+        kind: 'function',
+        name: 'f',
+        func: {
+          name: 'f',
+          async: true,
+          result: null,
+          params: [
+            { name: 's', type: { kind: 'unknown', description: 'stream<u8>' } },
+            { name: 'g', type: { kind: 'unknown', description: 'future' } },
+            { name: 'e', type: { kind: 'unknown', description: 'error-context' } },
+            { name: 'm', type: { kind: 'unknown', description: 'map<string, u32>' } },
+            { name: 'fixed', type: { kind: 'list', element: p('u8'), length: 4 } },
+          ],
+        },
       },
-    }]);
+    ]);
   });
 
   it('reads instances built from exports, nested components and ascribed export types', async () => {
-    const res = readComponentShape(await parse(`(component
+    const res = readComponentShape(
+      await parse(`(component
       (import "f" (func $f (param "x" u32)))
       (component $c
         (import "g" (func $g (param "x" u32)))
@@ -485,20 +550,30 @@ describe('readComponentShape on newer and rarer encodings', () => {
       (export "bag" (instance $bag))
       (export "nested" (instance $inst))
       (export "ascribed" (func $f) (func (param "x" u32)))
-      (export "comp" (component $c)))`));
+      (export "comp" (component $c)))`),
+    );
     const rec: WitType = { kind: 'record', name: 'rec', fields: [{ name: 'a', type: p('u8') }] };
     expect(res.exports).toEqual([
-      { kind: 'interface', name: 'bag', types: [{ name: 'renamed', type: { ...rec, name: 'renamed' } }],
-        functions: [{ name: 'h', params: [{ name: 'x', type: p('u32') }], result: null }] },
-      { kind: 'interface', name: 'nested', types: [{ name: 'rec', type: rec }],
-        functions: [{ name: 'g2', params: [{ name: 'x', type: p('u32') }], result: null }] },
+      {
+        kind: 'interface',
+        name: 'bag',
+        types: [{ name: 'renamed', type: { ...rec, name: 'renamed' } }],
+        functions: [{ name: 'h', params: [{ name: 'x', type: p('u32') }], result: null }],
+      },
+      {
+        kind: 'interface',
+        name: 'nested',
+        types: [{ name: 'rec', type: rec }],
+        functions: [{ name: 'g2', params: [{ name: 'x', type: p('u32') }], result: null }],
+      },
       { kind: 'function', name: 'ascribed', func: { name: 'ascribed', params: [{ name: 'x', type: p('u32') }], result: null } },
       { kind: 'other', name: 'comp', description: 'component' },
     ]);
   });
 
   it('skips async canonical built-ins and core types inside component types', async () => {
-    const res = readComponentShape(await parse(`(component
+    const res = readComponentShape(
+      await parse(`(component
       (type (component (core type (module (import "a" "b" (func (param i32))) (export "m" (memory 1))))))
       (core module $m (func (export "f") (param i32)) (func (export "g")))
       (core instance $i (instantiate $m))
@@ -508,7 +583,8 @@ describe('readComponentShape on newer and rarer encodings', () => {
       (core func (canon waitable-set.new))
       (func (export "run") (param "x" u32) (canon lift (core func $i "f")))
       (core func (canon context.get i32 0))
-      (func (export "go") (canon lift (core func $i "g") async)))`));
+      (func (export "go") (canon lift (core func $i "g") async)))`),
+    );
     expect(res.exports.map((e) => e.kind === 'function' && formatWitFunction(e.func))).toEqual(['func(x: u32)', 'func()']);
   });
 });
@@ -575,7 +651,9 @@ describe('readComponentShape on malformed and hostile input', () => {
 
   it('survives random byte mutations of a real component', async () => {
     const core = await componentEmbed({
-      dummy: true, witSource: readFileSync('wit/plugin.wit', 'utf8'), world: 'stateful-plugin',
+      dummy: true,
+      witSource: readFileSync('wit/plugin.wit', 'utf8'),
+      world: 'stateful-plugin',
     });
     const original = await componentNew(core, []);
     const random = rng(7);

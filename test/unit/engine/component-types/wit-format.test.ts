@@ -7,8 +7,7 @@ const string: WitType = { kind: 'primitive', name: 'string' };
 
 describe('formatWitType', () => {
   it('writes built-in generic types', () => {
-    expect(formatWitType({ kind: 'list', element: { kind: 'tuple', items: [string, string] } }))
-      .toBe('list<tuple<string, string>>');
+    expect(formatWitType({ kind: 'list', element: { kind: 'tuple', items: [string, string] } })).toBe('list<tuple<string, string>>');
     expect(formatWitType({ kind: 'list', element: u32, length: 4 })).toBe('list<u32, 4>');
     expect(formatWitType({ kind: 'option', inner: string })).toBe('option<string>');
   });
@@ -21,11 +20,22 @@ describe('formatWitType', () => {
   });
 
   it('writes named types by name and anonymous ones in full', () => {
-    const fields = [{ name: 'type', type: string }, { name: 'n', type: u32 }];
+    const fields = [
+      { name: 'type', type: string },
+      { name: 'n', type: u32 },
+    ];
     expect(formatWitType({ kind: 'record', name: 'event', fields })).toBe('event');
     expect(formatWitType({ kind: 'record', name: null, fields })).toBe('record { %type: string, n: u32 }');
-    expect(formatWitType({ kind: 'variant', name: null, cases: [{ name: 'a', type: u32 }, { name: 'b', type: null }] }))
-      .toBe('variant { a(u32), b }');
+    expect(
+      formatWitType({
+        kind: 'variant',
+        name: null,
+        cases: [
+          { name: 'a', type: u32 },
+          { name: 'b', type: null },
+        ],
+      }),
+    ).toBe('variant { a(u32), b }');
     expect(formatWitType({ kind: 'enum', name: 'level', cases: ['info'] })).toBe('level');
     expect(formatWitType({ kind: 'flags', name: null, flags: ['read', 'write'] })).toBe('flags { read, write }');
   });
@@ -46,16 +56,22 @@ describe('formatWitType', () => {
 
 describe('formatWitFunction', () => {
   it('writes parameters and the result', () => {
-    expect(formatWitFunction({
-      name: 'add', params: [{ name: 'a', type: u32 }, { name: 'b', type: u32 }], result: u32,
-    })).toBe('func(a: u32, b: u32) -> u32');
+    expect(
+      formatWitFunction({
+        name: 'add',
+        params: [
+          { name: 'a', type: u32 },
+          { name: 'b', type: u32 },
+        ],
+        result: u32,
+      }),
+    ).toBe('func(a: u32, b: u32) -> u32');
     expect(formatWitFunction({ name: 'teardown', params: [], result: null })).toBe('func()');
   });
 
   it('escapes parameter names that are WIT keywords', () => {
     expect(formatWitName('type')).toBe('%type');
     expect(formatWitName('event')).toBe('event');
-    expect(formatWitFunction({ name: 'f', params: [{ name: 'list', type: u32 }], result: null }))
-      .toBe('func(%list: u32)');
+    expect(formatWitFunction({ name: 'f', params: [{ name: 'list', type: u32 }], result: null })).toBe('func(%list: u32)');
   });
 });

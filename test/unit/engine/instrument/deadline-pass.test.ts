@@ -7,15 +7,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { describe, expect, it } from 'vitest';
 import { DeadlineExceeded, deadlineImports } from '../../../../host/engine/instrument/deadline-check.js';
 import { addDeadlineChecks, DEADLINE_CHECK_INTERVAL } from '../../../../host/engine/instrument/deadline-pass.js';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
-import { isLnError } from '../../../../host/errors/ln-error.js';
 import { CORE_MODULE_FILE } from '../../../../host/engine/transpile-cache.js';
-import { ROOT, example, fixture } from '../../../helpers/cli.js';
+import { isLnError } from '../../../../host/errors/ln-error.js';
+import { example, fixture, ROOT } from '../../../helpers/cli.js';
 import { instantiate, LOOSE, meter, used, wat } from './wasm-helpers.js';
 
 const SPIN = `(module
@@ -124,7 +124,6 @@ const LABELS = `(module
     (loop $q (type $p) (i32.add (i32.const 1)) (local.tee $s) (br_if $q (i32.lt_u (local.get $s) (i32.const 1000))) (drop) (local.get $s))
     (i32.add)))`;
 
-
 function flag(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4));
 }
@@ -136,7 +135,8 @@ function flag(): Int32Array {
 function spinInWorker(bytes: Uint8Array, exportName: string, arg?: number): Promise<{ threw?: string; code?: string; returned?: unknown }> {
   const shared = flag();
   const checkUrl = pathToFileURL(join(ROOT, 'dist', 'host', 'engine', 'instrument', 'deadline-check.js')).href;
-  const worker = new Worker(`
+  const worker = new Worker(
+    `
     const { parentPort, workerData } = require('node:worker_threads');
     (async () => {
       const { deadlineImports } = await import(workerData.checkUrl);
@@ -148,7 +148,9 @@ function spinInWorker(bytes: Uint8Array, exportName: string, arg?: number): Prom
       } catch (err) {
         parentPort.postMessage({ threw: err.name, code: err.code });
       }
-    })();`, { eval: true, workerData: { bytes, flag: shared, exportName, arg, checkUrl } });
+    })();`,
+    { eval: true, workerData: { bytes, flag: shared, exportName, arg, checkUrl } },
+  );
   return new Promise((resolve, reject) => {
     // A guest the flag does not stop would spin forever: give up well before the test's timeout
     // and end the worker, so the failure is a clear one and no thread is left spinning.
@@ -200,7 +202,10 @@ describe('deadline pass: interruption', () => {
     Atomics.store(f, 0, 1);
     let calls = 0;
     let exports: Record<string, (n: number) => void> = {};
-    const back = (n: number): void => { calls++; exports.f!(n); };
+    const back = (n: number): void => {
+      calls++;
+      exports.f!(n);
+    };
     const { instance } = await WebAssembly.instantiate(addDeadlineChecks(await wat(text)), { env: { back }, ...deadlineImports(f) });
     exports = instance.exports as typeof exports;
     expect(() => exports.f!(30)).toThrow(DeadlineExceeded);
@@ -250,10 +255,14 @@ describe('deadline pass: interruption', () => {
 
   it('only a long call-free innermost loop keeps its check inline; a long loop around another loop is wrapped', async () => {
     const plainOps = '(local.set $s (i32.xor (i32.add (local.get $s) (local.get $n)) (i32.const 7)))'.repeat(4);
-    const text = await print(addDeadlineChecks(await wat(`(module
+    const text = await print(
+      addDeadlineChecks(
+        await wat(`(module
       (func $long (export "long") (param $n i32) (local $s i32) (loop $l ${plainOps} (br_if $l (local.get $s))))
       (func $around (export "around") (param $n i32) (local $s i32)
-        (loop $o (loop $i (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) ${plainOps} (br_if $o (local.get $s)))))`)));
+        (loop $o (loop $i (br_if $i (local.tee $n (i32.sub (local.get $n) (i32.const 1))))) ${plainOps} (br_if $o (local.get $s)))))`),
+      ),
+    );
     const body = (name: string): string => {
       const at = text.indexOf(`(func $${name} (;`);
       return text.slice(at, text.indexOf('(func', at + 1));
@@ -264,30 +273,40 @@ describe('deadline pass: interruption', () => {
     expect(body('around').match(/i32\.eqz/g)).toHaveLength(2);
   });
 
-  it.each([['one-byte', 7, 4, 1], ['multi-byte', 1_000_000, 1000, 200]] as const)(
-    'the pinning threshold counts instructions, not bytes (%s immediates)', async (_, constant, offset, local) => {
-      // A loop body of 23 instructions (plus `end`) is pinned, one of 22 is wrapped; the first
-      // walk skips short plain instructions without decoding them, so both encodings must count alike.
-      const unit = `i32.const ${constant} i32.load offset=${offset} local.set ${local} `;
-      const loop = (fill: string): string => `(loop $l ${fill} local.get ${local} br_if $l)`;
-      const text = await print(addDeadlineChecks(await wat(`(module (memory 1)
+  it.each([
+    ['one-byte', 7, 4, 1],
+    ['multi-byte', 1_000_000, 1000, 200],
+  ] as const)('the pinning threshold counts instructions, not bytes (%s immediates)', async (_, constant, offset, local) => {
+    // A loop body of 23 instructions (plus `end`) is pinned, one of 22 is wrapped; the first
+    // walk skips short plain instructions without decoding them, so both encodings must count alike.
+    const unit = `i32.const ${constant} i32.load offset=${offset} local.set ${local} `;
+    const loop = (fill: string): string => `(loop $l ${fill} local.get ${local} br_if $l)`;
+    const text = await print(
+      addDeadlineChecks(
+        await wat(`(module (memory 1)
         (func $pinned (export "pinned") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(unit.repeat(7))})
-        (func $wrapped (export "wrapped") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(`${unit.repeat(6)}nop nop`)}))`)));
-      const body = (name: string): string => {
-        const at = text.indexOf(`(func $${name} (;`);
-        return text.slice(at, text.indexOf('(func', at + 1));
-      };
-      expect(body('pinned')).toContain('i32.ge_u');
-      expect(body('pinned')).not.toContain('i32.eqz');
-      expect(body('wrapped')).toContain('i32.eqz');
-      expect(body('wrapped')).not.toContain('i32.ge_u');
-    });
+        (func $wrapped (export "wrapped") (local i32) ${local > 1 ? `(local ${'i32 '.repeat(local)})` : ''} ${loop(`${unit.repeat(6)}nop nop`)}))`),
+      ),
+    );
+    const body = (name: string): string => {
+      const at = text.indexOf(`(func $${name} (;`);
+      return text.slice(at, text.indexOf('(func', at + 1));
+    };
+    expect(body('pinned')).toContain('i32.ge_u');
+    expect(body('pinned')).not.toContain('i32.eqz');
+    expect(body('wrapped')).toContain('i32.eqz');
+    expect(body('wrapped')).not.toContain('i32.ge_u');
+  });
 
   it('a label depth of 2^31 or more inside a wrapped loop stays invalid (not renumbered into range)', () => {
     // (module (func (loop (br_if 2^31+5 (i32.const 0))))): invalid; the pass must not make it valid.
     const leb = (v: number): number[] => {
       const out: number[] = [];
-      do { const low = v % 128; v = Math.floor(v / 128); out.push(v > 0 ? low | 0x80 : low); } while (v > 0);
+      do {
+        const low = v % 128;
+        v = Math.floor(v / 128);
+        out.push(v > 0 ? low | 0x80 : low);
+      } while (v > 0);
       return out;
     };
     const body = [0x00, 0x03, 0x40, 0x41, 0x00, 0x0d, ...leb(2 ** 31 + 5), 0x0b, 0x0b];
@@ -336,7 +355,12 @@ describe('deadline pass: same results when the flag is never set', () => {
     expect(WebAssembly.validate(checked)).toBe(true);
     const a = (await WebAssembly.instantiate(plain, ENV)).instance.exports as Record<string, (n?: number) => number>;
     const b = (await WebAssembly.instantiate(checked, { ...ENV, ...deadlineImports(flag()) })).instance.exports as Record<string, (n?: number) => number>;
-    for (const [name, arg] of [['fib', 20], ['sum', 10_000], ['started', undefined], ['isFib', undefined]] as const) {
+    for (const [name, arg] of [
+      ['fib', 20],
+      ['sum', 10_000],
+      ['started', undefined],
+      ['isFib', undefined],
+    ] as const) {
       expect(b[name]!(arg), name).toBe(a[name]!(arg));
     }
     expect(b.started!()).toBe(42);
@@ -359,12 +383,22 @@ describe('deadline pass: same results when the flag is never set', () => {
     const { files } = await transpileBytes(readFileSync(fixture('cpu-c')), { name: 'component', instantiation: 'async', emitTypescriptDeclarations: false });
     const core = Object.entries(files).find(([name]) => CORE_MODULE_FILE.test(name))![1];
     const plain = (await WebAssembly.instantiate(core)).instance.exports as Record<string, (n: number) => unknown>;
-    const checked = (await WebAssembly.instantiate(addDeadlineChecks(core), deadlineImports(flag()))).instance.exports as Record<string, (n: number) => unknown>;
+    const checked = (await WebAssembly.instantiate(addDeadlineChecks(core), deadlineImports(flag()))).instance.exports as Record<
+      string,
+      (n: number) => unknown
+    >;
     const m1 = meter();
     const m2 = meter();
     const fuelOnly = (await instantiate(instrumentModule(core, LOOSE), m1)).exports as Record<string, (n: number) => unknown>;
-    const both = (await instantiate(instrumentModule(core, { ...LOOSE, deadline: true }), m2, deadlineImports(flag()))).exports as Record<string, (n: number) => unknown>;
-    for (const [name, arg] of [['fib', 24], ['sieve', 100_000], ['loop-sum', 100_000]] as const) {
+    const both = (await instantiate(instrumentModule(core, { ...LOOSE, deadline: true }), m2, deadlineImports(flag()))).exports as Record<
+      string,
+      (n: number) => unknown
+    >;
+    for (const [name, arg] of [
+      ['fib', 24],
+      ['sieve', 100_000],
+      ['loop-sum', 100_000],
+    ] as const) {
       const expected = plain[name]!(arg);
       expect(checked[name]!(arg), name).toBe(expected);
       const a = used(m1, () => fuelOnly[name]!(arg));
@@ -413,7 +447,10 @@ describe('deadline pass: same results when the flag is never set', () => {
         outcomes.add(err.code);
       }
     }
-    expect([...outcomes].every((c) => /^(ok|LN_ERR_LOAD_INVALID|LN_ERR_LOAD_UNSUPPORTED_FEATURE)$/.test(c)), [...outcomes].join()).toBe(true);
+    expect(
+      [...outcomes].every((c) => /^(ok|LN_ERR_LOAD_INVALID|LN_ERR_LOAD_UNSUPPORTED_FEATURE)$/.test(c)),
+      [...outcomes].join(),
+    ).toBe(true);
     expect(outcomes.has('ok')).toBe(true);
   });
 

@@ -2,8 +2,9 @@
 // or runs only behind flags (memory64, relaxed SIMD, extended constants): the pass must decode
 // them and produce modules a full-featured validator (wasmparser, inside jco's `componentNew`)
 // accepts. Instruction families Node runs are covered by running them in fuel-pass.test.ts.
-import { describe, expect, it } from 'vitest';
+
 import { componentEmbed, componentNew, print } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { describe, expect, it } from 'vitest';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
 import { defineImports, LOOSE, wat } from './wasm-helpers.js';
 
@@ -111,7 +112,12 @@ describe('instrumentModule: features beyond what Node 20 runs', () => {
   it.each(Object.entries(CASES))('%s: instruments (fuel, deadline checks and caps) into a valid module', async (_, text) => {
     const bytes = await wat(text);
     await validateFully(bytes); // the input itself is valid
-    for (const [fuel, deadline] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+    for (const [fuel, deadline] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
       const out = instrumentModule(bytes, { ...LOOSE, fuel, deadline });
       await expect(validateFully(out), `fuel ${fuel}, deadline ${deadline}`).resolves.toBeUndefined();
     }

@@ -3,7 +3,7 @@
 // exceptions, re-entrant host calls, multi-value, SIMD, bulk memory), exhaustion and determinism.
 import { describe, expect, it } from 'vitest';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
-import { instantiate, LOOSE, meter, naiveMeter, used, wat, type Meter } from './wasm-helpers.js';
+import { instantiate, LOOSE, type Meter, meter, naiveMeter, used, wat } from './wasm-helpers.js';
 
 type Run = (n: number) => number;
 
@@ -14,9 +14,7 @@ async function three(text: string, imports: (get: () => WebAssembly.Instance) =>
     const m = meter();
     let instance: WebAssembly.Instance | undefined;
     const get = (): WebAssembly.Instance => instance!;
-    instance = variant
-      ? await instantiate(variant, m, imports(get))
-      : (await WebAssembly.instantiate(bytes, imports(get))).instance;
+    instance = variant ? await instantiate(variant, m, imports(get)) : (await WebAssembly.instantiate(bytes, imports(get))).instance;
     return { m, run: instance.exports.run as Run };
   };
   return {
@@ -82,7 +80,8 @@ describe('fuel pass: exact counts', () => {
 
 describe('fuel pass: agrees with the reference meter', () => {
   it('branch tables, early returns, nested blocks, if/else, breaks out of loops', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (func $classify (param $x i32) (result i32)
         (block $d (block $c (block $b (block $a
           (br_table $a $b $c $d (local.get $x)))
@@ -101,11 +100,14 @@ describe('fuel pass: agrees with the reference meter', () => {
               (else (if (i32.gt_u (local.get $acc) (i32.const 5000)) (then (br $out)))))
             (local.set $i (i32.add (local.get $i) (i32.const 1)))
             (br $l)))
-        (local.get $acc)))`, [0, 1, 2, 5, 17, 100, 1000]);
+        (local.get $acc)))`,
+      [0, 1, 2, 5, 17, 100, 1000],
+    );
   });
 
   it('recursion, call_indirect, select, multi-value blocks, unreachable code after br', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (type $t (func (param i32) (result i32)))
       (table 2 funcref)
       (elem (i32.const 0) $fib $double)
@@ -126,11 +128,14 @@ describe('fuel pass: agrees with the reference meter', () => {
         (call $pair (local.get $k))
         (block (param i32 i32) (result i32) (i32.add))
         (select (local.get $n) (i32.const 0) (i32.gt_u (local.get $n) (i32.const 8)))
-        (i32.add)))`, [0, 1, 2, 9, 14, 15, 21]);
+        (i32.add)))`,
+      [0, 1, 2, 9, 14, 15, 21],
+    );
   });
 
   it('tail calls (return_call, return_call_indirect)', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (type $t (func (param i32 i32) (result i32)))
       (table 1 funcref)
       (elem (i32.const 0) $count)
@@ -139,11 +144,14 @@ describe('fuel pass: agrees with the reference meter', () => {
           (then (local.get 1))
           (else (return_call_indirect (type $t) (i32.sub (local.get 0) (i32.const 1)) (i32.add (local.get 1) (i32.const 2)) (i32.const 0)))))
       (func (export "run") (param $n i32) (result i32)
-        (return_call $count (local.get $n) (i32.const 0))))`, [0, 1, 50, 100_000]);
+        (return_call $count (local.get $n) (i32.const 0))))`,
+      [0, 1, 50, 100_000],
+    );
   });
 
   it('legacy exceptions: throw, catch, catch_all, rethrow, delegate (handlers reload the count)', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (tag $e (param i32))
       (func $maybe (param $x i32) (result i32)
         (local $j i32)
@@ -204,11 +212,14 @@ describe('fuel pass: agrees with the reference meter', () => {
             br $l
           end
         end
-        local.get $acc))`, [0, 1, 3, 6, 30]);
+        local.get $acc))`,
+      [0, 1, 3, 6, 30],
+    );
   });
 
   it('re-entrant host calls: an import that calls back into the module', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (import "host" "cb" (func $cb (param i32) (result i32)))
       (func (export "leaf") (param $x i32) (result i32)
         (local $i i32)
@@ -217,19 +228,24 @@ describe('fuel pass: agrees with the reference meter', () => {
           (br_if $l (i32.lt_u (local.get $i) (local.get $x))))
         (local.get $i))
       (func (export "run") (param $n i32) (result i32)
-        (i32.add (call $cb (local.get $n)) (call $cb (i32.const 3)))))`, [1, 5, 100],
-    (get) => ({ host: { cb: (x: number) => (get().exports.leaf as Run)(x) * 2 } }));
+        (i32.add (call $cb (local.get $n)) (call $cb (i32.const 3)))))`,
+      [1, 5, 100],
+      (get) => ({ host: { cb: (x: number) => (get().exports.leaf as Run)(x) * 2 } }),
+    );
   });
 
   it('memory, bulk memory, SIMD, saturating truncation, sign extension', async () => {
-    await expectAgreement(`(module
+    await expectAgreement(
+      `(module
       (memory 1)
       (func (export "run") (param $n i32) (result i32)
         (memory.fill (i32.const 0) (i32.const 7) (i32.const 64))
         (memory.copy (i32.const 100) (i32.const 0) (i32.const 32))
         (v128.store (i32.const 200) (i32x4.add (v128.load (i32.const 100)) (i32x4.splat (local.get $n))))
         (i32.add (i32x4.extract_lane 0 (v128.load (i32.const 200)))
-          (i32.add (i32.trunc_sat_f32_s (f32.const 1e20)) (i32.extend8_s (local.get $n))))))`, [0, 1, 200, 255]);
+          (i32.add (i32.trunc_sat_f32_s (f32.const 1e20)) (i32.extend8_s (local.get $n))))))`,
+      [0, 1, 200, 255],
+    );
   });
 });
 
@@ -253,18 +269,27 @@ describe('fuel pass: exhaustion', () => {
   });
 
   it('infinite recursion traps on fuel before the stack runs out', async () => {
-    const { error, m } = await bomb(`(module
+    const { error, m } = await bomb(
+      `(module
       (func $f (param i32) (result i32) (i32.add (call $f (local.get 0)) (i32.const 1)))
-      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`, 1000n);
+      (func (export "run") (param i32) (result i32) (call $f (local.get 0))))`,
+      1000n,
+    );
     expect(error).toBeInstanceOf(WebAssembly.RuntimeError);
     expect(m.fuel.value as bigint).toBeLessThan(0n);
   });
 
   it('a loop-free body may finish its last segment past zero: it returns with the global negative', async () => {
     const m = meter(3n);
-    const run = (await instantiate(instrumentModule(await wat(
-      '(module (func (export "run") (param i32) (result i32) (i32.add (i32.add (local.get 0) (i32.const 1)) (i32.const 2))))',
-    ), LOOSE), m)).exports.run as Run;
+    const run = (
+      await instantiate(
+        instrumentModule(
+          await wat('(module (func (export "run") (param i32) (result i32) (i32.add (i32.add (local.get 0) (i32.const 1)) (i32.const 2))))'),
+          LOOSE,
+        ),
+        m,
+      )
+    ).exports.run as Run;
     expect(run(1)).toBe(4);
     expect(m.fuel.value).toBe(-2n); // 5 instructions on a budget of 3: the host reports this as exhausted
   });

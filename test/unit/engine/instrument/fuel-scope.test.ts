@@ -2,10 +2,11 @@
 // only through exports and start keeps it in a global of its own (entry wrappers sync the shared
 // one); anything that could let a function be entered another way keeps the shared global. Either
 // way counts match the reference meter, across modules calling each other.
-import { describe, expect, it } from 'vitest';
+
 import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { describe, expect, it } from 'vitest';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
-import { instantiate, LOOSE, meter, naiveMeter, START, used, wat, type Meter } from './wasm-helpers.js';
+import { instantiate, LOOSE, type Meter, meter, naiveMeter, START, used, wat } from './wasm-helpers.js';
 
 /** Whether the instrumented module defines a counter global of its own (an i64 starting at 0, last). */
 async function ownsCounter(text: string): Promise<boolean> {
@@ -22,9 +23,11 @@ describe('fuel scope: own counter or shared', () => {
   });
 
   it('a private table of its own functions keeps it owning the counter', async () => {
-    expect(await ownsCounter(`(module (type $t (func (param i32) (result i32))) ${LEAF}
+    expect(
+      await ownsCounter(`(module (type $t (func (param i32) (result i32))) ${LEAF}
       (table 1 funcref) (elem (i32.const 0) $leaf)
-      (func (export "run") (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0))))`)).toBe(true);
+      (func (export "run") (param i32) (result i32) (call_indirect (type $t) (local.get 0) (i32.const 0))))`),
+    ).toBe(true);
   });
 
   it.each([
@@ -34,7 +37,10 @@ describe('fuel scope: own counter or shared', () => {
     ['table.set', `(table 1 funcref) (func (export "s") (param funcref) (table.set (i32.const 0) (local.get 0)))`],
     ['table.get', `(table 1 funcref) (func (export "g") (result funcref) (table.get (i32.const 0)))`],
     ['exceptions', `(tag $e) (func (export "x") try throw $e catch_all end)`],
-    ['a tail call to an import', `(import "env" "f" (func $f (param i32) (result i32))) (func (export "tc") (param i32) (result i32) (return_call $f (local.get 0)))`],
+    [
+      'a tail call to an import',
+      `(import "env" "f" (func $f (param i32) (result i32))) (func (export "tc") (param i32) (result i32) (return_call $f (local.get 0)))`,
+    ],
     ['a funcref global initialised with ref.func', `(global (export "g") funcref (ref.func $leaf))`],
   ])('%s keeps the shared counter', async (_, items) => {
     expect(await ownsCounter(`(module ${items} ${LEAF} (func (export "run") (param i32) (result i32) (call $leaf (local.get 0))))`)).toBe(false);
@@ -107,11 +113,17 @@ describe('fuel scope: counts across modules', () => {
 
   it('a trap other than fuel still leaves the fuel used so far in the shared global', async () => {
     const m = meter();
-    const { exports } = await instantiate(instrumentModule(await wat(`(module
+    const { exports } = await instantiate(
+      instrumentModule(
+        await wat(`(module
       (func (export "boom") (param i32) (result i32)
         (local $i i32)
         (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (local.get 0))))
-        unreachable))`), LOOSE), m);
+        unreachable))`),
+        LOOSE,
+      ),
+      m,
+    );
     m.fuel.value = START;
     expect(() => (exports.boom as (n: number) => number)(10)).toThrow(WebAssembly.RuntimeError);
     expect(START - (m.fuel.value as bigint)).toBeGreaterThan(60n);
@@ -162,7 +174,11 @@ describe('fuel scope: the counter passed as a parameter', () => {
     const m2 = meter();
     const pass = (await instantiate(instrumentModule(bytes, LOOSE), m1)).exports;
     const naive = (await instantiate(naiveMeter(bytes), m2)).exports;
-    const calls: [string, unknown[]][] = [['fib', [0]], ['fib', [15]], ['sum', [4]]];
+    const calls: [string, unknown[]][] = [
+      ['fib', [0]],
+      ['fib', [15]],
+      ['sum', [4]],
+    ];
     for (const k of [0, 1, 2, 3]) calls.push(['pick', [k, 5]]);
     for (const [name, args] of calls) {
       const x = used(m1, () => (pass[name] as (...a: unknown[]) => unknown)(...args));

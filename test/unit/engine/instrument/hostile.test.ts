@@ -2,8 +2,8 @@
 // RangeError, a crash or a hang), unknown opcodes and encodings are named, and nothing ever
 // produces a silently wrong module.
 import { describe, expect, it } from 'vitest';
-import { isLnError } from '../../../../host/errors/ln-error.js';
 import { instrumentModule } from '../../../../host/engine/instrument/instrument.js';
+import { isLnError } from '../../../../host/errors/ln-error.js';
 import { codeOf } from '../../../helpers/errors.js';
 import { LOOSE, wat } from './wasm-helpers.js';
 
@@ -43,9 +43,11 @@ function outcome(bytes: Uint8Array): string {
 function random(seed: number): () => number {
   let x = seed;
   return () => {
-    x ^= x << 13; x >>>= 0;
+    x ^= x << 13;
+    x >>>= 0;
     x ^= x >>> 17;
-    x ^= x << 5; x >>>= 0;
+    x ^= x << 5;
+    x >>>= 0;
     return x;
   };
 }
@@ -102,12 +104,33 @@ describe('instrumentModule: hostile input', () => {
   });
 
   it('branches out of the function and stray ends are invalid, not miscounted', async () => {
-    const body = (ops: number[]) => Uint8Array.from([
-      0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      1, 4, 1, 0x60, 0, 0, // type: (func)
-      3, 2, 1, 0, // one function
-      10, ops.length + 3, 1, ops.length + 1, 0, ...ops, // code: no locals
-    ]);
+    const body = (ops: number[]) =>
+      Uint8Array.from([
+        0,
+        0x61,
+        0x73,
+        0x6d,
+        1,
+        0,
+        0,
+        0,
+        1,
+        4,
+        1,
+        0x60,
+        0,
+        0, // type: (func)
+        3,
+        2,
+        1,
+        0, // one function
+        10,
+        ops.length + 3,
+        1,
+        ops.length + 1,
+        0,
+        ...ops, // code: no locals
+      ]);
     expect(outcome(body([0x0b]))).toBe('ok');
     expect(outcome(body([0x0c, 0x05, 0x0b]))).toBe('LN_ERR_LOAD_INVALID'); // br 5 at depth 1
     expect(outcome(body([0x0b, 0x0b]))).toBe('LN_ERR_LOAD_INVALID'); // bytes after the final end
@@ -141,7 +164,10 @@ describe('instrumentModule: hostile input', () => {
   it.each([
     ['a global past its own (the fuel counter after the shift)', '(module (func (export "r") (result i64) (global.get 0)))'],
     ['a global set past its own', '(module (func (export "r") (global.set 1 (i32.const 1))))'],
-    ['a call past its own functions (an appended grow helper)', '(module (memory 1) (func (export "r") (result i32) (drop (memory.grow (i32.const 1))) (call 1 (i32.const 5))))'],
+    [
+      'a call past its own functions (an appended grow helper)',
+      '(module (memory 1) (func (export "r") (result i32) (drop (memory.grow (i32.const 1))) (call 1 (i32.const 5))))',
+    ],
     ['an export of a global past its own', '(module (export "g" (global 0)))'],
     ['an element past its own functions', '(module (table 1 funcref) (elem (i32.const 0) func 3) (func))'],
     ['a constant expression reading a global past its own', '(module (global i64 (global.get 1)))'],

@@ -1,18 +1,16 @@
 // instrumentModule on whole modules: the global index shift everywhere globals are referenced,
 // the added imports, and every real core module jco produces for our fixtures and examples
 // (clang, componentize-js/StarlingMonkey, hand-written WAT) validating after instrumentation.
-import { readdirSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
-import { describe, expect, it } from 'vitest';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { print } from '@bytecodealliance/jco-transpile/wasm-tools';
-import {
-  FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, METER_MODULE, instrumentModule,
-} from '../../../../host/engine/instrument/instrument.js';
+import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../../host/engine/engine.js';
+import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, INSTRUMENT_VERSION, instrumentModule, METER_MODULE } from '../../../../host/engine/instrument/instrument.js';
 import { CORE_MODULE_FILE } from '../../../../host/engine/transpile-cache.js';
-import { ROOT, example, fixture } from '../../../helpers/cli.js';
+import { example, fixture, ROOT } from '../../../helpers/cli.js';
 import { instantiate, LOOSE, meter, naiveMeter, used, wat } from './wasm-helpers.js';
 
 const GLOBALS = `(module
@@ -108,7 +106,9 @@ describe('instrumentModule: real core modules', () => {
         expect(WebAssembly.validate(out), `${name} (fuel ${fuel})`).toBe(true);
         if (bytes.length > 1_000_000) {
           // Reported, not asserted: the machine is shared and noisy.
-          console.log(`instrumented ${name} (${(bytes.length / 2 ** 20).toFixed(1)} MiB, fuel ${fuel}) in ${ms.toFixed(0)} ms → ${(out.length / 2 ** 20).toFixed(1)} MiB`);
+          console.log(
+            `instrumented ${name} (${(bytes.length / 2 ** 20).toFixed(1)} MiB, fuel ${fuel}) in ${ms.toFixed(0)} ms → ${(out.length / 2 ** 20).toFixed(1)} MiB`,
+          );
         }
       }
     }
@@ -128,8 +128,12 @@ async function bindWith(path: string, transform: (core: Uint8Array, name: string
   }
   const m = meter();
   const instantiateBindings = new Script(component.bindings).runInThisContext() as (...args: unknown[]) => Promise<Exports>;
-  const exports = await instantiateBindings((name: string) => modules.get(name), { 'liquid-nano:plugin/log': { log: () => undefined } },
-    (module: WebAssembly.Module, imports: WebAssembly.Imports = {}) => WebAssembly.instantiate(module, { ...imports, lnano: { fuel: m.fuel, grow_failed: m.growFailed } }));
+  const exports = await instantiateBindings(
+    (name: string) => modules.get(name),
+    { 'liquid-nano:plugin/log': { log: () => undefined } },
+    (module: WebAssembly.Module, imports: WebAssembly.Imports = {}) =>
+      WebAssembly.instantiate(module, { ...imports, lnano: { fuel: m.fuel, grow_failed: m.growFailed } }),
+  );
   return { exports, m };
 }
 

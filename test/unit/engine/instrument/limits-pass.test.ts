@@ -2,13 +2,16 @@
 // `memory.grow` / `table.grow` past it return -1 and raise `grow_failed` (only when the budget,
 // not the module's own maximum, refused); a minimum over the budget is LN_ERR_BUDGET_MEMORY.
 import { describe, expect, it } from 'vitest';
-import { instrumentModule, type InstrumentOptions } from '../../../../host/engine/instrument/instrument.js';
+import { type InstrumentOptions, instrumentModule } from '../../../../host/engine/instrument/instrument.js';
 import { codeOf } from '../../../helpers/errors.js';
 import { instantiate, meter, wat } from './wasm-helpers.js';
 
 const PAGE = 65_536;
-const caps = (pages: number, tableElements = 1000, fuel = false): InstrumentOptions =>
-  ({ fuel, maxMemoryBytes: pages * PAGE, maxTableElements: tableElements });
+const caps = (pages: number, tableElements = 1000, fuel = false): InstrumentOptions => ({
+  fuel,
+  maxMemoryBytes: pages * PAGE,
+  maxTableElements: tableElements,
+});
 
 const GROWER = `(module
   (memory (export "memory") 1)
@@ -47,9 +50,16 @@ describe('limits pass: memory', () => {
   it('an imported memory gets the cap too, so a capped exporter and its importer link', async () => {
     const m = meter();
     const exporter = await instantiate(instrumentModule(await wat(GROWER), caps(3)), m);
-    const importer = await instantiate(instrumentModule(await wat(`(module
+    const importer = await instantiate(
+      instrumentModule(
+        await wat(`(module
       (import "env" "memory" (memory 1))
-      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`), caps(3)), m, { env: { memory: exporter.exports.memory } });
+      (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`),
+        caps(3),
+      ),
+      m,
+      { env: { memory: exporter.exports.memory } },
+    );
     expect((importer.exports.grow as (n: number) => number)(2)).toBe(1);
     expect((importer.exports.grow as (n: number) => number)(1)).toBe(-1);
     expect(m.growFailed.value).toBe(1);
@@ -98,9 +108,16 @@ describe('limits pass: tables', () => {
   it('bounds imported tables (the jco shim pattern: an exported table another module fills)', async () => {
     const m = meter();
     const shim = await instantiate(instrumentModule(await wat('(module (table (export "t") 1 funcref))'), caps(1, 5)), m);
-    const user = await instantiate(instrumentModule(await wat(`(module
+    const user = await instantiate(
+      instrumentModule(
+        await wat(`(module
       (import "shim" "t" (table 1 funcref))
-      (func (export "grow") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0))))`), caps(1, 5)), m, { shim: { t: shim.exports.t } });
+      (func (export "grow") (param i32) (result i32) (table.grow 0 (ref.null func) (local.get 0))))`),
+        caps(1, 5),
+      ),
+      m,
+      { shim: { t: shim.exports.t } },
+    );
     expect((user.exports.grow as (n: number) => number)(4)).toBe(1);
     expect((user.exports.grow as (n: number) => number)(1)).toBe(-1);
     expect(m.growFailed.value).toBe(1);

@@ -3,7 +3,7 @@
 import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { ByteWriter } from '../../../../host/engine/instrument/byte-writer.js';
 import { InstructionReader, Op } from '../../../../host/engine/instrument/instruction-reader.js';
-import { instrumentModule, type InstrumentOptions } from '../../../../host/engine/instrument/instrument.js';
+import { type InstrumentOptions, instrumentModule } from '../../../../host/engine/instrument/instrument.js';
 import { skipLimits } from '../../../../host/engine/instrument/module-layout.js';
 
 /** Generous budgets: only fuel matters unless a test says otherwise. */
@@ -78,17 +78,23 @@ export function naiveMeter(bytes: Uint8Array, options: InstrumentOptions = LOOSE
       const bodySize = r.u32();
       const f = new InstructionReader(base, 'oracle', r.pos, r.pos + bodySize);
       const groups = f.u32();
-      for (let j = 0; j < groups; j++) { f.u32(); f.valType(); }
+      for (let j = 0; j < groups; j++) {
+        f.u32();
+        f.valType();
+      }
       const body = new ByteWriter(bodySize * 4);
       body.range(base, r.pos, f.pos);
-      for (let depth = 1; depth > 0;) {
+      for (let depth = 1; depth > 0; ) {
         const at = f.pos;
         const op = f.next();
         if (!FREE.has(op)) {
-          body.u8(0x23); body.u32(fuel);
-          body.u8(0x42); body.s64(1);
+          body.u8(0x23);
+          body.u32(fuel);
+          body.u8(0x42);
+          body.s64(1);
           body.u8(0x7d);
-          body.u8(0x24); body.u32(fuel);
+          body.u8(0x24);
+          body.u32(fuel);
         }
         if (op === Op.Block || op === Op.Loop || op === Op.If || op === Op.Try || op === Op.TryTable) depth++;
         if (op === Op.End || op === Op.Delegate) depth--;
@@ -112,8 +118,18 @@ function countImportedGlobals(r: InstructionReader): number {
     r.nameBytes();
     const kind = r.byte();
     if (kind === 0) r.u32();
-    else if (kind === 1) { r.valType(); skipLimits(r); } else if (kind === 2) skipLimits(r);
-    else if (kind === 3) { r.valType(); r.byte(); globals++; } else { r.byte(); r.u32(); }
+    else if (kind === 1) {
+      r.valType();
+      skipLimits(r);
+    } else if (kind === 2) skipLimits(r);
+    else if (kind === 3) {
+      r.valType();
+      r.byte();
+      globals++;
+    } else {
+      r.byte();
+      r.u32();
+    }
   }
   return globals;
 }
@@ -164,9 +180,14 @@ export function defineImports(bytes: Uint8Array): Uint8Array {
         continue;
       }
       if (kind === 1) {
-        c.valType(); skipLimits(c); tables.range(imports, from, c.pos); counts.tables++;
+        c.valType();
+        skipLimits(c);
+        tables.range(imports, from, c.pos);
+        counts.tables++;
       } else if (kind === 2) {
-        skipLimits(c); memories.range(imports, from, c.pos); counts.memories++;
+        skipLimits(c);
+        memories.range(imports, from, c.pos);
+        counts.memories++;
       } else if (kind === 3) {
         const type = c.byte();
         c.byte();
@@ -175,7 +196,12 @@ export function defineImports(bytes: Uint8Array): Uint8Array {
         for (const b of zero[type] ?? [0xd0, type]) globals.u8(b);
         globals.u8(0x0b);
         counts.globals++;
-      } else { c.byte(); c.u32(); funcs.range(imports, at, c.pos); counts.funcs++; }
+      } else {
+        c.byte();
+        c.u32();
+        funcs.range(imports, at, c.pos);
+        counts.funcs++;
+      }
     }
   }
   const merged = (id: number, prefix: ByteWriter, added: number): Uint8Array | undefined => {

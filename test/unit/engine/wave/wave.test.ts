@@ -4,13 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
-import {
-  invocationArgsToJs, jsToJson, jsToWave, parseInvocation, waveToJs,
-} from '../../../../host/engine/wave/wave.js';
+import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco-transpile/wasm-tools';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WitPrimitive, WitType } from '../../../../host/engine/component-types/wit-types.js';
+import { invocationArgsToJs, jsToJson, jsToWave, parseInvocation, waveToJs } from '../../../../host/engine/wave/wave.js';
 import type { LnError } from '../../../../host/errors/ln-error.js';
 
 // ---- WIT types used below -----------------------------------------------------------------------
@@ -19,20 +17,55 @@ const list = (element: WitType, length?: number): WitType => ({ kind: 'list', el
 const option = (inner: WitType): WitType => ({ kind: 'option', inner });
 const result = (ok: WitType | null, err: WitType | null): WitType => ({ kind: 'result', ok, err });
 const tuple = (...items: WitType[]): WitType => ({ kind: 'tuple', items });
-const [u8, s8, u16, s16, u32, s32, u64, s64, f32, f64] =
-  (['u8', 's8', 'u16', 's16', 'u32', 's32', 'u64', 's64', 'f32', 'f64'] as const).map(p) as [WitType, WitType, WitType, WitType, WitType, WitType, WitType, WitType, WitType, WitType];
+const [u8, s8, u16, s16, u32, s32, u64, s64, f32, f64] = (['u8', 's8', 'u16', 's16', 'u32', 's32', 'u64', 's64', 'f32', 'f64'] as const).map(p) as [
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+  WitType,
+];
 const bool = p('bool');
 const char = p('char');
 const string = p('string');
-const point: WitType = { kind: 'record', name: 'point', fields: [{ name: 'x', type: u32 }, { name: 'y', type: u32 }] };
-const entry: WitType = {
-  kind: 'record', name: 'entry',
-  fields: [{ name: 'x-coord', type: s32 }, { name: 'label', type: option(string) }, { name: 'HTTP3', type: bool }],
+const point: WitType = {
+  kind: 'record',
+  name: 'point',
+  fields: [
+    { name: 'x', type: u32 },
+    { name: 'y', type: u32 },
+  ],
 };
-const allOptional: WitType = { kind: 'record', name: 'opts', fields: [{ name: 'a', type: option(u8) }, { name: 'b', type: option(u8) }] };
+const entry: WitType = {
+  kind: 'record',
+  name: 'entry',
+  fields: [
+    { name: 'x-coord', type: s32 },
+    { name: 'label', type: option(string) },
+    { name: 'HTTP3', type: bool },
+  ],
+};
+const allOptional: WitType = {
+  kind: 'record',
+  name: 'opts',
+  fields: [
+    { name: 'a', type: option(u8) },
+    { name: 'b', type: option(u8) },
+  ],
+};
 const shape: WitType = {
-  kind: 'variant', name: 'shape',
-  cases: [{ name: 'circle', type: f64 }, { name: 'sq', type: null }, { name: 'ok', type: string }, { name: 'named-one', type: option(u8) }],
+  kind: 'variant',
+  name: 'shape',
+  cases: [
+    { name: 'circle', type: f64 },
+    { name: 'sq', type: null },
+    { name: 'ok', type: string },
+    { name: 'named-one', type: option(u8) },
+  ],
 };
 const color: WitType = { kind: 'enum', name: 'color', cases: ['red', 'green'] };
 const keywordEnum: WitType = { kind: 'enum', name: 'kw', cases: ['none', 'dark-GREEN'] };
@@ -86,7 +119,13 @@ const ROUND_TRIPS: [string, WitType, string, unknown, string][] = [
   ['string bidi and zero-width escaped', string, '"a\u202eb\u200bc"', 'a\u202eb\u200bc', String.raw`"a\u{202e}b\u{200b}c"`],
   ['string control', string, String.raw`"\u{7}\u{7f}"`, '\u0007\u007f', String.raw`"\u{7}\u{7f}"`],
   ['string raw unicode', string, '"WAVE🌊 ü"', 'WAVE🌊 ü', '"WAVE🌊 ü"'],
-  ['multiline string', string, '"""\n    Indentation determined\n      by ending delimiter\n  """', '  Indentation determined\n    by ending delimiter', String.raw`"  Indentation determined\n    by ending delimiter"`],
+  [
+    'multiline string',
+    string,
+    '"""\n    Indentation determined\n      by ending delimiter\n  """',
+    '  Indentation determined\n    by ending delimiter',
+    String.raw`"  Indentation determined\n    by ending delimiter"`,
+  ],
   ['multiline escapes and CRLF', string, '"""\r\n  quotes: ""\\" and \\\\\r\n  """', 'quotes: """ and \\', String.raw`"quotes: \"\"\" and \\"`],
   ['multiline empty', string, '"""\n"""', '', '""'],
   ['list<u8>', list(u8), '[1, 2, 255,]', Uint8Array.from([1, 2, 255]), '[1, 2, 255]'],
@@ -108,10 +147,20 @@ const ROUND_TRIPS: [string, WitType, string, unknown, string][] = [
   ['tuple', tuple(u32, string), '(1, "a")', [1, 'a'], '(1, "a")'],
   ['tuple trailing comma', tuple(u32), '(1,)', [1], '(1)'],
   ['record', point, '{y: 2, x: 1}', { x: 1, y: 2 }, '{x: 1, y: 2}'],
-  ['record camelCase keys, optional field omitted', entry, '{HTTP3: true, x-coord: -1}',
-    { xCoord: -1, label: undefined, http3: true }, '{x-coord: -1, HTTP3: true}'],
-  ['record optional field given', entry, '{x-coord: 0, label: some("l"), HTTP3: false,}',
-    { xCoord: 0, label: 'l', http3: false }, '{x-coord: 0, label: some("l"), HTTP3: false}'],
+  [
+    'record camelCase keys, optional field omitted',
+    entry,
+    '{HTTP3: true, x-coord: -1}',
+    { xCoord: -1, label: undefined, http3: true },
+    '{x-coord: -1, HTTP3: true}',
+  ],
+  [
+    'record optional field given',
+    entry,
+    '{x-coord: 0, label: some("l"), HTTP3: false,}',
+    { xCoord: 0, label: 'l', http3: false },
+    '{x-coord: 0, label: some("l"), HTTP3: false}',
+  ],
   ['record %-escaped field name', point, '{%x: 1, y: 2}', { x: 1, y: 2 }, '{x: 1, y: 2}'],
   ['empty record', allOptional, '{:}', { a: undefined, b: undefined }, '{:}'],
   ['record all none', allOptional, '{a: none, b: none}', { a: undefined, b: undefined }, '{:}'],
@@ -164,7 +213,13 @@ describe('WAVE ↔ jco values, every type kind', () => {
   });
 
   it('refuses a bare ok value that could be mistaken for { tag, val }', () => {
-    const err = (() => { try { jsToWave(7, result(result(u32, null), null)); } catch (e) { return e as LnError; } })();
+    const err = (() => {
+      try {
+        jsToWave(7, result(result(u32, null), null));
+      } catch (e) {
+        return e as LnError;
+      }
+    })();
     expect(err?.code).toBe('LN_ERR_INTERNAL_UNEXPECTED');
     expect(err?.details.reason).toBe("cannot format a value of type result<result<u32>>: got number 7 (expected { tag: 'ok' | 'err', val })");
   });
@@ -176,7 +231,13 @@ describe('WAVE ↔ jco values, every type kind', () => {
   });
 
   it('reports a value of the wrong shape as an internal error with its path', () => {
-    const err = (() => { try { jsToWave({ x: 1, y: 'two' }, point); } catch (e) { return e as LnError; } })();
+    const err = (() => {
+      try {
+        jsToWave({ x: 1, y: 'two' }, point);
+      } catch (e) {
+        return e as LnError;
+      }
+    })();
     expect(err?.code).toBe('LN_ERR_INTERNAL_UNEXPECTED');
     expect(err?.details.reason).toBe('cannot format a value of type u32 at .y: got the string "two"');
   });
@@ -230,7 +291,11 @@ describe('parseInvocation', () => {
   });
 
   it('converts arguments against the parameters, with trailing options left out', () => {
-    const params = [{ name: 'a', type: u32 }, { name: 'b', type: option(string) }, { name: 'c', type: option(u8) }];
+    const params = [
+      { name: 'a', type: u32 },
+      { name: 'b', type: option(string) },
+      { name: 'c', type: option(u8) },
+    ];
     expect(invocationArgsToJs('f(1)', params)).toEqual([1, undefined, undefined]);
     expect(invocationArgsToJs('f(1, "x", some(2))', params)).toEqual([1, 'x', 2]);
     expect(invocationArgsToJs('f()', [])).toEqual([]);
@@ -238,7 +303,10 @@ describe('parseInvocation', () => {
 });
 
 describe('errors name the place and what was expected', () => {
-  const two = [{ name: 'a', type: u32 }, { name: 'b', type: u32 }];
+  const two = [
+    { name: 'a', type: u32 },
+    { name: 'b', type: u32 },
+  ];
   const CASES: [string, () => unknown, string][] = [
     ['u32 out of range', () => invocationArgsToJs('f(1, 4294967296)', two), 'argument 2 (b: u32): 4294967296 is out of range for u32'],
     ['u64 out of range', () => waveToJs('18446744073709551616', u64), '18446744073709551616 is out of range for u64'],
@@ -270,14 +338,22 @@ describe('errors name the place and what was expected', () => {
     ['surrogate escape', () => waveToJs('"\\u{d800}"', string), 'at column 2: invalid escape \\u{d800}: not a Unicode scalar value'],
     ['escape past U+10FFFF', () => waveToJs("'\\u{110000}'", char), 'at column 2: invalid escape \\u{110000}: not a Unicode scalar value'],
     ['multiline without line break', () => waveToJs('"""abc\n"""', string), 'at column 1: opening """ must be followed immediately by a line break'],
-    ['multiline dedent', () => waveToJs('"""\nabc\n  """', string), 'at line 2, column 1: each line of a multiline string must be indented at least as much as the closing """'],
+    [
+      'multiline dedent',
+      () => waveToJs('"""\nabc\n  """', string),
+      'at line 2, column 1: each line of a multiline string must be indented at least as much as the closing """',
+    ],
     ['unclosed list', () => waveToJs('[1, 2', list(u8)), 'at column 6: expected "," or "]" after list element, found end of input'],
     ['double comma', () => waveToJs('[1,,2]', list(u8)), 'at column 4: expected a value, found ","'],
     ['trailing input', () => waveToJs('1 2', u8), 'at column 3: expected end of input after the value, found number 2'],
     ['empty input', () => waveToJs('  ', u8), 'at column 3: expected a value, found end of input'],
     ['bad number', () => waveToJs('0x10', u32), 'at column 1: invalid number "0x10" (numbers are decimal, like 42, -7, 1.5, 6.02e23, nan, inf, -inf)'],
     ['leading zero', () => waveToJs('007', u32), 'at column 1: invalid number "007" (numbers are decimal, like 42, -7, 1.5, 6.02e23, nan, inf, -inf)'],
-    ['mixed-case label', () => waveToJs('Red', color), 'at column 1: invalid label "Red" (labels are kebab-case words, each all lowercase or all uppercase, like dark-green)'],
+    [
+      'mixed-case label',
+      () => waveToJs('Red', color),
+      'at column 1: invalid label "Red" (labels are kebab-case words, each all lowercase or all uppercase, like dark-green)',
+    ],
     ['some without payload', () => waveToJs('some', option(u8)), 'at column 1: some needs a payload, like some(1)'],
     ['none with payload', () => waveToJs('none(1)', option(u8)), 'at column 5: none takes no payload'],
     ['nested option must be explicit', () => waveToJs('5', option(option(u8))), 'expected option<option<u8>>, found 5 (write some(…) or none)'],
@@ -287,12 +363,19 @@ describe('errors name the place and what was expected', () => {
     ['unexpected character', () => waveToJs('$', u8), 'at column 1: unexpected character "$"'],
     ['invisible character', () => waveToJs('\u00a01', u8), 'at column 1: unexpected character U+00A0'],
     ['lone surrogate in a string', () => waveToJs('"a\ud800"', string), 'at column 3: strings must be Unicode scalar values, found a lone surrogate'],
-    ['resource parameter', () => invocationArgsToJs('close(1)', [{ name: 'f', type: file }]),
-      'argument 1 (f: own<file>): a resource (own<file>) cannot be written as a WAVE value, so this function cannot be called with --invoke'],
+    [
+      'resource parameter',
+      () => invocationArgsToJs('close(1)', [{ name: 'f', type: file }]),
+      'argument 1 (f: own<file>): a resource (own<file>) cannot be written as a WAVE value, so this function cannot be called with --invoke',
+    ],
     ['too many arguments', () => invocationArgsToJs('f(1, 2, 3)', two), 'at column 9: expected 2 arguments (a: u32, b: u32), found 3'],
     ['missing argument', () => invocationArgsToJs('f(1)', two), 'missing argument 2 (b: u32); the function takes (a: u32, b: u32)'],
     ['argument type, positioned in the expression', () => invocationArgsToJs('f(1, [2])', two), 'argument 2 (b: u32): expected u32, found a list'],
-    ['nested argument error', () => invocationArgsToJs('f({x: 1, y: -1})', [{ name: 'p', type: point }]), 'argument 1 (p: point): at column 13: -1 is out of range for u32'],
+    [
+      'nested argument error',
+      () => invocationArgsToJs('f({x: 1, y: -1})', [{ name: 'p', type: point }]),
+      'argument 1 (p: point): at column 13: -1 is out of range for u32',
+    ],
     ['no name', () => parseInvocation('(1)'), 'at column 1: expected a function name before "("'],
     ['no parenthesis', () => parseInvocation('run'), 'at column 4: expected "(" after the function name "run", found end of input'],
     ['bad name character', () => parseInvocation('ru$n()'), 'at column 3: unexpected character "$" in function name "ru"'],
@@ -305,7 +388,9 @@ describe('errors name the place and what was expected', () => {
 
   it('puts the expression in the details, shortened', () => {
     const long = `f("${'a'.repeat(500)}`;
-    try { parseInvocation(long); } catch (e) {
+    try {
+      parseInvocation(long);
+    } catch (e) {
       const err = e as LnError;
       expect(String(err.details.expr).length).toBeLessThanOrEqual(121);
       expect(err.message).toMatch(/^Cannot call "f\("a+…": at column 3: unterminated string/);
@@ -374,7 +459,14 @@ interface api {
   echo: func(e: entry) -> entry;
 }
 world echo { export api; }`;
-const entryType: WitType = { kind: 'record', name: 'entry', fields: [{ name: 'label', type: string }, { name: 'counts', type: list(u32) }] };
+const entryType: WitType = {
+  kind: 'record',
+  name: 'entry',
+  fields: [
+    { name: 'label', type: string },
+    { name: 'counts', type: list(u32) },
+  ],
+};
 
 describe('round trip through real jco bindings', () => {
   let dir = '';
@@ -385,13 +477,15 @@ describe('round trip through real jco bindings', () => {
     const out = await transpileBytes(await componentNew(embedded), { name: 'echo', instantiation: 'async', emitTypescriptDeclarations: false });
     dir = mkdtempSync(join(tmpdir(), 'ln-wave-'));
     for (const [name, bytes] of Object.entries(out.files)) writeFileSync(join(dir, name), bytes);
-    const mod = await import(pathToFileURL(join(dir, 'echo.js')).href) as {
+    const mod = (await import(pathToFileURL(join(dir, 'echo.js')).href)) as {
       instantiate(get: (path: string) => Promise<WebAssembly.Module>, imports: object): Promise<{ api: { echo(e: unknown): unknown } }>;
     };
     const instance = await mod.instantiate((path) => WebAssembly.compile(readFileSync(join(dir, path))), {});
     echo = instance.api.echo;
   });
-  afterAll(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
   it('parses the arguments, calls the export and formats what it returns', () => {
     const expr = 'test:echo/api#echo({counts: [1, 2, 4294967295], label: "h\\u{e9}llo \\"w\\"\\n😀"})';
