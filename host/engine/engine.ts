@@ -148,7 +148,7 @@ function decoderVersion(): string {
   for (const file of DECODER_FILES) hash.update(readFileSync(compiledModuleUrl(file, import.meta.url)));
   return hash.digest('hex');
 }
-const DECODER_FILES = ['./component-types/component-type-reader.js', './binary-reader.js', './component-types/wit-format.js'];
+const DECODER_FILES = ['./component-types/component-type-reader.js', '../support/binary-reader.js', './component-types/wit-format.js'];
 let decoderDigest: string | undefined;
 
 /** A transpile output's core modules, compiled. @throws LnError `LN_ERR_LOAD_INVALID` for one that does not compile */

@@ -1,4 +1,4 @@
-import { BinaryReader } from './binary-reader.js';
+import { BinaryReader } from '../support/binary-reader.js';
 import { ByteWriter } from './instrument/byte-writer.js';
 
 /**

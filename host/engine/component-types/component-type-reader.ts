@@ -8,7 +8,7 @@
  * types are always exported before use, so `(export "event" (type (eq 5)))` names record 5.
  */
 import { isLnError, LnError } from '../../errors/ln-error.js';
-import { BinaryReader, type ItemBudget } from '../binary-reader.js';
+import { BinaryReader, type ItemBudget } from '../../support/binary-reader.js';
 import { formatWitType } from './wit-format.js';
 import type { ComponentShape, WitCase, WitField, WitFunction, WitParam, WitPrimitive, WitType, WitTypeExport, WorldItem } from './wit-types.js';
 
