@@ -116,10 +116,9 @@ export async function inputsDigest(folder) {
   // An SDK project depends on the SDK's tooling and its language module; a folder with its own
   // build.mjs names what it reads besides its sources (`export const sharedInputs = [...]`).
   const language = await sdkLanguage(folder);
-  const extra =
-    language !== undefined
-      ? ['sdk/tooling', `sdk/${LANGUAGES[language].dir}`]
-      : /** @type {string[]} */ ((await import(pathToFileURL(join(folder, 'build.mjs')).href)).sharedInputs ?? []);
+  const extra = language !== undefined
+    ? ['sdk/tooling', `sdk/${LANGUAGES[language].dir}`]
+    : /** @type {string[]} */ ((await import(pathToFileURL(join(folder, 'build.mjs')).href)).sharedInputs ?? []);
   for (const rel of extra) {
     const path = join(repoRoot, rel);
     for (const file of (await stat(path)).isDirectory() ? await sourceFiles(path) : [path]) if (!shared.includes(file)) shared.push(file);
@@ -127,9 +126,7 @@ export async function inputsDigest(folder) {
   const files = [...(await sourceFiles(folder)), ...shared];
   const hash = createHash('sha256');
   for (const file of files) {
-    const content = createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
+    const content = createHash('sha256').update(await readFile(file)).digest('hex');
     hash.update(`${relative(repoRoot, file)}\0${content}\n`);
   }
   return hash.digest('hex');
@@ -219,7 +216,9 @@ async function main() {
   if (!failed.length) return;
   const packages = [...new Set(failed.flatMap((r) => /** @type {any} */ (r.error).debianPackages ?? []))];
   if (packages.length) {
-    console.error(`\nmissing toolchain: apt-get install -y ${packages.join(' ')}   (or: ${installHint})`);
+    console.error(
+      `\nmissing toolchain: apt-get install -y ${packages.join(' ')}   (or: ${installHint})`,
+    );
   }
   process.exitCode = 1;
 }

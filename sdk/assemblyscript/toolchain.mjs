@@ -9,11 +9,11 @@
 // `env.abort` import is replaced by one that logs through `log` and traps, so the module imports
 // only `liquid-nano:plugin/*`.
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { renameExports } from '../tooling/core-exports.mjs';
+import { fileURLToPath } from 'node:url';
 import { checkPluginName, importNpmTool } from '../tooling/project-files.mjs';
 import { writeTemplate } from '../tooling/template.mjs';
+import { renameExports } from '../tooling/core-exports.mjs';
 import { componentFromCore } from '../tooling/toolchain.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -55,17 +55,11 @@ function runAsc(args) {
       stderr: true,
     });
     let output = '';
-    worker.stdout.on('data', (chunk) => {
-      output += chunk;
-    });
-    worker.stderr.on('data', (chunk) => {
-      output += chunk;
-    });
+    worker.stdout.on('data', (chunk) => { output += chunk; });
+    worker.stderr.on('data', (chunk) => { output += chunk; });
     /** @type {{ core?: Uint8Array, stderr: string, error?: string } | undefined} */
     let answer;
-    worker.on('message', (m) => {
-      answer = m;
-    });
+    worker.on('message', (m) => { answer = m; });
     worker.on('error', reject);
     worker.on('exit', (code) => {
       if (answer) resolve(answer);
@@ -92,17 +86,9 @@ export async function build({ dir, quiet = true, onStep = () => {} }) {
   await check();
   onStep('asc');
   const args = [
-    ENTRY,
-    '--baseDir',
-    dir,
-    '--path',
-    LIB_DIR,
-    '--use',
-    'abort=~lib/liquid-nano/abort/abortHandler',
-    '-Oz',
-    '--noColors',
-    '--outFile',
-    'core.wasm',
+    ENTRY, '--baseDir', dir, '--path', LIB_DIR,
+    '--use', 'abort=~lib/liquid-nano/abort/abortHandler',
+    '-Oz', '--noColors', '--outFile', 'core.wasm',
   ];
   if (!quiet) console.log(`  asc ${args.join(' ')}`);
   const { core, stderr, error } = await runAsc(args);

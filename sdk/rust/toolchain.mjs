@@ -62,10 +62,7 @@ export async function findRustc(env = process.env) {
     ]);
   }
   throw new ToolchainMissingError([
-    {
-      what: `a rustc with the ${TARGET} standard library (${found.join(', ')} ha${found.length > 1 ? 've' : 's'} none)`,
-      debianPackage: 'libstd-rust-dev-wasm32',
-    },
+    { what: `a rustc with the ${TARGET} standard library (${found.join(', ')} ha${found.length > 1 ? 've' : 's'} none)`, debianPackage: 'libstd-rust-dev-wasm32' },
   ]);
 }
 
@@ -93,23 +90,8 @@ export async function build({ dir, quiet = true, onStep = () => {}, env }) {
     onStep(`compile guest crate: ${quiet ? 'rustc liquid_nano' : `${rustc} ${crateArgs.join(' ')}`}`);
     await run(rustc, crateArgs, { cwd: dir, debianPackage: 'rustc', env });
     const core = join(out, 'core.wasm');
-    const args = [
-      ...common,
-      '--crate-type',
-      'cdylib',
-      '--crate-name',
-      'plugin',
-      '-C',
-      'strip=symbols',
-      '-L',
-      out,
-      '--extern',
-      `liquid_nano=${rlib}`,
-      ...(settings.flags ?? []),
-      '-o',
-      core,
-      'src/lib.rs',
-    ];
+    const args = [...common, '--crate-type', 'cdylib', '--crate-name', 'plugin', '-C', 'strip=symbols',
+      '-L', out, '--extern', `liquid_nano=${rlib}`, ...(settings.flags ?? []), '-o', core, 'src/lib.rs'];
     onStep(`compile: ${quiet ? 'rustc src/lib.rs' : `${rustc} ${args.join(' ')}`}`);
     await run(rustc, args, { cwd: dir, debianPackage: 'rustc', env });
     const bytes = await readFile(core);

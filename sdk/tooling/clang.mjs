@@ -5,8 +5,8 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readBuildSettings } from './template.mjs';
 import { componentFromCore, requireFiles, run } from './toolchain.mjs';
+import { readBuildSettings } from './template.mjs';
 import { worldOfCore } from './world.mjs';
 
 /** The folder holding liquid_nano.h (and liquid_nano.hpp in sdk/cpp). */
@@ -71,21 +71,9 @@ export async function buildClang({ dir, cxx, quiet = true, onStep = () => {}, en
     const core = join(out, 'core.wasm');
     const language = cxx ? ['-std=c++17', '-fno-exceptions', '-fno-rtti', '-I', cppIncludeDir] : ['-std=c11'];
     const args = [
-      TARGET,
-      '-mexec-model=reactor',
-      ...language,
-      '-I',
-      cIncludeDir,
-      '-I',
-      srcDir,
-      '-Oz',
-      '-Wall',
-      '-Wextra',
-      ...(settings.flags ?? []),
-      '-Wl,--strip-all',
-      '-o',
-      core,
-      ...files.map((f) => relative(dir, f)),
+      TARGET, '-mexec-model=reactor', ...language, '-I', cIncludeDir, '-I', srcDir,
+      '-Oz', '-Wall', '-Wextra', ...(settings.flags ?? []),
+      '-Wl,--strip-all', '-o', core, ...files.map((f) => relative(dir, f)),
     ];
     onStep(`compile: ${cc} ${quiet ? files.map((f) => relative(dir, f)).join(' ') : args.join(' ')}`);
     await run(cc, args, { cwd: dir, debianPackage: 'clang-14', env });

@@ -66,7 +66,9 @@ export async function run(cmd, args, { cwd, debianPackage, env }) {
  * @param {Array<{ path: string, debianPackage: string }>} files
  */
 export function requireFiles(files) {
-  const missing = files.filter((f) => !existsSync(f.path)).map((f) => ({ what: f.path, debianPackage: f.debianPackage }));
+  const missing = files
+    .filter((f) => !existsSync(f.path))
+    .map((f) => ({ what: f.path, debianPackage: f.debianPackage }));
   if (missing.length) throw new ToolchainMissingError(missing);
 }
 

@@ -136,10 +136,7 @@ export function renderWitDocs(witText) {
       }
     }
   }
-  return `${out
-    .join('\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim()}\n`;
+  return `${out.join('\n').replace(/\n{3,}/g, '\n\n').trim()}\n`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

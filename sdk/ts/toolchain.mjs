@@ -38,16 +38,11 @@ const TSCONFIG = {
 export async function scaffold({ dir, name }) {
   checkPluginName(name);
   const read = (/** @type {string} */ file) => readFile(join(here, file), 'utf8');
-  return writeTemplate(
-    join(here, 'template'),
-    dir,
-    { name },
-    {
-      'types/plugin.d.ts': await read('plugin.d.ts'),
-      'types/liquid-nano.d.ts': (await read('lib/liquid-nano.d.ts')).replace('../plugin.d.ts', './plugin.d.ts'),
-      'tsconfig.json': `${JSON.stringify(TSCONFIG, null, 2)}\n`,
-    },
-  );
+  return writeTemplate(join(here, 'template'), dir, { name }, {
+    'types/plugin.d.ts': await read('plugin.d.ts'),
+    'types/liquid-nano.d.ts': (await read('lib/liquid-nano.d.ts')).replace('../plugin.d.ts', './plugin.d.ts'),
+    'tsconfig.json': `${JSON.stringify(TSCONFIG, null, 2)}\n`,
+  });
 }
 
 /**

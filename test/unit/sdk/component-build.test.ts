@@ -5,12 +5,12 @@
  * always written. The example here is a folder whose build.mjs returns different bytes on every
  * build, like componentize-js.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error -- a plain .mjs build script without type declarations
-import { buildComponents } from '../../../components/build.mjs';
+import { buildComponents, inputsDigest, listComponents } from '../../../components/build.mjs';
 
 interface BuildResult {
   name: string;
@@ -57,5 +57,26 @@ describe('components/build.mjs', () => {
     expect(await build(dir, { verify: true })).toBe('written');
     expect(readFileSync(wasm).equals(forced)).toBe(false);
     expect(await build(dir)).toBe('up-to-date');
+  });
+});
+
+describe('the committed example and fixture binaries', () => {
+  it('were built from the inputs in the tree (each component.inputs.sha256 matches its sources)', async () => {
+    const root = join(import.meta.dirname, '..', '..', '..');
+    const dirs = [join(root, 'components'), join(root, 'test', 'fixtures', 'components')];
+    const stale: string[] = [];
+    let checked = 0;
+    for (const dir of dirs) {
+      for (const name of (await listComponents(dir)) as string[]) {
+        const recorded = join(dir, name, 'component.inputs.sha256');
+        if (!existsSync(recorded)) continue;
+        checked += 1;
+        if (readFileSync(recorded, 'utf8').trim() !== (await inputsDigest(join(dir, name)))) stale.push(join(dir, name));
+      }
+    }
+    expect(checked).toBeGreaterThan(10);
+    // A change to a component's sources or to the SDK files it is built with (formatting too)
+    // needs `node components/build.mjs` / `node test/fixtures/components/build.mjs` and a commit.
+    expect(stale).toEqual([]);
   });
 });
