@@ -14,8 +14,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { parseArgs } from 'node:util';
 import { LiquidNanoRuntime } from '../dist/host/events/liquid-nano-runtime.js';
-import { readManifest, silentLogger } from '../dist/host/index.js';
-import { benchManager, exampleBytes } from '../test/bench/bench-host.mjs';
+import { silentLogger } from '../dist/host/index.js';
+import { benchManager, deployExamples } from '../test/bench/bench-host.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,7 +26,6 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
   },
 });
-const EXAMPLES = new URL('../components/', import.meta.url);
 const CLIENTS = 8;
 const ENVELOPE = { id: 'bench-hello', type: 'hello', source: '/bench', data: { name: 'bench' } };
 
@@ -77,18 +76,7 @@ function summarize(profile) {
 }
 
 const host = benchManager('profile-hello');
-const folders = readdirSync(EXAMPLES, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
-await Promise.all(
-  folders.map(async (folder) => {
-    const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
-    if (values.isolation !== 'shared') manifest.limits = { ...manifest.limits, isolation: values.isolation };
-    const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
-    await host.manager.deploy({ manifest, digest, actor: 'profile', approveCapabilities: true });
-  }),
-);
+await deployExamples(host, values.isolation === 'shared' ? {} : { limits: { isolation: values.isolation } });
 const runtime = new LiquidNanoRuntime({ source: host.manager, logger: silentLogger() });
 
 async function load(ms) {

@@ -57,6 +57,15 @@ export async function benchHost({ component = 'echo-c', count = 1, prefix = 'p',
  */
 export async function examplesHost() {
   const host = benchManager('examples');
+  const folders = await deployExamples(host);
+  return serve(host, { plugins: folders });
+}
+
+/**
+ * Deploys every example component (components/*) on a bench manager under its own manifest, as
+ * `serve` seeds them; `limits` are laid over each manifest's. Answers the folder names, sorted.
+ */
+export async function deployExamples(host, { limits } = {}) {
   const folders = readdirSync(EXAMPLES, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
@@ -64,11 +73,12 @@ export async function examplesHost() {
   await Promise.all(
     folders.map(async (folder) => {
       const manifest = await readManifest(new URL(`${folder}/manifest.json`, EXAMPLES).pathname);
+      if (limits) manifest.limits = { ...manifest.limits, ...limits };
       const { digest } = await host.manager.storeArtifact(exampleBytes(folder));
-      await host.manager.deploy({ manifest, digest, actor: 'bench', approveCapabilities: true }); // as `serve` seeds them
+      await host.manager.deploy({ manifest, digest, actor: 'bench', approveCapabilities: true });
     }),
   );
-  return serve(host, { plugins: folders });
+  return folders;
 }
 
 /** The event runtime and a real IngressServer on 127.0.0.1 (port 0) over a bench manager. */
