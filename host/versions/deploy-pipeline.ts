@@ -185,15 +185,8 @@ export class DeployPipeline {
       step = 'capability-check';
       started = this.#ctx.now();
       checkLink(shape, this.#ctx.policy, `${name}@${version}`);
-      const grants = resolveGrants(manifest.capabilities, {
-        name,
-        dataDir: this.#ctx.dataDir,
-        policy: this.#ctx.policy,
-        baseDir: manifest.baseDir,
-        source: manifest.source,
-        config: manifest.config,
-      });
-      const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
+      const grants = this.#grantsOf(name, manifest);
+      const limits = this.#limitsOf(manifest);
       const kvOwner = grants.plugin.kv ? checkKvNamespace(grants.plugin.kv, name, this.#ctx.policy) : undefined;
       const diff = diffCapabilities(active ? absoluteCapabilities(active.manifest) : undefined, absoluteCapabilities(manifest), kvOwner);
       if (diff.added.length > 0 && request.approveCapabilities !== true) {
@@ -315,16 +308,9 @@ export class DeployPipeline {
       const digest = hexOf(record.digest);
       const sizeBytes = await this.#ctx.artifacts.size(record.digest);
       step = 'capability-check';
-      const limits = resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
+      const limits = this.#limitsOf(manifest);
       const meter = meterFor(limits);
-      const grants = resolveGrants(manifest.capabilities, {
-        name,
-        dataDir: this.#ctx.dataDir,
-        policy: this.#ctx.policy,
-        baseDir: manifest.baseDir,
-        source: manifest.source,
-        config: manifest.config,
-      });
+      const grants = this.#grantsOf(name, manifest);
       // A restart or rollback finds the version in the transpile cache: its 11 MB artifact is
       // neither read, hashed nor decoded. Otherwise the store reads and verifies the bytes, so
       // the engine need not hash them again.
@@ -356,6 +342,17 @@ export class DeployPipeline {
   }
 
   /** Claims the grant's kv namespace for `name` (see `kv-ownership.ts`). @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` at `capability-check` */
+  /** A manifest's capabilities resolved into grants under the operator policy (a deploy's check and a restore alike). */
+  #grantsOf(name: string, manifest: Manifest): InstanceGrants {
+    const { dataDir, policy } = this.#ctx;
+    return resolveGrants(manifest.capabilities, { name, dataDir, policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config });
+  }
+
+  /** A manifest's limits over the host's, bounded by the policy. */
+  #limitsOf(manifest: Manifest): Limits {
+    return resolveLimits([...this.#ctx.hostLimits, { section: manifest.limits, source: manifest.source }], this.#ctx.limitsPolicy);
+  }
+
   #claimKv(grants: InstanceGrants, name: string, version: string): void {
     if (!grants.plugin.kv) return;
     try {
