@@ -22,7 +22,7 @@ export interface TimelineEntry {
   readonly code?: string;
   readonly durationMs: number;
   /** The call's usage receipt, or null when the call never reached an instance. */
-  readonly usage: { readonly fuelUsed: number | null; readonly memoryPeakBytes: number } | null;
+  readonly usage: { readonly fuelUsed: number | null; readonly peakMemoryBytes: number } | null;
   /** 0 for an ingress event (or a direct invoke), n for an n-th generation follow-up. */
   readonly depth: number;
   /** The event whose handling produced this one (follow-ups only). */

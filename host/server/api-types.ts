@@ -5,9 +5,9 @@
  * `satisfies`, so a change in the host's own types that would break a client (a field renamed, a
  * `number` becoming `number | null`) fails the type check instead of drifting.
  *
- * One concept, one name: `peakMemoryBytes` is a version's largest instance memory after a call.
- * The timeline's per-call receipt names the same measure `memoryPeakBytes` (contract A, kept as
- * published); a later `/v2` should name it `peakMemoryBytes` too.
+ * One concept, one name: `peakMemoryBytes` is the largest instance memory a call left behind (a
+ * wasm memory only grows, so this is its peak): per version in `usage`, per call in the timeline's
+ * receipt. (The receipt called it `memoryPeakBytes` until 2026-12; renamed to the one name.)
  */
 
 /** Every coded error answer: `details` only when the code is shown to clients. */
@@ -172,7 +172,7 @@ export interface TimelineEntry {
   readonly code?: string;
   readonly durationMs: number;
   /** The call's receipt; `fuelUsed` is null when the plugin is not fuel-metered; null when the call never reached an instance. */
-  readonly usage: { readonly fuelUsed: number | null; readonly memoryPeakBytes: number } | null;
+  readonly usage: { readonly fuelUsed: number | null; readonly peakMemoryBytes: number } | null;
   readonly depth: number;
   readonly parentEventId?: string;
   readonly pipeline?: { readonly name: string; readonly runId: string; readonly step: string };

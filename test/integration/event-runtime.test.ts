@@ -96,7 +96,7 @@ describe('routing and order', () => {
       ['emitter', 0, null],
       ['emitter', 1, 'd1'],
     ]);
-    expect(entries[0]!.usage?.memoryPeakBytes).toBeGreaterThan(0);
+    expect(entries[0]!.usage?.peakMemoryBytes).toBeGreaterThan(0);
   });
 
   it('routes what a plugin emits through events.emit, and reports it as emitted', async () => {

@@ -23,7 +23,7 @@ function input(i: number, extra: Partial<TimelineInput> = {}): TimelineInput {
     status: i % 3 ? 'ok' : 'error',
     ...(i % 3 ? {} : { code: 'LN_ERR_GUEST_TRAP' }),
     durationMs: 0.5,
-    usage: { fuelUsed: null, memoryPeakBytes: 65536 },
+    usage: { fuelUsed: null, peakMemoryBytes: 65536 },
     depth: 0,
     ...extra,
   };
@@ -129,7 +129,7 @@ describe('GET /v1/timeline/stream', () => {
       plugin: 'even',
       status: 'error',
       code: 'LN_ERR_GUEST_TRAP',
-      usage: { fuelUsed: null, memoryPeakBytes: 65536 },
+      usage: { fuelUsed: null, peakMemoryBytes: 65536 },
     });
     expect(comments).toContain(': heartbeat');
   });
