@@ -185,7 +185,7 @@ function readValType(d: Decoder, r: BinaryReader, s: Scope): WitType {
       d.asyncUses.add('error-context type');
       return { kind: 'unknown', description: 'error-context' };
     }
-    return r.fail(`invalid value type 0x${b.toString(16)}`, r.offset - 1);
+    return r.fail(`invalid value type 0x${b.toString(16)}`, r.pos - 1);
   }
   const idx = r.s33('type index');
   if (idx < 0) r.fail(`invalid value type ${idx}`);
@@ -196,7 +196,7 @@ function readOptional<T>(r: BinaryReader, what: string, read: () => T): T | null
   const flag = r.byte(what);
   if (flag === 0) return null;
   if (flag === 1) return read();
-  return r.fail(`invalid ${what} flag 0x${flag.toString(16)}`, r.offset - 1);
+  return r.fail(`invalid ${what} flag 0x${flag.toString(16)}`, r.pos - 1);
 }
 
 function labels(r: BinaryReader, what: string): string[] {
@@ -227,7 +227,7 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
       const cases: WitCase[] = Array.from({ length: r.count('variant cases', 3) }, () => {
         const c = { name: r.name('case name'), type: readOptional(r, 'case type', val) };
         if (readOptional(r, 'case refinement', () => r.u32('refined case')) !== null) {
-          r.fail('variant case refinements are not supported', r.offset - 1);
+          r.fail('variant case refinements are not supported', r.pos - 1);
         }
         return c;
       });
@@ -284,7 +284,7 @@ function readDefValType(d: Decoder, r: BinaryReader, s: Scope, op: number): WitT
       return d.made(r, describe('map', [key, value]), [key, value]);
     }
     default:
-      return r.fail(`unknown type opcode 0x${op.toString(16)}`, r.offset - 1);
+      return r.fail(`unknown type opcode 0x${op.toString(16)}`, r.pos - 1);
   }
 }
 
@@ -292,7 +292,7 @@ function readFuncSig(d: Decoder, r: BinaryReader, s: Scope): FuncSig {
   const params: WitParam[] = Array.from({ length: r.count('parameters', 2) }, () => ({ name: r.name('parameter name'), type: readValType(d, r, s) }));
   const kind = r.byte('result list');
   if (kind === 0x00) return { params, result: readValType(d, r, s) };
-  if (kind !== 0x01) r.fail(`invalid result list 0x${kind.toString(16)}`, r.offset - 1);
+  if (kind !== 0x01) r.fail(`invalid result list 0x${kind.toString(16)}`, r.pos - 1);
   const named = Array.from({ length: r.count('named results', 2) }, () => ({ name: r.name('result name'), type: readValType(d, r, s) }));
   if (named.length === 0) return { params, result: null };
   if (named.length === 1) return { params, result: named[0]!.type };
@@ -313,7 +313,7 @@ function readDefType(d: Decoder, r: BinaryReader, s: Scope): TypeEntry {
     case 0x42:
       return { tag: 'instance', exports: readDecls(d, r, s, false).exports };
     case 0x3f: {
-      if (r.byte('resource representation') !== 0x7f) r.fail('resource representation must be i32', r.offset - 1);
+      if (r.byte('resource representation') !== 0x7f) r.fail('resource representation must be i32', r.pos - 1);
       readOptional(r, 'resource destructor', () => r.u32('destructor index'));
       return { tag: 'resource', id: { name: null }, name: null };
     }
@@ -333,7 +333,7 @@ function readDecls(d: Decoder, r: BinaryReader, parent: Scope, component: boolea
     else if (kind === 0x02) readAlias(d, r, s);
     else if (kind === 0x03 && component) declare(d, r, s, s.imports, readExternName(r, 'import'));
     else if (kind === 0x04) declare(d, r, s, s.exports, readExternName(r, 'export'));
-    else r.fail(`invalid ${component ? 'component' : 'instance'} type declaration 0x${kind.toString(16)}`, r.offset - 1);
+    else r.fail(`invalid ${component ? 'component' : 'instance'} type declaration 0x${kind.toString(16)}`, r.pos - 1);
   }
   return { imports: s.imports, exports: s.exports };
 }
@@ -345,12 +345,12 @@ function nested(r: BinaryReader, parent: Scope): Scope {
 
 function readExternName(r: BinaryReader, what: string): string {
   const kind = r.byte(`${what} name kind`);
-  if (kind !== 0x00 && kind !== 0x01) r.fail(`invalid ${what} name kind 0x${kind.toString(16)}`, r.offset - 1);
+  if (kind !== 0x00 && kind !== 0x01) r.fail(`invalid ${what} name kind 0x${kind.toString(16)}`, r.pos - 1);
   return r.name(`${what} name`);
 }
 
 function declare(d: Decoder, r: BinaryReader, s: Scope, into: Externs, name: string): void {
-  const start = r.offset;
+  const start = r.pos;
   const ext = readExternDesc(d, r, s, name);
   if (into.has(name)) r.fail(`duplicate name ${q(name)}`, start);
   into.set(name, addEntity(d, s, name, ext));
@@ -360,7 +360,7 @@ function readExternDesc(d: Decoder, r: BinaryReader, s: Scope, name: string): Ex
   const kind = r.byte('extern kind');
   switch (kind) {
     case 0x00:
-      if (r.byte('core module sort') !== 0x11) r.fail('only core modules can be imported or exported', r.offset - 1);
+      if (r.byte('core module sort') !== 0x11) r.fail('only core modules can be imported or exported', r.pos - 1);
       r.u32('core type index');
       return { sort: 'module' };
     case 0x01: {
@@ -376,7 +376,7 @@ function readExternDesc(d: Decoder, r: BinaryReader, s: Scope, name: string): Ex
       const bound = r.byte('type bound');
       if (bound === 0x00) return { sort: 'type', entry: typeAt(r, s, r.u32('type index')) };
       if (bound === 0x01) return { sort: 'type', entry: { tag: 'resource', id: { name }, name } };
-      return r.fail(`invalid type bound 0x${bound.toString(16)}`, r.offset - 1);
+      return r.fail(`invalid type bound 0x${bound.toString(16)}`, r.pos - 1);
     }
     case 0x04:
     case 0x05: {
@@ -387,7 +387,7 @@ function readExternDesc(d: Decoder, r: BinaryReader, s: Scope, name: string): Ex
       return r.fail(`type ${idx} is a ${e.tag} type, not a${kind === 0x04 ? ' component' : 'n instance'} type`);
     }
     default:
-      return r.fail(`invalid extern kind 0x${kind.toString(16)}`, r.offset - 1);
+      return r.fail(`invalid extern kind 0x${kind.toString(16)}`, r.pos - 1);
   }
 }
 
@@ -444,7 +444,7 @@ function readSortIdx(r: BinaryReader, s: Scope): Extern | null {
     case 0x05:
       return { sort: 'instance', exports: at(r, s.instances, idx, 'instance') };
     default:
-      return r.fail(`invalid sort 0x${sort.toString(16)}`, r.offset - 1);
+      return r.fail(`invalid sort 0x${sort.toString(16)}`, r.pos - 1);
   }
 }
 
@@ -457,7 +457,7 @@ const SORTS: Readonly<Record<number, Extern['sort']>> = {
 };
 
 function readAlias(d: Decoder, r: BinaryReader, s: Scope): void {
-  const start = r.offset;
+  const start = r.pos;
   const sortByte = r.byte('alias sort');
   const core = sortByte === 0x00 ? r.byte('core sort') : null;
   const sort = core === 0x11 ? 'module' : core === null ? SORTS[sortByte] : 'core';
@@ -485,7 +485,7 @@ function readAlias(d: Decoder, r: BinaryReader, s: Scope): void {
     else if (sort === 'component') s.components.push(at(r, outer.components, idx, 'component'));
     else if (sort !== 'core' && sort !== 'module') r.fail(`an outer alias cannot refer to a ${sort}`, start);
   } else {
-    r.fail(`invalid alias target 0x${target.toString(16)}`, r.offset - 1);
+    r.fail(`invalid alias target 0x${target.toString(16)}`, r.pos - 1);
   }
 }
 
@@ -510,7 +510,7 @@ function skipCoreType(r: BinaryReader): void {
     } else if (kind === 0x03) {
       r.name('export name');
       skipCoreImportDesc(r);
-    } else r.fail(`invalid module type declaration 0x${kind.toString(16)}`, r.offset - 1);
+    } else r.fail(`invalid module type declaration 0x${kind.toString(16)}`, r.pos - 1);
   }
 }
 
@@ -542,23 +542,23 @@ function skipCoreSubType(r: BinaryReader): void {
     skipCoreValType(r);
     r.byte('mutability');
   } else {
-    r.fail(`unsupported core type 0x${op.toString(16)}`, r.offset - 1);
+    r.fail(`unsupported core type 0x${op.toString(16)}`, r.pos - 1);
   }
 }
 
 function skipCoreValType(r: BinaryReader): void {
   const b = r.byte('core value type');
   if (b === 0x63 || b === 0x64) r.s33('heap type');
-  else if (b < 0x40 || b >= 0x80) r.fail(`invalid core value type 0x${b.toString(16)}`, r.offset - 1);
+  else if (b < 0x40 || b >= 0x80) r.fail(`invalid core value type 0x${b.toString(16)}`, r.pos - 1);
 }
 
 function skipCoreImportDesc(r: BinaryReader): void {
   const kind = r.byte('core import kind');
   const limits = (): void => {
     const flags = r.byte('limits flags');
-    if (flags > 0x0f) r.fail(`invalid limits flags 0x${flags.toString(16)}`, r.offset - 1);
-    r.skipLeb64('minimum');
-    if (flags & 0x01) r.skipLeb64('maximum');
+    if (flags > 0x0f) r.fail(`invalid limits flags 0x${flags.toString(16)}`, r.pos - 1);
+    r.skipLeb('minimum');
+    if (flags & 0x01) r.skipLeb('maximum');
     if (flags & 0x08) r.u32('page size');
   };
   if (kind === 0x00) r.u32('core type index');
@@ -572,7 +572,7 @@ function skipCoreImportDesc(r: BinaryReader): void {
   } else if (kind === 0x04) {
     r.byte('tag attribute');
     r.u32('tag type index');
-  } else r.fail(`invalid core import kind 0x${kind.toString(16)}`, r.offset - 1);
+  } else r.fail(`invalid core import kind 0x${kind.toString(16)}`, r.pos - 1);
 }
 
 const CANON_OPTION_ARGS: Readonly<Record<number, number>> = {
@@ -717,14 +717,14 @@ const ASYNC_BUILTINS: Readonly<Record<number, string>> = {
 function readTaskResult(d: Decoder, r: BinaryReader, s: Scope): void {
   const kind = r.byte('result list');
   if (kind === 0x00) readValType(d, r, s);
-  else if (kind !== 0x01 || r.byte('result count') !== 0x00) r.fail('invalid task.return result', r.offset - 1);
+  else if (kind !== 0x01 || r.byte('result count') !== 0x00) r.fail('invalid task.return result', r.pos - 1);
 }
 
 /** Reads one canonical definition; false if it is unknown (and so is everything after it). */
 function readCanon(d: Decoder, r: BinaryReader, s: Scope): boolean {
   const op = r.byte('canonical definition');
   if (op === 0x00 || op === 0x01) {
-    if (r.byte('canonical sort') !== 0x00) r.fail('invalid canonical function sort', r.offset - 1);
+    if (r.byte('canonical sort') !== 0x00) r.fail('invalid canonical function sort', r.pos - 1);
     const idx = r.u32(op === 0x00 ? 'core func index' : 'func index');
     if (op === 0x01) funcAt(r, s, idx);
     if (!skipCanonOptions(d, r, op === 0x00 ? 'canon lift' : 'canon lower')) return false;
@@ -742,7 +742,7 @@ function readCanon(d: Decoder, r: BinaryReader, s: Scope): boolean {
   for (const imm of immediates) {
     if (imm === 'u') r.u32('canonical index');
     else if (imm === 'b') r.byte('canonical flag');
-    else if (imm === 'x' && r.byte('core value type') !== 0x7f) r.fail('expected i32', r.offset - 1);
+    else if (imm === 'x' && r.byte('core value type') !== 0x7f) r.fail('expected i32', r.pos - 1);
     else if (imm === 'o' && !skipCanonOptions(d, r, `canon ${builtin ?? 'built-in'}`)) return false;
     else if (imm === 'r') readTaskResult(d, r, s);
   }
@@ -762,11 +762,11 @@ function readInstance(d: Decoder, r: BinaryReader, s: Scope): Externs {
     // every type their functions use, so names and structure are already right.
     return component.exports;
   }
-  if (kind !== 0x01) r.fail(`invalid instance kind 0x${kind.toString(16)}`, r.offset - 1);
+  if (kind !== 0x01) r.fail(`invalid instance kind 0x${kind.toString(16)}`, r.pos - 1);
   const exports: Externs = new Map();
   const n = r.count('instance exports', 4);
   for (let i = 0; i < n; i++) {
-    const start = r.offset;
+    const start = r.pos;
     const name = readExternName(r, 'export');
     const ext = readSortIdx(r, s) ?? r.fail(`export ${q(name)} is a core item other than a module`, start);
     if (exports.has(name)) r.fail(`duplicate export name ${q(name)}`, start);
@@ -776,7 +776,7 @@ function readInstance(d: Decoder, r: BinaryReader, s: Scope): Externs {
 }
 
 function readExport(d: Decoder, r: BinaryReader, s: Scope): void {
-  const start = r.offset;
+  const start = r.pos;
   const name = readExternName(r, 'export');
   const actual = readSortIdx(r, s) ?? r.fail(`export ${q(name)} is a core item other than a module`, start);
   const ascribed = readOptional(r, 'export type', () => readExternDesc(d, r, s, name));
@@ -836,7 +836,7 @@ function readSection(d: Decoder, r: BinaryReader, s: Scope, id: number): void {
         r.skip(r.u32('value length'), 'value');
       });
     default:
-      return r.fail(`unknown section id ${id}`, r.offset - 1);
+      return r.fail(`unknown section id ${id}`, r.pos - 1);
   }
 }
 
@@ -844,10 +844,10 @@ function readComponent(d: Decoder, r: BinaryReader, s: Scope): ComponentSig {
   const preamble = r.take(Math.min(8, r.remaining), 'preamble');
   const expected = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
   if (preamble.length < 8 || expected.some((b, i) => preamble[i] !== b)) {
-    r.fail('bad preamble (expected \\0asm, version 0x0d, layer 1)', r.offset - preamble.length);
+    r.fail('bad preamble (expected \\0asm, version 0x0d, layer 1)', r.pos - preamble.length);
   }
   while (!r.atEnd) {
-    const start = r.offset;
+    const start = r.pos;
     const id = r.byte('section id');
     const label = `section ${id} (${SECTION_NAMES[id] ?? 'unknown'}) at offset ${start}`;
     const size = r.u32(`size of ${label}`);

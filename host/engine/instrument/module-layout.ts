@@ -6,6 +6,9 @@
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
 
+/** Custom section names only label sections: invalid UTF-8 is replaced, not an error. */
+const LABEL = new TextDecoder();
+
 /** Section ids (the binary format's numbering). */
 export const SectionId = {
   Custom: 0,
@@ -86,7 +89,7 @@ export function readLayout(bytes: Uint8Array, subject: string): ModuleLayout {
     c.skip(size);
     if (id === SectionId.Custom) {
       const inner = new CodeCursor(bytes, subject, start, start + size);
-      sections.push({ id, start, end: start + size, name: inner.name() });
+      sections.push({ id, start, end: start + size, name: LABEL.decode(inner.nameBytes()) });
       continue;
     }
     if (sectionRank(id) < 0) c.unsupported(`section id ${id}`, at);
