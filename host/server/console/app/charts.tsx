@@ -55,7 +55,7 @@ interface Series {
 function tick(v: number): string {
   if (v >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
   if (v >= 1e3) return `${(v / 1e3).toFixed(v >= 1e4 ? 0 : 1)}k`;
-  return v >= 10 || v === 0 ? String(Math.round(v)) : v.toFixed(1);
+  return v >= 10 || Number.isInteger(v) ? String(Math.round(v)) : v.toFixed(1);
 }
 
 const y = (v: number, max: number): number => M.top + PH - (v / max) * PH;

@@ -202,7 +202,7 @@ export function ComponentView(props: { name: string }) {
                 <td data-label="Actions" class="actions">
                   {v.version !== d?.active && (
                     <>
-                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back to ${v.version}`}>
+                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back here, to ${v.version}`}>
                         Roll back here
                       </button>{' '}
                       <button

@@ -26,7 +26,7 @@ export function inputsOf(step: PipelineStep): string[] {
 }
 
 /** `text` cut to `max` characters with an ellipsis. */
-function fit(text: string, max: number): string {
+function ellipsize(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
@@ -199,10 +199,10 @@ export function PipelineGraph(props: { name: string; steps: readonly PipelineSte
                 <rect width={NODE_W} height={NODE_H} rx="6" />
                 <g clip-path={`url(#${clipId})`}>
                   <text x="10" y="18" class="node-label">
-                    {fit(n.label, LABEL_CHARS)}
+                    {ellipsize(n.label, LABEL_CHARS)}
                   </text>
                   <text x="10" y="34" class="node-sub">
-                    {fit(n.sub, SUB_CHARS)}
+                    {ellipsize(n.sub, SUB_CHARS)}
                   </text>
                   <text x="10" y="49" class="node-sub node-status">
                     {n.id === EVENT_NODE ? '' : status}

@@ -8,6 +8,13 @@ import { describeError, usePoll } from './hooks.js';
 import { inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { RunDialog } from './pipeline-run.js';
 
+/** What a step follows, for the steps table: its inputs, or the step a fallback stands in for. */
+function afterOf(steps: readonly PipelineStep[], id: string, component: string): string {
+  const step = steps.find((d) => d.id === id) ?? { id, component, input: '?' };
+  const owner = step.role === 'fallback' && step.input === undefined ? steps.find((d) => d.fallback === id) : undefined;
+  return owner ? `in place of ${owner.id}` : inputsOf(step).join(', ');
+}
+
 /** Runs shown in a pipeline's history. */
 const HISTORY = 10;
 
@@ -112,7 +119,7 @@ export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid
                     {s.id}
                   </th>
                   <td data-label="Component">{s.component}</td>
-                  <td data-label="After">{inputsOf(steps.find((d) => d.id === s.id) ?? { id: s.id, component: s.component, input: '?' }).join(', ')}</td>
+                  <td data-label="After">{afterOf(steps, s.id, s.component)}</td>
                   <td data-label="Status">
                     <span class={`badge step-${s.status}`}>{s.status}</span>
                     {s.error && <span class="step-error"> {s.error.code}</span>}
