@@ -1,7 +1,8 @@
 /**
  * The diagnostics timeline, live (contract A): the recent entries from `GET /v1/timeline`, then
  * new ones from `GET /v1/timeline/stream` (server-sent events read with `fetch`, resumed with
- * `Last-Event-ID` after a drop), filtered by component, status and error code, with charts.
+ * `Last-Event-ID` after a drop), filtered by component, status and error code (kept in the URL:
+ * `#/live?component=…&status=…&code=…`), with charts; a row opens the whole entry.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AdminAnswers, TimelineEntry, TimelinePage } from '../../api-types.js';
