@@ -45,6 +45,7 @@ import { resolveAdminToken } from './server/admin-token.js';
 import { ConsoleAssets } from './server/console-assets.js';
 import { consoleRoutes } from './server/console-routes.js';
 import { IngressServer } from './server/ingress-server.js';
+import { pipelineDocumentRoute } from './server/pipeline-document-route.js';
 import { pipelineRoutes } from './server/pipeline-routes.js';
 import { timelineRoutes } from './server/timeline-routes.js';
 import { boundedEach } from './support/bounded-each.js';
@@ -544,6 +545,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       }),
       ...timelineRoutes(router.timeline, { signal: streams.signal }),
       ...pipelineRoutes(pipelines),
+      pipelineDocumentRoute(pipelines),
       ...consoleRoutes(manager, { baseDir: cwd }),
     ];
     const admin = new AdminServer({ token: token.token, logger, routes, publicHandler: (req, res) => consoleAssets.handle(req, res) });

@@ -295,6 +295,8 @@ export interface AdminAnswers {
   'GET /v1/pipelines': { readonly pipelines: readonly PipelineListing[] };
   'GET /v1/pipelines/:name': { readonly pipeline: PipelineListing; readonly runs: readonly RunSummary[] };
   'POST /v1/pipelines/validate': { readonly valid: true; readonly name: string; readonly order: readonly string[] };
+  /** The file's document, every key kept (`$schema` too): what an editor saves back (host/server/pipeline-document-route.ts). */
+  'GET /v1/pipelines/:name/document': { readonly name: string; readonly document: PipelineDefinition };
   'GET /v1/pipelines/:name/runs': { readonly runs: readonly RunSummary[] };
   'GET /v1/pipelines/:name/runs/:runId': PipelineRun;
   'POST /v1/pipelines/:name/runs': { readonly runId: string; readonly status: RunStatus };

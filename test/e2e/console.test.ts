@@ -1,14 +1,17 @@
 /**
  * The web console in headless Chromium against a real `lnano serve`: login, components appearing,
- * a rollback through the confirmation dialog (with its capability diff), the audit chain, a live
- * timeline entry, composing and running a two-step pipeline, 50 components on a laptop and a
- * tablet, and that every request the page makes is a console file or an authenticated `/v1` call.
+ * a rollback through the confirmation dialog (with its capability diff), a deploy followed step by
+ * step, the audit chain, a live timeline entry (its details, filters in the URL), composing and
+ * running a two-step pipeline, the composer's errors, a fallback in the graph, `$schema` kept on
+ * save; every view on a phone (390×844) and a laptop (1280×800) without sideways scrolling,
+ * console errors or serious axe-core violations, the skip link on each; 50 components on a laptop
+ * and a tablet, and that every request the page makes is a console file or an authenticated `/v1` call.
  *
  * Screenshots go to a temp dir; `npm run docs:console` (LNANO_CONSOLE_SCREENSHOTS=1) writes them
  * to docs/console/ for the README.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page, type Request } from 'playwright-core';
@@ -27,12 +30,17 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 const shots = mkdtempSync(join(tmpdir(), 'lnano-console-shots-'));
+const AXE = join(ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+const PHONE = { width: 390, height: 844 };
+const LAPTOP = { width: 1280, height: 800 };
 const WAIT = { timeout: 20_000 };
 
 let host: ServeHost;
 let context: BrowserContext;
 let page: Page;
 const requests: Array<{ url: string; method: string; authorization: string | undefined }> = [];
+/** What the page logged as an error (console.error, failed loads, uncaught exceptions), since the last `consoleErrors.length = 0`. */
+const consoleErrors: string[] = [];
 
 const record = (r: Request): void => void requests.push({ url: r.url(), method: r.method(), authorization: r.headers().authorization });
 
@@ -50,6 +58,10 @@ beforeAll(async () => {
   });
   context.on('request', record);
   page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleErrors.push(m.text());
+  });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
 }, 120_000);
 
 afterAll(async () => {
@@ -113,12 +125,16 @@ describe('the web console', () => {
     await row.waitFor(WAIT);
     await page.waitForFunction(() => document.querySelector('tr[data-component="echo"] .active-version')?.textContent === '1.1.0', null, WAIT);
     expect(await row.locator('td.grants').textContent()).toContain('env: LEVEL');
+    // echo is not fuel-metered: no fuel figure rather than a 0.
+    expect(await row.locator('td[data-label="Fuel"]').textContent()).toBe('—');
     await screenshot('components');
   });
 
   it('rolls back with the button, after a confirmation that shows the capability diff', async () => {
     await page.click('a[href="#/component/echo"]');
     await page.waitForSelector('#active-version', WAIT);
+    expect(await page.title()).toBe('echo · Components — Liquid Nano console');
+    expect(await page.textContent('#last-deploy')).toMatch(/^1\.1\.0 \(immediate\): deployed and serving since/);
     await page.click('button:has-text("Roll back to 1.0.0")');
     const dialog = page.locator('#action-dialog');
     await dialog.locator('.diff-removed').waitFor(WAIT);
@@ -157,6 +173,11 @@ describe('the web console', () => {
     await dialog.locator('.diff-added').waitFor(WAIT);
     expect(await dialog.locator('.diff-added').textContent()).toContain('key-value');
     await dialog.locator('button:has-text("Confirm deploy")').click();
+    // The deploy's steps as the host reports them, then its result; the dialog stays until closed.
+    await page.waitForSelector('#deploy-result', WAIT);
+    expect(await page.textContent('#deploy-result')).toContain('Deployed echo@1.2.0: canary at 30 %');
+    expect(await page.locator('#deploy-progress li[data-step]').count()).toBeGreaterThan(1);
+    await dialog.locator('button:has-text("Close")').click();
     await page.waitForSelector('.card.canary', WAIT);
     expect(await page.textContent('.card.canary')).toContain('1.2.0 at 30 %');
     await page.click('button:has-text("Promote 1.2.0")');
@@ -187,6 +208,21 @@ describe('the web console', () => {
     await page.waitForSelector('table.timeline tr:has-text("console-live-1")', WAIT);
     expect(await page.textContent('table.timeline tbody')).toContain('echo@1.2.0');
     await screenshot('live');
+    // A row opens its details.
+    await page.click('table.timeline tr:has-text("console-live-1") td[data-label="Component"]');
+    await page.waitForSelector('#entry-dialog', WAIT);
+    expect(await page.textContent('#entry-dialog')).toContain('console-live-1');
+    await page.keyboard.press('Escape');
+    await page.locator('#entry-dialog').waitFor({ state: 'detached', ...WAIT });
+    // The filters are in the URL: a reload (or a shared link) opens the same view.
+    await page.selectOption('#filter-status', 'error');
+    expect(new URL(page.url()).hash).toBe('#/live?status=error');
+    await page.reload();
+    await page.waitForSelector('#live-connection', WAIT);
+    expect(await page.inputValue('#filter-status')).toBe('error');
+    expect(await page.locator('table.timeline tbody tr').count()).toBe(0);
+    await page.selectOption('#filter-status', '');
+    expect(new URL(page.url()).hash).toBe('#/live');
   });
 
   it('composes a two-step pipeline from deployed components, saves and runs it', async () => {
@@ -214,6 +250,134 @@ describe('the web console', () => {
     ]);
     await screenshot('pipelines');
   });
+
+  it('explains composer errors counted from 1, highlights the field and moves the focus to it', async () => {
+    await page.evaluate(() => {
+      location.hash = '#/compose';
+    });
+    await page.waitForSelector('#pipeline-name', WAIT);
+    await page.fill('#pipeline-name', 'bad-ids');
+    await page.click('button:has-text("Add step")');
+    await page.selectOption('#step-0-component', 'echo');
+    await page.fill('#step-0-id', 'Bad Id');
+    // The pattern compiles under Chrome's `v` flag, so the browser checks it as well.
+    expect(await page.$eval('#step-0-id', (el) => (el as HTMLInputElement).validity.patternMismatch)).toBe(true);
+    await page.click('button:has-text("Validate")');
+    await page.waitForSelector('#composer-message.error', WAIT);
+    expect(await page.textContent('#composer-message')).toBe("Step 1's id must be 1 to 63 lowercase letters, digits or hyphens, starting with a letter.");
+    expect(await page.getAttribute('#step-0-id', 'aria-invalid')).toBe('true');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('step-0-id');
+    // What only the host knows (a duplicate id): its words, counted from 1, the second step's id highlighted.
+    await page.fill('#step-0-id', 'dup');
+    await page.click('button:has-text("Add step")');
+    await page.selectOption('#step-1-component', 'echo');
+    await page.fill('#step-1-id', 'dup');
+    await page.selectOption('#step-1-input', 'event');
+    await page.click('button:has-text("Validate")');
+    await page.waitForFunction(() => document.querySelector('#composer-message')?.textContent?.startsWith('Step 2'), null, WAIT);
+    expect(await page.textContent('#composer-message')).toBe('Step 2\'s id "dup" is already the id of step 1.');
+    expect(await page.getAttribute('#step-1-id', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#step-0-id', 'aria-invalid')).toBeNull();
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('step-1-id');
+  });
+
+  it('draws a fallback right below its step, keeps every label inside its box, and keeps $schema on save', async () => {
+    const put = await host.api('PUT', '/pipelines/with-fallback', {
+      $schema: '../docs/pipeline.schema.json',
+      name: 'with-fallback',
+      steps: [
+        { id: 'first', component: 'echo' },
+        { id: 'second-step-with-a-long-id', component: 'echo', input: 'first', fallback: 'rescue' },
+        { id: 'rescue', component: 'secret-name', role: 'fallback' },
+      ],
+    });
+    expect(put.status).toBe(200);
+    await page.evaluate(() => {
+      location.hash = '#/pipelines';
+    });
+    const graph = page.locator('article[data-pipeline="with-fallback"] svg.dag');
+    await graph.waitFor(WAIT);
+    const layout = await graph.evaluate((svg) => {
+      const box = (id: string) => (svg.querySelector(`g[data-step="${id}"] rect`) as SVGRectElement).getBoundingClientRect();
+      const overflow = [...svg.querySelectorAll('g.node')].flatMap((g) => {
+        const width = (g.querySelector('rect') as SVGRectElement).width.baseVal.value;
+        return [...g.querySelectorAll('text')].filter((t) => t.getBBox().x + t.getBBox().width > width - 2).map((t) => t.textContent);
+      });
+      const owner = box('second-step-with-a-long-id');
+      const fallback = box('rescue');
+      return { sameColumn: Math.abs(owner.x - fallback.x) < 1, below: fallback.y > owner.y, overflow };
+    });
+    expect(layout).toEqual({ sameColumn: true, below: true, overflow: [] });
+    await page.click('a[href="#/compose/with-fallback"]');
+    await page.waitForFunction(() => (document.querySelector('#step-2-id') as HTMLInputElement | null)?.value === 'rescue', null, WAIT);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#composer-message.notice', WAIT);
+    const saved = await host.api<{ document: Record<string, unknown> }>('GET', '/pipelines/with-fallback/document');
+    expect(saved.body.document.$schema).toBe('../docs/pipeline.schema.json');
+  });
+
+  it('fits every view on a phone and a laptop: no sideways scrolling, no console error, a working skip link, no serious axe violation', async () => {
+    const views = [
+      { hash: '#/components', ready: 'tr[data-component="echo"]', shot: 'components' },
+      { hash: '#/component/echo', ready: 'table.versions tbody tr', shot: 'component' },
+      { hash: '#/component/no-such-component', ready: '#component-missing', shot: null },
+      { hash: '#/audit', ready: '#audit-verification', shot: null },
+      { hash: '#/live', ready: 'table.timeline tbody tr', shot: 'live' },
+      { hash: '#/pipelines', ready: 'article[data-pipeline="two-step"] [data-run-status="succeeded"]', shot: 'pipelines' },
+      { hash: '#/compose/two-step', ready: '#step-1-id', shot: null },
+    ];
+    const found: Array<{ view: string; size: string; problem: string }> = [];
+    consoleErrors.length = 0;
+    await page.goto(`${host.adminUrl}/console/#/components`);
+    // Evaluated through the DevTools protocol: the console's CSP (rightly) refuses an injected <script>.
+    await page.evaluate(readFileSync(AXE, 'utf8'));
+    for (const [size, viewport, scheme] of [
+      ['phone', PHONE, 'light'],
+      ['laptop', LAPTOP, 'light'],
+      ['phone dark', PHONE, 'dark'],
+    ] as const) {
+      await page.setViewportSize(viewport);
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const v of views) {
+        const at = { view: v.hash, size };
+        await page.evaluate((hash) => {
+          location.hash = hash;
+        }, v.hash);
+        await page.waitForSelector(v.ready, WAIT);
+        const fit = await page.evaluate(() => ({ scroll: document.scrollingElement!.scrollWidth, view: innerWidth }));
+        if (fit.scroll > fit.view) found.push({ ...at, problem: `scrollWidth ${fit.scroll} > ${fit.view}` });
+        if (!(await page.title()).endsWith('— Liquid Nano console')) found.push({ ...at, problem: `title ${await page.title()}` });
+        // The skip link: the first Tab stop; Enter moves the focus to this view's heading and keeps the route.
+        await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+        await page.focus('a.skip');
+        await page.keyboard.press('Enter');
+        const skip = await page.evaluate(() => ({ hash: location.hash, focus: document.activeElement === document.querySelector('main h1') }));
+        if (skip.hash !== v.hash || !skip.focus) found.push({ ...at, problem: `skip link: ${JSON.stringify(skip)}` });
+        if (scheme === 'light' || v.shot) {
+          const violations = await page.evaluate(async () => {
+            const axe = (
+              window as unknown as {
+                axe: { run(c: Document, o: object): Promise<{ violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }> }> };
+              }
+            ).axe;
+            const result = await axe.run(document, { resultTypes: ['violations'] });
+            return result.violations
+              .filter((x) => x.impact === 'serious' || x.impact === 'critical')
+              .map((x) => `${x.id} (${x.impact}): ${JSON.stringify(x.nodes.slice(0, 3).map((n) => n.target))}`);
+          });
+          for (const problem of violations) found.push({ ...at, problem });
+        }
+        if ((v.shot && size === 'phone') || (v.shot === 'pipelines' && size === 'phone dark')) {
+          await page.evaluate(() => scrollTo(0, 0));
+          await screenshot(`${v.shot}-${size.replace(' ', '-')}`);
+        }
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize(LAPTOP);
+    expect(found).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  }, 120_000);
 
   it('renders 50 components without breaking the layout on a laptop or a tablet', async () => {
     const names = Array.from({ length: 50 }, (_, i) => `bulk-component-with-a-long-name-${String(i).padStart(2, '0')}`);

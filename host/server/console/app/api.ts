@@ -63,6 +63,44 @@ export async function api<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: st
   return (await res.json()) as T;
 }
 
+/**
+ * A JSON request to `/v1<path>` that answers NDJSON (`Accept: application/x-ndjson`): `onLine`
+ * gets each line but the last as it comes; the last line is the answer, or (with a `code`) the
+ * coded error it throws.
+ */
+export async function apiLines<T>(method: 'POST', path: string, body: unknown, onLine: (line: Record<string, unknown>) => void): Promise<T> {
+  const res = await fetch(`/v1${path}`, {
+    method,
+    headers: headers({ 'content-type': 'application/json', accept: 'application/x-ndjson' }),
+    body: JSON.stringify(body),
+    cache: 'no-store',
+  });
+  if (!res.ok || !res.body) throw await failure(res);
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  let last: Record<string, unknown> | null = null;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (value) buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n')) >= 0) {
+      const text = buffer.slice(0, end).trim();
+      buffer = buffer.slice(end + 1);
+      if (!text) continue;
+      if (last) onLine(last);
+      last = JSON.parse(text) as Record<string, unknown>;
+    }
+    if (done) break;
+  }
+  if (buffer.trim()) {
+    if (last) onLine(last);
+    last = JSON.parse(buffer) as Record<string, unknown>;
+  }
+  if (!last) throw new ApiError(res.status, `HTTP_${res.status}`, 'The host answered nothing');
+  if (typeof last.code === 'string' && typeof last.message === 'string') throw new ApiError(500, last.code, last.message, last.details);
+  return last as T;
+}
+
 /** Uploads component bytes (`PUT /v1/artifacts`), content-addressed. */
 export async function uploadArtifact(bytes: ArrayBuffer): Promise<AdminAnswers['PUT /v1/artifacts']> {
   const res = await fetch('/v1/artifacts', { method: 'PUT', headers: headers({ 'content-type': 'application/wasm' }), body: bytes, cache: 'no-store' });

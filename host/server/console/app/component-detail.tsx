@@ -1,17 +1,58 @@
 /** One component: what serves, its versions with their actions, and its audit history. */
 import { useState } from 'preact/hooks';
-import type { ComponentStatus, HistoryAnswer } from '../../api-types.js';
+import type { AdminAnswers, ComponentStatus, DeployRecord, HistoryAnswer } from '../../api-types.js';
 import { ActionDialog, type VersionAction } from './actions.js';
 import { api } from './api.js';
 import { AuditTable } from './audit-table.js';
-import { healthOf } from './components.js';
+import { fuelOf, healthOf } from './components.js';
 import { DeployDialog } from './deploy.js';
-import { bytes, count, dateTime, ms, percent } from './format.js';
+import { bytes, count, dateTime, fuel, ms, percent, time } from './format.js';
 import { usePoll } from './hooks.js';
+
+/** What a deploy step does, for people (the steps of `DEPLOY_STEPS` in host/versions/deployment.ts). */
+export const STEP_TEXT: Readonly<Record<string, string>> = {
+  validate: 'checking the manifest',
+  'capability-check': 'checking its capabilities',
+  prepare: 'preparing the component',
+  warm: 'starting instances',
+  probe: 'probing the new version',
+  swap: 'switching traffic to it',
+  drain: 'letting calls to the old version finish',
+  retire: 'retiring the old version',
+};
+
+/** The last deploy in one sentence: `1.1.0 (canary): serving 10 % of calls since 12:00:01`. */
+export function deploySentence(d: DeployRecord): string {
+  const when = time(d.updatedAt);
+  const step = STEP_TEXT[d.step] ?? d.step;
+  const how = `${d.version} (${d.strategy})`;
+  switch (d.status) {
+    case 'deploying':
+      return `${how}: in progress, ${step}`;
+    case 'canary':
+      return `${how}: serving ${d.weight} % of calls as a canary since ${when}`;
+    case 'activated':
+      return `${how}: serving all calls, ${step}`;
+    case 'deployed':
+      return `${how}: deployed and serving since ${when}`;
+    case 'failed':
+      return `${how}: failed while ${step} at ${when}${d.reason ? ` (${d.reason})` : ''}; the previous version kept serving`;
+    case 'aborted':
+      return `${how}: canary aborted at ${when}`;
+    case 'rolled-back':
+      return `${how}: rolled back at ${when}`;
+    default:
+      return `${how}: ${d.status} (${step}) at ${when}`;
+  }
+}
 
 export function ComponentView(props: { name: string }) {
   const path = `/components/${encodeURIComponent(props.name)}`;
-  const status = usePoll((signal) => api<ComponentStatus>('GET', path, undefined, signal), 2000);
+  // From the list (always a 200), so an unknown name is a message here, not a 404 in the browser's console.
+  const status = usePoll(async (signal): Promise<ComponentStatus | 'unknown'> => {
+    const list = await api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal);
+    return list.components.find((c) => c.name === props.name) ?? 'unknown';
+  }, 2000);
   const history = usePoll((signal) => api<HistoryAnswer>('GET', `${path}/history?limit=200`, undefined, signal), 5000);
   const [action, setAction] = useState<VersionAction | null>(null);
   const [deploying, setDeploying] = useState(false);
@@ -23,10 +64,28 @@ export function ComponentView(props: { name: string }) {
     status.refresh();
     history.refresh();
   };
-  const s = status.data;
+  const s = status.data === 'unknown' ? null : status.data;
   const d = s?.deployment;
   const versions = [...(history.data?.versions ?? [])].reverse();
   const activeManifest = versions.find((v) => v.version === d?.active)?.manifest ?? null;
+  const unknown = status.data === 'unknown' && versions.length === 0;
+  if (unknown)
+    return (
+      <section aria-labelledby="component-title">
+        <p>
+          <a href="#/components">← All components</a>
+        </p>
+        <h1 id="component-title" tabIndex={-1}>
+          {props.name}
+        </h1>
+        <p class="error" role="alert" id="component-missing">
+          No component named “{props.name}” is deployed on this host.
+        </p>
+        <p>
+          Check the name in <a href="#/components">the list of components</a>, or deploy it: <code>lnano deploy &lt;component.wasm&gt;</code>.
+        </p>
+      </section>
+    );
   return (
     <section aria-labelledby="component-title">
       <p>
@@ -57,10 +116,7 @@ export function ComponentView(props: { name: string }) {
               <span class={`badge ${healthOf(s).tone}`}>{healthOf(s).label}</span>
             </dd>
             <dt>Last deploy</dt>
-            <dd>
-              {d.deploy.version} ({d.deploy.strategy}): {d.deploy.status} at {d.deploy.step}
-              {d.deploy.reason ? ` — ${d.deploy.reason}` : ''}
-            </dd>
+            <dd id="last-deploy">{deploySentence(d.deploy)}</dd>
           </dl>
           {s.active && (
             <dl class="card">
@@ -73,7 +129,7 @@ export function ComponentView(props: { name: string }) {
                 {ms(s.active.health.p50Ms)} / {ms(s.active.health.p99Ms)}
               </dd>
               <dt>Fuel used</dt>
-              <dd>{count(s.active.usage.fuelUsed)}</dd>
+              <dd>{fuel(fuelOf(s.active.usage.fuelUsed, activeManifest?.limits as Record<string, unknown> | undefined))}</dd>
               <dt>Peak memory</dt>
               <dd>{bytes(s.active.usage.peakMemoryBytes)}</dd>
               <dt>Instances</dt>
@@ -136,15 +192,17 @@ export function ComponentView(props: { name: string }) {
                 <th scope="row" data-label="Version">
                   {v.version} {v.version === d?.active && <span class="badge ok">active</span>}
                 </th>
-                <td data-label="Digest">
+                <td data-label="Digest" class="digest">
                   <code title={v.digest}>{v.digest.slice(7, 19)}</code>
                 </td>
-                <td data-label="Created">{dateTime(v.createdAt)}</td>
+                <td data-label="Created" class="date">
+                  {dateTime(v.createdAt)}
+                </td>
                 <td data-label="By">{v.createdBy}</td>
-                <td data-label="Actions">
+                <td data-label="Actions" class="actions">
                   {v.version !== d?.active && (
                     <>
-                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back to ${v.version}`}>
+                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back here, to ${v.version}`}>
                         Roll back here
                       </button>{' '}
                       <button

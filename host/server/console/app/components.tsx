@@ -2,7 +2,7 @@
 
 import type { AdminAnswers, ComponentStatus, ServingGrants } from '../../api-types.js';
 import { api } from './api.js';
-import { bytes, count, grantList, ms, percent } from './format.js';
+import { bytes, count, fuel, grantList, ms, percent } from './format.js';
 import { usePoll } from './hooks.js';
 
 interface Overview {
@@ -20,6 +20,14 @@ export function healthOf(c: ComponentStatus): { label: string; tone: 'ok' | 'war
   return { label: 'healthy', tone: 'ok' };
 }
 
+/**
+ * A version's fuel for display: null (shown as —) when it is not fuel-metered. The totals say 0
+ * for an unmetered version, so a 0 counts only when its limits set `fuel`.
+ */
+export function fuelOf(fuelUsed: number, limits: Readonly<Record<string, unknown>> | undefined): number | null {
+  return fuelUsed > 0 || limits?.fuel !== undefined ? fuelUsed : null;
+}
+
 export function ComponentsView() {
   const { data, error } = usePoll<Overview>(async (signal) => {
     const [list, grants] = await Promise.all([
@@ -28,7 +36,8 @@ export function ComponentsView() {
     ]);
     return { components: list.components, grants: grants.grants };
   }, 2000);
-  const grantsOf = (name: string): string[] => grantList(data?.grants.find((g) => g.name === name && g.role === 'active')?.capabilities ?? {});
+  const activeGrants = (name: string): ServingGrants | undefined => data?.grants.find((g) => g.name === name && g.role === 'active');
+  const grantsOf = (name: string): string[] => grantList(activeGrants(name)?.capabilities ?? {});
   return (
     <section aria-labelledby="components-title">
       <h1 id="components-title" tabIndex={-1}>
@@ -98,7 +107,7 @@ export function ComponentsView() {
                       {ms(c.active?.health.p50Ms)} / {ms(c.active?.health.p99Ms)}
                     </td>
                     <td data-label="Fuel" class="num">
-                      {count(c.active?.usage.fuelUsed ?? 0)}
+                      {c.active ? fuel(fuelOf(c.active.usage.fuelUsed, activeGrants(c.name)?.limits)) : '—'}
                     </td>
                     <td data-label="Memory" class="num">
                       {bytes(c.active?.usage.peakMemoryBytes)}

@@ -4,14 +4,99 @@
  * go. Validate asks the host (`POST /v1/pipelines/validate`, the schema pipeline files use), Save
  * writes the file (`PUT /v1/pipelines/:name`, hot-reloaded), Run starts it.
  */
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { AdminAnswers, PipelineDefinition, PipelineStep } from '../../api-types.js';
-import { api } from './api.js';
+import { ApiError, api } from './api.js';
 import { describeError, usePoll } from './hooks.js';
 import { EVENT_NODE, inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { consoleEvent, startRun } from './pipeline-run.js';
 
 const blank = (): PipelineDefinition => ({ name: '', description: '', trigger: { events: [] }, steps: [] });
+
+/** A step id and a pipeline name: as the host's schema checks them (valid as an HTML `pattern`, which Chrome compiles with the `v` flag). */
+export const ID_PATTERN = '[a-z][a-z0-9\\-]{0,62}';
+const ID_RE = new RegExp(`^${ID_PATTERN}$`, 'v');
+
+/** One problem the composer shows: the field's element id (to highlight and focus), and a sentence. */
+export interface Problem {
+  readonly field: string | null;
+  readonly text: string;
+}
+
+const FIELDS: Readonly<Record<string, string>> = {
+  id: 'id',
+  component: 'component',
+  input: 'input',
+  timeout: 'timeout',
+  retries: 'number of retries',
+  fallback: 'fallback',
+  role: 'role',
+  backoff: 'backoff',
+  when: 'condition',
+};
+
+/** The host's wording of a rule, as a clause that follows "Step 2's id" or "The name". */
+function clause(message: string): string {
+  const m = message.trim();
+  if (/^must be 1-63 of a-z 0-9 - starting with a letter$/.test(m)) return 'must be 1 to 63 lowercase letters, digits or hyphens, starting with a letter';
+  if (/^must be a plugin name/.test(m)) return 'must name a deployed component (choose one)';
+  if (/^Too small: expected array to have >=1 items$/.test(m)) return 'needs at least one step';
+  let r = /^unknown step "(.*)"$/.exec(m);
+  if (r) return `names "${r[1]}", which is not a step of this pipeline`;
+  r = /^"(.*)" is also the id of steps\.(\d+)$/.exec(m);
+  if (r) return `"${r[1]}" is already the id of step ${Number(r[2]) + 1}`;
+  r = /^"(.*)" is not a duration \(e\.g\. (.*)\)$/.exec(m);
+  if (r) return `"${r[1]}" is not a duration (write e.g. ${r[2]!.replace(', ', ' or ')})`;
+  // Anything else: the host's words, with steps counted from 1 as the form counts them.
+  return `: ${m.replace(/\bsteps\.(\d+)/g, (_, n: string) => `step ${Number(n) + 1}`)}`;
+}
+
+/**
+ * The host's `reason` for an invalid pipeline (`steps.1.id: must be …; name: …`) as sentences
+ * counted from 1 like the form ("Step 2's id must be …"), each with the field to highlight.
+ */
+export function problemsOf(reason: string): Problem[] {
+  return reason.split(/; (?=[\w$.]+: )/).map((part) => {
+    const colon = part.indexOf(': ');
+    const path = colon < 0 ? '' : part.slice(0, colon);
+    const message = colon < 0 ? part : part.slice(colon + 2);
+    const step = /^steps\.(\d+)(?:\.(\w+))?/.exec(path);
+    let subject: string;
+    let field: string | null;
+    if (step) {
+      const n = Number(step[1]);
+      const key = step[2];
+      subject = key ? `Step ${n + 1}'s ${FIELDS[key] ?? key}` : `Step ${n + 1}`;
+      field = `step-${n}-${key && ['id', 'component', 'input', 'timeout', 'retries'].includes(key) ? key : 'id'}`;
+    } else if (path === 'steps') {
+      subject = 'The pipeline';
+      field = 'add-step';
+    } else if (path === 'name' || path === 'description') {
+      subject = `The ${path}`;
+      field = `pipeline-${path}`;
+    } else if (path.startsWith('trigger')) {
+      subject = 'The trigger events';
+      field = 'pipeline-trigger';
+    } else {
+      subject = path ? `The ${path}` : 'The pipeline';
+      field = null;
+    }
+    const c = clause(message);
+    const text = c.startsWith(': ') ? `${subject}${c}` : `${subject} ${c}`;
+    return { field, text: /[.!?)]$/.test(text) ? text : `${text}.` };
+  });
+}
+
+/** What the form can tell before asking the host: the ids (the `pattern` attribute's check, which the browser does not enforce on a button click). */
+function localProblems(d: PipelineDefinition): Problem[] {
+  const reasons: string[] = [];
+  if (d.name.trim() && !ID_RE.test(d.name.trim())) reasons.push('name: must be 1-63 of a-z 0-9 - starting with a letter');
+  d.steps.forEach((s, i) => {
+    if (!ID_RE.test(s.id.trim())) reasons.push(`steps.${i}.id: must be 1-63 of a-z 0-9 - starting with a letter`);
+    if (!s.component) reasons.push(`steps.${i}.component: must be a plugin name`);
+  });
+  return reasons.length === 0 ? [] : problemsOf(reasons.join('; '));
+}
 
 /** The definition as the API takes it: no empty optional fields; fields the composer does not edit kept. */
 export function cleanDefinition(d: PipelineDefinition): PipelineDefinition {
@@ -34,6 +119,7 @@ function StepEditor(props: {
   index: number;
   others: string[];
   components: string[];
+  invalid: ReadonlySet<string>;
   onChange: (s: PipelineStep) => void;
   onRemove: () => void;
 }) {
@@ -41,16 +127,24 @@ function StepEditor(props: {
   const id = `step-${index}`;
   const set = (patch: Partial<PipelineStep>): void => props.onChange({ ...step, ...patch });
   const input = inputsOf(step)[0] ?? EVENT_NODE;
+  const bad = (field: string) => (props.invalid.has(`${id}-${field}`) ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'composer-message' } : {});
   return (
     <fieldset class="step-editor" data-step-index={index}>
       <legend>Step {index + 1}</legend>
       <label for={`${id}-id`}>
         <span>Step id</span>
-        <input id={`${id}-id`} type="text" value={step.id} pattern="[a-z][a-z0-9-]*" onInput={(e) => set({ id: (e.target as HTMLInputElement).value })} />
+        <input
+          id={`${id}-id`}
+          type="text"
+          value={step.id}
+          pattern={ID_PATTERN}
+          {...bad('id')}
+          onInput={(e) => set({ id: (e.target as HTMLInputElement).value })}
+        />
       </label>
       <label for={`${id}-component`}>
         <span>Component</span>
-        <select id={`${id}-component`} value={step.component} onChange={(e) => set({ component: (e.target as HTMLSelectElement).value })}>
+        <select id={`${id}-component`} value={step.component} {...bad('component')} onChange={(e) => set({ component: (e.target as HTMLSelectElement).value })}>
           <option value="">choose …</option>
           {props.components.map((c) => (
             <option key={c} value={c}>
@@ -61,7 +155,7 @@ function StepEditor(props: {
       </label>
       <label for={`${id}-input`}>
         <span>Input from</span>
-        <select id={`${id}-input`} value={input} onChange={(e) => set({ input: (e.target as HTMLSelectElement).value })}>
+        <select id={`${id}-input`} value={input} {...bad('input')} onChange={(e) => set({ input: (e.target as HTMLSelectElement).value })}>
           <option value={EVENT_NODE}>the triggering event</option>
           {props.others.map((o) => (
             <option key={o} value={o}>
@@ -74,6 +168,7 @@ function StepEditor(props: {
         <span>Timeout</span>
         <input
           id={`${id}-timeout`}
+          {...bad('timeout')}
           type="text"
           placeholder="e.g. 2s"
           value={typeof step.timeout === 'string' || typeof step.timeout === 'number' ? step.timeout : ''}
@@ -84,6 +179,7 @@ function StepEditor(props: {
         <span>Retries</span>
         <input
           id={`${id}-retries`}
+          {...bad('retries')}
           type="number"
           min={0}
           max={10}
@@ -102,16 +198,36 @@ export function ComposerView(props: { name: string | null }) {
   const [draft, setDraft] = useState<PipelineDefinition>(blank);
   const [message, setMessage] = useState<{ text: string; tone: 'ok' | 'bad' } | null>(null);
   const [busy, setBusy] = useState(false);
+  const [problems, setProblems] = useState<readonly Problem[]>([]);
+  const invalid = new Set(problems.map((p) => p.field).filter((f): f is string => f !== null));
+  const focusNext = useRef(false);
+  useEffect(() => {
+    // After a failed check, the first offending field takes the focus (once per check).
+    if (!focusNext.current) return;
+    focusNext.current = false;
+    const first = problems.find((p) => p.field)?.field;
+    if (first) document.getElementById(first)?.focus();
+  }, [problems]);
+  const fail = (found: readonly Problem[]): void => {
+    focusNext.current = true;
+    setProblems(found);
+    setMessage({ text: found.map((p) => p.text).join(' '), tone: 'bad' });
+  };
   const components = usePoll((signal) => api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal), 0);
   const names = (components.data?.components ?? []).map((c) => c.name);
   useEffect(() => {
     if (!props.name) return;
-    api<AdminAnswers['GET /v1/pipelines/:name']>('GET', `/pipelines/${encodeURIComponent(props.name)}`).then(
-      (r) => {
+    const path = `/pipelines/${encodeURIComponent(props.name)}`;
+    api<AdminAnswers['GET /v1/pipelines/:name']>('GET', path).then(
+      async (r) => {
         const listed = r.pipeline;
         if (!listed.valid) return setMessage({ text: `${listed.file}: ${listed.error.code}: ${listed.error.message}`, tone: 'bad' });
-        // A valid listing is the file's definition plus what the listing adds (cleanDefinition drops it).
-        setDraft({ ...blank(), ...(listed as unknown as PipelineDefinition) });
+        // The file's document keeps every key (`$schema` too); a host without that route: the listing (cleanDefinition drops what it adds).
+        const doc = await api<AdminAnswers['GET /v1/pipelines/:name/document']>('GET', `${path}/document`).then(
+          (d) => d.document,
+          () => listed as unknown as PipelineDefinition,
+        );
+        setDraft({ ...blank(), ...doc });
       },
       (err) => setMessage({ text: describeError(err), tone: 'bad' }),
     );
@@ -124,8 +240,11 @@ export function ComposerView(props: { name: string | null }) {
     setDraft({ ...draft, steps: [...draft.steps, { id: `step-${n}`, component: names[0] ?? '', input: last?.id ?? EVENT_NODE }] });
   };
   const act = async (what: 'validate' | 'save' | 'run'): Promise<void> => {
-    setBusy(true);
     setMessage(null);
+    setProblems([]);
+    const local = localProblems(draft);
+    if (local.length > 0) return fail(local);
+    setBusy(true);
     const definition = cleanDefinition(draft);
     try {
       const checked = await api<AdminAnswers['POST /v1/pipelines/validate']>('POST', '/pipelines/validate', definition);
@@ -140,7 +259,10 @@ export function ComposerView(props: { name: string | null }) {
         location.hash = '#/pipelines';
       }
     } catch (err) {
-      setMessage({ text: describeError(err), tone: 'bad' });
+      const reason =
+        err instanceof ApiError && err.code === 'LN_ERR_CONFIG_PIPELINE_INVALID' ? (err.details as { reason?: unknown } | undefined)?.reason : undefined;
+      if (typeof reason === 'string') fail(problemsOf(reason));
+      else setMessage({ text: describeError(err), tone: 'bad' });
     } finally {
       setBusy(false);
     }
@@ -167,6 +289,8 @@ export function ComposerView(props: { name: string | null }) {
             id="pipeline-name"
             type="text"
             required
+            pattern={ID_PATTERN}
+            {...(invalid.has('pipeline-name') ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'composer-message' } : {})}
             readOnly={props.name !== null}
             value={draft.name}
             onInput={(e) => setDraft({ ...draft, name: (e.target as HTMLInputElement).value })}
@@ -181,6 +305,7 @@ export function ComposerView(props: { name: string | null }) {
           <label for="pipeline-trigger">Trigger events</label>
           <input
             id="pipeline-trigger"
+            {...(invalid.has('pipeline-trigger') ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'composer-message' } : {})}
             type="text"
             placeholder="sensor.*, alarm.* (empty: runs by hand only)"
             value={draft.trigger?.events.join(', ') ?? ''}
@@ -203,13 +328,14 @@ export function ComposerView(props: { name: string | null }) {
             index={i}
             step={s}
             components={names}
+            invalid={invalid}
             others={draft.steps.filter((o, j) => j !== i && o.id.trim()).map((o) => o.id)}
             onChange={(next) => setStep(i, next)}
             onRemove={() => setDraft({ ...draft, steps: draft.steps.filter((_, j) => j !== i) })}
           />
         ))}
         <div class="toolbar">
-          <button type="button" onClick={addStep}>
+          <button type="button" id="add-step" onClick={addStep}>
             Add step
           </button>
           <button type="button" disabled={busy} onClick={() => void act('validate')}>

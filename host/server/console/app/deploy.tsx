@@ -1,10 +1,12 @@
 /**
  * Deploy a new version from the browser: pick the component file, edit the manifest, review the
- * capability diff, confirm. Two `/v1` calls: `PUT /v1/artifacts`, then `POST /v1/deployments`.
+ * capability diff, confirm, and follow the deploy step by step (`Accept: application/x-ndjson`, as
+ * `lnano deploy` does). `/v1` calls: `PUT /v1/artifacts`, the capability diff, `POST /v1/deployments`.
  */
 import { useState } from 'preact/hooks';
 import type { AdminAnswers, CapabilityDiffAnswer } from '../../api-types.js';
-import { api, uploadArtifact } from './api.js';
+import { api, apiLines, uploadArtifact } from './api.js';
+import { STEP_TEXT } from './component-detail.js';
 import { Dialog, DiffView } from './dialog.js';
 import { describeError } from './hooks.js';
 
@@ -20,6 +22,10 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
   const [review, setReview] = useState<{ digest: string; manifest: Record<string, unknown>; diff: CapabilityDiffAnswer } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  /** The deploy's finished steps as the host reports them, like `lnano deploy` prints them. */
+  const [progress, setProgress] = useState<Array<{ step: string; detail: string }>>([]);
+  /** Set once the deploy answered: the dialog stays open on its steps until closed. */
+  const [finished, setFinished] = useState<string | null>(null);
 
   const prepare = async (): Promise<void> => {
     setError(null);
@@ -46,21 +52,26 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
     setError(null);
     setBusy(true);
     try {
-      const result = await api<AdminAnswers['POST /v1/deployments']>('POST', '/deployments', {
+      setProgress([]);
+      const body = {
         manifest: review.manifest,
         digest: review.digest,
         strategy,
         approveCapabilities: review.diff.needsApproval,
         ...(strategy === 'canary' ? { canaryWeight: weight } : {}),
-      });
-      props.onDone(`Deployed ${props.name}@${result.version}: ${result.outcome}`);
+      };
+      const result = await apiLines<AdminAnswers['POST /v1/deployments']>('POST', '/deployments', body, (line) =>
+        setProgress((old) => [...old, { step: String(line.step ?? ''), detail: String(line.detail ?? '') }]),
+      );
+      setFinished(`Deployed ${props.name}@${result.version}: ${result.outcome === 'canary' ? `canary at ${weight} %` : result.outcome}`);
     } catch (err) {
       setError(describeError(err));
+    } finally {
       setBusy(false);
     }
   };
   return (
-    <Dialog title={`Deploy a new version of ${props.name}`} onClose={props.onClose} id="deploy-dialog">
+    <Dialog title={`Deploy a new version of ${props.name}`} onClose={finished ? () => props.onDone(finished) : props.onClose} id="deploy-dialog">
       {!review ? (
         <div class="form-grid">
           <label for="deploy-file">Component (.wasm)</label>
@@ -98,16 +109,38 @@ export function DeployDialog(props: { name: string; manifest: Record<string, unk
       ) : (
         <DiffView diff={review.diff.diff} from={review.diff.from} to={review.diff.to} />
       )}
+      {(busy || progress.length > 0) && review && (
+        <ol class="deploy-progress" aria-label="Deploy progress" aria-live="polite" id="deploy-progress">
+          {progress.map((p) => (
+            <li key={p.step} data-step={p.step}>
+              <span aria-hidden="true">✓ </span>
+              <strong>{STEP_TEXT[p.step] ?? p.step}</strong> <span class="muted">{p.detail}</span>
+            </li>
+          ))}
+          {busy && <li class="muted">working …</li>}
+        </ol>
+      )}
+      {finished && (
+        <p class="notice" role="status" id="deploy-result">
+          {finished}
+        </p>
+      )}
       {error && (
         <p class="error" role="alert">
           {error}
         </p>
       )}
       <div class="dialog-actions">
-        <button type="button" onClick={props.onClose}>
-          Cancel
-        </button>
-        {!review ? (
+        {finished ? (
+          <button type="button" class="primary" onClick={() => props.onDone(finished)}>
+            Close
+          </button>
+        ) : (
+          <button type="button" onClick={props.onClose}>
+            Cancel
+          </button>
+        )}
+        {finished ? null : !review ? (
           <button type="button" class="primary" disabled={busy} onClick={() => void prepare()}>
             Review capabilities
           </button>

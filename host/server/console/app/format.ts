@@ -25,6 +25,11 @@ export function count(value: number | null | undefined): string {
   return String(Math.round(value));
 }
 
+/** Fuel (instructions): `—` when the component is not fuel-metered (`null`), not a misleading 0. */
+export function fuel(value: number | null): string {
+  return value === null ? '—' : count(value);
+}
+
 export function percent(rate: number): string {
   return `${(rate * 100).toFixed(rate > 0 && rate < 0.01 ? 2 : 1)} %`;
 }

@@ -5,6 +5,8 @@ import { ApiError } from './api.js';
 export interface Polled<T> {
   readonly data: T | null;
   readonly error: string | null;
+  /** The code of the last failure (`LN_ERR_…`, `HTTP_…`), null when the last call answered. */
+  readonly errorCode: string | null;
   /** Fetch again now (after an action). */
   readonly refresh: () => void;
 }
@@ -12,7 +14,7 @@ export interface Polled<T> {
 /** Calls `load` now and every `intervalMs` while mounted; keeps the last good answer. */
 export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs: number, deps: readonly unknown[] = []): Polled<T> {
   const [data, setData] = useState<T | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ text: string; code: string | null } | null>(null);
   const [tick, setTick] = useState(0);
   const loader = useRef(load);
   loader.current = load;
@@ -27,7 +29,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
         setError(null);
       } catch (err) {
         if (controller.signal.aborted) return;
-        setError(err instanceof ApiError ? `${err.code}: ${err.message}` : String(err));
+        setError({ text: describeError(err), code: err instanceof ApiError ? err.code : null });
       }
       if (!controller.signal.aborted && intervalMs > 0) timer = window.setTimeout(() => void run(), intervalMs);
     };
@@ -37,7 +39,7 @@ export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, intervalMs
       window.clearTimeout(timer);
     };
   }, [tick, intervalMs, ...deps]);
-  return { data, error, refresh: () => setTick((t) => t + 1) };
+  return { data, error: error?.text ?? null, errorCode: error?.code ?? null, refresh: () => setTick((t) => t + 1) };
 }
 
 /** An error for people: the code and the message of an `ApiError`. */

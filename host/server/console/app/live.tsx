@@ -1,16 +1,18 @@
 /**
  * The diagnostics timeline, live (contract A): the recent entries from `GET /v1/timeline`, then
  * new ones from `GET /v1/timeline/stream` (server-sent events read with `fetch`, resumed with
- * `Last-Event-ID` after a drop), filtered by component, status and error code, with charts.
+ * `Last-Event-ID` after a drop), filtered by component, status and error code (kept in the URL:
+ * `#/live?component=…&status=…&code=…`), with charts; a row opens the whole entry.
  */
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { AdminAnswers, TimelineEntry, TimelinePage } from '../../api-types.js';
 import { ApiError, api, readEventStream } from './api.js';
 import { bucketize, TimelineCharts } from './charts.js';
-import { ms, time } from './format.js';
+import { EntryDialog } from './entry-dialog.js';
+import { fuel, ms, time } from './format.js';
 import { usePoll } from './hooks.js';
 
-/** Entries kept in the page; older ones drop off. */
+/** Entries kept in the page (and fetched at first, so the charts start with the recent history); older ones drop off. */
 const KEEP = 2000;
 /** Rows shown. */
 const SHOW = 200;
@@ -21,6 +23,13 @@ interface Filters {
   component: string;
   status: '' | 'ok' | 'error';
   code: string;
+}
+
+/** The filters a `#/live?component=…&status=…&code=…` route names (a shared link opens the same view). */
+export function filtersFromHash(hash: string): Filters {
+  const q = new URLSearchParams(hash.split('?')[1] ?? '');
+  const status = q.get('status');
+  return { component: q.get('component') ?? '', status: status === 'ok' || status === 'error' ? status : '', code: q.get('code') ?? '' };
 }
 
 function query(f: Filters): string {
@@ -45,7 +54,7 @@ function useTimeline(filters: Filters): { entries: TimelineEntry[]; connection: 
     const add = (more: readonly TimelineEntry[]): void => setEntries((old) => [...old, ...more].slice(-KEEP));
     const run = async (): Promise<void> => {
       try {
-        const recent = await api<TimelinePage>('GET', `/timeline?${q}${q ? '&' : ''}limit=${SHOW}`, undefined, controller.signal);
+        const recent = await api<TimelinePage>('GET', `/timeline?${q}${q ? '&' : ''}limit=${KEEP}`, undefined, controller.signal);
         add(recent.entries);
         last = String(recent.latestSeq);
       } catch (err) {
@@ -84,8 +93,15 @@ function useTimeline(filters: Filters): { entries: TimelineEntry[]; connection: 
 }
 
 export function LiveView() {
-  const [filters, setFilters] = useState<Filters>({ component: '', status: '', code: '' });
-  const [codeText, setCodeText] = useState('');
+  const [filters, setFiltersState] = useState<Filters>(() => filtersFromHash(location.hash));
+  const [codeText, setCodeText] = useState(filters.code);
+  const [open, setOpen] = useState<TimelineEntry | null>(null);
+  const setFilters = (next: Filters): void => {
+    setFiltersState(next);
+    const q = query(next);
+    // The filters live in the URL (without a hashchange, so the view keeps its state and focus).
+    history.replaceState(null, '', `#/live${q ? `?${q}` : ''}`);
+  };
   const components = usePoll((signal) => api<AdminAnswers['GET /v1/components']>('GET', '/components', undefined, signal), 10_000);
   const { entries, connection } = useTimeline(filters);
   const [now, setNow] = useState(Date.now());
@@ -163,9 +179,18 @@ export function LiveView() {
           </thead>
           <tbody>
             {rows.map((e) => (
-              <tr key={e.seq} data-seq={e.seq} class={e.status}>
+              <tr
+                key={e.seq}
+                data-seq={e.seq}
+                class={`${e.status} clickable`}
+                onClick={(ev) => {
+                  if (!(ev.target as HTMLElement).closest('button')) setOpen(e);
+                }}
+              >
                 <td data-label="#" class="num">
-                  {e.seq}
+                  <button type="button" class="link-button" onClick={() => setOpen(e)} aria-label={`Details of entry ${e.seq}`}>
+                    {e.seq}
+                  </button>
                 </td>
                 <td data-label="Time">{time(e.time)}</td>
                 <td data-label="Component">
@@ -186,7 +211,7 @@ export function LiveView() {
                   {ms(e.durationMs)}
                 </td>
                 <td data-label="Fuel" class="num">
-                  {e.usage?.fuelUsed ?? '—'}
+                  {fuel(e.usage?.fuelUsed ?? null)}
                 </td>
                 <td data-label="Pipeline">{e.pipeline ? `${e.pipeline.name}/${e.pipeline.step}` : ''}</td>
               </tr>
@@ -194,6 +219,7 @@ export function LiveView() {
           </tbody>
         </table>
       </div>
+      {open && <EntryDialog entry={open} onClose={() => setOpen(null)} />}
     </section>
   );
 }

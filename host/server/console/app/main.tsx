@@ -17,18 +17,62 @@ const NAV = [
   { href: '#/pipelines', label: 'Pipelines' },
 ] as const;
 
+/**
+ * The route (`#/…`). A fragment that is not a route (the skip link's `#main`) is an in-page jump:
+ * the route stays as it was (put back in the address bar) and the focus goes to the main content.
+ */
 function useHash(): string {
-  const [hash, setHash] = useState(location.hash || '#/components');
+  const [hash, setHash] = useState(location.hash.startsWith('#/') ? location.hash : '#/components');
   useEffect(() => {
-    const on = (): void => setHash(location.hash || '#/components');
+    const on = (e: HashChangeEvent): void => {
+      if (location.hash && !location.hash.startsWith('#/')) {
+        // The address the jump left (a Live view's filters included), back in the address bar.
+        history.replaceState(null, '', new URL(e.oldURL).hash || '#/components');
+        focusContent();
+        return;
+      }
+      setHash(location.hash || '#/components');
+    };
     addEventListener('hashchange', on);
     return () => removeEventListener('hashchange', on);
   }, []);
   return hash;
 }
 
+/** A route's parts: `#/component/echo` is `['component', 'echo']`; the query (`?component=echo`) is left out. */
+export function routeParts(hash: string): string[] {
+  return (hash.replace(/^#\/?/, '').split('?')[0] ?? '').split('/').map(decodeURIComponent);
+}
+
+/** The page title of a route: the view (and what it shows), then the product. */
+export function titleOf(hash: string): string {
+  const parts = routeParts(hash);
+  const view =
+    parts[0] === 'component'
+      ? `${parts[1] ?? ''} · Components`
+      : parts[0] === 'audit'
+        ? 'Audit trail'
+        : parts[0] === 'live'
+          ? 'Live timeline'
+          : parts[0] === 'pipelines'
+            ? 'Pipelines'
+            : parts[0] === 'compose'
+              ? parts[1]
+                ? `Edit ${parts[1]} · Pipelines`
+                : 'New pipeline · Pipelines'
+              : 'Components';
+  return `${view} — Liquid Nano console`;
+}
+
+/** Moves the focus to the view's heading (the start of its main content). */
+function focusContent(): void {
+  const target = document.querySelector<HTMLElement>('main h1') ?? document.getElementById('main');
+  target?.focus();
+  target?.scrollIntoView({ block: 'start' });
+}
+
 function Route(props: { hash: string }) {
-  const parts = props.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const parts = routeParts(props.hash);
   switch (parts[0]) {
     case 'component':
       return <ComponentView name={parts[1] ?? ''} key={parts[1]} />;
@@ -57,6 +101,9 @@ function App() {
       return;
     }
     document.querySelector<HTMLElement>('main h1')?.focus();
+  }, [routeParts(hash).join('/'), token]);
+  useEffect(() => {
+    document.title = token ? titleOf(hash) : 'Log in — Liquid Nano console';
   }, [hash, token]);
   if (!token) return <LoginView />;
   const section = hash.startsWith('#/component/') ? '#/components' : hash.startsWith('#/compose') ? '#/pipelines' : hash;
@@ -82,7 +129,7 @@ function App() {
           Log out
         </button>
       </header>
-      <main id="main">
+      <main id="main" tabIndex={-1}>
         <Route hash={hash} />
       </main>
     </>

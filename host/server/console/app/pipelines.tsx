@@ -1,6 +1,6 @@
-/** Every pipeline file (contract C): its DAG with the latest run's status per step; run, edit, delete. */
+/** Every pipeline file (contract C): its DAG with the latest (or a chosen recent) run's status per step; run, edit, delete. */
 import { useState } from 'preact/hooks';
-import type { AdminAnswers, PipelineListing, PipelineRun, PipelineStep, StepStatus } from '../../api-types.js';
+import type { AdminAnswers, PipelineListing, PipelineRun, PipelineStep, RunSummary, StepStatus } from '../../api-types.js';
 import { api } from './api.js';
 import { Dialog } from './dialog.js';
 import { ms, time } from './format.js';
@@ -8,12 +8,51 @@ import { describeError, usePoll } from './hooks.js';
 import { inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { RunDialog } from './pipeline-run.js';
 
-function latestRun(name: string, runId: string | null) {
-  return async (signal: AbortSignal): Promise<PipelineRun | null> => {
+/** What a step follows, for the steps table: its inputs, or the step a fallback stands in for. */
+function afterOf(steps: readonly PipelineStep[], id: string, component: string): string {
+  const step = steps.find((d) => d.id === id) ?? { id, component, input: '?' };
+  const owner = step.role === 'fallback' && step.input === undefined ? steps.find((d) => d.fallback === id) : undefined;
+  return owner ? `in place of ${owner.id}` : inputsOf(step).join(', ');
+}
+
+/** Runs shown in a pipeline's history. */
+const HISTORY = 10;
+
+/** The pipeline's recent runs (newest first) and the chosen one (default: the newest) with its steps. */
+function runsOf(name: string, runId: string | null) {
+  return async (signal: AbortSignal): Promise<{ runs: readonly RunSummary[]; run: PipelineRun | null }> => {
     const path = `/pipelines/${encodeURIComponent(name)}/runs`;
-    const id = runId ?? (await api<AdminAnswers['GET /v1/pipelines/:name/runs']>('GET', path, undefined, signal)).runs[0]?.runId;
-    return id ? api<PipelineRun>('GET', `${path}/${encodeURIComponent(id)}`, undefined, signal) : null;
+    const { runs } = await api<AdminAnswers['GET /v1/pipelines/:name/runs']>('GET', path, undefined, signal);
+    const id = runId ?? runs[0]?.runId;
+    return { runs, run: id ? await api<PipelineRun>('GET', `${path}/${encodeURIComponent(id)}`, undefined, signal) : null };
   };
+}
+
+/** The recent runs of a pipeline, newest first; a click shows that run's steps in the graph and the table. */
+function RunHistory(props: { name: string; runs: readonly RunSummary[]; shown: string | null; onShow: (runId: string) => void }) {
+  if (props.runs.length < 2) return null;
+  return (
+    <details class="run-history">
+      <summary>Recent runs ({Math.min(props.runs.length, HISTORY)})</summary>
+      <ul>
+        {props.runs.slice(0, HISTORY).map((r) => (
+          <li key={r.runId}>
+            <button
+              type="button"
+              class="link-button"
+              aria-pressed={r.runId === props.shown}
+              onClick={() => props.onShow(r.runId)}
+              aria-label={`Show run ${r.runId} of ${props.name}`}
+            >
+              {time(r.startedAt)}
+            </button>{' '}
+            <span class={`badge step-${r.status === 'succeeded' ? 'succeeded' : r.status === 'failed' ? 'failed' : 'running'}`}>{r.status}</span>{' '}
+            <span class="muted">{ms(r.durationMs)}</span>
+          </li>
+        ))}
+      </ul>
+    </details>
+  );
 }
 
 /** One pipeline: graph, latest run, actions. */
@@ -24,8 +63,8 @@ export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid
   const [runId, setRunId] = useState<string | null>(null);
   const [dialog, setDialog] = useState<'run' | 'delete' | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const run = usePoll(latestRun(name, runId), 1000, [runId]);
-  const r = run.data;
+  const run = usePoll(runsOf(name, runId), 1000, [runId]);
+  const r = run.data?.run ?? null;
   const status = new Map<string, StepStatus>((r?.steps ?? []).map((s) => [s.id, s.status]));
   const remove = async (): Promise<void> => {
     try {
@@ -55,6 +94,7 @@ export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid
           'No runs yet.'
         )}
       </p>
+      <RunHistory name={name} runs={run.data?.runs ?? []} shown={r?.runId ?? null} onShow={setRunId} />
       {r?.steps && (
         <div class="table-wrap">
           <table class="steps">
@@ -75,14 +115,21 @@ export function PipelineCard(props: { pipeline: Extract<PipelineListing, { valid
             <tbody>
               {r.steps.map((s) => (
                 <tr key={s.id} data-step={s.id}>
-                  <th scope="row">{s.id}</th>
-                  <td>{s.component}</td>
-                  <td>{inputsOf(steps.find((d) => d.id === s.id) ?? { id: s.id, component: s.component, input: '?' }).join(', ')}</td>
-                  <td>
+                  <th scope="row" data-label="Step">
+                    {s.id}
+                  </th>
+                  <td data-label="Component">{s.component}</td>
+                  <td data-label="After">{afterOf(steps, s.id, s.component)}</td>
+                  <td data-label="Status">
                     <span class={`badge step-${s.status}`}>{s.status}</span>
+                    {s.error && <span class="step-error"> {s.error.code}</span>}
                   </td>
-                  <td class="num">{s.attempts}</td>
-                  <td class="num">{ms(s.durationMs)}</td>
+                  <td data-label="Attempts" class="num">
+                    {s.attempts}
+                  </td>
+                  <td data-label="Duration" class="num">
+                    {ms(s.durationMs)}
+                  </td>
                 </tr>
               ))}
             </tbody>
