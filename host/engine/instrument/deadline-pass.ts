@@ -62,12 +62,31 @@ const EVENT_SIZE = 4;
  * @throws LnError `LN_ERR_LOAD_INVALID` for a malformed module, `LN_ERR_LOAD_UNSUPPORTED_FEATURE`
  *   for an opcode the reader does not know or a module that already imports the check
  */
-export function addDeadlineChecks(bytes: Uint8Array, subject = 'core module'): Uint8Array {
+export function addDeadlineChecks(bytes: Uint8Array, subject = 'core module', fixup?: CodeFixup): Uint8Array {
   const layout = readLayout(bytes, subject);
   if (layout.importModules.has(DEADLINE_MODULE)) {
     new CodeCursor(bytes, subject).unsupported(`imports from "${DEADLINE_MODULE}", the module name deadline checks reserve (instrumented twice?)`, 8);
   }
-  return new DeadlinePass(bytes, subject, layout).run();
+  return new DeadlinePass(bytes, subject, layout, fixup).run();
+}
+
+/**
+ * What the limits pass left undone in the first `bodies` function bodies, for this pass to do in
+ * its own walk (see `instrumentModule` without fuel): every other section is already rewritten,
+ * these bodies are the input's as they were. Saves the limits pass a walk of every instruction.
+ */
+export interface CodeFixup {
+  /** How many bodies (the first ones) are the input's. */
+  readonly bodies: number;
+  /** `global.get`/`global.set` of a global at or past `globalFrom` moves up by `globalShift`. */
+  readonly globalFrom: number;
+  readonly globalShift: number;
+  /** The input's globals and functions: a reference at or past them is invalid and stays refused. */
+  readonly globals: number;
+  readonly functions: number;
+  /** Per memory / table index: the function a `memory.grow` / `table.grow` of it calls instead, if any. */
+  readonly memoryGrow: readonly (number | undefined)[];
+  readonly tableGrow: readonly (number | undefined)[];
 }
 
 /** The `name` subsections indexed by function: function names and local names. */
@@ -137,6 +156,7 @@ class DeadlinePass {
     readonly bytes: Uint8Array,
     readonly subject: string,
     readonly layout: ModuleLayout,
+    readonly fixup: CodeFixup | undefined,
   ) {
     this.#check = layout.importedFuncs;
     this.#slow = layout.importedFuncs + 1 + layout.funcTypes.length;
@@ -472,6 +492,8 @@ class DeadlinePass {
     const { importedFuncs } = this.layout;
     let wrappable = true;
     let callsOutside = false;
+    /** The limits pass left this body's globals and grows to this walk (see `CodeFixup`). */
+    const fixup = this.fixup !== undefined && i < this.fixup.bodies ? this.fixup : undefined;
     const pins = this.#pins;
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
     const open = this.#open;
@@ -553,7 +575,16 @@ class DeadlinePass {
       switch (op) {
         case Op.GlobalGet:
         case Op.GlobalSet:
-          this.#global(r, r.index);
+          if (!fixup) {
+            this.#global(r, r.index);
+          } else {
+            if (r.index >= fixup.globals) r.fail(`global ${r.index} does not exist (the module has ${fixup.globals})`, r.start);
+            if (r.index >= fixup.globalFrom) this.#record(op, r);
+          }
+          break;
+        case Op.MemoryGrow:
+        case Op.TableGrow:
+          if (fixup && (op === Op.MemoryGrow ? fixup.memoryGrow : fixup.tableGrow)[r.index] !== undefined) this.#record(op, r);
           break;
         case Op.Block:
         case Op.If:
@@ -571,12 +602,14 @@ class DeadlinePass {
           if (op === Op.ReturnCall) this.#tailCalls = true;
           if (r.callKind === CallKind.Direct) {
             this.#fn(r.index, r); // fails for a function the module does not have
+            if (fixup && r.index >= fixup.functions) r.fail(`function ${r.index} does not exist (the module has ${fixup.functions})`, r.start);
             this.#record(op, r);
           }
           if (r.callKind === CallKind.Direct && r.index >= importedFuncs) graph.edge(i, r.index - importedFuncs);
           else callsOutside = true;
           break;
         case Op.RefFunc:
+          if (fixup && r.index >= fixup.functions) r.fail(`function ${r.index} does not exist (the module has ${fixup.functions})`, r.start);
           this.#escape(r.index, false);
           this.#record(op, r);
           break;
@@ -822,6 +855,20 @@ class DeadlinePass {
           from = pos;
           break;
         }
+        case Op.GlobalGet:
+        case Op.GlobalSet: // recorded only where the limits pass left the shift to this walk
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!);
+          out.u32(index + this.fixup!.globalShift);
+          from = pos;
+          break;
+        case Op.MemoryGrow:
+        case Op.TableGrow: // likewise: the grow helper the limits pass appended, called instead
+          out.range(bytes, from, start);
+          out.u8(0x10);
+          out.u32(this.#fn((op === Op.MemoryGrow ? this.fixup!.memoryGrow : this.fixup!.tableGrow)[index]!));
+          from = pos;
+          break;
       }
     }
     out.range(bytes, from, end);
