@@ -151,6 +151,8 @@ class DeadlinePass {
   readonly #loops: number[] = [];
   readonly #wrapped: number[] = [];
   readonly #isWrapped: boolean[] = [];
+  /** `#passCounter`'s output, reused from body to body. */
+  readonly #passOut = new ByteWriter(64 * 1024);
 
   constructor(
     readonly bytes: Uint8Array,
@@ -926,15 +928,55 @@ class DeadlinePass {
    * pass adds: the first walk skips local instructions unread).
    */
   #passCounter(code: ByteWriter, params: number, total: number, ours: readonly number[]): ByteWriter {
-    const bytes = code.toBytes();
-    const r = new InstructionReader(bytes, this.subject, 0, bytes.length - 1); // up to the final `end`
-    const out = new ByteWriter(bytes.length + 64);
+    const bytes = code.view();
+    const end = bytes.length - 1; // up to the final `end`
+    const r = new InstructionReader(bytes, this.subject, 0, end);
+    const out = this.#passOut;
+    out.reset();
     const first = this.layout.importedFuncs + 1;
     let from = 0;
     let depth = 0;
     let next = 0; // the next of `ours`
-    if (bytes[bytes.length - 1] !== 0x0b) r.fail('function body does not end with `end`', bytes.length - 1);
-    while (r.pos < r.end) {
+    if (bytes[end] !== 0x0b) r.fail('function body does not end with `end`', end);
+    while (r.pos < end) {
+      // Most instructions need nothing: skip the common short ones without decoding them, and
+      // renumber local instructions on the way (as `#scan`: an immediate of at most 4 bytes;
+      // anything else goes through `r.next()`, which checks it).
+      let pos = r.pos;
+      do {
+        const b = bytes[pos]!;
+        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) {
+          pos++; // numeric, drop, select
+          continue;
+        }
+        let leb: number; // where the instruction's last LEB128 immediate starts
+        if (b >= 0x20 && b <= 0x22) leb = pos + 1;
+        else if (b === 0x41 || b === 0x42) leb = pos + 1; // i32/i64.const
+        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2; // loads and stores: alignment, offset
+        else break;
+        let last = leb;
+        while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
+        if (last >= end || bytes[last]! >= 0x80) break;
+        if (b <= 0x22) {
+          // local.get/set/tee
+          if (pos === ours[next]) {
+            next++;
+          } else {
+            let index = 0;
+            for (let k = last; k >= leb; k--) index = index * 128 + (bytes[k]! & 0x7f);
+            if (index >= total) r.fail(`local ${index} does not exist (the function has ${total})`, pos);
+            if (index >= params) {
+              out.range(bytes, from, pos);
+              out.u8(b);
+              out.u32(index + 1);
+              from = last + 1;
+            }
+          }
+        }
+        pos = last + 1;
+      } while (pos < end);
+      r.pos = pos;
+      if (pos >= end) break;
       const op = r.next();
       const code = bytes[r.start]!;
       if (op === Op.Block || op === Op.Loop || op === Op.If || op === Op.Try || op === Op.TryTable) depth++;
@@ -967,8 +1009,8 @@ class DeadlinePass {
         from = r.pos;
       }
     }
-    if (depth !== 0) r.fail('function body ends inside a block', r.end);
-    out.range(bytes, from, r.end);
+    if (depth !== 0) r.fail('function body ends inside a block', end);
+    out.range(bytes, from, end);
     out.u8(0x0b); // end of the wrapping block
     out.u8(0x20);
     out.u32(params);
