@@ -950,9 +950,9 @@ class DeadlinePass {
           continue;
         }
         let leb: number; // where the instruction's last LEB128 immediate starts
-        if (b >= 0x20 && b <= 0x22) leb = pos + 1;
-        else if (b === 0x41 || b === 0x42) leb = pos + 1; // i32/i64.const
-        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2; // loads and stores: alignment, offset
+        // local.*, i32/i64.const; loads and stores: alignment (no memory index), then the offset
+        if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) leb = pos + 1;
+        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2;
         else break;
         let last = leb;
         while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
