@@ -89,6 +89,23 @@ export interface CodeFixup {
   readonly tableGrow: readonly (number | undefined)[];
 }
 
+/** How the walks' fast paths skip an instruction, by its first byte (see `FAST_SKIP`). */
+const Skip = { Decode: 0, Byte: 1, Leb: 2, MemArg: 3 } as const;
+
+/**
+ * Per opcode byte: `Byte` for the one-byte instructions that need nothing (numeric, `drop`,
+ * `select`), `Leb` for one LEB128 immediate (`local.*`, `i32.const`, `i64.const`), `MemArg`
+ * for loads and stores, `Decode` for everything else (through `InstructionReader.next`).
+ */
+const FAST_SKIP = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0x45; b <= 0xc4; b++) t[b] = Skip.Byte;
+  t[0x1a] = t[0x1b] = Skip.Byte;
+  for (const b of [0x20, 0x21, 0x22, 0x41, 0x42]) t[b] = Skip.Leb;
+  for (let b = 0x28; b <= 0x3e; b++) t[b] = Skip.MemArg;
+  return t;
+})();
+
 /** The `name` subsections indexed by function: function names and local names. */
 const FUNCTION_NAMES: ReadonlySet<number> = new Set([1, 2]);
 
@@ -516,18 +533,19 @@ class DeadlinePass {
       const plainFrom = pos;
       let plain = 0;
       do {
-        const b = bytes[pos]!;
-        let leb: number; // where the instruction's last LEB128 immediate starts
-        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) {
+        const kind = FAST_SKIP[bytes[pos]!]!;
+        if (kind === Skip.Byte) {
           pos += 1;
           plain++;
           continue;
-        } // numeric, drop, select
-        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42)
-          leb = pos + 1; // local.*, i32/i64.const
-        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40)
-          leb = pos + 2; // loads and stores: alignment without a memory index, offset
-        else break;
+        }
+        if (kind === Skip.Decode) break;
+        // where the instruction's last LEB128 immediate starts (loads and stores: alignment without a memory index, then the offset)
+        let leb = pos + 1;
+        if (kind === Skip.MemArg) {
+          if (leb >= end || bytes[leb]! >= 0x40) break;
+          leb++;
+        }
         // An immediate of at most 4 bytes is in range for every kind above; longer ones (and the end
         // of the body) go through `r.next()`, which checks them.
         let last = leb;
@@ -891,16 +909,16 @@ class DeadlinePass {
   #passing(cyclic: readonly boolean[]): void {
     if (this.#tailCalls) return;
     const { funcTypes, importedFuncs, plainFuncTypeAt, typeParams } = this.layout;
-    /** Per original type: the new one's index and the results' block type. */
-    const byType = new Map<number, [number, Uint8Array]>();
+    /** Per original type: the new one's index, the results' block type and the type with the count. */
+    const byType = new Map<number, [number, Uint8Array, PassedType]>();
     for (let i = 0; i < funcTypes.length; i++) {
       const f = importedFuncs + i;
       if (!cyclic[i] || this.#escapedElsewhere.has(f)) continue;
       const t = funcTypes[i]!;
       if (!(plainFuncTypeAt[t]! >= 0)) continue;
-      const passed = passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
-      this.#passed.set(i, passed);
       let known = byType.get(t);
+      const passed = known?.[2] ?? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
+      this.#passed.set(i, passed);
       if (known === undefined) {
         const typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
         let block = passed.results;
@@ -910,7 +928,7 @@ class DeadlinePass {
           w.s64(typeParams.length + 1 + this.#newTypes.push(passed.resultsType) - 1);
           block = w.toBytes();
         }
-        known = [typeIndex, block];
+        known = [typeIndex, block, passed];
         byType.set(t, known);
       }
       this.#passedTypeIndex.set(i, known[0]);
@@ -945,15 +963,17 @@ class DeadlinePass {
       let pos = r.pos;
       do {
         const b = bytes[pos]!;
-        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) {
-          pos++; // numeric, drop, select
+        const kind = FAST_SKIP[b]!;
+        if (kind === Skip.Byte) {
+          pos++;
           continue;
         }
-        let leb: number; // where the instruction's last LEB128 immediate starts
-        // local.*, i32/i64.const; loads and stores: alignment (no memory index), then the offset
-        if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42) leb = pos + 1;
-        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40) leb = pos + 2;
-        else break;
+        if (kind === Skip.Decode) break;
+        let leb = pos + 1; // where the instruction's last LEB128 immediate starts
+        if (kind === Skip.MemArg) {
+          if (leb >= end || bytes[leb]! >= 0x40) break;
+          leb++;
+        }
         let last = leb;
         while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
         if (last >= end || bytes[last]! >= 0x80) break;
@@ -1155,7 +1175,8 @@ class CallGraph {
   }
 
   edge(from: number, to: number): void {
-    this.#edges[from]!.push(to);
+    const edges = this.#edges[from]!;
+    if (edges[edges.length - 1] !== to) edges.push(to); // a repeated call adds nothing (only reachability matters)
   }
 
   /** Per defined function: whether it lies on a cycle (Tarjan's strongly connected components, iteratively). */
