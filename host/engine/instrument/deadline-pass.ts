@@ -31,7 +31,8 @@
  *   a parameter instead, threaded through its calls and returned (see `#passing`).
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
- * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).
+ * the inserted code is not charged. Without fuel, the limits pass leaves the bodies as they were
+ * and this pass's walk does its code work too (`CodeFixup`): the code is walked once, not twice. Off by default (`InstrumentOptions.deadline`).
  */
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';

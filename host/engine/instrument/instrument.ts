@@ -17,6 +17,10 @@
  *   `fuel-scope.ts`); its functions that only direct calls and those wrappers enter take the
  *   counter as a last parameter and return it as a last result instead (new types, appended).
  *
+ * - with `deadline`, the deadline checks of `deadline-pass.ts` are added on top; without fuel, that
+ *   pass also does the code pass's work (the global shift and the grow redirections) in its own
+ *   walk of the bodies, and every lowered memory and table gets its grow helper up front.
+ *
  * Function and type indices never move (helpers, wrappers and their types are appended), so
  * calls, element segments and the `name` section's function names stay valid; local names are
  * dropped when a counter parameter renumbered locals.
