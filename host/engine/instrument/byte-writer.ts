@@ -144,6 +144,11 @@ export class ByteWriter {
     this.range(other.#buf, 0, other.#len);
   }
 
+  /** The bytes written, without a copy: valid until the next write or `reset`. */
+  view(): Uint8Array {
+    return this.#buf.subarray(0, this.#len);
+  }
+
   /** A copy of the bytes written. */
   toBytes(): Uint8Array {
     return this.#buf.slice(0, this.#len);

@@ -31,7 +31,8 @@
  *   a parameter instead, threaded through its calls and returned (see `#passing`).
  *
  * It runs after the fuel and limits passes (on their output), so fuel counts do not change and
- * the inserted code is not charged. Off by default (`InstrumentOptions.deadline`).
+ * the inserted code is not charged. Without fuel, the limits pass leaves the bodies as they were
+ * and this pass's walk does its code work too (`CodeFixup`): the code is walked once, not twice. Off by default (`InstrumentOptions.deadline`).
  */
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
@@ -62,13 +63,49 @@ const EVENT_SIZE = 4;
  * @throws LnError `LN_ERR_LOAD_INVALID` for a malformed module, `LN_ERR_LOAD_UNSUPPORTED_FEATURE`
  *   for an opcode the reader does not know or a module that already imports the check
  */
-export function addDeadlineChecks(bytes: Uint8Array, subject = 'core module'): Uint8Array {
+export function addDeadlineChecks(bytes: Uint8Array, subject = 'core module', fixup?: CodeFixup): Uint8Array {
   const layout = readLayout(bytes, subject);
   if (layout.importModules.has(DEADLINE_MODULE)) {
     new CodeCursor(bytes, subject).unsupported(`imports from "${DEADLINE_MODULE}", the module name deadline checks reserve (instrumented twice?)`, 8);
   }
-  return new DeadlinePass(bytes, subject, layout).run();
+  return new DeadlinePass(bytes, subject, layout, fixup).run();
 }
+
+/**
+ * What the limits pass left undone in the first `bodies` function bodies, for this pass to do in
+ * its own walk (see `instrumentModule` without fuel): every other section is already rewritten,
+ * these bodies are the input's as they were. Saves the limits pass a walk of every instruction.
+ */
+export interface CodeFixup {
+  /** How many bodies (the first ones) are the input's. */
+  readonly bodies: number;
+  /** `global.get`/`global.set` of a global at or past `globalFrom` moves up by `globalShift`. */
+  readonly globalFrom: number;
+  readonly globalShift: number;
+  /** The input's globals and functions: a reference at or past them is invalid and stays refused. */
+  readonly globals: number;
+  readonly functions: number;
+  /** Per memory / table index: the function a `memory.grow` / `table.grow` of it calls instead, if any. */
+  readonly memoryGrow: readonly (number | undefined)[];
+  readonly tableGrow: readonly (number | undefined)[];
+}
+
+/** How the walks' fast paths skip an instruction, by its first byte (see `FAST_SKIP`). */
+const Skip = { Decode: 0, Byte: 1, Leb: 2, MemArg: 3 } as const;
+
+/**
+ * Per opcode byte: `Byte` for the one-byte instructions that need nothing (numeric, `drop`,
+ * `select`), `Leb` for one LEB128 immediate (`local.*`, `i32.const`, `i64.const`), `MemArg`
+ * for loads and stores, `Decode` for everything else (through `InstructionReader.next`).
+ */
+const FAST_SKIP = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0x45; b <= 0xc4; b++) t[b] = Skip.Byte;
+  t[0x1a] = t[0x1b] = Skip.Byte;
+  for (const b of [0x20, 0x21, 0x22, 0x41, 0x42]) t[b] = Skip.Leb;
+  for (let b = 0x28; b <= 0x3e; b++) t[b] = Skip.MemArg;
+  return t;
+})();
 
 /** The `name` subsections indexed by function: function names and local names. */
 const FUNCTION_NAMES: ReadonlySet<number> = new Set([1, 2]);
@@ -132,11 +169,14 @@ class DeadlinePass {
   readonly #loops: number[] = [];
   readonly #wrapped: number[] = [];
   readonly #isWrapped: boolean[] = [];
+  /** `#passCounter`'s output, reused from body to body. */
+  readonly #passOut = new ByteWriter(64 * 1024);
 
   constructor(
     readonly bytes: Uint8Array,
     readonly subject: string,
     readonly layout: ModuleLayout,
+    readonly fixup: CodeFixup | undefined,
   ) {
     this.#check = layout.importedFuncs;
     this.#slow = layout.importedFuncs + 1 + layout.funcTypes.length;
@@ -472,6 +512,8 @@ class DeadlinePass {
     const { importedFuncs } = this.layout;
     let wrappable = true;
     let callsOutside = false;
+    /** The limits pass left this body's globals and grows to this walk (see `CodeFixup`). */
+    const fixup = this.fixup !== undefined && i < this.fixup.bodies ? this.fixup : undefined;
     const pins = this.#pins;
     /** Open frames: -1 for a block, else the index in `pins` of the loop (and the instruction count at its header). */
     const open = this.#open;
@@ -492,18 +534,19 @@ class DeadlinePass {
       const plainFrom = pos;
       let plain = 0;
       do {
-        const b = bytes[pos]!;
-        let leb: number; // where the instruction's last LEB128 immediate starts
-        if ((b >= 0x45 && b <= 0xc4) || b === 0x1a || b === 0x1b) {
+        const kind = FAST_SKIP[bytes[pos]!]!;
+        if (kind === Skip.Byte) {
           pos += 1;
           plain++;
           continue;
-        } // numeric, drop, select
-        else if ((b >= 0x20 && b <= 0x22) || b === 0x41 || b === 0x42)
-          leb = pos + 1; // local.*, i32/i64.const
-        else if (b >= 0x28 && b <= 0x3e && pos + 1 < end && bytes[pos + 1]! < 0x40)
-          leb = pos + 2; // loads and stores: alignment without a memory index, offset
-        else break;
+        }
+        if (kind === Skip.Decode) break;
+        // where the instruction's last LEB128 immediate starts (loads and stores: alignment without a memory index, then the offset)
+        let leb = pos + 1;
+        if (kind === Skip.MemArg) {
+          if (leb >= end || bytes[leb]! >= 0x40) break;
+          leb++;
+        }
         // An immediate of at most 4 bytes is in range for every kind above; longer ones (and the end
         // of the body) go through `r.next()`, which checks them.
         let last = leb;
@@ -553,7 +596,16 @@ class DeadlinePass {
       switch (op) {
         case Op.GlobalGet:
         case Op.GlobalSet:
-          this.#global(r, r.index);
+          if (!fixup) {
+            this.#global(r, r.index);
+          } else {
+            if (r.index >= fixup.globals) r.fail(`global ${r.index} does not exist (the module has ${fixup.globals})`, r.start);
+            if (r.index >= fixup.globalFrom) this.#record(op, r);
+          }
+          break;
+        case Op.MemoryGrow:
+        case Op.TableGrow:
+          if (fixup && (op === Op.MemoryGrow ? fixup.memoryGrow : fixup.tableGrow)[r.index] !== undefined) this.#record(op, r);
           break;
         case Op.Block:
         case Op.If:
@@ -571,12 +623,14 @@ class DeadlinePass {
           if (op === Op.ReturnCall) this.#tailCalls = true;
           if (r.callKind === CallKind.Direct) {
             this.#fn(r.index, r); // fails for a function the module does not have
+            if (fixup && r.index >= fixup.functions) r.fail(`function ${r.index} does not exist (the module has ${fixup.functions})`, r.start);
             this.#record(op, r);
           }
           if (r.callKind === CallKind.Direct && r.index >= importedFuncs) graph.edge(i, r.index - importedFuncs);
           else callsOutside = true;
           break;
         case Op.RefFunc:
+          if (fixup && r.index >= fixup.functions) r.fail(`function ${r.index} does not exist (the module has ${fixup.functions})`, r.start);
           this.#escape(r.index, false);
           this.#record(op, r);
           break;
@@ -822,6 +876,20 @@ class DeadlinePass {
           from = pos;
           break;
         }
+        case Op.GlobalGet:
+        case Op.GlobalSet: // recorded only where the limits pass left the shift to this walk
+          out.range(bytes, from, start);
+          out.u8(bytes[start]!);
+          out.u32(index + this.fixup!.globalShift);
+          from = pos;
+          break;
+        case Op.MemoryGrow:
+        case Op.TableGrow: // likewise: the grow helper the limits pass appended, called instead
+          out.range(bytes, from, start);
+          out.u8(0x10);
+          out.u32(this.#fn((op === Op.MemoryGrow ? this.fixup!.memoryGrow : this.fixup!.tableGrow)[index]!));
+          from = pos;
+          break;
       }
     }
     out.range(bytes, from, end);
@@ -842,16 +910,16 @@ class DeadlinePass {
   #passing(cyclic: readonly boolean[]): void {
     if (this.#tailCalls) return;
     const { funcTypes, importedFuncs, plainFuncTypeAt, typeParams } = this.layout;
-    /** Per original type: the new one's index and the results' block type. */
-    const byType = new Map<number, [number, Uint8Array]>();
+    /** Per original type: the new one's index, the results' block type and the type with the count. */
+    const byType = new Map<number, [number, Uint8Array, PassedType]>();
     for (let i = 0; i < funcTypes.length; i++) {
       const f = importedFuncs + i;
       if (!cyclic[i] || this.#escapedElsewhere.has(f)) continue;
       const t = funcTypes[i]!;
       if (!(plainFuncTypeAt[t]! >= 0)) continue;
-      const passed = passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
-      this.#passed.set(i, passed);
       let known = byType.get(t);
+      const passed = known?.[2] ?? passedType(new CodeCursor(this.bytes, this.subject, plainFuncTypeAt[t]!), 0x7f);
+      this.#passed.set(i, passed);
       if (known === undefined) {
         const typeIndex = typeParams.length + 1 + this.#newTypes.push(passed.type) - 1;
         let block = passed.results;
@@ -861,7 +929,7 @@ class DeadlinePass {
           w.s64(typeParams.length + 1 + this.#newTypes.push(passed.resultsType) - 1);
           block = w.toBytes();
         }
-        known = [typeIndex, block];
+        known = [typeIndex, block, passed];
         byType.set(t, known);
       }
       this.#passedTypeIndex.set(i, known[0]);
@@ -879,15 +947,57 @@ class DeadlinePass {
    * pass adds: the first walk skips local instructions unread).
    */
   #passCounter(code: ByteWriter, params: number, total: number, ours: readonly number[]): ByteWriter {
-    const bytes = code.toBytes();
-    const r = new InstructionReader(bytes, this.subject, 0, bytes.length - 1); // up to the final `end`
-    const out = new ByteWriter(bytes.length + 64);
+    const bytes = code.view();
+    const end = bytes.length - 1; // up to the final `end`
+    const r = new InstructionReader(bytes, this.subject, 0, end);
+    const out = this.#passOut;
+    out.reset();
     const first = this.layout.importedFuncs + 1;
     let from = 0;
     let depth = 0;
     let next = 0; // the next of `ours`
-    if (bytes[bytes.length - 1] !== 0x0b) r.fail('function body does not end with `end`', bytes.length - 1);
-    while (r.pos < r.end) {
+    if (bytes[end] !== 0x0b) r.fail('function body does not end with `end`', end);
+    while (r.pos < end) {
+      // Most instructions need nothing: skip the common short ones without decoding them, and
+      // renumber local instructions on the way (as `#scan`: an immediate of at most 4 bytes;
+      // anything else goes through `r.next()`, which checks it).
+      let pos = r.pos;
+      do {
+        const b = bytes[pos]!;
+        const kind = FAST_SKIP[b]!;
+        if (kind === Skip.Byte) {
+          pos++;
+          continue;
+        }
+        if (kind === Skip.Decode) break;
+        let leb = pos + 1; // where the instruction's last LEB128 immediate starts
+        if (kind === Skip.MemArg) {
+          if (leb >= end || bytes[leb]! >= 0x40) break;
+          leb++;
+        }
+        let last = leb;
+        while (last < end && last < leb + 3 && bytes[last]! >= 0x80) last++;
+        if (last >= end || bytes[last]! >= 0x80) break;
+        if (b <= 0x22) {
+          // local.get/set/tee
+          if (pos === ours[next]) {
+            next++;
+          } else {
+            let index = 0;
+            for (let k = last; k >= leb; k--) index = index * 128 + (bytes[k]! & 0x7f);
+            if (index >= total) r.fail(`local ${index} does not exist (the function has ${total})`, pos);
+            if (index >= params) {
+              out.range(bytes, from, pos);
+              out.u8(b);
+              out.u32(index + 1);
+              from = last + 1;
+            }
+          }
+        }
+        pos = last + 1;
+      } while (pos < end);
+      r.pos = pos;
+      if (pos >= end) break;
       const op = r.next();
       const code = bytes[r.start]!;
       if (op === Op.Block || op === Op.Loop || op === Op.If || op === Op.Try || op === Op.TryTable) depth++;
@@ -920,8 +1030,8 @@ class DeadlinePass {
         from = r.pos;
       }
     }
-    if (depth !== 0) r.fail('function body ends inside a block', r.end);
-    out.range(bytes, from, r.end);
+    if (depth !== 0) r.fail('function body ends inside a block', end);
+    out.range(bytes, from, end);
     out.u8(0x0b); // end of the wrapping block
     out.u8(0x20);
     out.u32(params);
@@ -1066,7 +1176,8 @@ class CallGraph {
   }
 
   edge(from: number, to: number): void {
-    this.#edges[from]!.push(to);
+    const edges = this.#edges[from]!;
+    if (edges[edges.length - 1] !== to) edges.push(to); // a repeated call adds nothing (only reachability matters)
   }
 
   /** Per defined function: whether it lies on a cycle (Tarjan's strongly connected components, iteratively). */

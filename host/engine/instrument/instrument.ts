@@ -17,6 +17,10 @@
  *   `fuel-scope.ts`); its functions that only direct calls and those wrappers enter take the
  *   counter as a last parameter and return it as a last result instead (new types, appended).
  *
+ * - with `deadline`, the deadline checks of `deadline-pass.ts` are added on top; without fuel, that
+ *   pass also does the code pass's work (the global shift and the grow redirections) in its own
+ *   walk of the bodies, and every lowered memory and table gets its grow helper up front.
+ *
  * Function and type indices never move (helpers, wrappers and their types are appended), so
  * calls, element segments and the `name` section's function names stay valid; local names are
  * dropped when a counter parameter renumbered locals.
@@ -24,7 +28,7 @@
 import { LnError } from '../../errors/ln-error.js';
 import { ByteWriter } from './byte-writer.js';
 import { CodeCursor } from './code-cursor.js';
-import { addDeadlineChecks } from './deadline-pass.js';
+import { addDeadlineChecks, type CodeFixup } from './deadline-pass.js';
 import { type CounterGlobals, FUEL_TRAP_TYPE, fuelTrapHelper } from './fuel-emitter.js';
 import { CodePass, type CodePassSettings, Rewrite } from './fuel-pass.js';
 import { entryWrapper, planFuelScope } from './fuel-scope.js';
@@ -56,7 +60,13 @@ export function instrumentModule(bytes: Uint8Array, options: InstrumentOptions, 
   if (layout.importModules.has(METER_MODULE)) {
     new CodeCursor(bytes, subject).unsupported(`imports from "${METER_MODULE}", the module name metering reserves (instrumented twice?)`, 8);
   }
-  const metered = new Instrumenter(bytes, subject, layout, options).run();
+  if (options.deadline && !options.fuel) {
+    // Without fuel, the code pass would only shift global indices and redirect grows: the
+    // deadline pass does that in its own walk of the bodies (one walk of the code, not two).
+    const limited = new Instrumenter(bytes, subject, layout, options);
+    return addDeadlineChecks(limited.run(true), subject, limited.fixup());
+  }
+  const metered = new Instrumenter(bytes, subject, layout, options).run(false);
   return options.deadline ? addDeadlineChecks(metered, subject) : metered;
 }
 
@@ -102,7 +112,11 @@ class Instrumenter {
     this.#growFailedGlobal = layout.importedGlobals + 1;
   }
 
-  run(): Uint8Array {
+  /**
+   * The module with every section bounded and shifted; with `deferCode`, its function bodies are
+   * copied as they are (see `fixup`), every lowered memory and table getting its grow helper.
+   */
+  run(deferCode: boolean): Uint8Array {
     const { sections } = this.layout;
     /** New content of the non-custom sections, by id (a section not here is copied). */
     const content = new Map<number, ByteWriter[]>();
@@ -114,7 +128,7 @@ class Instrumenter {
       if (s.id === SectionId.Memory) content.set(s.id, [this.#memorySection(s)]);
     }
     const code = sections.find((s) => s.id === SectionId.Code);
-    if (code) content.set(code.id, this.#codeSection(code));
+    if (code) content.set(code.id, deferCode ? this.#deferredCode(code) : this.#codeSection(code));
     for (const s of sections) {
       if (content.has(s.id)) continue;
       const w = this.#otherSection(s);
@@ -238,6 +252,41 @@ class Instrumenter {
       }
     }
     return this.#codeParts(this.#bodies(s, { module: shared, shared }, () => true, new Map()) as ByteWriter);
+  }
+
+  /**
+   * The code section with the bodies copied as they are, for the deadline pass to finish (see
+   * `fixup`): every grow helper is appended up front, since no walk finds which are used.
+   */
+  #deferredCode(s: Section): ByteWriter[] {
+    const r = this.#reader(s);
+    const n = r.count('function bodies', 2);
+    if (n !== this.layout.funcTypes.length) r.fail(`${n} function bodies for ${this.layout.funcTypes.length} functions`, s.start);
+    if (n > 0) {
+      for (let m = 0; m < this.#memories.length; m++) this.#growHelper('memory', m);
+      for (let t = 0; t < this.#tables.length; t++) this.#growHelper('table', t);
+    }
+    const bodies = new ByteWriter(s.end - r.pos + 16);
+    bodies.range(this.bytes, r.pos, s.end);
+    return this.#codeParts(bodies);
+  }
+
+  /**
+   * What `run(true)` left to the deadline pass's walk of the bodies: the global shift, the grow
+   * redirections and the reference checks of the code pass (see `CodeFixup`).
+   */
+  fixup(): CodeFixup {
+    const { importedGlobals, definedGlobals, importedFuncs, funcTypes } = this.layout;
+    const grows = (what: 'memory' | 'table', n: number): (number | undefined)[] => Array.from({ length: n }, (_, i) => this.#helperFor.get(`${what}${i}`));
+    return {
+      bodies: funcTypes.length,
+      globalFrom: importedGlobals,
+      globalShift: GLOBAL_SHIFT,
+      globals: importedGlobals + definedGlobals,
+      functions: importedFuncs + funcTypes.length,
+      memoryGrow: grows('memory', this.#memories.length),
+      tableGrow: grows('table', this.#tables.length),
+    };
   }
 
   /**

@@ -12,7 +12,7 @@ export const FUEL_GLOBAL = 'fuel';
 /** `(import "lnano" "grow_failed" (global (mut i32)))`: set to 1 when a budget-capped grow returns -1. */
 export const GROW_FAILED_GLOBAL = 'grow_failed';
 /** Version of the output; part of cache keys. Bump whenever the output for some input changes. */
-export const INSTRUMENT_VERSION = 6;
+export const INSTRUMENT_VERSION = 7;
 
 /** What to instrument. */
 export interface InstrumentOptions {

@@ -454,6 +454,66 @@ describe('deadline pass: same results when the flag is never set', () => {
     expect(outcomes.has('ok')).toBe(true);
   });
 
+  it('without fuel, the one walk (limits left to the deadline pass) writes what the two passes write, and behaves', async () => {
+    // Globals past imported ones (shifted), a capped memory's grow (redirected), a table grow, calls.
+    const text = `(module
+      (import "env" "g" (global $imported (mut i32)))
+      (import "env" "add" (func $add (param i32 i32) (result i32)))
+      (memory 1 100)
+      (table $t 1 10 funcref)
+      (global $count (mut i32) (i32.const 0))
+      (global $last (mut i32) (i32.const 0))
+      (func $bump (global.set $count (call $add (global.get $count) (global.get $imported))))
+      (func (export "grow") (param $n i32) (result i32)
+        (local $i i32)
+        (loop $l
+          (call $bump)
+          (global.set $last (memory.grow (i32.const 1)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.get $i) (local.get $n))))
+        (drop (table.grow $t (ref.null func) (i32.const 20)))
+        (i32.add (global.get $count) (global.get $last))))`;
+    const bytes = await wat(text);
+    const options = { ...LOOSE, fuel: false, maxMemoryBytes: 4 * 65_536, maxTableElements: 5 };
+    const fused = instrumentModule(bytes, { ...options, deadline: true });
+    expect(fused).toEqual(addDeadlineChecks(instrumentModule(bytes, options)));
+    const m = meter();
+    const flag = new Int32Array(new SharedArrayBuffer(4));
+    const g = new WebAssembly.Global({ value: 'i32', mutable: true }, 2);
+    const instance = await instantiate(fused, m, { env: { g, add: (a: number, b: number) => a + b }, ...deadlineImports(flag) });
+    // 5 grows of a 1-page memory capped at 4 pages: 3 succeed, then -1 (flagged); count 5 * 2.
+    expect((instance.exports.grow as (n: number) => number)(5)).toBe(10 - 1);
+    expect(m.growFailed.value).toBe(1);
+
+    // A global or function index just past the input's would name what the passes add: refused.
+    const small = await wat(`(module (memory 1 100) (global $g (mut i32) (i32.const 7))
+      (func $f (result i32) (drop (memory.grow (i32.const 0))) (global.get $g)) (func (call $f) (drop (call $f))))`);
+    const at = (seq: number[]): number => small.findIndex((_, i) => seq.every((b, k) => small[i + k] === b));
+    for (const [seq, patched] of [
+      [[0x23, 0x00, 0x0b], 0x01], // global.get 1: the check's counter after the shift
+      [[0x10, 0x00, 0x1a], 0x02], // call 2: the grow helper
+    ] as const) {
+      const copy = small.slice();
+      copy[at([...seq]) + 1] = patched;
+      expect(WebAssembly.validate(copy)).toBe(false);
+      expect(() => instrumentModule(copy, { ...options, deadline: true })).toThrow(expect.objectContaining({ code: 'LN_ERR_LOAD_INVALID' }));
+    }
+
+    // Corruption: the one walk refuses (coded) or keeps validity exactly, like the two passes.
+    let x = 0x0ddba11;
+    const next = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 8;
+    for (let i = 0; i < 1500; i++) {
+      const copy = bytes.slice();
+      for (let k = 1 + (next() % 3); k > 0; k--) copy[8 + (next() % (copy.length - 8))] = next() & 0xff;
+      try {
+        expect(WebAssembly.validate(instrumentModule(copy, { ...options, deadline: true })), `mutation ${i}`).toBe(WebAssembly.validate(copy));
+      } catch (err) {
+        if (!isLnError(err)) throw err;
+        expect(err.code, `mutation ${i}`).toMatch(/^LN_ERR_(LOAD_INVALID|LOAD_UNSUPPORTED_FEATURE|BUDGET_MEMORY)$/);
+      }
+    }
+  });
+
   it('200 000 nested loops (every one wrapped, branches renumbered past all of them) instrument without a walk per frame', { timeout: 60_000 }, () => {
     const depth = 200_000;
     const leb = (n: number): number[] => (n < 0x80 ? [n] : [(n & 0x7f) | 0x80, ...leb(n >>> 7)]);
