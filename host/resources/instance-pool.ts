@@ -124,7 +124,13 @@ export class InstancePool {
       const limits = this.#options.limits;
       const timeoutMs =
         options.timeoutMs === undefined ? limits.timeoutMs : limits.timeoutMs === undefined ? options.timeoutMs : Math.min(options.timeoutMs, limits.timeoutMs);
-      return await instance.call(target, args, { ...options, ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+      // A copy only when the deadline changes (assigned: a spread with more keys takes V8's slow path).
+      let callOptions = options;
+      if (timeoutMs !== options.timeoutMs) {
+        callOptions = Object.assign({}, options);
+        (callOptions as { timeoutMs?: number }).timeoutMs = timeoutMs;
+      }
+      return await instance.call(target, args, callOptions);
     } finally {
       this.#busy.delete(instance);
       if (instance.alive) this.#release(instance);
