@@ -82,9 +82,9 @@ export class DiagnosticsTimeline {
   readonly #subscribers = new Set<{ filter: TimelineFilter; listener: (entry: TimelineEntry) => void }>();
   /** The injected clock; undefined: the wall clock, read by `#now`. */
   readonly #clock: (() => Date) | undefined;
-  /** The wall clock's last millisecond and its ISO text (calls finishing in the same ms share it). */
-  #lastMs = Number.NaN;
-  #lastIso = '';
+  /** The wall clock's last second and its ISO text up to the milliseconds (`2026-12-07T21:50:37.`). */
+  #second = Number.NaN;
+  #secondIso = '';
 
   /** @param capacity - entries kept (a positive whole number) @param clock - entry times; default `new Date()` */
   constructor(capacity: number, clock?: () => Date) {
@@ -94,15 +94,20 @@ export class DiagnosticsTimeline {
     this.#clock = clock;
   }
 
-  /** The time of an entry recorded now, ISO 8601 (`toISOString` costs microseconds: once per ms). */
+  /**
+   * The time of an entry recorded now, ISO 8601 as `toISOString` writes it (which costs
+   * microseconds: it runs once per second, the milliseconds are appended).
+   */
   #now(): string {
     if (this.#clock) return this.#clock().toISOString();
     const ms = Date.now();
-    if (ms !== this.#lastMs) {
-      this.#lastMs = ms;
-      this.#lastIso = new Date(ms).toISOString();
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#secondIso = new Date(second * 1000).toISOString().slice(0, -4);
     }
-    return this.#lastIso;
+    const milli = ms - second * 1000;
+    return `${this.#secondIso}${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}Z`;
   }
 
   get size(): number {

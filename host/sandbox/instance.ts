@@ -242,7 +242,7 @@ export class Instance implements GuestEndpoint {
         instance: this.#id,
         id: this.#nextId++,
         name: target.name,
-        path: [...target.path],
+        path: target.path,
         args: [...args],
         fuel,
         maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
