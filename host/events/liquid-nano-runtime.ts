@@ -164,7 +164,11 @@ export class LiquidNanoRuntime implements PluginCaller {
         if (deliveries.length === 0) continue;
         // Side by side: every call of the level finishes, then they are settled in delivery order
         // (a single call is awaited directly: one async layer less per event).
-        const calls = inTurn ? null : deliveries.length === 1 ? [await this.#start(deliveries[0]!, run.queue.remaining, run)] : await this.#sideBySide(deliveries, run);
+        const calls = inTurn
+          ? null
+          : deliveries.length === 1
+            ? [await this.#start(deliveries[0]!, run.queue.remaining, run)]
+            : await this.#sideBySide(deliveries, run);
         for (let i = 0; i < deliveries.length; i++) {
           // In turn: each call may emit what the budget has left at its start (the previous one settled).
           const call = calls ? calls[i]! : await this.#start(deliveries[i]!, run.queue.remaining, run);
