@@ -209,9 +209,12 @@ export class SandboxWorker implements Sandbox {
   #pump(): void {
     if (this.#flushing) return;
     this.#flushing = true;
-    // Jobs submitted in the same turn of the event loop (the plugins of one event level, the
-    // events of every request read in the same poll) leave in one message: one wake-up of the worker.
-    setImmediate(this.#flush);
+    // An idle worker gets the jobs of this tick (the plugins of one event level) at once. A busy
+    // one cannot start them before its running job answers: they wait for the end of this turn
+    // of the event loop, so the jobs of every request read in the same poll leave in one message
+    // (one wake-up of the worker, one structured-clone round instead of one per request).
+    if (this.#inFlight.length === 0) queueMicrotask(this.#flush);
+    else setImmediate(this.#flush);
   }
 
   readonly #flush = (): void => {
