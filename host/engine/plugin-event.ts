@@ -80,8 +80,10 @@ export function envelopeToEvent(envelope: unknown): PluginEvent {
     datacontenttype ??= 'application/json';
   }
   const extensions: Array<[string, string]> = [];
-  for (const [key, value] of Object.entries(env)) {
-    if (CORE_ATTRIBUTES.has(key)) continue;
+  // for-in over own keys (Object.entries' order and keys, without an array per attribute).
+  for (const key in env) {
+    if (!Object.hasOwn(env, key) || CORE_ATTRIBUTES.has(key)) continue;
+    const value = env[key];
     if (!EXTENSION_NAME.test(key) || typeof value !== 'string') {
       throw new LnError('LN_ERR_EVENT_INVALID', { reason: `unknown attribute "${key}" (extensions are lowercase alphanumeric names with string values)` });
     }

@@ -85,6 +85,8 @@ export class LiquidNanoRuntime implements PluginCaller {
   readonly #log: Logger;
   #inFlight = 0;
   readonly #inFlightByPlugin = new Map<string, number>();
+  /** The emit limits' reasons for the settings they were made for (see `#limitReasons`). */
+  #reasons: { readonly settings: Readonly<RuntimeSettings>; readonly depth: string; readonly fanOut: string } | undefined;
 
   /** @throws LnError `LN_ERR_CONFIG_INVALID` for a setting out of range or unknown */
   constructor(options: RuntimeOptions = {}) {
@@ -159,8 +161,14 @@ export class LiquidNanoRuntime implements PluginCaller {
       for (let level = run.queue.takeLevel(); level.length > 0 && !stopped; level = run.queue.takeLevel()) {
         const deliveries: Delivery[] = [];
         for (const item of level) for (const plugin of this.#plugins.matching(item.event.type)) deliveries.push({ plugin, item });
-        // Side by side: every call of the level finishes, then they are settled in delivery order.
-        const calls = inTurn ? null : await this.#sideBySide(deliveries, run);
+        if (deliveries.length === 0) continue;
+        // Side by side: every call of the level finishes, then they are settled in delivery order
+        // (a single call is awaited directly: one async layer less per event).
+        const calls = inTurn
+          ? null
+          : deliveries.length === 1
+            ? [await this.#start(deliveries[0]!, run.queue.remaining, run)]
+            : await this.#sideBySide(deliveries, run);
         for (let i = 0; i < deliveries.length; i++) {
           // In turn: each call may emit what the budget has left at its start (the previous one settled).
           const call = calls ? calls[i]! : await this.#start(deliveries[i]!, run.queue.remaining, run);
@@ -198,7 +206,6 @@ export class LiquidNanoRuntime implements PluginCaller {
    */
   async #sideBySide(deliveries: readonly Delivery[], run: DispatchRun): Promise<FinishedCall[]> {
     const budget = run.queue.remaining;
-    if (deliveries.length === 1) return [await this.#start(deliveries[0]!, budget, run)];
     const lanes = new Map<string, number[]>();
     for (let i = 0; i < deliveries.length; i++) {
       const name = deliveries[i]!.plugin.name;
@@ -218,11 +225,8 @@ export class LiquidNanoRuntime implements PluginCaller {
 
   /** Makes one delivery's call, with its emit limit (the depth guard, or `budget` events). */
   #start({ plugin, item }: Delivery, budget: number, run: DispatchRun): Promise<FinishedCall> {
-    const { maxDepth, maxFanOut } = run.settings;
-    const emitLimit: HostCallLimit =
-      item.depth >= maxDepth
-        ? { max: 0, reason: `depth limit: events at depth ${maxDepth} may not emit follow-ups` }
-        : { max: budget, reason: `fan-out limit: at most ${maxFanOut} follow-up events per ingress event` };
+    const reasons = this.#limitReasons(run.settings);
+    const emitLimit: HostCallLimit = item.depth >= run.settings.maxDepth ? { max: 0, reason: reasons.depth } : { max: budget, reason: reasons.fanOut };
     return this.#call(plugin, item.event, { depth: item.depth, parentEventId: item.parentEventId, parent: run.parent, emitLimit });
   }
 
@@ -387,6 +391,20 @@ export class LiquidNanoRuntime implements PluginCaller {
       });
     }
     return { outcome, entry, emitted };
+  }
+
+  /** The reasons of the emit limits under `settings` (made once per settings, not per call). */
+  #limitReasons(settings: Readonly<RuntimeSettings>): { readonly depth: string; readonly fanOut: string } {
+    let reasons = this.#reasons;
+    if (reasons?.settings !== settings) {
+      reasons = {
+        settings,
+        depth: `depth limit: events at depth ${settings.maxDepth} may not emit follow-ups`,
+        fanOut: `fan-out limit: at most ${settings.maxFanOut} follow-up events per ingress event`,
+      };
+      this.#reasons = reasons;
+    }
+    return reasons;
   }
 
   /** Takes a slot for a call, or says why not. */

@@ -5,7 +5,7 @@ import { LnError } from '../errors/ln-error.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
-import type { GuestEndpoint, Sandbox, WorkerLoss } from './sandbox-worker.js';
+import type { GuestEndpoint, Sandbox, SandboxJob, WorkerLoss } from './sandbox-worker.js';
 import { payloadBytes, type Usage, usageDetails } from './usage.js';
 import { defaultWorkerPool, type Isolation, type WorkerPool } from './worker-pool.js';
 
@@ -107,16 +107,33 @@ export interface CallOutcome {
 /** Defaults: instantiation must finish within 30 s. */
 export const INSTANCE_DEFAULTS = Object.freeze({ startTimeoutMs: 30_000 });
 
-interface Pending {
-  resolve(outcome: CallOutcome): void;
-  reject(err: LnError): void;
-  started: number;
-  readonly timeoutMs: number | undefined;
-  readonly bytesIn: number;
-  readonly message: CallMessage;
-  readonly onNotify: ((message: NotifyMessage) => void) | undefined;
-  /** The trace context of a traced call (its host calls become child spans). */
-  readonly traced: Context | undefined;
+/**
+ * A call waiting for (or running in) its sandbox: also the job handed to the sandbox, so a call
+ * costs one object there instead of a job and two closures.
+ */
+class Pending implements SandboxJob {
+  started = 0;
+  constructor(
+    readonly resolve: (outcome: CallOutcome) => void,
+    readonly reject: (err: LnError) => void,
+    readonly timeoutMs: number | undefined,
+    readonly bytesIn: number,
+    readonly message: CallMessage,
+    readonly onNotify: ((message: NotifyMessage) => void) | undefined,
+    /** The trace context of a traced call (its host calls become child spans). */
+    readonly traced: Context | undefined,
+    /** The instance's handler of a call whose arguments cannot be posted. */
+    readonly postFailed: (pending: Pending, err: Error) => void,
+  ) {}
+
+  /** The job starts: the call's clock starts. */
+  onStart(): void {
+    this.started = performance.now();
+  }
+
+  onPostError(err: Error): void {
+    this.postFailed(this, err);
+  }
 }
 
 /**
@@ -242,14 +259,14 @@ export class Instance implements GuestEndpoint {
         instance: this.#id,
         id: this.#nextId++,
         name: target.name,
-        path: [...target.path],
+        path: target.path,
         args: [...args],
         fuel,
         maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
         hostCallLimits: options.hostCallLimits ?? null,
         ...(traced ? { trace: true } : {}),
       };
-      this.#queue.push({ resolve, reject, started: 0, timeoutMs: options.timeoutMs, bytesIn, message, onNotify: options.onNotify, traced });
+      this.#queue.push(new Pending(resolve, reject, options.timeoutMs, bytesIn, message, options.onNotify, traced, this.#postFailed));
       this.#pump();
     });
   }
@@ -324,19 +341,15 @@ export class Instance implements GuestEndpoint {
     const next = this.#queue.shift();
     if (!next) return;
     this.#current = next;
-    this.#worker.submit({
-      message: next.message,
-      timeoutMs: next.timeoutMs,
-      onStart: () => {
-        next.started = performance.now();
-      },
-      onPostError: (err) => {
-        this.#current = undefined;
-        next.reject(new LnError('LN_ERR_CONFIG_INVOKE', { expr: next.message.name, reason: `arguments cannot be sent: ${err.message}` }));
-        this.#pump();
-      },
-    });
+    this.#worker.submit(next);
   }
+
+  /** A call whose arguments cannot be posted (not cloneable) fails alone; the next one goes. */
+  readonly #postFailed = (pending: Pending, err: Error): void => {
+    this.#current = undefined;
+    pending.reject(new LnError('LN_ERR_CONFIG_INVOKE', { expr: pending.message.name, reason: `arguments cannot be sent: ${err.message}` }));
+    this.#pump();
+  };
 
   #settle(message: Extract<WorkerToHost, { type: 'result' }>, expired: boolean): void {
     const current = this.#current;

@@ -27,6 +27,7 @@ export type IngressMode = 'json' | 'binary';
 export function ingressMode(headers: IncomingHttpHeaders): IngressMode {
   if (headers['ce-specversion'] !== undefined) return 'binary';
   const type = headers['content-type'];
+  if (type !== undefined && JSON_TYPES.has(type)) return 'json'; // the usual exact type: no split, no copies
   const essence = type?.split(';', 1)[0]?.trim().toLowerCase();
   if (essence !== undefined && JSON_TYPES.has(essence)) return 'json';
   throw new LnError('LN_ERR_EVENT_UNSUPPORTED_MEDIA_TYPE', { type: type === undefined ? '(none)' : JSON.stringify(type.slice(0, 80)) });

