@@ -49,16 +49,18 @@ export interface ReportOptions {
 export function reportError(io: CliIo, err: unknown, options: ReportOptions = {}): number {
   const error: LnError = isLnError(err) ? err : toLnError(err);
   const reason = error.message.replace(/\s*\n\s*/g, ' ');
+  // A usage error with no command to name points at `lnano help`, not at `lnano help `.
+  const fix = error.fix.replace(/ +`/g, '`');
   const usage = error.code === 'LN_ERR_CONFIG_USAGE' ? options.usage : undefined;
   if (options.json) {
     const details = { ...error.details, ...(usage ? { usage } : {}) };
-    const body = { code: error.code, message: reason, fix: error.fix, ...(Object.keys(details).length > 0 ? { details } : {}) };
+    const body = { code: error.code, message: reason, fix, ...(Object.keys(details).length > 0 ? { details } : {}) };
     io.stderr.write(`${JSON.stringify({ error: body })}\n`);
     return error.spec.exit;
   }
   const c = paletteFor(io.stderr, io.env);
   io.stderr.write(
-    `${c.red(c.bold(`error[${error.code}]`))}: ${reason}\n${usage ? `  ${c.dim('usage:')} ${usage.replace(/^Usage:\s*/, '')}\n` : ''}  ${c.dim('fix:')} ${error.fix}\n`,
+    `${c.red(c.bold(`error[${error.code}]`))}: ${reason}\n${usage ? `  ${c.dim('usage:')} ${usage.replace(/^Usage:\s*/, '')}\n` : ''}  ${c.dim('fix:')} ${fix}\n`,
   );
   return error.spec.exit;
 }
