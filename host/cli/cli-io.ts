@@ -50,7 +50,7 @@ export function reportError(io: CliIo, err: unknown, options: ReportOptions = {}
   const error: LnError = isLnError(err) ? err : toLnError(err);
   const reason = error.message.replace(/\s*\n\s*/g, ' ');
   // A usage error with no command to name points at `lnano help`, not at `lnano help `.
-  const fix = error.fix.replace(/ +`/g, '`');
+  const fix = error.fix.replace(/ +`( |$)/g, '`$1');
   const usage = error.code === 'LN_ERR_CONFIG_USAGE' ? options.usage : undefined;
   if (options.json) {
     const details = { ...error.details, ...(usage ? { usage } : {}) };

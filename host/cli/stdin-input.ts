@@ -16,6 +16,17 @@ const readers = new WeakMap<CliIo, string>();
 export const isStdin = (path: string | undefined): boolean => path === '-';
 
 /**
+ * Refuses a command line where more than one argument is `-`, before anything is read.
+ *
+ * @param readers - each argument's name and value, e.g. `['--manifest', values.manifest]`
+ * @throws LnError `LN_ERR_CONFIG_USAGE` naming two of them
+ */
+export function oneStdinReader(command: string, readers: ReadonlyArray<readonly [string, string | undefined]>): void {
+  const from = readers.filter(([, value]) => isStdin(value)).map(([what]) => what);
+  if (from.length > 1) throw usageError(command, `${from[0]} and ${from[1]} both read stdin; only one of them can`);
+}
+
+/**
  * Notes that `what` reads stdin (for a reader that reads it itself, e.g. `--stdin -`).
  *
  * @throws LnError `LN_ERR_CONFIG_USAGE` when another argument read stdin already

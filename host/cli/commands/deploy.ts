@@ -8,7 +8,7 @@ import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientF
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { paletteFor } from '../colour.js';
-import { isStdin, readStdin } from '../stdin-input.js';
+import { isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 import { formatMs } from '../table.js';
 
 /** The most read from stdin: a component (the host refuses what is over its own limit) and a manifest. */
@@ -124,6 +124,10 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
   const weight = values.weight === undefined ? undefined : Number(values.weight);
   if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100))
     throw usageError('deploy', `--weight takes a whole percentage 0-100, got "${values.weight}"`);
+  oneStdinReader('deploy', [
+    ['<component.wasm>', positionals[0]],
+    ['--manifest', values.manifest],
+  ]);
   const client = AdminClient.fromFlags(values, io);
   const { component, manifest: manifestFile } = locate(positionals[0]!, values.manifest, io.cwd);
   const manifest = await manifestObject(manifestFile, values, component, io);

@@ -14,7 +14,7 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
 import { exportedResources, formatResourceFunction } from '../resource-exports.js';
-import { isStdin, readStdin } from '../stdin-input.js';
+import { isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
@@ -98,6 +98,10 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (positionals.length !== 1) throw usageError('inspect', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}"`);
   const file = positionals[0]!;
+  oneStdinReader('inspect', [
+    ['<component.wasm>', file],
+    ['--config', values.config],
+  ]);
   const configText = isStdin(values.config) ? (await readStdin(io, 'inspect', '--config', MAX_CONFIG_FILE_BYTES)).toString('utf8') : undefined;
   const { policy } = loadHostConfig(values.config, io, configText);
   const engine = openEngine(values['data-dir'], io);

@@ -66,7 +66,7 @@ async function readJsonArg(value: string, flag: string, io: CliIo): Promise<unkn
 async function eventOf(values: PipelineFlags, io: CliIo): Promise<unknown> {
   if (values.event !== undefined) {
     if (values['event-type'] !== undefined || values.data !== undefined) throw usageError('pipeline', '--event cannot be combined with --event-type or --data');
-    if (!values.event.startsWith('@')) throw usageError('pipeline', '--event takes @file');
+    if (!values.event.startsWith('@')) throw usageError('pipeline', '--event takes @file (or @- for stdin)');
     return readJsonArg(values.event, '--event', io);
   }
   if (values['event-type'] === undefined && values.data === undefined) return undefined;

@@ -22,7 +22,7 @@ import type { CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
 import { capabilitiesFromFlags, configFromFlags, GRANT_HELP, GRANT_OPTIONS, type GrantFlagValues, limitsFromFlags, stdinFromFlags } from '../grant-flags.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
-import { claimStdin, isStdin, readStdin } from '../stdin-input.js';
+import { claimStdin, isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]
 
@@ -85,6 +85,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     return 0;
   }
   if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
+  oneStdinReader('run', [
+    ['<component.wasm>', positionals[0]],
+    ['--manifest', values.manifest],
+    ['--config', values.config],
+    ['--stdin', values.stdin],
+  ]);
   const configText = isStdin(values.config) ? (await readStdin(io, 'run', '--config', MAX_CONFIG_FILE_BYTES)).toString('utf8') : undefined;
   const hostConfig = loadHostConfig(values.config, io, configText);
   const manifest = values.manifest === undefined ? undefined : await readManifestArg(io, values.manifest);
