@@ -109,6 +109,7 @@ describe('a closed pipe', () => {
       }).catch(() => {});
     }, 100);
     try {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${PIPESTATUS[0]} is bash's, not a template's
       const r = await bash('lnano timeline -f --limit 1 | head -1; echo "status=${PIPESTATUS[0]}"', hostEnv);
       expect(r.stdout).toMatch(/^SEQ +TIME +STATUS +PLUGIN/);
       expect(r.stdout).toContain('status=0');
