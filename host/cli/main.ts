@@ -13,7 +13,7 @@ function version(): string {
 
 function mainHelp(io: CliIo): string {
   const c = paletteFor(io.stdout, io.env);
-  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length), 'help <command>'.length - 2);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length), 'help <command>'.length);
   const rows = Object.entries(COMMANDS).map(([name, entry]) => `  ${c.bold(name)}${' '.repeat(width - name.length)}  ${entry.summary}`);
   return `${c.bold('Usage:')} lnano <command> [options]
 
@@ -22,7 +22,7 @@ with exactly the capabilities they are granted.
 
 ${c.bold('Commands:')}
 ${rows.join('\n')}
-  ${c.bold('help')} <command>${' '.repeat(Math.max(0, width - 12))}  show a command's help
+  ${c.bold('help')} <command>${' '.repeat(width - 'help <command>'.length)}  show a command's help
 
 ${c.bold('Options:')}
   -h, --help      show this help
