@@ -32,11 +32,11 @@ export const policySchema = lazySchema(() => {
   const kit = schemaKit();
   const { z: zod } = kit;
   const keys: Record<string, z.ZodType> = {};
-  for (const c of REGISTERED) if (c.policy) keys[c.policy.key] = c.policy.schema(kit).optional();
+  for (const c of REGISTERED) if (c.policy) keys[c.policy.key] = c.policy.schema(kit).optional().describe(`What any ${c.name} grant may be`);
   return zod.strictObject({
     ...keys,
-    deny: zod.array(zod.string().min(1)).max(64).optional(),
-    limits: zod.record(zod.string(), zod.unknown()).optional(),
+    deny: zod.array(zod.string().min(1)).max(64).optional().describe('Capabilities no component may even import, e.g. ["sockets"]'),
+    limits: zod.record(zod.string(), zod.unknown()).optional().describe("Maxima of every manifest's limits (the limits section's keys)"),
   });
 });
 

@@ -1,175 +1,70 @@
 import { readFileSync } from 'node:fs';
+import { LnError } from '../errors/ln-error.js';
 import { usageError } from './args.js';
-import { type CliIo, processIo, reportError } from './cli-io.js';
-
-/** A command's help text and entry point, from its module. */
-interface CommandModule {
-  readonly help: string;
-  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
-}
-
-interface CommandEntry {
-  readonly summary: string;
-  /**
-   * Imports the command's module on first use: `lnano run` must not pay for the server, the
-   * metrics registry or OpenTelemetry (issue 15: start fast), so no command module is imported
-   * at start-up.
-   */
-  readonly load: () => Promise<CommandModule>;
-}
-
-const COMMANDS: Readonly<Record<string, CommandEntry>> = {
-  run: {
-    summary: 'run one component once, no server (a command, or --invoke an export)',
-    load: async () => {
-      const m = await import('./commands/run.js');
-      return { help: m.RUN_HELP, run: m.runCommand };
-    },
-  },
-  inspect: {
-    summary: "print a component's world, types and the capabilities it needs",
-    load: async () => {
-      const m = await import('./commands/inspect.js');
-      return { help: m.INSPECT_HELP, run: m.inspectCommand };
-    },
-  },
-  serve: {
-    summary: 'run the host: event ingress, admin API, deployed plugins',
-    load: async () => {
-      const m = await import('./commands/serve.js');
-      return { help: m.SERVE_HELP, run: m.serveCommand };
-    },
-  },
-  deploy: {
-    summary: 'hot-deploy a component to a running host (immediate, canary, blue-green)',
-    load: async () => {
-      const m = await import('./commands/deploy.js');
-      return { help: m.DEPLOY_HELP, run: m.deployCommand };
-    },
-  },
-  rollback: {
-    summary: 'make an earlier version active now',
-    load: async () => {
-      const m = await import('./commands/rollouts.js');
-      return { help: m.ROLLBACK_HELP, run: m.rollbackCommand };
-    },
-  },
-  promote: {
-    summary: 'give a canary every call',
-    load: async () => {
-      const m = await import('./commands/rollouts.js');
-      return { help: m.PROMOTE_HELP, run: m.promoteCommand };
-    },
-  },
-  abort: {
-    summary: 'drop a canary; the active version keeps serving',
-    load: async () => {
-      const m = await import('./commands/rollouts.js');
-      return { help: m.ABORT_HELP, run: m.abortCommand };
-    },
-  },
-  ls: {
-    summary: 'list what a running host serves',
-    load: async () => {
-      const m = await import('./commands/status.js');
-      return { help: m.LS_HELP, run: m.lsCommand };
-    },
-  },
-  status: {
-    summary: 'how one deployed plugin is doing',
-    load: async () => {
-      const m = await import('./commands/status.js');
-      return { help: m.STATUS_HELP, run: m.statusCommand };
-    },
-  },
-  history: {
-    summary: "a plugin's versions and audit trail (--verify checks the hash chain)",
-    load: async () => {
-      const m = await import('./commands/status.js');
-      return { help: m.HISTORY_HELP, run: m.historyCommand };
-    },
-  },
-  logs: {
-    summary: "a deployed plugin's recent log lines (-f to follow)",
-    load: async () => {
-      const m = await import('./commands/logs.js');
-      return { help: m.LOGS_HELP, run: m.logsCommand };
-    },
-  },
-  invoke: {
-    summary: 'send one event to a deployed plugin',
-    load: async () => {
-      const m = await import('./commands/invoke.js');
-      return { help: m.INVOKE_HELP, run: m.invokeCommand };
-    },
-  },
-  new: {
-    summary: 'start a plugin project (c, cpp, rust, ts, js, assemblyscript, wat)',
-    load: async () => {
-      const m = await import('./commands/new.js');
-      return { help: m.NEW_HELP, run: m.newCommand };
-    },
-  },
-  build: {
-    summary: 'build the plugin project in a folder into component.wasm',
-    load: async () => {
-      const m = await import('./commands/build.js');
-      return { help: m.BUILD_HELP, run: m.buildCommand };
-    },
-  },
-  timeline: {
-    summary: 'recent plugin calls and their outcomes, newest last (-f to follow)',
-    load: async () => {
-      const m = await import('./commands/timeline.js');
-      return { help: m.TIMELINE_HELP, run: m.timelineCommand };
-    },
-  },
-  pipeline: {
-    summary: 'run, list and inspect pipelines; validate a pipeline file',
-    load: async () => {
-      const m = await import('./commands/pipeline.js');
-      return { help: m.PIPELINE_HELP, run: m.pipelineCommand };
-    },
-  },
-};
+import { type CliIo, processIo, reportError, wantsJson } from './cli-io.js';
+import { paletteFor } from './colour.js';
+import { COMMANDS, HELP_HELP } from './command-table.js';
+import { closest } from './suggest.js';
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 
-function mainHelp(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `Usage: lnano <command> [options]
+function mainHelp(io: CliIo): string {
+  const c = paletteFor(io.stdout, io.env);
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length), 'help <command>'.length);
+  const rows = Object.entries(COMMANDS).map(([name, entry]) => `  ${c.bold(name)}${' '.repeat(width - name.length)}  ${entry.summary}`);
+  return `${c.bold('Usage:')} lnano <command> [options]
 
 Liquid Nano: a WebAssembly component host. Runs WASI 0.2 components in sandboxed workers
 with exactly the capabilities they are granted.
 
-Commands:
+${c.bold('Commands:')}
 ${rows.join('\n')}
-  help <command>  show a command's help
+  ${c.bold('help')} <command>${' '.repeat(width - 'help <command>'.length)}  show a command's help
 
-Options:
+${c.bold('Options:')}
   -h, --help      show this help
   -V, --version   print the version
+  --json          (most commands) machine-readable output; errors too, as JSON on stderr
 
+Files: wherever a command reads a file, "-" reads it from stdin (--data @- for @file flags).
+Colour: on a terminal; off with NO_COLOR=1 or when the output is not a terminal; FORCE_COLOR=1 forces it.
 Exit codes: 0 ok; 1 the guest or the host failed at run time; 2 usage, config or input error.
 `;
 }
 
+/** The unknown-command error, suggesting the closest command. */
+function unknownCommand(command: string): LnError {
+  const guess = closest(command, [...Object.keys(COMMANDS), 'help']);
+  // The fix then points at the help of the command meant (`lnano help timeline`), else at lnano's.
+  return new LnError('LN_ERR_CONFIG_USAGE', {
+    reason: `lnano: unknown command "${command}"${guess ? `; did you mean \`lnano ${guess}\`?` : ''} (commands: ${Object.keys(COMMANDS).join(', ')}, help)`,
+    command: guess ?? '',
+  });
+}
+
+/** The first line of a help text: the command's synopsis. */
+function synopsis(help: string): string {
+  return help.split('\n', 1)[0]!;
+}
+
 /**
  * Runs the `lnano` command line and returns the exit code. Never throws: every error is printed
- * with its stable code, reason and fix.
+ * with its stable code, reason and fix (as JSON on stderr when `--json` was given); a usage error
+ * also shows the command's synopsis.
  *
  * @example
  * process.exitCode = await main(process.argv.slice(2));
  */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
   const [command, ...rest] = argv;
+  const json = wantsJson(rest);
+  let usage = 'Usage: lnano <command> [options]';
   try {
     if (command === undefined || command === '-h' || command === '--help') {
-      io.stdout.write(mainHelp());
+      io.stdout.write(mainHelp(io));
       return command === undefined ? 2 : 0;
     }
     if (command === '-V' || command === '--version') {
@@ -177,16 +72,28 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return 0;
     }
     if (command === 'help') {
-      const topic = rest[0];
-      const entry = topic === undefined ? undefined : COMMANDS[topic];
-      if (topic !== undefined && !entry) throw usageError('help', `unknown command "${topic}"`);
-      io.stdout.write(entry ? (await entry.load()).help : mainHelp());
+      usage = synopsis(HELP_HELP);
+      const [topic, extra] = rest;
+      if (extra !== undefined) throw usageError('help', `unexpected argument "${extra}"`);
+      if (topic === undefined || topic === '-h' || topic === '--help') {
+        io.stdout.write(topic === undefined ? mainHelp(io) : HELP_HELP);
+        return 0;
+      }
+      if (topic === 'help') {
+        io.stdout.write(HELP_HELP);
+        return 0;
+      }
+      const entry = Object.hasOwn(COMMANDS, topic) ? COMMANDS[topic] : undefined;
+      if (!entry) throw unknownCommand(topic);
+      io.stdout.write((await entry.load()).help);
       return 0;
     }
     const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-    if (!entry) throw usageError(command, `unknown command "${command}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
-    return await (await entry.load()).run(rest, io);
+    if (!entry) throw unknownCommand(command);
+    const module = await entry.load();
+    usage = synopsis(module.help);
+    return await module.run(rest, io);
   } catch (err) {
-    return reportError(io, err);
+    return reportError(io, err, { json, usage });
   }
 }

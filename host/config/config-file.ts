@@ -39,16 +39,53 @@ export function readConfigFile(path: string, label: string): Map<string, unknown
     const code = (err as NodeJS.ErrnoException).code;
     fail('(file)', code === 'ENOENT' ? 'the file does not exist' : code === 'EACCES' ? 'permission denied' : `cannot read it: ${(err as Error).message}`, err);
   }
+  return parseConfigText(text, label, extname(path).toLowerCase() === '.json' ? 'json' : 'yaml');
+}
+
+let stdinText: string | undefined;
+
+/**
+ * The config text on this process's stdin (`--config -`), read once: a reload sees the same text.
+ *
+ * @throws LnError `LN_ERR_CONFIG_INVALID` with key `(file)` when it cannot be read or is too large
+ */
+export function stdinConfigText(): string {
+  if (stdinText !== undefined) return stdinText;
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(0);
+  } catch (err) {
+    throw new LnError('LN_ERR_CONFIG_INVALID', { key: '(file)', source: 'stdin', reason: `cannot read stdin: ${(err as Error).message}` }, { cause: err });
+  }
+  if (bytes.length > MAX_CONFIG_FILE_BYTES) {
+    throw new LnError('LN_ERR_CONFIG_INVALID', {
+      key: '(file)',
+      source: 'stdin',
+      reason: `it is ${bytes.length} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES}`,
+    });
+  }
+  stdinText = bytes.toString('utf8');
+  return stdinText;
+}
+
+/**
+ * Parses and flattens config text (`json`, or `yaml`: YAML is a superset of JSON, so text from
+ * stdin is read as YAML).
+ *
+ * @throws LnError `LN_ERR_CONFIG_INVALID` as `readConfigFile`
+ */
+export function parseConfigText(text: string, label: string, format: 'json' | 'yaml'): Map<string, unknown> {
+  const fail = (key: string, reason: string, cause?: unknown): never => {
+    throw new LnError('LN_ERR_CONFIG_INVALID', { key, source: label, reason }, cause ? { cause } : undefined);
+  };
+  if (Buffer.byteLength(text) > MAX_CONFIG_FILE_BYTES) fail('(file)', `it is ${Buffer.byteLength(text)} bytes, over the limit of ${MAX_CONFIG_FILE_BYTES}`);
   let value: unknown;
   try {
-    value =
-      extname(path).toLowerCase() === '.json'
-        ? JSON.parse(text)
-        : yaml().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
+    value = format === 'json' ? JSON.parse(text) : yaml().parse(text, { maxAliasCount: MAX_YAML_ALIASES, uniqueKeys: true, prettyErrors: false, strict: true });
   } catch (err) {
     fail(
       '(file)',
-      `not valid ${extname(path).toLowerCase() === '.json' ? 'JSON' : 'YAML'}: ${String((err as Error).message)
+      `not valid ${format === 'json' ? 'JSON' : 'YAML'}: ${String((err as Error).message)
         .split('\n')[0]!
         .slice(0, 200)}`,
       err,

@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from '../capabilities/policy.js';
 import { LnError } from '../errors/ln-error.js';
 import { type LimitsPolicy, NO_LIMITS_POLICY, parseLimitsPolicy } from '../resources/limits.js';
-import { readConfigFile } from './config-file.js';
+import { parseConfigText, readConfigFile, stdinConfigText } from './config-file.js';
 import { CONFIG_FILE_ENV, CONFIG_KEYS, envName, KEYS_BY_NAME, type KeyDef } from './config-keys.js';
 import { type ConfigSource, parseValue } from './config-values.js';
 
@@ -78,8 +78,10 @@ export interface FlagValue {
 export interface ConfigInputs {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
-  /** `--config`; else `LNANO_CONFIG`; else no file. */
+  /** `--config`; else `LNANO_CONFIG`; else no file. `-`: the config is on stdin (YAML or JSON). */
   readonly file?: string;
+  /** With `file` `-`: the config text the caller read from stdin; without it, this process's stdin is read (once). */
+  readonly stdinText?: string;
   readonly flags?: readonly FlagValue[];
 }
 
@@ -88,11 +90,12 @@ function defaults(cwd: string): Map<string, unknown> {
   return new Map(CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' ? resolve(cwd, k.default as string) : k.default]));
 }
 
-/** The config file path, and how errors name it. */
-export function configFileOf(inputs: Pick<ConfigInputs, 'env' | 'cwd' | 'file'>): { path: string; label: string } | null {
+/** The config file path, and how errors name it; `stdin` for `-` (its path is then the working folder's `-`, never read). */
+export function configFileOf(inputs: Pick<ConfigInputs, 'env' | 'cwd' | 'file'>): { path: string; label: string; stdin: boolean } | null {
   const given = inputs.file ?? inputs.env[CONFIG_FILE_ENV];
   if (!given) return null;
-  return { path: resolve(inputs.cwd, given), label: `file ${given}` };
+  if (given === '-') return { path: resolve(inputs.cwd, given), label: 'stdin', stdin: true };
+  return { path: resolve(inputs.cwd, given), label: `file ${given}`, stdin: false };
 }
 
 /**
@@ -110,8 +113,9 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
   };
   const file = configFileOf(inputs);
   if (file) {
-    const dir = dirname(file.path);
-    for (const [key, raw] of readConfigFile(file.path, file.label)) set(KEYS_BY_NAME.get(key)!, raw, file.label, dir);
+    const dir = file.stdin ? inputs.cwd : dirname(file.path);
+    const entries = file.stdin ? parseConfigText(inputs.stdinText ?? stdinConfigText(), file.label, 'yaml') : readConfigFile(file.path, file.label);
+    for (const [key, raw] of entries) set(KEYS_BY_NAME.get(key)!, raw, file.label, dir);
   }
   for (const def of CONFIG_KEYS) {
     const name = envName(def.key);
@@ -133,10 +137,12 @@ export function resolveHostConfig(inputs: ConfigInputs): ResolvedConfig {
     }
     set(def, flag.raw, flag.source, inputs.cwd);
   }
-  const policySource = sources.get('policy') === 'default' ? 'built-in defaults' : file!.path;
-  const policy = values.get('policy') === null ? OPEN_POLICY : parsePolicy(values.get('policy'), policySource, dirname(file!.path));
+  const policySource = sources.get('policy') === 'default' ? 'built-in defaults' : file!.stdin ? 'stdin' : file!.path;
+  const policyDir = file?.stdin ? inputs.cwd : dirname(file?.path ?? inputs.cwd);
+  const policy = values.get('policy') === null ? OPEN_POLICY : parsePolicy(values.get('policy'), policySource, policyDir);
   const limitsPolicy = policy.limits ? parseLimitsPolicy(policy.limits, policySource) : NO_LIMITS_POLICY;
-  return { config: buildConfig(values, policy, limitsPolicy), sources, values, file: file?.path ?? null };
+  // A config from stdin has no file to watch or name.
+  return { config: buildConfig(values, policy, limitsPolicy), sources, values, file: file && !file.stdin ? file.path : null };
 }
 
 /** The typed config of resolved key values. */
@@ -192,14 +198,16 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
  * The operator policy of the host config, for commands that run components without a host
  * (`lnano run`, `lnano inspect`): the file (`--config`, else `LNANO_CONFIG`) only; other keys in
  * it are validated too, but environment variables other than `LNANO_CONFIG` are not read.
+ * `stdinText`: the text of `--config -`, read by the caller.
  *
  * @throws LnError `LN_ERR_CONFIG_INVALID` naming the key and the file
  */
 export function loadPolicyConfig(
   flag: string | undefined,
   io: { readonly env: NodeJS.ProcessEnv; readonly cwd: string },
+  stdinText?: string,
 ): { source: string | null; policy: OperatorPolicy; limitsPolicy: LimitsPolicy } {
   const env = io.env[CONFIG_FILE_ENV] === undefined ? {} : { [CONFIG_FILE_ENV]: io.env[CONFIG_FILE_ENV] };
-  const resolved = resolveHostConfig({ env, cwd: io.cwd, ...(flag !== undefined ? { file: flag } : {}) });
+  const resolved = resolveHostConfig({ env, cwd: io.cwd, ...(flag !== undefined ? { file: flag } : {}), ...(stdinText !== undefined ? { stdinText } : {}) });
   return { source: resolved.file, policy: resolved.config.policy, limitsPolicy: resolved.config.limitsPolicy };
 }

@@ -41,13 +41,24 @@ export type Condition =
 
 export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
   z.union([
-    z.strictObject({ step: idSchema, status: z.enum(['succeeded', 'failed', 'skipped']) }),
-    z.strictObject({ path: pathSchema, equals: scalarSchema }),
-    z.strictObject({ path: pathSchema, contains: scalarSchema }),
-    z.strictObject({ path: pathSchema, exists: z.boolean() }),
-    z.strictObject({ all: z.array(conditionSchema).min(1).max(16) }),
-    z.strictObject({ any: z.array(conditionSchema).min(1).max(16) }),
-    z.strictObject({ not: conditionSchema }),
+    z.strictObject({
+      step: idSchema.describe('An earlier step'),
+      status: z.enum(['succeeded', 'failed', 'skipped']).describe('True when that step ended so'),
+    }),
+    z.strictObject({
+      path: pathSchema.describe('A JSON path into the input event, e.g. $.data.celsius'),
+      equals: scalarSchema.describe('True when the value there is exactly this'),
+    }),
+    z.strictObject({
+      path: pathSchema.describe('A JSON path into the input event'),
+      contains: scalarSchema.describe('True when the string or list there contains this'),
+    }),
+    z.strictObject({ path: pathSchema.describe('A JSON path into the input event'), exists: z.boolean().describe('True when the path is (or is not) there') }),
+    z.strictObject({ all: z.array(conditionSchema).min(1).max(16).describe('True when every condition is') }),
+    z.strictObject({ any: z.array(conditionSchema).min(1).max(16).describe('True when one condition is') }),
+    // Described through a lazy of its own: a described copy of `conditionSchema` itself would be
+    // expanded again each time (a new schema every level), so JSON Schema output would never end.
+    z.strictObject({ not: z.lazy(() => conditionSchema).describe('True when this condition is not') }),
   ]),
 );
 
@@ -55,34 +66,40 @@ export const conditionSchema: z.ZodType<Condition> = z.lazy(() =>
 const backoffSchema = z.union([
   durationSchema,
   z.strictObject({
-    initial: durationSchema,
-    max: durationSchema.optional(),
-    factor: z.number().min(1).max(10).optional(),
+    initial: durationSchema.describe('The first delay, e.g. 100ms'),
+    max: durationSchema.optional().describe('The longest delay'),
+    factor: z.number().min(1).max(10).optional().describe('Each delay is the previous one times this (default 2)'),
   }),
 ]);
 
 export const stepSchema = z.strictObject({
-  id: idSchema,
-  component: z.string().regex(COMPONENT_NAME, 'must be a plugin name: 1-63 of a-z 0-9 - starting with a letter'),
-  description: z.string().max(1024).optional(),
+  id: idSchema.describe("The step's id, unique in the pipeline: 1-63 of a-z 0-9 -"),
+  component: z
+    .string()
+    .regex(COMPONENT_NAME, 'must be a plugin name: 1-63 of a-z 0-9 - starting with a letter')
+    .describe('The deployed plugin that runs this step'),
+  description: z.string().max(1024).optional().describe('What the step does, for people'),
   /** `event` (the trigger event, the default), an earlier step's id, or several of them. */
-  input: z.union([idSchema, z.array(idSchema).min(1).max(PIPELINE_DEFAULTS.maxInputs)]).optional(),
-  when: conditionSchema.optional(),
+  input: z
+    .union([idSchema, z.array(idSchema).min(1).max(PIPELINE_DEFAULTS.maxInputs)])
+    .optional()
+    .describe("What the step gets: event (the run's event, the default), an earlier step's id (its output), or a list of them (a join)"),
+  when: conditionSchema.optional().describe('Run the step only when this holds; otherwise it is skipped'),
   /** Deadline of each attempt: "2s", or ms. */
-  timeout: durationSchema.optional(),
+  timeout: durationSchema.optional().describe('Deadline of each attempt, e.g. 2s'),
   /** Attempts after the first when the step fails. */
-  retries: z.number().int().min(0).max(PIPELINE_DEFAULTS.maxRetries).optional(),
-  backoff: backoffSchema.optional(),
+  retries: z.number().int().min(0).max(PIPELINE_DEFAULTS.maxRetries).optional().describe('Attempts after the first when the step fails'),
+  backoff: backoffSchema.optional().describe('Delay between attempts: a duration (doubling each time) or { initial, max, factor }'),
   /** The id of a step with `role: "fallback"` run when this one fails for good. */
-  fallback: idSchema.optional(),
+  fallback: idSchema.optional().describe('The id of a step with role "fallback" to run when this one fails for good'),
   /** `fallback` steps run only in place of the step naming them. */
-  role: z.enum(['step', 'fallback']).optional(),
+  role: z.enum(['step', 'fallback']).optional().describe('fallback: runs only in place of a step that names it (default: step)'),
 });
 
 export const pipelineSchema = z.strictObject({
-  $schema: z.string().max(1024).optional(),
-  name: idSchema,
-  description: z.string().max(1024).optional(),
+  $schema: z.string().max(1024).optional().describe('The JSON Schema of this file, for editors (ignored by the host)'),
+  name: idSchema.describe("The pipeline's name; in a pipeline directory, the file's name without .json/.yaml"),
+  description: z.string().max(1024).optional().describe('What the pipeline does, for people'),
   /** Event types (manifest `events` patterns: `*` matches anything) that start a run. */
   trigger: z
     .strictObject({
@@ -92,14 +109,17 @@ export const pipelineSchema = z.strictObject({
             .string()
             .min(1)
             .max(256)
-            .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.*'),
+            .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.*')
+            .describe('An event type, or a pattern with * such as sensor.*'),
         )
-        .max(64),
+        .max(64)
+        .describe('The event types that start a run'),
     })
-    .optional(),
+    .optional()
+    .describe('What starts a run besides `lnano pipeline run` and the admin API'),
   /** Priority of its runs (higher first) unless a run request sets one. */
-  priority: z.number().int().min(-1000).max(1000).optional(),
-  steps: z.array(stepSchema).min(1).max(PIPELINE_DEFAULTS.maxSteps),
+  priority: z.number().int().min(-1000).max(1000).optional().describe('Priority of its runs, higher first, -1000 to 1000, unless a run request sets one'),
+  steps: z.array(stepSchema).min(1).max(PIPELINE_DEFAULTS.maxSteps).describe('The steps, a DAG: each runs when its inputs are done'),
 });
 
 export type PipelineDocument = z.infer<typeof pipelineSchema>;

@@ -19,15 +19,18 @@ import { formatByteSize, parseByteSize, parseDurationMs } from '../support/units
 export const limitsSchema = lazySchema(() => {
   const z = zod();
   return z.strictObject({
-    memory: sizeSchema.optional(),
-    timeout: durationSchema.optional(),
-    fuel: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
-    concurrency: z.number().int().min(1).max(1024).optional(),
-    queue: z.number().int().min(0).max(1_000_000).optional(),
-    maxPayload: sizeSchema.optional(),
-    maxOutput: sizeSchema.optional(),
-    minInstances: z.number().int().min(0).max(1024).optional(),
-    isolation: z.enum(['auto', 'inline', 'shared', 'worker']).optional(),
+    memory: sizeSchema.optional().describe('Memory cap of one instance, e.g. 64MiB (flag: --memory)'),
+    timeout: durationSchema.optional().describe('Wall-clock deadline of one call, e.g. 500ms (flag: --timeout)'),
+    fuel: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe('Instruction budget of one call; none: unmetered (flag: --fuel)'),
+    concurrency: z.number().int().min(1).max(1024).optional().describe('Most calls running at once (instances in the pool)'),
+    queue: z.number().int().min(0).max(1_000_000).optional().describe('Most calls waiting for an instance; more are refused'),
+    maxPayload: sizeSchema.optional().describe('Largest event handed to the guest, e.g. 1MiB'),
+    maxOutput: sizeSchema.optional().describe('Most bytes the guest may answer or emit in one call, e.g. 1MiB'),
+    minInstances: z.number().int().min(0).max(1024).optional().describe('Instances kept warm even when idle'),
+    isolation: z
+      .enum(['auto', 'inline', 'shared', 'worker'])
+      .optional()
+      .describe("Where instances run: a worker of their own, a shared worker, inline on the host's thread, or auto (see docs/sandbox.md)"),
   });
 });
 

@@ -13,6 +13,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { z as Zod } from 'zod';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 type ZodModule = typeof import('zod');
 
@@ -74,11 +75,27 @@ export function once<T extends object>(build: () => T): () => T {
   return () => (built ??= build());
 }
 
-/** A size as written in JSON: `"64MiB"`, or a number of bytes (see `parseByteSize`). */
-export const sizeSchema = lazySchema(() => zod().union([zod().string().min(1).max(32), zod().number().int().positive()]));
+/**
+ * A size as written in JSON: `"64MiB"`, or a number of bytes (see `parseByteSize`). The string's
+ * `pattern` is for editors (JSON Schema only): `parseByteSize` checks it, with its own message.
+ */
+export const sizeSchema = lazySchema(() =>
+  zod().union([
+    zod().string().min(1).max(32).meta({ pattern: SIZE_PATTERN, description: 'a size: a number with B, KB, KiB, MB, MiB, GB or GiB, e.g. 64MiB' }),
+    zod().number().int().positive().meta({ description: 'a number of bytes' }),
+  ]),
+);
 
-/** A duration as written in JSON: `"500ms"`, or a number of milliseconds (see `parseDurationMs`). */
-export const durationSchema = lazySchema(() => zod().union([zod().string().min(1).max(32), zod().number().int().positive()]));
+/**
+ * A duration as written in JSON: `"500ms"`, or a number of milliseconds (see `parseDurationMs`).
+ * The string's `pattern` is for editors (JSON Schema only), as for sizes.
+ */
+export const durationSchema = lazySchema(() =>
+  zod().union([
+    zod().string().min(1).max(32).meta({ pattern: DURATION_PATTERN, description: 'a duration: a number with ms, s or m, e.g. 500ms, 5s' }),
+    zod().number().int().positive().meta({ description: 'a number of milliseconds' }),
+  ]),
+);
 
 /**
  * Whether `value` is `undefined`, `null` or `{}` (a plain object with no keys of its own): an

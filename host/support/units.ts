@@ -6,6 +6,9 @@ import { LnError } from '../errors/ln-error.js';
 
 const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m)?$/;
 
+/** What a duration string looks like, as a JSON Schema `pattern` (the parser's own expression). */
+export const DURATION_PATTERN = DURATION.source;
+
 /**
  * Parses a duration such as `500ms`, `2s`, `1.5m` or a bare number of milliseconds.
  *
@@ -28,6 +31,9 @@ export function parseDurationMs(text: string | number, key: string, source: stri
 }
 
 const SIZE = /^(\d+(?:\.\d+)?)\s*(B|KB|KiB|MB|MiB|GB|GiB)?$/;
+
+/** What a size string looks like, as a JSON Schema `pattern` (the parser's own expression). */
+export const SIZE_PATTERN = SIZE.source;
 const SIZE_UNITS: Record<string, number> = {
   B: 1,
   KB: 1000,

@@ -29,31 +29,46 @@ export const VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z.-]{1,64})?$/;
 export const manifestSchema = lazySchema(() => {
   const z = zod();
   return z.strictObject({
-    $schema: z.string().optional(),
-    name: z.string().regex(PLUGIN_NAME, 'must be 1-63 of a-z 0-9 - starting with a letter'),
-    version: z.string().regex(VERSION, 'must be a semantic version such as 1.2.0'),
-    description: z.string().max(1024).optional(),
-    component: z.string().min(1).max(4096).optional(),
+    $schema: z.string().optional().describe('The JSON Schema of this file, for editors (ignored by the host)'),
+    name: z
+      .string()
+      .regex(PLUGIN_NAME, 'must be 1-63 of a-z 0-9 - starting with a letter')
+      .describe("The plugin's name: 1-63 of a-z 0-9 -, starting with a letter; the CLI, the admin API and metrics call it this"),
+    version: z
+      .string()
+      .regex(VERSION, 'must be a semantic version such as 1.2.0')
+      .describe('A semantic version such as 1.2.0; a version is bound to its bytes forever'),
+    description: z.string().max(1024).optional().describe('What the plugin does, for people'),
+    component: z.string().min(1).max(4096).optional().describe("The component file, relative to this manifest's folder (default: component.wasm next to it)"),
     digest: z
       .string()
       .regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex digits>')
-      .optional(),
+      .optional()
+      .describe('The expected sha256:<hex> digest of the component; a deploy of other bytes is refused'),
     events: z
       .array(
         z
           .string()
           .min(1)
           .max(256)
-          .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* '),
+          .regex(/^[A-Za-z0-9._*-]+$/, 'must be an event type pattern such as sensor.* ')
+          .describe('An event type, or a pattern with * such as sensor.*'),
       )
       .max(256)
-      .default(['*']),
-    priority: z.number().int().min(-1000).max(1000).default(0),
-    config: z.record(z.string().min(1).max(256), z.string().max(65536)).default({}),
-    capabilities: capabilitiesSchema.default({}),
-    limits: limitsSchema.default({}),
+      .default(['*'])
+      .describe('The event types the plugin handles (default: all)'),
+    priority: z.number().int().min(-1000).max(1000).default(0).describe('Order among the plugins an event goes to: higher first, -1000 to 1000 (default 0)'),
+    config: z
+      .record(z.string().min(1).max(256), z.string().max(65536))
+      .default({})
+      .describe('Plugin config, key to string value, read by the guest through liquid-nano:plugin/config'),
+    capabilities: capabilitiesSchema.default({}).describe('What the plugin is granted; nothing is granted unless named here (docs/capabilities.md)'),
+    limits: limitsSchema.default({}).describe("The plugin's budgets: memory, time, fuel, concurrency, sizes (docs/limits.md)"),
     /** A CloudEvents-style event the new version must answer with `ok` before it is swapped in. */
-    probe: z.record(z.string(), z.unknown()).optional(),
+    probe: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('A CloudEvents-style event (type, source, data) a new version must answer without error before it is swapped in'),
   });
 });
 

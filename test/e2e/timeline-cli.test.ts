@@ -66,7 +66,9 @@ describe('lnano timeline', () => {
     expect(entries.map((e) => e.depth)).toEqual([...entries.map((e) => e.depth)].sort((a, b) => a - b));
 
     const text = await runCli(['timeline', '--component', 'echo-c', '--limit', '1'], { env });
-    expect(text.stdout).toMatch(/^#\d+ {2}\S+Z {2}ok {5}echo-c@0\.1\.0 {2}\S+ {2}id=\S+ {2}[\d.]+ ms {2}depth=\d+ {2}parent=\S+\n$/);
+    expect(text.stdout).toMatch(
+      /^SEQ +TIME +STATUS +PLUGIN +EVENT +ID +DURATION +DETAIL\n#\d+ +\S+Z +ok +echo-c@0\.1\.0 +\S+ +\S+ +[\d.]+ ms +depth=\d+ parent=\S+\n$/,
+    );
   });
 
   it('lnano invoke goes through the runtime: its call is in the timeline too', async () => {

@@ -75,8 +75,11 @@ export const environmentCapability: Capability<EnvironmentSection, EnvironmentGr
   grantManifest: '"env": { "K": "V" }',
   manifest: {
     shape: ({ z }) => ({
-      env: z.record(z.string().regex(ENV_NAME, 'is not a valid variable name').max(256), z.string().max(65536)).optional(),
-      cwd: guestPathSchema(z).optional(),
+      env: z
+        .record(z.string().regex(ENV_NAME, 'is not a valid variable name').max(256), z.string().max(65536))
+        .optional()
+        .describe("Environment variables the guest sees, name to value; the host's own never leak (flag: --env K[=V])"),
+      cwd: guestPathSchema(z).optional().describe("The guest's initial working directory, an absolute guest path such as /data (flag: --cwd)"),
     }),
     merge(base, extra) {
       const env = base.env || extra.env ? { ...base.env, ...extra.env } : undefined;
@@ -111,7 +114,8 @@ export const environmentCapability: Capability<EnvironmentSection, EnvironmentGr
         allow: z
           .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, 'is not a variable name (a trailing * matches a prefix)'))
           .max(1024)
-          .optional(),
+          .optional()
+          .describe('Variable names a grant may pass (a trailing * matches a prefix); none: any'),
       }),
     bound: (section) => ({ envAllow: section?.allow ?? null }),
     open: { envAllow: null },

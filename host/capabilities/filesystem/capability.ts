@@ -93,13 +93,15 @@ export const filesystemCapability: Capability<
               .string()
               .min(1)
               .max(4096)
-              .refine((p) => !p.includes('\0'), 'must not contain NUL'),
-            guest: guestPathSchema(z),
-            mode: z.enum(['ro', 'rw']).default('ro'),
+              .refine((p) => !p.includes('\0'), 'must not contain NUL')
+              .describe("The host folder to mount; a relative path starts at the manifest's folder"),
+            guest: guestPathSchema(z).describe('Where the guest sees it: an absolute guest path such as /data'),
+            mode: z.enum(['ro', 'rw']).default('ro').describe('ro: read only (the default); rw: the guest may also write'),
           }),
         )
         .max(64)
-        .optional(),
+        .optional()
+        .describe('Host folders the guest may open, each mounted at a guest path (flag: --dir host::guest[:ro|rw])'),
     }),
     check(section) {
       const guests = (section.fs ?? []).map((m) => guestKey(m.guest));
@@ -127,8 +129,12 @@ export const filesystemCapability: Capability<
     key: 'fs',
     schema: ({ z }) =>
       z.strictObject({
-        roots: z.array(z.string().min(1).max(4096)).max(256).optional(),
-        write: z.boolean().optional(),
+        roots: z
+          .array(z.string().min(1).max(4096))
+          .max(256)
+          .optional()
+          .describe("Host folders a grant's mounts must lie in (relative to the config file); none: anywhere"),
+        write: z.boolean().optional().describe('Whether any mount may be rw (default true)'),
       }),
     bound(section, ctx) {
       const roots = section?.roots?.map((root) => {

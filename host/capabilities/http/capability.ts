@@ -101,12 +101,17 @@ export const httpCapability: Capability<
       return {
         http: z
           .strictObject({
-            allow: z.array(authority).min(1).max(256),
-            maxResponse: size.optional(),
-            timeout: duration.optional(),
-            maxRequestsPerCall: z.number().int().positive().max(10_000).optional(),
+            allow: z
+              .array(authority.describe('host[:port]; a leading *. matches subdomains, e.g. *.example.org:8443'))
+              .min(1)
+              .max(256)
+              .describe('The hosts the guest may send requests to'),
+            maxResponse: size.optional().describe('Largest response body read, e.g. 1MiB'),
+            timeout: duration.optional().describe('Deadline of one request, e.g. 5s'),
+            maxRequestsPerCall: z.number().int().positive().max(10_000).optional().describe('Most outgoing requests during one call'),
           })
-          .optional(),
+          .optional()
+          .describe('Outgoing HTTP (wasi:http/outgoing-handler) to the allowed hosts only (flag: --allow-http host[:port])'),
       };
     },
     merge(base, extra) {
@@ -130,8 +135,12 @@ export const httpCapability: Capability<
     key: 'http',
     schema: ({ z }) =>
       z.strictObject({
-        allow: z.array(z.string().min(1).max(300)).max(1024).optional(),
-        allowPrivateNetworks: z.boolean().optional(),
+        allow: z
+          .array(z.string().min(1).max(300))
+          .max(1024)
+          .optional()
+          .describe("host[:port] patterns a grant's hosts must match (*.example.org matches subdomains); none: any"),
+        allowPrivateNetworks: z.boolean().optional().describe('Whether requests may reach loopback and private addresses (default false)'),
       }),
     bound(section, ctx) {
       const httpAllow = section?.allow?.map((text) => {

@@ -95,13 +95,18 @@ export const kvCapability: Capability<KvSection, KvCapabilityGrant, KvBound, KvP
     shape: ({ z, size }) => ({
       kv: z
         .strictObject({
-          namespace: z.string().regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)').optional(),
-          maxKeys: z.number().int().positive().max(100_000_000).optional(),
-          maxKeySize: size.optional(),
-          maxValueSize: size.optional(),
-          maxTotal: size.optional(),
+          namespace: z
+            .string()
+            .regex(KV_NAMESPACE, 'must be 1-64 of a-z 0-9 . _ - (starting with a letter or digit)')
+            .optional()
+            .describe("The store's namespace (default: the plugin's name); it belongs to the first component that claims it"),
+          maxKeys: z.number().int().positive().max(100_000_000).optional().describe('Most keys in the namespace'),
+          maxKeySize: size.optional().describe('Largest key, e.g. 1KiB'),
+          maxValueSize: size.optional().describe('Largest value, e.g. 1MiB'),
+          maxTotal: size.optional().describe('Most bytes of keys and values in the namespace, e.g. 16MiB'),
         })
-        .optional(),
+        .optional()
+        .describe('A key-value store, persisted in the data dir (flag: --kv <namespace>)'),
     }),
     merge: (base, extra) => (base.kv || extra.kv ? { kv: { ...base.kv, ...extra.kv } } : {}),
   },
@@ -120,15 +125,16 @@ export const kvCapability: Capability<KvSection, KvCapabilityGrant, KvBound, KvP
     key: 'kv',
     schema: ({ z, size }) =>
       z.strictObject({
-        allow: z.boolean().optional(),
-        maxKeys: z.number().int().positive().optional(),
-        maxKeySize: size.optional(),
-        maxValueSize: size.optional(),
-        maxTotal: size.optional(),
+        allow: z.boolean().optional().describe('Whether any plugin may have a kv store (default true)'),
+        maxKeys: z.number().int().positive().optional().describe("Most keys a grant's namespace may hold"),
+        maxKeySize: size.optional().describe('Largest key a grant may allow'),
+        maxValueSize: size.optional().describe('Largest value a grant may allow'),
+        maxTotal: size.optional().describe('Most bytes a namespace may hold'),
         /** Namespace → the components besides its owner that may use it (see `kv-ownership.ts`). */
         shared: z
           .record(z.string().regex(KV_NAMESPACE, 'is not a kv namespace (1-64 of a-z 0-9 . _ -)'), z.array(z.string().min(1).max(128)).min(1).max(1024))
-          .optional(),
+          .optional()
+          .describe('Namespace to the components, besides its owner, that may use it'),
       }),
     bound(section, ctx) {
       const bytes = (v: string | number | undefined, key: string): number | undefined =>

@@ -7,7 +7,13 @@ import type { DeployResult } from '../../versions/rollouts.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
+import { paletteFor } from '../colour.js';
+import { isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 import { formatMs } from '../table.js';
+
+/** The most read from stdin: a component (the host refuses what is over its own limit) and a manifest. */
+const MAX_COMPONENT_BYTES = 256 * 1024 * 1024;
+const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export const DEPLOY_HELP = `Usage: lnano deploy <component.wasm | folder> [options]
 
@@ -16,7 +22,8 @@ pipeline — validate, capability check, prepare (transpile + instrument, cached
 swap, drain the old version, retire it — and prints each step. A failure at any step leaves the
 active version serving and says which step failed.
 
-A folder is deployed with its manifest.json and component.wasm. The manifest gives the name,
+A folder is deployed with its manifest.json and component.wasm. "-" reads the component from
+stdin (then --name, or a --manifest with a name, is required); --manifest - reads the manifest. The manifest gives the name,
 version, events, grants and limits (docs/capabilities.md, docs/limits.md); --name and --version
 override it, and without a manifest they are required.
 
@@ -43,34 +50,42 @@ interface DeployFlags extends AdminClientFlags {
   help?: boolean;
 }
 
-/** Finds the component and manifest files from the argument and flags. */
+/** Finds the component and manifest files from the argument and flags (`-`: stdin, kept as `-`). */
 function locate(target: string, manifestFlag: string | undefined, cwd: string): { component: string; manifest: string | undefined } {
+  const manifestOf = (flag: string): string => (isStdin(flag) ? flag : resolve(cwd, flag));
+  if (isStdin(target)) return { component: target, manifest: manifestFlag === undefined ? undefined : manifestOf(manifestFlag) };
   const path = resolve(cwd, target);
   if (!existsSync(path)) throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: target, reason: 'no such file or folder' });
   const folder = statSync(path).isDirectory();
   const component = folder ? join(path, 'component.wasm') : path;
-  const manifest = manifestFlag ? resolve(cwd, manifestFlag) : folder && existsSync(join(path, 'manifest.json')) ? join(path, 'manifest.json') : undefined;
+  const manifest = manifestFlag ? manifestOf(manifestFlag) : folder && existsSync(join(path, 'manifest.json')) ? join(path, 'manifest.json') : undefined;
   return { component, manifest };
 }
 
 /** The manifest object to send: the file's, with overrides, and fs host paths made absolute. */
-async function manifestObject(file: string | undefined, flags: DeployFlags, component: string): Promise<Record<string, unknown>> {
+async function manifestObject(file: string | undefined, flags: DeployFlags, component: string, io: CliIo): Promise<Record<string, unknown>> {
   let value: Record<string, unknown> = {};
   if (file) {
+    const text = isStdin(file)
+      ? (await readStdin(io, 'deploy', '--manifest', MAX_MANIFEST_BYTES)).toString('utf8')
+      : await readFile(file, 'utf8').catch((err: Error) => {
+          throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: err.message });
+        });
     try {
-      value = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      value = JSON.parse(text) as Record<string, unknown>;
     } catch (err) {
-      throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: (err as Error).message });
+      throw new LnError('LN_ERR_MANIFEST_INVALID', { file: isStdin(file) ? 'stdin' : file, reason: (err as Error).message });
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value))
       throw new LnError('LN_ERR_MANIFEST_INVALID', { file, reason: 'a manifest is a JSON object' });
   }
-  const base = file ? dirname(file) : dirname(component);
+  const base = file && !isStdin(file) ? dirname(file) : isStdin(component) ? io.cwd : dirname(component);
   const out: Record<string, unknown> = { ...value };
   delete out.component; // the host gets the bytes, not a path
   delete out.$schema;
   if (flags.name) out.name = flags.name;
   if (flags.version) out.version = flags.version;
+  if (out.name === undefined && isStdin(component)) throw usageError('deploy', 'missing --name (or a manifest with "name") for a component from stdin');
   if (out.name === undefined)
     out.name = basename(component)
       .replace(/\.wasm$/, '')
@@ -109,15 +124,22 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
   const weight = values.weight === undefined ? undefined : Number(values.weight);
   if (weight !== undefined && (!Number.isInteger(weight) || weight < 0 || weight > 100))
     throw usageError('deploy', `--weight takes a whole percentage 0-100, got "${values.weight}"`);
+  oneStdinReader('deploy', [
+    ['<component.wasm>', positionals[0]],
+    ['--manifest', values.manifest],
+  ]);
   const client = AdminClient.fromFlags(values, io);
   const { component, manifest: manifestFile } = locate(positionals[0]!, values.manifest, io.cwd);
-  const manifest = await manifestObject(manifestFile, values, component);
-  const bytes = await readFile(component).catch((err: Error) => {
-    throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: component, reason: err.message });
-  });
+  const manifest = await manifestObject(manifestFile, values, component, io);
+  const bytes = isStdin(component)
+    ? await readStdin(io, 'deploy', '<component.wasm>', MAX_COMPONENT_BYTES)
+    : await readFile(component).catch((err: Error) => {
+        throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: component, reason: err.message });
+      });
   const started = performance.now();
+  const c = paletteFor(io.stderr, io.env);
   const say = (text: string): void => void (values.json ? undefined : io.stderr.write(text));
-  say(`uploading ${basename(component)} (${formatByteSize(bytes.length)}) to ${client.server} ... `);
+  say(`uploading ${isStdin(component) ? 'stdin' : basename(component)} (${formatByteSize(bytes.length)}) to ${client.server} ... `);
   const stored = await client.request<{ digest: string; created: boolean }>('PUT', '/v1/artifacts', new Uint8Array(bytes));
   say(`${stored.created ? 'stored' : 'already there'} (${stored.digest.slice(0, 19)}…) in ${formatMs(performance.now() - started)}\n`);
   say(`deploying ${String(manifest.name)}@${String(manifest.version)}${values.strategy ? ` (${values.strategy})` : ''}\n`);
@@ -135,7 +157,7 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
     },
     (line) => {
       const now = performance.now();
-      say(`  ✓ ${String(line.step).padEnd(16)} ${String(line.detail ?? '')} (${formatMs(now - last)})\n`);
+      say(`  ${c.green('✓')} ${String(line.step).padEnd(16)} ${String(line.detail ?? '')} (${formatMs(now - last)})\n`);
       last = now;
     },
   );

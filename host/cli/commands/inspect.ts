@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { capabilityOf } from '../../capabilities/catalog.js';
 import { linkProblems } from '../../capabilities/link-check.js';
 import type { OperatorPolicy } from '../../capabilities/policy.js';
+import { MAX_CONFIG_FILE_BYTES } from '../../config/config-file.js';
 import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
 import { type Component, componentKind } from '../../engine/component.js';
 import { readComponentFile } from '../../engine/component-file.js';
 import { formatWitFunction, formatWitType } from '../../engine/component-types/wit-format.js';
 import type { WitTypeExport, WorldItem } from '../../engine/component-types/wit-types.js';
-import { asyncRefusal } from '../../engine/engine.js';
+import { asyncRefusal, ENGINE_DEFAULTS } from '../../engine/engine.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine } from '../data-dir.js';
 import { exportedResources, formatResourceFunction } from '../resource-exports.js';
+import { isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 
 export const INSPECT_HELP = `Usage: lnano inspect <component.wasm> [--json]
 
@@ -21,7 +23,7 @@ WIT types; an exported resource with its constructor and methods, which \`lnano 
 cannot call) and the capabilities it would need, with what it sees without a grant and the exact
 flag and manifest line that grant each. Imports this host will not link are flagged. A component
 using component-model async (WASI 0.3) is described, with what it uses, and the command exits 2
-with LN_ERR_LOAD_ASYNC_UNSUPPORTED (run and deploy refuse it).
+with LN_ERR_LOAD_ASYNC_UNSUPPORTED (run and deploy refuse it). "-" reads the component from stdin.
 
 Options:
   --json              machine-readable output
@@ -96,10 +98,17 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
   }
   if (positionals.length !== 1) throw usageError('inspect', positionals.length === 0 ? 'missing <component.wasm>' : `unexpected argument "${positionals[1]}"`);
   const file = positionals[0]!;
-  const { policy } = loadHostConfig(values.config, io);
+  oneStdinReader('inspect', [
+    ['<component.wasm>', file],
+    ['--config', values.config],
+  ]);
+  const configText = isStdin(values.config) ? (await readStdin(io, 'inspect', '--config', MAX_CONFIG_FILE_BYTES)).toString('utf8') : undefined;
+  const { policy } = loadHostConfig(values.config, io, configText);
   const engine = openEngine(values['data-dir'], io);
-  const bytes = await readComponentFile(file);
-  const subject = basename(file);
+  const bytes = isStdin(file)
+    ? new Uint8Array(await readStdin(io, 'inspect', '<component.wasm>', ENGINE_DEFAULTS.maxComponentBytes))
+    : await readComponentFile(resolve(io.cwd, file));
+  const subject = isStdin(file) ? 'stdin' : basename(file);
   // Decoded off the main thread within the decode limits; async is described, then refused.
   const decoded = await engine.decode(bytes, subject);
   const refusal = asyncRefusal(decoded, subject);
@@ -143,7 +152,7 @@ export async function inspectCommand(argv: readonly string[], io: CliIo): Promis
 
 function renderText(file: string, component: Described, policy: OperatorPolicy): string {
   const lines = [
-    `component  ${basename(file)}`,
+    `component  ${isStdin(file) ? 'stdin' : basename(file)}`,
     `digest     sha256:${component.digest}`,
     `size       ${component.sizeBytes} bytes`,
     `kind       ${component.kind} (${KIND_NOTES[component.kind]})`,

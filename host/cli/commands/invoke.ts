@@ -1,25 +1,31 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import type { PluginCallOutcome } from '../../versions/version-manager.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
+import { paletteFor } from '../colour.js';
+import { prettyJson } from '../json-output.js';
+import { readInput } from '../stdin-input.js';
 
 export const INVOKE_HELP = `Usage: lnano invoke <name> --event-type <type> [--data <json> | --data @file] [options]
 
 Sends one event to a deployed plugin (its active version, or its canary by weight) and prints
-what it answered: the events it returned, or its error.
+what it answered: the events it returned, or its error, as indented JSON (coloured on a
+terminal); with --json, as one compact JSON line. Exits 1 when the plugin answered with an error.
 
 Options:
   --event-type <type>   the event's type (required)
   --data <json|@file>   the event's data: JSON text, or @file to send a file's bytes
+                        (@- reads them from stdin)
   --source <uri>        the event's source (default: /lnano/cli)
   --id <id>             the event's id (default: a new UUID)
 ${ADMIN_CLIENT_HELP}
   -h, --help            show this help
 `;
+
+/** The most `--data @file` sends (the admin API's body limit is what counts; this stops a runaway read). */
+const MAX_DATA_BYTES = 64 * 1024 * 1024;
 
 interface InvokeFlags extends AdminClientFlags {
   'event-type'?: string;
@@ -47,10 +53,7 @@ export async function invokeCommand(argv: readonly string[], io: CliIo): Promise
   if (!values['event-type']) throw usageError('invoke', 'missing --event-type');
   const envelope: Record<string, unknown> = { id: values.id ?? randomUUID(), type: values['event-type'], source: values.source ?? '/lnano/cli' };
   if (values.data?.startsWith('@')) {
-    const file = resolve(io.cwd, values.data.slice(1));
-    const bytes = await readFile(file).catch((err: Error) => {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: '--data', source: 'command line', reason: `cannot read ${file}: ${err.message}` });
-    });
+    const bytes = await readInput(io, 'invoke', '--data', values.data.slice(1), MAX_DATA_BYTES);
     envelope.data_base64 = bytes.toString('base64');
     envelope.datacontenttype = 'application/octet-stream';
   } else if (values.data !== undefined) {
@@ -62,6 +65,6 @@ export async function invokeCommand(argv: readonly string[], io: CliIo): Promise
   }
   const client = AdminClient.fromFlags(values, io);
   const outcome = await client.request<PluginCallOutcome>('POST', `/v1/components/${encodeURIComponent(positionals[0]!)}/invoke`, envelope);
-  io.stdout.write(`${JSON.stringify(outcome, null, values.json ? 2 : undefined)}\n`);
+  io.stdout.write(`${values.json ? JSON.stringify(outcome) : prettyJson(outcome, paletteFor(io.stdout, io.env))}\n`);
   return outcome.ok ? 0 : 1;
 }

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, stat, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
@@ -47,6 +47,21 @@ async function requireEmptyDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Points the new project's manifest.json at the manifest JSON Schema of this installation
+ * (`"$schema"`, a path relative to the project, as the examples in components/ do), so editors
+ * complete and check it. The templates stay as they are: the line is added to the written text.
+ */
+async function linkManifestSchema(dir: string): Promise<void> {
+  const file = join(dir, 'manifest.json');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined || !text.startsWith('{\n') || text.includes('"$schema"')) return;
+  const schema = relative(dir, join(sdkDir(), '..', 'docs', 'manifest.schema.json'))
+    .split(sep)
+    .join('/');
+  await writeFile(file, `{\n  "$schema": ${JSON.stringify(schema)},\n${text.slice(2)}`);
+}
+
 /** `lnano new`: returns the process exit code. */
 export async function newCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs<NewFlags>('new', argv, {
@@ -75,6 +90,7 @@ export async function newCommand(argv: readonly string[], io: CliIo): Promise<nu
   await mkdir(dir, { recursive: true });
   await writeFile(resolve(dir, PROJECT_FILE), `${JSON.stringify({ language }, null, 2)}\n`, { flag: 'wx' });
   const files = [PROJECT_FILE, ...(await module.scaffold({ dir, name }))];
+  await linkManifestSchema(dir);
   const shown = relative(io.cwd, dir) || '.';
   io.stdout.write(`created ${name} (${language}) in ${shown}:\n${files.map((f) => `  ${f}\n`).join('')}`);
   try {

@@ -4,15 +4,15 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LnError } from '../../errors/ln-error.js';
-import { readPipelineFile } from '../../pipelines/pipeline-file.js';
+import { parsePipelineText, readPipelineFile } from '../../pipelines/pipeline-file.js';
 import type { PipelineListing } from '../../pipelines/pipeline-service.js';
 import type { RunRecord, RunSummary } from '../../pipelines/run-record.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
-import type { CliIo } from '../cli-io.js';
+import { type CliIo, reportError } from '../cli-io.js';
+import { readInput, readStdin } from '../stdin-input.js';
 import { formatMs, renderTable } from '../table.js';
 
 export const PIPELINE_HELP = `Usage: lnano pipeline <run|ls|status|validate> [options]
@@ -24,12 +24,13 @@ reloads a file when it changes.
   lnano pipeline ls                          every pipeline, valid or not, with its trigger
   lnano pipeline run <name> [event] [--wait] start a run; --wait prints each step as it finishes
   lnano pipeline status <name> [run-id]      recent runs, or one run step by step
-  lnano pipeline validate <file>             check a pipeline file locally (no host needed)
+  lnano pipeline validate <file>             check a pipeline file locally (no host needed);
+                                             - reads it from stdin (as YAML, a superset of JSON)
 
 The event of a run:
-  --event @file           a whole CloudEvents JSON envelope from a file
+  --event @file           a whole CloudEvents JSON envelope from a file (@- from stdin)
   --event-type <type>     or build one: its type (default: pipeline.manual) …
-  --data <json|@file>     … and its data: JSON text or a JSON file
+  --data <json|@file>     … and its data: JSON text or a JSON file (@- from stdin)
   --source <uri>          … its source (default: /lnano/cli)
 Run options:
   --priority <n>          -1000 to 1000; higher runs first (default: the pipeline's priority)
@@ -48,16 +49,13 @@ interface PipelineFlags extends AdminClientFlags {
   help?: boolean;
 }
 
+/** The most an `--event @file` or `--data @file` may hold. */
+const MAX_EVENT_BYTES = 16 * 1024 * 1024;
+
 const MARK: Record<string, string> = { succeeded: '✓', failed: '✗', skipped: '-', fallback: '↷', running: '…', pending: '↻' };
 
 async function readJsonArg(value: string, flag: string, io: CliIo): Promise<unknown> {
-  let text = value;
-  if (value.startsWith('@')) {
-    const file = resolve(io.cwd, value.slice(1));
-    text = await readFile(file, 'utf8').catch((err: Error) => {
-      throw new LnError('LN_ERR_CONFIG_INVALID', { key: flag, source: 'command line', reason: `cannot read ${file}: ${err.message}` });
-    });
-  }
+  const text = value.startsWith('@') ? (await readInput(io, 'pipeline', flag, value.slice(1), MAX_EVENT_BYTES)).toString('utf8') : value;
   try {
     return JSON.parse(text);
   } catch {
@@ -68,7 +66,7 @@ async function readJsonArg(value: string, flag: string, io: CliIo): Promise<unkn
 async function eventOf(values: PipelineFlags, io: CliIo): Promise<unknown> {
   if (values.event !== undefined) {
     if (values['event-type'] !== undefined || values.data !== undefined) throw usageError('pipeline', '--event cannot be combined with --event-type or --data');
-    if (!values.event.startsWith('@')) throw usageError('pipeline', '--event takes @file');
+    if (!values.event.startsWith('@')) throw usageError('pipeline', '--event takes @file (or @- for stdin)');
     return readJsonArg(values.event, '--event', io);
   }
   if (values['event-type'] === undefined && values.data === undefined) return undefined;
@@ -154,7 +152,7 @@ async function run(name: string, values: PipelineFlags, io: CliIo): Promise<numb
     step: result.error?.step ?? '?',
     reason: result.error ? `${result.error.code}: ${result.error.message}` : 'unknown',
   });
-  if (!values.json) io.stderr.write(`error[${error.code}]: ${error.message}\n  fix: ${error.fix}\n`);
+  reportError(io, error, { json: values.json === true });
   return 1;
 }
 
@@ -216,7 +214,11 @@ async function status(name: string, runId: string | undefined, values: PipelineF
 }
 
 async function validate(file: string, values: PipelineFlags, io: CliIo): Promise<number> {
-  const definition = await readPipelineFile(resolve(io.cwd, file));
+  // From stdin the text has no file name: parsed as YAML (JSON is YAML), its name not checked against one.
+  const definition =
+    file === '-'
+      ? parsePipelineText((await readStdin(io, 'pipeline', '<file>', MAX_EVENT_BYTES)).toString('utf8'), 'stdin')
+      : await readPipelineFile(resolve(io.cwd, file));
   if (values.json) io.stdout.write(`${JSON.stringify({ valid: true, name: definition.name, order: definition.order })}\n`);
   else io.stdout.write(`✓ ${file}: pipeline "${definition.name}", steps in order: ${definition.order.join(' → ')}\n`);
   return 0;

@@ -5,20 +5,24 @@ import { claimKvNamespace } from '../../capabilities/kv/kv-ownership.js';
 import { checkLink } from '../../capabilities/link-check.js';
 import { linkerSpec } from '../../capabilities/linker-spec.js';
 import type { GuestLogLine } from '../../capabilities/log/guest-log.js';
+import { MAX_CONFIG_FILE_BYTES } from '../../config/config-file.js';
 import { loadPolicyConfig as loadHostConfig } from '../../config/host-config.js';
 import { type Component, commandRunExport } from '../../engine/component.js';
 import { readComponentFile } from '../../engine/component-file.js';
-import { isLnError } from '../../errors/ln-error.js';
+import { ENGINE_DEFAULTS } from '../../engine/engine.js';
+import { isLnError, LnError } from '../../errors/ln-error.js';
 import { resolveLimits } from '../../resources/limits.js';
 import { callBudgets, isolationFor, meterFor } from '../../resources/metering.js';
 import { Instance } from '../../sandbox/instance.js';
 import type { NotifyMessage } from '../../sandbox/protocol.js';
+import { parseJson, tooDeepReason } from '../../support/json-depth.js';
 import type { Manifest } from '../../versions/manifest.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { openEngine, resolveDataDir } from '../data-dir.js';
 import { capabilitiesFromFlags, configFromFlags, GRANT_HELP, GRANT_OPTIONS, type GrantFlagValues, limitsFromFlags, stdinFromFlags } from '../grant-flags.js';
 import { formatOutcome, prepareInvocation } from '../invocation.js';
+import { claimStdin, isStdin, oneStdinReader, readStdin } from '../stdin-input.js';
 
 export const RUN_HELP = `Usage: lnano run <component.wasm> [options] [--invoke 'export(args)'] [-- guest-args...]
 
@@ -41,6 +45,8 @@ Options:
   --data-dir <dir>    data directory: transpile cache, kv database (default: ./.lnano)
   --no-cache          do not read or write the transpile cache
   -h, --help          show this help
+
+A "-" for <component.wasm>, --manifest, --config or --stdin reads it from stdin (one of them).
 
 ${GRANT_HELP}
 By default the guest gets nothing: no environment, argv0 only, no files, no network, stdin
@@ -79,13 +85,19 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     return 0;
   }
   if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
-  const hostConfig = loadHostConfig(values.config, io);
-  // The manifest module (and its schema) is imported only for a run that has a manifest.
-  const manifest: Manifest | undefined =
-    values.manifest === undefined ? undefined : await (await import('../../versions/manifest.js')).readManifest(resolve(io.cwd, values.manifest));
+  oneStdinReader('run', [
+    ['<component.wasm>', positionals[0]],
+    ['--manifest', values.manifest],
+    ['--config', values.config],
+    ['--stdin', values.stdin],
+  ]);
+  const configText = isStdin(values.config) ? (await readStdin(io, 'run', '--config', MAX_CONFIG_FILE_BYTES)).toString('utf8') : undefined;
+  const hostConfig = loadHostConfig(values.config, io, configText);
+  const manifest = values.manifest === undefined ? undefined : await readManifestArg(io, values.manifest);
   const file = positionals[0] ?? manifest?.component;
   if (file === undefined) throw usageError('run', 'missing <component.wasm> (or a --manifest naming its component)');
-  const name = manifest?.name ?? basename(file).replace(/\.wasm$/, '');
+  // A component from stdin is named "stdin" unless its manifest names it.
+  const name = manifest?.name ?? (isStdin(file) ? 'stdin' : basename(file).replace(/\.wasm$/, ''));
 
   const capabilities = mergeCapabilities(manifest?.capabilities ?? {}, capabilitiesFromFlags(values, io.env, io.cwd));
   const flagLimits = limitsFromFlags(values);
@@ -96,9 +108,12 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
 
   const dataDir = resolveDataDir(values['data-dir'], io.env, io.cwd);
   const engine = openEngine(values['data-dir'], io, { noCache: values['no-cache'] ?? false });
-  const bytes = await readComponentFile(resolve(io.cwd, file));
-  const component = await engine.load(bytes, basename(file), { meter: meterFor(limits) });
+  const bytes = isStdin(file)
+    ? new Uint8Array(await readStdin(io, 'run', '<component.wasm>', ENGINE_DEFAULTS.maxComponentBytes))
+    : await readComponentFile(resolve(io.cwd, file));
+  const component = await engine.load(bytes, isStdin(file) ? 'stdin' : basename(file), { meter: meterFor(limits) });
   checkLink(component.shape, hostConfig.policy, name);
+  if (isStdin(values.stdin)) claimStdin(io, 'run', '--stdin');
   const grants = resolveGrants(capabilities, {
     name,
     dataDir,
@@ -130,6 +145,21 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   } finally {
     await instance.dispose();
   }
+}
+
+/**
+ * The manifest of `--manifest <file>`, or from stdin for `-` (its relative paths then start in
+ * the command's folder). The manifest module (and its schema) is imported only for a run that has one.
+ */
+async function readManifestArg(io: CliIo, path: string): Promise<Manifest> {
+  const manifests = await import('../../versions/manifest.js');
+  if (!isStdin(path)) return manifests.readManifest(resolve(io.cwd, path));
+  const text = (await readStdin(io, 'run', '--manifest', MAX_CONFIG_FILE_BYTES)).toString('utf8');
+  const value = parseJson(
+    text,
+    (why) => new LnError('LN_ERR_MANIFEST_INVALID', { file: 'stdin', reason: why.kind === 'tooDeep' ? tooDeepReason(why.limit) : `not JSON: ${why.message}` }),
+  );
+  return manifests.parseManifest(value, 'stdin', io.cwd);
 }
 
 async function runMain(component: Component, instance: Instance, timeoutMs: number | undefined): Promise<number> {

@@ -2,13 +2,17 @@ import type { TimelineEntry, TimelinePage } from '../../observability/diagnostic
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
+import { paletteFor } from '../colour.js';
+import { TimelineLayout } from '../timeline-layout.js';
 
-export const TIMELINE_HELP = `Usage: lnano timeline [--component <name>] [--status ok|error] [--code <code>] [--type <pattern>] [--limit <n>] [-f]
+export const TIMELINE_HELP = `Usage: lnano timeline [--component <name>] [--status ok|error] [--code <code>] [--type <pattern>] [--limit <n>] [-f] [--wide]
 
 Prints the diagnostics timeline of a running host: the outcome of each recent plugin call
-(event, plugin and version, ok or the error code, duration, fuel, memory, follow-up depth,
-pipeline step), oldest first. The host keeps the last 10 000 calls. -f keeps following new
-calls as they happen (the admin API's Server-Sent Events stream).
+(event, plugin and version, ok or the error code, duration, fuel, follow-up depth, pipeline
+step), oldest first, in aligned columns fitted to the terminal's width (ids shortened to 8
+characters, times of day in UTC). The host keeps the last 10 000 calls. -f keeps following new
+calls as they happen (the admin API's Server-Sent Events stream). --json prints each entry
+whole, one JSON object a line.
 
 Options:
   --component <name>  only this plugin's calls
@@ -17,6 +21,7 @@ Options:
   --type <pattern>    only events whose type matches (e.g. sensor.*)
   --limit <n>         how many recent calls to print first (default 100, at most 10000)
   -f, --follow        keep printing new calls until interrupted
+  --wide              full ids and dates, nothing cut to fit the terminal
 ${ADMIN_CLIENT_HELP}
   -h, --help          show this help
 `;
@@ -28,18 +33,8 @@ interface TimelineFlags extends AdminClientFlags {
   type?: string;
   limit?: string;
   follow?: boolean;
+  wide?: boolean;
   help?: boolean;
-}
-
-/** One timeline entry for people: `#seq time status plugin@version type id …`. */
-export function formatTimelineEntry(e: TimelineEntry): string {
-  const status = e.status === 'ok' ? 'ok   ' : 'ERROR';
-  const parts = [`#${e.seq}`, e.time, status, `${e.plugin}@${e.version || '?'}`, e.eventType, `id=${e.eventId}`, `${e.durationMs} ms`];
-  if (e.depth > 0) parts.push(`depth=${e.depth}`, `parent=${e.parentEventId ?? '?'}`);
-  if (e.usage?.fuelUsed != null) parts.push(`fuel=${e.usage.fuelUsed}`);
-  if (e.pipeline) parts.push(`pipeline=${e.pipeline.name}/${e.pipeline.step} run=${e.pipeline.runId}`);
-  if (e.code) parts.push(e.code);
-  return parts.join('  ');
 }
 
 /** `lnano timeline`. */
@@ -52,6 +47,7 @@ export async function timelineCommand(argv: readonly string[], io: CliIo): Promi
     type: { type: 'string' },
     limit: { type: 'string' },
     follow: { type: 'boolean', short: 'f' },
+    wide: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -66,8 +62,14 @@ export async function timelineCommand(argv: readonly string[], io: CliIo): Promi
   const filter = new URLSearchParams();
   for (const key of ['component', 'status', 'code', 'type'] as const) if (values[key] !== undefined) filter.set(key, values[key]!);
   const client = AdminClient.fromFlags(values, io);
-  const print = (entry: TimelineEntry): void => void io.stdout.write(`${values.json ? JSON.stringify(entry) : formatTimelineEntry(entry)}\n`);
   const page = await client.request<TimelinePage>('GET', `/v1/timeline?${new URLSearchParams([...filter, ['limit', String(limit)]])}`);
+  const layout = new TimelineLayout(page.entries, page.latestSeq, {
+    palette: paletteFor(io.stdout, io.env),
+    wide: values.wide === true,
+    ...(io.stdout.isTTY && io.stdout.columns ? { columns: io.stdout.columns } : {}),
+  });
+  const print = (entry: TimelineEntry): void => void io.stdout.write(`${values.json ? JSON.stringify(entry) : layout.line(entry)}\n`);
+  if (!values.json && (page.entries.length > 0 || values.follow)) io.stdout.write(`${layout.header()}\n`);
   for (const entry of page.entries) print(entry);
   if (!values.follow) return 0;
   // Continue after the last entry this host had when the page was read: nothing is missed or repeated.

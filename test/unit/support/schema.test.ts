@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { durationSchema, isEmptySection, lazySchema, sizeSchema, zod } from '../../../host/support/schema.js';
+import { SIZE_PATTERN } from '../../../host/support/units.js';
 
 describe('zod()', () => {
   it('is the z of the zod module imported here', () => {
@@ -37,7 +38,10 @@ describe('lazySchema', () => {
   });
 
   it('gives the same JSON Schema as the schema it builds', () => {
-    const built = z.union([z.string().min(1).max(32), z.number().int().positive()]);
+    const built = z.union([
+      z.string().min(1).max(32).meta({ pattern: SIZE_PATTERN, description: 'a size: a number with B, KB, KiB, MB, MiB, GB or GiB, e.g. 64MiB' }),
+      z.number().int().positive().meta({ description: 'a number of bytes' }),
+    ]);
     expect(z.toJSONSchema(sizeSchema)).toEqual(z.toJSONSchema(built));
   });
 });
