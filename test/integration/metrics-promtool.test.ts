@@ -105,7 +105,8 @@ describe('/metrics of a real host', () => {
   it(`passes promtool check metrics, on the admin API and on the token-free listener${SKIPPED}`, async () => {
     if (!PROMTOOL) return;
     // promtool does fail on what the host exposed before (a gauge ending in _total), so a pass means something.
-    const before = '# HELP lnano_nodejs_active_handles_total Total number of active handles.\n# TYPE lnano_nodejs_active_handles_total gauge\nlnano_nodejs_active_handles_total 7\n';
+    const before =
+      '# HELP lnano_nodejs_active_handles_total Total number of active handles.\n# TYPE lnano_nodejs_active_handles_total gauge\nlnano_nodejs_active_handles_total 7\n';
     expect(promtool(before)).toEqual({ status: 3, report: expect.stringContaining('non-counter metrics should not have "_total" suffix') });
     const admin = await (await fetch(`${host.addresses.admin.url}/metrics`, { headers: authorized })).text();
     const open = await (await fetch(`${host.addresses.metrics!.url}/metrics`)).text();
