@@ -27,7 +27,7 @@ describe('pretty guest lines', () => {
   it('writes a guest log record as one line: component@version, message, fields as key=value', async () => {
     const text = await written('pretty', 5, (logger) => {
       const guest = logger.child({ component: 'telemetry', version: '1.0.0', digest: 'abcdef012345' });
-      guest.warn({ guest: { level: 'warn', message: HOSTILE, fields: { celsius: '21.5', note: 'a "quoted" b', [`k\ney`]: 'v' }, dropped: 2 } }, 'guest log');
+      guest.warn({ guest: { level: 'warn', message: HOSTILE, fields: { celsius: '21.5', note: 'a "quoted" b', 'k\ney': 'v' }, dropped: 2 } }, 'guest log');
       guest.info({ guest: { stream: 'stdout', line: 'printed\u001b[0m' } }, 'guest output');
       logger.info({ component: 'telemetry', count: 3 }, 'a host line');
     });
