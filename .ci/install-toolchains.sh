@@ -11,12 +11,13 @@
 #   rustc, libstd-rust-dev-wasm32                   Debian's Rust compiler and its wasm32 std (Rust plugins)
 #   wabt                       wat2wasm/wasm-validate, for inspecting and fuzzing modules
 #   chromium                   headless browser for the web console's end-to-end tests
+#   prometheus                 promtool, which checks a real /metrics scrape (test/integration/metrics-promtool.test.ts)
 #
 # The TypeScript example (components/echo-ts) needs no system package: esbuild and
 # componentize-js come from npm.
 set -eu
 
-PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32 wabt chromium"
+PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32 wabt chromium prometheus"
 
 missing=""
 for pkg in $PACKAGES; do

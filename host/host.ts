@@ -45,6 +45,7 @@ import { resolveAdminToken } from './server/admin-token.js';
 import { ConsoleAssets } from './server/console-assets.js';
 import { consoleRoutes } from './server/console-routes.js';
 import { IngressServer } from './server/ingress-server.js';
+import { MetricsServer } from './server/metrics-server.js';
 import { pipelineDocumentRoute } from './server/pipeline-document-route.js';
 import { pipelineRoutes } from './server/pipeline-routes.js';
 import { timelineRoutes } from './server/timeline-routes.js';
@@ -112,6 +113,8 @@ export interface HostAddress extends AddressInfo {
 export interface HostAddresses {
   readonly ingress: HostAddress;
   readonly admin: HostAddress;
+  /** The token-free `GET /metrics` listener (config `metrics.listen`), when one is set. */
+  readonly metrics?: HostAddress;
 }
 
 /** The deployed versions as an embedder drives them (what the admin API does): store, deploy, promote, roll back, inspect. */
@@ -239,7 +242,7 @@ const urlOf = (address: AddressInfo): string => `http://${address.family === 'IP
 async function listening(
   server: { listen(port: number, host: string): Promise<AddressInfo> },
   address: string,
-  key: 'listen' | 'adminListen',
+  key: 'listen' | 'adminListen' | 'metrics.listen',
 ): Promise<HostAddress> {
   const at = parseListen(address);
   try {
@@ -374,6 +377,7 @@ interface Parts {
   pipelines?: PipelineService;
   ingress?: IngressServer;
   admin?: AdminServer;
+  metricsServer?: MetricsServer;
   streams?: AbortController;
   logger?: Logger;
   token?: string;
@@ -416,7 +420,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const stopAll = async (): Promise<void> => {
     parts.streams?.abort();
     parts.watcher?.close();
-    await Promise.all([parts.ingress?.close(), parts.admin?.close()]);
+    await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close()]);
     await parts.pipelines?.close();
     await parts.manager?.close();
     await parts.pool?.close();
@@ -508,7 +512,13 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     // events starting the runs their triggers match. Steps call plugins through the runtime, so they
     // appear in the diagnostics timeline.
     const pipelineDir = resolved.sources.get('pipelines.dir') === 'default' ? join(config.dataDir, 'pipelines') : config.pipelines.dir;
-    const pipelines = await PipelineService.open({ dir: pipelineDir, caller: router, logger, maxStepsInFlight: config.pipelines.concurrency });
+    const pipelines = await PipelineService.open({
+      dir: pipelineDir,
+      caller: router,
+      logger,
+      maxStepsInFlight: config.pipelines.concurrency,
+      ...metrics.pipelineObservers(),
+    });
     parts.pipelines = pipelines;
     const loaded = pipelines.list();
     // Restore and seeding are over.
@@ -559,11 +569,15 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     const ingressAddress = await listening(ingress, config.listen, 'listen');
     const adminAddress = await listening(admin, config.adminListen, 'adminListen');
     parts.token = token.token;
-    parts.addresses = Object.freeze({ ingress: ingressAddress, admin: adminAddress });
+    const metricsAt = config.metrics.listen;
+    if (metricsAt !== null) parts.metricsServer = new MetricsServer({ logger, metrics: () => metrics.scrape() });
+    const metricsAddress = parts.metricsServer && metricsAt !== null ? await listening(parts.metricsServer, metricsAt, 'metrics.listen') : undefined;
+    parts.addresses = Object.freeze({ ingress: ingressAddress, admin: adminAddress, ...(metricsAddress ? { metrics: metricsAddress } : {}) });
     const url = ingressAddress.url;
     report.line(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
     report.line(`  events:    ${url}/events\n`);
     report.line(`  admin API: ${adminAddress.url}/v1 (token: ${token.file ?? resolved.sources.get('adminToken')})\n`);
+    if (metricsAddress) report.line(`  metrics:   ${metricsAddress.url}/metrics (no token)\n`);
     if (consoleAssets.available) report.line(`  console:   ${adminAddress.url}/console/ (log in with the admin token)\n`);
     report.line(`try: curl -s ${url}/events -H 'content-type: application/json' -d '{"id":"1","type":"demo","source":"/cli","data":{"hello":"world"}}'\n`);
   };

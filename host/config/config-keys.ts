@@ -124,6 +124,14 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
   },
   { key: 'tracing.sampleRatio', kind: { type: 'ratio' }, default: 1, live: true, doc: 'share of new traces recorded, 0 to 1' },
   {
+    key: 'metrics.listen',
+    kind: { type: 'address' },
+    default: null,
+    live: false,
+    flag: 'metrics-listen',
+    doc: 'also serve GET /metrics, without the admin token, on this host:port (e.g. 127.0.0.1:9464; port 0 picks one)',
+  },
+  {
     key: 'timeline.capacity',
     kind: { type: 'int', min: 1, max: 1_000_000 },
     default: 10_000,

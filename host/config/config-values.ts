@@ -41,6 +41,8 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
   const kind = def.kind;
   switch (kind.type) {
     case 'address': {
+      // A key with no default address (`metrics.listen`) is turned off by null or an empty value.
+      if (def.default === null && (raw === null || raw === '')) return null;
       const match = typeof raw === 'string' ? /^(.*):(\d{1,5})$/.exec(raw) : null;
       if (!match || Number(match[2]) > 65535) return fail(`expected host:port (e.g. 127.0.0.1:8080), got ${describe(raw)}`);
       return raw;

@@ -29,6 +29,8 @@ export interface HostConfig {
   readonly policy: OperatorPolicy;
   readonly limitsPolicy: LimitsPolicy;
   readonly tracing: { readonly enabled: boolean; readonly otlpEndpoint: string | null; readonly sampleRatio: number };
+  /** The token-free `/metrics` listener's host:port; null: none. */
+  readonly metrics: { readonly listen: string | null };
   readonly timeline: { readonly capacity: number };
   readonly sandbox: { readonly workers: number; readonly deadlineGraceMs: number; readonly isolation: 'shared' | 'inline' };
   readonly runtime: {
@@ -163,6 +165,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
     policy,
     limitsPolicy,
     tracing: Object.freeze({ enabled: g('tracing.enabled'), otlpEndpoint: g('tracing.otlpEndpoint'), sampleRatio: g('tracing.sampleRatio') }),
+    metrics: Object.freeze({ listen: g('metrics.listen') }),
     timeline: Object.freeze({ capacity: g('timeline.capacity') }),
     sandbox: Object.freeze({
       workers: g('sandbox.workers'),

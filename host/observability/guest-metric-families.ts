@@ -1,7 +1,12 @@
 /**
  * The guests' own metrics (`liquid-nano:plugin/metrics`) as prom-client families: a guest metric
- * `name` is exported as `plugin_<name>` with the labels `component` and `version` (set by the
- * host; a guest cannot set or forge them) and the guest's own labels.
+ * `name` is exported as `plugin_<name>` (a counter as `plugin_<name>_total`, the suffix added
+ * when the guest left it out) with the labels `component` and `version` (set by the host; a
+ * guest cannot set or forge them) and the guest's own labels.
+ *
+ * Names that would make the exposition ambiguous or fail `promtool check metrics` structurally
+ * are refused: a gauge or histogram ending in `_total`, `_count`, `_sum` or `_bucket`. (Style
+ * warnings such as camelCase or unit abbreviations stay the plugin author's.)
  *
  * Bounded, since guests are not trusted: at most `maxFamilies` names in all, at most
  * `maxSeriesPerComponent` series per component, at most `maxLabels` guest labels per family. A
@@ -28,6 +33,14 @@ export const GUEST_METRIC_DEFAULTS: Readonly<GuestMetricBounds> = Object.freeze(
 const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
 const RESERVED_LABELS = new Set(['component', 'version', 'le', 'quantile']);
 const MAX_LABEL_VALUE = 128;
+/** Suffixes only a counter (`_total`) or a histogram's own series may end in. */
+const RESERVED_SUFFIX = /_(total|count|sum|bucket)$/;
+
+/** The exported family name of a guest metric, or null when the name is refused for its kind. */
+function exportedName(name: string, kind: GuestMetricSample['kind']): string | null {
+  if (kind === 'counter') return `plugin_${name.replace(/_total$/, '')}_total`;
+  return RESERVED_SUFFIX.test(name) ? null : `plugin_${name}`;
+}
 
 interface GuestFamily {
   readonly kind: GuestMetricSample['kind'];
@@ -74,10 +87,13 @@ export class GuestMetricFamilies {
       if (typeof k !== 'string' || !NAME.test(k) || k.startsWith('__') || RESERVED_LABELS.has(k)) return false;
       guestLabels[k] = String(v).slice(0, MAX_LABEL_VALUE);
     }
-    const family = this.#family(`plugin_${name}`, kind, Object.keys(guestLabels));
+    const exported = exportedName(name, kind);
+    if (exported === null) return false;
+    // Keyed by the name without a counter's `_total`: `hits` and `hits_total` are one family, and its kind is fixed.
+    const family = this.#family(name.replace(/_total$/, ''), exported, kind, Object.keys(guestLabels));
     if (!family || Object.keys(guestLabels).some((k) => !family.labelNames.has(k))) return false;
     const labels = { component, version, ...guestLabels };
-    const key = JSON.stringify([`plugin_${name}`, version, Object.entries(guestLabels).sort()]);
+    const key = JSON.stringify([exported, version, Object.entries(guestLabels).sort()]);
     let series = this.#series.get(component);
     if (!series) {
       series = new Map();
@@ -105,14 +121,17 @@ export class GuestMetricFamilies {
     }
   }
 
-  /** The family of a name, made on its first sample; null when the kind conflicts or a bound is hit. */
-  #family(name: string, kind: GuestFamily['kind'], guestLabels: readonly string[]): GuestFamily | null {
-    const known = this.#families.get(name);
+  /**
+   * The family of a guest name (`key`), exported as `name`, made on its first sample; null when
+   * the kind conflicts or a bound is hit.
+   */
+  #family(key: string, name: string, kind: GuestFamily['kind'], guestLabels: readonly string[]): GuestFamily | null {
+    const known = this.#families.get(key);
     if (known) return known.kind === kind ? known : null;
     if (this.#families.size >= this.#bounds.maxFamilies || guestLabels.length > this.#bounds.maxLabels) return null;
     if (this.#registry.getSingleMetric(name)) return null;
     const labelNames = ['component', 'version', ...[...guestLabels].sort()];
-    const help = `Guest ${kind} ${name.slice('plugin_'.length)} (liquid-nano:plugin/metrics).`;
+    const help = `Guest ${kind} ${key} (liquid-nano:plugin/metrics).`;
     const registers = [this.#registry];
     const metric =
       kind === 'counter'
@@ -121,7 +140,7 @@ export class GuestMetricFamilies {
           ? new Gauge({ name, help, labelNames, registers })
           : new Histogram({ name, help, labelNames, registers });
     const family = { kind, labelNames: new Set(guestLabels), metric };
-    this.#families.set(name, family);
+    this.#families.set(key, family);
     return family;
   }
 }

@@ -13,8 +13,10 @@
  * read them when scraped, so no label set is built or validated per call. Only the duration
  * histogram is fed per call, with the version's label set built once.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { readFileSync } from 'node:fs';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, type MetricType, Registry } from 'prom-client';
 import type { GuestMetricSample } from '../capabilities/metrics/guest-metrics.js';
+import type { RunRecord } from '../pipelines/run-record.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import type { CallRecord, VersionTransition } from '../versions/version-manager.js';
 import type { RouteStatus, VersionStatus } from '../versions/version-status.js';
@@ -27,14 +29,52 @@ export const METRICS_DEFAULTS = Object.freeze({
   maxVersionsPerComponent: 8,
   /** Buckets of `lnano_call_duration_seconds`, seconds. */
   durationBucketsSeconds: Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
-  /** Whether the Node.js process metrics (`lnano_process_*`, `lnano_nodejs_*`) are exported. */
+  /** Buckets of `lnano_pipeline_run_duration_seconds`, seconds. */
+  runBucketsSeconds: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
+  /** Whether prom-client's Node.js process metrics (`process_*`, `nodejs_*`, stock names) are exported. */
   processMetrics: true,
 });
+
+/**
+ * prom-client's default metrics that are gauges named like counters. They keep their stock names
+ * (dashboards query them) and are exposed as `untyped`: a gauge must not end in `_total`
+ * (`promtool check metrics`), and they are not counters (they go down).
+ */
+const GAUGES_NAMED_TOTAL = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'] as const;
+
+/** The labels of `lnano_build_info`. */
+export interface BuildInfo {
+  /** The host's version (package.json). */
+  readonly version: string;
+  /** The Node.js version running it, without the `v`. */
+  readonly node: string;
+  readonly platform: string;
+  readonly arch: string;
+}
+
+/** This host's build: its package version (`unknown` when package.json cannot be read), Node.js, platform. */
+export function buildInfo(): BuildInfo {
+  let version = 'unknown';
+  // host/observability/ in the source tree, dist/host/observability/ when built.
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'liquid-nano' && typeof pkg.version === 'string') {
+        version = pkg.version;
+        break;
+      }
+    } catch {
+      // not this one
+    }
+  }
+  return { version, node: process.versions.node, platform: process.platform, arch: process.arch };
+}
 
 /** Settings of a metrics registry; every default is in `METRICS_DEFAULTS` / `GUEST_METRIC_DEFAULTS`. */
 export interface MetricsOptions extends Partial<GuestMetricBounds> {
   readonly maxVersionsPerComponent?: number;
   readonly durationBucketsSeconds?: readonly number[];
+  readonly runBucketsSeconds?: readonly number[];
   readonly processMetrics?: boolean;
 }
 
@@ -62,6 +102,9 @@ export class HostMetrics {
   #routes: RouteStatus[] = [];
 
   readonly #duration: Histogram<string>;
+  readonly #runsStarted: Counter<string>;
+  readonly #runsFinished: Counter<string>;
+  readonly #runDuration: Histogram<string>;
   constructor(options: MetricsOptions = {}) {
     this.#maxVersions = options.maxVersionsPerComponent ?? METRICS_DEFAULTS.maxVersionsPerComponent;
     const registers = [this.registry];
@@ -131,8 +174,56 @@ export class HostMetrics {
     pool('lnano_instances', 'Live instances of a serving version, by role (active, canary, standby).', (v) => v.pool.instances);
     pool('lnano_instances_busy', 'Instances running a call.', (v) => v.pool.busy);
     pool('lnano_queue_depth', 'Calls waiting for an instance.', (v) => v.pool.queued);
+    // Pipeline runs: pipeline names are the operator's files, so the label is bounded by them.
+    this.#runsStarted = new Counter({
+      name: 'lnano_pipeline_runs_started_total',
+      help: 'Pipeline runs started (queued).',
+      labelNames: ['pipeline'],
+      registers,
+    });
+    this.#runsFinished = new Counter({
+      name: 'lnano_pipeline_runs_finished_total',
+      help: 'Pipeline runs finished, by status (succeeded, failed).',
+      labelNames: ['pipeline', 'status'],
+      registers,
+    });
+    this.#runDuration = new Histogram({
+      name: 'lnano_pipeline_run_duration_seconds',
+      help: 'Pipeline run duration from start to finish, queueing included, by status.',
+      labelNames: ['pipeline', 'status'],
+      registers,
+      buckets: [...(options.runBucketsSeconds ?? METRICS_DEFAULTS.runBucketsSeconds)],
+    });
+    const build = buildInfo();
+    new Gauge({
+      name: 'lnano_build_info',
+      help: 'Always 1; the labels say which Liquid Nano build runs, on which Node.js and platform.',
+      labelNames: ['version', 'node', 'platform', 'arch'],
+      registers,
+    }).set({ ...build }, 1);
     this.#guest = new GuestMetricFamilies(this.registry, options);
-    if (options.processMetrics ?? METRICS_DEFAULTS.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'lnano_' });
+    if (options.processMetrics ?? METRICS_DEFAULTS.processMetrics) {
+      collectDefaultMetrics({ register: this.registry });
+      for (const name of GAUGES_NAMED_TOTAL) {
+        const gauge = this.registry.getSingleMetric(name);
+        if (!gauge) continue;
+        const get = gauge.get.bind(gauge);
+        // prom-client's typings list no `untyped`; the exposition writes the string as given.
+        gauge.get = async () => ({ ...(await get()), type: 'untyped' as unknown as MetricType });
+      }
+    }
+  }
+
+  /** The hooks to pass to `PipelineService.open({ ... })`. */
+  pipelineObservers(): { onRunStarted: (run: Readonly<RunRecord>) => void; onRunFinished: (run: Readonly<RunRecord>) => void } {
+    return {
+      onRunStarted: (run) => this.#runsStarted.inc({ pipeline: run.pipeline }),
+      onRunFinished: (run) => {
+        const labels = { pipeline: run.pipeline, status: run.status };
+        this.#runsFinished.inc(labels);
+        this.#runDuration.observe(labels, (run.durationMs ?? 0) / 1000);
+      },
+    };
   }
 
   /** The hooks to pass to `new VersionManager({ ... })`. */

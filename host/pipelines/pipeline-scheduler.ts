@@ -37,6 +37,10 @@ export interface SchedulerOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Run ids; default `r-` + a random UUID. */
   readonly newRunId?: () => string;
+  /** Called (synchronously) when a run is queued, with its record (do not keep or change it); the metrics count runs here. */
+  readonly onRunStarted?: (run: Readonly<RunRecord>) => void;
+  /** Called (synchronously) when a run finishes, with its final record (do not keep or change it). */
+  readonly onRunFinished?: (run: Readonly<RunRecord>) => void;
 }
 
 export interface StartOptions {
@@ -110,6 +114,8 @@ export class PipelineScheduler {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #newRunId: () => string;
   readonly #active = new Map<string, RunState>();
+  readonly #onRunStarted: ((run: Readonly<RunRecord>) => void) | undefined;
+  readonly #onRunFinished: ((run: Readonly<RunRecord>) => void) | undefined;
   #seq = 0;
   #closed = false;
 
@@ -125,6 +131,8 @@ export class PipelineScheduler {
     this.#clock = options.clock ?? (() => new Date());
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms).unref()));
     this.#newRunId = options.newRunId ?? (() => `r-${randomUUID()}`);
+    this.#onRunStarted = options.onRunStarted;
+    this.#onRunFinished = options.onRunFinished;
   }
 
   /** Step executions in flight and waiting for a slot. */
@@ -188,6 +196,7 @@ export class PipelineScheduler {
     };
     this.#active.set(record.runId, state);
     this.#history.add(record);
+    this.#observe(this.#onRunStarted, record);
     this.#pump(state);
     return { runId: record.runId, status: record.status, done };
   }
@@ -409,6 +418,17 @@ export class PipelineScheduler {
     this.#active.delete(run.runId);
     this.#history.finished(run);
     this.#log.info({ pipeline: run.pipeline, runId: run.runId, status: run.status, durationMs: run.durationMs }, 'pipeline run finished');
+    this.#observe(this.#onRunFinished, run);
     state.finish(structuredClone(run));
+  }
+
+  /** Calls a run hook; one that throws is logged, never fails the run. */
+  #observe(hook: ((run: Readonly<RunRecord>) => void) | undefined, run: RunRecord): void {
+    if (!hook) return;
+    try {
+      hook(run);
+    } catch (err) {
+      this.#log.warn({ err, pipeline: run.pipeline }, 'a pipeline run hook failed');
+    }
   }
 }

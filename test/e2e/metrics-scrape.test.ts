@@ -113,7 +113,7 @@ describe('GET /metrics from a running host', () => {
       lnano_deploys_total: 'COUNTER',
       lnano_swaps_total: 'COUNTER',
       lnano_rollbacks_total: 'COUNTER',
-      plugin_events: 'COUNTER',
+      plugin_events_total: 'COUNTER',
       plugin_payload_bytes: 'HISTOGRAM',
       plugin_last_payload_bytes: 'GAUGE',
     });
@@ -145,10 +145,10 @@ describe('GET /metrics from a running host', () => {
     expect(value('lnano_swaps_total', v2)).toBe(1);
     expect(value('lnano_rollbacks_total', { ...v1, automatic: 'false' })).toBe(1);
     // The guest's own metrics: plugin_ prefix, component and version labels from the host.
-    expect(value('plugin_events', { ...v1, type: 'sensor.reading' })).toBe(4);
-    expect(value('plugin_events', { ...v1, type: 'fail' })).toBe(1);
-    expect(value('plugin_events', { ...v1, type: 'echo.hello.echoed' })).toBe(1); // echo-c's reply, routed as a follow-up
-    expect(value('plugin_events', { ...v2, type: 'sensor.reading' })).toBe(1);
+    expect(value('plugin_events_total', { ...v1, type: 'sensor.reading' })).toBe(4);
+    expect(value('plugin_events_total', { ...v1, type: 'fail' })).toBe(1);
+    expect(value('plugin_events_total', { ...v1, type: 'echo.hello.echoed' })).toBe(1); // echo-c's reply, routed as a follow-up
+    expect(value('plugin_events_total', { ...v2, type: 'sensor.reading' })).toBe(1);
     expect(value('plugin_last_payload_bytes', v1)).toBe(8); // {"n":10}
     expect(text).toMatch(/^plugin_payload_bytes_count\{component="telemetry",version="1\.0\.0"\} 7$/m);
     // No guest metric without the host's labels.
@@ -156,8 +156,8 @@ describe('GET /metrics from a running host', () => {
       if (!f.name.startsWith('plugin_') || f.type === 'HISTOGRAM') continue;
       for (const m of f.metrics) expect(Object.keys(m.labels ?? {})).toEqual(expect.arrayContaining(['component', 'version']));
     }
-    // Process metrics, prefixed.
-    expect(families.has('lnano_process_cpu_user_seconds_total')).toBe(true);
+    // Process metrics, under their stock names.
+    expect(families.has('process_cpu_user_seconds_total')).toBe(true);
   });
 
   it('GET /v1/config shows each key with its source, never the token', async () => {

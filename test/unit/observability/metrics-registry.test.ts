@@ -34,7 +34,7 @@ describe('HostMetrics', () => {
     expect(new Set(versions)).toEqual(new Set(['2', '3']));
     expect(f.get('lnano_call_errors_total')!.metrics).toEqual([{ value: '1', labels: { component: 'p', version: '3', code: 'LN_ERR_GUEST_TRAP' } }]);
     expect(f.get('lnano_fuel_used_total')!.metrics.find((s) => s.labels!.version === '3')!.value).toBe('20');
-    expect(f.has('lnano_process_cpu_user_seconds_total')).toBe(false);
+    expect(f.has('process_cpu_user_seconds_total')).toBe(false);
   });
 
   it('labels guest metrics with the component and version the host knows, whatever the guest says', async () => {
@@ -43,7 +43,7 @@ describe('HostMetrics', () => {
     m.observeNotify('p', '1.0.0', sample('hits', 'counter', 3, [['route', '/a']]));
     m.observeNotify('p', '1.0.0', sample('temp', 'gauge', 21.5));
     const f = await families(m);
-    expect(f.get('plugin_hits')!.metrics).toEqual([{ value: '5', labels: { component: 'p', version: '1.0.0', route: '/a' } }]);
+    expect(f.get('plugin_hits_total')!.metrics).toEqual([{ value: '5', labels: { component: 'p', version: '1.0.0', route: '/a' } }]);
     expect(f.get('plugin_temp')!.metrics[0]!.value).toBe('21.5');
   });
 
@@ -63,9 +63,57 @@ describe('HostMetrics', () => {
     m.observeNotify('p', '1', sample('ok', 'counter', 1, [['b', '1']])); // label name the family lacks
     for (const s of hostile) m.observeNotify('p', '1', s as never);
     const f = await families(m);
-    expect(f.get('plugin_ok')!.metrics).toEqual([{ value: '1', labels: { component: 'p', version: '1', a: '1' } }]);
-    expect([...f.keys()].filter((n) => n.startsWith('plugin_'))).toEqual(['plugin_ok']);
+    expect(f.get('plugin_ok_total')!.metrics).toEqual([{ value: '1', labels: { component: 'p', version: '1', a: '1' } }]);
+    expect([...f.keys()].filter((n) => n.startsWith('plugin_'))).toEqual(['plugin_ok_total']);
     expect(Number(f.get('lnano_guest_metric_samples_rejected_total')!.metrics[0]!.value)).toBeGreaterThanOrEqual(8);
+  });
+
+  // Issue 21: names promtool accepts. A counter ends in _total (added when the guest left it
+  // out; `hits` and `hits_total` are one family), other kinds may not end in a counter's or a
+  // histogram's suffix.
+  it('exports guest counters with _total and refuses gauge and histogram names with reserved suffixes', async () => {
+    const m = new HostMetrics({ processMetrics: false });
+    m.observeNotify('p', '1', sample('hits', 'counter', 2));
+    m.observeNotify('p', '1', sample('hits_total', 'counter', 3));
+    m.observeNotify('p', '1', sample('hits', 'gauge', 1)); // kind change of the family
+    for (const name of ['queue_total', 'queue_count', 'queue_sum', 'queue_bucket']) {
+      m.observeNotify('p', '1', sample(name, 'gauge', 1));
+      m.observeNotify('p', '1', sample(name, 'histogram', 1));
+    }
+    m.observeNotify('p', '1', sample('requests_count', 'counter', 1));
+    const f = await families(m);
+    expect([...f.keys()].filter((n) => n.startsWith('plugin_')).sort()).toEqual(['plugin_hits_total', 'plugin_requests_count_total']);
+    expect(f.get('plugin_hits_total')!.metrics).toEqual([{ value: '5', labels: { component: 'p', version: '1' } }]);
+    expect(f.get('lnano_guest_metric_samples_rejected_total')!.metrics).toEqual([{ value: '9', labels: { component: 'p' } }]);
+  });
+
+  it('counts pipeline runs through the scheduler hooks', async () => {
+    const m = new HostMetrics({ processMetrics: false });
+    const { onRunStarted, onRunFinished } = m.pipelineObservers();
+    const run = (status: 'succeeded' | 'failed', durationMs: number) =>
+      ({ runId: 'r', pipeline: 'sensor', priority: 0, status, durationMs }) as unknown as Parameters<typeof onRunFinished>[0];
+    onRunStarted(run('succeeded', 0));
+    onRunStarted(run('succeeded', 0));
+    onRunFinished(run('succeeded', 30));
+    onRunFinished(run('failed', 2000));
+    const text = await m.scrape();
+    expect(text).toContain('lnano_pipeline_runs_started_total{pipeline="sensor"} 2');
+    expect(text).toContain('lnano_pipeline_runs_finished_total{pipeline="sensor",status="succeeded"} 1');
+    expect(text).toContain('lnano_pipeline_runs_finished_total{pipeline="sensor",status="failed"} 1');
+    expect(text).toContain('lnano_pipeline_run_duration_seconds_bucket{le="0.05",pipeline="sensor",status="succeeded"} 1');
+    expect(text).toContain('lnano_pipeline_run_duration_seconds_bucket{le="1",pipeline="sensor",status="failed"} 0');
+    expect(text).toContain('lnano_pipeline_run_duration_seconds_sum{pipeline="sensor",status="failed"} 2');
+  });
+
+  it('keeps the stock names of the process metrics; gauges prom-client names like counters are untyped', async () => {
+    const text = await new HostMetrics().scrape();
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE nodejs_heap_size_total_bytes gauge');
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      expect(text).toContain(`# TYPE ${name} untyped`);
+    }
+    expect(text).not.toMatch(/^lnano_(process|nodejs)_/m);
+    expect(text).toMatch(/^lnano_build_info\{version="\d+\.\d+\.\d+[^"]*",node="[^"]+",platform="[^"]+",arch="[^"]+"\} 1$/m);
   });
 
   it('bounds guest series per component and guest families in all', async () => {
@@ -73,7 +121,7 @@ describe('HostMetrics', () => {
     for (let i = 0; i < 100; i++) m.observeNotify('p', '1', sample('many', 'counter', 1, [['id', String(i)]]));
     for (let i = 0; i < 10; i++) m.observeNotify('q', '1', sample(`name${i}`, 'gauge', i));
     const f = await families(m);
-    expect(f.get('plugin_many')!.metrics).toHaveLength(10);
+    expect(f.get('plugin_many_total')!.metrics).toHaveLength(10);
     expect([...f.keys()].filter((n) => n.startsWith('plugin_'))).toHaveLength(3);
   });
 
