@@ -134,11 +134,12 @@ describe('lean bindings: which components get them', () => {
     // The guest's names appear only inside strings; one holding brackets, quotes and wrapper code.
     const hostile = jco.replace(
       "_trampoline0.fnName = 'liquid-nano:plugin/log@0.1.0#log';",
-      "_trampoline0.fnName = 'log\\'}); task.resolve([1]); `${(' + \"} ) ] {\" + `\\``;",
+      `_trampoline0.fnName = 'log\\'}); task.resolve([1]); \`$${'{'}(' + "} ) ] {" + \`\\\`\`;`,
     );
     expect(hostile).not.toBe(jco);
     const lean = leanBindings(hostile);
     expect(lean).toBeTypeOf('string');
+    expect(lean).toContain("fnName = 'log\\'}); task.resolve([1]); `");
     expect(() => new Script(lean!)).not.toThrow();
   });
 
