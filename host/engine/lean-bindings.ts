@@ -371,6 +371,13 @@ const INSTANTIATE = /^function instantiate\(getCoreModule, imports, instantiateC
 /** Where the component's own code (everything the rewrite touches) starts. */
 const GENERATOR = /^ *let gen\s*=\s*\(function\* _initGenerator \(\) \{$/m;
 
+/** One rewrite: the text replacing `code.slice(start, end)`. */
+interface Edit {
+  readonly start: number;
+  readonly end: number;
+  readonly text: string;
+}
+
 /** Matches `pattern` exactly at `at`, or throws. */
 function expect(src: string, pattern: RegExp, at: number, what: string): RegExpExecArray {
   pattern.lastIndex = at;
@@ -411,10 +418,9 @@ function resolveAt(code: string, at: number): { expr: string; end: number } {
 }
 
 /**
- * Rewrites one export wrapper whose prologue starts at `at`: returns the code with the wrapper
- * rewritten and the index after it.
+ * The rewrite of one export wrapper, from its prologue at `at` to the end of the wrapper.
  */
-function rewriteExport(code: string, at: number): { code: string; next: number } {
+function rewriteExport(code: string, at: number): Edit {
   const prologue = expect(code, EXPORT_PROLOGUE, at, 'export prologue');
   const idx = prologue.groups!.idx!;
   const open = skipSpace(code, at + prologue[0].length);
@@ -448,15 +454,14 @@ function rewriteExport(code: string, at: number): { code: string; next: number }
     try {${body}} finally {
       _leanLeave(${idx});
     }`;
-  const rewritten = code.slice(0, at) + lean;
-  return { code: rewritten + code.slice(skipSpace(code, close + 1) + epilogue[0].length), next: rewritten.length };
+  return { start: at, end: skipSpace(code, close + 1) + epilogue[0].length, text: lean };
 }
 
 /**
- * Rewrites one import trampoline whose prologue starts at `at` (inside `const _trampolineN =
- * function(...) {`): returns the code and the index after the trampoline.
+ * The rewrite of one import trampoline, from its prologue at `at` (inside `const _trampolineN =
+ * function(...) {`) to the trampoline's closing brace.
  */
-function rewriteImport(code: string, at: number): { code: string; next: number } {
+function rewriteImport(code: string, at: number): Edit {
   const head = code.lastIndexOf('\n', code.lastIndexOf('= function(', at));
   const fn = /^\s*const (_trampoline\d+) = function\([^)]*\) \{/.exec(code.slice(head, at));
   if (!fn) throw new ShapeError('import trampoline without its function');
@@ -493,15 +498,14 @@ function rewriteImport(code: string, at: number): { code: string; next: number }
   if (!exit) throw new ShapeError('import does not end with its resolve');
   rest = `${rest.slice(0, resolveStart)}return ${expr};\n  `;
 
-  const rewritten = `${code.slice(0, at)}let ret;${rest}`;
-  return { code: rewritten + code.slice(close), next: rewritten.length };
+  return { start: at, end: close, text: `let ret;${rest}` };
 }
 
 /**
  * Replaces `let trampolineN = _trampolineN.manuallyAsync ? … : _lowerImportBackwardsCompat.bind(…);`
  * with the lean import, after checking the import is synchronous.
  */
-function rewriteLowering(code: string, at: number, lowered: Set<string>): { code: string; next: number } {
+function rewriteLowering(code: string, at: number, lowered: Set<string>): Edit {
   const head = /^let (trampoline\d+) = (_trampoline\d+)\.manuallyAsync \? new WebAssembly\.Suspending\(/.exec(code.slice(at, at + 200));
   if (!head || head[2] !== `_${head[1]}`) throw new ShapeError('import lowering not recognised');
   const suspendingClose = matching(code, at + head[0].length - 1);
@@ -522,32 +526,29 @@ function rewriteLowering(code: string, at: number, lowered: Set<string>): { code
     throw new ShapeError(`${head[1]} is not a synchronous import`);
   }
   lowered.add(head[2]!);
-  const lean = `let ${head[1]} = _leanImport(${idx}, ${head[2]});`;
-  return { code: code.slice(0, at) + lean + code.slice(bindClose + 2), next: at + lean.length };
+  return { start: at, end: bindClose + 2, text: `let ${head[1]} = _leanImport(${idx}, ${head[2]});` };
 }
 
 /** The component's code rewritten (see the module comment). */
 function rewrite(component: string): string {
-  let code = dropDebugLogs(component);
+  const code = dropDebugLogs(component);
+  const edits: Edit[] = [];
   const rewritten = new Set<string>();
-  for (let at = code.indexOf('const hostProvided = '); at >= 0; at = code.indexOf('const hostProvided = ', at)) {
+  for (let at = code.indexOf('const hostProvided = '); at >= 0; at = code.indexOf('const hostProvided = ', edits.at(-1)!.end)) {
     if (code.startsWith('const hostProvided = false;', at)) {
-      ({ code, next: at } = rewriteExport(code, at));
+      edits.push(rewriteExport(code, at));
     } else if (code.startsWith('const hostProvided = true;', at)) {
       const name = /const (_trampoline\d+) = function\(/.exec(code.slice(code.lastIndexOf('const _trampoline', at), at))?.[1];
       if (!name) throw new ShapeError('import trampoline without a name');
       rewritten.add(name);
-      ({ code, next: at } = rewriteImport(code, at));
+      edits.push(rewriteImport(code, at));
     } else {
       throw new ShapeError('unknown hostProvided');
     }
   }
   const lowered = new Set<string>();
-  for (let at = code.search(/^ *let trampoline\d+ = _trampoline/m); at >= 0; ) {
-    at = skipSpace(code, at);
-    ({ code, next: at } = rewriteLowering(code, at, lowered));
-    const more = code.slice(at).search(/^ *let trampoline\d+ = _trampoline/m);
-    at = more < 0 ? -1 : at + more;
+  for (const m of code.matchAll(/^ *(let trampoline\d+ = _trampoline)/gm)) {
+    edits.push(rewriteLowering(code, m.index + m[0].length - m[1]!.length, lowered));
   }
   for (const name of rewritten) {
     if (!lowered.has(name)) throw new ShapeError(`${name} is not lowered through the lean import`);
@@ -555,9 +556,19 @@ function rewrite(component: string): string {
   for (const name of lowered) {
     if (!rewritten.has(name)) throw new ShapeError(`${name} was lowered but not rewritten`);
   }
-  const left = TASK_MACHINERY.exec(codeOnly(code));
+  edits.sort((a, b) => a.start - b.start);
+  const parts: string[] = [];
+  let from = 0;
+  for (const edit of edits) {
+    if (edit.start < from) throw new ShapeError('overlapping rewrites');
+    parts.push(code.slice(from, edit.start), edit.text);
+    from = edit.end;
+  }
+  parts.push(code.slice(from));
+  const lean = parts.join('');
+  const left = TASK_MACHINERY.exec(codeOnly(lean));
   if (left) throw new ShapeError(`task machinery left: ${left[0]}`);
-  return code;
+  return lean;
 }
 
 /** The last rewrite's refusal, for tests and diagnostics. */
