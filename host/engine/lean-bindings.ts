@@ -454,7 +454,10 @@ function rewriteExport(code: string, at: number): Edit {
     try {${body}} finally {
       _leanLeave(${idx});
     }`;
-  return { start: at, end: skipSpace(code, close + 1) + epilogue[0].length, text: lean };
+  const wrapperEnd = skipSpace(code, close + 1) + epilogue[0].length;
+  // jco returned the wrapper's value; the lean body returns by itself, so nothing may follow it.
+  if (code[skipSpace(code, wrapperEnd)] !== '}') throw new ShapeError('code after an export wrapper');
+  return { start: at, end: wrapperEnd, text: lean };
 }
 
 /**
