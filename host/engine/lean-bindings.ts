@@ -429,7 +429,8 @@ function rewriteExport(code: string, at: number): Edit {
   const epilogue = expect(code, EXPORT_EPILOGUE, skipSpace(code, close + 1), 'export epilogue');
   let body = code.slice(open + 1, close);
 
-  const call = body.search(/\b(?:ret\s*=\s*)?_withGlobalCurrentTaskMeta\(/);
+  // Searches run on the code with literals blanked (same indices): a string never matches.
+  const call = codeOnly(body).search(/\b(?:ret\s*=\s*)?_withGlobalCurrentTaskMeta\(/);
   if (call < 0) throw new ShapeError('export without a guest call');
   const inner = wrappedCall(body, call, EXPORT_CALL, EXPORT_CALL_END, 'export guest call');
   if (inner.groups.idx !== idx) throw new ShapeError('export guest call of another instance');
@@ -439,14 +440,15 @@ function rewriteExport(code: string, at: number): Edit {
             throw err;
           }${body.slice(inner.end)}`;
 
-  const resolveCount = body.split('task.resolve(').length - 1;
-  if (resolveCount !== 1) throw new ShapeError(`export resolves ${resolveCount} times`);
-  const resolveStart = body.indexOf('task.resolve(');
+  const resolves = [...codeOnly(body).matchAll(/\btask\.resolve\(/g)];
+  if (resolves.length !== 1) throw new ShapeError(`export resolves ${resolves.length} times`);
+  const resolveStart = resolves[0]!.index;
   const { expr, end } = resolveAt(body, resolveStart);
   body = `${body.slice(0, resolveStart)}_leanResolve(${idx}, ${expr});${body.slice(end)}`;
-  const exits = body.split(/\btask\.exit\(\);/);
-  if (exits.length !== 2) throw new ShapeError(`export exits ${exits.length - 1} times`);
-  body = exits.join('');
+  const exits = [...codeOnly(body).matchAll(/\btask\.exit\(\);/g)];
+  if (exits.length !== 1) throw new ShapeError(`export exits ${exits.length} times`);
+  const exitAt = exits[0]!.index;
+  body = body.slice(0, exitAt) + body.slice(exitAt + 'task.exit();'.length);
 
   const lean = `const hostProvided = false;
     getOrCreateAsyncState(${idx}).throwIfTrapped();
@@ -494,8 +496,9 @@ function rewriteImport(code: string, at: number): Edit {
       const ${caught.groups.hostRet} = ${caught.call};${rest.slice(caught.end)}`;
   }
 
-  const resolveStart = rest.indexOf('task.resolve(');
-  if (resolveStart < 0 || rest.indexOf('task.resolve(', resolveStart + 1) >= 0) throw new ShapeError('import does not resolve once');
+  const resolves = [...codeOnly(rest).matchAll(/\btask\.resolve\(/g)];
+  if (resolves.length !== 1) throw new ShapeError('import does not resolve once');
+  const resolveStart = resolves[0]!.index;
   const { expr, end } = resolveAt(rest, resolveStart);
   const exit = /^\s*task\.exit\(\);\s*(?:return [^;\n]*;\s*)?$/.exec(rest.slice(end));
   if (!exit) throw new ShapeError('import does not end with its resolve');
