@@ -367,3 +367,55 @@ describe('lean bindings behave as jco bindings do', () => {
     expect(() => exports.greet!('x')).toThrow(/cannot enter component instance/);
   });
 });
+
+describe('lean bindings: an import that throws', () => {
+  it('fails the call with the import error; the next call runs as in jco (the failure is not carried over)', async () => {
+    const component = await load('lean-probe');
+    const runs: unknown[] = [];
+    for (const bindings of [await jcoScript(fixture('lean-probe')), component.bindings]) {
+      const instantiate = new Script(bindings).runInThisContext() as (
+        get: (n: string) => WebAssembly.Module,
+        imports: object,
+        core: (m: WebAssembly.Module, i?: WebAssembly.Imports) => Promise<WebAssembly.Instance>,
+      ) => Promise<Record<string, () => unknown>>;
+      let fail = true;
+      const imports = {
+        'liquid-nano:plugin/log': {
+          log: () => {
+            if (fail) throw new Error('the host refused the line');
+          },
+        },
+      };
+      const exports = await instantiate(
+        (n) => component.modules.get(n)!,
+        imports,
+        (m, i) => WebAssembly.instantiate(m, i ?? {}),
+      );
+      const trace: unknown[] = [];
+      trace.push(
+        String(
+          (() => {
+            try {
+              return exports.hello!();
+            } catch (err) {
+              return err;
+            }
+          })(),
+        ),
+      );
+      fail = false;
+      trace.push(exports.hello!(), exports.hello!());
+      runs.push(trace);
+    }
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[1]).toEqual(['Error: the host refused the line', 7, 7]);
+  });
+
+  it('refuses an export wrapper followed by code (the lean body returns by itself)', async () => {
+    const jco = await jcoScript(fixture('lean-probe'));
+    const followed = jco.replace(/(\n {6}\},\n {4}\}\);\n)/, '$1    globalThis.leanProbeRan = true;\n');
+    expect(followed).not.toBe(jco);
+    expect(leanBindings(followed)).toBeUndefined();
+    expect(lastLeanRefusal).toMatch(/code after an export wrapper/);
+  });
+});
