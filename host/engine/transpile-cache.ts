@@ -3,9 +3,9 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
 import { readFileMapped } from '../support/mapped-file.js';
-import { toClassicScript } from './bindings-source.js';
+import { bindingsScript, isCurrentBindings } from './bindings-source.js';
 
-/** What the cache keeps per key: the classic-script bindings and the core modules by name. */
+/** What the cache keeps per key: the bindings (see `bindingsScript`) and the core modules by name. */
 export interface TranspiledArtifact {
   readonly bindings: string;
   readonly modules: ReadonlyMap<string, Uint8Array>;
@@ -17,8 +17,8 @@ const JSON_FILE = 'value.json';
 export const CORE_MODULE_FILE = /^[\w.-]+\.core\d*\.wasm$/;
 
 /**
- * The cache entry of jco's output files: the bindings (`<name>.js`, as a classic script, see
- * bindings-source.ts) and the core modules.
+ * The cache entry of jco's output files: the bindings (`<name>.js`, as the classic script with
+ * the lean call path of `bindingsScript`) and the core modules.
  *
  * @throws LnError `LN_ERR_LOAD_INVALID` when there are no bindings or they have an unknown shape
  */
@@ -29,7 +29,7 @@ export function transpiledArtifact(files: Readonly<Record<string, Uint8Array>>, 
   for (const [file, content] of Object.entries(files)) {
     if (CORE_MODULE_FILE.test(file)) modules.set(file, content);
   }
-  return { bindings: toClassicScript(Buffer.from(js).toString('utf8')), modules };
+  return { bindings: bindingsScript(Buffer.from(js).toString('utf8')), modules };
 }
 
 /** Whether a rename failed because the target folder exists. */
@@ -58,13 +58,17 @@ export class TranspileCache {
     return this.#dir;
   }
 
-  /** Reads an entry, or returns undefined when it is missing or damaged. */
+  /**
+   * Reads an entry, or returns undefined when it is missing, damaged, or its bindings were made in
+   * another format (`BINDINGS_FORMAT`: an older host's entry is made again and replaced).
+   */
   async get(key: string): Promise<TranspiledArtifact | undefined> {
     const dir = join(this.#dir, key);
     try {
       const names = (await readdir(dir)).filter((n) => CORE_MODULE_FILE.test(n)).sort();
       // Read side by side, and kept as read: no copy of 11 MB modules (see `readFileMapped`).
       const [bindings, ...contents] = await Promise.all([readFile(join(dir, BINDINGS_FILE), 'utf8'), ...names.map((name) => readFileMapped(join(dir, name)))]);
+      if (!isCurrentBindings(bindings as string)) return undefined;
       return { bindings: bindings as string, modules: new Map(names.map((name, i) => [name, contents[i] as Uint8Array])) };
     } catch {
       return undefined;
