@@ -1,21 +1,16 @@
 /**
- * Colour on a terminal, none in a pipe or a file. A stream gets colour when:
- * 1. `FORCE_COLOR` is set (any value but `0` or `false`; Node's and supports-color's rule, which
- *    also puts it above `NO_COLOR`), else
- * 2. `NO_COLOR` is set to anything non-empty (https://no-color.org): never, else
- * 3. the stream is a terminal (`isTTY`) and `TERM` is not `dumb`.
+ * Colour on a terminal, none in a pipe or a file, by the one rule in `support/colour-rule.ts`
+ * (`FORCE_COLOR`, then `NO_COLOR`, then a terminal whose `TERM` is not `dumb`).
  * No dependency: eight SGR codes are all the CLI uses.
  */
+import { colourAllowed } from '../support/colour-rule.js';
 
 /** What a stream may be: a TTY stream has `isTTY` and `columns`. */
 export type OutputStream = NodeJS.WritableStream & { readonly isTTY?: boolean; readonly columns?: number };
 
 /** Whether text written to `stream` may carry ANSI colour codes, from `env` (see the module doc). */
 export function colourEnabled(stream: OutputStream, env: NodeJS.ProcessEnv): boolean {
-  const force = env.FORCE_COLOR;
-  if (force !== undefined) return force !== '0' && force.toLowerCase() !== 'false';
-  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
-  return stream.isTTY === true && env.TERM !== 'dumb';
+  return colourAllowed(stream.isTTY === true, env);
 }
 
 /** Styles for one stream; each is the identity when colour is off. */

@@ -9,12 +9,13 @@
  * pino-pretty's one line per field: the guest's message, then its fields as `key=value` (a value
  * with spaces, quotes or `=` in JSON quotes), control characters and line breaks escaped (`\n`)
  * so a guest can neither break the line nor send the terminal escape codes. JSON mode is
- * unchanged: every field stays a field. Colour is on when the destination is a terminal and
- * `NO_COLOR` is not set.
+ * unchanged: every field stays a field. Colour follows the CLI's rule (`support/colour-rule.ts`:
+ * `FORCE_COLOR`, `NO_COLOR`, a terminal).
  */
 import { isatty } from 'node:tty';
 import { type DestinationStream, pino } from 'pino';
 import pretty from 'pino-pretty';
+import { colourAllowed } from '../support/colour-rule.js';
 
 /** How log lines are written. */
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -24,9 +25,9 @@ export function effectiveLogFormat(format: LogFormat, isTty: boolean): 'json' | 
   return format === 'auto' ? (isTty ? 'pretty' : 'json') : format;
 }
 
-/** Whether pretty lines to `fd` are coloured: a terminal, and no `NO_COLOR` (https://no-color.org). */
+/** Whether pretty lines to `fd` are coloured (the rule in `support/colour-rule.ts`). */
 export function colourFor(fd: number, env: NodeJS.ProcessEnv = process.env): boolean {
-  return !env.NO_COLOR && isatty(fd);
+  return colourAllowed(isatty(fd), env);
 }
 
 /** A destination writing to `fd` (default stderr) in `format`. */

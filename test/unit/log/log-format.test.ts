@@ -67,10 +67,13 @@ describe('pretty guest lines', () => {
     expect(escapeControls('tab\there\u0000\u007f é ✓')).toBe('tab\\there\\u0000\\u007f é ✓');
   });
 
-  it('colours only a terminal without NO_COLOR', () => {
+  it('colours by the CLI rule: a terminal without NO_COLOR, or FORCE_COLOR', () => {
     const fd = openSync(join(mkdtempSync(join(tmpdir(), 'lnano-log-format-')), 'f'), 'w');
     expect(colourFor(fd, {})).toBe(false);
+    expect(colourFor(fd, { FORCE_COLOR: '1' })).toBe(true);
+    expect(colourFor(fd, { FORCE_COLOR: '0' })).toBe(false);
     closeSync(fd);
     expect(colourFor(2, { NO_COLOR: '1' })).toBe(false);
+    expect(colourFor(2, { NO_COLOR: '1', FORCE_COLOR: 'true' })).toBe(true);
   });
 });
