@@ -79,6 +79,12 @@ function skipComment(src: string, start: number): number {
   return start;
 }
 
+/** Index just past the string, template literal or comment at `i`, or `i` when none starts there. */
+function skipInert(src: string, i: number): number {
+  const c = src[i];
+  return c === '"' || c === "'" || c === '`' ? skipString(src, i) : skipComment(src, i);
+}
+
 /**
  * The index of the bracket closing the one at `open` (`(`, `[` or `{`), skipping string and
  * template literals and comments. jco's per-call code has no regular expression literals.
@@ -91,16 +97,12 @@ function matching(src: string, open: number): number {
   const stack = [first];
   let i = open + 1;
   while (i < src.length) {
-    const c = src[i]!;
-    if (c === '"' || c === "'" || c === '`') {
-      i = skipString(src, i);
-      continue;
-    }
-    const past = skipComment(src, i);
+    const past = skipInert(src, i);
     if (past !== i) {
       i = past;
       continue;
     }
+    const c = src[i]!;
     const close = CLOSE[c];
     if (close) stack.push(close);
     else if (c === ')' || c === ']' || c === '}') {
@@ -119,16 +121,12 @@ function matching(src: string, open: number): number {
 function expressionAt(src: string, start: number): { text: string; end: number } {
   let i = start;
   while (i < src.length) {
-    const c = src[i]!;
-    if (c === '"' || c === "'" || c === '`') {
-      i = skipString(src, i);
-      continue;
-    }
-    const past = skipComment(src, i);
+    const past = skipInert(src, i);
     if (past !== i) {
       i = past;
       continue;
     }
+    const c = src[i]!;
     if (CLOSE[c]) {
       i = matching(src, i) + 1;
       continue;

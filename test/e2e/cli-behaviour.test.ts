@@ -6,57 +6,31 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixture, ROOT, tempDataDir } from '../helpers/cli.js';
+import { type CliResult, collectOutput, fixture, ROOT, tempDataDir } from '../helpers/cli.js';
 import { type ServeHost, startServe } from '../helpers/serve-host.js';
 
 const BIN = join(ROOT, 'bin', 'lnano.js');
 const ESC = '\u001b[';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliResult;
 
 /** Runs `lnano <args>` with `input` on its stdin and `env` over a colour-neutral environment. */
 function lnano(args: readonly string[], options: { env?: NodeJS.ProcessEnv; input?: string | Uint8Array } = {}): Promise<Run> {
   const base = { ...process.env, LNANO_DATA_DIR: dataDir };
   delete base.FORCE_COLOR;
   delete base.NO_COLOR;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.input ?? '');
-  });
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...base, ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stdin.end(options.input ?? '');
+  return collectOutput(child);
 }
 
 /** Runs a bash script; `lnano` is a function calling this checkout's CLI. */
 function bash(script: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `lnano() { ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; }\n${script}`], {
-      env: { ...process.env, LNANO_DATA_DIR: dataDir, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const child = spawn('bash', ['-c', `lnano() { ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} "$@"; }\n${script}`], {
+    env: { ...process.env, LNANO_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return collectOutput(child);
 }
 
 const dataDir = tempDataDir();

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { type Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { CliIo } from '../../host/cli/cli-io.js';
 import { main } from '../../host/cli/main.js';
@@ -24,8 +24,12 @@ export interface CliResult {
 /** Runs the real `lnano` command in a child process. */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; dataDir?: string } = {}): Promise<CliResult> {
   const env = { ...process.env, ...options.env, ...(options.dataDir ? { LNANO_DATA_DIR: options.dataDir } : {}) };
+  return collectOutput(spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** A child process's exit code and whole stdout and stderr, once it has closed. */
+export function collectOutput(child: ChildProcessByStdio<Writable | null, Readable, Readable>): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => {
