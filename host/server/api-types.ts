@@ -7,7 +7,10 @@
  *
  * One concept, one name: `peakMemoryBytes` is the largest instance memory a call left behind (a
  * wasm memory only grows, so this is its peak): per version in `usage`, per call in the timeline's
- * receipt. (The receipt called it `memoryPeakBytes` until 2026-12; renamed to the one name.)
+ * entry. (The timeline called it `memoryPeakBytes` until 2026-12.) A call's own usage receipt
+ * (`Usage` in sandbox/usage.ts: ingress results, error details) still names the same measure
+ * `memoryBytes`; it is to become `peakMemoryBytes` too (issue 16), apart from the memory limit's
+ * option of the same name.
  */
 
 /** Every coded error answer: `details` only when the code is shown to clients. */
