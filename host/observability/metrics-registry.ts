@@ -78,6 +78,9 @@ export interface MetricsOptions extends Partial<GuestMetricBounds> {
   readonly processMetrics?: boolean;
 }
 
+/** The content type of `scrape()`'s text: the Prometheus text format 0.0.4. */
+export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
+
 /** What the registry reads pool state from when scraped (the version manager). */
 export interface RouteSource {
   list(): RouteStatus[];
@@ -298,11 +301,6 @@ export class HostMetrics {
     } finally {
       this.#routes = [];
     }
-  }
-
-  /** The content type of `scrape()`'s text. */
-  get contentType(): string {
-    return this.registry.contentType;
   }
 
   /** The series of `name@version`, dropping the oldest version's past the bound. */

@@ -11,6 +11,7 @@ import { envelopeToEvent } from '../engine/plugin-event.js';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import type { PluginCaller } from '../events/plugin-caller.js';
 import type { LogRing } from '../log/log-ring.js';
+import { PROMETHEUS_TEXT } from '../observability/metrics-registry.js';
 import { STRATEGIES } from '../versions/deployment.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
@@ -228,7 +229,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
       method: 'GET',
       path: '/metrics',
       handler: async () => {
-        return { text: await options.metrics(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+        return { text: await options.metrics(), contentType: PROMETHEUS_TEXT };
       },
     },
     { method: 'GET', path: '/v1/traces', handler: (req) => ({ body: { traces: options.traces?.(queryInt(req, 'limit', 1, 1000) ?? 20) ?? [] } }) },

@@ -14,7 +14,7 @@ import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import { parseJson } from '../support/json-depth.js';
 import { authorized } from './admin-token.js';
-import { HttpService, REQUEST_ID_HEADER, sendError } from './http-service.js';
+import { type HttpErrors, HttpService, REQUEST_ID_HEADER, sendError } from './http-service.js';
 import { crossSiteReason, reboundHostReason } from './request-origin.js';
 import { checkBody, zodValidatorCompiler } from './zod-validator.js';
 
@@ -107,6 +107,14 @@ function jsonOf(request: FastifyRequest): unknown {
   );
 }
 
+/** The admin API's coded errors for what fastify refuses itself (the metrics listener answers with them too). */
+export const ADMIN_ERRORS: HttpErrors = {
+  notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
+  methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
+  tooLarge: (limit) => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit }),
+  badRequest: (reason) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason }),
+};
+
 export class AdminServer extends HttpService {
   readonly #options: AdminServerOptions;
 
@@ -114,12 +122,7 @@ export class AdminServer extends HttpService {
     super({
       logger: options.logger,
       name: 'admin API',
-      errors: {
-        notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
-        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
-        tooLarge: (limit) => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit }),
-        badRequest: (reason) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason }),
-      },
+      errors: ADMIN_ERRORS,
     });
     this.#options = options;
     const maxJson = options.maxJsonBytes ?? ADMIN_DEFAULTS.maxJsonBytes;

@@ -14,11 +14,10 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import { PROMETHEUS_TEXT } from '../observability/metrics-registry.js';
+import { ADMIN_ERRORS } from './admin-server.js';
 import { HttpService } from './http-service.js';
 import { reboundHostReason } from './request-origin.js';
-
-/** The content type of the Prometheus text format. */
-export const PROMETHEUS_TEXT = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface MetricsServerOptions {
   readonly logger: Logger;
@@ -28,16 +27,7 @@ export interface MetricsServerOptions {
 
 export class MetricsServer extends HttpService {
   constructor(options: MetricsServerOptions) {
-    super({
-      logger: options.logger,
-      name: 'metrics',
-      errors: {
-        notFound: (method, path) => new LnError('LN_ERR_ADMIN_NOT_FOUND', { method, path }),
-        methodNotAllowed: (method, path, allowed) => new LnError('LN_ERR_ADMIN_METHOD_NOT_ALLOWED', { method, path, allowed: allowed.join(', ') }),
-        tooLarge: (limit) => new LnError('LN_ERR_ADMIN_TOO_LARGE', { limit }),
-        badRequest: (reason) => new LnError('LN_ERR_ADMIN_BAD_REQUEST', { reason }),
-      },
-    });
+    super({ logger: options.logger, name: 'metrics', errors: ADMIN_ERRORS });
     this.app.route({
       method: 'GET',
       url: '/metrics',
