@@ -12,12 +12,14 @@
 #   wabt                       wat2wasm/wasm-validate, for inspecting and fuzzing modules
 #   chromium                   headless browser for the web console's end-to-end tests
 #   prometheus                 promtool, which checks a real /metrics scrape (test/integration/metrics-promtool.test.ts)
+#   nats-server                NATS with JetStream, started by the cluster tests on loopback ports
+#   mosquitto                  MQTT broker, started by the MQTT bridge tests on loopback ports
 #
 # The TypeScript example (components/echo-ts) needs no system package: esbuild and
 # componentize-js come from npm.
 set -eu
 
-PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32 wabt chromium prometheus"
+PACKAGES="clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32 wabt chromium prometheus nats-server mosquitto"
 
 missing=""
 for pkg in $PACKAGES; do
