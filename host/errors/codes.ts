@@ -16,7 +16,7 @@
  *   placeholders of `message` and `fix` plus these, checked when compiled.
  *
  * A failed guest call also carries its usage receipt in its details, whatever its code
- * (`usageDetails` in host/sandbox/usage.ts: durationMs, fuelUsed, memoryBytes, hostCalls,
+ * (`usageDetails` in host/sandbox/usage.ts: durationMs, fuelUsed, peakMemoryBytes, hostCalls,
  * bytesIn, bytesOut, outputDropped).
  */
 export interface ErrorSpec {

@@ -349,7 +349,7 @@ export class LiquidNanoRuntime implements PluginCaller {
     const code = outcome.ok ? undefined : String(outcome.error.code);
     const usage = outcome.usage;
     const durationMs = round(outcome.durationMs ?? usage?.durationMs ?? call.elapsedMs);
-    const receipt = usage ? { fuelUsed: usage.fuelUsed, peakMemoryBytes: usage.memoryBytes } : null;
+    const receipt = usage ? { fuelUsed: usage.fuelUsed, peakMemoryBytes: usage.peakMemoryBytes } : null;
     // The entry's keys in their documented order (contract A); optional ones only when set.
     const input: { -readonly [K in keyof TimelineInput]: TimelineInput[K] } =
       code === undefined

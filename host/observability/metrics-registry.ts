@@ -260,7 +260,7 @@ export class HostMetrics {
     series.add('lnano_payload_bytes_total', u.bytesOut, ['direction', 'out']);
     for (const kind in u.hostCalls) series.add('lnano_host_calls_total', u.hostCalls[kind]!, ['kind', kind]);
     if (u.outputDropped) series.add('lnano_guest_output_dropped_total', u.outputDropped);
-    if (u.memoryBytes > series.peakBytes) series.peakBytes = u.memoryBytes;
+    if (u.peakMemoryBytes > series.peakBytes) series.peakBytes = u.peakMemoryBytes;
   }
 
   /** Counts one deploy, swap, rollback or abort. */

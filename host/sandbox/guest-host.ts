@@ -74,9 +74,9 @@ export interface GuestHostOptions {
 /** Distinct components' bindings kept compiled per thread. */
 const BINDINGS_CACHE_SIZE = 128;
 
-const NO_USAGE: WorkerUsage = { fuelUsed: null, memoryBytes: 0, hostCalls: {}, bytesOut: 0 };
+const NO_USAGE: WorkerUsage = { fuelUsed: null, peakMemoryBytes: 0, hostCalls: {}, bytesOut: 0 };
 
-function memoryBytes(memories: ReadonlySet<WebAssembly.Memory>): number {
+function totalMemoryBytes(memories: ReadonlySet<WebAssembly.Memory>): number {
   let total = 0;
   for (const memory of memories) total += memory.buffer.byteLength;
   return total;
@@ -265,7 +265,7 @@ export class GuestHost {
         ok: false,
         error: error.toJSON(),
         poisoned: false,
-        usage: { ...NO_USAGE, memoryBytes: memoryBytes(guest.memories) },
+        usage: { ...NO_USAGE, peakMemoryBytes: totalMemoryBytes(guest.memories) },
       };
     }
     const start = this.#startMetering(guest, message);
@@ -328,7 +328,7 @@ export class GuestHost {
     // Built without spreads: this runs on every call, and an inline call's whole budget is microseconds.
     const usage: { -readonly [K in keyof WorkerUsage]: WorkerUsage[K] } = {
       fuelUsed: left === null ? null : Number(start! - left),
-      memoryBytes: memoryBytes(guest.memories),
+      peakMemoryBytes: totalMemoryBytes(guest.memories),
       hostCalls,
       bytesOut,
     };

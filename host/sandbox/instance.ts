@@ -225,7 +225,7 @@ export class Instance implements GuestEndpoint {
    * Calls an export.
    *
    * A failure from the worker carries the call's usage in its details (`durationMs`, `fuelUsed`,
-   * `memoryBytes`, `hostCalls`, `bytesIn`, `bytesOut`).
+   * `peakMemoryBytes`, `hostCalls`, `bytesIn`, `bytesOut`).
    *
    * @throws LnError the guest's failure (`LN_ERR_GUEST_*`), `LN_ERR_BUDGET_TIME`,
    *   `LN_ERR_BUDGET_FUEL` (the instance dies), `LN_ERR_BUDGET_MEMORY` (a grow the memory cap
@@ -362,7 +362,7 @@ export class Instance implements GuestEndpoint {
     const usage: { -readonly [K in keyof Usage]: Usage[K] } = {
       durationMs,
       fuelUsed: measured.fuelUsed,
-      memoryBytes: measured.memoryBytes,
+      peakMemoryBytes: measured.peakMemoryBytes,
       hostCalls: measured.hostCalls,
       bytesIn: current.bytesIn,
       bytesOut: measured.bytesOut,

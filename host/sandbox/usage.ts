@@ -15,7 +15,7 @@ export interface Usage {
    * Size of all the instance's linear memories after the call, bytes. Linear memories never
    * shrink, so this is also the call's peak.
    */
-  readonly memoryBytes: number;
+  readonly peakMemoryBytes: number;
   /** Host calls the guest made during the call, by kind (`http`, `kv`, `log`, ...). */
   readonly hostCalls: Readonly<Record<string, number>>;
   /** Estimated size of the arguments, bytes (see `payloadBytes`). */
@@ -33,7 +33,7 @@ export interface Usage {
  * The part of a receipt the worker measures, and, for a traced call, the host calls it timed
  * (turned into spans on the main thread, not part of the receipt).
  */
-export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'memoryBytes' | 'hostCalls' | 'bytesOut' | 'outputDropped'> & {
+export type WorkerUsage = Pick<Usage, 'fuelUsed' | 'peakMemoryBytes' | 'hostCalls' | 'bytesOut' | 'outputDropped'> & {
   readonly hostSpans?: { readonly spans: readonly HostCallSpan[]; readonly dropped: number };
 };
 
@@ -42,7 +42,7 @@ export function usageDetails(usage: Usage): Record<string, number | string | nul
   return {
     durationMs: Math.round(usage.durationMs * 1000) / 1000,
     fuelUsed: usage.fuelUsed,
-    memoryBytes: usage.memoryBytes,
+    peakMemoryBytes: usage.peakMemoryBytes,
     hostCalls: Object.entries(usage.hostCalls)
       .map(([k, n]) => `${k}=${n}`)
       .join(','),
@@ -70,7 +70,7 @@ export function usageFromDetails(details: Readonly<Record<string, unknown>>): Us
   return {
     durationMs: details.durationMs,
     fuelUsed: typeof details.fuelUsed === 'number' ? details.fuelUsed : null,
-    memoryBytes: Number(details.memoryBytes ?? 0),
+    peakMemoryBytes: Number(details.peakMemoryBytes ?? 0),
     hostCalls,
     bytesIn: Number(details.bytesIn ?? 0),
     bytesOut: Number(details.bytesOut ?? 0),

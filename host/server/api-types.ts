@@ -6,11 +6,11 @@
  * `number` becoming `number | null`) fails the type check instead of drifting.
  *
  * One concept, one name: `peakMemoryBytes` is the largest instance memory a call left behind (a
- * wasm memory only grows, so this is its peak): per version in `usage`, per call in the timeline's
- * entry. (The timeline called it `memoryPeakBytes` until 2026-12.) A call's own usage receipt
- * (`Usage` in sandbox/usage.ts: ingress results, error details) still names the same measure
- * `memoryBytes`; it is to become `peakMemoryBytes` too (issue 16), apart from the memory limit's
- * option of the same name.
+ * wasm memory only grows, so this is its peak): per call in its usage receipt (`Usage` in
+ * sandbox/usage.ts: ingress results, a failed call's error details), per call in the timeline's
+ * entry, per version in `usage`. Until 2026-12 the receipt called it `memoryBytes` and the timeline
+ * `memoryPeakBytes`. The memory *limit* is a different concept with its own names: `limits.memory`
+ * in a manifest, `limitBytes` in `LN_ERR_BUDGET_MEMORY`'s details.
  */
 
 /** Every coded error answer: `details` only when the code is shown to clients. */

@@ -317,7 +317,7 @@ export class LiveVersion {
     u.fuelUsed += usage.fuelUsed ?? 0;
     u.bytesIn += usage.bytesIn;
     u.bytesOut += usage.bytesOut;
-    u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.memoryBytes);
+    u.peakMemoryBytes = Math.max(u.peakMemoryBytes, usage.peakMemoryBytes);
     const calls = usage.hostCalls;
     for (const kind in calls) u.hostCalls[kind] = (u.hostCalls[kind] ?? 0) + calls[kind]!;
     if (this.#log.isLevelEnabled('debug')) this.#log.debug({ outcome, usage }, 'plugin call');

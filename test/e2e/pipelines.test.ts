@@ -89,7 +89,7 @@ describe('the default sensor pipeline in a real host', () => {
     expect(run.status).toBe('succeeded');
     const byId = Object.fromEntries(run.steps.map((s: any) => [s.id, s]));
     expect(byId.transform.output[0]).toMatchObject({ type: 'sensor.transformed', data: { fahrenheit: 113, unit: 'F', sensor: 'north\u0007-7' } });
-    expect(byId.transform.usage).toMatchObject({ memoryBytes: expect.any(Number), bytesIn: expect.any(Number) });
+    expect(byId.transform.usage).toMatchObject({ peakMemoryBytes: expect.any(Number), bytesIn: expect.any(Number) });
     // 113 °F passes the telemetry threshold of 104: stats first, then the alert.
     expect(byId.stats.output.map((e: any) => e.type)).toEqual(['telemetry.stats', 'telemetry.alert']);
     expect(byId.stats.output[1].data).toEqual({ field: 'fahrenheit', value: 113, max: 104 });

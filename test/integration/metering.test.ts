@@ -137,7 +137,7 @@ describe('fuel', () => {
     ]);
     expect(outcome.usage.fuelUsed).toBeGreaterThan(10_000);
     expect(outcome.usage.hostCalls).toEqual({ log: 1 });
-    expect(outcome.usage.memoryBytes).toBeGreaterThan(9 * MiB);
+    expect(outcome.usage.peakMemoryBytes).toBeGreaterThan(9 * MiB);
     const failed = await instance.call(handle, [{ ...event, type: 'fail' }]);
     expect(failed.errResult).toBe(true);
     expect(failed.usage.fuelUsed).toBeGreaterThan(0);
@@ -152,10 +152,10 @@ describe('memory', () => {
     const err = await failure(s.call(target(c, 'grow-forever'), []));
     expect(err.code).toBe('LN_ERR_BUDGET_MEMORY');
     expect(err.details.limitBytes).toBe(32 * MiB);
-    expect(err.details.memoryBytes).toBe(32 * MiB);
+    expect(err.details.peakMemoryBytes).toBe(32 * MiB);
     const next = await s.call(target(c, 'grow'), [0]);
     expect(next.value).toBe(1);
-    expect(next.usage.memoryBytes).toBe(64 * 1024);
+    expect(next.usage.peakMemoryBytes).toBe(64 * 1024);
     expect(s.stats().started).toBe(2);
   });
 
@@ -163,7 +163,7 @@ describe('memory', () => {
     const c = await load(fixture('memory-grower'), meterOptions({ memoryBytes: 4 * MiB }));
     const s = supervise(c);
     expect((await s.call(target(c, 'grow'), [100])).value).toBe(-1);
-    expect((await s.call(target(c, 'grow'), [1])).usage.memoryBytes).toBe(4 * MiB);
+    expect((await s.call(target(c, 'grow'), [1])).usage.peakMemoryBytes).toBe(4 * MiB);
   });
 
   it('a C guest trapping after a refused grow is LN_ERR_BUDGET_MEMORY; peak memory is reported per call', async () => {
@@ -171,7 +171,7 @@ describe('memory', () => {
     const s = supervise(c);
     const small = await s.call(target(c, 'sieve'), [100_000]);
     expect(small.value).toBe(9592);
-    expect(small.usage.memoryBytes).toBeGreaterThan(100_000);
+    expect(small.usage.peakMemoryBytes).toBeGreaterThan(100_000);
     expect(await codeOf(s.call(target(c, 'sieve'), [10_000_000]))).toBe('LN_ERR_BUDGET_MEMORY');
     expect((await s.call(target(c, 'sieve'), [1000])).value).toBe(168);
   });
@@ -210,7 +210,7 @@ describe('payloads and usage receipts', () => {
     const { usage } = await (await start(c)).call(target(c, 'greet'), ['Ada']);
     expect(usage.durationMs).toBeGreaterThan(0);
     expect(usage.fuelUsed).toBeGreaterThan(0);
-    expect(usage.memoryBytes).toBe(64 * 1024);
+    expect(usage.peakMemoryBytes).toBe(64 * 1024);
     expect(usage.hostCalls).toEqual({});
     expect(usage.bytesIn).toBe(3);
     expect(usage.bytesOut).toBe('Hello, Ada!'.length);

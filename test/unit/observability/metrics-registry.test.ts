@@ -12,7 +12,7 @@ const call = (version: string, ok = true, code: string | null = null): CallRecor
   ok,
   code,
   durationMs: 2,
-  usage: { durationMs: 1, fuelUsed: 10, memoryBytes: 65536, hostCalls: { kv: 2 }, bytesIn: 5, bytesOut: 7 },
+  usage: { durationMs: 1, fuelUsed: 10, peakMemoryBytes: 65536, hostCalls: { kv: 2 }, bytesIn: 5, bytesOut: 7 },
 });
 const sample = (name: string, kind: 'counter' | 'gauge' | 'histogram', value: number, labels: Array<[string, string]> = []) => ({
   type: 'notify' as const,

@@ -27,10 +27,10 @@ describe('payloadBytes', () => {
   });
 
   it('flattens a receipt into error details', () => {
-    expect(usageDetails({ durationMs: 1.23456, fuelUsed: null, memoryBytes: 65536, hostCalls: { http: 2, kv: 1 }, bytesIn: 3, bytesOut: 0 })).toEqual({
+    expect(usageDetails({ durationMs: 1.23456, fuelUsed: null, peakMemoryBytes: 65536, hostCalls: { http: 2, kv: 1 }, bytesIn: 3, bytesOut: 0 })).toEqual({
       durationMs: 1.235,
       fuelUsed: null,
-      memoryBytes: 65536,
+      peakMemoryBytes: 65536,
       hostCalls: 'http=2,kv=1',
       bytesIn: 3,
       bytesOut: 0,
@@ -38,7 +38,7 @@ describe('payloadBytes', () => {
   });
 
   it("a failure's details give back the receipt they were made from", () => {
-    const usage = { durationMs: 12.5, fuelUsed: 905, memoryBytes: 65536, hostCalls: { log: 3, kv: 1 }, bytesIn: 40, bytesOut: 0 };
+    const usage = { durationMs: 12.5, fuelUsed: 905, peakMemoryBytes: 65536, hostCalls: { log: 3, kv: 1 }, bytesIn: 40, bytesOut: 0 };
     expect(usageFromDetails(usageDetails(usage))).toEqual(usage);
     expect(usageFromDetails(usageDetails({ ...usage, fuelUsed: null, hostCalls: {} }))).toEqual({ ...usage, fuelUsed: null, hostCalls: {} });
     expect(usageFromDetails({ reason: 'never reached a worker' })).toBeUndefined();
