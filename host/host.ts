@@ -530,6 +530,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       plugins: router,
       logger,
       pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
+      observer: metrics.ingressObserver(),
       get maxBodyBytes() {
         return watcher.current.config.ingress.maxBodyBytes;
       },

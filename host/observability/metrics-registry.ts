@@ -29,6 +29,8 @@ export const METRICS_DEFAULTS = Object.freeze({
   maxVersionsPerComponent: 8,
   /** Buckets of `lnano_call_duration_seconds`, seconds. */
   durationBucketsSeconds: Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]),
+  /** Buckets of `lnano_ingress_request_duration_seconds`, seconds. */
+  requestBucketsSeconds: Object.freeze([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
   /** Buckets of `lnano_pipeline_run_duration_seconds`, seconds. */
   runBucketsSeconds: Object.freeze([0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]),
   /** Whether prom-client's Node.js process metrics (`process_*`, `nodejs_*`, stock names) are exported. */
@@ -75,6 +77,7 @@ export interface MetricsOptions extends Partial<GuestMetricBounds> {
   readonly maxVersionsPerComponent?: number;
   readonly durationBucketsSeconds?: readonly number[];
   readonly runBucketsSeconds?: readonly number[];
+  readonly requestBucketsSeconds?: readonly number[];
   readonly processMetrics?: boolean;
 }
 
@@ -108,6 +111,9 @@ export class HostMetrics {
   readonly #runsStarted: Counter<string>;
   readonly #runsFinished: Counter<string>;
   readonly #runDuration: Histogram<string>;
+  readonly #requestDuration: Histogram;
+  /** The request histogram's children by `method route code`: labels validated once per combination. */
+  readonly #requestChildren = new Map<string, { observe(seconds: number): void }>();
   constructor(options: MetricsOptions = {}) {
     this.#maxVersions = options.maxVersionsPerComponent ?? METRICS_DEFAULTS.maxVersionsPerComponent;
     const registers = [this.registry];
@@ -197,6 +203,15 @@ export class HostMetrics {
       registers,
       buckets: [...(options.runBucketsSeconds ?? METRICS_DEFAULTS.runBucketsSeconds)],
     });
+    // Ingress requests: routes are the listener's own (fixed paths, and the wasi:http routes
+    // deployed), methods fastify's known list, codes HTTP statuses: every label is bounded.
+    this.#requestDuration = new Histogram({
+      name: 'lnano_ingress_request_duration_seconds',
+      help: 'Ingress HTTP requests by method, route and status code, from the request to the end of its answer (its _count is the request count).',
+      labelNames: ['method', 'route', 'code'],
+      registers,
+      buckets: [...(options.requestBucketsSeconds ?? METRICS_DEFAULTS.requestBucketsSeconds)],
+    });
     const build = buildInfo();
     new Gauge({
       name: 'lnano_build_info',
@@ -225,6 +240,25 @@ export class HostMetrics {
         const labels = { pipeline: run.pipeline, status: run.status };
         this.#runsFinished.inc(labels);
         this.#runDuration.observe(labels, (run.durationMs ?? 0) / 1000);
+      },
+    };
+  }
+
+  /**
+   * The hook to pass to `new IngressServer({ ... })`: one answered request. `route` is the
+   * matched route's pattern (`/events`), or `unmatched` for a 404, so a scan of random paths
+   * adds one series, not one per path.
+   */
+  ingressObserver(): { onResponse: (method: string, route: string | undefined, status: number, seconds: number) => void } {
+    return {
+      onResponse: (method, route, status, seconds) => {
+        const key = `${method} ${route ?? ''} ${status}`;
+        let child = this.#requestChildren.get(key);
+        if (!child) {
+          child = this.#requestDuration.labels({ method, route: route ?? 'unmatched', code: String(status) });
+          this.#requestChildren.set(key, child);
+        }
+        child.observe(seconds);
       },
     };
   }

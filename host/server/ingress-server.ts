@@ -30,6 +30,11 @@ export interface IngressOptions {
   readonly allowedOrigins?: readonly string[];
   /** Pipelines: starts the runs an event triggers; each answer then lists them as `pipelines`. */
   readonly pipelines?: { start(event: PluginEvent): Array<{ name: string; runId: string }> };
+  /**
+   * Told of every answered request (the metrics registry's `ingressObserver()`): its method, the
+   * matched route's pattern (undefined for a 404), its status and how long it took, seconds.
+   */
+  readonly observer?: { onResponse(method: string, route: string | undefined, status: number, seconds: number): void };
 }
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events, no origin allowed cross-site. */
@@ -103,6 +108,13 @@ export class IngressServer extends HttpService {
     // The JSON types by name (fastify caches their lookup), every other type through '*'.
     this.app.addContentTypeParser([...JSON_TYPES], parse);
     this.app.addContentTypeParser('*', parse);
+    const observer = options.observer;
+    if (observer) {
+      this.app.addHook('onResponse', (request, reply, done) => {
+        observer.onResponse(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      });
+    }
     this.app.get('/health', () => ({ status: 'ok', plugins: this.#options.plugins.names }));
     this.app.post('/events', (request) => this.#events(request));
     this.refuseOtherMethods('/health', ['GET']);

@@ -6,7 +6,7 @@
  * through the ingress, pipeline runs that succeed and fail through the admin API; then both
  * scrapes (admin API with the token, metrics listener without) are checked by promtool and
  * family by family: stock Node.js/process names, `lnano_build_info`, pipeline run metrics,
- * guest counters ending in `_total`.
+ * ingress request metrics, guest counters ending in `_total`.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -164,6 +164,36 @@ describe('/metrics of a real host', () => {
     // The guest's counter is exported with the _total suffix it left out.
     expect(sample(f, 'plugin_events_total', { component: 'telemetry', version: '1.0.0', type: 'sensor.reading' })).toBe(4);
     expect(f.has('plugin_events')).toBe(false);
+  });
+
+  it('counts ingress requests by method, route and status code, with a bounded route label', async () => {
+    const ingress = host.addresses.ingress.url;
+    // The parser drops a histogram's labels, so the _count lines are read from the text.
+    const count = (text: string, l: { method: string; route: string; code: string }): number => {
+      const line = `lnano_ingress_request_duration_seconds_count{method="${l.method}",route="${l.route}",code="${l.code}"} `;
+      const at = text.indexOf(`\n${line}`);
+      return at < 0 ? 0 : Number.parseInt(text.slice(at + 1 + line.length), 10);
+    };
+    const before = await (await fetch(`${host.addresses.metrics!.url}/metrics`)).text();
+    const events0 = count(before, { method: 'POST', route: '/events', code: '200' });
+    // The four events of beforeAll were answered 200.
+    expect(events0).toBeGreaterThanOrEqual(4);
+    expect((await fetch(`${ingress}/health`)).status).toBe(200);
+    expect((await fetch(`${ingress}/events`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'a,b' })).status).toBe(415);
+    expect((await fetch(`${ingress}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' })).status).toBe(400);
+    expect((await fetch(`${ingress}/events`, { method: 'DELETE' })).status).toBe(405);
+    // A scan of random paths: each is a 404 under one `unmatched` series, not a series per path.
+    for (const path of ['/wp-login.php', '/.env', '/a/b/c', `/${randomBytes(8).toString('hex')}`]) expect((await fetch(`${ingress}${path}`)).status).toBe(404);
+    const text = await (await fetch(`${host.addresses.metrics!.url}/metrics`)).text();
+    const f = families(text);
+    expect(f.get('lnano_ingress_request_duration_seconds')?.type).toBe('HISTOGRAM');
+    expect(count(text, { method: 'GET', route: '/health', code: '200' })).toBe(count(before, { method: 'GET', route: '/health', code: '200' }) + 1);
+    expect(count(text, { method: 'POST', route: '/events', code: '415' })).toBe(count(before, { method: 'POST', route: '/events', code: '415' }) + 1);
+    expect(count(text, { method: 'POST', route: '/events', code: '400' })).toBe(count(before, { method: 'POST', route: '/events', code: '400' }) + 1);
+    expect(count(text, { method: 'DELETE', route: '/events', code: '405' })).toBe(count(before, { method: 'DELETE', route: '/events', code: '405' }) + 1);
+    expect(count(text, { method: 'GET', route: 'unmatched', code: '404' })).toBe(count(before, { method: 'GET', route: 'unmatched', code: '404' }) + 4);
+    expect(text).not.toContain('wp-login');
+    expect(count(text, { method: 'POST', route: '/events', code: '200' })).toBe(events0);
   });
 
   it('serves only GET /metrics on the token-free listener; the admin API still wants its token', async () => {
