@@ -194,7 +194,7 @@ export function adminRoutes(manager: VersionManager, options: AdminRouteOptions)
         const lines = queryInt(req, 'lines', 1, 10_000) ?? 100;
         const follow = req.query.get('follow') === '1' || req.query.get('follow') === 'true';
         const recent = options.logs.recent(name, lines);
-        if (!follow) return { body: { lines: recent } };
+        if (!follow) return { body: { lines: recent } satisfies AdminAnswers['GET /v1/components/:name/logs'] };
         // NDJSON, one log line each, until the client goes away.
         const res = req.stream();
         res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'cache-control': 'no-store' });

@@ -284,6 +284,22 @@ export interface AuditAnswer {
 }
 
 /** Each route's answer, by route: what the console's `api()` calls are typed with. */
+/**
+ * One kept log line about a component (pino's JSON object: `level` 10–60, `time` in ms since the
+ * epoch, `msg`; a guest's own line has `guest: { message, fields }`, its output `guest: { stream,
+ * line }`; a failure's has `code`). Any other key the host logged is kept.
+ */
+export interface LogLine {
+  readonly component: string;
+  readonly level?: number;
+  readonly time?: number;
+  readonly msg?: string;
+  readonly version?: string;
+  readonly code?: string;
+  readonly guest?: { readonly message?: string; readonly line?: string; readonly stream?: string; readonly fields?: Readonly<Record<string, string>> };
+  readonly [key: string]: unknown;
+}
+
 export interface AdminAnswers {
   'GET /v1/health': { readonly status: 'ok'; readonly components: number };
   'PUT /v1/artifacts': { readonly digest: string; readonly sizeBytes: number; readonly created: boolean };
@@ -291,6 +307,8 @@ export interface AdminAnswers {
   'GET /v1/components': { readonly components: readonly ComponentStatus[] };
   'GET /v1/components/:name': ComponentStatus;
   'GET /v1/components/:name/history': HistoryAnswer;
+  /** The last `lines` (default 100) log lines about the component, oldest first. */
+  'GET /v1/components/:name/logs': { readonly lines: readonly LogLine[] };
   'GET /v1/audit': AuditAnswer;
   'GET /v1/grants': { readonly grants: readonly ServingGrants[] };
   'POST /v1/components/:name/capability-diff': CapabilityDiffAnswer;

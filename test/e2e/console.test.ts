@@ -1,9 +1,9 @@
 /**
  * The web console in headless Chromium against a real `lnano serve`: login, components appearing,
  * a rollback through the confirmation dialog (with its capability diff), a deploy followed step by
- * step, the audit chain, a live timeline entry (its details, filters in the URL), composing and
- * running a two-step pipeline, the composer's errors, a fallback in the graph, `$schema` kept on
- * save; every view on a phone (390×844) and a laptop (1280×800) without sideways scrolling,
+ * step, the audit chain, a live timeline entry (its details, filters in the URL), a component's
+ * logs tab, composing and running a two-step pipeline, the composer's errors, a fallback in the
+ * graph, `$schema` kept on save; every view on a phone (390×844) and a laptop (1280×800) without sideways scrolling,
  * console errors or serious axe-core violations, the skip link on each; 50 components on a laptop
  * and a tablet, and that every request the page makes is a console file or an authenticated `/v1` call.
  *
@@ -50,7 +50,8 @@ async function screenshot(name: string): Promise<void> {
 
 beforeAll(async () => {
   execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-console.mjs')], { stdio: 'inherit' });
-  host = await startServe();
+  // Info level, so the logs tab has echo's own lines (it logs "echo" at info on every event).
+  host = await startServe(['--log-level', 'info']);
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'lnano-chromium-')), {
     executablePath: '/usr/bin/chromium',
     args: CHROMIUM_ARGS,
@@ -316,10 +317,40 @@ describe('the web console', () => {
     expect(saved.body.document.$schema).toBe('../docs/pipeline.schema.json');
   });
 
+  it("shows a component's log lines in its Logs tab, the level filter in the URL", async () => {
+    // echo-c logs "echo" at info on every event (the live test above sent one).
+    await page.evaluate(() => {
+      location.hash = '#/component/echo/logs?level=warn';
+    });
+    await page.waitForSelector('#logs-count:has-text("of the last")', WAIT);
+    expect(await page.title()).toBe('Logs of echo · Components — Liquid Nano console');
+    expect(await page.getAttribute('#tab-logs', 'aria-current')).toBe('page');
+    expect(await page.locator('.log-line').count()).toBe(0);
+    expect(await page.textContent('#logs-count')).toMatch(/^0 of the last [1-9]\d* lines/);
+    await page.selectOption('#logs-level', 'info');
+    // The guest's own line, and the host's lines about the component (its deploys, its rollback).
+    await page.waitForSelector('.log-line.level-info:has-text("guest")', WAIT);
+    expect(await page.textContent('.log-line.level-info:has-text("guest")')).toMatch(/ info \[1\.\d\.0\] guest echo$/);
+    expect(await page.textContent('#component-logs')).toContain('rolled back');
+    expect(await page.evaluate(() => location.hash)).toBe('#/component/echo/logs?level=info');
+    // The text filter narrows to nothing, and back.
+    await page.fill('#logs-text', 'no-such-text-in-any-line');
+    await page.click('#component-logs button[type=submit]');
+    await page.waitForFunction(() => document.querySelectorAll('.log-line').length === 0, null, WAIT);
+    expect(await page.evaluate(() => location.hash)).toBe('#/component/echo/logs?level=info&q=no-such-text-in-any-line');
+    await page.fill('#logs-text', '');
+    await page.click('#component-logs button[type=submit]');
+    await page.waitForSelector('.log-line', WAIT);
+    await page.click('#logs-pause');
+    expect(await page.getAttribute('#logs-pause', 'aria-pressed')).toBe('true');
+    await page.waitForSelector('#logs-count:has-text("(paused)")', WAIT);
+  });
+
   it('fits every view on a phone and a laptop: no sideways scrolling, no console error, a working skip link, no serious axe violation', async () => {
     const views = [
       { hash: '#/components', ready: 'tr[data-component="echo"]', shot: 'components' },
       { hash: '#/component/echo', ready: 'table.versions tbody tr', shot: 'component' },
+      { hash: '#/component/echo/logs', ready: '.log-line', shot: 'component-logs' },
       { hash: '#/component/no-such-component', ready: '#component-missing', shot: null },
       { hash: '#/audit', ready: '#audit-verification', shot: null },
       { hash: '#/live', ready: 'table.timeline tbody tr', shot: 'live' },

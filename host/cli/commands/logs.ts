@@ -1,3 +1,4 @@
+import { logLineParts } from '../../log/log-line.js';
 import type { LogEntry } from '../../log/log-ring.js';
 import { ADMIN_CLIENT_HELP, ADMIN_CLIENT_OPTIONS, AdminClient, type AdminClientFlags } from '../admin-client.js';
 import { parseCommandArgs, usageError } from '../args.js';
@@ -22,18 +23,13 @@ interface LogsFlags extends AdminClientFlags {
   help?: boolean;
 }
 
-const LEVELS: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
-
-/** One log line for people: `time level [version] message {guest fields}`. */
+/** One log line for people: `time level [version] where message code {guest fields}`. */
 export function formatLogLine(entry: Record<string, unknown>): string {
-  const time = typeof entry.time === 'number' ? new Date(entry.time).toISOString() : '';
-  const level = LEVELS[Number(entry.level)] ?? String(entry.level ?? '');
-  const guest = entry.guest as { message?: string; line?: string; fields?: Record<string, string>; stream?: string } | undefined;
-  const text = guest?.message ?? guest?.line ?? String(entry.msg ?? '');
-  const where = guest?.stream ? ` ${guest.stream}` : guest ? ' guest' : '';
-  const fields = guest?.fields && Object.keys(guest.fields).length ? ` ${JSON.stringify(guest.fields)}` : '';
-  const code = typeof entry.code === 'string' ? ` ${entry.code}` : '';
-  return `${time} ${level.padEnd(5)} ${entry.version ? `[${String(entry.version)}]` : ''}${where} ${text}${code}${fields}`.replace(/\s+$/, '');
+  const p = logLineParts(entry);
+  return `${p.time} ${p.level.padEnd(5)} ${p.version ? `[${p.version}]` : ''}${p.where ? ` ${p.where}` : ''} ${p.text}${p.code ? ` ${p.code}` : ''}${p.fields ? ` ${p.fields}` : ''}`.replace(
+    /\s+$/,
+    '',
+  );
 }
 
 /** `lnano logs <name>`. */

@@ -4,6 +4,7 @@ import type { AdminAnswers, ComponentStatus, DeployRecord, HistoryAnswer } from 
 import { ActionDialog, type VersionAction } from './actions.js';
 import { api } from './api.js';
 import { AuditTable } from './audit-table.js';
+import { ComponentLogs } from './component-logs.js';
 import { fuelOf, healthOf } from './components.js';
 import { DeployDialog } from './deploy.js';
 import { bytes, count, dateTime, fuel, ms, percent, time } from './format.js';
@@ -46,7 +47,25 @@ export function deploySentence(d: DeployRecord): string {
   }
 }
 
-export function ComponentView(props: { name: string }) {
+/** The component page's tabs: each is a URL (`#/component/<name>` and `…/logs`). */
+export type ComponentTab = 'overview' | 'logs';
+
+function Tabs(props: { name: string; tab: ComponentTab }) {
+  const base = `#/component/${encodeURIComponent(props.name)}`;
+  return (
+    <nav class="tabs" aria-label={`Views of ${props.name}`}>
+      <a class="tab" href={base} aria-current={props.tab === 'overview' ? 'page' : undefined}>
+        Overview
+      </a>
+      <a class="tab" href={`${base}/logs`} aria-current={props.tab === 'logs' ? 'page' : undefined} id="tab-logs">
+        Logs
+      </a>
+    </nav>
+  );
+}
+
+export function ComponentView(props: { name: string; tab?: ComponentTab }) {
+  const tab = props.tab ?? 'overview';
   const path = `/components/${encodeURIComponent(props.name)}`;
   // From the list (always a 200), so an unknown name is a message here, not a 404 in the browser's console.
   const status = usePoll(async (signal): Promise<ComponentStatus | 'unknown'> => {
@@ -94,17 +113,19 @@ export function ComponentView(props: { name: string }) {
       <h1 id="component-title" tabIndex={-1}>
         {props.name}
       </h1>
-      {status.error && (
+      <Tabs name={props.name} tab={tab} />
+      {tab === 'logs' && <ComponentLogs name={props.name} />}
+      {tab === 'overview' && status.error && (
         <p class="error" role="alert">
           {status.error}
         </p>
       )}
-      {notice && (
+      {tab === 'overview' && notice && (
         <p class="notice" role="status">
           {notice}
         </p>
       )}
-      {s && d && (
+      {tab === 'overview' && s && d && (
         <div class="cards">
           <dl class="card">
             <dt>Active</dt>
@@ -152,7 +173,7 @@ export function ComponentView(props: { name: string }) {
           )}
         </div>
       )}
-      {d && (
+      {tab === 'overview' && d && (
         <div class="toolbar" role="toolbar" aria-label="Actions">
           <button type="button" onClick={() => setDeploying(true)}>
             Deploy new version…
@@ -174,54 +195,56 @@ export function ComponentView(props: { name: string }) {
           )}
         </div>
       )}
-      <h2>Versions</h2>
-      <div class="table-wrap">
-        <table class="versions">
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Digest</th>
-              <th scope="col">Created</th>
-              <th scope="col">By</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {versions.map((v) => (
-              <tr key={v.version} data-version={v.version}>
-                <th scope="row" data-label="Version">
-                  {v.version} {v.version === d?.active && <span class="badge ok">active</span>}
-                </th>
-                <td data-label="Digest" class="digest">
-                  <code title={v.digest}>{v.digest.slice(7, 19)}</code>
-                </td>
-                <td data-label="Created" class="date">
-                  {dateTime(v.createdAt)}
-                </td>
-                <td data-label="By">{v.createdBy}</td>
-                <td data-label="Actions" class="actions">
-                  {v.version !== d?.active && (
-                    <>
-                      <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back here, to ${v.version}`}>
-                        Roll back here
-                      </button>{' '}
-                      <button
-                        type="button"
-                        onClick={() => setAction({ kind: 'redeploy', record: v, strategy: 'canary' })}
-                        aria-label={`Deploy ${v.version} as a canary`}
-                      >
-                        Canary
-                      </button>
-                    </>
-                  )}
-                </td>
+      {tab === 'overview' && <h2>Versions</h2>}
+      {tab === 'overview' && (
+        <div class="table-wrap">
+          <table class="versions">
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">Digest</th>
+                <th scope="col">Created</th>
+                <th scope="col">By</th>
+                <th scope="col">Actions</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <h2>History</h2>
-      {history.data && <AuditTable entries={history.data.entries} caption={`Audit entries of ${props.name}`} />}
+            </thead>
+            <tbody>
+              {versions.map((v) => (
+                <tr key={v.version} data-version={v.version}>
+                  <th scope="row" data-label="Version">
+                    {v.version} {v.version === d?.active && <span class="badge ok">active</span>}
+                  </th>
+                  <td data-label="Digest" class="digest">
+                    <code title={v.digest}>{v.digest.slice(7, 19)}</code>
+                  </td>
+                  <td data-label="Created" class="date">
+                    {dateTime(v.createdAt)}
+                  </td>
+                  <td data-label="By">{v.createdBy}</td>
+                  <td data-label="Actions" class="actions">
+                    {v.version !== d?.active && (
+                      <>
+                        <button type="button" onClick={() => setAction({ kind: 'rollback', to: v.version })} aria-label={`Roll back here, to ${v.version}`}>
+                          Roll back here
+                        </button>{' '}
+                        <button
+                          type="button"
+                          onClick={() => setAction({ kind: 'redeploy', record: v, strategy: 'canary' })}
+                          aria-label={`Deploy ${v.version} as a canary`}
+                        >
+                          Canary
+                        </button>
+                      </>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {tab === 'overview' && <h2>History</h2>}
+      {tab === 'overview' && history.data && <AuditTable entries={history.data.entries} caption={`Audit entries of ${props.name}`} />}
       {action && <ActionDialog name={props.name} action={action} onClose={() => setAction(null)} onDone={done} />}
       {deploying && <DeployDialog name={props.name} manifest={activeManifest} onClose={() => setDeploying(false)} onDone={done} />}
     </section>

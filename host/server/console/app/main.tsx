@@ -49,7 +49,7 @@ export function titleOf(hash: string): string {
   const parts = routeParts(hash);
   const view =
     parts[0] === 'component'
-      ? `${parts[1] ?? ''} · Components`
+      ? `${parts[2] === 'logs' ? 'Logs of ' : ''}${parts[1] ?? ''} · Components`
       : parts[0] === 'audit'
         ? 'Audit trail'
         : parts[0] === 'live'
@@ -75,7 +75,7 @@ function Route(props: { hash: string }) {
   const parts = routeParts(props.hash);
   switch (parts[0]) {
     case 'component':
-      return <ComponentView name={parts[1] ?? ''} key={parts[1]} />;
+      return <ComponentView name={parts[1] ?? ''} tab={parts[2] === 'logs' ? 'logs' : 'overview'} key={parts[1]} />;
     case 'audit':
       return <AuditView />;
     case 'live':
