@@ -252,6 +252,52 @@ describe('the web console', () => {
     await screenshot('pipelines');
   });
 
+  it('composes a join, a condition and a fallback, and the host runs what it saved', async () => {
+    await page.evaluate(() => {
+      location.hash = '#/compose';
+    });
+    await page.waitForSelector('#pipeline-name', WAIT);
+    await page.fill('#pipeline-name', 'branchy');
+    for (let i = 0; i < 4; i += 1) {
+      await page.click('button:has-text("Add step")');
+      await page.selectOption(`#step-${i}-component`, 'echo');
+    }
+    // step-2 runs only when its input's type contains "echoed" (echo answers <type>.echoed).
+    await page.selectOption('#step-1-when', 'path');
+    await page.fill('#step-1-when-path', '$.type');
+    await page.selectOption('#step-1-when-op', 'contains');
+    await page.fill('#step-1-when-value', 'echoed');
+    // step-3 takes step-1 and joins step-2; step-4 is its fallback, fed by step-1.
+    await page.selectOption('#step-2-input', 'step-1');
+    await page.check('#step-2-join-step-2');
+    await page.check('#step-3-role');
+    await page.selectOption('#step-3-input', 'step-1');
+    await page.selectOption('#step-2-fallback', 'step-4');
+    expect(await page.isDisabled('#step-3-fallback')).toBe(true);
+    await page.click('button:has-text("Validate")');
+    await page.waitForSelector('#composer-message.notice', WAIT);
+    expect(await page.textContent('#composer-message')).toMatch(/^Valid: runs step-1 → /);
+    await page.click('button:has-text("Save and run")');
+    await page.waitForSelector('article[data-pipeline="branchy"] [data-run-status="succeeded"]', WAIT);
+    const saved = await host.api<{ document: { steps: Array<Record<string, unknown>> } }>('GET', '/pipelines/branchy/document');
+    expect(saved.body.document.steps).toEqual([
+      { id: 'step-1', component: 'echo', input: 'event' },
+      { id: 'step-2', component: 'echo', input: 'step-1', when: { path: '$.type', contains: 'echoed' } },
+      { id: 'step-3', component: 'echo', input: ['step-1', 'step-2'], fallback: 'step-4' },
+      { id: 'step-4', component: 'echo', input: 'step-1', role: 'fallback' },
+    ]);
+    const runs = await host.api<{ runs: Array<{ status: string; steps: Array<{ id: string; status: string }> }> }>('GET', '/pipelines/branchy/runs');
+    expect(runs.body.runs[0]!.status).toBe('succeeded');
+    // step-2 ran (its condition held) and answered nothing (echo-c does not echo an echo), so the
+    // join step-3 was skipped as docs/pipelines.md says; no step failed, so its fallback never ran.
+    expect(runs.body.runs[0]!.steps.map((st) => [st.id, st.status])).toEqual([
+      ['step-1', 'succeeded'],
+      ['step-2', 'succeeded'],
+      ['step-3', 'skipped'],
+      ['step-4', 'skipped'],
+    ]);
+  });
+
   it('explains composer errors counted from 1, highlights the field and moves the focus to it', async () => {
     await page.evaluate(() => {
       location.hash = '#/compose';
@@ -288,7 +334,7 @@ describe('the web console', () => {
       name: 'with-fallback',
       steps: [
         { id: 'first', component: 'echo' },
-        { id: 'second-step-with-a-long-id', component: 'echo', input: 'first', fallback: 'rescue' },
+        { id: 'second-step-with-a-long-id', component: 'echo', input: 'first', fallback: 'rescue', when: { not: { step: 'first', status: 'failed' } } },
         { id: 'rescue', component: 'secret-name', role: 'fallback' },
       ],
     });
@@ -311,10 +357,14 @@ describe('the web console', () => {
     expect(layout).toEqual({ sameColumn: true, below: true, overflow: [] });
     await page.click('a[href="#/compose/with-fallback"]');
     await page.waitForFunction(() => (document.querySelector('#step-2-id') as HTMLInputElement | null)?.value === 'rescue', null, WAIT);
+    // A condition the form cannot show is kept as it is, and said so.
+    expect(await page.inputValue('#step-1-when')).toBe('kept');
+    expect(await page.textContent('fieldset.step-when .kept-condition')).toBe('{"not":{"step":"first","status":"failed"}}');
     await page.click('button[type=submit]');
     await page.waitForSelector('#composer-message.notice', WAIT);
     const saved = await host.api<{ document: Record<string, unknown> }>('GET', '/pipelines/with-fallback/document');
     expect(saved.body.document.$schema).toBe('../docs/pipeline.schema.json');
+    expect((saved.body.document.steps as Array<Record<string, unknown>>)[1]!.when).toEqual({ not: { step: 'first', status: 'failed' } });
   });
 
   it("shows a component's log lines in its Logs tab, the level filter in the URL", async () => {

@@ -20,12 +20,25 @@ describe('a kept log line read for people', () => {
       code: '',
       fields: '{"k":"v"}',
     });
-    expect(logLineParts({ component: 'echo', level: 40, guest: { stream: 'stderr', line: 'oops' } })).toMatchObject({ where: 'stderr', text: 'oops', time: '' });
-    expect(logLineParts({ component: 'echo', level: 50, msg: 'call failed', code: 'LN_ERR_GUEST_TRAP' })).toMatchObject({ where: '', text: 'call failed', code: 'LN_ERR_GUEST_TRAP' });
+    expect(logLineParts({ component: 'echo', level: 40, guest: { stream: 'stderr', line: 'oops' } })).toMatchObject({
+      where: 'stderr',
+      text: 'oops',
+      time: '',
+    });
+    expect(logLineParts({ component: 'echo', level: 50, msg: 'call failed', code: 'LN_ERR_GUEST_TRAP' })).toMatchObject({
+      where: '',
+      text: 'call failed',
+      code: 'LN_ERR_GUEST_TRAP',
+    });
   });
 
   it('takes any shape without throwing (a line is what the host wrote, not validated input)', () => {
-    for (const odd of [{ component: 'x' }, { component: 'x', guest: null }, { component: 'x', guest: { fields: 'not an object' } }, { component: 'x', version: 7, code: {} }]) {
+    for (const odd of [
+      { component: 'x' },
+      { component: 'x', guest: null },
+      { component: 'x', guest: { fields: 'not an object' } },
+      { component: 'x', version: 7, code: {} },
+    ]) {
       expect(() => logLineParts(odd as Record<string, unknown>)).not.toThrow();
     }
     expect(logLineParts({ component: 'x', version: 7, code: {} })).toMatchObject({ version: '', code: '' });

@@ -1,7 +1,8 @@
 /**
  * Visual composition: build or edit a pipeline by connecting deployed components. Each step picks
- * a component and what it takes as input (the event or an earlier step); the DAG redraws as you
- * go. Validate asks the host (`POST /v1/pipelines/validate`, the schema pipeline files use), Save
+ * a component and what it takes as input (the event or an earlier step, or several joined), when
+ * it runs (a condition) and what stands in for it when it fails (a fallback step, `step-flow.tsx`);
+ * the DAG redraws as you go. Validate asks the host (`POST /v1/pipelines/validate`, the schema pipeline files use), Save
  * writes the file (`PUT /v1/pipelines/:name`, hot-reloaded), Run starts it.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -10,6 +11,7 @@ import { ApiError, api } from './api.js';
 import { describeError, usePoll } from './hooks.js';
 import { EVENT_NODE, inputsOf, PipelineGraph } from './pipeline-graph.js';
 import { consoleEvent, startRun } from './pipeline-run.js';
+import { StepFlow, withInputs } from './step-flow.js';
 
 const blank = (): PipelineDefinition => ({ name: '', description: '', trigger: { events: [] }, steps: [] });
 
@@ -67,7 +69,7 @@ export function problemsOf(reason: string): Problem[] {
       const n = Number(step[1]);
       const key = step[2];
       subject = key ? `Step ${n + 1}'s ${FIELDS[key] ?? key}` : `Step ${n + 1}`;
-      field = `step-${n}-${key && ['id', 'component', 'input', 'timeout', 'retries'].includes(key) ? key : 'id'}`;
+      field = `step-${n}-${key && ['id', 'component', 'input', 'timeout', 'retries', 'when', 'fallback', 'role'].includes(key) ? key : 'id'}`;
     } else if (path === 'steps') {
       subject = 'The pipeline';
       field = 'add-step';
@@ -117,7 +119,7 @@ export function cleanDefinition(d: PipelineDefinition): PipelineDefinition {
 function StepEditor(props: {
   step: PipelineStep;
   index: number;
-  others: string[];
+  others: PipelineStep[];
   components: string[];
   invalid: ReadonlySet<string>;
   onChange: (s: PipelineStep) => void;
@@ -126,7 +128,7 @@ function StepEditor(props: {
   const { step, index } = props;
   const id = `step-${index}`;
   const set = (patch: Partial<PipelineStep>): void => props.onChange({ ...step, ...patch });
-  const input = inputsOf(step)[0] ?? EVENT_NODE;
+  const [input = EVENT_NODE, ...joined] = inputsOf(step);
   const bad = (field: string) => (props.invalid.has(`${id}-${field}`) ? { 'aria-invalid': 'true' as const, 'aria-describedby': 'composer-message' } : {});
   return (
     <fieldset class="step-editor" data-step-index={index}>
@@ -155,11 +157,19 @@ function StepEditor(props: {
       </label>
       <label for={`${id}-input`}>
         <span>Input from</span>
-        <select id={`${id}-input`} value={input} {...bad('input')} onChange={(e) => set({ input: (e.target as HTMLSelectElement).value })}>
+        <select
+          id={`${id}-input`}
+          value={input}
+          {...bad('input')}
+          onChange={(e) => {
+            const main = (e.target as HTMLSelectElement).value;
+            props.onChange(withInputs(step, [main, ...joined.filter((j) => j !== main)]));
+          }}
+        >
           <option value={EVENT_NODE}>the triggering event</option>
           {props.others.map((o) => (
-            <option key={o} value={o}>
-              step {o}
+            <option key={o.id} value={o.id}>
+              step {o.id}
             </option>
           ))}
         </select>
@@ -187,6 +197,7 @@ function StepEditor(props: {
           onInput={(e) => set({ retries: Number((e.target as HTMLInputElement).value) || 0 })}
         />
       </label>
+      <StepFlow step={step} id={id} others={props.others} bad={bad} onChange={props.onChange} />
       <button type="button" class="remove" onClick={props.onRemove} aria-label={`Remove step ${index + 1}`}>
         Remove
       </button>
@@ -329,7 +340,7 @@ export function ComposerView(props: { name: string | null }) {
             step={s}
             components={names}
             invalid={invalid}
-            others={draft.steps.filter((o, j) => j !== i && o.id.trim()).map((o) => o.id)}
+            others={draft.steps.filter((o, j) => j !== i && o.id.trim())}
             onChange={(next) => setStep(i, next)}
             onRemove={() => setDraft({ ...draft, steps: draft.steps.filter((_, j) => j !== i) })}
           />
