@@ -359,7 +359,7 @@ describe('the web console', () => {
     await page.waitForFunction(() => (document.querySelector('#step-2-id') as HTMLInputElement | null)?.value === 'rescue', null, WAIT);
     // A condition the form cannot show is kept as it is, and said so.
     expect(await page.inputValue('#step-1-when')).toBe('kept');
-    expect(await page.textContent('fieldset.step-when .kept-condition')).toBe('{"not":{"step":"first","status":"failed"}}');
+    expect(await page.textContent('fieldset.flow-when .kept-condition')).toBe('{"not":{"step":"first","status":"failed"}}');
     await page.click('button[type=submit]');
     await page.waitForSelector('#composer-message.notice', WAIT);
     const saved = await host.api<{ document: Record<string, unknown> }>('GET', '/pipelines/with-fallback/document');

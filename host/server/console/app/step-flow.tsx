@@ -117,7 +117,7 @@ export function StepFlow(props: { step: PipelineStep; id: string; others: readon
   const isFallback = step.role === 'fallback';
   return (
     <>
-      <fieldset class="step-join">
+      <fieldset class="flow-join">
         <legend>Join with</legend>
         {otherIds.length === 0 && <span class="hint">no other step yet</span>}
         {[EVENT_NODE, ...otherIds]
@@ -141,7 +141,7 @@ export function StepFlow(props: { step: PipelineStep; id: string; others: readon
             </label>
           ))}
       </fieldset>
-      <fieldset class="step-when">
+      <fieldset class="flow-when">
         <legend>Run only when</legend>
         <label for={`${id}-when`}>
           <span>Condition</span>
@@ -222,7 +222,7 @@ export function StepFlow(props: { step: PipelineStep; id: string; others: readon
         )}
         {form.kind === 'kept' && <code class="kept-condition">{JSON.stringify(step.when)}</code>}
       </fieldset>
-      <fieldset class="step-fallback">
+      <fieldset class="flow-fallback">
         <legend>When it fails</legend>
         <label for={`${id}-fallback`}>
           <span>Fallback step</span>
