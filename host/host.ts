@@ -22,9 +22,9 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
+import { transpileCacheDir } from './cli/data-dir.js';
 import type { Cluster } from './cluster/cluster.js';
 import { clusterRoutes } from './cluster/cluster-routes.js';
-import { transpileCacheDir } from './cli/data-dir.js';
 import { CONFIG_KEYS, KEYS_BY_NAME } from './config/config-keys.js';
 import { parseValue } from './config/config-values.js';
 import { type ConfigChange, ConfigWatcher } from './config/config-watcher.js';
@@ -502,7 +502,12 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     // A cluster member (docs/cluster.md): NATS is loaded only then; it connects in the background.
     if (config.cluster.servers.length > 0) {
       const { Cluster } = await import('./cluster/cluster.js');
-      parts.cluster = Cluster.create(config.cluster, { dataDir: config.dataDir, logger, retain: config.retain, maxComponentBytes: ENGINE_DEFAULTS.maxComponentBytes });
+      parts.cluster = Cluster.create(config.cluster, {
+        dataDir: config.dataDir,
+        logger,
+        retain: config.retain,
+        maxComponentBytes: ENGINE_DEFAULTS.maxComponentBytes,
+      });
       void parts.cluster.connect();
     }
     const cluster = parts.cluster;
@@ -528,7 +533,8 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     const seedExplicit = resolved.sources.get('components') !== 'default';
     if (config.seed && (seedExplicit || (fromLoader && existsSync(config.components)))) {
       // On a cluster a seeded deploy is published: give the connection a moment first.
-      if (cluster && !(await cluster.connect(SEED_CLUSTER_WAIT_MS))) report.line('seeding without the cluster (not connected yet): each seeded deploy is refused\n');
+      if (cluster && !(await cluster.connect(SEED_CLUSTER_WAIT_MS)))
+        report.line('seeding without the cluster (not connected yet): each seeded deploy is refused\n');
       await seed(config.components, manager, report, logger);
     }
 

@@ -45,7 +45,8 @@ export class ClusterArtifacts {
     hexOf(digest);
     const { artifacts } = this.#conn.handles('fetch an artifact');
     const info = await artifacts.info(digest);
-    if (!info || info.deleted) throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: digest, reason: "the cluster's object store has no artifact with this digest" });
+    if (!info || info.deleted)
+      throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: digest, reason: "the cluster's object store has no artifact with this digest" });
     if (info.size > this.#maxBytes) throw new LnError('LN_ERR_LOAD_TOO_LARGE', { subject: digest, size: info.size, limit: this.#maxBytes });
     const bytes = await artifacts.getBlob(digest);
     if (!bytes) throw new LnError('LN_ERR_LOAD_NOT_FOUND', { path: digest, reason: "the cluster's object store has no artifact with this digest" });

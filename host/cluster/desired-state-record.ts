@@ -108,7 +108,8 @@ export function desiredVersion(v: RecordVersion): DesiredVersion {
  *   `LN_ERR_VERSION_NOT_FOUND` for a rollback to a version the record does not retain
  */
 export function nextRecord(name: string, current: DesiredRecord | null, change: DesiredChange, who: DesiredActor, origin: ChangeOrigin): DesiredRecord | null {
-  const refuse = (action: string, reason: string): LnError => new LnError('LN_ERR_VERSION_STATE', { action, name, reason: `${reason} (cluster desired state)` });
+  const refuse = (action: string, reason: string): LnError =>
+    new LnError('LN_ERR_VERSION_STATE', { action, name, reason: `${reason} (cluster desired state)` });
   const base: DesiredRecord = current ?? {
     schema: DESIRED_SCHEMA,
     name,
@@ -141,7 +142,12 @@ export function nextRecord(name: string, current: DesiredRecord | null, change: 
       if (change.strategy === 'canary') {
         if (!base.active) throw refuse('deploy a canary of', 'no version is active to share the calls with');
         if (same(base.canary) && base.canary!.weight === change.canaryWeight) return null;
-        return { ...base, canary: { ...target, weight: change.canaryWeight }, retained: retain([target, ...base.retained]), change: stamp('deploy', target.version) };
+        return {
+          ...base,
+          canary: { ...target, weight: change.canaryWeight },
+          retained: retain([target, ...base.retained]),
+          change: stamp('deploy', target.version),
+        };
       }
       if (same(base.active) && base.canary === null && base.strategy === change.strategy) return null;
       return {

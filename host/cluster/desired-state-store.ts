@@ -95,9 +95,11 @@ export class DesiredStateStore implements DesiredStatePort {
     if (next === null) return;
     if (change.kind === 'deploy') {
       const digest = change.target.digest;
-      await this.#artifacts.ensure(digest, () => this.#localOf().get(digest)).catch((err: unknown) => {
-        throw unavailable(`publish the artifact of ${name}@${change.target.version}`, err);
-      });
+      await this.#artifacts
+        .ensure(digest, () => this.#localOf().get(digest))
+        .catch((err: unknown) => {
+          throw unavailable(`publish the artifact of ${name}@${change.target.version}`, err);
+        });
     }
     const { desired } = this.#conn.handles(`${action} ${name}`);
     const bytes = new TextEncoder().encode(JSON.stringify(next));

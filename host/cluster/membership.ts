@@ -67,12 +67,21 @@ export async function clusterView(options: {
   const views: HostView[] = [];
   for await (const key of await hosts.keys()) {
     const entry = await hosts.get(key);
-    if (!entry || entry.operation !== 'PUT') continue;
+    if (entry?.operation !== 'PUT') continue;
     let beat: Heartbeat;
     try {
       beat = heartbeatSchema.parse(JSON.parse(entry.string()));
     } catch {
-      views.push({ hostId: key.slice(0, 64), labels: [], ingress: null, admin: null, lastSeenMs: 0, converged: false, serving: [], invalid: 'not a heartbeat of this version' });
+      views.push({
+        hostId: key.slice(0, 64),
+        labels: [],
+        ingress: null,
+        admin: null,
+        lastSeenMs: 0,
+        converged: false,
+        serving: [],
+        invalid: 'not a heartbeat of this version',
+      });
       continue;
     }
     const serving = beat.serving.map((s) => ({ ...s, desired: byName.get(s.name)?.active?.version ?? null }));

@@ -192,7 +192,13 @@ export class Reconciler {
   }
 
   /** Deploys `target` through the version manager's pipeline, fetching its artifact by digest first. */
-  async #deploy(target: RecordVersion, name: string, strategy: 'immediate' | 'blue-green' | 'canary', who: { actor: string; reason?: string }, weight?: number): Promise<void> {
+  async #deploy(
+    target: RecordVersion,
+    name: string,
+    strategy: 'immediate' | 'blue-green' | 'canary',
+    who: { actor: string; reason?: string },
+    weight?: number,
+  ): Promise<void> {
     const manager = this.#manager;
     if (!(await manager.artifacts.has(target.digest))) {
       const bytes = await this.#artifacts.fetch(target.digest);
@@ -201,17 +207,20 @@ export class Reconciler {
     }
     const manifest = parseManifest(target.manifest, `${name}@${target.version} (cluster desired state)`, this.#dataDir);
     if (manifest.name !== name || manifest.version !== target.version) {
-      throw new LnError('LN_ERR_VERSION_DESIRED_STATE_INVALID', { key: name, reason: `its manifest names ${manifest.name}@${manifest.version}, not ${name}@${target.version}` });
+      throw new LnError('LN_ERR_VERSION_DESIRED_STATE_INVALID', {
+        key: name,
+        reason: `its manifest names ${manifest.name}@${manifest.version}, not ${name}@${target.version}`,
+      });
     }
     await manager.deploy({
-        manifest,
-        digest: target.digest,
-        strategy,
-        ...(weight !== undefined ? { canaryWeight: weight } : {}),
-        ...who,
-        // Approved where the deploy was made; this host's operator policy still bounds every grant.
-        approveCapabilities: true,
-        ...(target.probe ? { probe: envelopeToEvent(target.probe) } : {}),
+      manifest,
+      digest: target.digest,
+      strategy,
+      ...(weight !== undefined ? { canaryWeight: weight } : {}),
+      ...who,
+      // Approved where the deploy was made; this host's operator policy still bounds every grant.
+      approveCapabilities: true,
+      ...(target.probe ? { probe: envelopeToEvent(target.probe) } : {}),
       fromDesiredState: true,
     });
   }

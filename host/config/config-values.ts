@@ -93,7 +93,8 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
     }
     case 'text':
       if (def.default === null && (raw === null || raw === '')) return null;
-      if (typeof raw !== 'string' || !new RegExp(kind.pattern).test(raw)) return fail(`expected a value like ${kind.hint} (${kind.pattern}), got ${describe(raw)}`);
+      if (typeof raw !== 'string' || !new RegExp(kind.pattern).test(raw))
+        return fail(`expected a value like ${kind.hint} (${kind.pattern}), got ${describe(raw)}`);
       return raw;
     case 'list': {
       const list = Array.isArray(raw) ? raw : fromText ? textList(raw as string) : null;
@@ -101,7 +102,9 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       if (list.length > kind.max) return fail(`at most ${kind.max} values, got ${list.length}`);
       const pattern = new RegExp(kind.pattern);
       return Object.freeze(
-        list.map((item) => (typeof item === 'string' && pattern.test(item) ? item : fail(`expected values like ${kind.hint} (${kind.pattern}), got ${describe(item)}`))),
+        list.map((item) =>
+          typeof item === 'string' && pattern.test(item) ? item : fail(`expected values like ${kind.hint} (${kind.pattern}), got ${describe(item)}`),
+        ),
       );
     }
     case 'object':

@@ -22,7 +22,10 @@ export async function lsHosts(client: AdminClient, io: CliIo, json: boolean): Pr
     return 0;
   }
   const desired = view.desired
-    .map((d) => `${d.name}@${d.error ? `(unreadable: ${d.error})` : (d.active?.version ?? '-')}${d.canary ? ` + canary ${d.canary.version} (${d.canary.weight}%)` : ''}`)
+    .map(
+      (d) =>
+        `${d.name}@${d.error ? `(unreadable: ${d.error})` : (d.active?.version ?? '-')}${d.canary ? ` + canary ${d.canary.version} (${d.canary.weight}%)` : ''}`,
+    )
     .join(', ');
   io.stdout.write(`cluster ${view.cluster} (asked ${view.self}${view.connected ? '' : ', NOT CONNECTED'}): desired ${desired || 'nothing'}\n`);
   const rows = view.hosts.flatMap((h) => {
