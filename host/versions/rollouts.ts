@@ -232,14 +232,35 @@ export class Rollouts {
   }
 
   /** The ticket of a change that publishes (see `#publishes`), else null. */
-  async #observe(name: string, who: ReplicaOptions): Promise<DesiredTicket | null> {
-    return this.#publishes(who) ? this.#ctx.desired!.observe(name) : null;
+  async #observe(name: string, who: ReplicaOptions & { automatic?: boolean }): Promise<DesiredTicket | null> {
+    if (!this.#publishes(who)) return null;
+    try {
+      return await this.#ctx.desired!.observe(name);
+    } catch (err) {
+      if (!this.#cutOff(name, who, err)) throw err;
+      return null;
+    }
   }
 
   /** Publishes a change observed with `ticket`; nothing without one. */
   async #publish(ticket: DesiredTicket | null, change: DesiredChange, who: DesiredActor): Promise<void> {
     if (!ticket) return;
-    await this.#ctx.desired!.publish(ticket, change, { actor: who.actor, ...(who.reason ? { reason: who.reason } : {}), automatic: who.automatic === true });
+    try {
+      await this.#ctx.desired!.publish(ticket, change, { actor: who.actor, ...(who.reason ? { reason: who.reason } : {}), automatic: who.automatic === true });
+    } catch (err) {
+      if (!this.#cutOff(ticket.name, who, err)) throw err;
+    }
+  }
+
+  /**
+   * Whether an automatic rollback or abort goes on without the cluster: the health monitor's
+   * decision protects this host's callers even when the control plane is unreachable (logged; the
+   * reconciler follows the desired state again once it is back). An operator's change never does.
+   */
+  #cutOff(name: string, who: { automatic?: boolean }, err: unknown): boolean {
+    if (who.automatic !== true || !isLnError(err) || err.code !== 'LN_ERR_VERSION_CLUSTER_UNAVAILABLE') return false;
+    this.#ctx.logger.warn({ component: name, err }, 'the cluster is unreachable: the automatic change applies on this host only');
+    return true;
   }
 
   async #abort(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {

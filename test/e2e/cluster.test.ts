@@ -14,6 +14,7 @@ import { Kvm } from '@nats-io/kv';
 import { Objm } from '@nats-io/obj';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { type ClusterHost, example, type NatsServer, startClusterHost, startNats, stopAll, until } from '../helpers/cluster-nats.js';
 
 let nats: NatsServer;
@@ -93,6 +94,11 @@ describe('lnano serve --cluster (issue 17)', () => {
     expect(view.cluster).toBe('lnano');
     expect(view.desired.map((d) => [d.name, d.active.version])).toEqual([['echo', '1.0.0']]);
     expect(view.hosts.map((h) => h.hostId)).toEqual(['h1', 'h2', 'h3']);
+    const ls = await runCli(['ls', '--hosts', '--server', hosts[1]!.serve.adminUrl], { env: { LNANO_ADMIN_TOKEN: hosts[1]!.token } });
+    expect(ls.stderr).toBe('');
+    expect(ls.code).toBe(0);
+    expect(ls.stdout).toContain('cluster lnano (asked h2): desired echo@1.0.0');
+    expect(ls.stdout.split('\n').filter((line) => /^h[123] .* echo +1\.0\.0 +1\.0\.0 +converged/.test(line))).toHaveLength(3);
   }, 40_000);
 
   it('two concurrent deploys of one name from two hosts: exactly one wins, the other gets LN_ERR_VERSION_REVISION_CONFLICT', async () => {
