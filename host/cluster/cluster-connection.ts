@@ -57,7 +57,6 @@ export function connectionOptions(config: ClusterConfig, hostId: string): Connec
     reconnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: CONNECTION_DEFAULTS.reconnectWaitMs,
-    waitOnFirstConnect: true,
     timeout: CONNECTION_DEFAULTS.requestTimeoutMs,
     ...(config.credentials ? { authenticator: credsAuthenticator(read('cluster.credentials', config.credentials)) } : {}),
     ...tlsOptions,
@@ -73,6 +72,8 @@ export class ClusterConnection {
   #connected = false;
   #closed = false;
   #opening: Promise<void> | null = null;
+  /** The first failed attempt is logged, not every retry. */
+  #failing = false;
   readonly #ready: Array<(h: ClusterHandles) => void> = [];
   readonly #reconnected: Array<() => void> = [];
 
@@ -128,9 +129,9 @@ export class ClusterConnection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // An attempt in flight sees #closed and closes what it opened; the retry timer holds nothing.
     const nc = this.#handles?.nc;
     if (nc) await nc.close().catch(() => undefined);
-    await this.#opening?.catch(() => undefined);
   }
 
   async #connectLoop(options: ConnectionOptions): Promise<void> {
@@ -145,9 +146,11 @@ export class ClusterConnection {
         this.#watchStatus(nc);
         const names = bucketNames(this.#config.name);
         const kvm = new Kvm(nc);
-        const desired = await kvm.create(names.desired, { history: CONNECTION_DEFAULTS.desiredHistory });
-        const hosts = await kvm.create(names.hosts, { history: 1, ttl: this.#config.heartbeatMs * 3 });
-        const artifacts = await new Objm(nc).create(names.artifacts);
+        // A bucket another host created with other settings (its heartbeat, say) is used as it is.
+        const desired = await kvm.create(names.desired, { history: CONNECTION_DEFAULTS.desiredHistory }).catch(() => kvm.open(names.desired));
+        const hosts = await kvm.create(names.hosts, { history: 1, ttl: this.#config.heartbeatMs * 3 }).catch(() => kvm.open(names.hosts));
+        const objm = new Objm(nc);
+        const artifacts = await objm.create(names.artifacts).catch(() => objm.open(names.artifacts));
         this.#handles = { nc, desired, hosts, artifacts };
         this.#connected = true;
         this.#log.info({ servers: this.#config.servers, cluster: this.#config.name, hostId: this.#hostId }, 'joined the cluster');
@@ -156,8 +159,10 @@ export class ClusterConnection {
       } catch (err) {
         if (this.#closed) return;
         await nc?.close().catch(() => undefined);
-        this.#log.warn({ servers: this.#config.servers, err: toLnError(err) }, 'cannot join the cluster yet; serving the data dir, retrying');
-        await new Promise((r) => setTimeout(r, CONNECTION_DEFAULTS.reconnectWaitMs * 2));
+        if (!this.#failing)
+          this.#log.warn({ servers: this.#config.servers, err: toLnError(err) }, 'cannot join the cluster yet; serving the data dir, retrying');
+        this.#failing = true;
+        await new Promise((r) => setTimeout(r, CONNECTION_DEFAULTS.reconnectWaitMs).unref());
       }
     }
   }

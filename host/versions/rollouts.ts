@@ -313,7 +313,9 @@ export class Rollouts {
       await this.#publish(ticket, { kind: 'rollback', to }, options);
     } catch (err) {
       if (!warm) await target.close().catch(() => undefined);
-      throw err;
+      const error = toLnError(err);
+      this.#ctx.registry.refuse({ attempted: 'rollback', name, version: to, actor: options.actor, reason: error.message, code: error.code });
+      throw error;
     }
     if (warm) route.standby = null;
     let swapped: Awaited<ReturnType<VersionRoute['swapIn']>>;

@@ -149,9 +149,17 @@ describe('lnano serve --cluster (issue 17)', () => {
     const refused = await hosts[0]!.deploy('echo', '6.0.0', example('echo-c'));
     expect((refused.body as { code: string }).code).toBe('LN_ERR_VERSION_CLUSTER_UNAVAILABLE');
     expect(await servedEverywhere('echo', '5.0.0')).toBe(true);
-    await nats.start();
-    await until('host 2 to deploy again', async () => (await hosts[1]!.deploy('echo', '6.0.0', example('echo-c'))).status === 200, 20_000);
-    await until('6.0.0 on every host', () => servedEverywhere('echo', '6.0.0'));
+    // A host that starts while NATS is down starts anyway (it serves its data dir: nothing yet).
+    const cutOff = await startClusterHost(nats, 'h5');
+    try {
+      expect(await cutOff.served('echo')).toBeNull();
+      await nats.start();
+      await until('host 2 to deploy again', async () => (await hosts[1]!.deploy('echo', '6.0.0', example('echo-c'))).status === 200, 20_000);
+      await until('6.0.0 on every host, the one started while NATS was down too', () => servedEverywhere('echo', '6.0.0', [...hosts, cutOff]));
+    } finally {
+      await cutOff.stop();
+    }
+    expect(cutOff.serve.child.exitCode).toBe(0);
   }, 60_000);
 
   it('a malformed record, a foreign key and an artifact whose bytes do not match its digest: logged, coded, hosts keep serving', async () => {
