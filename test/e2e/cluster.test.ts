@@ -39,7 +39,7 @@ function lightLoad(on: readonly ClusterHost[], name: string): { stop(): Promise<
       } catch (err) {
         failures.push(`${h.id}: ${String(err)}`);
       }
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 25));
     }
   });
   return {
