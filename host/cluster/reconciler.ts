@@ -15,6 +15,7 @@
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import type { ReplicaOptions } from '../versions/desired-state-port.js';
 import { parseManifest } from '../versions/manifest.js';
 import type { VersionManager } from '../versions/version-manager.js';
 import type { ClusterArtifacts } from './cluster-artifacts.js';
@@ -132,12 +133,13 @@ export class Reconciler {
       if (!update || this.#closed) break;
       try {
         await this.#manager.settled(name);
-        if (update.record) await this.#converge(update.record);
+        if (update.record) await this.#converge(update.record, () => state.desired !== update);
         else if (update.error) throw update.error;
         state.applied = update.revision;
         state.error = null;
         state.failures = 0;
       } catch (err) {
+        if (state.desired !== update) continue; // superseded while it ran: the loop takes the newer record
         const error = toLnError(err);
         state.error = error;
         state.failures++;
@@ -156,11 +158,11 @@ export class Reconciler {
   }
 
   /** One pass: the calls that make this host serve `record`. */
-  async #converge(record: DesiredRecord): Promise<void> {
+  async #converge(record: DesiredRecord, superseded: () => boolean): Promise<void> {
     const { name } = record;
     const manager = this.#manager;
     const who = { actor: `cluster:${record.change.host}`, ...(record.change.reason ? { reason: record.change.reason } : {}) };
-    const replica = { fromDesiredState: true } as const;
+    const replica = { fromDesiredState: true, superseded } as const;
     if (!record.active) return; // nothing active yet (a record this version has no use for)
     const status = manager.registry.get(name) ? manager.status(name) : null;
     const localCanary = status?.candidate ?? null;
@@ -178,7 +180,7 @@ export class Reconciler {
       if (active !== null && bound?.digest === record.active.digest && (await manager.artifacts.has(bound.digest))) {
         await manager.rollback(name, { to: record.active.version, ...who, ...replica });
       } else {
-        await this.#deploy(record.active, name, activeStrategy(record), who);
+        await this.#deploy(record.active, name, activeStrategy(record), who, replica);
       }
     }
     if (record.canary) {
@@ -186,7 +188,7 @@ export class Reconciler {
       if (running?.version === record.canary.version && running.digest === record.canary.digest) {
         if (running.weight !== record.canary.weight) await manager.setCanaryWeight(name, record.canary.weight, who.actor, who.reason, replica);
       } else {
-        await this.#deploy(record.canary, name, 'canary', who, record.canary.weight);
+        await this.#deploy(record.canary, name, 'canary', who, replica, record.canary.weight);
       }
     }
   }
@@ -197,6 +199,7 @@ export class Reconciler {
     name: string,
     strategy: 'immediate' | 'blue-green' | 'canary',
     who: { actor: string; reason?: string },
+    replica: ReplicaOptions,
     weight?: number,
   ): Promise<void> {
     const manager = this.#manager;
@@ -221,7 +224,7 @@ export class Reconciler {
       // Approved where the deploy was made; this host's operator policy still bounds every grant.
       approveCapabilities: true,
       ...(target.probe ? { probe: envelopeToEvent(target.probe) } : {}),
-      fromDesiredState: true,
+      ...replica,
     });
   }
 }

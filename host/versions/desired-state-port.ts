@@ -74,4 +74,10 @@ export interface DesiredStatePort {
 export interface ReplicaOptions {
   /** Set by the cluster reconciler only: the change comes from the desired state, it is not published. */
   readonly fromDesiredState?: boolean;
+  /**
+   * Asked when the change's turn comes (changes to one name run one at a time): true drops it
+   * with `LN_ERR_VERSION_STATE`, because a newer record arrived while it waited (the reconciler
+   * applies that one instead; an older record never swaps in over a newer change).
+   */
+  readonly superseded?: () => boolean;
 }

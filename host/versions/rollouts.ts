@@ -108,6 +108,7 @@ export class Rollouts {
     return this.#ctx.serial.run(request.manifest.name, async () => {
       this.#ctx.assertOpen('deploy');
       const { name, version } = request.manifest;
+      this.#assertCurrent('deploy', name, request);
       const route = this.#ctx.route(name);
       const old = route.active;
       const base = { name, version, digest: request.digest, strategy: request.strategy ?? 'immediate', from: old?.version ?? null };
@@ -183,6 +184,7 @@ export class Rollouts {
   promote(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('promote');
+      this.#assertCurrent('promote', name, options);
       const route = this.#ctx.route(name);
       const candidate = route.candidate;
       if (!candidate) {
@@ -212,6 +214,7 @@ export class Rollouts {
   setCanaryWeight(name: string, weight: number, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('set the canary weight of');
+      this.#assertCurrent('set the canary weight of', name, options);
       const request = { actor, ...(reason ? { reason } : {}), ...options };
       if (this.#publishes(request) && this.#ctx.route(name).candidate)
         await this.#publish(await this.#observe(name, request), { kind: 'canary-weight', weight }, request);
@@ -224,6 +227,11 @@ export class Rollouts {
   /** See `VersionManager.rollback`. */
   rollback(name: string, options: { to?: string; actor: string; reason?: string } & ReplicaOptions): Promise<RollbackResult> {
     return this.#ctx.serial.run(name, () => this.#rollback(name, { ...options, automatic: false }));
+  }
+
+  /** Drops a reconciler's change whose record a newer one replaced while it waited. @throws LnError `LN_ERR_VERSION_STATE` */
+  #assertCurrent(action: string, name: string, who: ReplicaOptions): void {
+    if (who.superseded?.()) throw new LnError('LN_ERR_VERSION_STATE', { action, name, reason: 'a newer desired state arrived while this change waited' });
   }
 
   /** Whether a change by `who` goes to the desired state first: on a cluster, unless the reconciler applies it. */
@@ -265,6 +273,7 @@ export class Rollouts {
 
   async #abort(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     this.#ctx.assertOpen('abort');
+    this.#assertCurrent('abort', name, options);
     const route = this.#ctx.route(name);
     if (route.candidate) {
       const request = { actor, ...(reason ? { reason } : {}), automatic: actor === HEALTH_ACTOR, ...options };
@@ -288,6 +297,7 @@ export class Rollouts {
 
   async #rollback(name: string, options: { to?: string; actor: string; reason?: string; automatic: boolean } & ReplicaOptions): Promise<RollbackResult> {
     this.#ctx.assertOpen('roll back');
+    this.#assertCurrent('roll back', name, options);
     const ticket = await this.#observe(name, options);
     const route = this.#ctx.route(name);
     const current = this.#ctx.registry.get(name);
