@@ -64,7 +64,7 @@ describe('lnano serve --cluster (issue 17)', () => {
   it('deploy on host 1 → all 3 serve it; the next version reaches all 3 with no failed request', async () => {
     const first = await hosts[0]!.deploy('echo', '1.0.0', example('echo-c'));
     expect(first.status, JSON.stringify(first.body)).toBe(200);
-    await until('1.0.0 on every host', () => servedEverywhere('echo', '1.0.0'));
+    await until('1.0.0 on every host', () => servedEverywhere('echo', '1.0.0'), 60_000);
     const load = lightLoad(hosts, 'echo');
     const second = await hosts[0]!.deploy('echo', '2.0.0', example('echo-c'));
     expect(second.status, JSON.stringify(second.body)).toBe(200);
@@ -72,7 +72,7 @@ describe('lnano serve --cluster (issue 17)', () => {
     const { versions, failures } = await load.stop();
     expect(failures).toEqual([]);
     expect(Object.keys(versions).sort()).toEqual(['1.0.0', '2.0.0']);
-  }, 40_000);
+  }, 120_000);
 
   it('rollback from host 3 → all 3 serve the old version, with no failed request; ls --hosts says converged', async () => {
     const load = lightLoad(hosts, 'echo');
@@ -99,7 +99,7 @@ describe('lnano serve --cluster (issue 17)', () => {
     expect(ls.code).toBe(0);
     expect(ls.stdout).toContain('cluster lnano (asked h2): desired echo@1.0.0');
     expect(ls.stdout.split('\n').filter((line) => /^h[123] .* echo +1\.0\.0 +1\.0\.0 +converged/.test(line))).toHaveLength(3);
-  }, 40_000);
+  }, 120_000);
 
   it('two concurrent deploys of one name from two hosts: exactly one wins, the other gets LN_ERR_VERSION_REVISION_CONFLICT', async () => {
     // Components each host has to transpile: both deploys are in flight together.
@@ -109,18 +109,18 @@ describe('lnano serve --cluster (issue 17)', () => {
     const loser = a.status === 409 ? a : b;
     expect((loser.body as { code: string }).code).toBe('LN_ERR_VERSION_REVISION_CONFLICT');
     const winner = a.status === 200 ? '3.0.0' : '4.0.0';
-    await until(`${winner} on every host`, () => servedEverywhere('echo', winner));
-  }, 40_000);
+    await until(`${winner} on every host`, () => servedEverywhere('echo', winner), 60_000);
+  }, 120_000);
 
   it('a host started after the deploy serves the current version', async () => {
     const current = await hosts[0]!.served('echo');
     const late = await startClusterHost(nats, 'h4');
     try {
-      await until('the late joiner serves the current version', async () => (await late.served('echo')) === current);
+      await until('the late joiner serves the current version', async () => (await late.served('echo')) === current, 60_000);
     } finally {
       await late.stop();
     }
-  }, 40_000);
+  }, 120_000);
 
   it('a host killed (-9) mid-rollout converges after its restart', async () => {
     const nc = await connect({ servers: nats.url });
@@ -138,10 +138,10 @@ describe('lnano serve --cluster (issue 17)', () => {
     } finally {
       await nc.close();
     }
-    await until('5.0.0 on the live hosts', () => servedEverywhere('echo', '5.0.0', hosts.slice(0, 2)));
+    await until('5.0.0 on the live hosts', () => servedEverywhere('echo', '5.0.0', hosts.slice(0, 2)), 60_000);
     await hosts[2]!.restart();
-    await until('the restarted host serves 5.0.0', async () => (await hosts[2]!.served('echo')) === '5.0.0');
-  }, 60_000);
+    await until('the restarted host serves 5.0.0', async () => (await hosts[2]!.served('echo')) === '5.0.0', 60_000);
+  }, 120_000);
 
   it('NATS restarted: a cut-off host keeps serving and refuses changes (coded); then all reconnect and converge', async () => {
     await nats.stop();
@@ -155,12 +155,12 @@ describe('lnano serve --cluster (issue 17)', () => {
       expect(await cutOff.served('echo')).toBeNull();
       await nats.start();
       await until('host 2 to deploy again', async () => (await hosts[1]!.deploy('echo', '6.0.0', example('echo-c'))).status === 200, 20_000);
-      await until('6.0.0 on every host, the one started while NATS was down too', () => servedEverywhere('echo', '6.0.0', [...hosts, cutOff]));
+      await until('6.0.0 on every host, the one started while NATS was down too', () => servedEverywhere('echo', '6.0.0', [...hosts, cutOff]), 60_000);
     } finally {
       await cutOff.stop();
     }
     expect(cutOff.serve.child.exitCode).toBe(0);
-  }, 60_000);
+  }, 120_000);
 
   it('a malformed record, a foreign key and an artifact whose bytes do not match its digest: logged, coded, hosts keep serving', async () => {
     const nc = await connect({ servers: nats.url });
@@ -204,5 +204,5 @@ describe('lnano serve --cluster (issue 17)', () => {
     } finally {
       await nc.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
