@@ -23,11 +23,13 @@ import { join, resolve } from 'node:path';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
+import type { Cluster } from './cluster/cluster.js';
+import { clusterRoutes } from './cluster/cluster-routes.js';
 import { CONFIG_KEYS, KEYS_BY_NAME } from './config/config-keys.js';
 import { parseValue } from './config/config-values.js';
 import { type ConfigChange, ConfigWatcher } from './config/config-watcher.js';
 import { buildConfig, type ConfigInputs, configEntries, type HostConfig, type ResolvedConfig } from './config/host-config.js';
-import { Engine } from './engine/engine.js';
+import { ENGINE_DEFAULTS, Engine } from './engine/engine.js';
 import { eventToEnvelope } from './engine/plugin-event.js';
 import { LnError } from './errors/ln-error.js';
 import { LiquidNanoRuntime } from './events/liquid-nano-runtime.js';
@@ -62,6 +64,9 @@ import { VersionManager } from './versions/version-manager.js';
  * a small machine.
  */
 export const SEED_CONCURRENCY = 4;
+
+/** How long seeding waits for the cluster's NATS connection, ms (cluster members only). */
+export const SEED_CLUSTER_WAIT_MS = 5000;
 
 /** What a config value given to `createHost` is reported as coming from. */
 const INPUT_SOURCE = 'createHost config';
@@ -150,7 +155,12 @@ export interface Host {
 }
 
 /** `HostConfig` fields whose config key has another name (the key has no unit suffix). */
-const RENAMED: Readonly<Record<string, string>> = { standbyWarmMs: 'standbyWarm', timeoutMs: 'timeout', 'sandbox.deadlineGraceMs': 'sandbox.deadlineGrace' };
+const RENAMED: Readonly<Record<string, string>> = {
+  standbyWarmMs: 'standbyWarm',
+  timeoutMs: 'timeout',
+  'sandbox.deadlineGraceMs': 'sandbox.deadlineGrace',
+  'cluster.heartbeatMs': 'cluster.heartbeat',
+};
 const RENAMED_KEYS = new Set(Object.values(RENAMED));
 /** Groups of keys (objects in the config). */
 const GROUP_PATHS = new Set(
@@ -178,7 +188,9 @@ const invalid = (key: string, reason: string): LnError => new LnError('LN_ERR_CO
  */
 function resolveInput(input: unknown, cwd: string): ResolvedConfig {
   if (!isPlainObject(input)) throw invalid('(config)', `expected an object of host config keys, got ${kindOf(input)}`);
-  const values = new Map<string, unknown>(CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' ? resolve(cwd, k.default as string) : k.default]));
+  const values = new Map<string, unknown>(
+    CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' && k.default !== null ? resolve(cwd, k.default as string) : k.default]),
+  );
   const sources = new Map<string, string>(CONFIG_KEYS.map((k) => [k.key, 'default']));
   const walk = (object: Record<string, unknown>, prefix: string): void => {
     for (const [name, raw] of Object.entries(object)) {
@@ -378,6 +390,7 @@ interface Parts {
   ingress?: IngressServer;
   admin?: AdminServer;
   metricsServer?: MetricsServer;
+  cluster?: Cluster;
   streams?: AbortController;
   logger?: Logger;
   token?: string;
@@ -422,6 +435,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     parts.watcher?.close();
     await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close()]);
     await parts.pipelines?.close();
+    await parts.cluster?.close();
     await parts.manager?.close();
     await parts.pool?.close();
     await parts.tracing?.shutdown();
@@ -485,6 +499,18 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       );
     }
     const engine = new Engine({ cacheDir: transpileCacheDir(config.dataDir), logger });
+    // A cluster member (docs/cluster.md): NATS is loaded only then; it connects in the background.
+    if (config.cluster.servers.length > 0) {
+      const { Cluster } = await import('./cluster/cluster.js');
+      parts.cluster = Cluster.create(config.cluster, {
+        dataDir: config.dataDir,
+        logger,
+        retain: config.retain,
+        maxComponentBytes: ENGINE_DEFAULTS.maxComponentBytes,
+      });
+      void parts.cluster.connect();
+    }
+    const cluster = parts.cluster;
     const manager = new VersionManager({
       dataDir: config.dataDir,
       engine,
@@ -495,15 +521,22 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       retain: config.retain,
       standbyWarmMs: config.standbyWarmMs,
       ...metrics.observers(),
+      ...(cluster ? { desiredState: cluster.port } : {}),
     });
     parts.manager = manager;
+    cluster?.attach(manager);
     metrics.bind(manager);
     const restored = await manager.restore();
     for (const s of restored.serving) report.line(`restored ${s.name}@${s.version}${s.standby ? ` (standby ${s.standby})` : ''}\n`);
     for (const f of restored.failed) report.line(`could not restore ${f.name}@${f.version}: ${f.error.message}\n`);
     // An embedder's host seeds only a components folder it names; `lnano serve` also seeds ./components when it exists.
     const seedExplicit = resolved.sources.get('components') !== 'default';
-    if (config.seed && (seedExplicit || (fromLoader && existsSync(config.components)))) await seed(config.components, manager, report, logger);
+    if (config.seed && (seedExplicit || (fromLoader && existsSync(config.components)))) {
+      // On a cluster a seeded deploy is published: give the connection a moment first.
+      if (cluster && !(await cluster.connect(SEED_CLUSTER_WAIT_MS)))
+        report.line('seeding without the cluster (not connected yet): each seeded deploy is refused\n');
+      await seed(config.components, manager, report, logger);
+    }
 
     // The event runtime: routing, follow-ups under their guards, hooks, the diagnostics timeline.
     const router = new LiquidNanoRuntime({ source: manager, logger, ...runtimeSettings(config), timelineCapacity: config.timeline.capacity });
@@ -558,6 +591,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       ...pipelineRoutes(pipelines),
       pipelineDocumentRoute(pipelines),
       ...consoleRoutes(manager, { baseDir: cwd }),
+      ...clusterRoutes(cluster ? () => cluster.view() : null),
     ];
     const admin = new AdminServer({ token: token.token, logger, routes, publicHandler: (req, res) => consoleAssets.handle(req, res) });
     parts.admin = admin;
@@ -574,6 +608,10 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     if (metricsAt !== null) parts.metricsServer = new MetricsServer({ logger, metrics: () => metrics.scrape() });
     const metricsAddress = parts.metricsServer && metricsAt !== null ? await listening(parts.metricsServer, metricsAt, 'metrics.listen') : undefined;
     parts.addresses = Object.freeze({ ingress: ingressAddress, admin: adminAddress, ...(metricsAddress ? { metrics: metricsAddress } : {}) });
+    if (cluster) {
+      cluster.start(manager, { ingress: ingressAddress.url, admin: adminAddress.url });
+      report.line(`  cluster:   ${config.cluster.name} on ${config.cluster.servers.join(', ')} as host ${cluster.hostId}\n`);
+    }
     const url = ingressAddress.url;
     report.line(`lnano serving ${router.names.length} plugin(s) [${router.names.join(', ')}]\n`);
     report.line(`  events:    ${url}/events\n`);

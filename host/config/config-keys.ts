@@ -1,3 +1,5 @@
+import { CLUSTER_KEYS } from './cluster-keys.js';
+
 /**
  * Every key of the host config in one table: its default, how a value is written, its
  * environment variable and flag, and whether it can change while the host runs ("live", applied
@@ -18,7 +20,11 @@ export type KeyKind =
   | { readonly type: 'secret' }
   | { readonly type: 'object' }
   /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
-  | { readonly type: 'origins' };
+  | { readonly type: 'origins' }
+  /** A string matching `pattern` (a regular expression); `hint` is an example. A null default: unset. */
+  | { readonly type: 'text'; readonly pattern: string; readonly hint: string }
+  /** Strings each matching `pattern`, at most `max`: a list in a file, comma-separated in env and flags. */
+  | { readonly type: 'list'; readonly pattern: string; readonly hint: string; readonly max: number };
 
 export interface KeyDef {
   /** Dotted path in the file, e.g. `tracing.sampleRatio`. */
@@ -219,6 +225,7 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
     live: true,
     doc: 'web origins whose pages may POST /events cross-site (others are refused)',
   },
+  ...CLUSTER_KEYS,
 ] satisfies KeyDef[]);
 
 /** Keys by path. */

@@ -56,6 +56,10 @@ function valueSchema(def: KeyDef): JsonSchema {
       return { anyOf: [{ type: 'string', pattern: '^https?://', format: 'uri' }, { type: 'null' }] };
     case 'origins':
       return { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^https?://[^/?#]+/?$', description: 'scheme://host[:port], no path' } };
+    case 'text':
+      return { type: 'string', pattern: kind.pattern, examples: [kind.hint] };
+    case 'list':
+      return { type: 'array', maxItems: kind.max, items: { type: 'string', pattern: kind.pattern, examples: [kind.hint] } };
     case 'object': {
       const policy = fromZod(policySchema);
       const properties = { ...(policy.properties as Record<string, JsonSchema>) };

@@ -48,6 +48,7 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       return raw;
     }
     case 'path':
+      if (def.default === null && (raw === null || raw === '')) return null;
       if (typeof raw !== 'string' || raw.length === 0 || raw.includes('\0')) return fail(`expected a path, got ${describe(raw)}`);
       return isAbsolute(raw) ? raw : resolve(baseDir, raw);
     case 'secret':
@@ -90,6 +91,22 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(`expected an http:// or https:// URL, got ${describe(raw)}`);
       return url.toString();
     }
+    case 'text':
+      if (def.default === null && (raw === null || raw === '')) return null;
+      if (typeof raw !== 'string' || !new RegExp(kind.pattern).test(raw))
+        return fail(`expected a value like ${kind.hint} (${kind.pattern}), got ${describe(raw)}`);
+      return raw;
+    case 'list': {
+      const list = Array.isArray(raw) ? raw : fromText ? textList(raw as string) : null;
+      if (!list) return fail(`expected a list of values like ${kind.hint}, got ${describe(raw)}`);
+      if (list.length > kind.max) return fail(`at most ${kind.max} values, got ${list.length}`);
+      const pattern = new RegExp(kind.pattern);
+      return Object.freeze(
+        list.map((item) =>
+          typeof item === 'string' && pattern.test(item) ? item : fail(`expected values like ${kind.hint} (${kind.pattern}), got ${describe(item)}`),
+        ),
+      );
+    }
     case 'object':
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
       return raw;
@@ -114,6 +131,14 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
 }
 
 const MAX_ORIGINS = 100;
+
+/** A comma-separated list from the environment or a flag. */
+function textList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
 
 /** `item` as a web origin (`https://app.example:8443`, lowercase, default port dropped), or null. */
 function webOrigin(item: unknown): string | null {

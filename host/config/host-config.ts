@@ -7,6 +7,7 @@ import { dirname, resolve } from 'node:path';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from '../capabilities/policy.js';
 import { LnError } from '../errors/ln-error.js';
 import { type LimitsPolicy, NO_LIMITS_POLICY, parseLimitsPolicy } from '../resources/limits.js';
+import { type ClusterConfig, clusterConfig } from './cluster-keys.js';
 import { parseConfigText, readConfigFile, stdinConfigText } from './config-file.js';
 import { CONFIG_FILE_ENV, CONFIG_KEYS, envName, KEYS_BY_NAME, type KeyDef } from './config-keys.js';
 import { type ConfigSource, parseValue } from './config-values.js';
@@ -47,6 +48,8 @@ export interface HostConfig {
     /** Origins (`scheme://host[:port]`, lowercase) whose pages may post events cross-site. */
     readonly allowedOrigins: readonly string[];
   };
+  /** Joining a cluster (docs/cluster.md); no servers: a single host. */
+  readonly cluster: ClusterConfig;
 }
 
 /** One key of the effective config, as `--print-config` and `GET /v1/config` show it. */
@@ -89,7 +92,7 @@ export interface ConfigInputs {
 
 /** The default of every key, already resolved (relative paths against `cwd`). */
 function defaults(cwd: string): Map<string, unknown> {
-  return new Map(CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' ? resolve(cwd, k.default as string) : k.default]));
+  return new Map(CONFIG_KEYS.map((k) => [k.key, k.kind.type === 'path' && k.default !== null ? resolve(cwd, k.default as string) : k.default]));
 }
 
 /** The config file path, and how errors name it; `stdin` for `-` (its path is then the working folder's `-`, never read). */
@@ -181,6 +184,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
     }),
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
     ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),
+    cluster: clusterConfig(g),
   }) as HostConfig;
 }
 

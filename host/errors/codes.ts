@@ -356,6 +356,27 @@ export const ERROR_CODES = {
     expose: true,
     exit: 1,
   },
+  LN_ERR_VERSION_REVISION_CONFLICT: {
+    message: "Cannot {action} {name}: the cluster's desired state changed since this host read it (revision {expected}, now {actual})",
+    fix: 'Another host changed {name} at the same time; see `lnano ls --hosts` and `lnano status {name}`, then try again if it is still wanted.',
+    status: 409,
+    expose: true,
+    exit: 2,
+  },
+  LN_ERR_VERSION_DESIRED_STATE_INVALID: {
+    message: "The cluster's desired state for {key} is not a record this host understands: {reason}",
+    fix: 'Deploy or roll back {key} again from a host of this version to rewrite the record; the host keeps serving what it served.',
+    status: 500,
+    expose: true,
+    exit: 1,
+  },
+  LN_ERR_VERSION_CLUSTER_UNAVAILABLE: {
+    message: "Cannot {action}: the cluster's control plane (NATS JetStream) is not reachable: {reason}",
+    fix: 'Check that nats-server runs with JetStream and that `cluster.servers` reaches it; the host keeps serving its last known versions.',
+    status: 503,
+    expose: true,
+    exit: 1,
+  },
   LN_ERR_ADMIN_UNAUTHORIZED: {
     message: 'Missing or wrong admin token',
     fix: 'Send Authorization: Bearer <token> (the token is in the data dir, file admin-token, or LNANO_ADMIN_TOKEN).',

@@ -64,6 +64,10 @@ export interface DeployRequest {
   readonly probe?: PluginEvent;
   /** Called as each step finishes, with a one-line detail. */
   readonly onProgress?: (step: DeployStep, detail: string) => void;
+  /** Set by the cluster reconciler only: applying the desired state, not changing it (see desired-state-port.ts). */
+  readonly fromDesiredState?: boolean;
+  /** Set by the cluster reconciler only: see `ReplicaOptions.superseded`. */
+  readonly superseded?: () => boolean;
 }
 
 /** What the pipeline needs from the host. */

@@ -8,11 +8,13 @@
 
 import type { CapabilityDiff } from '../capabilities/grant-diff.js';
 import type { Engine } from '../engine/engine.js';
+import { eventToEnvelope } from '../engine/plugin-event.js';
 import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
 import type { ArtifactStore } from './artifact-store.js';
 import { type DeployPipeline, type DeployRequest, deployFailed, type StepReport } from './deploy-pipeline.js';
 import type { Deployment, Strategy } from './deployment.js';
+import type { DesiredActor, DesiredChange, DesiredStatePort, DesiredTicket, ReplicaOptions } from './desired-state-port.js';
 import type { HealthPolicy } from './health-window.js';
 import type { LiveVersion } from './live-version.js';
 import type { Registry } from './registry.js';
@@ -89,6 +91,8 @@ export interface RolloutContext {
   readonly closed: () => boolean;
   /** Told of every committed change; must not throw. */
   readonly onTransition?: (transition: VersionTransition) => void;
+  /** The cluster's desired state (none on a single host): see desired-state-port.ts. */
+  readonly desired?: DesiredStatePort;
 }
 
 /** The changes to what plugin names serve. */
@@ -104,12 +108,14 @@ export class Rollouts {
     return this.#ctx.serial.run(request.manifest.name, async () => {
       this.#ctx.assertOpen('deploy');
       const { name, version } = request.manifest;
+      this.#assertCurrent('deploy', name, request);
       const route = this.#ctx.route(name);
       const old = route.active;
       const base = { name, version, digest: request.digest, strategy: request.strategy ?? 'immediate', from: old?.version ?? null };
       if (old && old.version === version && old.digest === request.digest) {
         return { ...base, outcome: 'unchanged', deployment: this.#ctx.registry.get(name)!, capabilities: null, handoff: null, steps: [] };
       }
+      const ticket = await this.#observe(name, request);
       const steps: StepReport[] = [];
       const report = (s: StepReport): void => {
         steps.push(s);
@@ -120,6 +126,18 @@ export class Rollouts {
       this.#ctx.uploads.delete(plan.digest);
       const candidate = await this.#ctx.pipeline.build(plan, report);
       const who = { actor: request.actor, ...(request.reason ? { reason: request.reason } : {}) };
+      if (ticket) {
+        const probe = request.probe ? { probe: eventToEnvelope(request.probe) } : {};
+        const target = { version, digest: plan.digest, manifest: plan.stored, ...probe };
+        try {
+          await this.#publish(ticket, { kind: 'deploy', target, strategy: plan.strategy, canaryWeight: plan.canaryWeight }, request);
+        } catch (err) {
+          // Not published, not swapped: the active version serves on; the candidate goes.
+          await candidate.close().catch(() => undefined);
+          this.#ctx.pipeline.fail(name, request.actor, 'probe', toLnError(err));
+          throw err;
+        }
+      }
       const started = this.#ctx.now();
       let handoff: HandoffResult;
       try {
@@ -163,15 +181,18 @@ export class Rollouts {
   }
 
   /** See `VersionManager.promote`. */
-  promote(name: string, actor: string, reason?: string): Promise<Deployment> {
+  promote(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('promote');
+      this.#assertCurrent('promote', name, options);
       const route = this.#ctx.route(name);
       const candidate = route.candidate;
       if (!candidate) {
         this.#ctx.registry.promote(name, { actor, ...(reason ? { reason } : {}) }); // refuses (audited) with the reason
         throw new LnError('LN_ERR_INTERNAL_UNEXPECTED', { reason: `the registry promoted a canary of ${name} that does not run` });
       }
+      const request = { actor, ...(reason ? { reason } : {}), ...options };
+      await this.#publish(await this.#observe(name, request), { kind: 'promote' }, request);
       this.#ctx.registry.promote(name, { actor, ...(reason ? { reason } : {}) });
       const old = route.active;
       route.active = candidate;
@@ -185,14 +206,18 @@ export class Rollouts {
   }
 
   /** See `VersionManager.abort`. */
-  abort(name: string, actor: string, reason?: string): Promise<Deployment> {
-    return this.#ctx.serial.run(name, () => this.#abort(name, actor, reason));
+  abort(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
+    return this.#ctx.serial.run(name, () => this.#abort(name, actor, reason, options));
   }
 
   /** See `VersionManager.setCanaryWeight`. */
-  setCanaryWeight(name: string, weight: number, actor: string, reason?: string): Promise<Deployment> {
+  setCanaryWeight(name: string, weight: number, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     return this.#ctx.serial.run(name, async () => {
       this.#ctx.assertOpen('set the canary weight of');
+      this.#assertCurrent('set the canary weight of', name, options);
+      const request = { actor, ...(reason ? { reason } : {}), ...options };
+      if (this.#publishes(request) && this.#ctx.route(name).candidate)
+        await this.#publish(await this.#observe(name, request), { kind: 'canary-weight', weight }, request);
       const deployment = this.#ctx.registry.setCanaryWeight(name, weight, { actor, ...(reason ? { reason } : {}) });
       this.#ctx.route(name).weight = weight;
       return deployment;
@@ -200,13 +225,60 @@ export class Rollouts {
   }
 
   /** See `VersionManager.rollback`. */
-  rollback(name: string, options: { to?: string; actor: string; reason?: string }): Promise<RollbackResult> {
+  rollback(name: string, options: { to?: string; actor: string; reason?: string } & ReplicaOptions): Promise<RollbackResult> {
     return this.#ctx.serial.run(name, () => this.#rollback(name, { ...options, automatic: false }));
   }
 
-  async #abort(name: string, actor: string, reason?: string): Promise<Deployment> {
+  /** Drops a reconciler's change whose record a newer one replaced while it waited. @throws LnError `LN_ERR_VERSION_STATE` */
+  #assertCurrent(action: string, name: string, who: ReplicaOptions): void {
+    if (who.superseded?.()) throw new LnError('LN_ERR_VERSION_STATE', { action, name, reason: 'a newer desired state arrived while this change waited' });
+  }
+
+  /** Whether a change by `who` goes to the desired state first: on a cluster, unless the reconciler applies it. */
+  #publishes(who: ReplicaOptions): boolean {
+    return this.#ctx.desired !== undefined && who.fromDesiredState !== true;
+  }
+
+  /** The ticket of a change that publishes (see `#publishes`), else null. */
+  async #observe(name: string, who: ReplicaOptions & { automatic?: boolean }): Promise<DesiredTicket | null> {
+    if (!this.#publishes(who)) return null;
+    try {
+      return await this.#ctx.desired!.observe(name);
+    } catch (err) {
+      if (!this.#cutOff(name, who, err)) throw err;
+      return null;
+    }
+  }
+
+  /** Publishes a change observed with `ticket`; nothing without one. */
+  async #publish(ticket: DesiredTicket | null, change: DesiredChange, who: DesiredActor): Promise<void> {
+    if (!ticket) return;
+    try {
+      await this.#ctx.desired!.publish(ticket, change, { actor: who.actor, ...(who.reason ? { reason: who.reason } : {}), automatic: who.automatic === true });
+    } catch (err) {
+      if (!this.#cutOff(ticket.name, who, err)) throw err;
+    }
+  }
+
+  /**
+   * Whether an automatic rollback or abort goes on without the cluster: the health monitor's
+   * decision protects this host's callers even when the control plane is unreachable (logged; the
+   * reconciler follows the desired state again once it is back). An operator's change never does.
+   */
+  #cutOff(name: string, who: { automatic?: boolean }, err: unknown): boolean {
+    if (who.automatic !== true || !isLnError(err) || err.code !== 'LN_ERR_VERSION_CLUSTER_UNAVAILABLE') return false;
+    this.#ctx.logger.warn({ component: name, err }, 'the cluster is unreachable: the automatic change applies on this host only');
+    return true;
+  }
+
+  async #abort(name: string, actor: string, reason?: string, options: ReplicaOptions = {}): Promise<Deployment> {
     this.#ctx.assertOpen('abort');
+    this.#assertCurrent('abort', name, options);
     const route = this.#ctx.route(name);
+    if (route.candidate) {
+      const request = { actor, ...(reason ? { reason } : {}), automatic: actor === HEALTH_ACTOR, ...options };
+      await this.#publish(await this.#observe(name, request), { kind: 'abort' }, request);
+    }
     const deployment = this.#ctx.registry.abort(name, { actor, ...(reason ? { reason } : {}) });
     const candidate = route.candidate;
     route.candidate = null;
@@ -223,8 +295,10 @@ export class Rollouts {
     return deployment;
   }
 
-  async #rollback(name: string, options: { to?: string; actor: string; reason?: string; automatic: boolean }): Promise<RollbackResult> {
+  async #rollback(name: string, options: { to?: string; actor: string; reason?: string; automatic: boolean } & ReplicaOptions): Promise<RollbackResult> {
     this.#ctx.assertOpen('roll back');
+    this.#assertCurrent('roll back', name, options);
+    const ticket = await this.#observe(name, options);
     const route = this.#ctx.route(name);
     const current = this.#ctx.registry.get(name);
     const to = options.to ?? current?.previous ?? '';
@@ -241,6 +315,14 @@ export class Rollouts {
       if (warm) await warm.unpark();
       target = warm ?? (await this.#ctx.pipeline.launch(record));
     } catch (err) {
+      const error = toLnError(err);
+      this.#ctx.registry.refuse({ attempted: 'rollback', name, version: to, actor: options.actor, reason: error.message, code: error.code });
+      throw error;
+    }
+    try {
+      await this.#publish(ticket, { kind: 'rollback', to }, options);
+    } catch (err) {
+      if (!warm) await target.close().catch(() => undefined);
       const error = toLnError(err);
       this.#ctx.registry.refuse({ attempted: 'rollback', name, version: to, actor: options.actor, reason: error.message, code: error.code });
       throw error;

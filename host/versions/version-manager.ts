@@ -25,6 +25,7 @@ import { ArtifactStore, digestOf } from './artifact-store.js';
 import { type AuditEntry, AuditTrail, type AuditVerification } from './audit-trail.js';
 import { DeployPipeline, type DeployRequest } from './deploy-pipeline.js';
 import type { Deployment, VersionRecord } from './deployment.js';
+import type { DesiredStatePort, ReplicaOptions } from './desired-state-port.js';
 import { type HealthPolicy, resolveHealthPolicy } from './health-window.js';
 import type { CallRecord, PluginCallOutcome } from './live-version.js';
 import { Registry } from './registry.js';
@@ -76,6 +77,11 @@ export interface VersionManagerOptions {
   readonly clock?: () => Date;
   /** Randomness of canary routing, [0, 1); default `Math.random`. */
   readonly random?: () => number;
+  /**
+   * The cluster's desired state (host/cluster/): operator changes are published there, revision
+   * checked, before they commit here (see desired-state-port.ts). Default: none (a single host).
+   */
+  readonly desiredState?: DesiredStatePort;
 }
 
 /** Defaults: five versions retained per name; a blue-green standby stays warm for a minute. */
@@ -178,6 +184,7 @@ export class VersionManager {
       assertOpen: (action) => this.#assertOpen(action),
       closed: () => this.#closed,
       ...(options.onTransition ? { onTransition: options.onTransition } : {}),
+      ...(options.desiredState ? { desired: options.desiredState } : {}),
     });
   }
 
@@ -264,18 +271,18 @@ export class VersionManager {
   }
 
   /** Makes the canary the active version (all calls); the old version is drained and stopped. @throws LnError `LN_ERR_VERSION_STATE` (audited) when no canary runs */
-  promote(name: string, actor: string, reason?: string): Promise<Deployment> {
-    return this.#rollouts.promote(name, actor, reason);
+  promote(name: string, actor: string, reason?: string, options?: ReplicaOptions): Promise<Deployment> {
+    return this.#rollouts.promote(name, actor, reason, options);
   }
 
   /** Drops the canary; the active version takes every call again. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
-  abort(name: string, actor: string, reason?: string): Promise<Deployment> {
-    return this.#rollouts.abort(name, actor, reason);
+  abort(name: string, actor: string, reason?: string, options?: ReplicaOptions): Promise<Deployment> {
+    return this.#rollouts.abort(name, actor, reason, options);
   }
 
   /** Sets the canary's share of calls, a whole percentage 0–100. @throws LnError `LN_ERR_VERSION_STATE` (audited) */
-  setCanaryWeight(name: string, weight: number, actor: string, reason?: string): Promise<Deployment> {
-    return this.#rollouts.setCanaryWeight(name, weight, actor, reason);
+  setCanaryWeight(name: string, weight: number, actor: string, reason?: string, options?: ReplicaOptions): Promise<Deployment> {
+    return this.#rollouts.setCanaryWeight(name, weight, actor, reason, options);
   }
 
   /**
@@ -287,8 +294,13 @@ export class VersionManager {
    * @throws LnError `LN_ERR_VERSION_STATE` / `LN_ERR_VERSION_NOT_FOUND` (audited) for nothing to
    *   roll back to, `LN_ERR_VERSION_DEPLOY_FAILED` when the target cannot start (audited as refused)
    */
-  rollback(name: string, options: { to?: string; actor: string; reason?: string }): Promise<RollbackResult> {
+  rollback(name: string, options: { to?: string; actor: string; reason?: string } & ReplicaOptions): Promise<RollbackResult> {
     return this.#rollouts.rollback(name, options);
+  }
+
+  /** Resolves once every change queued so far on `name` has settled (the cluster reconciler compares after it). */
+  settled(name: string): Promise<void> {
+    return this.#serial.settled(name);
   }
 
   /**

@@ -174,6 +174,11 @@ export class KeyedSerializer {
     return result;
   }
 
+  /** Resolves when everything queued so far on `key` has settled. */
+  async settled(key: string): Promise<void> {
+    for (let tail = this.#tails.get(key); tail; tail = this.#tails.get(key)) await tail;
+  }
+
   /** Resolves when everything queued so far has settled. */
   async idle(): Promise<void> {
     while (this.#tails.size > 0) await Promise.all([...this.#tails.values()]);

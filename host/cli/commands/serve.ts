@@ -24,7 +24,7 @@ Config: defaults < file (--config, else LNANO_CONFIG; JSON or YAML) < environmen
 flags. Every key, its default, variable and flag: docs/config.md.
 
 Options:
-${KEY_FLAGS.map((k) => `  --${`${k.flag}${k.kind.type === 'bool' ? '' : ' <v>'}`.padEnd(21)}${k.doc} (default: ${k.default === null ? 'none' : k.kind.type === 'duration' ? `${Number(k.default) / 1000}s` : String(k.default)})`).join('\n')}
+${KEY_FLAGS.map((k) => `  --${`${k.flag}${k.kind.type === 'bool' ? '' : ' <v>'}`.padEnd(21)}${k.doc} (default: ${k.default === null || (Array.isArray(k.default) && k.default.length === 0) ? 'none' : k.kind.type === 'duration' ? `${Number(k.default) / 1000}s` : String(k.default)})`).join('\n')}
   --no-seed              do not deploy anything at start; serve what the data dir holds
   --set <key=value>      set any config key, e.g. --set runtime.maxDepth=4 (repeatable)
   --config <file>        the host config file, JSON or YAML (default: LNANO_CONFIG)

@@ -8,12 +8,15 @@ import { parseCommandArgs, usageError } from '../args.js';
 import type { CliIo } from '../cli-io.js';
 import { formatMs, renderTable } from '../table.js';
 
-export const LS_HELP = `Usage: lnano ls
+export const LS_HELP = `Usage: lnano ls [--hosts]
 
 Lists what a running host serves: each plugin's active version, canary and weight, the last
-deploy, calls, error rate and latency.
+deploy, calls, error rate and latency. With --hosts (a host in a cluster, docs/cluster.md):
+every host of the cluster, what it serves against the desired state, and whether it has
+converged; exits 1 when one has not.
 
 Options:
+  --hosts             the cluster's hosts instead of this host's plugins
 ${ADMIN_CLIENT_HELP}
   -h, --help          show this help
 `;
@@ -40,6 +43,7 @@ ${ADMIN_CLIENT_HELP}
 `;
 
 interface StatusFlags extends AdminClientFlags {
+  hosts?: boolean;
   verify?: boolean;
   limit?: string;
   help?: boolean;
@@ -68,8 +72,9 @@ function open(
 
 /** `lnano ls`. */
 export async function lsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const opened = open('ls', argv, io, LS_HELP, 0);
+  const opened = open('ls', argv, io, LS_HELP, 0, { hosts: { type: 'boolean' } });
   if (!opened) return 0;
+  if (opened.values.hosts) return (await import('./ls-hosts.js')).lsHosts(opened.client!, io, opened.values.json === true);
   const { components } = await opened.client!.request<{ components: RouteStatus[] }>('GET', '/v1/components');
   if (opened.values.json) {
     io.stdout.write(`${JSON.stringify(components, null, 2)}\n`);
