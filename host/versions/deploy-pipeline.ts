@@ -131,6 +131,7 @@ export function storedManifest(manifest: Manifest, digest: string): JsonObject {
       description: manifest.description,
       digest,
       events: manifest.events,
+      ...(manifest.routes.length > 0 ? { routes: manifest.routes } : {}),
       priority: manifest.priority,
       config: manifest.config,
       capabilities: absoluteCapabilities(manifest),
