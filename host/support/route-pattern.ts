@@ -24,7 +24,8 @@ export function routePatternProblem(pattern: string): string | null {
     const last = i === segments.length - 1;
     if (segment === WILDCARD && last) continue;
     if (segment === '' && last) return 'a route does not end with / (use /... for a prefix)';
-    if (segment === '.' || segment === '..' || segment === WILDCARD) return `a route has no "${segment}" segment${segment === WILDCARD ? ' except at its end' : ''}`;
+    if (segment === '.' || segment === '..' || segment === WILDCARD)
+      return `a route has no "${segment}" segment${segment === WILDCARD ? ' except at its end' : ''}`;
     if (!SEGMENT.test(segment)) return `"${segment}" is not a path segment (letters, digits and -._~!$&'()*+,;=:@)`;
   }
   return null;
@@ -57,7 +58,8 @@ export class RoutePattern {
     if (!this.prefix && !other.prefix) return this.base === other.base;
     if (this.prefix && other.matches(this.base === '' ? '/' : this.base)) return true;
     if (other.prefix && this.matches(other.base === '' ? '/' : other.base)) return true;
-    if (this.prefix && other.prefix) return this.base === '' || other.base === '' || other.base.startsWith(`${this.base}/`) || this.base.startsWith(`${other.base}/`);
+    if (this.prefix && other.prefix)
+      return this.base === '' || other.base === '' || other.base.startsWith(`${this.base}/`) || this.base.startsWith(`${other.base}/`);
     return false;
   }
 }

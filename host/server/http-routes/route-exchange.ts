@@ -80,7 +80,6 @@ class Exchange {
   #outcome: HttpCallOutcome | undefined;
   /** The request body went over its cap. */
   #tooLarge: LnError | undefined;
-  #over = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: ExchangeTarget, limits: ExchangeLimits, requestId: string) {
     this.#req = req;
@@ -123,7 +122,6 @@ class Exchange {
       await this.#pumpResponse(settled);
     } finally {
       clearTimeout(deadline);
-      this.#over = true;
       this.#request.closeReader();
       this.#response.closeReader();
     }
@@ -132,7 +130,9 @@ class Exchange {
   /** 413 before reading a byte of a body declared too large; the connection closes after it. */
   #refuseBody(size: number): void {
     this.#res.shouldKeepAlive = false;
-    this.#sendError(new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'request body', call: `${this.#req.method} ${this.#path}`, size, limit: this.#limits.maxRequestBytes }));
+    this.#sendError(
+      new LnError('LN_ERR_BUDGET_PAYLOAD', { direction: 'request body', call: `${this.#req.method} ${this.#path}`, size, limit: this.#limits.maxRequestBytes }),
+    );
     this.#res.once('finish', () => this.#req.socket.destroy());
   }
 
