@@ -56,11 +56,9 @@ export class RoutePattern {
   /** Whether some path matches both. */
   overlaps(other: RoutePattern): boolean {
     if (!this.prefix && !other.prefix) return this.base === other.base;
-    if (this.prefix && other.matches(this.base === '' ? '/' : this.base)) return true;
-    if (other.prefix && this.matches(other.base === '' ? '/' : other.base)) return true;
-    if (this.prefix && other.prefix)
-      return this.base === '' || other.base === '' || other.base.startsWith(`${this.base}/`) || this.base.startsWith(`${other.base}/`);
-    return false;
+    if (this.prefix && !other.prefix) return this.matches(other.base);
+    if (!this.prefix && other.prefix) return other.matches(this.base);
+    return this.matches(other.base || '/') || other.matches(this.base || '/');
   }
 }
 

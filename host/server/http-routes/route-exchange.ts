@@ -149,6 +149,8 @@ class Exchange {
     const ring = this.#request;
     const cap = this.#limits.maxRequestBytes;
     let size = 0;
+    // The frame writes in order: 'end' can come while the last chunk still waits for room.
+    let writing: Promise<boolean> = Promise.resolve(true);
     return new Promise<void>((done) => {
       const stop = (): void => {
         req.off('data', onData);
@@ -173,7 +175,8 @@ class Exchange {
           return;
         }
         req.pause();
-        void send(chunk).then((ok) => {
+        writing = writing.then((ok) => ok && send(chunk));
+        void writing.then((ok) => {
           if (!ok || ring.readerGone) {
             // The call is over and did not read the rest: leave it unread (the connection closes).
             this.#res.shouldKeepAlive = false;
@@ -186,14 +189,15 @@ class Exchange {
       const onEnd = (): void => {
         stop();
         const trailers = forwardable(req.rawTrailers, undefined);
-        void (async () => {
+        void writing.then(async (ok) => {
+          if (!ok) return;
           if (trailers.length > 0) await ring.write(Frame.TRAILERS, jsonPayload(trailers));
           await ring.write(Frame.END);
-        })();
+        });
       };
       const onError = (): void => {
         stop();
-        ring.tryWrite(Frame.ABORT, jsonPayload({ message: 'the client aborted the request' }));
+        void writing.then(() => ring.tryWrite(Frame.ABORT, jsonPayload({ message: 'the client aborted the request' })));
       };
       req.on('data', onData);
       req.on('end', onEnd);
@@ -228,14 +232,18 @@ class Exchange {
     let headSent = false;
     let bytes = 0;
     const early: Uint8Array[] = [];
-    const settledNow = settled.then(() => undefined);
+    let callOver = false;
+    const settledNow = settled.then(() => {
+      callOver = true;
+    });
     for (;;) {
       if (this.#tooLarge || res.destroyed) return;
       const frame = ring.tryRead();
       if (!frame) {
         const outcome = this.#outcome;
         if (outcome && !outcome.ok) return this.#fail(outcome.error, headSent);
-        await Promise.race([ring.waitForFrame(), settledNow]);
+        // Once the call is over, what it wrote is all in the ring or on its way: wait for frames only.
+        await (callOver ? ring.waitForFrame() : Promise.race([ring.waitForFrame(), settledNow]));
         continue;
       }
       if (frame.type === Frame.DATA) {
