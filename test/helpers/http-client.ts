@@ -18,10 +18,13 @@ export function send(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | string[]> = { ...options.headers };
     if (options.trailers) headers.trailer = Object.keys(options.trailers).join(', ');
-    const req = request(url, { method: options.method ?? 'GET', headers }, (res) => {
+    // A connection per request: a refusal that closes one never hits the next request.
+    const req = request(url, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), trailers: res.trailers }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, rawHeaders: res.rawHeaders, body: Buffer.concat(chunks), trailers: res.trailers }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -30,4 +33,3 @@ export function send(
     req.end();
   });
 }
-

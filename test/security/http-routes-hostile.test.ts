@@ -130,8 +130,12 @@ describe('a route against hostile input', () => {
   }, 60_000);
 
   it('leaves headers over 16 KiB to Node (431) and takes many small ones', async () => {
-    const huge = await send(`${base}/echo/h`, { headers: { 'x-big': 'x'.repeat(20_000) } });
-    expect(huge.status).toBe(431);
+    // Node answers 431 and closes; a client still sending its headers may see only the close.
+    const huge = await send(`${base}/echo/h`, { headers: { 'x-big': 'x'.repeat(20_000) } }).then(
+      (a) => `status ${a.status}${a.headers['x-echo-method'] ? ' echoed' : ''}`,
+      (err: Error) => `closed: ${err.message}`,
+    );
+    expect(huge).toMatch(/^(status 431|closed: (socket hang up|read ECONNRESET))$/);
     const many: Record<string, string> = {};
     for (let i = 0; i < 100; i++) many[`x-h${i}`] = `v${i}`;
     const answer = await send(`${base}/echo/h`, { headers: many });

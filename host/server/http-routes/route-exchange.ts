@@ -220,7 +220,7 @@ class Exchange {
     if (this.#res.headersSent) this.#res.destroy();
     else {
       this.#sendError(this.#tooLarge);
-      this.#res.once('finish', () => this.#req.socket.destroy());
+      this.#res.once('finish', () => linger(this.#req));
     }
     this.#response.closeReader();
   }
@@ -324,6 +324,34 @@ class Exchange {
     res.setHeader(REQUEST_ID_HEADER, this.#requestId);
     res.end(body);
   }
+}
+
+/** What a refused body may still send after its 413, discarded, before the connection is cut. */
+const LINGER_BYTES = 256 * 1024;
+const LINGER_MS = 1000;
+
+/**
+ * Closes the connection of a refused body gently: a socket closed with unread bytes in it is
+ * reset, and the reset can destroy the 413 before the client read it. So the server half-closes,
+ * discards at most `LINGER_BYTES` for at most `LINGER_MS` (never buffering them), then cuts.
+ */
+function linger(req: IncomingMessage): void {
+  const socket = req.socket;
+  let discarded = 0;
+  const cut = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(cut, LINGER_MS);
+  timer.unref();
+  req.removeAllListeners('data');
+  req.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > LINGER_BYTES) cut();
+  });
+  req.on('end', cut);
+  socket.end();
+  req.resume();
 }
 
 /** Resolves when `res` can take more, or is gone. */
