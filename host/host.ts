@@ -46,6 +46,7 @@ import { AdminServer } from './server/admin-server.js';
 import { resolveAdminToken } from './server/admin-token.js';
 import { ConsoleAssets } from './server/console-assets.js';
 import { consoleRoutes } from './server/console-routes.js';
+import { RouteServer } from './server/http-routes/route-server.js';
 import { IngressServer } from './server/ingress-server.js';
 import { MetricsServer } from './server/metrics-server.js';
 import { pipelineDocumentRoute } from './server/pipeline-document-route.js';
@@ -564,6 +565,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       logger,
       pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
       observer: metrics.ingressObserver(),
+      routes: new RouteServer(manager, logger),
       get maxBodyBytes() {
         return watcher.current.config.ingress.maxBodyBytes;
       },

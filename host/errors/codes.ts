@@ -306,6 +306,20 @@ export const ERROR_CODES = {
     expose: true,
     exit: 1,
   },
+  LN_ERR_GUEST_HTTP_RESPONSE: {
+    message: 'The HTTP component "{component}" gave no usable response to {method} {path}: {reason}',
+    fix: 'Fix the component: it must set its response-outparam once, with valid headers, and finish the body within limits.maxPayload.',
+    status: 502,
+    expose: true,
+    exit: 1,
+  },
+  LN_ERR_VERSION_ROUTE_CONFLICT: {
+    message: 'The route "{route}" of {name} overlaps the route "{other}" of {owner}',
+    fix: 'Give each HTTP component its own paths (an exact path, or a prefix ending in /...), or remove the other component first.',
+    status: 409,
+    expose: true,
+    exit: 2,
+  },
   LN_ERR_VERSION_CONFLICT: {
     message: '{name}@{version} is already bound to {existing}; versions are immutable',
     fix: 'Publish the new bytes under a new version number.',

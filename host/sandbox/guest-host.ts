@@ -24,6 +24,7 @@ import { FUEL_GLOBAL, GROW_FAILED_GLOBAL, type InstrumentOptions, METER_MODULE }
 import { isLnError, LnError, toLnError } from '../errors/ln-error.js';
 import { type BudgetSignals, classifyGuestFailure, isComponentError } from './guest-failure.js';
 import { HostCallRecorder } from './host-call-spans.js';
+import type { incomingHandlerArgs } from './incoming-http-types.js';
 import { OutputGate } from './output-gate.js';
 import type { CallMessage, HostToWorker, InitMessage, LinkFunction, NotifyMessage, ResultMessage, WorkerToHost } from './protocol.js';
 import { payloadBytes, type WorkerUsage } from './usage.js';
@@ -56,6 +57,8 @@ interface Guest {
   readonly memories: ReadonlySet<WebAssembly.Memory>;
   readonly meter: Meter | null;
   readonly output: OutputGate;
+  /** Makes the arguments of an incoming HTTP request (a guest that imports `wasi:http/types`). */
+  readonly incoming: typeof incomingHandlerArgs | null;
 }
 
 /** How a thread hosts its guests. */
@@ -201,9 +204,11 @@ export class GuestHost {
       return mod;
     };
     const memories = new Set<WebAssembly.Memory>();
+    // Loaded only for guests that can take an incoming request (it loads preview2-shim).
+    const incoming = message.requiredImports.includes('wasi:http/types') ? (await import('./incoming-http-types.js')).incomingHandlerArgs : null;
     try {
       const exports = await instantiate(getCoreModule, imports, this.#coreInstantiator(meter, memories));
-      this.#guests.set(id, { id, exports, memories, meter, output });
+      this.#guests.set(id, { id, exports, memories, meter, output, incoming });
     } catch (err) {
       output.finish();
       if (isLnError(err, 'LN_ERR_BUDGET_TIME')) throw err;
@@ -268,12 +273,15 @@ export class GuestHost {
         usage: { ...NO_USAGE, peakMemoryBytes: totalMemoryBytes(guest.memories) },
       };
     }
+    const exchange = message.http && guest.incoming ? guest.incoming(message.http) : undefined;
     const start = this.#startMetering(guest, message);
     let value: unknown;
     let errResult = false;
     try {
-      value = (fn as (...args: unknown[]) => unknown)(...message.args);
+      value = (fn as (...args: unknown[]) => unknown)(...(exchange ? exchange.args : message.args));
+      exchange?.end(null);
     } catch (err) {
+      exchange?.end(this.#expired ? 'the deadline passed' : 'the guest failed');
       if (!isComponentError(err)) {
         const { usage, signals } = this.#stopMetering(guest, start, message, 0);
         const { error, poisoned } = this.#expired

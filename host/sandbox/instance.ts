@@ -3,6 +3,7 @@ import type { Component } from '../engine/component.js';
 import { type CallableExport, unversionedName } from '../engine/component.js';
 import { LnError } from '../errors/ln-error.js';
 import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
+import type { IncomingHttpCall } from './incoming-http-types.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import type { GuestEndpoint, Sandbox, SandboxJob, WorkerLoss } from './sandbox-worker.js';
@@ -92,6 +93,11 @@ export interface CallOptions {
    * `onNotify`): an instance runs one call at a time, so they belong to this call.
    */
   readonly onNotify?: (message: NotifyMessage) => void;
+  /**
+   * Makes this a `wasi:http/incoming-handler#handle` call for this request: the worker makes the
+   * request and response-outparam resources (pass no `args`). See `server/http-routes/`.
+   */
+  readonly http?: IncomingHttpCall;
 }
 
 /** A call that returned. `errResult` marks a WIT `result` export that returned `err(value)`. */
@@ -265,6 +271,7 @@ export class Instance implements GuestEndpoint {
         maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
         hostCallLimits: options.hostCallLimits ?? null,
         ...(traced ? { trace: true } : {}),
+        ...(options.http ? { http: options.http } : {}),
       };
       this.#queue.push(new Pending(resolve, reject, options.timeoutMs, bytesIn, message, options.onNotify, traced, this.#postFailed));
       this.#pump();

@@ -19,6 +19,7 @@
 
 import type { InstrumentOptions } from '../engine/instrument/instrument.js';
 import type { SerializedError } from '../errors/ln-error.js';
+import type { IncomingHttpCall } from './incoming-http-types.js';
 import type { DropSummary, OutputRate, OutputStreamName } from './output-gate.js';
 import type { WorkerUsage } from './usage.js';
 
@@ -93,6 +94,11 @@ export interface CallMessage {
   readonly trace?: boolean;
   /** Most host calls of a kind this call may make (e.g. `emit`); null: no such limits. */
   readonly hostCallLimits: Readonly<Record<string, HostCallLimit>> | null;
+  /**
+   * A `wasi:http/incoming-handler#handle` call: the request, whose resources the worker makes
+   * (`args` is empty). Absent for every other call.
+   */
+  readonly http?: IncomingHttpCall;
 }
 
 /**

@@ -1,5 +1,5 @@
-import type { IncomingMessage } from 'node:http';
-import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
@@ -35,6 +35,8 @@ export interface IngressOptions {
    * matched route's pattern (undefined for a 404), its status and how long it took, seconds.
    */
   readonly observer?: { onResponse(method: string, route: string | undefined, status: number, seconds: number): void };
+  /** The routes of `wasi:http/proxy` components (`http-routes/route-server.ts`), served before everything else. */
+  readonly routes?: { serve(req: IncomingMessage, res: ServerResponse, requestId: string): boolean };
 }
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events, no origin allowed cross-site. */
@@ -121,7 +123,12 @@ export class IngressServer extends HttpService {
     this.refuseOtherMethods('/events', ['POST']);
   }
 
-  protected admit(request: FastifyRequest): void {
+  protected admit(request: FastifyRequest, reply: FastifyReply): void {
+    // An HTTP component's route: its own app, answered from the raw request (the body streams).
+    if (this.#options.routes?.serve(request.raw, reply.raw, request.id)) {
+      reply.hijack();
+      return;
+    }
     const refused = crossSiteReason(request.raw, { loopback: this.loopback, allowedOrigins: this.#options.allowedOrigins ?? INGRESS_DEFAULTS.allowedOrigins });
     if (refused !== null) throw new LnError('LN_ERR_EVENT_CROSS_SITE', { reason: refused });
   }

@@ -89,6 +89,8 @@ export interface PipelineContext {
   /** Every handled call of every version it launches (see `LiveVersionSpec.onCall`). */
   readonly onCall?: (call: CallRecord) => void;
   readonly now: () => number;
+  /** Why `routes` cannot be `name`'s (another component's overlapping route), or null. */
+  readonly routeConflict?: (name: string, routes: readonly string[]) => LnError | null;
 }
 
 /** A request that passed `validate` and `capability-check`. */
@@ -135,6 +137,7 @@ export function storedManifest(manifest: Manifest, digest: string): JsonObject {
       description: manifest.description,
       digest,
       events: manifest.events,
+      ...(manifest.routes.length > 0 ? { routes: manifest.routes } : {}),
       priority: manifest.priority,
       config: manifest.config,
       capabilities: absoluteCapabilities(manifest),
@@ -182,9 +185,18 @@ export class DeployPipeline {
       checkPreamble(bytes, `${name}@${version}`, this.#ctx.maxComponentBytes);
       // The decode process reads the stored artifact itself: the bytes do not cross IPC.
       const shape = await this.#ctx.engine.shape(bytes, `${name}@${version}`, { digest: hexOf(digest), file: this.#ctx.artifacts.pathOf(digest) });
-      if (componentKind(shape) !== 'plugin' || !findExport(shape, 'handler#handle'))
-        throw new Error('it is not a plugin: it exports no liquid-nano:plugin/handler');
-      report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, a plugin`, durationMs: this.#ctx.now() - started });
+      const kind = componentKind(shape);
+      if (kind === 'http-proxy') {
+        if (manifest.routes.length === 0) throw new Error('it is a wasi:http/proxy component: give it routes (manifest "routes", or lnano deploy --route)');
+        const conflict = this.#ctx.routeConflict?.(name, manifest.routes);
+        if (conflict) throw conflict;
+      } else if (kind !== 'plugin' || !findExport(shape, 'handler#handle')) {
+        throw new Error('it is neither a plugin (liquid-nano:plugin/handler) nor a wasi:http/proxy component (wasi:http/incoming-handler)');
+      } else if (manifest.routes.length > 0) {
+        throw new Error('routes are for wasi:http/proxy components; this one is a plugin (it takes events)');
+      }
+      const what = kind === 'http-proxy' ? `an HTTP component on ${manifest.routes.join(', ')}` : 'a plugin';
+      report({ step, detail: `${digest.slice(0, 19)}… ${bytes.length} bytes, ${what}`, durationMs: this.#ctx.now() - started });
 
       step = 'capability-check';
       started = this.#ctx.now();
@@ -200,7 +212,10 @@ export class DeployPipeline {
       report({ step, detail: lines.length === 0 ? 'no change in grants' : lines.join('; '), durationMs: this.#ctx.now() - started });
       return { request, name, version, digest, strategy, canaryWeight, bytes, grants, limits, diff, stored: storedManifest(manifest, digest) };
     } catch (err) {
-      const error = isLnError(err) && err.code === 'LN_ERR_VERSION_APPROVAL_REQUIRED' ? err : deployFailed(name, version, step, err);
+      const error =
+        isLnError(err) && (err.code === 'LN_ERR_VERSION_APPROVAL_REQUIRED' || err.code === 'LN_ERR_VERSION_ROUTE_CONFLICT')
+          ? err
+          : deployFailed(name, version, step, err);
       this.#refuse(name, version, digest, actor, error);
       throw error;
     }

@@ -16,6 +16,7 @@ import { InstancePool, type PoolStats } from '../resources/instance-pool.js';
 import type { Limits } from '../resources/limits.js';
 import { isolationFor } from '../resources/metering.js';
 import { loggerOutput } from '../sandbox/guest-output.js';
+import type { IncomingHttpCall } from '../sandbox/incoming-http-types.js';
 import type { CallOptions, Instance } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import { type Usage, usageFromDetails } from '../sandbox/usage.js';
@@ -76,6 +77,9 @@ export interface CallRecord {
   /** The call's usage receipt; undefined when it never reached a worker (e.g. refused while queued). */
   readonly usage: Usage | undefined;
 }
+
+/** How an HTTP component's call ended: ok (the response went out through the rings) or the failure. */
+export type HttpCallOutcome = { readonly ok: true; readonly usage: Usage } | { readonly ok: false; readonly error: LnError };
 
 /** A guest's returned events as JSON envelopes (an empty list without a call to `map`). */
 function envelopesOf(events: readonly PluginEvent[]): JsonEnvelope[] {
@@ -149,11 +153,16 @@ export class LiveVersion {
     this.#guestLines = new GuestLogQueue(spec.logger);
     this.#now = spec.now ?? (() => performance.now());
     this.#onCall = spec.onCall;
-    const handle = component.kind === 'plugin' ? findExport(component.shape, 'handler#handle') : undefined;
+    const handle =
+      component.kind === 'plugin'
+        ? findExport(component.shape, 'handler#handle')
+        : component.kind === 'http-proxy'
+          ? findExport(component.shape, 'incoming-handler#handle')
+          : undefined;
     if (!handle)
       throw new LnError('LN_ERR_LOAD_INVALID', {
         subject: `${this.name}@${this.version}`,
-        reason: 'it is not a plugin: it exports no liquid-nano:plugin/handler',
+        reason: 'it is neither a plugin (liquid-nano:plugin/handler) nor a wasi:http/proxy component (wasi:http/incoming-handler)',
       });
     this.#handle = handle;
     this.#init = findExport(component.shape, 'lifecycle#init');
@@ -167,7 +176,9 @@ export class LiveVersion {
       prepare: (instance) => this.#prepare(instance),
       instance: {
         linker: linkerSpec(spec.grants),
-        isolation: isolationFor(spec.limits, spec.grants),
+        // An HTTP component blocks its thread while it waits for the request body or the client:
+        // it gets a worker of its own, like a component granted blocking I/O.
+        isolation: component.kind === 'http-proxy' ? 'worker' : isolationFor(spec.limits, spec.grants),
         output: loggerOutput(spec.logger),
         onNotify: (message) => {
           handleGuestNotification(this.#guestLines, message);
@@ -175,6 +186,36 @@ export class LiveVersion {
         },
       },
     });
+  }
+
+  /** Whether it is a `wasi:http/proxy` component (served on routes, not sent events). */
+  get http(): boolean {
+    return this.component.kind === 'http-proxy';
+  }
+
+  /**
+   * Serves one HTTP request (`wasi:http/incoming-handler#handle`); the request and response
+   * travel through the rings named in `http` (see `server/http-routes/`). A failure is an
+   * `{ ok: false }` outcome, never a throw, and counts in the health window like a plugin's.
+   */
+  async serveHttp(http: IncomingHttpCall, options: CallOptions = {}): Promise<HttpCallOutcome> {
+    const started = this.#now();
+    const callOptions: CallOptions = { ...options, http };
+    try {
+      const outcome = await this.#pool.call(this.#handle, [], callOptions);
+      this.health.record(false, this.#now() - started);
+      this.#account(outcome.usage, 'ok');
+      this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: true, code: null, usage: outcome.usage });
+      return { ok: true, usage: outcome.usage };
+    } catch (err) {
+      const error = toLnError(err);
+      this.health.record(isVersionFault(error), this.#now() - started);
+      const usage = usageFromDetails(error.details);
+      this.#account(usage, error.code);
+      this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: false, code: error.code, usage });
+      this.#log.warn({ code: error.code, err: error }, 'http call failed');
+      return { ok: false, error };
+    }
   }
 
   /** Whether it exports `liquid-nano:plugin/state` (both `snapshot` and `restore`). */

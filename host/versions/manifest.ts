@@ -15,6 +15,7 @@ import { envelopeToEvent, type PluginEvent } from '../engine/plugin-event.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import { type LimitsSection, limitsSchema, parseLimits } from '../resources/limits.js';
 import { parseJson, tooDeepReason } from '../support/json-depth.js';
+import { RoutePattern, routePatternProblem } from '../support/route-pattern.js';
 import { describeIssues, lazySchema, zod } from '../support/schema.js';
 
 /** Plugin names: what the CLI, the admin API and metrics call it. */
@@ -57,6 +58,19 @@ export const manifestSchema = lazySchema(() => {
       .max(256)
       .default(['*'])
       .describe('The event types the plugin handles (default: all)'),
+    routes: z
+      .array(
+        z
+          .string()
+          .superRefine((route, ctx) => {
+            const problem = routePatternProblem(route);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
+          })
+          .describe('An exact path such as /hello, or a prefix ending in /... such as /api/...'),
+      )
+      .max(64)
+      .default([])
+      .describe('The HTTP paths a wasi:http/proxy component serves on the ingress listener (docs/http-routes.md); no two components may overlap'),
     priority: z.number().int().min(-1000).max(1000).default(0).describe('Order among the plugins an event goes to: higher first, -1000 to 1000 (default 0)'),
     config: z
       .record(z.string().min(1).max(256), z.string().max(65536))
@@ -90,6 +104,8 @@ export interface Manifest {
   readonly component?: string;
   readonly digest?: string;
   readonly events: readonly string[];
+  /** The HTTP routes of a `wasi:http/proxy` component (empty for a plugin). */
+  readonly routes: readonly string[];
   readonly priority: number;
   readonly config: Readonly<Record<string, string>>;
   readonly capabilities: CapabilitySection;
@@ -122,6 +138,7 @@ export function parseManifest(value: unknown, source: string, baseDir: string): 
     component: m.component === undefined ? undefined : resolve(baseDir, m.component),
     digest: m.digest,
     events: m.events,
+    routes: parseRoutes(m.routes, source),
     priority: m.priority,
     config: m.config,
     capabilities: parseCapabilities(m.capabilities, source),
@@ -130,6 +147,16 @@ export function parseManifest(value: unknown, source: string, baseDir: string): 
     baseDir,
     source,
   };
+}
+
+/** The routes, each valid (the schema checked that) and none overlapping another of the same manifest. */
+function parseRoutes(routes: readonly string[], source: string): string[] {
+  const parsed = routes.map((r) => new RoutePattern(r));
+  for (const [i, a] of parsed.entries()) {
+    const clash = parsed.slice(i + 1).find((b) => a.overlaps(b));
+    if (clash) throw new LnError('LN_ERR_MANIFEST_INVALID', { file: source, reason: `routes: "${a.text}" and "${clash.text}" overlap` });
+  }
+  return [...routes];
 }
 
 function parseProbe(value: unknown, source: string): PluginEvent {

@@ -19,6 +19,7 @@ import { checkPreamble } from '../engine/preamble.js';
 import { LnError, toLnError } from '../errors/ln-error.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { type LimitsPolicy, type LimitsSection, NO_LIMITS_POLICY } from '../resources/limits.js';
+import type { IncomingHttpCall } from '../sandbox/incoming-http-types.js';
 import type { CallOptions } from '../sandbox/instance.js';
 import type { NotifyMessage } from '../sandbox/protocol.js';
 import { ArtifactStore, digestOf } from './artifact-store.js';
@@ -27,15 +28,16 @@ import { DeployPipeline, type DeployRequest } from './deploy-pipeline.js';
 import type { Deployment, VersionRecord } from './deployment.js';
 import type { DesiredStatePort, ReplicaOptions } from './desired-state-port.js';
 import { type HealthPolicy, resolveHealthPolicy } from './health-window.js';
-import type { CallRecord, PluginCallOutcome } from './live-version.js';
+import type { CallRecord, HttpCallOutcome, PluginCallOutcome } from './live-version.js';
 import { Registry } from './registry.js';
 import { RegistryDatabase } from './registry-database.js';
 import { type DeployResult, type RollbackResult, Rollouts, type VersionTransition } from './rollouts.js';
+import { routeConflict } from './route-conflict.js';
 import { KeyedSerializer, VersionRoute } from './version-route.js';
 import { type RouteStatus, routeStatus } from './version-status.js';
 
 export type { DeployRequest, StepReport } from './deploy-pipeline.js';
-export type { CallRecord, PluginCallOutcome } from './live-version.js';
+export type { CallRecord, HttpCallOutcome, PluginCallOutcome } from './live-version.js';
 export type { VersionTransition } from './rollouts.js';
 export { type DeployResult, HEALTH_ACTOR, type RollbackResult } from './rollouts.js';
 
@@ -168,6 +170,7 @@ export class VersionManager {
       now: this.#now,
       ...(options.onNotify ? { onNotify: options.onNotify } : {}),
       ...(options.onCall ? { onCall: options.onCall } : {}),
+      routeConflict: (name, routes) => routeConflict(name, routes, this.httpRoutes()),
     });
     this.#rollouts = new Rollouts({
       registry: this.registry,
@@ -340,15 +343,55 @@ export class VersionManager {
     });
   }
 
+  /**
+   * Serves one HTTP request with the name's `wasi:http/proxy` component: the canary with
+   * probability `weight`%, else the active version (canary by request). A failure counts in the
+   * serving version's health window, as a plugin call's does.
+   *
+   * @throws LnError `LN_ERR_VERSION_STATE` when no version of the name serves
+   */
+  async serveHttp(name: string, http: IncomingHttpCall, options: CallOptions = {}): Promise<HttpCallOutcome> {
+    const route = this.#routes.get(name);
+    while (route?.gate) await route.gate;
+    const live = this.#closed ? null : (route?.pick(this.#random) ?? null);
+    if (!route || !live?.http) {
+      throw new LnError('LN_ERR_VERSION_STATE', {
+        action: 'serve HTTP',
+        name,
+        reason: this.#closed ? 'the host is shutting down' : 'no HTTP version of it is serving',
+      });
+    }
+    const outcome = await live.serveHttp(http, options);
+    if (!outcome.ok) this.#rollouts.watch(route, live);
+    return outcome;
+  }
+
+  /**
+   * The routes of every name whose active version is a `wasi:http/proxy` component, with the
+   * limits of that version (a canary shares its name's routes); changes with `revision()`.
+   */
+  httpRoutes(): Array<{
+    name: string;
+    version: string;
+    routes: readonly string[];
+    limits: { maxPayloadBytes: number; maxOutputBytes: number; timeoutMs: number };
+  }> {
+    return [...this.#routes.values()]
+      .flatMap((r) => (r.active?.http ? [{ name: r.name, version: r.active.version, routes: r.active.manifest.routes, limits: r.active.limits }] : []))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
   /** Changes whenever `plugins()` would answer differently: the event runtime caches its routes until then. */
   revision(): number {
     return this.#revision;
   }
 
-  /** What serves, by name: for the event runtime's routing (a canary shares its name's events and priority). */
+  /** What serves events, by name: for the event runtime's routing (a canary shares its name's events and priority; HTTP components take no events). */
   plugins(): Array<{ name: string; version: string; events: readonly string[]; priority: number }> {
     return [...this.#routes.values()]
-      .flatMap((r) => (r.active ? [{ name: r.name, version: r.active.version, events: r.active.manifest.events, priority: r.active.manifest.priority }] : []))
+      .flatMap((r) =>
+        r.active && !r.active.http ? [{ name: r.name, version: r.active.version, events: r.active.manifest.events, priority: r.active.manifest.priority }] : [],
+      )
       .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 

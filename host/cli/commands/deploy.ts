@@ -31,6 +31,9 @@ Options:
   --manifest <file>        the plugin manifest (default: <folder>/manifest.json)
   --name <name>            plugin name
   --version <v>            version (semantic, e.g. 1.2.0); a version is bound to its bytes forever
+  --route <path>           serve a wasi:http/proxy component on this route of the ingress listener:
+                           an exact path, or a prefix ending in /... (repeatable; replaces the
+                           manifest's "routes"; docs/http-routes.md)
   --strategy <s>           immediate (default), canary, blue-green
   --weight <percent>       the canary's share of calls (default 10)
   --approve-capabilities   approve grants the active version does not have
@@ -43,6 +46,7 @@ interface DeployFlags extends AdminClientFlags {
   manifest?: string;
   name?: string;
   version?: string;
+  route?: string[];
   strategy?: string;
   weight?: string;
   'approve-capabilities'?: boolean;
@@ -85,6 +89,7 @@ async function manifestObject(file: string | undefined, flags: DeployFlags, comp
   delete out.$schema;
   if (flags.name) out.name = flags.name;
   if (flags.version) out.version = flags.version;
+  if (flags.route && flags.route.length > 0) out.routes = [...flags.route];
   if (out.name === undefined && isStdin(component)) throw usageError('deploy', 'missing --name (or a manifest with "name") for a component from stdin');
   if (out.name === undefined)
     out.name = basename(component)
@@ -106,6 +111,7 @@ export async function deployCommand(argv: readonly string[], io: CliIo): Promise
     manifest: { type: 'string' },
     name: { type: 'string' },
     version: { type: 'string' },
+    route: { type: 'string', multiple: true },
     strategy: { type: 'string' },
     weight: { type: 'string' },
     'approve-capabilities': { type: 'boolean' },

@@ -38,6 +38,10 @@ Options:
   --invoke <expr>     call an export, e.g. --invoke 'add(1, 2)' or
                       --invoke 'greet("world")' (see \`lnano inspect\` for the exports);
                       repeatable
+  --listen <host:port>
+                      serve a wasi:http/proxy component over HTTP on this address (like
+                      \`wasmtime serve\`) until Ctrl-C; the grants and limits below apply,
+                      limits.timeout (default 5s) to each request (docs/http-routes.md)
   --json              print the result as JSON instead of WAVE
   --manifest <file>   take grants, limits and config from a plugin manifest (flags add to it);
                       the component may then be left out if the manifest names it
@@ -60,6 +64,7 @@ refused another component's namespace unless policy.kv.shared shares it with tha
 
 interface RunFlags extends GrantFlagValues {
   invoke?: string[];
+  listen?: string;
   json?: boolean;
   manifest?: string;
   config?: string;
@@ -73,6 +78,7 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   const { values, positionals, rest } = parseCommandArgs<RunFlags>('run', argv, {
     ...GRANT_OPTIONS,
     invoke: { type: 'string', multiple: true },
+    listen: { type: 'string' },
     json: { type: 'boolean' },
     manifest: { type: 'string' },
     config: { type: 'string' },
@@ -85,6 +91,8 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
     return 0;
   }
   if (positionals.length > 1) throw usageError('run', `unexpected argument "${positionals[1]}" (guest arguments go after --)`);
+  if (values.listen !== undefined && values.invoke !== undefined) throw usageError('run', '--listen and --invoke exclude each other');
+  const listenAddress = values.listen === undefined ? undefined : (await import('../listen-server.js')).parseListenAddress(values.listen);
   oneStdinReader('run', [
     ['<component.wasm>', positionals[0]],
     ['--manifest', values.manifest],
@@ -127,6 +135,16 @@ export async function runCommand(argv: readonly string[], io: CliIo): Promise<nu
   // A one-shot run is the component of its name, like a deploy of that name (kv-ownership.ts).
   if (grants.plugin.kv) claimKvNamespace(grants.plugin.kv, name.toLowerCase(), hostConfig.policy);
 
+  if (listenAddress) {
+    const { listen } = await import('../listen-server.js');
+    return listen(
+      component,
+      { ...callBudgets(limits), linker: linkerSpec(grants), output: { stdout: (c) => io.stdout.write(c), stderr: (c) => io.stderr.write(c) } },
+      limits,
+      listenAddress,
+      io,
+    );
+  }
   const instance = await Instance.start(component, {
     ...callBudgets(limits),
     // A one-shot run has no neighbours to stall, so its instance goes inline (no sandbox worker to
