@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import { MqttBridge } from './bridges/mqtt-bridge.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
@@ -137,6 +138,8 @@ export interface Host {
   start(): Promise<HostAddresses>;
   /** Drains and stops everything `start()` opened; idempotent, never rejects for a host that never started. */
   close(): Promise<void>;
+  /** The MQTT bridge (config `bridges.mqtt`), or null when none is configured. @throws LnError `LN_ERR_CONFIG_HOST_STATE` before `start()` */
+  readonly mqtt: MqttBridge | null;
   /** Reads the config file again and applies its live keys; null when invalid (logged) or when the host has no file to read (`HostOptions.reloadFrom`). */
   reload(): ConfigChange | null;
   /** @throws LnError `LN_ERR_CONFIG_HOST_STATE` before `start()` resolved */
@@ -378,6 +381,7 @@ interface Parts {
   ingress?: IngressServer;
   admin?: AdminServer;
   metricsServer?: MetricsServer;
+  mqtt?: MqttBridge;
   streams?: AbortController;
   logger?: Logger;
   token?: string;
@@ -420,7 +424,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const stopAll = async (): Promise<void> => {
     parts.streams?.abort();
     parts.watcher?.close();
-    await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close()]);
+    await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close(), parts.mqtt?.close()]);
     await parts.pipelines?.close();
     await parts.manager?.close();
     await parts.pool?.close();
@@ -541,6 +545,8 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       },
     });
     parts.ingress = ingress;
+    // The MQTT bridge (docs/bridges.md) connects in the background: a broker that is down is retried.
+    if (config.bridges.mqtt) parts.mqtt = MqttBridge.start({ config: config.bridges.mqtt, runtime: router, logger, registry: metrics.registry, cwd });
     const streams = new AbortController();
     parts.streams = streams;
     const consoleAssets = ConsoleAssets.load();
@@ -616,6 +622,10 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     },
     get events() {
       return started('event runtime', parts.router);
+    },
+    get mqtt() {
+      started('MQTT bridge', parts.router);
+      return parts.mqtt ?? null;
     },
   };
 }

@@ -4,6 +4,9 @@
  * on hot reload) or needs a restart. docs/config.md lists the same table; a test checks they agree.
  */
 
+import type { ConfigSection } from './config-section.js';
+import { MQTT_BRIDGE_SECTION } from './mqtt-bridge-schema.js';
+
 /** How a key's value is written. */
 export type KeyKind =
   | { readonly type: 'address' }
@@ -16,7 +19,8 @@ export type KeyKind =
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'url' }
   | { readonly type: 'secret' }
-  | { readonly type: 'object' }
+  /** A structure (files only): the operator policy, or a section with its own schema (`config-section.ts`). */
+  | { readonly type: 'object'; readonly section?: ConfigSection }
   /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
   | { readonly type: 'origins' };
 
@@ -218,6 +222,14 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
     default: Object.freeze([]),
     live: true,
     doc: 'web origins whose pages may POST /events cross-site (others are refused)',
+  },
+  {
+    key: 'bridges.mqtt',
+    kind: { type: 'object', section: MQTT_BRIDGE_SECTION },
+    default: null,
+    live: false,
+    fileOnly: true,
+    doc: 'the MQTT bridge: broker, subscriptions, egress rules (docs/bridges.md)',
   },
 ] satisfies KeyDef[]);
 

@@ -57,6 +57,7 @@ function valueSchema(def: KeyDef): JsonSchema {
     case 'origins':
       return { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^https?://[^/?#]+/?$', description: 'scheme://host[:port], no path' } };
     case 'object': {
+      if (kind.section) return fromZod(kind.section.schema);
       const policy = fromZod(policySchema);
       const properties = { ...(policy.properties as Record<string, JsonSchema>) };
       properties.limits = { ...fromZod(limitsSchema), description: (properties.limits as JsonSchema | undefined)?.description };
