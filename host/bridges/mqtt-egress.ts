@@ -13,6 +13,7 @@
 
 import type { MqttEgressRule } from '../config/mqtt-bridge-schema.js';
 import type { JsonEnvelope } from '../engine/plugin-event.js';
+import { envelopeData } from '../server/cloudevents-http.js';
 import { eventTypeMatches } from '../support/event-pattern.js';
 import { fillTemplate, topicProblem } from './topic-filter.js';
 
@@ -33,15 +34,6 @@ export type EgressOutcome =
 
 const STRUCTURED = 'application/cloudevents+json';
 
-/** The data bytes of an envelope made by `eventToEnvelope` (the inverse of its choices). */
-function dataBytes(envelope: JsonEnvelope): Buffer {
-  if (typeof envelope.data_base64 === 'string') return Buffer.from(envelope.data_base64, 'base64');
-  if (envelope.data === undefined) return Buffer.alloc(0);
-  const json = /json/i.test(String(envelope.datacontenttype ?? ''));
-  if (typeof envelope.data === 'string' && !json) return Buffer.from(envelope.data, 'utf8');
-  return Buffer.from(JSON.stringify(envelope.data), 'utf8');
-}
-
 /** The message of `envelope` under `rule`. */
 function publish(rule: MqttEgressRule, envelope: JsonEnvelope): EgressOutcome {
   const topic = fillTemplate(rule.topic, { type: String(envelope.type), source: String(envelope.source), id: String(envelope.id) });
@@ -59,7 +51,7 @@ function publish(rule: MqttEgressRule, envelope: JsonEnvelope): EgressOutcome {
     userProperties[key] = String(value);
   }
   const contentType = typeof envelope.datacontenttype === 'string' ? envelope.datacontenttype : undefined;
-  return { ok: true, publication: { rule, topic, payload: dataBytes(envelope), contentType, userProperties } };
+  return { ok: true, publication: { rule, topic, payload: envelopeData(envelope), contentType, userProperties } };
 }
 
 /** The egress rules of a bridge. */

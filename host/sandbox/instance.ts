@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Component } from '../engine/component.js';
 import { type CallableExport, unversionedName } from '../engine/component.js';
 import { LnError } from '../errors/ln-error.js';
-import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
+import { emitHostCallSpans, tracedContext, traceparentOf } from './host-call-tracing.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
 import type { GuestEndpoint, Sandbox, SandboxJob, WorkerLoss } from './sandbox-worker.js';
@@ -264,7 +264,7 @@ export class Instance implements GuestEndpoint {
         fuel,
         maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
         hostCallLimits: options.hostCallLimits ?? null,
-        ...(traced ? { trace: true } : {}),
+        ...(traced ? { trace: true, traceparent: traceparentOf(traced) } : {}),
       };
       this.#queue.push(new Pending(resolve, reject, options.timeoutMs, bytesIn, message, options.onNotify, traced, this.#postFailed));
       this.#pump();
