@@ -95,45 +95,72 @@ const d = MQTT_BRIDGE_DEFAULTS;
 /** The schema of `bridges.mqtt` as a config file writes it (strict: unknown keys are errors). */
 export const mqttBridgeSchema = lazySchema(() => {
   const z = zod();
-  const qos = z.union([z.literal(0), z.literal(1)]);
-  const subscription = z.strictObject({
-    topic: z.string().min(1).max(1024).meta({ description: 'MQTT topic filter; + is one level, # the rest' }),
-    qos: qos.optional().meta({ description: 'QoS 0 or 1 (default 1: acknowledged once the plugins handled the message)' }),
-    type: z.string().regex(TEMPLATE).meta({ description: 'event type; {1}, {2} … are the levels the wildcards matched, {topic} the topic' }),
-    source: z.string().regex(TEMPLATE).optional().meta({ description: 'event source (default /mqtt/{topic})' }),
-    format: z.enum(['json', 'binary', 'cloudevents']).optional().meta({ description: 'payload format (default json)' }),
-    contentType: z.string().min(1).max(256).optional(),
-  });
-  const rule = z.strictObject({
-    events: z.string().min(1).max(256).meta({ description: 'event type pattern (alert.*)' }),
-    topic: z.string().regex(TEMPLATE).meta({ description: 'topic; {type}, {source}, {id} are the event’s' }),
-    qos: qos.optional(),
-    retain: z.boolean().optional(),
-    format: z.enum(['structured', 'binary']).optional(),
-  });
+  const qos = () => z.union([z.literal(0), z.literal(1)]);
+  const subscription = z
+    .strictObject({
+      topic: z.string().min(1).max(1024).meta({ description: 'MQTT topic filter; + is one level, # the rest' }),
+      qos: qos().optional().meta({ description: 'QoS 0 or 1 (default 1: acknowledged once the plugins handled the message)' }),
+      type: z.string().regex(TEMPLATE).meta({ description: 'event type; {1}, {2} … are the levels the wildcards matched, {topic} the topic' }),
+      source: z.string().regex(TEMPLATE).optional().meta({ description: 'event source, same placeholders (default /mqtt/{topic})' }),
+      format: z
+        .enum(['json', 'binary', 'cloudevents'])
+        .optional()
+        .meta({ description: 'payload format: json (default), binary or cloudevents (a structured envelope)' }),
+      contentType: z.string().min(1).max(256).optional().meta({ description: 'datacontenttype of binary payloads without an MQTT 5 content type' }),
+    })
+    .meta({ description: 'one subscription: a topic filter and the event its messages become' });
+  const rule = z
+    .strictObject({
+      events: z.string().min(1).max(256).meta({ description: 'event type pattern of produced events to publish (alert.*)' }),
+      topic: z.string().regex(TEMPLATE).meta({ description: 'topic; {type}, {source}, {id} are the event’s' }),
+      qos: qos().optional().meta({ description: 'QoS 0 or 1 (default 1)' }),
+      retain: z.boolean().optional().meta({ description: 'publish with the retain flag (default false)' }),
+      format: z
+        .enum(['structured', 'binary'])
+        .optional()
+        .meta({ description: 'structured (default): the CloudEvents JSON envelope; binary (MQTT 5): data + user properties' }),
+    })
+    .meta({ description: 'one egress rule: produced events whose type matches go to a topic' });
   return z
     .strictObject({
       url: z
         .string()
-        .regex(/^(mqtts?|wss?):\/\/[^@/\s]+(:\d+)?(\/\S*)?$/, 'expected mqtt://, mqtts://, ws:// or wss:// host[:port], credentials in username/password'),
-      username: z.string().min(1).max(256).optional(),
-      password: z.string().min(1).max(1024).optional(),
-      passwordFile: z.string().min(1).max(4096).optional(),
+        .regex(/^(mqtts?|wss?):\/\/[^@/\s]+(:\d+)?(\/\S*)?$/, 'expected mqtt://, mqtts://, ws:// or wss:// host[:port], credentials in username/password')
+        .meta({ description: 'broker URL: mqtt://, mqtts://, ws:// or wss:// host[:port], no credentials' }),
+      username: z.string().min(1).max(256).optional().meta({ description: 'user name for the broker' }),
+      password: z.string().min(1).max(1024).optional().meta({ description: 'password for the broker (hidden in --print-config)' }),
+      passwordFile: z.string().min(1).max(4096).optional().meta({ description: 'file holding the password, read at start' }),
       clientId: z
         .string()
         .regex(/^[A-Za-z0-9_.:-]{1,128}$/)
-        .optional(),
+        .optional()
+        .meta({ description: 'MQTT client id (default lnano-<hostname>); fixed, so a persistent session is found again' }),
       clean: z.boolean().optional().meta({ description: 'start a new session each time (default false: a persistent session, redelivery after a restart)' }),
-      protocolVersion: z.union([z.literal(4), z.literal(5)]).optional(),
-      sessionExpirySeconds: z.number().int().min(0).max(0xffffffff).optional(),
-      keepaliveSeconds: z.number().int().min(0).max(65_535).optional(),
-      connectTimeout: durationSchema.optional(),
-      reconnectMin: durationSchema.optional(),
-      reconnectMax: durationSchema.optional(),
-      maxPayload: sizeSchema.optional(),
-      maxPendingPublishes: z.number().int().min(1).max(1_000_000).optional(),
-      subscriptions: z.array(subscription).max(256).optional(),
-      egress: z.array(rule).max(256).optional(),
+      protocolVersion: z
+        .union([z.literal(4), z.literal(5)])
+        .optional()
+        .meta({ description: 'MQTT 3.1.1 (4) or 5 (default)' }),
+      sessionExpirySeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(0xffffffff)
+        .optional()
+        .meta({ description: 'how long the broker keeps the session while away (MQTT 5, default 86400)' }),
+      keepaliveSeconds: z.number().int().min(0).max(65_535).optional().meta({ description: 'keep-alive interval, seconds (default 30)' }),
+      connectTimeout: durationSchema.optional().meta({ description: 'how long one connection attempt may take (default 10s)' }),
+      reconnectMin: durationSchema.optional().meta({ description: 'first reconnect wait, doubled per failed attempt (default 500ms)' }),
+      reconnectMax: durationSchema.optional().meta({ description: 'longest reconnect wait (default 30s)' }),
+      maxPayload: sizeSchema.optional().meta({ description: 'largest payload turned into an event (default 256KiB); larger ones are counted and dropped' }),
+      maxPendingPublishes: z
+        .number()
+        .int()
+        .min(1)
+        .max(1_000_000)
+        .optional()
+        .meta({ description: 'egress publications waiting for the broker before new ones are dropped (default 1000)' }),
+      subscriptions: z.array(subscription).max(256).optional().meta({ description: 'topic filters whose messages become events' }),
+      egress: z.array(rule).max(256).optional().meta({ description: 'rules publishing the events plugins produce' }),
     })
     .refine((v) => v.password === undefined || v.passwordFile === undefined, { message: 'give password or passwordFile, not both', path: ['password'] });
 });
