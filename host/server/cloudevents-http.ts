@@ -129,8 +129,9 @@ export function binaryAnswer(routed: { readonly results: readonly ProducingOutco
     if (key === 'data' || key === 'data_base64' || key === 'datacontenttype' || typeof value !== 'string') continue;
     headers[`ce-${key}`] = headerEncode(value);
   }
-  const type = typeof event.datacontenttype === 'string' ? event.datacontenttype : 'application/octet-stream';
-  headers['content-type'] = headerEncode(type);
+  // Content-Type is an HTTP header of its own, not percent-encoded: one a header line cannot carry is replaced.
+  const type = event.datacontenttype;
+  headers['content-type'] = typeof type === 'string' && /^[\x20-\x7e]{1,256}$/.test(type) ? type : 'application/octet-stream';
   return { status: 200, headers, body: envelopeData(event) };
 }
 
