@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { MqttBridge } from './bridges/mqtt-bridge.js';
+import type { MqttBridge } from './bridges/mqtt-bridge.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
@@ -545,8 +545,12 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       },
     });
     parts.ingress = ingress;
-    // The MQTT bridge (docs/bridges.md) connects in the background: a broker that is down is retried.
-    if (config.bridges.mqtt) parts.mqtt = MqttBridge.start({ config: config.bridges.mqtt, runtime: router, logger, registry: metrics.registry, cwd });
+    // The MQTT bridge (docs/bridges.md), imported only when configured (MQTT.js is not on the start-up
+    // path otherwise); it connects in the background: a broker that is down is retried.
+    if (config.bridges.mqtt) {
+      const { MqttBridge } = await import('./bridges/mqtt-bridge.js');
+      parts.mqtt = MqttBridge.start({ config: config.bridges.mqtt, runtime: router, logger, registry: metrics.registry, cwd });
+    }
     const streams = new AbortController();
     parts.streams = streams;
     const consoleAssets = ConsoleAssets.load();
