@@ -24,7 +24,7 @@ const getter = {
   },
 };
 
-/** An edge span and the context its work runs in (both absent when tracing is off). */
+/** An edge span and the context its work runs in (`span` null when tracing is off). */
 export interface EdgeSpan {
   readonly span: Span | null;
   readonly context: Context;
@@ -42,11 +42,8 @@ export function startEdgeSpan(name: string, kind: SpanKind, carrier: TraceCarrie
   const active = context.active();
   if (!hasGlobalContextManager()) return { span: null, context: active };
   const parent = propagation.extract(ROOT_CONTEXT, carrier, getter);
+  // A span that does not record (its parent was not sampled) still carries the decision down to the event's spans.
   const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, parent);
-  if (!span.isRecording()) {
-    span.end();
-    return { span: null, context: trace.getSpanContext(parent) ? parent : active };
-  }
   return { span, context: trace.setSpan(parent, span) };
 }
 

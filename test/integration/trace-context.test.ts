@@ -112,6 +112,14 @@ describe('trace context', () => {
     });
     expect(bad.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
+    // A caller that did not sample its trace: the host follows it and records nothing.
+    const unsampled = await fetch(`${host.addresses.ingress.url}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${'1'.repeat(32)}-${callerSpan}-00` },
+      body: JSON.stringify({ id: 't3', type: 'sensor.reading', source: '/s', data: {} }),
+    });
+    expect(((await unsampled.json()) as { traceId?: string }).traceId).toBeUndefined();
+
     // Log lines made inside the trace carry its id.
     const logs = (await fetch(`${host.addresses.admin.url}/v1/components/echo/logs?lines=50`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((r) =>
       r.text(),
@@ -132,6 +140,7 @@ describe('trace context', () => {
     const resource = Object.fromEntries(exports[0]!.resourceSpans[0]!.resource.attributes.map((a) => [a.key, a.value.stringValue]));
     expect(resource).toMatchObject({ 'service.name': 'edge-7', 'deployment.environment': 'test', site: 'north hall' });
     expect(resource).not.toHaveProperty('bad key');
+    expect(spans.filter((s) => s.traceId === '1'.repeat(32))).toEqual([]);
   }, 60_000);
 
   it("carries traceparent on a plugin's outgoing HTTP, naming its CLIENT host-call span as the parent", async () => {
