@@ -266,7 +266,8 @@ export class MqttBridge {
     this.#log.warn({ url: c.url, attempt: this.#attempt, delayMs: delay }, 'mqtt connection lost; reconnecting');
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
-      if (!this.#closing) this.#client.reconnect();
+      // With its stores: egress publications not yet acknowledged are sent again, not forgotten.
+      if (!this.#closing) this.#client.reconnect({ incomingStore: this.#client.incomingStore, outgoingStore: this.#client.outgoingStore });
     }, delay);
   }
 

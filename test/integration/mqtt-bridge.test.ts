@@ -10,8 +10,10 @@
  * - hostile payloads (oversize, invalid JSON, binary, too deep) are counted, logged, in the
  *   timeline, and the host keeps serving.
  */
+
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -207,6 +209,51 @@ describe.skipIf(!hasMosquitto)('MQTT bridge (real mosquitto)', () => {
     expect(binary[0]!.contentType).toBe('application/json');
     expect(binary[0]!.user).toMatchObject({ specversion: '1.0', type: 'sensor.reading.echoed' });
     await until('the four PUBACKs', () => host.mqtt!.stats().published === 4);
+  }, 60_000);
+
+  it('logs in with credentials from a passwordFile; with a wrong password it keeps retrying and the host keeps serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lnano-mqtt-creds-'));
+    const passwd = join(dir, 'passwd');
+    execFileSync('/usr/bin/mosquitto_passwd', ['-b', '-c', passwd, 'edge', 'right-password']);
+    const b = await Mosquitto.start([`password_file ${passwd}`]);
+    brokers.push(b);
+    writeFileSync(join(dir, 'good'), 'right-password\n');
+    writeFileSync(join(dir, 'bad'), 'wrong-password\n');
+    const { host, handled } = await bridgedHost({
+      url: b.url,
+      clientId: `lnano-${randomUUID().slice(0, 8)}`,
+      username: 'edge',
+      passwordFile: join(dir, 'good'),
+      subscriptions: [SENSORS],
+    });
+    const pub = await client(b.url, { username: 'edge', password: 'right-password' });
+    await pub.publishAsync('sensors/a/temp', '{"n":1}', { qos: 1 });
+    await until('the message', () => handled.length === 1);
+    await host.close();
+
+    const refused = createHost(
+      {
+        dataDir: tempDataDir(),
+        listen: '127.0.0.1:0',
+        adminListen: '127.0.0.1:0',
+        adminToken: 'x'.repeat(32),
+        logLevel: 'silent',
+        sandbox: { isolation: 'inline' },
+        bridges: {
+          mqtt: { url: b.url, username: 'edge', passwordFile: join(dir, 'bad'), reconnectMin: '50ms', reconnectMax: '200ms', subscriptions: [SENSORS] },
+        },
+      },
+      { output: { stdout: new PassThrough(), stderr: new PassThrough() }, cwd: tmpdir() },
+    );
+    hosts.push(refused);
+    await refused.start();
+    let connected = false;
+    void refused.mqtt!.whenConnected().then(() => {
+      connected = true;
+    });
+    await new Promise((r) => setTimeout(r, 600)); // several refused attempts
+    expect([connected, refused.mqtt!.stats().connected]).toEqual([false, false]);
+    expect((await fetch(`${refused.addresses.ingress.url}/health`)).status).toBe(200);
   }, 60_000);
 
   it('counts, logs and records hostile payloads and keeps serving', async () => {
