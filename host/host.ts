@@ -20,6 +20,7 @@ import { existsSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
+import type { MqttBridge } from './bridges/mqtt-bridge.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
@@ -143,6 +144,8 @@ export interface Host {
   start(): Promise<HostAddresses>;
   /** Drains and stops everything `start()` opened; idempotent, never rejects for a host that never started. */
   close(): Promise<void>;
+  /** The MQTT bridge (config `bridges.mqtt`), or null when none is configured. @throws LnError `LN_ERR_CONFIG_HOST_STATE` before `start()` */
+  readonly mqtt: MqttBridge | null;
   /** Reads the config file again and applies its live keys; null when invalid (logged) or when the host has no file to read (`HostOptions.reloadFrom`). */
   reload(): ConfigChange | null;
   /** @throws LnError `LN_ERR_CONFIG_HOST_STATE` before `start()` resolved */
@@ -392,6 +395,7 @@ interface Parts {
   admin?: AdminServer;
   metricsServer?: MetricsServer;
   cluster?: Cluster;
+  mqtt?: MqttBridge;
   streams?: AbortController;
   logger?: Logger;
   token?: string;
@@ -434,7 +438,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
   const stopAll = async (): Promise<void> => {
     parts.streams?.abort();
     parts.watcher?.close();
-    await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close()]);
+    await Promise.all([parts.ingress?.close(), parts.admin?.close(), parts.metricsServer?.close(), parts.mqtt?.close()]);
     await parts.pipelines?.close();
     await parts.cluster?.close();
     await parts.manager?.close();
@@ -475,7 +479,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     parts.logger = logger;
     const watcher = new ConfigWatcher(options.reloadFrom ?? { env: {}, cwd }, resolved, { logger });
     parts.watcher = watcher;
-    const tracing = await Tracing.start({ ...config.tracing }, logger);
+    const tracing = await Tracing.start({ ...config.tracing, env }, logger);
     parts.tracing = tracing;
     const metrics = new HostMetrics();
     const timeoutSource = resolved.sources.get('timeout')!;
@@ -577,6 +581,12 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       },
     });
     parts.ingress = ingress;
+    // The MQTT bridge (docs/bridges.md), imported only when configured (MQTT.js is not on the start-up
+    // path otherwise); it connects in the background: a broker that is down is retried.
+    if (config.bridges.mqtt) {
+      const { MqttBridge } = await import('./bridges/mqtt-bridge.js');
+      parts.mqtt = MqttBridge.start({ config: config.bridges.mqtt, runtime: router, logger, registry: metrics.registry, cwd });
+    }
     const streams = new AbortController();
     parts.streams = streams;
     const consoleAssets = ConsoleAssets.load();
@@ -657,6 +667,10 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     },
     get events() {
       return started('event runtime', parts.router);
+    },
+    get mqtt() {
+      started('MQTT bridge', parts.router);
+      return parts.mqtt ?? null;
     },
   };
 }

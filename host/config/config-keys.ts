@@ -6,6 +6,9 @@ import { CLUSTER_KEYS } from './cluster-keys.js';
  * on hot reload) or needs a restart. docs/config.md lists the same table; a test checks they agree.
  */
 
+import type { ConfigSection } from './config-section.js';
+import { MQTT_BRIDGE_SECTION } from './mqtt-bridge-schema.js';
+
 /** How a key's value is written. */
 export type KeyKind =
   | { readonly type: 'address' }
@@ -18,7 +21,8 @@ export type KeyKind =
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'url' }
   | { readonly type: 'secret' }
-  | { readonly type: 'object' }
+  /** A structure (files only): the operator policy, or a section with its own schema (`config-section.ts`). */
+  | { readonly type: 'object'; readonly section?: ConfigSection }
   /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
   | { readonly type: 'origins' }
   /** A string matching `pattern` (a regular expression); `hint` is an example. A null default: unset. */
@@ -226,6 +230,14 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
     doc: 'web origins whose pages may POST /events cross-site (others are refused)',
   },
   ...CLUSTER_KEYS,
+  {
+    key: 'bridges.mqtt',
+    kind: { type: 'object', section: MQTT_BRIDGE_SECTION },
+    default: null,
+    live: false,
+    fileOnly: true,
+    doc: 'the MQTT bridge: broker, subscriptions, egress rules (docs/bridges.md)',
+  },
 ] satisfies KeyDef[]);
 
 /** Keys by path. */

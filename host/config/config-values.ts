@@ -4,6 +4,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
+import { describeIssues } from '../support/schema.js';
 import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { KeyDef } from './config-keys.js';
 
@@ -107,9 +108,14 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
         ),
       );
     }
-    case 'object':
+    case 'object': {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
-      return raw;
+      const section = kind.section;
+      if (!section) return raw;
+      const parsed = section.schema.safeParse(raw);
+      if (!parsed.success) return fail(describeIssues(parsed.error, '', { root: 'the section' }));
+      return section.resolve(parsed.data, def.key, source);
+    }
     case 'origins': {
       const list = Array.isArray(raw)
         ? raw

@@ -11,6 +11,7 @@ import { type ClusterConfig, clusterConfig } from './cluster-keys.js';
 import { parseConfigText, readConfigFile, stdinConfigText } from './config-file.js';
 import { CONFIG_FILE_ENV, CONFIG_KEYS, envName, KEYS_BY_NAME, type KeyDef } from './config-keys.js';
 import { type ConfigSource, parseValue } from './config-values.js';
+import type { MqttBridgeConfig } from './mqtt-bridge-schema.js';
 
 /** The resolved host config (sizes in bytes, durations in ms). */
 export interface HostConfig {
@@ -50,6 +51,8 @@ export interface HostConfig {
   };
   /** Joining a cluster (docs/cluster.md); no servers: a single host. */
   readonly cluster: ClusterConfig;
+  /** Message-bus bridges (docs/bridges.md); null: not configured. */
+  readonly bridges: { readonly mqtt: MqttBridgeConfig | null };
 }
 
 /** One key of the effective config, as `--print-config` and `GET /v1/config` show it. */
@@ -185,6 +188,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
     ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),
     cluster: clusterConfig(g),
+    bridges: Object.freeze({ mqtt: g<MqttBridgeConfig | null>('bridges.mqtt') }),
   }) as HostConfig;
 }
 
@@ -196,7 +200,14 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
       key: def.key,
       source: resolved.sources.get(def.key) ?? 'default',
       live: def.live,
-      value: def.kind.type === 'secret' ? (value === null ? null : '(set)') : value,
+      value:
+        def.kind.type === 'secret'
+          ? value === null
+            ? null
+            : '(set)'
+          : def.kind.type === 'object' && def.kind.section?.redact
+            ? def.kind.section.redact(value)
+            : value,
     };
   });
 }

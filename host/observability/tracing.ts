@@ -9,11 +9,13 @@
  * exporter only with an endpoint): together they are most of the host's start-up imports
  * (issue 15: start fast). `@opentelemetry/api` stays static: the runtime's no-op spans need it.
  */
-import { type Context, context, isSpanContextValid, TraceFlags, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, propagation, type TextMapPropagator, TraceFlags, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, Sampler, SamplingDecision, SamplingResult, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
+import { HostCallIdGenerator } from '../sandbox/host-call-tracing.js';
 import { AsyncContextManager } from './async-context.js';
 import { TRACE_RING_DEFAULTS, TraceRing, type TraceSummary } from './trace-ring.js';
+import { resourceAttributes } from './tracing-resource.js';
 
 /** The tracing settings (the `tracing` section of the host config). */
 export interface TracingConfig {
@@ -24,6 +26,8 @@ export interface TracingConfig {
   readonly sampleRatio: number;
   /** Traces kept in the ring behind `GET /v1/traces`. */
   readonly ringTraces?: number;
+  /** Read for `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`; default `process.env`. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Defaults: off; when on, every trace sampled, 256 kept in memory, no export. */
@@ -66,21 +70,28 @@ class AdjustableRatioSampler implements Sampler {
 }
 
 /** Imports the SDK when tracing is turned on; the OTLP exporter only when there is an endpoint. */
-async function tracerProvider(share: SampleShare, processors: SpanProcessor[], otlpEndpoint: string | null): Promise<BasicTracerProvider> {
-  const [sdk, { resourceFromAttributes }, { ATTR_SERVICE_NAME }] = await Promise.all([
+async function tracerProvider(
+  share: SampleShare,
+  processors: SpanProcessor[],
+  otlpEndpoint: string | null,
+  attributes: Record<string, string>,
+): Promise<{ provider: BasicTracerProvider; propagator: TextMapPropagator }> {
+  const [sdk, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
     import('@opentelemetry/sdk-trace-base'),
     import('@opentelemetry/resources'),
-    import('@opentelemetry/semantic-conventions'),
+    import('@opentelemetry/core'),
   ]);
   if (otlpEndpoint) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     processors.push(new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint })));
   }
-  return new sdk.BasicTracerProvider({
+  const provider = new sdk.BasicTracerProvider({
     sampler: new AdjustableRatioSampler(share, sdk.SamplingDecision),
     spanProcessors: processors,
-    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'liquid-nano' }),
+    resource: resourceFromAttributes(attributes),
+    idGenerator: new HostCallIdGenerator(new sdk.RandomIdGenerator()),
   });
+  return { provider, propagator: new W3CTraceContextPropagator() };
 }
 
 /**
@@ -116,14 +127,18 @@ export class Tracing {
   static async start(config: TracingConfig, logger?: Logger, extraProcessors: readonly SpanProcessor[] = []): Promise<Tracing> {
     if (!config.enabled) return new Tracing(config, false);
     const tracing = new Tracing(config, true);
-    tracing.#provider = await tracerProvider(tracing.#share, [tracing.#ring, ...extraProcessors], config.otlpEndpoint);
+    const resource = resourceAttributes(config.env ?? process.env);
+    for (const problem of resource.problems) logger?.warn({ problem }, 'OTEL_RESOURCE_ATTRIBUTES entry ignored');
+    const made = await tracerProvider(tracing.#share, [tracing.#ring, ...extraProcessors], config.otlpEndpoint, resource.attributes);
+    tracing.#provider = made.provider;
     tracing.#contextManager = new AsyncContextManager();
     const contextSet = context.setGlobalContextManager(tracing.#contextManager!);
     const providerSet = trace.setGlobalTracerProvider(tracing.#provider!);
+    propagation.setGlobalPropagator(made.propagator);
     if (!contextSet || !providerSet) {
       logger?.warn({ contextSet, providerSet }, 'another tracer provider is installed in this process; spans go there');
     }
-    logger?.info({ otlpEndpoint: config.otlpEndpoint, sampleRatio: config.sampleRatio }, 'tracing on');
+    logger?.info({ otlpEndpoint: config.otlpEndpoint, sampleRatio: config.sampleRatio, service: resource.attributes['service.name'] }, 'tracing on');
     return tracing;
   }
 
@@ -153,5 +168,6 @@ export class Tracing {
     await this.#provider.shutdown().catch(() => undefined);
     trace.disable();
     context.disable();
+    propagation.disable();
   }
 }

@@ -183,6 +183,7 @@ export class GuestHost {
           return n;
         },
         hostCallLimit: (kind) => (this.#hostCallLimits && Object.hasOwn(this.#hostCallLimits, kind) ? this.#hostCallLimits[kind] : undefined),
+        traceparent: () => this.#hostSpans.outgoingTraceparent(),
       }),
     );
     const missing = message.requiredImports.filter((name) => !(name in imports));
@@ -312,7 +313,7 @@ export class GuestHost {
   #startMetering(guest: Guest, message: CallMessage): bigint | null {
     if (this.#hostCalls.size > 0) this.#hostCalls = new Map();
     this.#hostCallLimits = message.hostCallLimits ?? null;
-    this.#hostSpans.begin(message.trace === true);
+    this.#hostSpans.begin(message.trace === true, message.traceparent);
     guest.output.takeCallDropped();
     const meter = guest.meter;
     if (!meter) return null;

@@ -6,6 +6,7 @@
  *
  * Untraced calls pay one boolean check per host call.
  */
+import { randomBytes } from 'node:crypto';
 
 /** One timed host call. Times are epoch milliseconds (`performance.timeOrigin + now()`), so they mean the same on both threads. */
 export interface HostCallSpan {
@@ -17,6 +18,8 @@ export interface HostCallSpan {
   readonly durationMs: number;
   /** Set when the host call threw (the guest sees a WIT error), e.g. `denied`. */
   readonly error?: string;
+  /** The span's id, chosen here (HTTP: the parent id its request's `traceparent` named). */
+  readonly spanId?: string;
 }
 
 /** Most host-call spans returned with one call; later ones are counted in `dropped`. */
@@ -45,13 +48,24 @@ export class HostCallRecorder {
   #on = false;
   #spans: HostCallSpan[] = [];
   #dropped = 0;
+  /** `00-<trace id>-` and `-<flags>` of the call's traceparent, when it has one. */
+  #trace: { readonly head: string; readonly tail: string } | null = null;
+  /** The traceparent of the HTTP request being made (inside `handle` only). */
+  #outgoing: string | undefined;
 
-  /** Starts a call: records spans when `traced`. */
-  begin(traced: boolean): void {
+  /** Starts a call: records spans when `traced`; `traceparent` is the calling span's. */
+  begin(traced: boolean, traceparent?: string): void {
     this.#on = traced;
     if (!traced) return;
     this.#spans = [];
     this.#dropped = 0;
+    const parts = traceparent === undefined ? null : /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(traceparent);
+    this.#trace = parts ? { head: `00-${parts[1]}-`, tail: `-${parts[2]}` } : null;
+  }
+
+  /** The `traceparent` of the outgoing HTTP request being handed over now (its parent: the request's own host-call span). */
+  outgoingTraceparent(): string | undefined {
+    return this.#outgoing;
   }
 
   /** Ends the call and returns what it recorded (undefined when it was not traced). */
@@ -88,24 +102,29 @@ export class HostCallRecorder {
     return (...args: unknown[]) => {
       if (!this.#on) return impl(...args);
       const startMs = epochMs();
+      const spanId = kind === 'http' && this.#trace ? randomBytes(8).toString('hex') : undefined;
+      const ids = spanId ? { spanId } : {};
       let result: unknown;
       try {
+        if (spanId) this.#outgoing = `${this.#trace!.head}${spanId}${this.#trace!.tail}`;
         result = impl(...args);
       } catch (err) {
-        this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, error: describe(err) });
+        this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, error: describe(err), ...ids });
         throw err;
+      } finally {
+        this.#outgoing = undefined;
       }
       if (kind === 'http' && result !== null && typeof result === 'object' && typeof (result as { get?: unknown }).get === 'function') {
-        this.#untilReady(name, kind, startMs, result as { get(): unknown });
+        this.#untilReady(name, kind, startMs, result as { get(): unknown }, ids);
       } else {
-        this.#add({ name, kind, startMs, durationMs: epochMs() - startMs });
+        this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, ...ids });
       }
       return result;
     };
   }
 
   /** Ends an HTTP span when its future first yields (a response or an error). */
-  #untilReady(name: string, kind: string, startMs: number, future: { get(): unknown }): void {
+  #untilReady(name: string, kind: string, startMs: number, future: { get(): unknown }, ids: { spanId?: string }): void {
     const get = future.get.bind(future);
     const spans = this.#spans;
     let done = false;
@@ -117,7 +136,7 @@ export class HostCallRecorder {
         const failed = outer.tag !== 'ok' || outer.val?.tag !== 'ok';
         // Only into the call it started in: a future read after that call ended is not its span.
         if (spans === this.#spans && this.#on)
-          this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, ...(failed ? { error: describe(outer.val?.val ?? outer.val) } : {}) });
+          this.#add({ name, kind, startMs, durationMs: epochMs() - startMs, ...ids, ...(failed ? { error: describe(outer.val?.val ?? outer.val) } : {}) });
       }
       return value;
     };

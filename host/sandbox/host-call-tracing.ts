@@ -40,20 +40,57 @@ export function tracedContext(): Context | undefined {
   return trace.getSpan(ctx)?.isRecording() ? ctx : undefined;
 }
 
-/** Creates the host-call spans of one call under `parent`. */
+/** The W3C `traceparent` of the span active in `ctx` (a traced call's parent). */
+export function traceparentOf(ctx: Context): string | undefined {
+  const span = otel().trace.getSpan(ctx);
+  if (!span) return undefined;
+  const c = span.spanContext();
+  return `00-${c.traceId}-${c.spanId}-${(c.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
+}
+
+/** The span id the next span started gets (set just before a host-call span whose id the worker chose). */
+let presetSpanId: string | undefined;
+
+/**
+ * The tracer provider's id generator (`Tracing.start` installs it): ids from `fallback`, except
+ * for a host-call span whose id the worker chose, because an outgoing HTTP request already named it
+ * as its parent in `traceparent` — so the server's spans hang under the request's span.
+ */
+export class HostCallIdGenerator {
+  readonly #fallback: { generateTraceId(): string; generateSpanId(): string };
+
+  constructor(fallback: { generateTraceId(): string; generateSpanId(): string }) {
+    this.#fallback = fallback;
+  }
+
+  generateTraceId(): string {
+    return this.#fallback.generateTraceId();
+  }
+
+  generateSpanId(): string {
+    const preset = presetSpanId;
+    presetSpanId = undefined;
+    return preset ?? this.#fallback.generateSpanId();
+  }
+}
+
+/** Creates the host-call spans of one call under `parent` (an outgoing HTTP request's is a `CLIENT` span). */
 export function emitHostCallSpans(parent: Context, recorded: { readonly spans: readonly HostCallSpan[]; readonly dropped: number }): void {
-  const { trace, SpanStatusCode } = otel();
+  const { trace, SpanStatusCode, SpanKind } = otel();
   // Looked up per use, not cached: a provider installed (or replaced) later is the one used.
   const tracer = trace.getTracer('liquid-nano');
   for (const s of recorded.spans) {
+    presetSpanId = s.spanId;
     const span = tracer.startSpan(
       `host ${s.name}`,
       {
         startTime: s.startMs,
+        kind: s.kind === 'http' ? SpanKind.CLIENT : SpanKind.INTERNAL,
         attributes: { 'lnano.host_call.kind': s.kind, ...(s.error ? { 'lnano.host_call.error': s.error } : {}) },
       },
       parent,
     );
+    presetSpanId = undefined;
     if (s.error) span.setStatus({ code: SpanStatusCode.ERROR, message: s.error });
     span.end(s.startMs + s.durationMs);
   }

@@ -2,7 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { Component } from '../engine/component.js';
 import { type CallableExport, unversionedName } from '../engine/component.js';
 import { LnError } from '../errors/ln-error.js';
-import { emitHostCallSpans, tracedContext } from './host-call-tracing.js';
+import { emitHostCallSpans, tracedContext, traceparentOf } from './host-call-tracing.js';
 import type { IncomingHttpCall } from './incoming-http-types.js';
 import type { DropSummary, OutputRate } from './output-gate.js';
 import type { CallMessage, HostCallLimit, InitMessage, LinkerSpec, NotifyMessage, WorkerToHost } from './protocol.js';
@@ -270,7 +270,7 @@ export class Instance implements GuestEndpoint {
         fuel,
         maxOutputBytes: options.maxOutputBytes ?? this.#defaults.maxOutputBytes ?? null,
         hostCallLimits: options.hostCallLimits ?? null,
-        ...(traced ? { trace: true } : {}),
+        ...(traced ? { trace: true, traceparent: traceparentOf(traced) } : {}),
         ...(options.http ? { http: options.http } : {}),
       };
       this.#queue.push(new Pending(resolve, reject, options.timeoutMs, bytesIn, message, options.onNotify, traced, this.#postFailed));

@@ -92,6 +92,11 @@ export interface CallMessage {
   readonly maxOutputBytes: number | null;
   /** Time the guest's host calls and return them in `usage.hostSpans` (a traced call). */
   readonly trace?: boolean;
+  /**
+   * The W3C `traceparent` of the calling span (traced calls only): each outgoing HTTP request of
+   * the guest carries its trace id and flags, with the id of the request's own host-call span.
+   */
+  readonly traceparent?: string;
   /** Most host calls of a kind this call may make (e.g. `emit`); null: no such limits. */
   readonly hostCallLimits: Readonly<Record<string, HostCallLimit>> | null;
   /**
@@ -207,6 +212,8 @@ export interface HostBridge {
   hostCall(kind: string): number;
   /** The running guest call's limit on host calls of `kind` (`CallOptions.hostCallLimits`), if any. */
   hostCallLimit(kind: string): HostCallLimit | undefined;
+  /** The `traceparent` an outgoing request made now carries (a traced call's HTTP host call), if any. */
+  traceparent?(): string | undefined;
 }
 
 /** The contract of a linker module named in `LinkerSpec.module`. */

@@ -1,11 +1,13 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { PluginEvent } from '../engine/plugin-event.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
+import { runInEdgeSpan, SpanKind, startEdgeSpan } from '../observability/tracing-context.js';
 import { parseJson } from '../support/json-depth.js';
-import { binaryEvent, type IngressMode, ingressMode, JSON_TYPES } from './cloudevents-http.js';
+import { acceptsJsonAnswer, binaryAnswer, binaryEvent, type IngressMode, ingressMode, JSON_TYPES } from './cloudevents-http.js';
 import { HttpService } from './http-service.js';
 import { crossSiteReason } from './request-origin.js';
 
@@ -118,7 +120,7 @@ export class IngressServer extends HttpService {
       });
     }
     this.app.get('/health', () => ({ status: 'ok', plugins: this.#options.plugins.names }));
-    this.app.post('/events', (request) => this.#events(request));
+    this.app.post('/events', (request, reply) => this.#traced(request, reply));
     this.refuseOtherMethods('/health', ['GET']);
     this.refuseOtherMethods('/events', ['POST']);
   }
@@ -134,14 +136,41 @@ export class IngressServer extends HttpService {
   }
 
   /**
-   * The answer to `POST /events`: one event's, or `{ requestId, events }` for a batch. Not async
-   * itself (one promise layer less per request); a refusal here throws, as a rejection would fail.
+   * `POST /events` in a `SERVER` span that continues the request's `traceparent` (tracing on;
+   * `tracing-context.ts`); without tracing, the answer itself.
    */
-  #events(request: FastifyRequest): Promise<object> {
+  #traced(request: FastifyRequest, reply: FastifyReply): Promise<object> {
+    const edge = startEdgeSpan('POST /events', SpanKind.SERVER, request.headers, {
+      'http.request.method': 'POST',
+      'url.path': '/events',
+      'lnano.request_id': request.id,
+    });
+    return edge.span ? runInEdgeSpan(edge, () => this.#events(request, reply)) : this.#events(request, reply);
+  }
+
+  /**
+   * The answer to `POST /events`: one event's, or `{ requestId, events }` for a batch; a
+   * binary-mode request gets a binary-mode answer when one fits (`binaryAnswer`) and it did not
+   * ask for JSON (`Accept`). Not async itself (one promise layer less per request); a refusal
+   * here throws, as a rejection would fail.
+   */
+  #events(request: FastifyRequest, reply: FastifyReply): Promise<object> {
     // No body and no Content-Type skips the parser: the mode check is then made here.
     const body = (request.body as EventBody | undefined) ?? { mode: ingressMode(request.headers), bytes: EMPTY };
-    if (body.mode === 'binary') return this.#route(binaryEvent(request.headers, body.bytes), request.id);
-    const { events, batch } = this.#jsonEvents(body.bytes);
+    if (body.mode === 'binary') {
+      const answer = this.#route(binaryEvent(request.headers, body.bytes), request.id);
+      if (acceptsJsonAnswer(request.headers.accept)) return answer;
+      return answer.then((routed) => {
+        const binary = binaryAnswer(routed as Parameters<typeof binaryAnswer>[0]);
+        return binary
+          ? reply
+              .code(binary.status)
+              .headers(binary.headers)
+              .send(binary.body ?? undefined)
+          : routed;
+      });
+    }
+    const { events, batch } = this.#jsonEvents(body.bytes, body.mode);
     return batch ? this.#batch(events, request.id) : this.#route(events[0]!, request.id);
   }
 
@@ -164,14 +193,21 @@ export class IngressServer extends HttpService {
     return answer;
   }
 
-  /** The events of a structured or batch body: JSON within the depth limit, each envelope validated. */
-  #jsonEvents(body: Buffer): { events: PluginEvent[]; batch: boolean } {
+  /**
+   * The events of a structured, batch or plain JSON body: UTF-8 JSON within the depth limit, an
+   * object for structured mode, an array for batch mode (either for plain JSON), each envelope validated.
+   */
+  #jsonEvents(body: Buffer, mode: IngressMode): { events: PluginEvent[]; batch: boolean } {
+    if (!isUtf8(body)) throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not UTF-8 (JSON events are UTF-8)' });
     const parsed = parseJson(body.toString('utf8'), (why) =>
       why.kind === 'tooDeep'
         ? new LnError('LN_ERR_EVENT_TOO_DEEP', { limit: why.limit })
         : new LnError('LN_ERR_EVENT_INVALID', { reason: 'the body is not valid JSON' }),
     );
     const batch = Array.isArray(parsed);
+    if (mode === 'structured' && batch)
+      throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'application/cloudevents+json holds one event; send a batch as application/cloudevents-batch+json' });
+    if (mode === 'batch' && !batch) throw new LnError('LN_ERR_EVENT_INVALID', { reason: 'application/cloudevents-batch+json holds a JSON array of events' });
     const envelopes = batch ? (parsed as unknown[]) : [parsed];
     const maxBatch = this.#options.maxBatch ?? INGRESS_DEFAULTS.maxBatch;
     if (envelopes.length === 0 || envelopes.length > maxBatch) {

@@ -130,7 +130,7 @@ describe('the event ingress refuses what a web page may send without asking', ()
 
   it('takes a CloudEvents binary-mode event with any data type: the body is the data', async () => {
     const r = await postEvent(
-      { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'bin-1', 'ce-type': 'binary.test', 'ce-source': '/test' },
+      { 'content-type': 'text/plain', 'ce-specversion': '1.0', 'ce-id': 'bin-1', 'ce-type': 'binary.test', 'ce-source': '/test', accept: 'application/json' },
       'hello, binary',
     );
     expect(r.status).toBe(200);
@@ -205,7 +205,14 @@ describe(`JSON nested 5000 levels deep gets a coded 400 naming the limit (${MAX_
 
   it('keeps binary-mode JSON data that is too deep as text, so the pipeline it triggers still runs', async () => {
     const r = await postEvent(
-      { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'deep-bin', 'ce-type': 'deep.binary', 'ce-source': '/test' },
+      {
+        'content-type': 'application/json',
+        'ce-specversion': '1.0',
+        'ce-id': 'deep-bin',
+        'ce-type': 'deep.binary',
+        'ce-source': '/test',
+        accept: 'application/json',
+      },
       deepData(5000),
     );
     expect(r.status).toBe(200);

@@ -41,6 +41,7 @@ interface OutgoingRequestLike {
   method(): { readonly tag: string };
   scheme(): WasiScheme;
   authority(): string | undefined;
+  headers(): { entries(): Array<[string, Uint8Array]> };
 }
 
 /** preview2-shim's `request-options` as the shim's handler reads it (durations in ns). */
@@ -116,6 +117,23 @@ function resolveName(host: string, grant: HttpGrant): ResolveOutcome {
   }
 }
 
+const UTF8 = new TextEncoder();
+
+/**
+ * Adds `traceparent` to an outgoing request of a traced call, unless the guest set its own. The
+ * request's fields are immutable to the guest; the shim sends `headers().entries()`, the list
+ * itself (preview2-shim 0.26's `Fields`), so the header is appended there.
+ * `test/integration/trace-context.test.ts` checks that a server receives it.
+ */
+function carryTraceparent(request: OutgoingRequestLike, traceparent: string): void {
+  try {
+    const entries = request.headers().entries();
+    if (!entries.some(([name]) => name.toLowerCase() === 'traceparent')) entries.push(['traceparent', UTF8.encode(traceparent)]);
+  } catch {
+    // A shim whose fields differ: the request goes without it.
+  }
+}
+
 /** A WASI `error-code` thrown by the shim passes through; anything else becomes `internal-error`. */
 function asErrorCode(err: unknown): HttpErrorCode {
   if (err !== null && typeof err === 'object' && !(err instanceof Error) && typeof (err as HttpErrorCode).tag === 'string') {
@@ -158,6 +176,8 @@ export function outgoingHandler(grant: HttpGrant | null, bridge: HostBridge): { 
         if (outcome.tag === 'refused') return deny('private-address', outcome.refusal);
         if (outcome.tag === 'failed') throw outcome.error;
       }
+      const traceparent = bridge.traceparent?.();
+      if (traceparent !== undefined) carryTraceparent(request, traceparent);
       let future: FutureIncomingResponseLike;
       try {
         future = http.outgoingHandler.handle(request, clampedOptions(options, grant.timeoutMs));
