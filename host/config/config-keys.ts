@@ -4,6 +4,8 @@
  * on hot reload) or needs a restart. docs/config.md lists the same table; a test checks they agree.
  */
 
+import { CONFIG_SECTIONS, type ConfigSection } from './config-sections.js';
+
 /** How a key's value is written. */
 export type KeyKind =
   | { readonly type: 'address' }
@@ -18,7 +20,9 @@ export type KeyKind =
   | { readonly type: 'secret' }
   | { readonly type: 'object' }
   /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
-  | { readonly type: 'origins' };
+  | { readonly type: 'origins' }
+  /** A subsystem's own section (`config-sections.ts`), file only. */
+  | { readonly type: 'section'; readonly section: ConfigSection };
 
 export interface KeyDef {
   /** Dotted path in the file, e.g. `tracing.sampleRatio`. */
@@ -34,6 +38,11 @@ export interface KeyDef {
   readonly fileOnly?: boolean;
   /** One line for docs and `--help`. */
   readonly doc: string;
+}
+
+/** The key of a subsystem's section: file only, needs a restart. */
+function sectionKey(section: ConfigSection): KeyDef {
+  return { key: section.key, kind: { type: 'section', section }, default: null, live: false, fileOnly: true, doc: section.doc };
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -219,6 +228,8 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
     live: true,
     doc: 'web origins whose pages may POST /events cross-site (others are refused)',
   },
+  // The subsystems' own sections (config-sections.ts), after the keys.
+  ...CONFIG_SECTIONS.map(sectionKey),
 ] satisfies KeyDef[]);
 
 /** Keys by path. */

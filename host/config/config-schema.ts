@@ -56,6 +56,8 @@ function valueSchema(def: KeyDef): JsonSchema {
       return { anyOf: [{ type: 'string', pattern: '^https?://', format: 'uri' }, { type: 'null' }] };
     case 'origins':
       return { type: 'array', maxItems: 100, items: { type: 'string', pattern: '^https?://[^/?#]+/?$', description: 'scheme://host[:port], no path' } };
+    case 'section':
+      return fromZod(kind.section.schema());
     case 'object': {
       const policy = fromZod(policySchema);
       const properties = { ...(policy.properties as Record<string, JsonSchema>) };

@@ -90,6 +90,8 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) return fail(`expected an http:// or https:// URL, got ${describe(raw)}`);
       return url.toString();
     }
+    case 'section':
+      return raw === null ? null : kind.section.parse(raw, source, baseDir);
     case 'object':
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
       return raw;

@@ -4,6 +4,7 @@
  * file is `--config f`, else `LNANO_CONFIG`, else none. See docs/config.md.
  */
 import { dirname, resolve } from 'node:path';
+import type { LlmHostConfig } from '../capabilities/llm/llm-config.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from '../capabilities/policy.js';
 import { LnError } from '../errors/ln-error.js';
 import { type LimitsPolicy, NO_LIMITS_POLICY, parseLimitsPolicy } from '../resources/limits.js';
@@ -41,6 +42,8 @@ export interface HostConfig {
     readonly delivery: 'concurrent' | 'sequential';
   };
   readonly pipelines: { readonly dir: string; readonly concurrency: number };
+  /** Language-model providers and aliases (`llm` section, host/capabilities/llm/llm-config.ts); null: none. */
+  readonly llm: LlmHostConfig | null;
   readonly ingress: {
     readonly maxBodyBytes: number;
     readonly maxBatch: number;
@@ -180,6 +183,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
       delivery: g('runtime.delivery'),
     }),
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
+    llm: g('llm'),
     ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),
   }) as HostConfig;
 }
@@ -192,7 +196,8 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
       key: def.key,
       source: resolved.sources.get(def.key) ?? 'default',
       live: def.live,
-      value: def.kind.type === 'secret' ? (value === null ? null : '(set)') : value,
+      value:
+        def.kind.type === 'secret' ? (value === null ? null : '(set)') : def.kind.type === 'section' && value !== null ? def.kind.section.display(value) : value,
     };
   });
 }
