@@ -101,7 +101,7 @@ export class LlmRouter {
           reasons.push(`${target.provider}: circuit open`);
           break;
         }
-        const left = deadline - performance.now();
+        const left = Math.ceil(deadline - performance.now());
         if (left <= 0) throw timeout(reasons);
         const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(left)]);
         try {

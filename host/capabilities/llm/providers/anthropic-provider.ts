@@ -21,7 +21,8 @@ export class AnthropicProvider implements LlmProvider {
 
   constructor(options: AnthropicProviderOptions) {
     this.name = options.name;
-    this.#client = new Anthropic({ apiKey: options.apiKey ?? 'none', maxRetries: 0, ...(options.baseUrl ? { baseURL: options.baseUrl } : {}) });
+    // Nothing from the environment (ANTHROPIC_AUTH_TOKEN, ANTHROPIC_BASE_URL): only what the config says is sent.
+    this.#client = new Anthropic({ apiKey: options.apiKey ?? 'none', authToken: null, maxRetries: 0, baseURL: options.baseUrl ?? 'https://api.anthropic.com' });
   }
 
   #body(call: ProviderCall) {
@@ -65,6 +66,7 @@ export class AnthropicProvider implements LlmProvider {
       let finish: FinishReason = 'other';
       let promptTokens = 0;
       let completionTokens = 0;
+      let stopped = false;
       try {
         for await (const event of source) {
           if (event.type === 'message_start') {
@@ -75,11 +77,14 @@ export class AnthropicProvider implements LlmProvider {
           } else if (event.type === 'message_delta') {
             finish = finishReason(event.delta.stop_reason);
             completionTokens = event.usage.output_tokens;
+          } else if (event.type === 'message_stop') {
+            stopped = true;
           }
         }
       } catch (err) {
         throw sdkFailure(name, err);
       }
+      if (!stopped) throw new ProviderError('retryable', `provider ${name}: the stream ended before message_stop`);
       yield { text: '', finishReason: finish, usage: { promptTokens, completionTokens } };
     })();
   }

@@ -5,7 +5,7 @@
  */
 import OpenAI from 'openai';
 import type { Chunk, Completion, Embeddings, FinishReason, TokenUsage } from '../llm-wire.js';
-import { finishReason, type LlmProvider, type ProviderCall, sdkFailure } from './provider.js';
+import { finishReason, type LlmProvider, type ProviderCall, ProviderError, sdkFailure } from './provider.js';
 
 /** What an OpenAI-compatible provider is configured with. */
 export interface OpenAiProviderOptions {
@@ -22,7 +22,8 @@ export class OpenAiProvider implements LlmProvider {
 
   constructor(options: OpenAiProviderOptions) {
     this.name = options.name;
-    this.#client = new OpenAI({ apiKey: options.apiKey ?? 'none', baseURL: options.baseUrl, maxRetries: 0 });
+    // Nothing from the environment (OPENAI_ORG_ID, OPENAI_PROJECT_ID): only what the config says is sent.
+    this.#client = new OpenAI({ apiKey: options.apiKey ?? 'none', baseURL: options.baseUrl, maxRetries: 0, organization: null, project: null });
   }
 
   #body(call: ProviderCall) {
@@ -74,13 +75,14 @@ export class OpenAiProvider implements LlmProvider {
       } catch (err) {
         throw sdkFailure(name, err);
       }
-      yield { text: '', finishReason: finish ?? 'other', usage: used ?? { promptTokens: 0, completionTokens: 0 } };
+      if (finish === undefined) throw new ProviderError('retryable', `provider ${name}: the stream ended before its finish reason`);
+      yield { text: '', finishReason: finish, usage: used ?? { promptTokens: 0, completionTokens: 0 } };
     })();
   }
 
   async embed(model: string, inputs: readonly string[], signal: AbortSignal, timeoutMs: number): Promise<Embeddings> {
     try {
-      const res = await this.#client.embeddings.create({ model, input: [...inputs] }, { signal, timeout: timeoutMs });
+      const res = await this.#client.embeddings.create({ model, input: [...inputs], encoding_format: 'float' }, { signal, timeout: timeoutMs });
       return {
         vectors: [...res.data].sort((a, b) => a.index - b.index).map((d) => [...d.embedding]),
         usage: { promptTokens: res.usage?.prompt_tokens ?? 0, completionTokens: 0 },
