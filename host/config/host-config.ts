@@ -197,7 +197,13 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
       source: resolved.sources.get(def.key) ?? 'default',
       live: def.live,
       value:
-        def.kind.type === 'secret' ? (value === null ? null : '(set)') : def.kind.type === 'section' && value !== null ? def.kind.section.display(value) : value,
+        def.kind.type === 'secret'
+          ? value === null
+            ? null
+            : '(set)'
+          : def.kind.type === 'section' && value !== null
+            ? def.kind.section.display(value)
+            : value,
     };
   });
 }

@@ -345,7 +345,15 @@ export class DeployPipeline {
   /** A manifest's capabilities resolved into grants under the operator policy (a deploy's check and a restore alike). */
   #grantsOf(name: string, version: string, manifest: Manifest): InstanceGrants {
     const { dataDir, policy } = this.#ctx;
-    return resolveGrants(manifest.capabilities, { name, version, dataDir, policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config });
+    return resolveGrants(manifest.capabilities, {
+      name,
+      version,
+      dataDir,
+      policy,
+      baseDir: manifest.baseDir,
+      source: manifest.source,
+      config: manifest.config,
+    });
   }
 
   /** A manifest's limits over the host's, bounded by the policy. */

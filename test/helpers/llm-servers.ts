@@ -10,10 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 
 /** What the next request meets. */
-export type Fault =
-  | { readonly status: number; readonly retryAfter?: string; readonly body?: string }
-  | { readonly hang: true }
-  | { readonly cutStream: true };
+export type Fault = { readonly status: number; readonly retryAfter?: string; readonly body?: string } | { readonly hang: true } | { readonly cutStream: true };
 
 /** One request a server got. */
 export interface SeenRequest {
@@ -166,7 +163,10 @@ export function anthropicServer(): Promise<LlmTestServer> {
       sse(
         res,
         [
-          { event: 'message_start', data: { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: input, output_tokens: 1 } } } },
+          {
+            event: 'message_start',
+            data: { type: 'message_start', message: { ...message, content: [], stop_reason: null, usage: { input_tokens: input, output_tokens: 1 } } },
+          },
           { event: 'content_block_start', data: { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } } },
           ...used.map((w) => ({ event: 'content_block_delta', data: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } } })),
           { event: 'content_block_stop', data: { type: 'content_block_stop', index: 0 } },

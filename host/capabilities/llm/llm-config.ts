@@ -66,10 +66,14 @@ export const llmConfigSchema = lazySchema(() => {
     apiKeyEnv: z.string().regex(ENV_NAME).optional().describe('The environment variable holding the key'),
   };
   const provider = z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('openai'), baseUrl: url.describe('e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1'), ...key }),
-    z.strictObject({ type: z.literal('anthropic'), baseUrl: url.optional().describe("Default: Anthropic's API"), ...key }),
     z.strictObject({
-      type: z.literal('llama'),
+      type: z.literal('openai').describe('An OpenAI-compatible server (OpenAI, vLLM, llama.cpp, Ollama, LM Studio)'),
+      baseUrl: url.describe('e.g. https://api.openai.com/v1, http://127.0.0.1:11434/v1'),
+      ...key,
+    }),
+    z.strictObject({ type: z.literal('anthropic').describe("Anthropic's Messages API"), baseUrl: url.optional().describe("Default: Anthropic's API"), ...key }),
+    z.strictObject({
+      type: z.literal('llama').describe('A local GGUF model run in the host (node-llama-cpp)'),
       modelPath: z.string().min(1).max(4096).describe('A GGUF file (relative: to the config file), run in the host by node-llama-cpp'),
       contextSize: z.number().int().min(64).max(131072).optional().describe('Context window, tokens (default 2048)'),
       threads: z.number().int().min(1).max(256).optional().describe('CPU threads (default: node-llama-cpp picks)'),
@@ -79,7 +83,18 @@ export const llmConfigSchema = lazySchema(() => {
     .strictObject({
       providers: z.record(name, provider).describe('Providers by name'),
       aliases: z
-        .record(name, z.array(z.strictObject({ provider: name, model: z.string().min(1).max(256) })).min(1).max(8))
+        .record(
+          name,
+          z
+            .array(
+              z.strictObject({
+                provider: name.describe('A provider of llm.providers'),
+                model: z.string().min(1).max(256).describe("The provider's model name"),
+              }),
+            )
+            .min(1)
+            .max(8),
+        )
         .describe('Aliases plugins ask for: providers and models in fallback order'),
       retry: z
         .strictObject({
@@ -87,13 +102,15 @@ export const llmConfigSchema = lazySchema(() => {
           baseDelay: durationSchema.optional().describe('First backoff (default 200ms), doubled per attempt, with jitter'),
           maxDelay: durationSchema.optional().describe('Longest backoff (default 5s); a longer retry-after moves on to the next provider'),
         })
-        .optional(),
+        .optional()
+        .describe('Retries of one provider before the next is tried'),
       breaker: z
         .strictObject({
           failures: z.number().int().min(1).max(1000).optional().describe('Consecutive failures that open the circuit (default 5)'),
           cooldown: durationSchema.optional().describe('How long an open circuit skips the provider (default 30s)'),
         })
-        .optional(),
+        .optional()
+        .describe("Each provider's circuit breaker"),
     })
     .describe('Language model providers and the aliases plugins use (docs/llm.md)');
 });

@@ -5,8 +5,9 @@
  * the call's deadline against a server that hangs; token budgets per call, minute and day; a
  * denied alias; and keys that never appear in an answer, even from a server that echoes them.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
 import { Registry } from 'prom-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLlmConfig } from '../../../host/capabilities/llm/llm-config.js';
 import { LlmService } from '../../../host/capabilities/llm/llm-service.js';
 import type { ChatRequest, LlmAnswer, LlmGrant } from '../../../host/capabilities/llm/llm-wire.js';
@@ -70,7 +71,15 @@ function grant(over: Partial<LlmGrant> = {}): LlmGrant {
 }
 
 function request(model: string, over: Partial<ChatRequest> = {}): ChatRequest {
-  return { model, messages: [{ role: 'system', content: 'be brief' }, { role: 'user', content: 'hi' }], stop: [], ...over };
+  return {
+    model,
+    messages: [
+      { role: 'system', content: 'be brief' },
+      { role: 'user', content: 'hi' },
+    ],
+    stop: [],
+    ...over,
+  };
 }
 
 function ok(answer: LlmAnswer): unknown {
@@ -209,7 +218,10 @@ describe('llm providers through the official SDKs', () => {
   it('enforces tokens per call, per minute and per day with LN_ERR_BUDGET_TOKENS', async () => {
     const s = await open();
     const perCall = await s.handle(grant({ maxTokensPerCall: 16 }), { op: 'complete', request: request('solo', { maxTokens: 17 }) });
-    expect(perCall).toMatchObject({ ok: false, failure: { case: 'budget-exceeded', message: expect.stringMatching(/^LN_ERR_BUDGET_TOKENS: .*maxTokensPerCall 16/) } });
+    expect(perCall).toMatchObject({
+      ok: false,
+      failure: { case: 'budget-exceeded', message: expect.stringMatching(/^LN_ERR_BUDGET_TOKENS: .*maxTokensPerCall 16/) },
+    });
 
     // Each call reserves its prompt estimate + max-tokens (8) and then counts what was used (13).
     const minute = grant({ component: 'per-minute', tokensPerMinute: 30 });

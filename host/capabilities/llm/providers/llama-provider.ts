@@ -48,7 +48,10 @@ export class LlamaProvider implements LlmProvider {
         const model = await llama.loadModel({ modelPath: this.#options.modelPath });
         return { lib, model };
       } catch (err) {
-        throw new ProviderError('unavailable', `provider ${this.name}: cannot load the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+        throw new ProviderError(
+          'unavailable',
+          `provider ${this.name}: cannot load the model (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`,
+        );
       }
     })();
     // A failed load is not remembered: the next call tries again.
