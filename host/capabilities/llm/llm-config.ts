@@ -76,7 +76,7 @@ export const llmConfigSchema = lazySchema(() => {
       type: z.literal('llama').describe('A local GGUF model run in the host (node-llama-cpp)'),
       modelPath: z.string().min(1).max(4096).describe('A GGUF file (relative: to the config file), run in the host by node-llama-cpp'),
       contextSize: z.number().int().min(64).max(131072).optional().describe('Context window, tokens (default 2048)'),
-      threads: z.number().int().min(1).max(256).optional().describe('CPU threads (default: node-llama-cpp picks)'),
+      threads: z.number().int().min(1).max(256).optional().describe('CPU threads of a call (default 1; raise it on a host with cores to spare)'),
     }),
   ]);
   return z

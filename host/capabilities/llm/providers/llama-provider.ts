@@ -19,6 +19,13 @@ type LlamaModule = typeof import('node-llama-cpp');
 type LlamaModel = Awaited<ReturnType<Awaited<ReturnType<LlamaModule['getLlama']>>['loadModel']>>;
 
 const DEFAULT_CONTEXT = 2048;
+/**
+ * CPU threads of a context unless configured: one. llama.cpp's threads spin while they wait for
+ * each other, so on a busy host more threads than free cores slow every token down by orders of
+ * magnitude (measured: 12 tokens of a tiny model took 32 s with the default on a loaded 2-core
+ * box, 20 ms with one thread). Raise `threads` for a big model on a host with cores to spare.
+ */
+const DEFAULT_THREADS = 1;
 
 export class LlamaProvider implements LlmProvider {
   readonly name: string;
@@ -73,7 +80,7 @@ export class LlamaProvider implements LlmProvider {
     const { lib, model } = await this.#load();
     const context = await model.createContext({
       contextSize: Math.min(this.#options.contextSize ?? DEFAULT_CONTEXT, model.trainContextSize),
-      ...(this.#options.threads ? { threads: this.#options.threads } : {}),
+      threads: this.#options.threads ?? DEFAULT_THREADS,
     });
     try {
       const sequence = context.getSequence();
@@ -158,7 +165,10 @@ export class LlamaProvider implements LlmProvider {
   embed(_model: string, inputs: readonly string[]): Promise<Embeddings> {
     return this.#serial(async () => {
       const { model } = await this.#load();
-      const context = await model.createEmbeddingContext({ contextSize: Math.min(this.#options.contextSize ?? DEFAULT_CONTEXT, model.trainContextSize) });
+      const context = await model.createEmbeddingContext({
+        contextSize: Math.min(this.#options.contextSize ?? DEFAULT_CONTEXT, model.trainContextSize),
+        threads: this.#options.threads ?? DEFAULT_THREADS,
+      });
       try {
         const vectors: number[][] = [];
         let promptTokens = 0;
