@@ -21,6 +21,7 @@ import { anthropicServer, type LlmTestServer, openAiServer } from '../helpers/ll
 
 const LLM_USER = join(ROOT, 'test', 'fixtures', 'components', 'llm-user', 'component.wasm');
 const ECHO = join(ROOT, 'components', 'echo-c', 'component.wasm');
+const SENSOR_ALERT = join(ROOT, 'components', 'sensor-alert', 'component.wasm');
 const TOKEN = randomBytes(24).toString('hex');
 const OPENAI_KEY = `sk-e2e-${randomBytes(12).toString('hex')}`;
 const ANTHROPIC_KEY = `sk-ant-e2e-${randomBytes(12).toString('hex')}`;
@@ -89,6 +90,8 @@ beforeAll(async () => {
   await deploy('llm-user', LLM_USER, { llm: { models: ['fast'], maxTokensPerCall: 64 } }, ['llm.*']);
   await deploy('budgeted', LLM_USER, { llm: { models: ['fast'], maxTokensPerCall: 8, tokensPerMinute: 30 } }, ['budget.*']);
   await deploy('echo', ECHO, {}, ['llm.complete']);
+  await deploy('sensor-alert', SENSOR_ALERT, { llm: { models: ['fast', 'smart'], maxTokensPerCall: 256 } }, ['sensor.alert']);
+  await deploy('sensor-alert-lite', SENSOR_ALERT, { llm: { models: ['fast'] } }, ['sensor.alert']);
 }, 180_000);
 
 afterAll(async () => {
@@ -147,6 +150,31 @@ describe('the llm capability through a plugin', () => {
       { text: 'Hello from loopback', finish: 'stop', usage: { promptTokens: 10, completionTokens: 3 } },
     ]);
     expect(answers[2]).toMatchObject({ error: 'budget-exceeded', message: expect.stringMatching(/^LN_ERR_BUDGET_TOKENS: .*tokensPerMinute 30/) });
+  });
+
+  it('runs the example plugin: fast classifies, smart summarises (streamed), a denied alias degrades', async () => {
+    openai.words = ['critical'];
+    anthropic.words = ['Boiler', ' 3 is', ' overheating.'];
+    try {
+      const body = await post('sensor.alert', { sensor: 'boiler-3', value: 97, unit: 'C', threshold: 90 });
+      const full = body.results.find((r) => r.plugin === 'sensor-alert')!;
+      expect(full.events[0]).toMatchObject({ type: 'sensor.alert.classified' });
+      expect(full.events[0]!.data).toEqual({
+        sensor: 'boiler-3',
+        severity: 'critical',
+        summary: 'Boiler 3 is overheating.',
+        tokens: { promptTokens: 20, completionTokens: 4 },
+        degraded: false,
+      });
+      expect(openai.requests.at(-1)!.body).toMatchObject({ model: 'gpt-e2e', max_tokens: 4, temperature: 0 });
+      expect(anthropic.requests.at(-1)!.body).toMatchObject({ model: 'claude-e2e', stream: true, max_tokens: 120 });
+      // Granted only `fast`: the summary is refused (denied), and the plugin degrades to a plain one.
+      const lite = body.results.find((r) => r.plugin === 'sensor-alert-lite')!;
+      expect(lite.events[0]!.data).toMatchObject({ severity: 'critical', summary: 'CRITICAL: Sensor boiler-3 reads 97C (threshold 90C).', degraded: true });
+    } finally {
+      openai.words = ['Hello', ' from', ' loopback'];
+      anthropic.words = ['Hello', ' from', ' loopback'];
+    }
   });
 
   it('runs the llm user in a worker of its own, and keeps keys out of answers, metrics, config and logs', async () => {
