@@ -2,7 +2,9 @@
  * `liquid-nano:plugin/llm` (package version 0.2.0) for one instance, built inside its worker.
  * Every function is a blocking round trip to the host's llm service (`llm-client.ts`); a failure
  * is thrown as the WIT `error` value, as jco expects from a `result` import. Without a grant every
- * call fails with `denied` and nothing leaves the worker. Each call counts as an `llm` host call.
+ * call fails with `denied` and nothing leaves the worker. Each `complete`, `complete-stream` and
+ * `embed` counts as an `llm` host call (a stream's `next` does not); past `LLM_CALLS_PER_CALL` of
+ * them in one guest call, they fail with `invalid-request` before reaching the service.
  */
 import type { HostBridge } from '../../sandbox/protocol.js';
 import type { ImportBuilder } from '../capability.js';
@@ -15,13 +17,18 @@ function thrown(answer: LlmAnswer & { ok: false }): { tag: string; val: string }
   return { tag: answer.failure.case, val: answer.failure.message };
 }
 
+/** Most `complete`, `complete-stream` and `embed` calls one guest call may make. */
+export const LLM_CALLS_PER_CALL = 64;
+
 const DISPOSE: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
 
 /** The import object of one instance. */
 export function llmImports(grant: LlmGrant | null, bridge: HostBridge): Record<string, unknown> {
   const call = (op: LlmOp): unknown => {
-    bridge.hostCall('llm');
     if (grant === null) throw { tag: 'denied', val: 'llm is not granted to this plugin (manifest capabilities.llm)' };
+    if (op.op !== 'next' && bridge.hostCall('llm') > LLM_CALLS_PER_CALL) {
+      throw { tag: 'invalid-request', val: `more than ${LLM_CALLS_PER_CALL} llm calls in one plugin call` };
+    }
     const answer = callLlm(grant, op);
     if (!answer.ok) throw thrown(answer);
     return answer.value;

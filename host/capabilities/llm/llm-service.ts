@@ -13,7 +13,7 @@ import { LnError } from '../../errors/ln-error.js';
 import type { Logger } from '../../log/logger.js';
 import { type LlmHostConfig, type LlmProviderConfig, providerKey } from './llm-config.js';
 import { LlmMetrics } from './llm-metrics.js';
-import { LlmRouter, RouteFailure } from './llm-router.js';
+import { LlmRouter, type Routed, RouteFailure } from './llm-router.js';
 import {
   AnswerSlot,
   type ChatRequest,
@@ -212,7 +212,10 @@ export class LlmService {
             : { case: 'unavailable', message: `the llm service failed: ${err instanceof Error ? err.message : String(err)}` };
       const redacted = { case: failure.case, message: this.redact(failure.message) };
       if (validGrant(grant)) this.#metrics?.error(grant, redacted.case);
-      this.#logger?.info({ component: grant?.component, version: grant?.version, llmError: redacted.case }, `llm call failed: ${redacted.message}`);
+      // Provider trouble is the operator's news; a guest's own refusals (counted in
+      // lnano_llm_errors_total) only at debug, so a looping guest cannot flood the log.
+      const level = redacted.case === 'unavailable' || redacted.case === 'timeout' ? 'info' : 'debug';
+      this.#logger?.[level]({ component: grant?.component, version: grant?.version, llmError: redacted.case }, `llm call failed: ${redacted.message}`);
       return { ok: false, failure: redacted };
     }
   }
@@ -254,7 +257,7 @@ export class LlmService {
     const started = performance.now();
     const deadline = started + grant.timeoutMs;
     const controller = new AbortController();
-    let routed: Awaited<ReturnType<LlmRouter['run']>> & { value: AsyncIterator<Chunk> };
+    let routed: Routed<AsyncIterator<Chunk>>;
     try {
       routed = await this.#router.run(request.model, deadline, controller.signal, (provider, model, signal, timeoutMs) =>
         provider.stream({ model, messages: request.messages, maxTokens, temperature: request.temperature, stop: request.stop, signal, timeoutMs }),
@@ -316,10 +319,8 @@ export class LlmService {
       this.#budgets.settle(s.reservation, total(chunk.usage));
       this.#metrics?.tokens(grant, s.provider, s.model, chunk.usage);
       this.#metrics?.duration(grant, s.provider, s.model, (performance.now() - s.started) / 1000);
-      // Settled: ending the stream now must not settle again.
-      this.#streams.set(id, { ...s, reservation: { component: s.reservation.component, tokens: total(chunk.usage) } });
+      // The last chunk: the stream is settled and forgotten; the guest's next `next` gets none.
       this.#end(id, false);
-      return chunk;
     }
     return chunk;
   }
@@ -330,10 +331,8 @@ export class LlmService {
     if (!s) return;
     this.#streams.delete(id);
     clearTimeout(s.timer);
-    if (abort) {
-      s.controller.abort();
-      void s.iterator.return?.().catch(() => undefined);
-    }
+    if (abort) s.controller.abort();
+    void s.iterator.return?.().catch(() => undefined);
   }
 
   async #embed(grant: LlmGrant, alias: string, inputs: readonly string[]): Promise<Embeddings> {
