@@ -397,6 +397,8 @@ interface Parts {
   cluster?: Cluster;
   mqtt?: MqttBridge;
   streams?: AbortController;
+  /** The llm service (a host config with an `llm` section). */
+  llm?: { close(): Promise<void> };
   logger?: Logger;
   token?: string;
   addresses?: HostAddresses;
@@ -442,6 +444,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     await parts.pipelines?.close();
     await parts.cluster?.close();
     await parts.manager?.close();
+    await parts.llm?.close();
     await parts.pool?.close();
     await parts.tracing?.shutdown();
     parts.logger?.flush();
@@ -487,6 +490,13 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
     // Data at rest is private: the data dir 0700 (an existing one is tightened), its files 0600.
     ensurePrivateDir(config.dataDir);
     const token = resolveAdminToken(config.dataDir, env, config.adminToken ?? undefined);
+    if (config.llm) {
+      // Loaded only when configured: the providers' SDKs stay out of every other start.
+      const { LlmService } = await import('./capabilities/llm/llm-service.js');
+      const llm = await LlmService.open({ config: config.llm, env, logger, registry: metrics.registry });
+      llm.listen();
+      parts.llm = llm;
+    }
     try {
       parts.pool = configureDefaultWorkerPool({
         graceMs: config.sandbox.deadlineGraceMs,

@@ -69,6 +69,8 @@ export interface PolicyBase {
 export interface GrantSource {
   /** The component's name: argv0, the label of its metrics, the default kv namespace. */
   readonly name: string;
+  /** The version being resolved (a deploy, a restore), for the labels of what its grants count; absent: `lnano run`. */
+  readonly version?: string;
   /** Where relative `fs` host paths start (the manifest's folder, or the working directory). */
   readonly baseDir: string;
   /** The data dir; the kv database lives there. */

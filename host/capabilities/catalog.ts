@@ -40,7 +40,7 @@ function matches(pattern: string, name: string): boolean {
 /** Versions of each package this host provides; an import of another version is not linkable. */
 const PROVIDED_VERSIONS: ReadonlyArray<readonly [string, RegExp, string]> = [
   ['wasi:', /^0\.2\.\d+$/, '0.2.x'],
-  ['liquid-nano:plugin/', /^0\.1\.\d+$/, '0.1.x'],
+  ['liquid-nano:plugin/', /^0\.[12]\.\d+$/, '0.1.x and 0.2.x'],
 ];
 
 /**

@@ -13,6 +13,7 @@ import { filesystemCapability } from './filesystem/capability.js';
 import { httpCapability } from './http/capability.js';
 import { ioCapability } from './io/capability.js';
 import { kvCapability } from './kv/capability.js';
+import { llmCapability } from './llm/capability.js';
 import { logCapability } from './log/capability.js';
 import { metricsCapability } from './metrics/capability.js';
 import { pluginTypesCapability } from './plugin-types/capability.js';
@@ -36,6 +37,7 @@ export const CAPABILITY_REGISTRY = [
   kvCapability,
   metricsCapability,
   eventsCapability,
+  llmCapability,
   pluginTypesCapability,
 ] as const;
 

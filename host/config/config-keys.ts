@@ -6,8 +6,7 @@ import { CLUSTER_KEYS } from './cluster-keys.js';
  * on hot reload) or needs a restart. docs/config.md lists the same table; a test checks they agree.
  */
 
-import type { ConfigSection } from './config-section.js';
-import { MQTT_BRIDGE_SECTION } from './mqtt-bridge-schema.js';
+import { CONFIG_SECTIONS, type ConfigSection } from './config-sections.js';
 
 /** How a key's value is written. */
 export type KeyKind =
@@ -21,14 +20,16 @@ export type KeyKind =
   | { readonly type: 'enum'; readonly values: readonly string[] }
   | { readonly type: 'url' }
   | { readonly type: 'secret' }
-  /** A structure (files only): the operator policy, or a section with its own schema (`config-section.ts`). */
-  | { readonly type: 'object'; readonly section?: ConfigSection }
+  /** A structure (files only): the operator policy. */
+  | { readonly type: 'object' }
   /** Web origins (`https://app.example:8443`): a list in a file, comma-separated in env and flags. */
   | { readonly type: 'origins' }
   /** A string matching `pattern` (a regular expression); `hint` is an example. A null default: unset. */
   | { readonly type: 'text'; readonly pattern: string; readonly hint: string }
   /** Strings each matching `pattern`, at most `max`: a list in a file, comma-separated in env and flags. */
-  | { readonly type: 'list'; readonly pattern: string; readonly hint: string; readonly max: number };
+  | { readonly type: 'list'; readonly pattern: string; readonly hint: string; readonly max: number }
+  /** A subsystem's own section (`config-sections.ts`), file only. */
+  | { readonly type: 'section'; readonly section: ConfigSection };
 
 export interface KeyDef {
   /** Dotted path in the file, e.g. `tracing.sampleRatio`. */
@@ -44,6 +45,11 @@ export interface KeyDef {
   readonly fileOnly?: boolean;
   /** One line for docs and `--help`. */
   readonly doc: string;
+}
+
+/** The key of a subsystem's section: file only, needs a restart. */
+function sectionKey(section: ConfigSection): KeyDef {
+  return { key: section.key, kind: { type: 'section', section }, default: null, live: false, fileOnly: true, doc: section.doc };
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -230,14 +236,8 @@ export const CONFIG_KEYS: readonly KeyDef[] = Object.freeze([
     doc: 'web origins whose pages may POST /events cross-site (others are refused)',
   },
   ...CLUSTER_KEYS,
-  {
-    key: 'bridges.mqtt',
-    kind: { type: 'object', section: MQTT_BRIDGE_SECTION },
-    default: null,
-    live: false,
-    fileOnly: true,
-    doc: 'the MQTT bridge: broker, subscriptions, egress rules (docs/bridges.md)',
-  },
+  // The subsystems' own sections (config-sections.ts), after the keys.
+  ...CONFIG_SECTIONS.map(sectionKey),
 ] satisfies KeyDef[]);
 
 /** Keys by path. */

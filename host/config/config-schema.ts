@@ -60,8 +60,9 @@ function valueSchema(def: KeyDef): JsonSchema {
       return { type: 'string', pattern: kind.pattern, examples: [kind.hint] };
     case 'list':
       return { type: 'array', maxItems: kind.max, items: { type: 'string', pattern: kind.pattern, examples: [kind.hint] } };
+    case 'section':
+      return fromZod(kind.section.schema());
     case 'object': {
-      if (kind.section) return fromZod(kind.section.schema);
       const policy = fromZod(policySchema);
       const properties = { ...(policy.properties as Record<string, JsonSchema>) };
       properties.limits = { ...fromZod(limitsSchema), description: (properties.limits as JsonSchema | undefined)?.description };

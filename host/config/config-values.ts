@@ -97,6 +97,11 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
       if (typeof raw !== 'string' || !new RegExp(kind.pattern).test(raw))
         return fail(`expected a value like ${kind.hint} (${kind.pattern}), got ${describe(raw)}`);
       return raw;
+    case 'section':
+      return raw === null ? null : kind.section.parse(raw, source, baseDir);
+    case 'object':
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
+      return raw;
     case 'list': {
       const list = Array.isArray(raw) ? raw : fromText ? textList(raw as string) : null;
       if (!list) return fail(`expected a list of values like ${kind.hint}, got ${describe(raw)}`);
@@ -107,14 +112,6 @@ export function parseValue(def: KeyDef, raw: unknown, source: ConfigSource, base
           typeof item === 'string' && pattern.test(item) ? item : fail(`expected values like ${kind.hint} (${kind.pattern}), got ${describe(item)}`),
         ),
       );
-    }
-    case 'object': {
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return fail(`expected an object, got ${describe(raw)}`);
-      const section = kind.section;
-      if (!section) return raw;
-      const parsed = section.schema.safeParse(raw);
-      if (!parsed.success) return fail(describeIssues(parsed.error, '', { root: 'the section' }));
-      return section.resolve(parsed.data, def.key, source);
     }
     case 'origins': {
       const list = Array.isArray(raw)

@@ -4,6 +4,7 @@
  * file is `--config f`, else `LNANO_CONFIG`, else none. See docs/config.md.
  */
 import { dirname, resolve } from 'node:path';
+import type { LlmHostConfig } from '../capabilities/llm/llm-config.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from '../capabilities/policy.js';
 import { LnError } from '../errors/ln-error.js';
 import { type LimitsPolicy, NO_LIMITS_POLICY, parseLimitsPolicy } from '../resources/limits.js';
@@ -43,6 +44,8 @@ export interface HostConfig {
     readonly delivery: 'concurrent' | 'sequential';
   };
   readonly pipelines: { readonly dir: string; readonly concurrency: number };
+  /** Language-model providers and aliases (`llm` section, host/capabilities/llm/llm-config.ts); null: none. */
+  readonly llm: LlmHostConfig | null;
   readonly ingress: {
     readonly maxBodyBytes: number;
     readonly maxBatch: number;
@@ -186,6 +189,7 @@ export function buildConfig(v: ReadonlyMap<string, unknown>, policy: OperatorPol
       delivery: g('runtime.delivery'),
     }),
     pipelines: Object.freeze({ dir: g('pipelines.dir'), concurrency: g('pipelines.concurrency') }),
+    llm: g('llm'),
     ingress: Object.freeze({ maxBodyBytes: g('ingress.maxBodyBytes'), maxBatch: g('ingress.maxBatch'), allowedOrigins: g('ingress.allowedOrigins') }),
     cluster: clusterConfig(g),
     bridges: Object.freeze({ mqtt: g<MqttBridgeConfig | null>('bridges.mqtt') }),
@@ -205,8 +209,8 @@ export function configEntries(resolved: Pick<ResolvedConfig, 'values' | 'sources
           ? value === null
             ? null
             : '(set)'
-          : def.kind.type === 'object' && def.kind.section?.redact
-            ? def.kind.section.redact(value)
+          : def.kind.type === 'section' && value !== null
+            ? def.kind.section.display(value)
             : value,
     };
   });

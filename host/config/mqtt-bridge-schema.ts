@@ -1,16 +1,16 @@
 /**
  * The `bridges.mqtt` section of the host config: the MQTT bridge (host/bridges/, docs/bridges.md).
- * Its own zod schema, composed into the host config by one line of `config-keys.ts` (an `object`
- * key with this `schema`): the loader validates a file's, the environment's or an embedder's
- * section with it, and the published JSON Schema (docs/host-config.schema.json) is made from it.
+ * Its own zod schema, composed into the host config by one line of `config-sections.ts`: the
+ * loader validates a file's or an embedder's section with it (`parseMqttBridge`), and the
+ * published JSON Schema (docs/host-config.schema.json) is made from it.
  *
  * Every default is in `MQTT_BRIDGE_DEFAULTS`; sizes and durations are resolved (bytes, ms).
  */
 import { hostname } from 'node:os';
 import type { z } from 'zod';
-import { durationSchema, lazySchema, sizeSchema, zod } from '../support/schema.js';
+import { LnError } from '../errors/ln-error.js';
+import { describeIssues, durationSchema, lazySchema, sizeSchema, zod } from '../support/schema.js';
 import { parseByteSize, parseDurationMs } from '../support/units.js';
-import type { ConfigSection } from './config-section.js';
 
 /** Defaults of the bridge and of each subscription and egress rule. */
 export const MQTT_BRIDGE_DEFAULTS = Object.freeze({
@@ -211,16 +211,18 @@ export function resolveMqttBridge(input: MqttBridgeInput, key: string, source: s
   });
 }
 
-/** The section as `--print-config` and `GET /v1/config` show it: the password hidden. */
-function redactMqttBridge(value: unknown): unknown {
-  if (value === null || typeof value !== 'object') return value;
-  const config = value as MqttBridgeConfig;
-  return config.password === null ? config : { ...config, password: '(set)' };
+/**
+ * The section as written, validated and resolved.
+ *
+ * @throws LnError `LN_ERR_CONFIG_INVALID` naming `bridges.mqtt` and `source`
+ */
+export function parseMqttBridge(raw: unknown, source: string): MqttBridgeConfig {
+  const parsed = mqttBridgeSchema.safeParse(raw);
+  if (!parsed.success) throw new LnError('LN_ERR_CONFIG_INVALID', { key: 'bridges.mqtt', source, reason: describeIssues(parsed.error, 'bridges.mqtt') });
+  return resolveMqttBridge(parsed.data, 'bridges.mqtt', source);
 }
 
-/** The section as the host config composes it (`config-keys.ts`). */
-export const MQTT_BRIDGE_SECTION: ConfigSection = Object.freeze({
-  schema: mqttBridgeSchema,
-  resolve: (input: unknown, key: string, source: string) => resolveMqttBridge(input as MqttBridgeInput, key, source),
-  redact: redactMqttBridge,
-});
+/** The section as `--print-config` and `GET /v1/config` show it: the password hidden. */
+export function displayMqttBridge(config: MqttBridgeConfig): unknown {
+  return config.password === null ? config : { ...config, password: '(set)' };
+}

@@ -264,6 +264,13 @@ export const ERROR_CODES = {
     expose: true,
     exit: 1,
   },
+  LN_ERR_BUDGET_TOKENS: {
+    message: '"{component}" asked for more language-model tokens than its grant allows: {reason}',
+    fix: 'Ask for fewer tokens (max-tokens, a shorter prompt), wait for the window to pass, or raise capabilities.llm.maxTokensPerCall, tokensPerMinute or tokensPerDay.',
+    status: 429,
+    expose: true,
+    exit: 1,
+  },
   LN_ERR_BUDGET_PIPELINE_QUEUE: {
     message: 'The pipeline scheduler holds {runs} runs, its limit; "{name}" was not started',
     fix: 'Retry later (HTTP 429), or raise PIPELINE_DEFAULTS.maxActiveRuns.',

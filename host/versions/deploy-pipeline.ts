@@ -201,7 +201,7 @@ export class DeployPipeline {
       step = 'capability-check';
       started = this.#ctx.now();
       checkLink(shape, this.#ctx.policy, `${name}@${version}`);
-      const grants = this.#grantsOf(name, manifest);
+      const grants = this.#grantsOf(name, version, manifest);
       const limits = this.#limitsOf(manifest);
       const kvOwner = grants.plugin.kv ? checkKvNamespace(grants.plugin.kv, name, this.#ctx.policy) : undefined;
       const diff = diffCapabilities(active ? absoluteCapabilities(active.manifest) : undefined, absoluteCapabilities(manifest), kvOwner);
@@ -329,7 +329,7 @@ export class DeployPipeline {
       step = 'capability-check';
       const limits = this.#limitsOf(manifest);
       const meter = meterFor(limits);
-      const grants = this.#grantsOf(name, manifest);
+      const grants = this.#grantsOf(name, version, manifest);
       // A restart or rollback finds the version in the transpile cache: its 11 MB artifact is
       // neither read, hashed nor decoded. Otherwise the store reads and verifies the bytes, so
       // the engine need not hash them again.
@@ -362,9 +362,17 @@ export class DeployPipeline {
 
   /** Claims the grant's kv namespace for `name` (see `kv-ownership.ts`). @throws LnError `LN_ERR_VERSION_DEPLOY_FAILED` at `capability-check` */
   /** A manifest's capabilities resolved into grants under the operator policy (a deploy's check and a restore alike). */
-  #grantsOf(name: string, manifest: Manifest): InstanceGrants {
+  #grantsOf(name: string, version: string, manifest: Manifest): InstanceGrants {
     const { dataDir, policy } = this.#ctx;
-    return resolveGrants(manifest.capabilities, { name, dataDir, policy, baseDir: manifest.baseDir, source: manifest.source, config: manifest.config });
+    return resolveGrants(manifest.capabilities, {
+      name,
+      version,
+      dataDir,
+      policy,
+      baseDir: manifest.baseDir,
+      source: manifest.source,
+      config: manifest.config,
+    });
   }
 
   /** A manifest's limits over the host's, bounded by the policy. */

@@ -26,12 +26,12 @@ describe('static link check', () => {
 
   it('refuses unknown interfaces and unprovided versions with LN_ERR_LINK_IMPORT_MISSING listing each', () => {
     const err = errorOf(() =>
-      checkLink(shape('wasi:nn/graph@0.2.0', 'wasi:cli/environment@0.3.0', 'liquid-nano:plugin/kv@0.2.0', 'wasi:clocks/wall-clock@0.2.0'), OPEN_POLICY, 'c'),
+      checkLink(shape('wasi:nn/graph@0.2.0', 'wasi:cli/environment@0.3.0', 'liquid-nano:plugin/kv@0.3.0', 'wasi:clocks/wall-clock@0.2.0'), OPEN_POLICY, 'c'),
     );
     expect(err.code).toBe('LN_ERR_LINK_IMPORT_MISSING');
     expect(err.message).toContain('wasi:nn/graph@0.2.0 (not provided by this host)');
     expect(err.message).toContain('wasi:cli/environment@0.3.0 (version 0.3.0 (this host provides 0.2.x))');
-    expect(err.message).toContain('liquid-nano:plugin/kv@0.2.0');
+    expect(err.message).toContain('liquid-nano:plugin/kv@0.3.0');
     expect(err.message).not.toContain('wall-clock');
   });
 

@@ -65,12 +65,12 @@ describe('the host config JSON Schema', () => {
   });
 
   it('has exactly the keys the loader reads, each with its description', () => {
-    // Object keys (the policy, sections with a schema of their own) are leaves: their insides are theirs.
-    const objects = CONFIG_KEYS.filter((k) => k.kind.type === 'object').map((k) => k.key);
+    // The policy and the subsystems' sections (config-sections.ts) are one key each.
+    const whole = ['policy', ...CONFIG_KEYS.filter((k) => k.kind.type === 'section').map((k) => k.key)];
     const leaves = properties(schema)
-      .filter(([path, s]) => s.type !== 'object' || objects.includes(path.slice(1)))
+      .filter(([path, s]) => s.type !== 'object' || whole.includes(path.slice(1)))
       .map(([path]) => path.slice(1))
-      .filter((path) => !objects.some((o) => path.startsWith(`${o}.`) || path.startsWith(`${o}[]`)));
+      .filter((path) => !whole.some((key) => path.startsWith(`${key}.`)));
     expect(leaves.sort()).toEqual(['$schema', ...CONFIG_KEYS.map((k) => k.key)].sort());
     for (const def of CONFIG_KEYS) {
       const at = properties(schema).find(([path]) => path === `.${def.key}`)![1];
@@ -99,6 +99,17 @@ describe('the host config JSON Schema', () => {
     ['ingress.allowedOrigins', [['https://app.example', 'http://localhost:3000']], ['https://app.example', [3]]],
     ['sandbox.isolation', ['shared', 'inline'], ['worker', 'none']],
     ['runtime.concurrency.global', [1, 256], [0, 'many']],
+    [
+      'llm',
+      [
+        {
+          providers: { p: { type: 'openai', baseUrl: 'http://127.0.0.1:1/v1' } },
+          aliases: { fast: [{ provider: 'p', model: 'm' }] },
+          retry: { baseDelay: '50ms' },
+        },
+      ],
+      [{ providers: { p: { type: 'grpc' } }, aliases: {} }, { providers: {}, aliases: { fast: [] } }, { providers: {}, aliases: {}, extra: 1 }, 'on'],
+    ],
     [
       'policy',
       [{ http: { allow: ['api.example.com:443'] }, limits: { memory: '64MiB', timeout: '2s' } }],
