@@ -5,8 +5,8 @@
  * HTTP request, `CONSUMER` for a broker's message. The runtime's `event` span, its `plugin` spans
  * and their host-call spans (`CLIENT` for outgoing HTTP) are children of it.
  *
- * Through `@opentelemetry/api` only: the propagator is the one `Tracing.start` registers (the SDK's
- * `W3CTraceContextPropagator`); without tracing, nothing is extracted and no span is made.
+ * Through `@opentelemetry/api` only: the propagator is the one `Tracing.start` registers
+ * (`TraceContextPropagator`); without tracing, nothing is extracted and no span is made.
  */
 import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { TRACER_NAME } from './runtime-tracing.js';
