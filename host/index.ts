@@ -19,6 +19,8 @@
  * const instance = await Instance.start(component, { linker: linkerSpec(closedGrants('hello')) });
  */
 
+/** The MQTT bridge as `host.mqtt` hands it out, and what `stats()` says. */
+export type { MqttBridge, MqttBridgeStats } from './bridges/mqtt-bridge.js';
 /** A manifest's `capabilities` section. */
 export type { CapabilitySection } from './capabilities/capability-manifest.js';
 /** Parses a manifest's `capabilities` section (the grants a component asks for). */
@@ -44,6 +46,8 @@ export { main } from './cli/main.js';
 export type { ConfigChange } from './config/config-watcher.js';
 /** The resolved host config (durations in ms, sizes in bytes), as `host.config` answers it. */
 export type { HostConfig } from './config/host-config.js';
+/** The `bridges.mqtt` section of the host config, resolved. */
+export type { MqttBridgeConfig, MqttEgressRule, MqttSubscription } from './config/mqtt-bridge-schema.js';
 /** A loaded component and its callable exports. */
 export type { CallableExport, Component, ComponentKind } from './engine/component.js';
 /** A loaded component's exports that can be called, and one of them by name. */

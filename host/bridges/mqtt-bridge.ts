@@ -28,7 +28,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connect, type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { MqttBridgeConfig } from '../config/mqtt-bridge-schema.js';
 import type { JsonEnvelope, PluginEvent } from '../engine/plugin-event.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
@@ -37,6 +37,7 @@ import type { AfterEventContext } from '../events/runtime-hooks.js';
 import type { Logger } from '../log/logger.js';
 import type { TimelineInput } from '../observability/diagnostics-timeline.js';
 import { activeTraceparent, runInEdgeSpan, SpanKind, startEdgeSpan } from '../observability/tracing-context.js';
+import { BridgeMetrics } from './mqtt-bridge-metrics.js';
 import { EgressRules, type Publication } from './mqtt-egress.js';
 import { type CompiledSubscription, compileSubscription, messageToEvent } from './mqtt-message.js';
 import { filterProblem } from './topic-filter.js';
@@ -415,30 +416,4 @@ function userProperties(packet: IPublishPacket): Record<string, string> {
     if (typeof first === 'string' && (key === 'traceparent' || key === 'tracestate')) out[key] = first;
   }
   return out;
-}
-
-/** The bridge's Prometheus families (a registry of their own when the host gives none). */
-class BridgeMetrics {
-  readonly messages: Counter<'subscription' | 'outcome'>;
-  readonly publishes: Counter<'rule' | 'outcome'>;
-  readonly connected: Gauge;
-  readonly reconnects: Counter;
-
-  constructor(registry: Registry | undefined) {
-    const registers = registry ? [registry] : [];
-    this.messages = new Counter({
-      name: 'lnano_mqtt_messages_total',
-      help: 'MQTT messages received, by subscription (topic filter) and outcome (handled, invalid, too_large, too_deep, unmatched, vetoed)',
-      labelNames: ['subscription', 'outcome'],
-      registers,
-    });
-    this.publishes = new Counter({
-      name: 'lnano_mqtt_publishes_total',
-      help: 'Egress publications, by rule (event pattern) and outcome (ok, error, dropped, topic)',
-      labelNames: ['rule', 'outcome'],
-      registers,
-    });
-    this.connected = new Gauge({ name: 'lnano_mqtt_connected', help: '1 while the MQTT bridge is connected to its broker', registers });
-    this.reconnects = new Counter({ name: 'lnano_mqtt_reconnects_total', help: 'Times the MQTT bridge connected again after losing its broker', registers });
-  }
 }

@@ -5,8 +5,8 @@
  * HTTP request, `CONSUMER` for a broker's message. The runtime's `event` span, its `plugin` spans
  * and their host-call spans (`CLIENT` for outgoing HTTP) are children of it.
  *
- * Through `@opentelemetry/api` only: the propagator is the one `Tracing.start` registers (the SDK's
- * `W3CTraceContextPropagator`); without tracing, nothing is extracted and no span is made.
+ * Through `@opentelemetry/api` only: the propagator is the one `Tracing.start` registers
+ * (`TraceContextPropagator`); without tracing, nothing is extracted and no span is made.
  */
 import { type Attributes, type Context, context, propagation, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { TRACER_NAME } from './runtime-tracing.js';
@@ -39,8 +39,7 @@ export interface EdgeSpan {
  * const answer = await runInEdgeSpan(edge, () => route(event));
  */
 export function startEdgeSpan(name: string, kind: SpanKind, carrier: TraceCarrier, attributes: Attributes = {}): EdgeSpan {
-  const active = context.active();
-  if (!hasGlobalContextManager()) return { span: null, context: active };
+  if (!edgeTracingOn()) return { span: null, context: context.active() };
   const parent = propagation.extract(ROOT_CONTEXT, carrier, getter);
   // A span that does not record (its parent was not sampled) still carries the decision down to the event's spans.
   const span = trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, parent);
@@ -77,8 +76,11 @@ export function activeTraceparent(): string | undefined {
 /** The API's global registry key for major version 1 (see `@opentelemetry/api` global-utils). */
 const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
-/** True when a global context manager is registered, i.e. `Tracing.start` turned tracing on. */
-function hasGlobalContextManager(): boolean {
+/**
+ * True when a global context manager is registered, i.e. `Tracing.start` turned tracing on: the
+ * edges ask first and skip even the span's attributes without it (one property read per request).
+ */
+export function edgeTracingOn(): boolean {
   const registry = (globalThis as Record<symbol, { context?: unknown } | undefined>)[OTEL_GLOBAL];
   return registry?.context !== undefined;
 }

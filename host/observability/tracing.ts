@@ -9,12 +9,13 @@
  * exporter only with an endpoint): together they are most of the host's start-up imports
  * (issue 15: start fast). `@opentelemetry/api` stays static: the runtime's no-op spans need it.
  */
-import { type Context, context, isSpanContextValid, propagation, type TextMapPropagator, TraceFlags, trace } from '@opentelemetry/api';
+import { type Context, context, isSpanContextValid, propagation, TraceFlags, trace } from '@opentelemetry/api';
 import type { BasicTracerProvider, Sampler, SamplingDecision, SamplingResult, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
 import { HostCallIdGenerator } from '../sandbox/host-call-tracing.js';
 import { AsyncContextManager } from './async-context.js';
 import { TRACE_RING_DEFAULTS, TraceRing, type TraceSummary } from './trace-ring.js';
+import { TraceContextPropagator } from './tracing-propagator.js';
 import { resourceAttributes } from './tracing-resource.js';
 
 /** The tracing settings (the `tracing` section of the host config). */
@@ -75,23 +76,18 @@ async function tracerProvider(
   processors: SpanProcessor[],
   otlpEndpoint: string | null,
   attributes: Record<string, string>,
-): Promise<{ provider: BasicTracerProvider; propagator: TextMapPropagator }> {
-  const [sdk, { resourceFromAttributes }, { W3CTraceContextPropagator }] = await Promise.all([
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/resources'),
-    import('@opentelemetry/core'),
-  ]);
+): Promise<BasicTracerProvider> {
+  const [sdk, { resourceFromAttributes }] = await Promise.all([import('@opentelemetry/sdk-trace-base'), import('@opentelemetry/resources')]);
   if (otlpEndpoint) {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
     processors.push(new sdk.BatchSpanProcessor(new OTLPTraceExporter({ url: otlpEndpoint })));
   }
-  const provider = new sdk.BasicTracerProvider({
+  return new sdk.BasicTracerProvider({
     sampler: new AdjustableRatioSampler(share, sdk.SamplingDecision),
     spanProcessors: processors,
     resource: resourceFromAttributes(attributes),
     idGenerator: new HostCallIdGenerator(new sdk.RandomIdGenerator()),
   });
-  return { provider, propagator: new W3CTraceContextPropagator() };
 }
 
 /**
@@ -129,12 +125,11 @@ export class Tracing {
     const tracing = new Tracing(config, true);
     const resource = resourceAttributes(config.env ?? process.env);
     for (const problem of resource.problems) logger?.warn({ problem }, 'OTEL_RESOURCE_ATTRIBUTES entry ignored');
-    const made = await tracerProvider(tracing.#share, [tracing.#ring, ...extraProcessors], config.otlpEndpoint, resource.attributes);
-    tracing.#provider = made.provider;
+    tracing.#provider = await tracerProvider(tracing.#share, [tracing.#ring, ...extraProcessors], config.otlpEndpoint, resource.attributes);
     tracing.#contextManager = new AsyncContextManager();
     const contextSet = context.setGlobalContextManager(tracing.#contextManager!);
     const providerSet = trace.setGlobalTracerProvider(tracing.#provider!);
-    propagation.setGlobalPropagator(made.propagator);
+    propagation.setGlobalPropagator(new TraceContextPropagator());
     if (!contextSet || !providerSet) {
       logger?.warn({ contextSet, providerSet }, 'another tracer provider is installed in this process; spans go there');
     }

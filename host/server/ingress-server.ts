@@ -5,7 +5,7 @@ import type { PluginEvent } from '../engine/plugin-event.js';
 import { envelopeToEvent } from '../engine/plugin-event.js';
 import { isLnError, LnError } from '../errors/ln-error.js';
 import type { Logger } from '../log/logger.js';
-import { runInEdgeSpan, SpanKind, startEdgeSpan } from '../observability/tracing-context.js';
+import { edgeTracingOn, runInEdgeSpan, SpanKind, startEdgeSpan } from '../observability/tracing-context.js';
 import { parseJson } from '../support/json-depth.js';
 import { acceptsJsonAnswer, binaryAnswer, binaryEvent, type IngressMode, ingressMode, JSON_TYPES } from './cloudevents-http.js';
 import { HttpService } from './http-service.js';
@@ -140,12 +140,13 @@ export class IngressServer extends HttpService {
    * `tracing-context.ts`); without tracing, the answer itself.
    */
   #traced(request: FastifyRequest, reply: FastifyReply): Promise<object> {
+    if (!edgeTracingOn()) return this.#events(request, reply);
     const edge = startEdgeSpan('POST /events', SpanKind.SERVER, request.headers, {
       'http.request.method': 'POST',
       'url.path': '/events',
       'lnano.request_id': request.id,
     });
-    return edge.span ? runInEdgeSpan(edge, () => this.#events(request, reply)) : this.#events(request, reply);
+    return runInEdgeSpan(edge, () => this.#events(request, reply));
   }
 
   /**

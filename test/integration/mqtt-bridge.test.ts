@@ -262,7 +262,7 @@ describe.skipIf(!hasMosquitto)('MQTT bridge (real mosquitto)', () => {
       url: b.url,
       clientId: `lnano-${randomUUID().slice(0, 8)}`,
       maxPayload: '1KiB',
-      subscriptions: [SENSORS, { topic: 'raw/#', type: 'raw.{1}', format: 'binary', contentType: 'application/octet-stream' }],
+      subscriptions: [SENSORS, { topic: 'raw/#', type: 'raw.{1}', format: 'binary', contentType: 'application/octet-stream', qos: 0 }],
     });
     const pub = await client(b.url);
     await pub.publishAsync('sensors/a/temp', Buffer.alloc(4096, 0x61), { qos: 1 }); // over maxPayload
@@ -270,7 +270,7 @@ describe.skipIf(!hasMosquitto)('MQTT bridge (real mosquitto)', () => {
     await pub.publishAsync('sensors/a/temp', Buffer.from([0xff, 0xfe, 0x00, 0x7b]), { qos: 1 }); // binary where JSON is expected
     await pub.publishAsync('sensors/a/temp', `${'['.repeat(200)}${']'.repeat(200)}`, { qos: 1 }); // too deep
     await pub.publishAsync('sensors/a/temp', '', { qos: 0 }); // empty
-    await pub.publishAsync('raw/x/y', Buffer.from([0xff, 0x00, 0x01]), { qos: 1 }); // binary where binary is fine: type raw.x/y is routed (no plugin takes it)
+    await pub.publishAsync('raw/x/y', Buffer.from([0xff, 0x00, 0x01]), { qos: 0 }); // QoS 0, binary where binary is fine: type raw.x/y is routed (no plugin takes it)
     await pub.publishAsync('sensors/a/temp', JSON.stringify({ ok: true }), { qos: 1 });
     await until('the valid message', () => handled.length === 1);
     await until('every refusal', () => Object.values(host.mqtt!.stats().refused).reduce((a, n) => a + n, 0) === 5);
