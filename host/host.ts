@@ -21,6 +21,7 @@ import { readdir, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { MqttBridge } from './bridges/mqtt-bridge.js';
+import type { LlmConfigInput } from './capabilities/llm/llm-config.js';
 import { OPEN_POLICY, type OperatorPolicy, parsePolicy } from './capabilities/policy.js';
 import { reportError } from './cli/cli-io.js';
 import { transpileCacheDir } from './cli/data-dir.js';
@@ -85,9 +86,11 @@ type DeepPartial<T> = {
  * `OperatorPolicy` the loader or `parsePolicy` resolved; `limitsPolicy` is always derived from
  * `policy.limits` (a given one is ignored). Relative paths resolve against `HostOptions.cwd`.
  */
-export type HostConfigInput = DeepPartial<Omit<HostConfig, 'policy' | 'limitsPolicy'>> & {
+export type HostConfigInput = DeepPartial<Omit<HostConfig, 'policy' | 'limitsPolicy' | 'llm'>> & {
   readonly policy?: OperatorPolicy | Readonly<Record<string, unknown>>;
   readonly limitsPolicy?: HostConfig['limitsPolicy'];
+  /** Language-model providers and aliases, as a config file writes them (docs/llm.md). */
+  readonly llm?: LlmConfigInput | null;
 };
 
 /** How a host is run besides its config. */

@@ -97,6 +97,12 @@ for (const way of Object.keys(ways)) {
   const m = median(samples[way]);
   console.log(`  ${way.padEnd(8)} ${m.toFixed(3)} ms${way === 'direct' ? '' : `  (+${(m - d).toFixed(3)} ms over direct)`}`);
 }
+// Where the plugin's time goes: the host's own llm service measured each of its calls.
+const metrics = await (await fetch(`${host.addresses.admin.url}/metrics`, { headers: { authorization: `Bearer ${host.adminToken}` } })).text();
+const read = (name) => Number(new RegExp(`^${name}\\{[^}]*component="llm-user"[^}]*\\} ([0-9.e+-]+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+const sum = read('lnano_llm_request_duration_seconds_sum');
+const count = read('lnano_llm_request_duration_seconds_count');
+console.log(`  plugin calls as the host's llm service timed them: mean ${((sum / count) * 1000).toFixed(3)} ms over ${count} calls`);
 await service.close();
 await host.close();
 server.close();

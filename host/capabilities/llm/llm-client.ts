@@ -24,11 +24,12 @@ export function callLlm(grant: LlmGrant, op: LlmOp): LlmAnswer {
   // Its pages are committed only as the answer is written.
   const answer = new SharedArrayBuffer(AnswerSlot.DATA_OFFSET + MAX_ANSWER_BYTES);
   const slot = new Int32Array(answer, 0, 2);
+  const until = performance.now() + grant.timeoutMs + DEADLINE_SLACK_MS;
   channel.postMessage({ grant, op, answer });
+  // Woken only by the answer; at the accept timeout, a request nobody took means no service runs.
   if (Atomics.wait(slot, AnswerSlot.STATE, AnswerSlot.PENDING, ACCEPT_MS) === 'timed-out' && Atomics.load(slot, AnswerSlot.STATE) === AnswerSlot.PENDING) {
     return { ok: false, failure: { case: 'unavailable', message: 'no llm service runs in this host (the host config has no llm section)' } };
   }
-  const until = performance.now() + grant.timeoutMs + DEADLINE_SLACK_MS;
   for (;;) {
     const state = Atomics.load(slot, AnswerSlot.STATE);
     if (state === AnswerSlot.DONE) break;

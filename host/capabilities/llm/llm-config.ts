@@ -117,6 +117,9 @@ export const llmConfigSchema = lazySchema(() => {
 
 type Written = z.infer<typeof llmConfigSchema>;
 
+/** The section as a file (or an embedder's `createHost({ llm })`) writes it. */
+export type LlmConfigInput = z.input<typeof llmConfigSchema>;
+
 /**
  * Validates and resolves the section.
  *

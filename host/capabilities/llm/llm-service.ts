@@ -166,8 +166,9 @@ export class LlmService {
     if (!envelope || !(envelope.answer instanceof SharedArrayBuffer) || envelope.answer.byteLength < AnswerSlot.DATA_OFFSET) return;
     const slot = new Int32Array(envelope.answer, 0, 2);
     // Claim it: another service in this process (there should be none) must not answer too.
+    // No notify: the worker only needs waking for the answer (it looks at ACCEPTED when its
+    // accept timeout passes), which saves a thread switch per call on a busy host.
     if (Atomics.compareExchange(slot, AnswerSlot.STATE, AnswerSlot.PENDING, AnswerSlot.ACCEPTED) !== AnswerSlot.PENDING) return;
-    Atomics.notify(slot, AnswerSlot.STATE);
     const answer = envelope.answer;
     void this.handle(envelope.grant as LlmGrant, envelope.op as LlmOp).then((result) => this.#write(answer, result));
   }

@@ -6,7 +6,8 @@
  * A guest's call is synchronous and a provider's answer is not, so the worker posts the request
  * on the process-wide `BroadcastChannel` `LLM_CHANNEL` with a fresh `SharedArrayBuffer` and
  * blocks in `Atomics.wait` on it; the service (one per process, like the sandbox pool) marks it
- * accepted, runs it, writes the answer's JSON into the buffer and wakes the worker. Keys never
+ * accepted (without waking the worker), runs it, writes the answer's JSON into the buffer and wakes
+ * the worker. A request still not accepted after a short while means no service runs. Keys never
  * cross: the request names an alias, the answer holds text, tokens and coded failures whose
  * messages the service has already redacted.
  */

@@ -9,8 +9,12 @@ import { mergeCapabilities, parseCapabilities } from '../../../host/capabilities
 import { diffCapabilities, formatDiff } from '../../../host/capabilities/grant-diff.js';
 import { resolveGrants } from '../../../host/capabilities/grant-resolver.js';
 import { closedGrants, grantsBlockThread } from '../../../host/capabilities/grants.js';
+import { LLM_CALLS_PER_CALL, llmImports } from '../../../host/capabilities/llm/imports.js';
+import { callLlm } from '../../../host/capabilities/llm/llm-client.js';
 import { displayLlmConfig, parseLlmConfig, providerKey } from '../../../host/capabilities/llm/llm-config.js';
+import type { LlmGrant } from '../../../host/capabilities/llm/llm-wire.js';
 import { OPEN_POLICY, parsePolicy } from '../../../host/capabilities/policy.js';
+import type { HostBridge } from '../../../host/sandbox/protocol.js';
 import { codeOf, errorOf } from '../../helpers/errors.js';
 
 const source = { name: 'alerts', version: '2.0.0', baseDir: '/', dataDir: '/tmp', source: 'manifest.json' };
@@ -80,6 +84,34 @@ describe('the llm grant', () => {
     const lines = formatDiff(diffCapabilities(active, candidate)).join('\n');
     expect(lines).toContain('model smart');
     expect(lines).toContain('tokensPerDay');
+  });
+});
+
+describe('the guest side', () => {
+  const grant: LlmGrant = { component: 'c', version: '', models: ['fast'], maxTokensPerCall: 8, tokensPerMinute: null, tokensPerDay: null, timeoutMs: 5000 };
+  const request = { model: 'fast', messages: [{ role: 'user' as const, content: 'x' }], stop: [] };
+  let calls = 0;
+  const bridge: HostBridge = { notify: () => {}, output: () => {}, hostCall: () => ++calls, hostCallLimit: () => undefined };
+
+  it('without a grant every call is denied and nothing is sent', () => {
+    const imports = llmImports(null, bridge) as { complete(r: unknown): unknown; embed(m: string, i: string[]): unknown };
+    expect(() => imports.complete(request)).toThrow(expect.objectContaining({ tag: 'denied' }));
+    expect(() => imports.embed('fast', ['x'])).toThrow(expect.objectContaining({ tag: 'denied' }));
+  });
+
+  it(`refuses more than ${LLM_CALLS_PER_CALL} calls in one plugin call before asking the service`, () => {
+    calls = LLM_CALLS_PER_CALL;
+    const imports = llmImports(grant, bridge) as { complete(r: unknown): unknown };
+    expect(() => imports.complete(request)).toThrow(expect.objectContaining({ tag: 'invalid-request' }));
+  });
+
+  it('is unavailable, after the accept timeout, in a process where no llm service runs', () => {
+    const started = performance.now();
+    expect(callLlm(grant, { op: 'complete', request })).toEqual({
+      ok: false,
+      failure: { case: 'unavailable', message: 'no llm service runs in this host (the host config has no llm section)' },
+    });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1900);
   });
 });
 
