@@ -4,7 +4,6 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { LnError } from '../errors/ln-error.js';
-import { describeIssues } from '../support/schema.js';
 import { parseByteSize, parseDurationMs } from '../support/units.js';
 import type { KeyDef } from './config-keys.js';
 
