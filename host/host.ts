@@ -531,7 +531,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       plugins: router,
       logger,
       pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
-      routes: new RouteServer(manager, logger),
+      routes: new RouteServer(manager, logger, router.timeline),
       get maxBodyBytes() {
         return watcher.current.config.ingress.maxBodyBytes;
       },

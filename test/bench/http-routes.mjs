@@ -4,12 +4,13 @@
 // to one echo-c plugin on the same ingress. Load: 8 keep-alive clients in another thread
 // (load.mjs), 64-byte bodies. Each side is warmed, then measured in alternating windows so a
 // neighbour's load on the machine weighs on all of them alike.
-import { createServer } from 'node:http';
+
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
 import { silentLogger } from '../../dist/host/index.js';
 import { RouteServer } from '../../dist/host/server/http-routes/route-server.js';
 import { IngressServer } from '../../dist/host/server/ingress-server.js';
-import { LiquidNanoRuntime } from '../../dist/host/events/liquid-nano-runtime.js';
 import { benchManager, envelope, exampleBytes } from './bench-host.mjs';
 import { runLoad } from './load.mjs';
 import { percentile, progress, size } from './support.mjs';
@@ -32,7 +33,14 @@ async function plainEcho() {
     });
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${server.address().port}/echo/bench`, close: () => new Promise((r) => { server.close(r); server.closeAllConnections(); }) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}/echo/bench`,
+    close: () =>
+      new Promise((r) => {
+        server.close(r);
+        server.closeAllConnections();
+      }),
+  };
 }
 
 export async function benchHttpRoutes() {

@@ -102,7 +102,7 @@ function upload(path: string, total: number, declare: boolean): Promise<Upload> 
       if (out.sentBytes >= total && !req.destroyed) req.end();
     };
     // Give a refusal of the declared length the time to arrive before the body starts.
-    setTimeout(pump, 100);
+    setTimeout(pump, 300);
   });
 }
 

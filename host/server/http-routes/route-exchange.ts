@@ -327,7 +327,7 @@ class Exchange {
 }
 
 /** What a refused body may still send after its 413, discarded, before the connection is cut. */
-const LINGER_BYTES = 256 * 1024;
+const LINGER_BYTES = 1024 * 1024;
 const LINGER_MS = 1000;
 
 /**
