@@ -582,7 +582,7 @@ export function createHost(config: HostConfigInput | ResolvedConfig = {}, option
       logger,
       pipelines: { start: (event) => pipelines.onEvent(eventToEnvelope(event)) },
       observer: metrics.ingressObserver(),
-      routes: new RouteServer(manager, logger),
+      routes: new RouteServer(manager, logger, router.timeline),
       get maxBodyBytes() {
         return watcher.current.config.ingress.maxBodyBytes;
       },

@@ -57,7 +57,7 @@ export async function listen(
     name: 'run',
     serve: (http: IncomingHttpCall): Promise<HttpCallOutcome> =>
       pool.call(handle, [], { http }).then(
-        (o) => ({ ok: true as const, usage: o.usage }),
+        (o) => ({ ok: true as const, version: 'run', usage: o.usage }),
         (err: unknown) => ({ ok: false as const, error: toLnError(err) }),
       ),
   };

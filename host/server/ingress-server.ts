@@ -38,7 +38,7 @@ export interface IngressOptions {
    */
   readonly observer?: { onResponse(method: string, route: string | undefined, status: number, seconds: number): void };
   /** The routes of `wasi:http/proxy` components (`http-routes/route-server.ts`), served before everything else. */
-  readonly routes?: { serve(req: IncomingMessage, res: ServerResponse, requestId: string): boolean };
+  readonly routes?: { serve(req: IncomingMessage, res: ServerResponse, requestId: string): string | null };
 }
 
 /** Defaults: 1 MiB bodies, batches of up to 100 events, no origin allowed cross-site. */
@@ -127,7 +127,14 @@ export class IngressServer extends HttpService {
 
   protected admit(request: FastifyRequest, reply: FastifyReply): void {
     // An HTTP component's route: its own app, answered from the raw request (the body streams).
-    if (this.#options.routes?.serve(request.raw, reply.raw, request.id)) {
+    const route = this.#options.routes?.serve(request.raw, reply.raw, request.id);
+    if (route) {
+      // A hijacked reply skips fastify's onResponse: the route's request is counted when its answer ends.
+      const observer = this.#options.observer;
+      if (observer) {
+        const started = performance.now();
+        reply.raw.once('close', () => observer.onResponse(request.method, route, reply.raw.statusCode, (performance.now() - started) / 1000));
+      }
       reply.hijack();
       return;
     }

@@ -191,7 +191,7 @@ export class DeployPipeline {
         const conflict = this.#ctx.routeConflict?.(name, manifest.routes);
         if (conflict) throw conflict;
       } else if (kind !== 'plugin' || !findExport(shape, 'handler#handle')) {
-        throw new Error('it is neither a plugin (liquid-nano:plugin/handler) nor a wasi:http/proxy component (wasi:http/incoming-handler)');
+        throw new Error('it is not a plugin (no liquid-nano:plugin/handler export), nor a wasi:http/proxy component (no wasi:http/incoming-handler)');
       } else if (manifest.routes.length > 0) {
         throw new Error('routes are for wasi:http/proxy components; this one is a plugin (it takes events)');
       }

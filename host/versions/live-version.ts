@@ -79,7 +79,9 @@ export interface CallRecord {
 }
 
 /** How an HTTP component's call ended: ok (the response went out through the rings) or the failure. */
-export type HttpCallOutcome = { readonly ok: true; readonly usage: Usage } | { readonly ok: false; readonly error: LnError };
+export type HttpCallOutcome =
+  | { readonly ok: true; readonly version: string; readonly usage: Usage }
+  | { readonly ok: false; readonly version?: string; readonly error: LnError };
 
 /** A guest's returned events as JSON envelopes (an empty list without a call to `map`). */
 function envelopesOf(events: readonly PluginEvent[]): JsonEnvelope[] {
@@ -206,7 +208,7 @@ export class LiveVersion {
       this.health.record(false, this.#now() - started);
       this.#account(outcome.usage, 'ok');
       this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: true, code: null, usage: outcome.usage });
-      return { ok: true, usage: outcome.usage };
+      return { ok: true, version: this.version, usage: outcome.usage };
     } catch (err) {
       const error = toLnError(err);
       this.health.record(isVersionFault(error), this.#now() - started);
@@ -214,7 +216,7 @@ export class LiveVersion {
       this.#account(usage, error.code);
       this.#onCall?.({ name: this.name, version: this.version, durationMs: this.#now() - started, ok: false, code: error.code, usage });
       this.#log.warn({ code: error.code, err: error }, 'http call failed');
-      return { ok: false, error };
+      return { ok: false, version: this.version, error };
     }
   }
 

@@ -24,6 +24,7 @@ if (typeof globalThis.gc !== 'function') {
 const SECTIONS = {
   'call overhead': async () => (await import('./call-overhead.mjs')).benchCallOverhead(),
   ingress: async () => (await import('./ingress.mjs')).benchIngress(),
+  'http-routes': async () => (await import('./http-routes.mjs')).benchHttpRoutes(),
   'cold start': async () => (await import('./deploy.mjs')).benchColdStart(),
   'hot swap': async () => (await import('./hot-swap.mjs')).benchHotSwap(),
   fuel: async () => (await import('./fuel-overhead.mjs')).benchFuelOverhead(),

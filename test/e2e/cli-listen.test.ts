@@ -64,7 +64,7 @@ describe('lnano run --listen', () => {
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
     const authority = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
     try {
-      const { url } = await listen(['--timeout', '2s', '--allow-http', authority]);
+      const { url } = await listen(['--timeout', '5s', '--allow-http', authority]);
       const spin = await send(`${url}/spin`);
       expect([spin.status, JSON.parse(spin.body.toString()).code]).toEqual([504, 'LN_ERR_BUDGET_TIME']);
       expect((await send(`${url}/fetch?authority=${authority}`)).body.toString()).toBe('status 200');

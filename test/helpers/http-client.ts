@@ -19,7 +19,10 @@ export function send(
     const headers: Record<string, string | string[]> = { ...options.headers };
     if (options.trailers) headers.trailer = Object.keys(options.trailers).join(', ');
     // A connection per request: a refusal that closes one never hits the next request.
-    const req = request(url, { method: options.method ?? 'GET', headers, agent: false }, (res) => {
+    // The path goes out as written (a URL object would resolve `.`/`..` and `%2e` segments).
+    const [, origin, path] = /^(https?:\/\/[^/]+)(\/.*)?$/.exec(url) ?? [];
+    const { hostname, port } = new URL(origin ?? url);
+    const req = request({ hostname, port, path: path ?? '/', method: options.method ?? 'GET', headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>

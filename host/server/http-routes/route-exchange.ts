@@ -80,6 +80,8 @@ class Exchange {
   #outcome: HttpCallOutcome | undefined;
   /** The request body went over its cap. */
   #tooLarge: LnError | undefined;
+  /** The deadline passed (and the rings were closed): a failure after it is the deadline's. */
+  #deadlinePassed = false;
 
   constructor(req: IncomingMessage, res: ServerResponse, target: ExchangeTarget, limits: ExchangeLimits, requestId: string) {
     this.#req = req;
@@ -107,7 +109,10 @@ class Exchange {
       requestRing: this.#request.buffer,
       responseRing: this.#response.buffer,
     };
-    const deadline = setTimeout(() => this.#closeRings('the deadline passed'), this.#limits.timeoutMs);
+    const deadline = setTimeout(() => {
+      this.#deadlinePassed = true;
+      this.#closeRings('the deadline passed');
+    }, this.#limits.timeoutMs);
     this.#res.once('close', () => {
       if (!this.#res.writableFinished) this.#closeRings('the client went away');
     });
@@ -305,13 +310,17 @@ class Exchange {
     return new LnError('LN_ERR_GUEST_HTTP_RESPONSE', { component: this.#target.name, method: this.#req.method ?? 'GET', path: this.#path, reason });
   }
 
-  /** Answers with `error`, or cuts the connection when the response had begun. */
+  /**
+   * Answers with `error`, or cuts the connection when the response had begun. A guest that failed
+   * because the deadline closed its streams (it trapped before its deadline check) failed for time.
+   */
   #fail(error: LnError, headSent: boolean): void {
     if (headSent || this.#res.headersSent) {
       this.#res.destroy();
       return;
     }
-    this.#sendError(error);
+    const timedOut = this.#deadlinePassed && !error.code.startsWith('LN_ERR_BUDGET_');
+    this.#sendError(timedOut ? new LnError('LN_ERR_BUDGET_TIME', { call: `${this.#req.method} ${this.#path}`, timeoutMs: this.#limits.timeoutMs }) : error);
   }
 
   #sendError(error: LnError): void {
@@ -327,7 +336,7 @@ class Exchange {
 }
 
 /** What a refused body may still send after its 413, discarded, before the connection is cut. */
-const LINGER_BYTES = 256 * 1024;
+const LINGER_BYTES = 1024 * 1024;
 const LINGER_MS = 1000;
 
 /**
