@@ -13,7 +13,7 @@ import { LnError } from '../../errors/ln-error.js';
 import type { Logger } from '../../log/logger.js';
 import { type LlmHostConfig, type LlmProviderConfig, providerKey } from './llm-config.js';
 import { LlmMetrics } from './llm-metrics.js';
-import { LlmRouter, type Routed, RouteFailure } from './llm-router.js';
+import { type Attempt, LlmRouter, type Routed, RouteFailure } from './llm-router.js';
 import {
   AnswerSlot,
   type ChatRequest,
@@ -236,12 +236,21 @@ export class LlmService {
 
   async #complete(grant: LlmGrant, request: ChatRequest): Promise<Completion> {
     const { maxTokens, reservation } = this.#admit(grant, request);
+    return this.#charged(grant, request.model, reservation, (provider, model, signal, timeoutMs) =>
+      provider.complete({ model, messages: request.messages, maxTokens, temperature: request.temperature, stop: request.stop, signal, timeoutMs }),
+    );
+  }
+
+  /**
+   * One whole (not streamed) request through the alias's providers within the grant's timeout:
+   * its tokens and duration go to the metrics, and the reservation is settled with what the
+   * provider reported (0 when every provider failed).
+   */
+  async #charged<T extends { readonly usage: TokenUsage }>(grant: LlmGrant, alias: string, reservation: Reservation, attempt: Attempt<T>): Promise<T> {
     const started = performance.now();
     let used = 0;
     try {
-      const routed = await this.#router.run(request.model, started + grant.timeoutMs, new AbortController().signal, (provider, model, signal, timeoutMs) =>
-        provider.complete({ model, messages: request.messages, maxTokens, temperature: request.temperature, stop: request.stop, signal, timeoutMs }),
-      );
+      const routed = await this.#router.run(alias, started + grant.timeoutMs, new AbortController().signal, attempt);
       used = total(routed.value.usage);
       this.#metrics?.tokens(grant, routed.provider, routed.model, routed.value.usage);
       this.#metrics?.duration(grant, routed.provider, routed.model, (performance.now() - started) / 1000);
@@ -349,19 +358,7 @@ export class LlmService {
     if (estimate > grant.maxTokensPerCall) throw budget(grant, `about ${estimate} input tokens is over maxTokensPerCall ${grant.maxTokensPerCall}`);
     const reservation = this.#budgets.reserve(grant, estimate);
     if (typeof reservation === 'string') throw budget(grant, reservation);
-    const started = performance.now();
-    let used = 0;
-    try {
-      const routed = await this.#router.run(alias, started + grant.timeoutMs, new AbortController().signal, (provider, model, signal, timeoutMs) =>
-        provider.embed(model, inputs, signal, timeoutMs),
-      );
-      used = total(routed.value.usage);
-      this.#metrics?.tokens(grant, routed.provider, routed.model, routed.value.usage);
-      this.#metrics?.duration(grant, routed.provider, routed.model, (performance.now() - started) / 1000);
-      return routed.value;
-    } finally {
-      this.#budgets.settle(reservation, used);
-    }
+    return this.#charged(grant, alias, reservation, (provider, model, signal, timeoutMs) => provider.embed(model, inputs, signal, timeoutMs));
   }
 }
 
