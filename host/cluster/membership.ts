@@ -65,7 +65,11 @@ export async function clusterView(options: {
   const byName = new Map(desired.map((d) => [d.name, d]));
   const { hosts } = options.conn.handles('list the hosts');
   const views: HostView[] = [];
+  const seen = new Set<string>();
   for await (const key of await hosts.keys()) {
+    // keys() also yields a key again when its host writes a heartbeat while the listing runs.
+    if (seen.has(key)) continue;
+    seen.add(key);
     const entry = await hosts.get(key);
     if (entry?.operation !== 'PUT') continue;
     let beat: Heartbeat;
